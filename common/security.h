@@ -1,0 +1,72 @@
+/*
+ * security.h - the seam through which messages are signed and verified.
+ *
+ * A provider signs the exact payload bytes of an envelope and verifies the
+ * envelopes it receives.  "none" signs nothing and trusts the caller field
+ * (only when configured explicitly); "x509" (its own issue) signs with the
+ * local key and verifies certificate chains against the site CA.  The codec
+ * never knows which provider is in use.
+ */
+#ifndef MST_SECURITY_H
+#define MST_SECURITY_H
+
+#include <stddef.h>
+
+#include "bytes.h"
+#include "envelope.h"
+#include "err.h"
+
+struct mst_security;
+
+enum mst_security_role {
+    MST_SECURITY_CLIENT, /* signs requests, verifies replies */
+    MST_SECURITY_SERVER, /* verifies requests, signs replies */
+};
+
+struct mst_security_options {
+    const char *provider; /* "none" or "x509" */
+    enum mst_security_role role;
+    const char *ca;   /* CA certificate file (PEM) */
+    const char *cert; /* own certificate (PEM) */
+    const char *key;  /* own private key (PEM) */
+};
+
+/* The longest signer name a provider reports, plus NUL. */
+#define MST_SIGNER_LEN 256
+
+/*
+ * mst_security_new - create a provider.  Returns MST_OK and a new object in
+ * *sec_r (free with mst_security_free), or MST_ECONFIG/MST_ESECURITY with
+ * the reason (unknown provider, unreadable key, ...) in `err`.
+ */
+int mst_security_new(const struct mst_security_options *opts,
+                     struct mst_security **sec_r, struct mst_err *err);
+
+/* mst_security_free - release `*sec` and set it to NULL.  NULL is fine. */
+void mst_security_free(struct mst_security **sec);
+
+/* mst_security_provider - the provider's name ("none", "x509"). */
+const char *mst_security_provider(const struct mst_security *sec);
+
+/*
+ * mst_security_sign - fill env->sig and env->cert for env->payload.
+ * The signature bytes are appended to `sig_buf` (caller-owned, initialised);
+ * env->sig points into it and env->cert into `sec`, so both stay valid
+ * until `sig_buf` is freed or changed and `sec` is freed.
+ * Returns MST_OK or MST_ESECURITY.  Thread-safe for distinct sig_bufs.
+ */
+int mst_security_sign(struct mst_security *sec, struct mst_envelope *env,
+                      struct mst_buf *sig_buf, struct mst_err *err);
+
+/*
+ * mst_security_verify - check env->sig over env->payload with env->cert.
+ * On MST_OK, `signer_r` holds the verified signer name (certificate CN) or
+ * "" when the provider does not verify (none): the caller then falls back
+ * to the unverified field and must say so.  Returns MST_OK or MST_ESECURITY
+ * with the reason in `err`.
+ */
+int mst_security_verify(struct mst_security *sec,
+                        const struct mst_envelope *env,
+                        char signer_r[MST_SIGNER_LEN], struct mst_err *err);
+
+#endif

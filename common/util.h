@@ -1,0 +1,53 @@
+/*
+ * util.h - small helpers shared by every part: clocks, ids, strings.
+ */
+#ifndef MST_UTIL_H
+#define MST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Length of a request id as text: 32 lowercase hex digits, plus NUL. */
+#define MST_ID_LEN 33
+
+/* mst_now_ms - monotonic milliseconds, for durations.  Thread-safe. */
+int64_t mst_now_ms(void);
+
+/* mst_now_us - monotonic microseconds, for durations.  Thread-safe. */
+int64_t mst_now_us(void);
+
+/* mst_wall_ms - milliseconds since the Unix epoch, for timestamps. */
+int64_t mst_wall_ms(void);
+
+/*
+ * mst_id_new - fill `id` with 32 random hex digits and a NUL (128 bits from
+ * getrandom(2)).  Returns MST_OK or MST_EIO.
+ */
+int mst_id_new(char id[MST_ID_LEN]);
+
+/*
+ * mst_strlcpy - copy `src` into `dst` of `size` bytes, always NUL-terminated.
+ * Returns strlen(src); truncated if that is >= size.
+ */
+size_t mst_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * mst_parse_int - parse all of `text` as a base-10 integer in [min, max].
+ * Returns MST_OK and sets *out_r, or MST_EINVAL (empty, junk, out of range).
+ */
+int mst_parse_int(const char *text, long long min, long long max,
+                  long long *out_r);
+
+/*
+ * mst_parse_seconds - parse a non-negative decimal number of seconds
+ * ("2", "0.5") into milliseconds.  Returns MST_OK or MST_EINVAL.
+ */
+int mst_parse_seconds(const char *text, int64_t max_ms, int64_t *out_ms_r);
+
+/*
+ * mst_is_name - true if `s` is a non-empty identifier of at most `max` bytes
+ * made of [A-Za-z0-9_.-] (agent, action, collective, fact names).
+ */
+int mst_is_name(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * connector.h - how muster talks to its broker.
+ *
+ * An opaque connection with the operations the daemon and the client need:
+ * connect (trying each URL in order), declare the node topology or a reply
+ * queue, publish requests and replies, consume with a timeout, acknowledge,
+ * and reconnect with capped exponential backoff, re-declaring everything
+ * that was declared before.  The RabbitMQ implementation lives in
+ * rabbitmq.c; nothing above this header includes a broker library.
+ *
+ * A connector is not thread-safe: one thread owns it.
+ */
+#ifndef MST_CONNECTOR_H
+#define MST_CONNECTOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bytes.h"
+#include "config.h"
+#include "err.h"
+
+struct mst_connector;
+
+struct mst_connector_options {
+    const struct mst_strv *urls; /* tried in order; at least one */
+    int heartbeat_s;             /* 0 disables (not recommended) */
+    int prefetch;                /* unacknowledged deliveries; 0 = no limit */
+    const char *connection_name; /* shown in the management UI */
+    const char *tls_ca;          /* for amqps:// (NULL: system default) */
+    const char *tls_cert;        /* optional client certificate */
+    const char *tls_key;         /* its key */
+    uint32_t max_body;           /* larger deliveries are dropped; 0 = 1 MiB */
+};
+
+enum mst_message_kind {
+    MST_MESSAGE_DELIVERY, /* a message from our queue */
+    MST_MESSAGE_RETURNED, /* a mandatory publish nobody could take */
+};
+
+/*
+ * A received message.  Views point into memory owned by the connector and
+ * stay valid until mst_connector_release() or the next consume.
+ */
+struct mst_message {
+    enum mst_message_kind kind;
+    struct mst_bytes body;
+    struct mst_bytes reply_to;       /* len 0 when absent */
+    struct mst_bytes correlation_id; /* len 0 when absent */
+    struct mst_bytes routing_key;    /* returned: the identity addressed */
+    uint64_t delivery_tag;           /* for mst_connector_ack */
+    int reply_code;                  /* returned: 312 NO_ROUTE, ... */
+    int oversized;                   /* body was over max_body and dropped */
+};
+
+/*
+ * mst_connector_new - a connector that has not connected yet.  The options
+ * are copied.  Returns MST_OK and *conn_r (free with mst_connector_free), or
+ * MST_EINVAL for a malformed URL (named in `err`).
+ */
+int mst_connector_new(const struct mst_connector_options *opts,
+                      struct mst_connector **conn_r, struct mst_err *err);
+
+/* mst_connector_free - close the connection, free, set *conn to NULL. */
+void mst_connector_free(struct mst_connector **conn);
+
+/*
+ * mst_connector_connect - one pass over the URLs in order; the first that
+ * accepts login wins.  Returns MST_OK or MST_ECONNECT with every URL's
+ * failure summarised in `err`.
+ */
+int mst_connector_connect(struct mst_connector *conn, struct mst_err *err);
+
+/*
+ * mst_connector_reconnect - after a lost connection: retry passes over the
+ * URLs, sleeping with capped exponential backoff and jitter (1 s doubling to
+ * 30 s, +-20%) between passes, until connected and every earlier
+ * declaration (node topology, reply queue and consumers) is made again, or
+ * until *stop becomes non-zero (MST_ESTOPPED).  Returns MST_OK.
+ */
+int mst_connector_reconnect(struct mst_connector *conn,
+                            volatile sig_atomic_t *stop, struct mst_err *err);
+
+/*
+ * mst_connector_declare_node - the daemon's topology: for each collective C
+ * the exchanges C.broadcast (fanout) and C.direct (direct), one exclusive,
+ * auto-delete, server-named queue bound to both (to C.direct with routing
+ * key = identity), qos prefetch, and a consumer with acknowledgements.
+ */
+int mst_connector_declare_node(struct mst_connector *conn,
+                               const char *identity,
+                               const struct mst_strv *collectives,
+                               struct mst_err *err);
+
+/*
+ * mst_connector_declare_reply_queue - the client's exclusive, auto-delete,
+ * server-named reply queue and a no-ack consumer on it.  Its name is then
+ * mst_connector_reply_queue().  Also makes sure the exchanges of
+ * `collectives` exist, so a publish to a fresh broker does not fail.
+ */
+int mst_connector_declare_reply_queue(struct mst_connector *conn,
+                                      const struct mst_strv *collectives,
+                                      struct mst_err *err);
+
+/* mst_connector_reply_queue - the reply queue name, or NULL before one. */
+const char *mst_connector_reply_queue(const struct mst_connector *conn);
+
+/*
+ * mst_connector_publish_request - publish `body` to C.broadcast (identity ==
+ * NULL) or to C.direct with routing key = identity and mandatory set, so
+ * that a request nobody can take comes back as MST_MESSAGE_RETURNED.
+ * Properties: reply_to, correlation_id, expiration = ttl_ms, content type
+ * application/x-msgpack.  Returns MST_OK or MST_ECONNECT.
+ */
+int mst_connector_publish_request(struct mst_connector *conn,
+                                  const char *collective, const char *identity,
+                                  const char *correlation_id, int64_t ttl_ms,
+                                  struct mst_bytes body, struct mst_err *err);
+
+/*
+ * mst_connector_publish_reply - publish `body` to the default exchange with
+ * routing key `reply_to` and the given correlation id.
+ */
+int mst_connector_publish_reply(struct mst_connector *conn,
+                                struct mst_bytes reply_to,
+                                struct mst_bytes correlation_id,
+                                struct mst_bytes body, struct mst_err *err);
+
+/*
+ * mst_connector_consume - wait up to `timeout_ms` (0: do not wait) for the
+ * next message.  Returns 1 with *msg_r filled, 0 on timeout (heartbeats are
+ * still served), or a negative status: MST_ECONNECT when the connection is
+ * lost (the caller decides whether to mst_connector_reconnect).  The
+ * previous message is released automatically.
+ */
+int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
+                          struct mst_message *msg_r, struct mst_err *err);
+
+/* mst_connector_ack - acknowledge a delivery (daemon queues only). */
+int mst_connector_ack(struct mst_connector *conn,
+                      const struct mst_message *msg, struct mst_err *err);
+
+/* mst_connector_release - free the memory behind `msg` early. */
+void mst_connector_release(struct mst_connector *conn,
+                           struct mst_message *msg);
+
+/*
+ * mst_connector_fd - the socket to poll(2) for input, or -1 when not
+ * connected.  Check mst_connector_has_buffered() first: frames already read
+ * into the library's buffer do not make the socket readable.
+ */
+int mst_connector_fd(const struct mst_connector *conn);
+
+/* mst_connector_has_buffered - non-zero if a message may be read now. */
+int mst_connector_has_buffered(const struct mst_connector *conn);
+
+/* mst_connector_url - the URL currently connected (password hidden). */
+const char *mst_connector_url(const struct mst_connector *conn);
+
+#endif
