@@ -26,14 +26,26 @@ int mst_err_set(struct mst_err *err, int code, const char *fmt, ...) {
 int mst_err_prefix(struct mst_err *err, const char *fmt, ...) {
     if (err == NULL)
         return MST_EINVAL;
-    char prefix[MST_ERR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
-    va_end(ap);
     char old[MST_ERR_LEN];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    /* Append ": old" by hand: the result is cut at MST_ERR_LEN either way. */
+    size_t at = n < 0 ? 0 : (size_t)n;
+    if (at < sizeof err->msg - 1) {
+        size_t room = sizeof err->msg - 1 - at;
+        size_t oldlen = strnlen(old, sizeof old);
+        const char sep[] = ": ";
+        size_t seplen = room < 2 ? room : 2;
+        memcpy(err->msg + at, sep, seplen);
+        at += seplen;
+        room -= seplen;
+        size_t take = oldlen < room ? oldlen : room;
+        memcpy(err->msg + at, old, take);
+        err->msg[at + take] = '\0';
+    }
     return err->code;
 }
 

@@ -1,0 +1,3 @@
+/* placeholder: written in the foundation issue */
+int main(void);
+int main(void) { return 1; }
