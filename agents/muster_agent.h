@@ -46,7 +46,9 @@ struct muster_host {
     /*
      * query - a new JSON value describing the daemon: "identity" (string),
      * "version" (string), "collectives" (array), "agents" (array of
-     * objects), "facts" (object), "classes" (array), "stats" (object).
+     * objects), "facts" (object), "fact:NAME" (one fact by dotted name,
+     * null when absent), "classes" (array), "stats" (object),
+     * "main_collective" (string).
      * NULL for an unknown topic.  The caller owns the result.
      */
     json_t *(*query)(const struct muster_host *host, const char *topic);

@@ -1,1 +1,281 @@
-/* placeholder: written in the foundation issue */
+/*
+ * client.c - publish a request, gather replies.
+ */
+#include "client.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "request.h"
+#include "security.h"
+#include "status.h"
+#include "util.h"
+
+struct mst_client {
+    const struct mst_config *cfg;
+    struct mst_security *sec;
+    struct mst_connector *conn;
+    char caller[MST_IDENTITY_MAX + 1];
+};
+
+/* One call's progress, private to mst_client_call. */
+struct collect {
+    const struct mst_call_spec *spec;
+    const struct mst_call_handlers *h;
+    struct mst_call_stats *st;
+    struct mst_strv seen;      /* senders already counted */
+    unsigned char *done;       /* per addressed node: answered or unknown */
+    size_t remaining;          /* addressed nodes still awaited */
+    int64_t start_us;
+    int64_t last_us;           /* last reply, for the discovery window */
+};
+
+static void set_caller(struct mst_client *cl) {
+    const struct passwd *pw = getpwuid(geteuid());
+    snprintf(cl->caller, sizeof cl->caller, "user=%s",
+             pw ? pw->pw_name : "unknown");
+}
+
+int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
+                   struct mst_err *err) {
+    struct mst_client *cl = calloc(1, sizeof *cl);
+    if (cl == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    cl->cfg = cfg;
+    set_caller(cl);
+    struct mst_security_options so = {
+        .provider = cfg->security_provider,
+        .role = MST_SECURITY_CLIENT,
+        .ca = cfg->security_ca,
+        .cert = cfg->security_cert,
+        .key = cfg->security_key,
+    };
+    char name[300];
+    snprintf(name, sizeof name, "muster@%s", cfg->identity);
+    struct mst_connector_options co = {
+        .urls = &cfg->broker_urls,
+        .heartbeat_s = cfg->broker_heartbeat,
+        .connection_name = name,
+        .tls_ca = cfg->security_ca,
+        .tls_cert = cfg->security_cert,
+        .tls_key = cfg->security_key,
+    };
+    int rc = mst_security_new(&so, &cl->sec, err);
+    if (rc == MST_OK)
+        rc = mst_connector_new(&co, &cl->conn, err);
+    if (rc == MST_OK)
+        rc = mst_connector_connect(cl->conn, err);
+    if (rc == MST_OK)
+        rc = mst_connector_declare_reply_queue(cl->conn, &cfg->collectives,
+                                               err);
+    if (rc != MST_OK) {
+        mst_client_free(&cl);
+        return rc;
+    }
+    *cl_r = cl;
+    return MST_OK;
+}
+
+void mst_client_free(struct mst_client **cl) {
+    if (cl == NULL || *cl == NULL)
+        return;
+    mst_connector_free(&(*cl)->conn);
+    mst_security_free(&(*cl)->sec);
+    free(*cl);
+    *cl = NULL;
+}
+
+const char *mst_client_caller(const struct mst_client *cl) {
+    return cl->caller;
+}
+
+void mst_call_stats_clear(struct mst_call_stats *st) {
+    mst_strv_free(&st->no_response);
+    mst_strv_free(&st->unknown);
+    mst_strv_free(&st->unexpected);
+    memset(st, 0, sizeof *st);
+}
+
+static ssize_t strv_index(const struct mst_strv *sv, const char *s,
+                          size_t len) {
+    for (size_t i = 0; sv != NULL && i < sv->n; i++)
+        if (strlen(sv->v[i]) == len && memcmp(sv->v[i], s, len) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+/* The request payload, sealed, in `out`. */
+static int build(struct mst_client *cl, const struct mst_call_spec *spec,
+                 struct mst_buf *out, char id_r[MST_ID_LEN],
+                 struct mst_err *err) {
+    struct mst_request req = {0};
+    if (mst_id_new(req.id) != MST_OK)
+        return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
+    req.time_ms = mst_wall_ms();
+    req.ttl_s = spec->ttl_s > 0 ? spec->ttl_s : (int32_t)(cl->cfg->ttl_ms / 1000);
+    req.collective = (char *)(spec->collective ? spec->collective
+                                               : cl->cfg->collectives.v[0]);
+    req.agent = (char *)spec->agent;
+    req.action = (char *)spec->action;
+    req.caller = cl->caller;
+    req.sender = cl->cfg->identity;
+    req.reply_to = (char *)mst_connector_reply_queue(cl->conn);
+    json_t *empty = json_object();
+    req.filter = spec->filter ? (json_t *)spec->filter : empty;
+    req.data = spec->data ? (json_t *)spec->data : empty;
+    int rc = mst_request_seal(cl->sec, &req, out, err);
+    json_decref(empty);
+    memcpy(id_r, req.id, MST_ID_LEN);
+    return rc;
+}
+
+static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
+                   const char *id, struct mst_bytes body,
+                   struct mst_err *err) {
+    const char *collective =
+        spec->collective ? spec->collective : cl->cfg->collectives.v[0];
+    int32_t ttl_s = spec->ttl_s > 0 ? spec->ttl_s
+                                    : (int32_t)(cl->cfg->ttl_ms / 1000);
+    int64_t ttl_ms = (int64_t)ttl_s * 1000;
+    if (spec->nodes == NULL)
+        return mst_connector_publish_request(cl->conn, collective, NULL, id,
+                                             ttl_ms, body, err);
+    for (size_t i = 0; i < spec->nodes->n; i++) {
+        int rc = mst_connector_publish_request(
+            cl->conn, collective, spec->nodes->v[i], id, ttl_ms, body, err);
+        if (rc != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+static void on_returned(struct collect *c, const struct mst_message *msg) {
+    const struct mst_strv *nodes = c->spec->nodes;
+    ssize_t i = strv_index(nodes, (const char *)msg->routing_key.ptr,
+                           msg->routing_key.len);
+    if (i < 0 || c->done[i])
+        return;
+    c->done[i] = 1;
+    c->remaining--;
+    mst_strv_push(&c->st->unknown, nodes->v[i]);
+}
+
+static void invalid(struct collect *c, const char *why) {
+    c->st->invalid++;
+    if (c->h && c->h->invalid)
+        c->h->invalid(c->h->ud, why);
+}
+
+/* Count a verified reply once per sender, and tell the caller. */
+static void accept_reply(struct collect *c, const struct mst_reply *rep,
+                         const char *signer) {
+    size_t len = strlen(rep->sender);
+    if (strv_index(&c->seen, rep->sender, len) >= 0)
+        return; /* a duplicate delivery */
+    mst_strv_push(&c->seen, rep->sender);
+    if (c->spec->nodes != NULL) {
+        ssize_t i = strv_index(c->spec->nodes, rep->sender, len);
+        if (i < 0) {
+            mst_strv_push(&c->st->unexpected, rep->sender);
+        } else if (!c->done[i]) {
+            c->done[i] = 1;
+            c->remaining--;
+        }
+    }
+    c->st->responses++;
+    if (rep->status == MST_RPC_OK)
+        c->st->ok++;
+    else
+        c->st->failed++;
+    c->last_us = mst_now_us();
+    if (c->h && c->h->reply)
+        c->h->reply(c->h->ud, rep, signer, c->last_us - c->start_us);
+}
+
+static void on_delivery(struct mst_client *cl, struct collect *c,
+                        const struct mst_message *msg) {
+    struct mst_reply rep = {0};
+    struct mst_err err = {0};
+    char signer[MST_SIGNER_LEN] = "";
+    if (mst_reply_open(cl->sec, msg->body, &rep, signer, &err) != MST_OK) {
+        invalid(c, err.msg);
+        return;
+    }
+    if (strcmp(rep.id, c->st->request_id) == 0)
+        accept_reply(c, &rep, signer);
+    /* else: a late reply to an earlier request on this queue; ignore it */
+    mst_reply_clear(&rep);
+}
+
+/* Milliseconds left before collection ends, or 0 when it should end. */
+static int64_t wait_left(const struct collect *c) {
+    const struct mst_call_spec *s = c->spec;
+    int64_t now = mst_now_us();
+    int64_t end = c->start_us + s->timeout_ms * 1000;
+    if (s->nodes != NULL) {
+        if (c->remaining == 0)
+            return 0;
+    } else {
+        if (s->expected > 0 && c->st->responses >= s->expected)
+            return 0;
+        int64_t quiet = c->last_us + s->discovery_timeout_ms * 1000;
+        if (quiet < end)
+            end = quiet;
+    }
+    return end > now ? (end - now + 999) / 1000 : 0;
+}
+
+static int gather(struct mst_client *cl, struct collect *c,
+                  struct mst_err *err) {
+    int64_t left;
+    while ((left = wait_left(c)) > 0) {
+        struct mst_message msg;
+        int rc = mst_connector_consume(cl->conn, (int)left, &msg, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        if (msg.kind == MST_MESSAGE_RETURNED && c->spec->nodes != NULL)
+            on_returned(c, &msg);
+        else if (msg.kind == MST_MESSAGE_DELIVERY && !msg.oversized)
+            on_delivery(cl, c, &msg);
+        else if (msg.oversized)
+            invalid(c, "a reply larger than the message cap was dropped");
+        mst_connector_release(cl->conn, &msg);
+    }
+    return MST_OK;
+}
+
+static void list_missing(struct collect *c) {
+    for (size_t i = 0; c->spec->nodes && i < c->spec->nodes->n; i++)
+        if (!c->done[i])
+            mst_strv_push(&c->st->no_response, c->spec->nodes->v[i]);
+}
+
+int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
+                    const struct mst_call_handlers *h,
+                    struct mst_call_stats *st, struct mst_err *err) {
+    struct collect c = {.spec = spec, .h = h, .st = st};
+    struct mst_buf body;
+    mst_buf_init(&body, 0);
+    int rc = build(cl, spec, &body, st->request_id, err);
+    size_t n = spec->nodes ? spec->nodes->n : 0;
+    c.done = calloc(n ? n : 1, 1);
+    c.remaining = n;
+    if (rc == MST_OK && c.done == NULL)
+        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
+    c.start_us = c.last_us = mst_now_us();
+    if (rc == MST_OK)
+        rc = publish(cl, spec, st->request_id, mst_buf_view(&body), err);
+    if (rc == MST_OK)
+        rc = gather(cl, &c, err);
+    st->elapsed_us = mst_now_us() - c.start_us;
+    list_missing(&c);
+    free(c.done);
+    mst_strv_free(&c.seen);
+    mst_buf_free(&body);
+    return rc;
+}

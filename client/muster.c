@@ -1,3 +1,54 @@
-/* placeholder: written in the foundation issue */
-int main(void);
-int main(void) { return 1; }
+/*
+ * muster.c - the muster CLI: parse the command line, run one command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "options.h"
+#include "output.h"
+#include "status.h"
+
+static const struct {
+    const char *name;
+    int (*run)(struct mst_cli *cli);
+} commands[] = {
+    {"ping", mst_cmd_ping},
+    {"rpc", mst_cmd_rpc},
+};
+
+int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
+                     int style) {
+    struct mst_client *cl = mst_cli_connect(cli);
+    if (cl == NULL)
+        return MST_EXIT_BROKER;
+    struct mst_output *out =
+        mst_output_new((enum mst_output_style)style, cli->json, cli->verbose,
+                       spec->agent, spec->action);
+    struct mst_call_handlers h = mst_output_handlers(out);
+    struct mst_call_stats st = {0};
+    struct mst_err err = {0};
+    int rc = mst_client_call(cl, spec, &h, &st, &err);
+    int exit_code = rc == MST_OK ? mst_output_finish(out, &st)
+                                 : mst_cli_error(MST_EXIT_BROKER, "%s",
+                                                 err.msg);
+    mst_call_stats_clear(&st);
+    mst_output_free(&out);
+    mst_client_free(&cl);
+    return exit_code;
+}
+
+int main(int argc, char **argv) {
+    struct mst_cli cli = {0};
+    int rc = mst_cli_parse(&cli, argc, argv);
+    for (size_t i = 0; rc < 0 && i < sizeof commands / sizeof commands[0];
+         i++)
+        if (strcmp(cli.args[0], commands[i].name) == 0)
+            rc = commands[i].run(&cli);
+    if (rc < 0)
+        rc = mst_cli_error(MST_EXIT_USAGE,
+                           "unknown command '%s'; try 'muster --help'",
+                           cli.args[0]);
+    mst_cli_free(&cli);
+    return rc;
+}

@@ -1,1 +1,182 @@
-/* placeholder: written in the foundation issue */
+/*
+ * output.c - print replies and the summary.
+ */
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "reply.h"
+
+struct mst_output {
+    enum mst_output_style style;
+    int json;
+    int verbose;
+    const char *agent;
+    const char *action;
+    json_t *replies; /* -j: every reply, in arrival order */
+    double min_ms, max_ms, sum_ms;
+};
+
+struct mst_output *mst_output_new(enum mst_output_style style, int json,
+                                  int verbose, const char *agent,
+                                  const char *action) {
+    struct mst_output *out = calloc(1, sizeof *out);
+    if (out == NULL)
+        return NULL;
+    out->style = style;
+    out->json = json;
+    out->verbose = verbose;
+    out->agent = agent;
+    out->action = action;
+    out->replies = json_array();
+    return out;
+}
+
+void mst_output_free(struct mst_output **out) {
+    if (out == NULL || *out == NULL)
+        return;
+    json_decref((*out)->replies);
+    free(*out);
+    *out = NULL;
+}
+
+/* Print `v` after "key: ", indenting any further lines under the value. */
+static void print_value(const char *key, const json_t *v, int width) {
+    printf("%*s: ", width, key);
+    if (json_is_string(v)) {
+        printf("%s\n", json_string_value(v));
+        return;
+    }
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
+                                   JSON_SORT_KEYS);
+    if (text == NULL) {
+        printf("?\n");
+        return;
+    }
+    for (const char *p = text; *p != '\0'; p++) {
+        putchar(*p);
+        if (*p == '\n')
+            printf("%*s  ", width, "");
+    }
+    putchar('\n');
+    free(text);
+}
+
+static void print_rpc(const struct mst_reply *rep) {
+    if (rep->status != MST_RPC_OK) {
+        printf("%-40s %s: %s\n", rep->sender,
+               mst_rpc_status_text(rep->status), rep->statusmsg);
+        return;
+    }
+    printf("%s\n", rep->sender);
+    int width = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(rep->data, key, v) {
+        int n = (int)strlen(key);
+        width = n > width ? n : width;
+    }
+    json_object_foreach(rep->data, key, v) print_value(key, v, width + 4);
+    putchar('\n');
+}
+
+static void on_reply(void *ud, const struct mst_reply *rep,
+                     const char *signer, int64_t rtt_us) {
+    struct mst_output *out = ud;
+    double ms = (double)rtt_us / 1000.0;
+    if (json_array_size(out->replies) == 0 || ms < out->min_ms)
+        out->min_ms = ms;
+    if (ms > out->max_ms)
+        out->max_ms = ms;
+    out->sum_ms += ms;
+    json_array_append_new(
+        out->replies,
+        json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
+                  "signer", signer, "statuscode", rep->status, "statusmsg",
+                  rep->statusmsg, "data", rep->data, "rtt_ms", ms));
+    if (out->json)
+        return;
+    if (out->style == MST_OUTPUT_PING && rep->status == MST_RPC_OK)
+        printf("%-40s time=%.2f ms\n", rep->sender, ms);
+    else
+        print_rpc(rep);
+    fflush(stdout);
+}
+
+static void on_invalid(void *ud, const char *why) {
+    (void)ud;
+    fprintf(stderr, "muster: refused a reply: %s\n", why);
+}
+
+struct mst_call_handlers mst_output_handlers(struct mst_output *out) {
+    return (struct mst_call_handlers){
+        .reply = on_reply, .invalid = on_invalid, .ud = out};
+}
+
+static json_t *strv_json(const struct mst_strv *sv) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+static json_t *stats_json(const struct mst_call_stats *st) {
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:f}",
+                     "request_id", st->request_id, "responses",
+                     (json_int_t)st->responses, "ok", (json_int_t)st->ok,
+                     "failed", (json_int_t)st->failed, "invalid",
+                     (json_int_t)st->invalid, "no_responses",
+                     strv_json(&st->no_response), "unknown_nodes",
+                     strv_json(&st->unknown), "unexpected_responses",
+                     strv_json(&st->unexpected), "elapsed_ms",
+                     (double)st->elapsed_us / 1000.0);
+}
+
+static void print_list(const char *label, const struct mst_strv *sv) {
+    if (sv->n == 0)
+        return;
+    printf("%s:", label);
+    for (size_t i = 0; i < sv->n; i++)
+        printf(" %s", sv->v[i]);
+    putchar('\n');
+}
+
+static void print_summary(const struct mst_output *out,
+                          const struct mst_call_stats *st) {
+    if (out->style == MST_OUTPUT_PING && st->responses > 0) {
+        printf("\n---- ping statistics ----\n");
+        printf("%zu replies max: %.2f min: %.2f avg: %.2f\n", st->responses,
+               out->max_ms, out->min_ms, out->sum_ms / (double)st->responses);
+    } else if (out->style == MST_OUTPUT_RPC) {
+        size_t targets = st->responses + st->no_response.n + st->unknown.n;
+        printf("Finished processing %zu / %zu hosts in %.2f ms\n",
+               st->responses, targets, (double)st->elapsed_us / 1000.0);
+        printf("OK: %zu  failed: %zu  no reply: %zu\n", st->ok, st->failed,
+               st->no_response.n + st->unknown.n);
+    }
+    print_list("No response from", &st->no_response);
+    print_list("No such node", &st->unknown);
+    print_list("Unexpected responses from", &st->unexpected);
+    if (st->responses == 0)
+        fprintf(stderr, "muster: no responses received\n");
+}
+
+int mst_output_finish(struct mst_output *out,
+                      const struct mst_call_stats *st) {
+    if (out->json) {
+        json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
+                                "action", out->action, "replies",
+                                out->replies, "stats", stats_json(st));
+        json_dumpf(doc, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(doc);
+    } else {
+        print_summary(out, st);
+    }
+    int all_ok = st->responses > 0 && st->failed == 0 && st->invalid == 0 &&
+                 st->no_response.n == 0 && st->unknown.n == 0;
+    return all_ok ? MST_EXIT_OK : MST_EXIT_FAILED;
+}

@@ -1,1 +1,132 @@
-/* placeholder: written in the foundation issue */
+/*
+ * daemon.c - the I/O loop: connect, declare, consume, dispatch, reconnect.
+ *
+ * One thread owns the connection.  Requests are acknowledged on receipt
+ * (the broker's prefetch bounds how many wait in our socket) and handled in
+ * order; built-in actions are quick and run inline.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "musterd.h"
+#include "status.h"
+
+/* How long one consume call may block, so that signals are seen promptly. */
+#define POLL_MS 500
+
+static int make_connector(struct musterd *d, struct mst_err *err) {
+    char name[300];
+    snprintf(name, sizeof name, "musterd@%s", d->cfg->identity);
+    struct mst_connector_options o = {
+        .urls = &d->cfg->broker_urls,
+        .heartbeat_s = d->cfg->broker_heartbeat,
+        .prefetch = d->cfg->broker_prefetch,
+        .connection_name = name,
+        .tls_ca = d->cfg->security_ca,
+        .tls_cert = d->cfg->security_cert,
+        .tls_key = d->cfg->security_key,
+    };
+    return mst_connector_new(&o, &d->conn, err);
+}
+
+static void log_connected(const struct musterd *d) {
+    char list[512] = "";
+    const struct mst_strv *c = &d->cfg->collectives;
+    for (size_t i = 0, at = 0; i < c->n && at < sizeof list; i++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+                               i ? "," : "", c->v[i]);
+    MST_LOG(MST_LOG_NOTICE,
+            "connected to %s as %s; queue bound for collectives %s",
+            mst_connector_url(d->conn), d->cfg->identity, list);
+}
+
+/*
+ * Wait until connected with the node topology declared.  The connector
+ * records the topology when asked to declare it, even if that fails, so
+ * every retry (mst_connector_reconnect) declares it again.
+ */
+static int establish(struct musterd *d, int first) {
+    struct mst_err err = {0};
+    int rc = MST_ECONNECT;
+    if (first) {
+        rc = mst_connector_connect(d->conn, &err);
+        if (rc == MST_OK)
+            rc = mst_connector_declare_node(d->conn, d->cfg->identity,
+                                            &d->cfg->collectives, &err);
+    }
+    while (rc != MST_OK) {
+        if (d->stop)
+            return MST_ESTOPPED;
+        if (err.msg[0] != '\0')
+            MST_LOG(MST_LOG_WARNING, "broker: %s; retrying with backoff",
+                    err.msg);
+        rc = mst_connector_reconnect(d->conn, &d->stop, &err);
+        if (rc == MST_ESTOPPED)
+            return rc;
+    }
+    log_connected(d);
+    return MST_OK;
+}
+
+static void reload(struct musterd *d) {
+    struct mst_err err = {0};
+    if (mst_log_reopen(&err) != MST_OK)
+        MST_LOG(MST_LOG_ERR, "log: %s", err.msg);
+    struct mst_facts *facts = NULL;
+    const char *const *files = (const char *const *)d->cfg->facts_files.v;
+    if (mst_facts_load(files, d->cfg->facts_files.n, &facts, &err) !=
+        MST_OK) {
+        MST_LOG(MST_LOG_ERR, "facts: %s; keeping the facts loaded before",
+                err.msg);
+        return;
+    }
+    mst_facts_free(&d->facts);
+    d->facts = facts;
+    MST_LOG(MST_LOG_INFO, "SIGHUP: log reopened and facts reloaded");
+}
+
+static void handle(struct musterd *d, const struct mst_message *msg) {
+    struct mst_err err = {0};
+    if (msg->kind != MST_MESSAGE_DELIVERY)
+        return;
+    mst_counters_bump(&d->counters, MST_COUNTER_RECEIVED);
+    if (mst_connector_ack(d->conn, msg, &err) != MST_OK)
+        MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
+    if (msg->oversized) {
+        mst_counters_bump(&d->counters, MST_COUNTER_OVERSIZED);
+        MST_LOG(MST_LOG_WARNING,
+                "refused a message: body larger than the message cap");
+        return;
+    }
+    musterd_dispatch(d, msg->body);
+}
+
+int musterd_run(struct musterd *d) {
+    struct mst_err err = {0};
+    if (make_connector(d, &err) != MST_OK) {
+        MST_LOG(MST_LOG_ERR, "broker: %s", err.msg);
+        return MST_ECONFIG;
+    }
+    if (establish(d, 1) != MST_OK)
+        return MST_OK; /* stopped while waiting for the broker */
+    while (!d->stop) {
+        if (d->hup) {
+            d->hup = 0;
+            reload(d);
+        }
+        struct mst_message msg;
+        int rc = mst_connector_consume(d->conn, POLL_MS, &msg, &err);
+        if (rc > 0) {
+            handle(d, &msg);
+            mst_connector_release(d->conn, &msg);
+        } else if (rc < 0 && !d->stop) {
+            MST_LOG(MST_LOG_WARNING, "broker connection lost: %s", err.msg);
+            mst_counters_bump(&d->counters, MST_COUNTER_RECONNECTS);
+            if (establish(d, 0) != MST_OK)
+                break;
+        }
+    }
+    MST_LOG(MST_LOG_INFO, "stopping: in-flight work is finished, nothing "
+                          "is queued inside musterd");
+    return MST_OK;
+}

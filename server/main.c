@@ -1,3 +1,173 @@
-/* placeholder: written in the foundation issue */
-int main(void);
-int main(void) { return 1; }
+/*
+ * main.c - musterd: arguments, signals, start-up and shutdown order.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mst_build.h"
+#include "musterd.h"
+#include "status.h"
+#include "util.h"
+
+static struct musterd daemon_state;
+
+static const char usage_text[] =
+    "NAME\n"
+    "    musterd - the muster node daemon\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    musterd -c FILE [-f]\n"
+    "    musterd --help | --version\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Connects to RabbitMQ, joins the configured collectives and answers\n"
+    "    requests from muster clients by running the requested agent\n"
+    "    actions.  Runs until SIGTERM or SIGINT; SIGHUP reopens the log file\n"
+    "    and reloads facts.\n"
+    "\n"
+    "OPTIONS\n"
+    "    -c, --config FILE   server configuration (default " MST_SYSCONFDIR
+    "/server.cfg)\n"
+    "    -f, --foreground    stay in the foreground and log to stderr\n"
+    "    -h, --help          show this help\n"
+    "    -V, --version       show the version\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 after a clean stop, 1 for a start-up failure (configuration,\n"
+    "    keys, log file), 2 for a usage error.\n"
+    "\n"
+    "SEE ALSO\n"
+    "    muster(1), docs/configuration.md\n";
+
+static void on_stop(int sig) {
+    (void)sig;
+    daemon_state.stop = 1;
+}
+
+static void on_hup(int sig) {
+    (void)sig;
+    daemon_state.hup = 1;
+}
+
+static void install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int parse_args(int argc, char **argv, const char **cfg_path) {
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            *cfg_path = optarg;
+            break;
+        case 'f':
+            daemon_state.foreground = 1;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
+        case 'V':
+            printf("musterd %s\n", MST_VERSION);
+            exit(0);
+        default:
+            fputs("usage: musterd -c FILE [-f]  (see musterd --help)\n",
+                  stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "musterd: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+/* Everything that can fail before the broker is involved. */
+static int start(struct musterd *d, const char *cfg_path) {
+    struct mst_err err = {0};
+    if (mst_config_load(cfg_path, MST_CONFIG_SERVER, &d->cfg, &err) != MST_OK) {
+        fprintf(stderr, "musterd: %s\n", err.msg);
+        return 1;
+    }
+    mst_log_threshold = d->cfg->log_level;
+    if (!d->foreground && mst_log_open(d->cfg->log_file, &err) != MST_OK) {
+        fprintf(stderr, "musterd: %s\n", err.msg);
+        return 1;
+    }
+    struct mst_security_options so = {
+        .provider = d->cfg->security_provider,
+        .role = MST_SECURITY_SERVER,
+        .ca = d->cfg->security_ca,
+        .cert = d->cfg->security_cert,
+        .key = d->cfg->security_key,
+    };
+    if (mst_security_new(&so, &d->sec, &err) != MST_OK) {
+        MST_LOG(MST_LOG_ERR, "security: %s", err.msg);
+        return 1;
+    }
+    if (strcmp(mst_security_provider(d->sec), "none") == 0)
+        MST_LOG(MST_LOG_WARNING,
+                "security: provider \"none\": requests are NOT verified and "
+                "callers are whoever they claim to be");
+    const char *const *files = (const char *const *)d->cfg->facts_files.v;
+    if (mst_facts_load(files, d->cfg->facts_files.n, &d->facts, &err) !=
+        MST_OK) {
+        MST_LOG(MST_LOG_ERR, "facts: %s", err.msg);
+        return 1;
+    }
+    musterd_host_init(d);
+    if (musterd_register_builtin(d, &err) != MST_OK) {
+        MST_LOG(MST_LOG_ERR, "agents: %s", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+static void stop(struct musterd *d) {
+    mst_connector_free(&d->conn);
+    free(d->agents);
+    mst_strv_free(&d->agent_names);
+    mst_facts_free(&d->facts);
+    mst_security_free(&d->sec);
+    mst_config_free(&d->cfg);
+    mst_log_close();
+}
+
+int main(int argc, char **argv) {
+    const char *cfg_path = MST_SYSCONFDIR "/server.cfg";
+    int rc = parse_args(argc, argv, &cfg_path);
+    if (rc != 0)
+        return rc;
+    install_signals();
+    daemon_state.started_ms = mst_wall_ms();
+    rc = start(&daemon_state, cfg_path);
+    if (rc == 0) {
+        MST_LOG(MST_LOG_NOTICE, "musterd %s starting as %s (pid %d)",
+                MST_VERSION, daemon_state.cfg->identity, (int)getpid());
+        rc = musterd_run(&daemon_state) == MST_OK ? 0 : 1;
+        MST_LOG(MST_LOG_NOTICE, "musterd stopped");
+    }
+    stop(&daemon_state);
+    return rc;
+}

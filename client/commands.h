@@ -1,0 +1,20 @@
+/*
+ * commands.h - the muster subcommands.  Each takes the parsed command line
+ * (cli->args[0] is the command name) and returns an exit status.
+ */
+#ifndef MST_COMMANDS_H
+#define MST_COMMANDS_H
+
+#include "options.h"
+
+int mst_cmd_ping(struct mst_cli *cli);
+int mst_cmd_rpc(struct mst_cli *cli);
+
+/*
+ * mst_cmd_run_call - connect, send `spec`, print with `style`, return the
+ * exit status.  Shared by the commands that send one request.
+ */
+int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
+                     int style);
+
+#endif

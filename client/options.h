@@ -1,0 +1,65 @@
+/*
+ * options.h - the command line shared by every muster command.
+ */
+#ifndef MST_OPTIONS_H
+#define MST_OPTIONS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "config.h"
+
+/* Exit statuses of muster (documented in --help). */
+enum mst_exit {
+    MST_EXIT_OK = 0,      /* every targeted node answered OK */
+    MST_EXIT_FAILED = 1,  /* a node failed, did not answer, or none did */
+    MST_EXIT_USAGE = 2,   /* bad arguments, filter or configuration */
+    MST_EXIT_BROKER = 3,  /* broker or security set-up failed */
+};
+
+struct mst_cli {
+    const char *config_path;
+    struct mst_config *cfg;
+    json_t *filter;              /* built from -I -F -C -A */
+    struct mst_strv identities;  /* exact -I names, for addressing */
+    int identity_regex;          /* some -I was a /regex/ */
+    const char *collective;      /* -T */
+    int64_t dt_ms;               /* --dt, 0 = config */
+    int64_t timeout_ms;          /* -t, 0 = config */
+    int64_t ttl_ms;              /* --ttl, 0 = config */
+    int json;                    /* -j */
+    int verbose;                 /* -v */
+    char **args;                 /* the command and its arguments */
+    int nargs;
+};
+
+/*
+ * mst_cli_parse - parse argv into `cli` (zeroed by the caller) and load the
+ * configuration.  Prints --help/--version itself.  Returns -1 to go on, or
+ * an exit status to stop with (after printing one line to stderr).
+ * Free with mst_cli_free().
+ */
+int mst_cli_parse(struct mst_cli *cli, int argc, char **argv);
+
+/* mst_cli_free - release what mst_cli_parse allocated. */
+void mst_cli_free(struct mst_cli *cli);
+
+/*
+ * mst_cli_spec - fill the targeting fields of `spec` from `cli`: addressed
+ * when only exact identities were given, broadcast with the filter
+ * otherwise.
+ */
+void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec);
+
+/*
+ * mst_cli_connect - a connected client, or NULL after printing one line
+ * saying why (exit with MST_EXIT_BROKER).
+ */
+struct mst_client *mst_cli_connect(const struct mst_cli *cli);
+
+/* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
+int mst_cli_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * output.h - how muster shows replies: lines for a person as they arrive,
+ * or one JSON document at the end (-j).
+ */
+#ifndef MST_OUTPUT_H
+#define MST_OUTPUT_H
+
+#include <stdint.h>
+
+#include "client.h"
+
+enum mst_output_style {
+    MST_OUTPUT_PING, /* one line per node with its round-trip time */
+    MST_OUTPUT_RPC,  /* each node's outputs */
+};
+
+struct mst_output;
+
+/*
+ * mst_output_new - an output for one call.  `agent` and `action` are
+ * borrowed.  Returns NULL when out of memory.  Free with mst_output_free.
+ */
+struct mst_output *mst_output_new(enum mst_output_style style, int json,
+                                  int verbose, const char *agent,
+                                  const char *action);
+
+/* mst_output_free - release `*out` and set it to NULL. */
+void mst_output_free(struct mst_output **out);
+
+/* mst_output_handlers - callbacks for mst_client_call that feed `out`. */
+struct mst_call_handlers mst_output_handlers(struct mst_output *out);
+
+/*
+ * mst_output_finish - print the summary (or the JSON document) and return
+ * the exit status the statistics call for (enum mst_exit).
+ */
+int mst_output_finish(struct mst_output *out,
+                      const struct mst_call_stats *st);
+
+#endif
