@@ -1,0 +1,164 @@
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "status.h"
+
+static struct mst_facts *facts;
+static struct mst_strv classes, agents;
+
+static void setup(void) {
+    json_t *root = json_pack("{s:s, s:i, s:{s:s}, s:s}", "role", "web", "cpus",
+                             8, "os", "family", "Debian", "version", "10.2");
+    ck_assert_int_eq(mst_facts_from_json(root, &facts, NULL), MST_OK);
+    mst_strv_push(&classes, "apache");
+    mst_strv_push(&classes, "base");
+    mst_strv_push(&agents, "rpcutil");
+}
+
+static void teardown(void) {
+    mst_facts_free(&facts);
+    mst_strv_free(&classes);
+    mst_strv_free(&agents);
+}
+
+/* Build a filter from (kind, text) pairs and evaluate it on "web1". */
+static int eval(int n, const int *kinds, const char *const *texts) {
+    json_t *f = json_object();
+    struct mst_err err = {0};
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(mst_filter_add(f, (enum mst_filter_kind)kinds[i],
+                                     texts[i], &err) == MST_OK,
+                      "%s: %s", texts[i], err.msg);
+    struct mst_filter_target t = {.identity = "web1", .facts = facts,
+                                  .classes = &classes, .agents = &agents};
+    int rc = mst_filter_match(f, &t, &err);
+    json_decref(f);
+    return rc;
+}
+
+static int one(int kind, const char *text) {
+    return eval(1, &kind, &text);
+}
+
+START_TEST(empty_filter_matches_everything) {
+    ck_assert_int_eq(eval(0, NULL, NULL), 1);
+}
+END_TEST
+
+START_TEST(identity_exact_regex_and_or) {
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "web1"), 1);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "web2"), 0);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^db/"), 0);
+    int kinds[] = {MST_FILTER_IDENTITY, MST_FILTER_IDENTITY};
+    const char *texts[] = {"db1", "web1"};
+    ck_assert_int_eq(eval(2, kinds, texts), 1); /* identities OR */
+}
+END_TEST
+
+START_TEST(fact_operators) {
+    ck_assert_int_eq(one(MST_FILTER_FACT, "role=web"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "role==db"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "role!=db"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "os.family=Debian"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>=8"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>10"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<10"), 1); /* numeric, not text */
+    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<=7"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "role=~/^w.b$/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "missing=x"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "missing!=x"), 1);
+}
+END_TEST
+
+START_TEST(facts_and_classes_and_together) {
+    int kinds[] = {MST_FILTER_FACT, MST_FILTER_FACT};
+    const char *both[] = {"role=web", "cpus=8"};
+    const char *one_wrong[] = {"role=web", "cpus=4"};
+    ck_assert_int_eq(eval(2, kinds, both), 1);
+    ck_assert_int_eq(eval(2, kinds, one_wrong), 0);
+    int ckinds[] = {MST_FILTER_CLASS, MST_FILTER_CLASS};
+    const char *classes_ok[] = {"apache", "/^ba/"};
+    const char *classes_bad[] = {"apache", "mysql"};
+    ck_assert_int_eq(eval(2, ckinds, classes_ok), 1);
+    ck_assert_int_eq(eval(2, ckinds, classes_bad), 0);
+    ck_assert_int_eq(one(MST_FILTER_AGENT, "rpcutil"), 1);
+    ck_assert_int_eq(one(MST_FILTER_AGENT, "package"), 0);
+}
+END_TEST
+
+START_TEST(bad_filters_are_refused_with_a_reason) {
+    static const struct {
+        int kind;
+        const char *text;
+        const char *expect;
+    } bad[] = {
+        {MST_FILTER_FACT, "role", "expected NAME OP VALUE"},
+        {MST_FILTER_FACT, "=web", "expected NAME OP VALUE"},
+        {MST_FILTER_FACT, "role=", "missing value"},
+        {MST_FILTER_FACT, "role=~web", "needs a /regular expression/"},
+        {MST_FILTER_IDENTITY, "/(/", "bad regular expression"},
+        {MST_FILTER_CLASS, "", "empty filter value"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *f = json_object();
+        struct mst_err err = {0};
+        ck_assert_int_eq(mst_filter_add(f, (enum mst_filter_kind)bad[i].kind,
+                                        bad[i].text, &err),
+                         MST_EINVAL);
+        ck_assert_msg(strstr(err.msg, bad[i].expect) != NULL, "%s -> %s",
+                      bad[i].text, err.msg);
+        ck_assert_int_eq(json_object_size(f), 0);
+        json_decref(f);
+    }
+}
+END_TEST
+
+START_TEST(hostile_filter_objects_are_errors_not_matches) {
+    struct mst_filter_target t = {.identity = "web1"};
+    const char *bad[] = {
+        "[]", "{\"nonsense\": []}", "{\"identity\": \"web1\"}",
+        "{\"identity\": [1]}", "{\"fact\": [{\"fact\": \"a\"}]}",
+        "{\"fact\": [{\"fact\": \"a\", \"op\": \"<>\", \"value\": \"1\"}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *f = json_loads(bad[i], 0, NULL);
+        ck_assert_ptr_nonnull(f);
+        struct mst_err err = {0};
+        ck_assert_msg(mst_filter_match(f, &t, &err) < 0, "%s", bad[i]);
+        json_decref(f);
+    }
+}
+END_TEST
+
+START_TEST(identity_only_filters_can_be_addressed) {
+    json_t *f = json_object();
+    ck_assert_int_eq(mst_filter_is_identity_only(f), 0);
+    mst_filter_add(f, MST_FILTER_IDENTITY, "web1", NULL);
+    ck_assert_int_eq(mst_filter_is_identity_only(f), 1);
+    mst_filter_add(f, MST_FILTER_IDENTITY, "/^db/", NULL);
+    ck_assert_int_eq(mst_filter_is_identity_only(f), 0);
+    json_decref(f);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("filter");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, empty_filter_matches_everything);
+    tcase_add_test(tc, identity_exact_regex_and_or);
+    tcase_add_test(tc, fact_operators);
+    tcase_add_test(tc, facts_and_classes_and_together);
+    tcase_add_test(tc, bad_filters_are_refused_with_a_reason);
+    tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);
+    tcase_add_test(tc, identity_only_filters_can_be_addressed);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
