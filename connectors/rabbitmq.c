@@ -736,7 +736,9 @@ static int redeclare(struct mst_connector *conn, struct mst_err *err) {
 int mst_connector_reconnect(struct mst_connector *conn,
                             volatile sig_atomic_t *stop, struct mst_err *err) {
     release_current(conn);
-    drop(conn); /* whatever is left of the old connection is useless */
+    /* Every failure drops the connection; one still up is the caller's
+     * choice to move, so leave it properly. */
+    close_politely(conn);
     for (unsigned pass = 0;; pass++) {
         if (pass > 0 && sleep_unless_stopped(backoff_ms(conn, pass), stop))
             break;

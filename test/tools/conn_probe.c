@@ -136,6 +136,50 @@ static void login_checks(const char *url) {
     mst_connector_free(&c);
 }
 
+/* The first URL refuses (unknown vhost), the second is taken. */
+static void failover_check(const char *url) {
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/no-such-vhost", url);
+    char *v[] = {bad, (char *)url};
+    struct mst_strv urls = {v, 2};
+    struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 10};
+    struct mst_connector *c = NULL;
+    struct mst_err err = {0};
+    mst_connector_new(&o, &c, &err);
+    int rc = c ? mst_connector_connect(c, &err) : MST_EINVAL;
+    check(rc == MST_OK && strstr(mst_connector_url(c), "vhost") == NULL,
+          "failover to the second URL: %s", c ? mst_connector_url(c) : "-");
+    mst_connector_free(&c);
+    v[1] = bad;
+    mst_connector_new(&o, &c, &err);
+    rc = c ? mst_connector_connect(c, &err) : MST_EINVAL;
+    check(rc == MST_ECONNECT && strstr(err.msg, "530") != NULL &&
+              strstr(err.msg, "; ") != NULL,
+          "every URL's failure summarised: %s", err.msg);
+    mst_connector_free(&c);
+}
+
+/* A publish to an exchange nobody declared: the broker closes the channel
+ * (404) and the next consume reports it as a lost connection. */
+static void channel_error_check(const char *url) {
+    struct mst_connector *c = open_one(url, 0, "probe-404");
+    if (c == NULL)
+        return;
+    char *cv[] = {COLLECTIVE};
+    struct mst_strv cs = {cv, 1};
+    struct mst_err err = {0};
+    mst_connector_declare_reply_queue(c, &cs, &err);
+    int rc = mst_connector_publish_request(c, "never-declared", NULL, "x",
+                                           1000, MST_BYTES("x", 1), &err);
+    struct mst_message m;
+    if (rc == MST_OK)
+        rc = wait_one(c, 5000, &m, &err);
+    check(rc == MST_ECONNECT && strstr(err.msg, "404") != NULL &&
+              mst_connector_fd(c) == -1,
+          "channel error reported, connection dropped: %s", err.msg);
+    mst_connector_free(&c);
+}
+
 static int declare_both(struct mst_connector *node,
                         struct mst_connector *client) {
     char *cv[] = {COLLECTIVE};
@@ -261,6 +305,8 @@ static void reconnect_check(struct mst_connector *node,
 static int self_test(const char *url) {
     url_checks();
     login_checks(url);
+    failover_check(url);
+    channel_error_check(url);
     struct mst_connector *node = open_one(url, SMALL_BODY_MAX, "probe-node");
     struct mst_connector *client = open_one(url, 0, "probe-client");
     if (node == NULL || client == NULL || declare_both(node, client) < 0)
