@@ -110,8 +110,7 @@ int mst_connector_reconnect(struct mst_connector *conn,
  * MST_ECONNECT.  After MST_EPROTO or MST_ECONNECT the connection has been
  * dropped: call mst_connector_reconnect (or give up).
  */
-int mst_connector_declare_node(struct mst_connector *conn,
-                               const char *identity,
+int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err);
 
@@ -180,12 +179,11 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
  * since been lost (the broker has already dropped or requeued it);
  * MST_ECONNECT (connection dropped).
  */
-int mst_connector_ack(struct mst_connector *conn,
-                      const struct mst_message *msg, struct mst_err *err);
+int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
+                      struct mst_err *err);
 
 /* mst_connector_release - free the memory behind `msg` early. */
-void mst_connector_release(struct mst_connector *conn,
-                           struct mst_message *msg);
+void mst_connector_release(struct mst_connector *conn, struct mst_message *msg);
 
 /*
  * mst_connector_fd - the socket to poll(2) for input, or -1 when not

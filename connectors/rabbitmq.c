@@ -26,9 +26,9 @@
 #define CHANNEL 1
 #define FRAME_MAX 131072
 #define DEFAULT_MAX_BODY (1024u * 1024u)
-#define OPEN_TIMEOUT_S 5      /* TCP (and TLS) connect */
+#define OPEN_TIMEOUT_S 5       /* TCP (and TLS) connect */
 #define HANDSHAKE_TIMEOUT_S 10 /* AMQP login against a hung broker */
-#define CLOSE_TIMEOUT_S 2     /* polite close must not hang a shutdown */
+#define CLOSE_TIMEOUT_S 2      /* polite close must not hang a shutdown */
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 30000
 #define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
@@ -246,8 +246,8 @@ static int rpc_failed(struct mst_connector *conn, amqp_rpc_reply_t r,
                r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
         const amqp_channel_close_t *c = r.reply.decoded;
         code = MST_EPROTO;
-        mst_err_set(err, code, "%s: broker closed the channel: %u %.*s",
-                    what, c->reply_code, BYTES_FMT(c->reply_text));
+        mst_err_set(err, code, "%s: broker closed the channel: %u %.*s", what,
+                    c->reply_code, BYTES_FMT(c->reply_text));
         amqp_channel_close_ok_t ok = {0};
         amqp_send_method(conn->amqp, CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD,
                          &ok);
@@ -402,8 +402,8 @@ static amqp_socket_t *tls_socket(struct mst_connector *conn,
         mst_err_set(err, MST_ECONNECT, "cannot create a TLS socket");
         return NULL;
     }
-    if (amqp_ssl_socket_set_ssl_versions(sock, AMQP_TLSv1_2,
-                                         AMQP_TLSvLATEST) != AMQP_STATUS_OK) {
+    if (amqp_ssl_socket_set_ssl_versions(sock, AMQP_TLSv1_2, AMQP_TLSvLATEST) !=
+        AMQP_STATUS_OK) {
         mst_err_set(err, MST_ECONNECT, "cannot require TLS 1.2 or later");
         return NULL;
     }
@@ -448,8 +448,7 @@ static int login(struct mst_connector *conn, const struct url *u,
          .value = {.kind = AMQP_FIELD_KIND_UTF8,
                    .value.bytes = amqp_cstring_bytes(conn->connection_name)}},
         {.key = amqp_cstring_bytes("capabilities"),
-         .value = {.kind = AMQP_FIELD_KIND_TABLE,
-                   .value.table = {1, caps}}},
+         .value = {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {1, caps}}},
     };
     amqp_table_t table = {2, props};
     struct timeval hs = {HANDSHAKE_TIMEOUT_S, 0};
@@ -481,8 +480,8 @@ static int connect_one(struct mst_connector *conn, const struct url *u,
     struct timeval tv = {OPEN_TIMEOUT_S, 0};
     int rc = amqp_socket_open_noblock(sock, u->info.host, u->info.port, &tv);
     if (rc != AMQP_STATUS_OK) {
-        mst_err_set(err, MST_ECONNECT, "connecting to %s:%d: %s",
-                    u->info.host, u->info.port, amqp_error_string2(rc));
+        mst_err_set(err, MST_ECONNECT, "connecting to %s:%d: %s", u->info.host,
+                    u->info.port, amqp_error_string2(rc));
         drop(conn);
         return MST_ECONNECT;
     }
@@ -610,16 +609,15 @@ static int node_topology(struct mst_connector *conn, struct mst_err *err) {
     if (rc == MST_OK)
         rc = declare_queue(conn, &conn->node_queue, err);
     for (size_t i = 0; rc == MST_OK && i < cs.n; i++) {
-        rc = bind_queue(conn, conn->node_queue, cs.v[i], "broadcast", "",
-                        err);
+        rc = bind_queue(conn, conn->node_queue, cs.v[i], "broadcast", "", err);
         if (rc == MST_OK)
             rc = bind_queue(conn, conn->node_queue, cs.v[i], "direct",
                             conn->identity, err);
     }
     if (rc == MST_OK && conn->prefetch > 0) {
         /* Unacked requests wait in the broker, where expiration works. */
-        uint16_t n = conn->prefetch > UINT16_MAX ? UINT16_MAX
-                                                 : (uint16_t)conn->prefetch;
+        uint16_t n =
+            conn->prefetch > UINT16_MAX ? UINT16_MAX : (uint16_t)conn->prefetch;
         amqp_basic_qos(conn->amqp, CHANNEL, /* prefetch_size = */ 0, n,
                        /* global = */ 0);
         rc = rpc_check(conn, "setting the prefetch count", err);
@@ -651,8 +649,7 @@ static int check_collectives(const struct mst_strv *cs, struct mst_err *err) {
     return MST_OK;
 }
 
-int mst_connector_declare_node(struct mst_connector *conn,
-                               const char *identity,
+int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err) {
     int rc = check_collectives(collectives, err);
@@ -784,11 +781,11 @@ int mst_connector_publish_request(struct mst_connector *conn,
     p.correlation_id = amqp_cstring_bytes(correlation_id ? correlation_id : "");
     p.expiration = amqp_cstring_bytes(expiration);
     /* mandatory: an identity nobody listens for comes back as a return. */
-    int rc = amqp_basic_publish(
-        conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
-        amqp_cstring_bytes(identity ? identity : ""),
-        /* mandatory = */ identity != NULL, /* immediate = */ 0, &p,
-        amqp_view(body));
+    int rc =
+        amqp_basic_publish(conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
+                           amqp_cstring_bytes(identity ? identity : ""),
+                           /* mandatory = */ identity != NULL,
+                           /* immediate = */ 0, &p, amqp_view(body));
     if (rc != AMQP_STATUS_OK)
         return io_failed(conn, rc, "publishing a request", err);
     return MST_OK;
@@ -839,8 +836,7 @@ static void fill_properties(const amqp_basic_properties_t *p,
         msg->correlation_id = view(p->correlation_id);
 }
 
-static void fill_delivery(struct mst_connector *conn,
-                          struct mst_message *msg) {
+static void fill_delivery(struct mst_connector *conn, struct mst_message *msg) {
     amqp_envelope_t *env = &conn->envelope;
     msg->kind = MST_MESSAGE_DELIVERY;
     msg->delivery_tag = env->delivery_tag;
@@ -883,8 +879,8 @@ static int other_frame(struct mst_connector *conn, struct mst_message *msg,
     if (rc != AMQP_STATUS_OK)
         return io_failed(conn, rc, "reading from the broker", err);
     if (f.frame_type != AMQP_FRAME_METHOD)
-        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA,
-                         "unexpected frame", err);
+        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA, "unexpected frame",
+                         err);
     switch (f.payload.method.id) {
     case AMQP_BASIC_RETURN_METHOD:
         return read_returned(conn, &f, msg, err);
@@ -940,8 +936,8 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
         amqp_rpc_reply_t r = amqp_consume_message(
             conn->amqp, &conn->envelope, timeout_ms < 0 ? NULL : &tv, 0);
         int rc = consume_result(conn, r, msg_r, err);
-        int ignored = rc == 0 && r.reply_type ==
-                                     AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+        int ignored = rc == 0 &&
+                      r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
                       r.library_error == AMQP_STATUS_UNEXPECTED_STATE;
         /* After an ignored frame, wait on for what is left of the time. */
         if (!ignored || (timeout_ms >= 0 && mst_now_ms() >= deadline))
@@ -949,8 +945,8 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
     }
 }
 
-int mst_connector_ack(struct mst_connector *conn,
-                      const struct mst_message *msg, struct mst_err *err) {
+int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
+                      struct mst_err *err) {
     if (msg->kind != MST_MESSAGE_DELIVERY)
         return mst_err_set(err, MST_EINVAL, "only deliveries are acked");
     if (conn->amqp == NULL)

@@ -100,8 +100,8 @@ static void url_checks(void) {
     v[0] = "amqp://guest:secret@127.0.0.1:5801/%2f";
     rc = mst_connector_new(&o, &c, &err);
     check(rc == MST_OK && c != NULL &&
-              strcmp(mst_connector_url(c), "amqp://guest@127.0.0.1:5801/%2f")
-                  == 0,
+              strcmp(mst_connector_url(c), "amqp://guest@127.0.0.1:5801/%2f") ==
+                  0,
           "URL shown without password: %s", c ? mst_connector_url(c) : "-");
     mst_connector_free(&c);
     check(c == NULL, "free sets the pointer to NULL");
@@ -169,8 +169,8 @@ static void channel_error_check(const char *url) {
     struct mst_strv cs = {cv, 1};
     struct mst_err err = {0};
     mst_connector_declare_reply_queue(c, &cs, &err);
-    int rc = mst_connector_publish_request(c, "never-declared", NULL, "x",
-                                           1000, MST_BYTES("x", 1), &err);
+    int rc = mst_connector_publish_request(c, "never-declared", NULL, "x", 1000,
+                                           MST_BYTES("x", 1), &err);
     struct mst_message m;
     if (rc == MST_OK)
         rc = wait_one(c, 5000, &m, &err);
@@ -186,8 +186,7 @@ static int declare_both(struct mst_connector *node,
     struct mst_strv cs = {cv, 1};
     struct mst_err err = {0};
     int rc = mst_connector_declare_node(node, NODE_ID, &cs, &err);
-    check(rc == MST_OK, "node topology declared%s%s", rc ? ": " : "",
-          err.msg);
+    check(rc == MST_OK, "node topology declared%s%s", rc ? ": " : "", err.msg);
     int rc2 = mst_connector_declare_reply_queue(client, &cs, &err);
     check(rc2 == MST_OK && mst_connector_reply_queue(client) != NULL,
           "reply queue declared: %s",
@@ -236,8 +235,8 @@ static void client_gets(struct mst_connector *client, const char *want_corr) {
           rc < 0 ? err.msg : "");
 }
 
-static void round_trip(struct mst_connector *node,
-                       struct mst_connector *client, const char *tag) {
+static void round_trip(struct mst_connector *node, struct mst_connector *client,
+                       const char *tag) {
     char b[64], d[64];
     snprintf(b, sizeof b, "%s-broadcast", tag);
     snprintf(d, sizeof d, "%s-direct", tag);
@@ -355,8 +354,7 @@ static void soak_node(struct mst_connector *node, struct soak *s) {
     if (rc == 1) {
         s->served++;
         if (mst_connector_ack(node, &m, &err) == MST_OK)
-            rc = mst_connector_publish_reply(node, m.reply_to,
-                                             m.correlation_id,
+            rc = mst_connector_publish_reply(node, m.reply_to, m.correlation_id,
                                              MST_BYTES("pong", 4), &err);
         else
             rc = err.code;
@@ -372,8 +370,8 @@ static void soak_client(struct mst_connector *client, struct soak *s,
     if (mst_now_ms() >= *next_send) {
         char corr[32];
         snprintf(corr, sizeof corr, "soak-%ld", s->sent);
-        rc = mst_connector_publish_request(client, COLLECTIVE, NULL, corr,
-                                           5000, MST_BYTES("hello", 5), &err);
+        rc = mst_connector_publish_request(client, COLLECTIVE, NULL, corr, 5000,
+                                           MST_BYTES("hello", 5), &err);
         if (rc == MST_OK)
             s->sent++;
         *next_send = mst_now_ms() + 500;
@@ -409,9 +407,8 @@ static int soak(const char *url, int seconds) {
             answered_at_reconnect < 0 ? 0 : s.answered - answered_at_reconnect);
     mst_connector_free(&node);
     mst_connector_free(&client);
-    return s.answered > 0 &&
-                   (answered_at_reconnect < 0 ||
-                    s.answered > answered_at_reconnect)
+    return s.answered > 0 && (answered_at_reconnect < 0 ||
+                              s.answered > answered_at_reconnect)
                ? 0
                : 1;
 }
