@@ -25,7 +25,7 @@ struct mst_connector;
 
 struct mst_connector_options {
     const struct mst_strv *urls; /* tried in order; at least one */
-    int heartbeat_s;             /* 0 disables (not recommended) */
+    int heartbeat_s;             /* 0 disables (not recommended); <0: 30 */
     int prefetch;                /* unacknowledged deliveries; 0 = no limit */
     const char *connection_name; /* shown in the management UI */
     const char *tls_ca;          /* for amqps:// (NULL: system default) */
@@ -52,23 +52,35 @@ struct mst_message {
     uint64_t delivery_tag;           /* for mst_connector_ack */
     int reply_code;                  /* returned: 312 NO_ROUTE, ... */
     int oversized;                   /* body was over max_body and dropped */
+    unsigned generation;             /* private: the connection it came on */
 };
 
 /*
  * mst_connector_new - a connector that has not connected yet.  The options
  * are copied.  Returns MST_OK and *conn_r (free with mst_connector_free), or
- * MST_EINVAL for a malformed URL (named in `err`).
+ * MST_EINVAL for a malformed URL (named in `err`, password hidden), which
+ * includes a trailing "/" after host:port: that selects the empty vhost.
+ * For the default vhost "/" leave the path out or write "/%2f".  Also
+ * MST_EINVAL for a client certificate without a key or the reverse, and
+ * MST_ENOMEM.
  */
 int mst_connector_new(const struct mst_connector_options *opts,
                       struct mst_connector **conn_r, struct mst_err *err);
 
-/* mst_connector_free - close the connection, free, set *conn to NULL. */
+/*
+ * mst_connector_free - close the connection politely if it is up (bounded
+ * by a short timeout), free everything, set *conn to NULL.  NULL is fine.
+ */
 void mst_connector_free(struct mst_connector **conn);
 
 /*
  * mst_connector_connect - one pass over the URLs in order; the first that
- * accepts login wins.  Returns MST_OK or MST_ECONNECT with every URL's
- * failure summarised in `err`.
+ * accepts login wins.  Each attempt is bounded: 5 s for the socket (and
+ * TLS), 10 s for the AMQP handshake.  Declares nothing: call the declare
+ * functions next (mst_connector_reconnect re-declares by itself).  Returns
+ * MST_OK, or MST_ECONNECT with every URL's failure summarised in `err`, or
+ * MST_EPROTO when a single URL refused the login (403 ACCESS_REFUSED,
+ * 530 NOT_ALLOWED for an unknown vhost).
  */
 int mst_connector_connect(struct mst_connector *conn, struct mst_err *err);
 
@@ -77,19 +89,28 @@ int mst_connector_connect(struct mst_connector *conn, struct mst_err *err);
  * URLs, sleeping with capped exponential backoff and jitter (1 s doubling to
  * 30 s, +-20%) between passes, until connected and every earlier
  * declaration (node topology, reply queue and consumers) is made again, or
- * until *stop becomes non-zero (MST_ESTOPPED).  Returns MST_OK.
+ * until *stop (may be NULL) becomes non-zero: MST_ESTOPPED.  The first pass
+ * starts at once; sleeps are cut in 100 ms slices so that *stop is noticed
+ * quickly.  Queues are server-named, so the node and reply queues get NEW
+ * names; a message from before is released and cannot be acked.
+ * Returns MST_OK; `err` then holds the last failure, if any.
  */
 int mst_connector_reconnect(struct mst_connector *conn,
                             volatile sig_atomic_t *stop, struct mst_err *err);
 
 /*
  * mst_connector_declare_node - the daemon's topology: for each collective C
- * the exchanges C.broadcast (fanout) and C.direct (direct), one exclusive,
- * auto-delete, server-named queue bound to both (to C.direct with routing
- * key = identity), qos prefetch, and a consumer with acknowledgements.
+ * the exchanges C.broadcast (fanout) and C.direct (direct), both durable,
+ * one exclusive, auto-delete, server-named queue bound to both (to C.direct
+ * with routing key = identity), qos prefetch, and a consumer with
+ * acknowledgements.  `identity` and `collectives` are copied and remembered
+ * for mst_connector_reconnect.  Returns MST_OK; MST_EINVAL (empty or
+ * over-long names); MST_EPROTO when the broker refused a declaration (e.g.
+ * 406 PRECONDITION_FAILED for an exchange that exists with another type);
+ * MST_ECONNECT.  After MST_EPROTO or MST_ECONNECT the connection has been
+ * dropped: call mst_connector_reconnect (or give up).
  */
-int mst_connector_declare_node(struct mst_connector *conn,
-                               const char *identity,
+int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err);
 
@@ -98,20 +119,27 @@ int mst_connector_declare_node(struct mst_connector *conn,
  * server-named reply queue and a no-ack consumer on it.  Its name is then
  * mst_connector_reply_queue().  Also makes sure the exchanges of
  * `collectives` exist, so a publish to a fresh broker does not fail.
+ * Return codes as mst_connector_declare_node.
  */
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err);
 
-/* mst_connector_reply_queue - the reply queue name, or NULL before one. */
+/*
+ * mst_connector_reply_queue - the reply queue name, or NULL before one.
+ * Owned by the connector; changes on reconnect.
+ */
 const char *mst_connector_reply_queue(const struct mst_connector *conn);
 
 /*
  * mst_connector_publish_request - publish `body` to C.broadcast (identity ==
  * NULL) or to C.direct with routing key = identity and mandatory set, so
  * that a request nobody can take comes back as MST_MESSAGE_RETURNED.
- * Properties: reply_to, correlation_id, expiration = ttl_ms, content type
- * application/x-msgpack.  Returns MST_OK or MST_ECONNECT.
+ * Properties: reply_to = mst_connector_reply_queue(), correlation_id,
+ * expiration = ttl_ms (must be > 0), content type application/x-msgpack,
+ * transient delivery.  Returns MST_OK, MST_EINVAL (no reply queue yet, bad
+ * collective or ttl) or MST_ECONNECT (connection dropped).  MST_OK only
+ * says the bytes were written.
  */
 int mst_connector_publish_request(struct mst_connector *conn,
                                   const char *collective, const char *identity,
@@ -120,7 +148,10 @@ int mst_connector_publish_request(struct mst_connector *conn,
 
 /*
  * mst_connector_publish_reply - publish `body` to the default exchange with
- * routing key `reply_to` and the given correlation id.
+ * routing key `reply_to` and the given correlation id.  The views may point
+ * into the message being answered.  A reply to a queue that no longer
+ * exists is silently dropped by the broker.  Returns MST_OK, MST_EINVAL or
+ * MST_ECONNECT (connection dropped).
  */
 int mst_connector_publish_reply(struct mst_connector *conn,
                                 struct mst_bytes reply_to,
@@ -128,22 +159,31 @@ int mst_connector_publish_reply(struct mst_connector *conn,
                                 struct mst_bytes body, struct mst_err *err);
 
 /*
- * mst_connector_consume - wait up to `timeout_ms` (0: do not wait) for the
- * next message.  Returns 1 with *msg_r filled, 0 on timeout (heartbeats are
- * still served), or a negative status: MST_ECONNECT when the connection is
- * lost (the caller decides whether to mst_connector_reconnect).  The
- * previous message is released automatically.
+ * mst_connector_consume - wait up to `timeout_ms` (0: do not wait, < 0:
+ * wait for ever) for the next message.  Returns 1 with *msg_r filled, 0 on
+ * timeout (heartbeats are still served), or a negative status: MST_ECONNECT
+ * when the connection is lost or closed by the broker (320
+ * CONNECTION_FORCED at shutdown, a channel error, our consumer cancelled),
+ * with the broker's reason in `err`; the connection has then been dropped
+ * and the caller decides whether to mst_connector_reconnect.  The previous
+ * message is released automatically.  A delivery with `oversized` set has
+ * no body but must still be acked.
  */
 int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
                           struct mst_message *msg_r, struct mst_err *err);
 
-/* mst_connector_ack - acknowledge a delivery (daemon queues only). */
-int mst_connector_ack(struct mst_connector *conn,
-                      const struct mst_message *msg, struct mst_err *err);
+/*
+ * mst_connector_ack - acknowledge a delivery (daemon queues only).  May be
+ * called after the message was released.  Returns MST_OK; MST_EINVAL for a
+ * returned message; MST_ENOTFOUND for a delivery from a connection that has
+ * since been lost (the broker has already dropped or requeued it);
+ * MST_ECONNECT (connection dropped).
+ */
+int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
+                      struct mst_err *err);
 
 /* mst_connector_release - free the memory behind `msg` early. */
-void mst_connector_release(struct mst_connector *conn,
-                           struct mst_message *msg);
+void mst_connector_release(struct mst_connector *conn, struct mst_message *msg);
 
 /*
  * mst_connector_fd - the socket to poll(2) for input, or -1 when not
@@ -155,7 +195,10 @@ int mst_connector_fd(const struct mst_connector *conn);
 /* mst_connector_has_buffered - non-zero if a message may be read now. */
 int mst_connector_has_buffered(const struct mst_connector *conn);
 
-/* mst_connector_url - the URL currently connected (password hidden). */
+/*
+ * mst_connector_url - the URL currently connected, or last connected (the
+ * first one before any), password hidden.  Owned by the connector.
+ */
 const char *mst_connector_url(const struct mst_connector *conn);
 
 #endif

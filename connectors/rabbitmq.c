@@ -1,1 +1,979 @@
-/* placeholder: written in the foundation issue */
+/*
+ * rabbitmq.c - the connector (connector.h) on rabbitmq-c 0.11.
+ *
+ * One connection, one channel (1).  The connector never logs: every failure
+ * is returned as a status code plus one line in `err`, and the caller
+ * decides what to say.  See shared/DESIGN.md "RabbitMQ topology" for the
+ * exchanges and queues, and STYLE.md "rabbitmq-c usage notes" for why the
+ * library is driven the way it is here.
+ */
+#include "connector.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "amqp_compat.h"
+#include "status.h"
+#include "util.h"
+
+#define CHANNEL 1
+#define FRAME_MAX 131072
+#define DEFAULT_MAX_BODY (1024u * 1024u)
+#define OPEN_TIMEOUT_S 5       /* TCP (and TLS) connect */
+#define HANDSHAKE_TIMEOUT_S 10 /* AMQP login against a hung broker */
+#define CLOSE_TIMEOUT_S 2      /* polite close must not hang a shutdown */
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
+#define NAME_MAX_LEN 255   /* AMQP short string */
+
+/* One broker URL, parsed once; `info` points into `buf`. */
+struct url {
+    char *buf;
+    char *display; /* the URL without its password */
+    struct amqp_connection_info info;
+};
+
+/* A copied list of strings (what was declared, for reconnect). */
+struct names {
+    char **v;
+    size_t n;
+};
+
+struct mst_connector {
+    struct url *urls;
+    size_t n_urls;
+    size_t url_at; /* the URL connected (or last tried) */
+    int heartbeat_s;
+    int prefetch;
+    char *connection_name;
+    char *tls_ca;
+    char *tls_cert;
+    char *tls_key;
+    uint32_t max_body;
+
+    amqp_connection_state_t amqp; /* NULL when not connected */
+    unsigned generation;          /* bumped on every new connection */
+
+    /* What was declared, to declare again after a reconnect. */
+    int node_declared;
+    char *identity;
+    struct names node_collectives;
+    char *node_queue;
+    int reply_declared;
+    struct names reply_collectives;
+    char *reply_queue;
+
+    /* The message last handed out by mst_connector_consume. */
+    int have_envelope;
+    amqp_envelope_t envelope;
+    int have_returned;
+    amqp_message_t returned;
+    amqp_bytes_t returned_key; /* malloc'd copy */
+
+    uint64_t rng; /* xorshift state for backoff jitter */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static char *bytes_strdup(amqp_bytes_t b) {
+    char *s = malloc(b.len + 1);
+    if (s == NULL)
+        return NULL;
+    if (b.len > 0)
+        memcpy(s, b.bytes, b.len);
+    s[b.len] = '\0';
+    return s;
+}
+
+static char *strdup_or_null(const char *s, int *failed) {
+    if (s == NULL)
+        return NULL;
+    char *d = strdup(s);
+    if (d == NULL)
+        *failed = 1;
+    return d;
+}
+
+static void names_free(struct names *n) {
+    for (size_t i = 0; i < n->n; i++)
+        free(n->v[i]);
+    free(n->v);
+    n->v = NULL;
+    n->n = 0;
+}
+
+/* Copy `sv` into `out` (replacing what was there).  0 or -1 (no memory). */
+static int names_copy(struct names *out, const struct mst_strv *sv) {
+    struct names n = {calloc(sv->n ? sv->n : 1, sizeof(char *)), 0};
+    if (n.v == NULL)
+        return -1;
+    for (; n.n < sv->n; n.n++) {
+        n.v[n.n] = strdup(sv->v[n.n]);
+        if (n.v[n.n] == NULL) {
+            names_free(&n);
+            return -1;
+        }
+    }
+    names_free(out);
+    *out = n;
+    return 0;
+}
+
+static struct mst_strv names_view(const struct names *n) {
+    return (struct mst_strv){n->v, n->n};
+}
+
+static struct mst_bytes view(amqp_bytes_t b) {
+    return MST_BYTES(b.bytes, b.len);
+}
+
+static amqp_bytes_t amqp_view(struct mst_bytes b) {
+    return (amqp_bytes_t){b.len, (void *)b.ptr};
+}
+
+/* "C.suffix" into buf; -1 if the name would not fit an AMQP short string. */
+static int exchange_name(char *buf, size_t size, const char *collective,
+                         const char *suffix) {
+    int n = snprintf(buf, size, "%s.%s", collective, suffix);
+    return n < 0 || (size_t)n >= size || n > NAME_MAX_LEN ? -1 : 0;
+}
+
+static uint64_t next_random(struct mst_connector *conn) {
+    uint64_t x = conn->rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    conn->rng = x;
+    return x;
+}
+
+/* ---- URLs --------------------------------------------------------------- */
+
+/*
+ * The URL as given, minus the password: "amqp://user:pw@h:p/v" becomes
+ * "amqp://user@h:p/v".  Only the text between "://" and the first "/"
+ * after it is the authority; its last '@' ends the user info.
+ */
+static char *display_url(const char *url) {
+    char *d = strdup(url);
+    if (d == NULL)
+        return NULL;
+    char *auth = strstr(d, "://");
+    if (auth == NULL)
+        return d;
+    auth += 3;
+    char *end = auth + strcspn(auth, "/");
+    char *at = NULL;
+    for (char *p = auth; p < end; p++)
+        if (*p == '@')
+            at = p;
+    if (at == NULL)
+        return d;
+    char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (colon != NULL)
+        memmove(colon, at, strlen(at) + 1);
+    return d;
+}
+
+static int url_parse(struct url *u, const char *text, struct mst_err *err) {
+    u->display = display_url(text);
+    u->buf = strdup(text); /* amqp_parse_url writes into its input */
+    if (u->display == NULL || u->buf == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    amqp_default_connection_info(&u->info);
+    int rc = amqp_parse_url(u->buf, &u->info);
+    if (rc != AMQP_STATUS_OK)
+        return mst_err_set(err, MST_EINVAL, "broker URL %s: %s", u->display,
+                           amqp_error_string2(rc));
+    /* A trailing slash names the empty vhost, which no broker has. */
+    if (u->info.vhost[0] == '\0')
+        return mst_err_set(err, MST_EINVAL,
+                           "broker URL %s: the trailing '/' selects the "
+                           "empty vhost; leave it out for the default vhost "
+                           "\"/\" (or write /%%2f)",
+                           u->display);
+    return MST_OK;
+}
+
+/* ---- errors from the library and the broker ------------------------------ */
+
+/* The connection is gone (or must go): free it without talking to it. */
+static void drop(struct mst_connector *conn) {
+    if (conn->amqp == NULL)
+        return;
+    /* amqp_destroy_connection closes the socket; never close() it again. */
+    amqp_destroy_connection(conn->amqp);
+    conn->amqp = NULL;
+}
+
+/* Say goodbye properly, bounded in time, then drop. */
+static void close_politely(struct mst_connector *conn) {
+    if (conn->amqp == NULL)
+        return;
+    struct timeval tv = {CLOSE_TIMEOUT_S, 0};
+    amqp_set_rpc_timeout(conn->amqp, &tv);
+    amqp_connection_close(conn->amqp, AMQP_REPLY_SUCCESS);
+    drop(conn);
+}
+
+/* Text of an AMQP short string for "%.*s". */
+#define BYTES_FMT(b) (int)(b).len, (const char *)(b).bytes
+
+/*
+ * Turn a failed RPC into a status and one line in `err`, and leave the
+ * connection in a state the caller can act on: a channel or connection
+ * closed by the broker is acknowledged and the connection dropped, so that
+ * mst_connector_reconnect() starts afresh.  MST_EPROTO means the broker
+ * refused what we asked (406 PRECONDITION_FAILED, 403 ACCESS_REFUSED...),
+ * MST_ECONNECT that the connection failed.
+ */
+static int rpc_failed(struct mst_connector *conn, amqp_rpc_reply_t r,
+                      const char *what, struct mst_err *err) {
+    int code = MST_ECONNECT;
+    if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+        mst_err_set(err, code, "%s: %s", what,
+                    amqp_error_string2(r.library_error));
+        drop(conn);
+    } else if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+               r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+        const amqp_channel_close_t *c = r.reply.decoded;
+        code = MST_EPROTO;
+        mst_err_set(err, code, "%s: broker closed the channel: %u %.*s", what,
+                    c->reply_code, BYTES_FMT(c->reply_text));
+        amqp_channel_close_ok_t ok = {0};
+        amqp_send_method(conn->amqp, CHANNEL, AMQP_CHANNEL_CLOSE_OK_METHOD,
+                         &ok);
+        close_politely(conn);
+    } else if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+               r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+        const amqp_connection_close_t *c = r.reply.decoded;
+        /* 403 at login is a refusal, not a network problem. */
+        code = c->reply_code == 403 || c->reply_code == 530 ? MST_EPROTO
+                                                            : MST_ECONNECT;
+        mst_err_set(err, code, "%s: broker closed the connection: %u %.*s",
+                    what, c->reply_code, BYTES_FMT(c->reply_text));
+        amqp_connection_close_ok_t ok = {0};
+        amqp_send_method(conn->amqp, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+        drop(conn);
+    } else {
+        mst_err_set(err, code, "%s: unexpected reply from the broker", what);
+        drop(conn);
+    }
+    return code;
+}
+
+/* MST_OK if the last RPC succeeded, else as rpc_failed(). */
+static int rpc_check(struct mst_connector *conn, const char *what,
+                     struct mst_err *err) {
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(conn->amqp);
+    if (r.reply_type == AMQP_RESPONSE_NORMAL)
+        return MST_OK;
+    return rpc_failed(conn, r, what, err);
+}
+
+/* A non-RPC call (publish, ack) failed: the socket is unusable. */
+static int io_failed(struct mst_connector *conn, int status, const char *what,
+                     struct mst_err *err) {
+    mst_err_set(err, MST_ECONNECT, "%s: %s", what, amqp_error_string2(status));
+    drop(conn);
+    return MST_ECONNECT;
+}
+
+static int not_connected(struct mst_err *err) {
+    return mst_err_set(err, MST_ECONNECT, "not connected to a broker");
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static int copy_options(struct mst_connector *conn,
+                        const struct mst_connector_options *opts) {
+    int failed = 0;
+    conn->heartbeat_s = opts->heartbeat_s < 0 ? 30 : opts->heartbeat_s;
+    conn->prefetch = opts->prefetch < 0 ? 0 : opts->prefetch;
+    conn->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    conn->connection_name = strdup_or_null(
+        opts->connection_name ? opts->connection_name : "muster", &failed);
+    conn->tls_ca = strdup_or_null(opts->tls_ca, &failed);
+    conn->tls_cert = strdup_or_null(opts->tls_cert, &failed);
+    conn->tls_key = strdup_or_null(opts->tls_key, &failed);
+    return failed ? -1 : 0;
+}
+
+int mst_connector_new(const struct mst_connector_options *opts,
+                      struct mst_connector **conn_r, struct mst_err *err) {
+    *conn_r = NULL;
+    if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
+        return mst_err_set(err, MST_EINVAL, "no broker URL given");
+    if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
+        return mst_err_set(err, MST_EINVAL,
+                           "a TLS client certificate needs its key and a key "
+                           "its certificate");
+    struct mst_connector *conn = calloc(1, sizeof *conn);
+    if (conn == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    int rc = MST_ENOMEM;
+    conn->urls = calloc(opts->urls->n, sizeof *conn->urls);
+    if (conn->urls == NULL || copy_options(conn, opts) < 0) {
+        mst_err_set(err, rc, "out of memory");
+        goto fail;
+    }
+    for (; conn->n_urls < opts->urls->n; conn->n_urls++) {
+        rc = url_parse(&conn->urls[conn->n_urls], opts->urls->v[conn->n_urls],
+                       err);
+        if (rc != MST_OK) {
+            conn->n_urls++; /* so that fail: frees the partial one */
+            goto fail;
+        }
+    }
+    conn->rng = (uint64_t)mst_now_us() ^ ((uint64_t)getpid() << 32) ^
+                (uint64_t)(uintptr_t)conn;
+    if (conn->rng == 0)
+        conn->rng = 1;
+    *conn_r = conn;
+    return MST_OK;
+fail:
+    mst_connector_free(&conn);
+    return rc;
+}
+
+/* ---- the current message ------------------------------------------------ */
+
+static void release_current(struct mst_connector *conn) {
+    if (conn->have_envelope) {
+        amqp_destroy_envelope(&conn->envelope);
+        conn->have_envelope = 0;
+    }
+    if (conn->have_returned) {
+        amqp_destroy_message(&conn->returned);
+        conn->have_returned = 0;
+    }
+    amqp_bytes_free(conn->returned_key);
+    conn->returned_key = amqp_empty_bytes;
+}
+
+void mst_connector_release(struct mst_connector *conn,
+                           struct mst_message *msg) {
+    if (conn != NULL)
+        release_current(conn);
+    if (msg != NULL)
+        memset(msg, 0, sizeof *msg);
+}
+
+void mst_connector_free(struct mst_connector **connp) {
+    if (connp == NULL || *connp == NULL)
+        return;
+    struct mst_connector *conn = *connp;
+    release_current(conn);
+    close_politely(conn);
+    for (size_t i = 0; i < conn->n_urls; i++) {
+        free(conn->urls[i].buf);
+        free(conn->urls[i].display);
+    }
+    free(conn->urls);
+    free(conn->connection_name);
+    free(conn->tls_ca);
+    free(conn->tls_cert);
+    free(conn->tls_key);
+    free(conn->identity);
+    names_free(&conn->node_collectives);
+    free(conn->node_queue);
+    names_free(&conn->reply_collectives);
+    free(conn->reply_queue);
+    free(conn);
+    *connp = NULL;
+}
+
+/* ---- connecting --------------------------------------------------------- */
+
+/* A TLS socket: TLS 1.2 or later, the CA verified, the host name checked. */
+static amqp_socket_t *tls_socket(struct mst_connector *conn,
+                                 amqp_connection_state_t amqp,
+                                 struct mst_err *err) {
+    amqp_socket_t *sock = amqp_ssl_socket_new(amqp);
+    if (sock == NULL) {
+        mst_err_set(err, MST_ECONNECT, "cannot create a TLS socket");
+        return NULL;
+    }
+    if (amqp_ssl_socket_set_ssl_versions(sock, AMQP_TLSv1_2, AMQP_TLSvLATEST) !=
+        AMQP_STATUS_OK) {
+        mst_err_set(err, MST_ECONNECT, "cannot require TLS 1.2 or later");
+        return NULL;
+    }
+    int rc;
+    if (conn->tls_ca != NULL) {
+        rc = amqp_ssl_socket_set_cacert(sock, conn->tls_ca);
+    } else {
+        /* rabbitmq-c loads no trust store of its own: use the system's. */
+        SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
+        rc = ctx != NULL && SSL_CTX_set_default_verify_paths(ctx) == 1
+                 ? AMQP_STATUS_OK
+                 : AMQP_STATUS_SSL_ERROR;
+    }
+    if (rc != AMQP_STATUS_OK) {
+        mst_err_set(err, MST_ECONNECT, "TLS CA %s: %s",
+                    conn->tls_ca ? conn->tls_ca : "(system default)",
+                    amqp_error_string2(rc));
+        return NULL;
+    }
+    amqp_ssl_socket_set_verify_peer(sock, /* verify = */ 1);
+    amqp_ssl_socket_set_verify_hostname(sock, /* verify = */ 1);
+    if (conn->tls_cert != NULL) {
+        rc = amqp_ssl_socket_set_key(sock, conn->tls_cert, conn->tls_key);
+        if (rc != AMQP_STATUS_OK) {
+            mst_err_set(err, MST_ECONNECT, "TLS client certificate %s: %s",
+                        conn->tls_cert, amqp_error_string2(rc));
+            return NULL;
+        }
+    }
+    return sock;
+}
+
+static int login(struct mst_connector *conn, const struct url *u,
+                 struct mst_err *err) {
+    /* Without consumer_cancel_notify a deleted queue leaves us deaf. */
+    amqp_table_entry_t caps[] = {
+        {.key = amqp_cstring_bytes("consumer_cancel_notify"),
+         .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}},
+    };
+    amqp_table_entry_t props[] = {
+        {.key = amqp_cstring_bytes("connection_name"),
+         .value = {.kind = AMQP_FIELD_KIND_UTF8,
+                   .value.bytes = amqp_cstring_bytes(conn->connection_name)}},
+        {.key = amqp_cstring_bytes("capabilities"),
+         .value = {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {1, caps}}},
+    };
+    amqp_table_t table = {2, props};
+    struct timeval hs = {HANDSHAKE_TIMEOUT_S, 0};
+    amqp_set_handshake_timeout(conn->amqp, &hs);
+    amqp_rpc_reply_t r = amqp_login_with_properties(
+        conn->amqp, u->info.vhost, /* channel_max = */ 0, FRAME_MAX,
+        conn->heartbeat_s, &table, AMQP_SASL_METHOD_PLAIN, u->info.user,
+        u->info.password);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL)
+        return rpc_failed(conn, r, "login", err);
+    amqp_channel_open(conn->amqp, CHANNEL);
+    return rpc_check(conn, "opening channel 1", err);
+}
+
+/* Connect to one URL; on failure conn->amqp is NULL again. */
+static int connect_one(struct mst_connector *conn, const struct url *u,
+                       struct mst_err *err) {
+    conn->amqp = amqp_new_connection();
+    if (conn->amqp == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    amqp_socket_t *sock = u->info.ssl ? tls_socket(conn, conn->amqp, err)
+                                      : amqp_tcp_socket_new(conn->amqp);
+    if (sock == NULL) {
+        if (!u->info.ssl)
+            mst_err_set(err, MST_ENOMEM, "cannot create a socket");
+        drop(conn);
+        return MST_ECONNECT;
+    }
+    struct timeval tv = {OPEN_TIMEOUT_S, 0};
+    int rc = amqp_socket_open_noblock(sock, u->info.host, u->info.port, &tv);
+    if (rc != AMQP_STATUS_OK) {
+        mst_err_set(err, MST_ECONNECT, "connecting to %s:%d: %s", u->info.host,
+                    u->info.port, amqp_error_string2(rc));
+        drop(conn);
+        return MST_ECONNECT;
+    }
+    return login(conn, u, err);
+}
+
+/* Append `s` to the string in `dst`, cutting it at `size` (intended). */
+static void append(char *dst, size_t size, const char *s) {
+    size_t len = strnlen(dst, size);
+    if (len + 1 >= size)
+        return;
+    size_t take = strnlen(s, size - len - 1);
+    memcpy(dst + len, s, take);
+    dst[len + take] = '\0';
+}
+
+/* Append "display: reason" to the summary of a pass over the URLs. */
+static void summary_add(char *sum, size_t size, const struct url *u,
+                        const struct mst_err *one) {
+    if (sum[0] != '\0')
+        append(sum, size, "; ");
+    append(sum, size, u->display);
+    append(sum, size, ": ");
+    append(sum, size, one->msg);
+}
+
+int mst_connector_connect(struct mst_connector *conn, struct mst_err *err) {
+    release_current(conn);
+    close_politely(conn);
+    char sum[MST_ERR_LEN] = "";
+    int rc = MST_ECONNECT;
+    for (size_t i = 0; i < conn->n_urls; i++) {
+        struct mst_err one = {0};
+        rc = connect_one(conn, &conn->urls[i], &one);
+        if (rc == MST_OK) {
+            conn->url_at = i;
+            conn->generation++;
+            return MST_OK;
+        }
+        summary_add(sum, sizeof sum, &conn->urls[i], &one);
+    }
+    /* Refused logins stay EPROTO only when that was the single answer. */
+    if (conn->n_urls > 1)
+        rc = MST_ECONNECT;
+    return mst_err_set(err, rc, "%s", sum);
+}
+
+/* ---- topology ----------------------------------------------------------- */
+
+static int declare_exchange(struct mst_connector *conn, const char *collective,
+                            const char *suffix, const char *type,
+                            struct mst_err *err) {
+    char name[NAME_MAX_LEN + 1];
+    if (exchange_name(name, sizeof name, collective, suffix) < 0)
+        return mst_err_set(err, MST_EINVAL, "collective name too long: %s",
+                           collective);
+    amqp_exchange_declare(conn->amqp, CHANNEL, amqp_cstring_bytes(name),
+                          amqp_cstring_bytes(type), /* passive = */ 0,
+                          /* durable = */ 1, /* auto_delete = */ 0,
+                          /* internal = */ 0, amqp_empty_table);
+    char what[NAME_MAX_LEN + 32];
+    snprintf(what, sizeof what, "declaring exchange %s", name);
+    return rpc_check(conn, what, err);
+}
+
+static int declare_exchanges(struct mst_connector *conn,
+                             const struct mst_strv *collectives,
+                             struct mst_err *err) {
+    for (size_t i = 0; i < collectives->n; i++) {
+        const char *c = collectives->v[i];
+        int rc = declare_exchange(conn, c, "broadcast", "fanout", err);
+        if (rc == MST_OK)
+            rc = declare_exchange(conn, c, "direct", "direct", err);
+        if (rc != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+/* A new exclusive, auto-delete, server-named queue; its name in *name_r. */
+static int declare_queue(struct mst_connector *conn, char **name_r,
+                         struct mst_err *err) {
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(
+        conn->amqp, CHANNEL, amqp_empty_bytes, /* passive = */ 0,
+        /* durable = */ 0, /* exclusive = */ 1, /* auto_delete = */ 1,
+        amqp_empty_table);
+    int rc = rpc_check(conn, "declaring a server-named queue", err);
+    if (rc != MST_OK)
+        return rc;
+    char *name = bytes_strdup(ok->queue);
+    if (name == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    free(*name_r);
+    *name_r = name;
+    return MST_OK;
+}
+
+static int bind_queue(struct mst_connector *conn, const char *queue,
+                      const char *collective, const char *suffix,
+                      const char *key, struct mst_err *err) {
+    char name[NAME_MAX_LEN + 1];
+    if (exchange_name(name, sizeof name, collective, suffix) < 0)
+        return mst_err_set(err, MST_EINVAL, "collective name too long: %s",
+                           collective);
+    amqp_queue_bind(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
+                    amqp_cstring_bytes(name), amqp_cstring_bytes(key),
+                    amqp_empty_table);
+    char what[NAME_MAX_LEN + 32];
+    snprintf(what, sizeof what, "binding to %s", name);
+    return rpc_check(conn, what, err);
+}
+
+static int consume_queue(struct mst_connector *conn, const char *queue,
+                         int no_ack, struct mst_err *err) {
+    amqp_basic_consume(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
+                       amqp_empty_bytes, /* no_local = */ 0, no_ack,
+                       /* exclusive = */ 1, amqp_empty_table);
+    return rpc_check(conn, "starting a consumer", err);
+}
+
+/* The node's part of the topology on the current connection. */
+static int node_topology(struct mst_connector *conn, struct mst_err *err) {
+    struct mst_strv cs = names_view(&conn->node_collectives);
+    int rc = declare_exchanges(conn, &cs, err);
+    if (rc == MST_OK)
+        rc = declare_queue(conn, &conn->node_queue, err);
+    for (size_t i = 0; rc == MST_OK && i < cs.n; i++) {
+        rc = bind_queue(conn, conn->node_queue, cs.v[i], "broadcast", "", err);
+        if (rc == MST_OK)
+            rc = bind_queue(conn, conn->node_queue, cs.v[i], "direct",
+                            conn->identity, err);
+    }
+    if (rc == MST_OK && conn->prefetch > 0) {
+        /* Unacked requests wait in the broker, where expiration works. */
+        uint16_t n =
+            conn->prefetch > UINT16_MAX ? UINT16_MAX : (uint16_t)conn->prefetch;
+        amqp_basic_qos(conn->amqp, CHANNEL, /* prefetch_size = */ 0, n,
+                       /* global = */ 0);
+        rc = rpc_check(conn, "setting the prefetch count", err);
+    }
+    if (rc == MST_OK)
+        rc = consume_queue(conn, conn->node_queue, /* no_ack = */ 0, err);
+    return rc;
+}
+
+static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
+    struct mst_strv cs = names_view(&conn->reply_collectives);
+    int rc = declare_exchanges(conn, &cs, err);
+    if (rc == MST_OK)
+        rc = declare_queue(conn, &conn->reply_queue, err);
+    if (rc == MST_OK)
+        rc = consume_queue(conn, conn->reply_queue, /* no_ack = */ 1, err);
+    return rc;
+}
+
+static int check_collectives(const struct mst_strv *cs, struct mst_err *err) {
+    if (cs == NULL || cs->n == 0)
+        return mst_err_set(err, MST_EINVAL, "no collective given");
+    for (size_t i = 0; i < cs->n; i++) {
+        char name[NAME_MAX_LEN + 1];
+        if (cs->v[i] == NULL || cs->v[i][0] == '\0' ||
+            exchange_name(name, sizeof name, cs->v[i], "broadcast") < 0)
+            return mst_err_set(err, MST_EINVAL, "bad collective name");
+    }
+    return MST_OK;
+}
+
+int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
+                               const struct mst_strv *collectives,
+                               struct mst_err *err) {
+    int rc = check_collectives(collectives, err);
+    if (rc != MST_OK)
+        return rc;
+    if (identity == NULL || identity[0] == '\0' ||
+        strlen(identity) > NAME_MAX_LEN)
+        return mst_err_set(err, MST_EINVAL, "bad identity");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    char *id = strdup(identity);
+    if (id == NULL || names_copy(&conn->node_collectives, collectives) < 0) {
+        free(id);
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    }
+    free(conn->identity);
+    conn->identity = id;
+    /* Remembered even if it fails, so that a reconnect tries again. */
+    conn->node_declared = 1;
+    return node_topology(conn, err);
+}
+
+int mst_connector_declare_reply_queue(struct mst_connector *conn,
+                                      const struct mst_strv *collectives,
+                                      struct mst_err *err) {
+    int rc = check_collectives(collectives, err);
+    if (rc != MST_OK)
+        return rc;
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    if (names_copy(&conn->reply_collectives, collectives) < 0)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    conn->reply_declared = 1;
+    return reply_topology(conn, err);
+}
+
+const char *mst_connector_reply_queue(const struct mst_connector *conn) {
+    return conn->reply_queue;
+}
+
+/* ---- reconnecting ------------------------------------------------------- */
+
+/* Sleep `ms` in slices; non-zero if *stop was raised meanwhile. */
+static int sleep_unless_stopped(int64_t ms, volatile sig_atomic_t *stop) {
+    int64_t until = mst_now_ms() + ms;
+    for (;;) {
+        if (stop != NULL && *stop)
+            return 1;
+        int64_t left = until - mst_now_ms();
+        if (left <= 0)
+            return 0;
+        if (left > SLEEP_SLICE_MS)
+            left = SLEEP_SLICE_MS;
+        struct timespec ts = {0, (long)left * 1000000L};
+        nanosleep(&ts, NULL); /* EINTR just means an earlier check */
+    }
+}
+
+/* Delay before pass `pass` (1, 2, ...): 1 s doubling to 30 s, +-20 %. */
+static int64_t backoff_ms(struct mst_connector *conn, unsigned pass) {
+    int64_t base = BACKOFF_FIRST_MS;
+    for (unsigned i = 1; i < pass && base < BACKOFF_MAX_MS; i++)
+        base *= 2;
+    if (base > BACKOFF_MAX_MS)
+        base = BACKOFF_MAX_MS;
+    int64_t spread = base / 5;
+    int64_t jitter = (int64_t)(next_random(conn) % (uint64_t)(2 * spread + 1));
+    return base - spread + jitter;
+}
+
+/* Declare again, on a fresh connection, everything declared before. */
+static int redeclare(struct mst_connector *conn, struct mst_err *err) {
+    int rc = MST_OK;
+    if (conn->node_declared)
+        rc = node_topology(conn, err);
+    if (rc == MST_OK && conn->reply_declared)
+        rc = reply_topology(conn, err);
+    return rc;
+}
+
+int mst_connector_reconnect(struct mst_connector *conn,
+                            volatile sig_atomic_t *stop, struct mst_err *err) {
+    release_current(conn);
+    /* Every failure drops the connection; one still up is the caller's
+     * choice to move, so leave it properly. */
+    close_politely(conn);
+    for (unsigned pass = 0;; pass++) {
+        if (pass > 0 && sleep_unless_stopped(backoff_ms(conn, pass), stop))
+            break;
+        if (stop != NULL && *stop)
+            break;
+        if (mst_connector_connect(conn, err) != MST_OK)
+            continue;
+        if (redeclare(conn, err) == MST_OK)
+            return MST_OK;
+        /* A refused declaration may be fixed by an operator: keep going. */
+        close_politely(conn);
+    }
+    return mst_err_set(err, MST_ESTOPPED, "stopped while reconnecting");
+}
+
+/* ---- publishing --------------------------------------------------------- */
+
+int mst_connector_publish_request(struct mst_connector *conn,
+                                  const char *collective, const char *identity,
+                                  const char *correlation_id, int64_t ttl_ms,
+                                  struct mst_bytes body, struct mst_err *err) {
+    char exchange[NAME_MAX_LEN + 1];
+    if (collective == NULL ||
+        exchange_name(exchange, sizeof exchange, collective,
+                      identity ? "direct" : "broadcast") < 0)
+        return mst_err_set(err, MST_EINVAL, "bad collective name");
+    if (ttl_ms <= 0)
+        return mst_err_set(err, MST_EINVAL, "request ttl must be positive");
+    if (conn->reply_queue == NULL)
+        return mst_err_set(err, MST_EINVAL,
+                           "no reply queue: declare one before publishing");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    char expiration[24];
+    snprintf(expiration, sizeof expiration, "%" PRId64, ttl_ms);
+    amqp_basic_properties_t p = {0};
+    p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+               AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_CORRELATION_ID_FLAG |
+               AMQP_BASIC_EXPIRATION_FLAG;
+    p.content_type = amqp_cstring_bytes("application/x-msgpack");
+    p.delivery_mode = 1; /* transient: a request outliving a broker is stale */
+    p.reply_to = amqp_cstring_bytes(conn->reply_queue);
+    p.correlation_id = amqp_cstring_bytes(correlation_id ? correlation_id : "");
+    p.expiration = amqp_cstring_bytes(expiration);
+    /* mandatory: an identity nobody listens for comes back as a return. */
+    int rc =
+        amqp_basic_publish(conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
+                           amqp_cstring_bytes(identity ? identity : ""),
+                           /* mandatory = */ identity != NULL,
+                           /* immediate = */ 0, &p, amqp_view(body));
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "publishing a request", err);
+    return MST_OK;
+}
+
+int mst_connector_publish_reply(struct mst_connector *conn,
+                                struct mst_bytes reply_to,
+                                struct mst_bytes correlation_id,
+                                struct mst_bytes body, struct mst_err *err) {
+    if (reply_to.len == 0 || reply_to.len > NAME_MAX_LEN)
+        return mst_err_set(err, MST_EINVAL, "bad reply_to");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    amqp_basic_properties_t p = {0};
+    p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+               AMQP_BASIC_CORRELATION_ID_FLAG;
+    p.content_type = amqp_cstring_bytes("application/x-msgpack");
+    p.delivery_mode = 1;
+    p.correlation_id = amqp_view(correlation_id);
+    /* A reply to a vanished reply queue is dropped by the broker: fine. */
+    int rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_empty_bytes,
+                                amqp_view(reply_to), /* mandatory = */ 0,
+                                /* immediate = */ 0, &p, amqp_view(body));
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "publishing a reply", err);
+    return MST_OK;
+}
+
+/* ---- consuming ---------------------------------------------------------- */
+
+/* Body, or nothing if it is over the cap (it was already read, sadly). */
+static void fill_body(struct mst_connector *conn, amqp_bytes_t *body,
+                      struct mst_message *msg) {
+    if (body->len > conn->max_body) {
+        amqp_bytes_free(*body);
+        *body = amqp_empty_bytes;
+        msg->oversized = 1;
+        return;
+    }
+    msg->body = view(*body);
+}
+
+static void fill_properties(const amqp_basic_properties_t *p,
+                            struct mst_message *msg) {
+    if (p->_flags & AMQP_BASIC_REPLY_TO_FLAG)
+        msg->reply_to = view(p->reply_to);
+    if (p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG)
+        msg->correlation_id = view(p->correlation_id);
+}
+
+static void fill_delivery(struct mst_connector *conn, struct mst_message *msg) {
+    amqp_envelope_t *env = &conn->envelope;
+    msg->kind = MST_MESSAGE_DELIVERY;
+    msg->delivery_tag = env->delivery_tag;
+    msg->generation = conn->generation;
+    msg->routing_key = view(env->routing_key);
+    fill_properties(&env->message.properties, msg);
+    fill_body(conn, &env->message.body, msg);
+}
+
+/* basic.return: the method is read, its header and body follow. */
+static int read_returned(struct mst_connector *conn, const amqp_frame_t *f,
+                         struct mst_message *msg, struct mst_err *err) {
+    const amqp_basic_return_t *ret = f->payload.method.decoded;
+    /* The method lives in a pool recycled by the next consume: copy. */
+    conn->returned_key = amqp_bytes_malloc_dup(ret->routing_key);
+    if (ret->routing_key.len > 0 && conn->returned_key.bytes == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    msg->reply_code = ret->reply_code;
+    amqp_rpc_reply_t r =
+        amqp_read_message(conn->amqp, f->channel, &conn->returned, 0);
+    if (r.reply_type != AMQP_RESPONSE_NORMAL)
+        return rpc_failed(conn, r, "reading a returned message", err);
+    conn->have_returned = 1;
+    msg->kind = MST_MESSAGE_RETURNED;
+    msg->routing_key = view(conn->returned_key);
+    fill_properties(&conn->returned.properties, msg);
+    fill_body(conn, &conn->returned.body, msg);
+    return 1;
+}
+
+/*
+ * A frame other than a delivery is waiting.  Returns 1 (a message in
+ * *msg), 0 (nothing for the caller) or a negative status; a connection or
+ * channel closed by the broker is acknowledged and the connection dropped.
+ */
+static int other_frame(struct mst_connector *conn, struct mst_message *msg,
+                       struct mst_err *err) {
+    amqp_frame_t f;
+    int rc = amqp_simple_wait_frame(conn->amqp, &f);
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "reading from the broker", err);
+    if (f.frame_type != AMQP_FRAME_METHOD)
+        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA, "unexpected frame",
+                         err);
+    switch (f.payload.method.id) {
+    case AMQP_BASIC_RETURN_METHOD:
+        return read_returned(conn, &f, msg, err);
+    case AMQP_CONNECTION_CLOSE_METHOD:
+    case AMQP_CHANNEL_CLOSE_METHOD: {
+        amqp_rpc_reply_t r = {.reply_type = AMQP_RESPONSE_SERVER_EXCEPTION,
+                              .reply = f.payload.method};
+        rpc_failed(conn, r, "connection lost", err);
+        /* Whatever the broker's reason, for the caller it is a lost link. */
+        if (err != NULL)
+            err->code = MST_ECONNECT;
+        return MST_ECONNECT;
+    }
+    case AMQP_BASIC_CANCEL_METHOD:
+        close_politely(conn);
+        return mst_err_set(err, MST_ECONNECT,
+                           "consumer cancelled by broker (queue deleted?)");
+    default:
+        return 0; /* basic.ack and the like: nothing we asked for */
+    }
+}
+
+static int consume_result(struct mst_connector *conn, amqp_rpc_reply_t r,
+                          struct mst_message *msg, struct mst_err *err) {
+    if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+        conn->have_envelope = 1;
+        fill_delivery(conn, msg);
+        return 1;
+    }
+    if (r.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
+        return rpc_failed(conn, r, "consuming", err);
+    if (r.library_error == AMQP_STATUS_TIMEOUT)
+        return 0;
+    if (r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
+        return other_frame(conn, msg, err);
+    return io_failed(conn, r.library_error, "connection lost", err);
+}
+
+int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
+                          struct mst_message *msg_r, struct mst_err *err) {
+    release_current(conn);
+    memset(msg_r, 0, sizeof *msg_r);
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    int64_t deadline = mst_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        amqp_maybe_release_buffers(conn->amqp);
+        int64_t left = deadline - mst_now_ms();
+        if (left < 0)
+            left = 0;
+        struct timeval tv = {(time_t)(left / 1000),
+                             (suseconds_t)(left % 1000) * 1000};
+        amqp_rpc_reply_t r = amqp_consume_message(
+            conn->amqp, &conn->envelope, timeout_ms < 0 ? NULL : &tv, 0);
+        int rc = consume_result(conn, r, msg_r, err);
+        int ignored = rc == 0 &&
+                      r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+                      r.library_error == AMQP_STATUS_UNEXPECTED_STATE;
+        /* After an ignored frame, wait on for what is left of the time. */
+        if (!ignored || (timeout_ms >= 0 && mst_now_ms() >= deadline))
+            return rc;
+    }
+}
+
+int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
+                      struct mst_err *err) {
+    if (msg->kind != MST_MESSAGE_DELIVERY)
+        return mst_err_set(err, MST_EINVAL, "only deliveries are acked");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    /* Tags restart on a new channel: never ack one from a lost one. */
+    if (msg->generation != conn->generation)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "delivery came on a connection since lost");
+    int rc = amqp_basic_ack(conn->amqp, CHANNEL, msg->delivery_tag,
+                            /* multiple = */ 0);
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "acknowledging", err);
+    return MST_OK;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+int mst_connector_fd(const struct mst_connector *conn) {
+    return conn->amqp ? amqp_get_sockfd(conn->amqp) : -1;
+}
+
+int mst_connector_has_buffered(const struct mst_connector *conn) {
+    if (conn->amqp == NULL)
+        return 0;
+    return amqp_frames_enqueued(conn->amqp) || amqp_data_in_buffer(conn->amqp);
+}
+
+const char *mst_connector_url(const struct mst_connector *conn) {
+    return conn->urls[conn->url_at].display;
+}
