@@ -93,13 +93,14 @@ mst_pids_init() {
 }
 
 # mst_starttime PID: the process start time (clock ticks since boot), empty
-# if there is no such process.
+# if there is no such process or it is a zombie (dead, not yet reaped).
 mst_starttime() {
     local stat
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
     stat=${stat##*) }
     # shellcheck disable=SC2086
     set -- $stat
+    [ "$1" = Z ] && return 0
     printf '%s\n' "${20}"
 }
 
@@ -123,8 +124,6 @@ mst_kill() {
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 10; i++)); do
         mst_alive "$pid" "$start" || return 0
-        # a zombie child of ours counts as gone
-        [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ] && return 0
         sleep 0.1
     done
     mst_log "pid $pid did not stop within ${grace}s of SIGTERM: SIGKILL"
@@ -142,6 +141,7 @@ mst_kill_tracked() {
             mst_log "stopping $name (pid $pid)"
             mst_kill "$pid" "$start" "$grace" || true
         fi
+        wait "$pid" 2>/dev/null || true # reap it if it is our child
     done < <(tac "$file")
     : >"$file"
 }
@@ -213,6 +213,20 @@ mst_daemon_start() {
     fi
     MST_LAST_PID=$!
     mst_track "$MST_LAST_PID" "musterd:$name"
+}
+
+# mst_wait_log FILE ERE TIMEOUT [PID STARTTIME]: wait until a line of FILE
+# matches ERE.  Returns 1 on timeout, 2 if PID died first.
+mst_wait_log() {
+    local file=$1 re=$2 timeout=$3 pid=${4:-} start=${5:-} end
+    end=$((SECONDS + timeout))
+    until grep -Eq "$re" "$file" 2>/dev/null; do
+        if [ -n "$pid" ] && ! mst_alive "$pid" "$start"; then
+            return 2
+        fi
+        ((SECONDS < end)) || return 1
+        sleep 0.1
+    done
 }
 
 # ---------------------------------------------------------------- broker
