@@ -178,8 +178,7 @@ wait_connected() {
     pid=${_mst_dpid[$i]}
     end=$((SECONDS + MST_CONNECT_TIMEOUT))
     while ! tail -n +"$((skip + 1))" "$log" 2>/dev/null | grep -Eq "$MST_CONNECTED_RE"; do
-        if ! mst_alive "$pid" "${_mst_dstart[$i]}" ||
-            [ "$(ps -o stat= -p "$pid" 2>/dev/null | cut -c1)" = Z ]; then
+        if ! mst_alive "$pid" "${_mst_dstart[$i]}"; then
             tail -n 20 "$log" >&2 || true
             fail "$(daemon_name "$i") (pid $pid) exited before connecting"
         fi
