@@ -1,0 +1,382 @@
+# shellcheck shell=bash
+# scripts/lib.sh — helpers shared by scripts/test, scripts/demo and
+# test/integration/lib.sh.  Source it; it defines functions and a few
+# variables and runs nothing.
+#
+# Process hygiene: every process these helpers start is recorded as
+# "PID STARTTIME NAME" in a pid file, and is only ever stopped by that pid
+# (after checking that the pid still belongs to the process we started, via
+# its start time in /proc).  Nothing here kills by name.
+#
+# Ports of a private broker on PORT (keep brokers ten ports apart):
+#   PORT         AMQP, bound to 127.0.0.1
+#   PORT+20000   Erlang distribution of the node, bound to 127.0.0.1
+#   PORT+20001   the node's own epmd, bound to 127.0.0.1 (never the system's
+#                epmd on 4369: we start one, record its pid, stop it)
+#   PORT+20002…  PORT+20009  rabbitmqctl's short-lived distribution ports
+
+MST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
+MST_DEPS=(build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+          librabbitmq-dev libmsgpack-dev libssl-dev libconfig-dev
+          libjansson-dev libyaml-dev check rabbitmq-server valgrind jq
+          procps iproute2)
+MST_APT_UPDATED=${MST_APT_UPDATED:-}
+
+mst_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+mst_die() { mst_log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- deps
+
+# mst_install_deps: install whichever of MST_DEPS is missing (Debian/apt).
+# The system rabbitmq-server service is kept from starting while installing
+# (policy-rc.d returning 101, the Debian convention).  Even if a system
+# broker runs, it is harmless: it uses 5672/4369, our private nodes use
+# their own ports, epmd, cookie and directories.
+mst_install_deps() {
+    local p missing=()
+    for p in "${MST_DEPS[@]}"; do
+        if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" != installed ]; then
+            missing+=("$p")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    mst_log "installing: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || mst_die "need root (or sudo) to install ${missing[*]}"
+        sudo=(sudo)
+    fi
+    local policy=/usr/sbin/policy-rc.d made_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+        "${sudo[@]}" chmod 755 "$policy"
+        made_policy=1
+    fi
+    local rc=0
+    {
+        if [ -z "$MST_APT_UPDATED" ]; then
+            "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+            MST_APT_UPDATED=1
+        fi
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends -o Dpkg::Options::=--force-confdef \
+            -o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null
+    } || rc=$?
+    [ -n "$made_policy" ] && "${sudo[@]}" rm -f "$policy"
+    return "$rc"
+}
+
+# ---------------------------------------------------------------- build
+
+# mst_build DIR [meson options...]: configure DIR if needed (applying the
+# options to an existing DIR with `meson configure`), then build it.
+mst_build() {
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$MST_ROOT" "$@" || return
+    elif [ $# -gt 0 ]; then
+        meson configure "$dir" "$@" || return
+    fi
+    ninja -C "$dir"
+}
+
+# ---------------------------------------------------------------- pids
+
+# Processes started by these helpers are appended to MST_PIDFILE (set it, or
+# call mst_pids_init FILE, before starting anything).
+mst_pids_init() {
+    MST_PIDFILE=$1
+    mkdir -p "$(dirname "$MST_PIDFILE")"
+    : >>"$MST_PIDFILE"
+}
+
+# mst_starttime PID: the process start time (clock ticks since boot), empty
+# if there is no such process or it is a zombie (dead, not yet reaped).
+mst_starttime() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    [ "$1" = Z ] && return 0
+    printf '%s\n' "${20}"
+}
+
+# mst_track PID NAME [FILE]: record a process we started.
+mst_track() {
+    local file=${3:-${MST_PIDFILE:?mst_pids_init first}}
+    printf '%s %s %s\n' "$1" "$(mst_starttime "$1")" "$2" >>"$file"
+}
+
+# mst_alive PID STARTTIME: true if PID is still the process recorded.
+mst_alive() {
+    [ -n "$1" ] && [ -n "$2" ] && [ "$(mst_starttime "$1")" = "$2" ]
+}
+
+# mst_kill PID STARTTIME [GRACE_SECONDS]: SIGTERM, wait up to GRACE, then
+# SIGKILL.  Returns 0 if it ended on SIGTERM (or was gone), 2 if it needed
+# SIGKILL.
+mst_kill() {
+    local pid=$1 start=$2 grace=${3:-10} i
+    mst_alive "$pid" "$start" || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do
+        mst_alive "$pid" "$start" || return 0
+        sleep 0.1
+    done
+    mst_log "pid $pid did not stop within ${grace}s of SIGTERM: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    return 2
+}
+
+# mst_kill_tracked [FILE] [GRACE]: stop every process recorded in FILE,
+# newest first, and empty the file.
+mst_kill_tracked() {
+    local file=${1:-${MST_PIDFILE:-}} grace=${2:-10} pid start name
+    [ -n "$file" ] && [ -f "$file" ] || return 0
+    while read -r pid start name; do
+        if mst_alive "$pid" "$start"; then
+            mst_log "stopping $name (pid $pid)"
+            mst_kill "$pid" "$start" "$grace" || true
+        fi
+        wait "$pid" 2>/dev/null || true # reap it if it is our child
+    done < <(tac "$file")
+    : >"$file"
+}
+
+# ---------------------------------------------------------------- config
+
+# The one place that knows what muster config files look like, so that the
+# switch to x509 (certs from `muster cert`) is a change here only.
+# MST_SECURITY_PROVIDER (default none) selects the block.
+mst_security_block() {
+    case ${MST_SECURITY_PROVIDER:-none} in
+        none) printf 'security: { provider = "none"; };\n' ;;
+        x509)
+            # MST_CERT_DIR/{ca.pem,NAME.pem,NAME.key} as `muster cert` makes them
+            printf 'security: { provider = "x509"; ca = "%s/ca.pem"; cert = "%s/%s.pem"; key = "%s/%s.key"; };\n' \
+                "$MST_CERT_DIR" "$MST_CERT_DIR" "$1" "$MST_CERT_DIR" "$1"
+            ;;
+        *) mst_die "unknown MST_SECURITY_PROVIDER ${MST_SECURITY_PROVIDER}" ;;
+    esac
+}
+
+# mst_write_config server|client FILE IDENTITY URL [FACTS_FILE]
+# Extra lines for the file can be passed in MST_CONFIG_EXTRA.
+mst_write_config() {
+    local kind=$1 file=$2 identity=$3 url=$4 facts=${5:-}
+    {
+        printf '# written by scripts/lib.sh mst_write_config\n'
+        printf 'identity = "%s";\n' "$identity"
+        printf 'collectives = ["muster"];\n'
+        printf 'broker: { urls = ["%s"]; heartbeat = 10; };\n' "$url"
+        case $kind in
+            server) [ -n "$facts" ] && printf 'facts: { files = ["%s"]; };\n' "$facts" ;;
+            client) printf 'discovery_timeout = 2;\ntimeout = 10;\n' ;;
+            *) mst_die "mst_write_config: kind must be server or client" ;;
+        esac
+        mst_security_block "$identity"
+        printf 'log: { level = "%s"; };\n' "${MST_LOG_LEVEL:-info}"
+        if [ -n "${MST_CONFIG_EXTRA:-}" ]; then printf '%s\n' "$MST_CONFIG_EXTRA"; fi
+    } >"$file"
+}
+
+# mst_write_facts FILE INDEX: small YAML facts, different per index.
+mst_write_facts() {
+    local file=$1 n=$2 role=web
+    ((n % 2 == 0)) && role=db
+    cat >"$file" <<EOF
+role: $role
+n: $n
+os:
+  family: Debian
+  release: "12"
+EOF
+}
+
+# ---------------------------------------------------------------- daemons
+
+# mst_daemon_start NAME CFG LOG: start `musterd -c CFG -f` in the background
+# (logs to LOG), record its pid and leave it in MST_LAST_PID (not printed:
+# call it without $(...) so the daemon stays a child of the caller's shell
+# and `wait` can collect its exit status).  Binary: $MUSTER_BUILD/server/musterd.
+# With MST_DETACH=1 the daemon gets its own session (outlives a terminal).
+mst_daemon_start() {
+    local name=$1 cfg=$2 log=$3 bin=${MUSTER_BUILD:?}/server/musterd
+    [ -x "$bin" ] || mst_die "no $bin (build first)"
+    if [ -n "${MST_DETACH:-}" ]; then
+        setsid "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    else
+        "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    fi
+    MST_LAST_PID=$!
+    mst_track "$MST_LAST_PID" "musterd:$name"
+}
+
+# mst_wait_log FILE ERE TIMEOUT [PID STARTTIME]: wait until a line of FILE
+# matches ERE.  Returns 1 on timeout, 2 if PID died first.
+mst_wait_log() {
+    local file=$1 re=$2 timeout=$3 pid=${4:-} start=${5:-} end
+    end=$((SECONDS + timeout))
+    until grep -Eq "$re" "$file" 2>/dev/null; do
+        if [ -n "$pid" ] && ! mst_alive "$pid" "$start"; then
+            return 2
+        fi
+        ((SECONDS < end)) || return 1
+        sleep 0.1
+    done
+}
+
+# ---------------------------------------------------------------- broker
+
+# mst_broker_answers HOST PORT: true if something accepts TCP there.
+mst_broker_answers() {
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
+}
+
+mst_port_free() {
+    ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# mst_broker_rabbitmqctl DIR ARGS...: rabbitmqctl against the node in DIR.
+mst_broker_rabbitmqctl() {
+    local dir=$1
+    shift
+    "$dir/bin/rabbitmqctl" "$@"
+}
+
+# mst_broker_start DIR PORT: start a private RabbitMQ node with everything
+# under DIR, AMQP on 127.0.0.1:PORT, and wait until it is up.  Leaves:
+#   DIR/node            the node name (also MST_BROKER_NODE)
+#   DIR/bin/rabbitmqctl a wrapper with the node's environment (also
+#                       MST_BROKER_CTL); pass -n "$(cat DIR/node)" or not
+#   DIR/pids            pids of the epmd, the wrapper script and beam
+#   DIR/log/            the node's logs, DIR/console.log its stdout/stderr
+mst_broker_start() {
+    local dir port dist epmd node p i
+    dir=$(realpath -m "$1")
+    port=$2
+    dist=$((port + 20000))
+    epmd=$((port + 20001))
+    for p in "$port" "$dist" "$epmd"; do
+        mst_port_free "$p" || { mst_log "port $p is in use"; return 1; }
+    done
+    node="muster-test-$$-$port@localhost"
+    rm -rf "$dir"
+    mkdir -p "$dir"/{mnesia,log,home,etc,bin}
+    : >"$dir/pids"
+    printf '%s\n' "$node" >"$dir/node"
+    printf '%s\n' "$port" >"$dir/port"
+
+    cat >"$dir/etc/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:$port
+loopback_users = none
+max_message_size = 4194304
+log.console = true
+log.console.level = warning
+log.file.level = info
+EOF
+    printf '[].\n' >"$dir/etc/enabled_plugins"
+    printf '[].\n' >"$dir/etc/advanced.config"
+    : >"$dir/etc/rabbitmq-env.conf"
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F >"$dir/home/.erlang.cookie")
+    chmod 600 "$dir/home/.erlang.cookie"
+
+    # Environment shared by the server and rabbitmqctl: written once as a
+    # file the wrapper sources.
+    cat >"$dir/env" <<EOF
+export HOME='$dir/home'
+export RABBITMQ_NODENAME='$node'
+export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+export RABBITMQ_NODE_PORT=$port
+export RABBITMQ_DIST_PORT=$dist
+export RABBITMQ_MNESIA_BASE='$dir/mnesia'
+export RABBITMQ_LOG_BASE='$dir/log'
+export RABBITMQ_CONFIG_FILE='$dir/etc/rabbitmq.conf'
+export RABBITMQ_ADVANCED_CONFIG_FILE='$dir/etc/advanced.config'
+export RABBITMQ_CONF_ENV_FILE='$dir/etc/rabbitmq-env.conf'
+export RABBITMQ_ENABLED_PLUGINS_FILE='$dir/etc/enabled_plugins'
+export RABBITMQ_PID_FILE='$dir/rabbitmq.pid'
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
+export RABBITMQ_CTL_DIST_PORT_MIN=$((dist + 2))
+export RABBITMQ_CTL_DIST_PORT_MAX=$((dist + 9))
+export ERL_EPMD_PORT=$epmd
+export ERL_EPMD_ADDRESS=127.0.0.1
+EOF
+    cat >"$dir/bin/rabbitmqctl" <<EOF
+#!/bin/bash
+# rabbitmqctl for the private node in $dir
+. '$dir/env'
+exec '$MST_RABBITMQ_LIBEXEC/rabbitmqctl' "\$@"
+EOF
+    chmod 755 "$dir/bin/rabbitmqctl"
+
+    local setsid=()
+    [ -n "${MST_DETACH:-}" ] && setsid=(setsid)
+
+    # Our own epmd, so stopping it never disturbs anyone else's nodes.
+    (
+        # shellcheck disable=SC1091
+        . "$dir/env"
+        exec "${setsid[@]}" epmd -port "$epmd" -address 127.0.0.1
+    ) </dev/null >>"$dir/epmd.log" 2>&1 &
+    mst_track "$!" epmd "$dir/pids"
+    for ((i = 0; i < 50; i++)); do
+        mst_broker_answers 127.0.0.1 "$epmd" && break
+        sleep 0.1
+    done
+
+    (
+        # shellcheck disable=SC1091
+        . "$dir/env"
+        ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        exec "${setsid[@]}" "$MST_RABBITMQ_LIBEXEC/rabbitmq-server"
+    ) </dev/null >>"$dir/console.log" 2>&1 &
+    mst_track "$!" rabbitmq-server "$dir/pids"
+
+    if ! timeout 120 "$dir/bin/rabbitmqctl" -n "$node" -q wait --timeout 100 \
+            "$dir/rabbitmq.pid" >>"$dir/ctl.log" 2>&1; then
+        mst_log "broker $node did not start; tail of $dir/console.log:"
+        tail -n 30 "$dir/console.log" >&2 || true
+        mst_broker_stop "$dir"
+        return 1
+    fi
+    local beam
+    beam=$(cat "$dir/rabbitmq.pid" 2>/dev/null || true)
+    [ -n "$beam" ] && mst_track "$beam" beam "$dir/pids"
+    # shellcheck disable=SC2034  # for callers
+    MST_BROKER_NODE=$node
+    # shellcheck disable=SC2034
+    MST_BROKER_CTL=$dir/bin/rabbitmqctl
+    mst_log "broker $node up on 127.0.0.1:$port (dir $dir)"
+}
+
+# mst_broker_stop DIR: `rabbitmqctl stop`, then SIGTERM/SIGKILL whatever of
+# beam, the wrapper and our epmd is still alive (by recorded pid).  The
+# node's epmd is ours (own port), so it is stopped too; a system epmd on
+# 4369 is never touched.
+mst_broker_stop() {
+    local dir node
+    dir=$(realpath -m "$1")
+    [ -f "$dir/pids" ] || return 0
+    node=$(cat "$dir/node" 2>/dev/null || true)
+    if [ -n "$node" ] && [ -s "$dir/rabbitmq.pid" ]; then
+        timeout 60 "$dir/bin/rabbitmqctl" -n "$node" -q stop "$dir/rabbitmq.pid" \
+            >>"$dir/ctl.log" 2>&1 || true
+    fi
+    mst_kill_tracked "$dir/pids" 10
+}
+
+# mst_broker_stop_app DIR / mst_broker_start_app DIR: stop or start the
+# RabbitMQ application inside the running node (clients are disconnected,
+# the Erlang node stays) — for reconnect tests.
+mst_broker_stop_app() {
+    mst_broker_rabbitmqctl "$1" -n "$(cat "$1/node")" -q stop_app
+}
+mst_broker_start_app() {
+    mst_broker_rabbitmqctl "$1" -n "$(cat "$1/node")" -q start_app
+}
