@@ -2,11 +2,13 @@
  * mst_publish - publish raw bytes as a request, for tests that feed the
  * daemons garbage, forged or replayed messages.
  *
- *   mst_publish URL COLLECTIVE [IDENTITY] < BODY
+ *   mst_publish URL EXCHANGE ROUTING_KEY FILE     (FILE "-": stdin)
  *
- * Without IDENTITY the body goes to COLLECTIVE.broadcast, with it to
- * COLLECTIVE.direct.  Exits 0 once the broker has the bytes.
+ * EXCHANGE is C.broadcast (ROUTING_KEY ignored) or C.direct (ROUTING_KEY =
+ * the node identity).  Exits 0 once the broker has the bytes.
  */
+#include <string.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,20 +27,41 @@ static int read_all(FILE *f, struct mst_buf *buf) {
     return ferror(f) ? -1 : 0;
 }
 
+/* Split "C.broadcast" / "C.direct" into the collective and the kind. */
+static int parse_exchange(const char *exchange, char *collective,
+                          size_t size, int *direct) {
+    const char *dot = strrchr(exchange, '.');
+    if (dot == NULL || (size_t)(dot - exchange) >= size)
+        return -1;
+    *direct = strcmp(dot, ".direct") == 0;
+    if (!*direct && strcmp(dot, ".broadcast") != 0)
+        return -1;
+    memcpy(collective, exchange, (size_t)(dot - exchange));
+    collective[dot - exchange] = '\0';
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: mst_publish URL COLLECTIVE [IDENTITY] < BODY\n");
+    char collective[256];
+    int direct = 0;
+    if (argc != 5 ||
+        parse_exchange(argv[2], collective, sizeof collective, &direct) != 0) {
+        fprintf(stderr, "usage: mst_publish URL C.broadcast|C.direct "
+                        "ROUTING_KEY FILE|-\n");
         return 2;
     }
+    FILE *in = strcmp(argv[4], "-") == 0 ? stdin : fopen(argv[4], "rb");
     struct mst_buf body;
     mst_buf_init(&body, MAX_BODY);
-    if (read_all(stdin, &body) != 0) {
-        fprintf(stderr, "mst_publish: cannot read the body\n");
+    if (in == NULL || read_all(in, &body) != 0) {
+        fprintf(stderr, "mst_publish: cannot read %s\n", argv[4]);
         return 1;
     }
+    if (in != stdin)
+        fclose(in);
     struct mst_strv urls = {0}, collectives = {0};
     mst_strv_push(&urls, argv[1]);
-    mst_strv_push(&collectives, argv[2]);
+    mst_strv_push(&collectives, collective);
     struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 30,
                                       .connection_name = "mst_publish"};
     struct mst_connector *conn = NULL;
@@ -49,8 +72,8 @@ int main(int argc, char **argv) {
     if (rc == MST_OK)
         rc = mst_connector_declare_reply_queue(conn, &collectives, &err);
     if (rc == MST_OK)
-        rc = mst_connector_publish_request(conn, argv[2],
-                                           argc == 4 ? argv[3] : NULL,
+        rc = mst_connector_publish_request(conn, collective,
+                                           direct ? argv[3] : NULL,
                                            "00000000000000000000000000000000",
                                            60000, mst_buf_view(&body), &err);
     if (rc != MST_OK)
