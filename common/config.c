@@ -379,8 +379,23 @@ struct walk {
     struct mst_config *cfg;
     unsigned role;       /* ROLE_SERVER or ROLE_CLIENT */
     const char *path;    /* the top file, when a setting has no file */
+    const char *incdir;  /* where @include looks, or NULL */
     struct mst_err *err;
 };
+
+/*
+ * libconfig names a setting's file as the @include directive wrote it;
+ * show it as the path that was opened, below the include directory.
+ */
+static const char *file_name(const char *file, const char *top,
+                             const char *incdir, char *buf, size_t size) {
+    if (file == NULL)
+        return top;
+    if (strcmp(file, top) == 0 || file[0] == '/' || incdir == NULL)
+        return file;
+    snprintf(buf, size, "%s/%s", incdir, file);
+    return buf;
+}
 
 /*
  * Record "FILE:LINE: key: why" for setting `s` (or "FILE: key: why" when
@@ -397,9 +412,9 @@ static int bad(const struct walk *w, const config_setting_t *s,
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    const char *file = s ? config_setting_source_file(s) : NULL;
-    if (file == NULL)
-        file = w->path;
+    char buf[PATH_MAX];
+    const char *file = file_name(s ? config_setting_source_file(s) : NULL,
+                                 w->path, w->incdir, buf, sizeof buf);
     unsigned line = s ? config_setting_source_line(s) : 0;
     if (line == 0)
         return mst_err_set(w->err, MST_ECONFIG, "%s: %s: %s", file, key, why);
@@ -410,6 +425,18 @@ static int bad(const struct walk *w, const config_setting_t *s,
 static int walk_group(const struct walk *w, const config_setting_t *grp,
                       const struct key *table, const char *prefix);
 
+/*
+ * Report a value that failed its check.  Broker URLs may hold a password
+ * and the message goes to logs, so those are not repeated.
+ */
+static int bad_value(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key, const char *v,
+                     const char *why) {
+    if (k->check == check_url)
+        return bad(w, s, key, "the URL %s", why);
+    return bad(w, s, key, "\"%s\" %s", v, why);
+}
+
 static int take_string(const struct walk *w, const config_setting_t *s,
                        const struct key *k, const char *key) {
     if (config_setting_type(s) != CONFIG_TYPE_STRING)
@@ -418,7 +445,7 @@ static int take_string(const struct walk *w, const config_setting_t *s,
     const char *v = config_setting_get_string(s);
     const char *why = k->check ? k->check(v) : NULL;
     if (why != NULL)
-        return bad(w, s, key, "\"%s\" %s", v, why);
+        return bad_value(w, s, k, key, v, why);
     if (set_str(str_field(w->cfg, k), v) != MST_OK)
         return mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
     return MST_OK;
@@ -434,10 +461,10 @@ static int take_elem(const struct walk *w, const config_setting_t *e,
     const char *v = config_setting_get_string(e);
     const char *why = k->check ? k->check(v) : NULL;
     if (why != NULL)
-        return bad(w, e, key, "\"%s\" %s", v, why);
+        return bad_value(w, e, k, key, v, why);
     for (size_t i = 0; i < into->n; i++)
         if (strcmp(into->v[i], v) == 0)
-            return bad(w, e, key, "\"%s\" is listed twice", v);
+            return bad_value(w, e, k, key, v, "is listed twice");
     if (mst_strv_push(into, v) != MST_OK)
         return mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
     return MST_OK;
@@ -631,7 +658,9 @@ static void name_at_line(const char *file, int line, char *name, size_t size) {
 }
 
 static int parse_error(config_t *lc, const char *path, struct mst_err *err) {
-    const char *file = config_error_file(lc) ? config_error_file(lc) : path;
+    char buf[PATH_MAX];
+    const char *file = file_name(config_error_file(lc), path,
+                                 config_get_include_dir(lc), buf, sizeof buf);
     int line = config_error_line(lc);
     const char *text = config_error_text(lc) ? config_error_text(lc) : "error";
     char name[64];
@@ -695,8 +724,8 @@ int mst_config_load(const char *path, enum mst_config_role role,
     }
     config_t lc;
     config_init(&lc);
-    struct walk w = {c, 1u << role, path, err};
     rc = read_tree(&lc, path, err);
+    struct walk w = {c, 1u << role, path, config_get_include_dir(&lc), err};
     if (rc == MST_OK)
         rc = walk_group(&w, config_root_setting(&lc), top_keys, NULL);
     if (rc == MST_OK)
