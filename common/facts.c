@@ -601,14 +601,25 @@ const json_t *mst_facts_get(const struct mst_facts *facts, const char *name) {
     return lookup(facts->root, name, n);
 }
 
-/* The shortest %g form that reads back as the same double. */
+/*
+ * The shortest text that reads back as the same double, without an
+ * exponent for whole-number magnitudes %g would otherwise write as 1e+03
+ * (a filter compares "1000", not "1e+03").
+ */
 static char *real_text(double d) {
     char buf[64];
-    for (int prec = 1; prec <= 17; prec++) {
+    int prec = 1;
+    for (; prec < 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, d);
         if (strtod(buf, NULL) == d)
             break;
     }
+    if (fabs(d) >= 1.0 && fabs(d) < 1e17) {
+        int int_digits = (int)floor(log10(fabs(d))) + 1;
+        if (int_digits > prec)
+            prec = int_digits;
+    }
+    snprintf(buf, sizeof buf, "%.*g", prec, d);
     return strdup(buf);
 }
 
