@@ -216,6 +216,14 @@ START_TEST(yaml_text_to_json) {
     ck_assert(json_is_real(json_array_get(json_object_get(v, "a"), 1)));
     json_decref(v);
 
+    static const char tagged[] = "a: !!str 12\nb: ! 13\n";
+    ck_assert_int_eq(
+        mst_facts_yaml_to_json(tagged, sizeof tagged - 1, "inline", &v, &err),
+        MST_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(v, "a")), "12");
+    ck_assert_str_eq(json_string_value(json_object_get(v, "b")), "13");
+    json_decref(v);
+
     static const char bad[] = "a: [1,\n";
     ck_assert_int_eq(
         mst_facts_yaml_to_json(bad, sizeof bad - 1, "inline", &v, &err),
