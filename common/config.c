@@ -51,7 +51,7 @@ enum ktype {
 typedef const char *(*check_fn)(const char *value);
 
 struct key {
-    const char *name;      /* NULL ends a table */
+    const char *name; /* NULL ends a table */
     enum ktype type;
     unsigned roles;        /* ROLE_* that may set it */
     size_t off;            /* offset of the field in struct mst_config */
@@ -98,14 +98,14 @@ static const struct key security_keys[] = {
      check_provider, NULL},
     {"ca", K_STRING, ROLE_BOTH, OFF(security_ca), 0, 0, NULL, 0, check_path,
      NULL},
-    {"cert", K_STRING, ROLE_BOTH, OFF(security_cert), 0, 0, NULL, 0,
-     check_path, NULL},
+    {"cert", K_STRING, ROLE_BOTH, OFF(security_cert), 0, 0, NULL, 0, check_path,
+     NULL},
     {"key", K_STRING, ROLE_BOTH, OFF(security_key), 0, 0, NULL, 0, check_path,
      NULL},
     {"skew", K_INT, ROLE_BOTH, OFF(security_skew_s), 0, 3600, NULL, 60, NULL,
      NULL},
-    {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL,
-     3600, NULL, NULL},
+    {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL, 3600,
+     NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -118,8 +118,8 @@ static const struct key authorization_keys[] = {
 };
 
 static const struct key audit_keys[] = {
-    {"file", K_STRING, ROLE_SERVER, OFF(audit_file), 0, 0, NULL, 0,
-     check_path, NULL},
+    {"file", K_STRING, ROLE_SERVER, OFF(audit_file), 0, 0, NULL, 0, check_path,
+     NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -133,8 +133,8 @@ static const struct key log_keys[] = {
 
 /* Sections have no field of their own; their `off` is unused. */
 static const struct key top_keys[] = {
-    {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0,
-     check_name, NULL},
+    {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0, check_name,
+     NULL},
     {"collectives", K_STRV, ROLE_BOTH, OFF(collectives), 1, INT_MAX, "muster",
      0, check_name, NULL},
     {"broker", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, broker_keys},
@@ -147,12 +147,12 @@ static const struct key top_keys[] = {
      authorization_keys},
     {"audit", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, audit_keys},
     {"log", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, log_keys},
-    {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms),
-     1, 3600 * 1000LL, NULL, 2000, NULL, NULL},
+    {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms), 1,
+     3600 * 1000LL, NULL, 2000, NULL, NULL},
     {"timeout", K_SECONDS, ROLE_CLIENT, OFF(timeout_ms), 1, 86400 * 1000LL,
      NULL, 10000, NULL, NULL},
-    {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL,
-     60000, NULL, NULL},
+    {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL, 60000,
+     NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -377,9 +377,9 @@ void mst_config_free(struct mst_config **cfg) {
 
 struct walk {
     struct mst_config *cfg;
-    unsigned role;       /* ROLE_SERVER or ROLE_CLIENT */
-    const char *path;    /* the top file, when a setting has no file */
-    const char *incdir;  /* where @include looks, or NULL */
+    unsigned role;      /* ROLE_SERVER or ROLE_CLIENT */
+    const char *path;   /* the top file, when a setting has no file */
+    const char *incdir; /* where @include looks, or NULL */
     struct mst_err *err;
 };
 
@@ -401,12 +401,11 @@ static const char *file_name(const char *file, const char *top,
  * Record "FILE:LINE: key: why" for setting `s` (or "FILE: key: why" when
  * there is no setting to point at, e.g. a missing section).
  */
-static int bad(const struct walk *w, const config_setting_t *s,
-               const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int bad(const struct walk *w, const config_setting_t *s, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int bad(const struct walk *w, const config_setting_t *s,
-               const char *key, const char *fmt, ...) {
+static int bad(const struct walk *w, const config_setting_t *s, const char *key,
+               const char *fmt, ...) {
     char why[MST_ERR_LEN];
     va_list ap;
     va_start(ap, fmt);
@@ -483,8 +482,8 @@ static int take_strv(const struct walk *w, const config_setting_t *s,
     for (int i = 0; i < n; i++) {
         char ekey[KEY_PATH_LEN + 16];
         snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
-        int rc = take_elem(w, config_setting_get_elem(s, (unsigned)i), k,
-                           ekey, &sv);
+        int rc =
+            take_elem(w, config_setting_get_elem(s, (unsigned)i), k, ekey, &sv);
         if (rc != MST_OK) {
             mst_strv_free(&sv);
             return rc;
@@ -537,8 +536,10 @@ static int take_word(const struct walk *w, const config_setting_t *s,
     if (k->type == K_LEVEL) {
         value = mst_log_level_parse(v);
         if (value < 0)
-            return bad(w, s, key, "\"%s\" is not a log level (err, warning, "
-                       "notice, info or debug)", v);
+            return bad(w, s, key,
+                       "\"%s\" is not a log level (err, warning, "
+                       "notice, info or debug)",
+                       v);
     } else {
         value = strcmp(v, "allow") == 0 ? 1 : strcmp(v, "deny") == 0 ? 0 : -1;
         if (value < 0)
@@ -615,7 +616,8 @@ static int check_security(const struct walk *w, config_t *lc) {
                                                      : NULL;
     if (missing == NULL)
         return MST_OK;
-    return bad(w, sec, missing, "required when security.provider is \"x509\" "
+    return bad(w, sec, missing,
+               "required when security.provider is \"x509\" "
                "(the default); set it or use provider = \"none\"");
 }
 

@@ -20,9 +20,9 @@
 
 #include "status.h"
 
-#define MAX_DEPTH 64                  /* nested containers in one file */
-#define MAX_FILE (16 * 1024 * 1024)   /* bytes in one fact file */
-#define MAX_NAME 1024                 /* bytes in a dotted fact name */
+#define MAX_DEPTH 64                /* nested containers in one file */
+#define MAX_FILE (16 * 1024 * 1024) /* bytes in one fact file */
+#define MAX_NAME 1024               /* bytes in a dotted fact name */
 
 #define TAG_STR "tag:yaml.org,2002:str"
 #define TAG_SEQ "tag:yaml.org,2002:seq"
@@ -36,7 +36,7 @@ struct mst_facts {
 
 struct yaml_ctx {
     yaml_parser_t parser;
-    const char *name;     /* for messages */
+    const char *name; /* for messages */
     struct mst_err *err;
 };
 
@@ -152,13 +152,12 @@ static int check_anchor(struct yaml_ctx *y, const yaml_event_t *ev,
                         const yaml_char_t *anchor) {
     if (anchor == NULL)
         return MST_OK;
-    return mst_err_set(y->err, MST_EDECODE,
-                       "%s:%d: YAML %s %c%s: anchors and aliases are not "
-                       "supported in fact files; write the value out",
-                       y->name, line_of(ev),
-                       ev->type == YAML_ALIAS_EVENT ? "alias" : "anchor",
-                       ev->type == YAML_ALIAS_EVENT ? '*' : '&',
-                       (const char *)anchor);
+    return mst_err_set(
+        y->err, MST_EDECODE,
+        "%s:%d: YAML %s %c%s: anchors and aliases are not "
+        "supported in fact files; write the value out",
+        y->name, line_of(ev), ev->type == YAML_ALIAS_EVENT ? "alias" : "anchor",
+        ev->type == YAML_ALIAS_EVENT ? '*' : '&', (const char *)anchor);
 }
 
 static int check_tag(struct yaml_ctx *y, const yaml_event_t *ev,
@@ -167,8 +166,8 @@ static int check_tag(struct yaml_ctx *y, const yaml_event_t *ev,
         strcmp((const char *)tag, "!") == 0)
         return MST_OK;
     return mst_err_set(y->err, MST_EDECODE,
-                       "%s:%d: tag %s is not supported in fact files",
-                       y->name, line_of(ev), (const char *)tag);
+                       "%s:%d: tag %s is not supported in fact files", y->name,
+                       line_of(ev), (const char *)tag);
 }
 
 static int scalar_node(struct yaml_ctx *y, const yaml_event_t *ev,
@@ -246,8 +245,8 @@ static int mapping_entry(struct yaml_ctx *y, json_t *obj, yaml_event_t *kev,
     if (rc == MST_OK)
         rc = node(y, &vev, depth + 1, &value);
     if (rc == MST_OK &&
-        json_object_set_new(obj, (const char *)kev->data.scalar.value,
-                            value) != 0)
+        json_object_set_new(obj, (const char *)kev->data.scalar.value, value) !=
+            0)
         rc = no_memory(y);
     yaml_event_delete(kev);
     return rc;
@@ -449,8 +448,8 @@ static int parse_json(const char *text, size_t len, const char *name,
                            jerr.text);
     if (!json_depth_ok(v, 1)) {
         json_decref(v);
-        return mst_err_set(err, MST_EDECODE, "%s: nested deeper than %d",
-                           name, MAX_DEPTH);
+        return mst_err_set(err, MST_EDECODE, "%s: nested deeper than %d", name,
+                           MAX_DEPTH);
     }
     *out_r = v;
     return MST_OK;

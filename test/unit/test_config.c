@@ -16,8 +16,7 @@
 #define DATA MST_TEST_DATA "/config/"
 #define CONF MST_TEST_DATA "/../../conf/"
 
-static struct mst_config *load_ok(const char *path,
-                                  enum mst_config_role role) {
+static struct mst_config *load_ok(const char *path, enum mst_config_role role) {
     struct mst_config *cfg = NULL;
     struct mst_err err = {0, ""};
     int rc = mst_config_load(path, role, &cfg, &err);
@@ -164,8 +163,7 @@ static const struct bad_case bad_cases[] = {
      "type-int-for-string.cfg:3: log.level",
      "expected a string, got an integer"},
     {"type-scalar-for-list.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
-     "type-scalar-for-list.cfg:2: collectives",
-     "expected a list of strings"},
+     "type-scalar-for-list.cfg:2: collectives", "expected a list of strings"},
     {"type-int-in-list.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "type-int-in-list.cfg:2: broker.urls[0]",
      "expected a string, got an integer"},
@@ -203,8 +201,8 @@ static const struct bad_case bad_cases[] = {
      "duplicate.cfg:3: identity", "duplicate setting"},
     {"duplicate-section.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "duplicate-section.cfg:4: heartbeat", "duplicate setting"},
-    {"syntax.cfg", MST_CONFIG_SERVER, MST_ECONFIG, "syntax.cfg:3: ",
-     "syntax error"},
+    {"syntax.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "syntax.cfg:3: ", "syntax error"},
     {"missing.cfg", MST_CONFIG_SERVER, MST_EIO, "missing.cfg: cannot open",
      "No such file"},
     {"x509-missing-key.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
@@ -244,9 +242,9 @@ END_TEST
 START_TEST(server_sample_refused_as_client) {
     struct mst_config *cfg = NULL;
     struct mst_err err = {0, ""};
-    ck_assert_int_eq(mst_config_load(CONF "server.cfg", MST_CONFIG_CLIENT,
-                                     &cfg, &err),
-                     MST_ECONFIG);
+    ck_assert_int_eq(
+        mst_config_load(CONF "server.cfg", MST_CONFIG_CLIENT, &cfg, &err),
+        MST_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.msg, ": facts: only allowed"));
 }
 END_TEST

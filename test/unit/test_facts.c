@@ -32,8 +32,8 @@ static void assert_text(const struct mst_facts *f, const char *name,
     const json_t *v = mst_facts_get(f, name);
     char *text = v ? mst_facts_value_text(v) : NULL;
     const char *got = v == NULL ? "<none>" : text ? text : "<container>";
-    ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"",
-                  name, got, want);
+    ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", name,
+                  got, want);
     free(text);
 }
 
@@ -105,8 +105,7 @@ START_TEST(dotted_and_indexed_lookup) {
 END_TEST
 
 START_TEST(later_files_win_at_top_level) {
-    static const char *const files[] = {DATA "base.yaml",
-                                        DATA "override.json"};
+    static const char *const files[] = {DATA "base.yaml", DATA "override.json"};
     struct mst_facts *f = load(files, 2);
     assert_text(f, "role", "web");
     /* The whole "os" object was replaced, not merged into. */
