@@ -24,6 +24,9 @@ enum mst_rpc_status {
     MST_RPC_UNKNOWN_ERROR = 5,
 };
 
+/* Bound on a reply's statusmsg, in bytes. */
+#define MST_STATUSMSG_MAX 4096
+
 /* mst_rpc_status_text - "OK", "Aborted", ... for a status 0..5. */
 const char *mst_rpc_status_text(int status);
 

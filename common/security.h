@@ -36,8 +36,10 @@ struct mst_security_options {
 
 /*
  * mst_security_new - create a provider.  Returns MST_OK and a new object in
- * *sec_r (free with mst_security_free), or MST_ECONFIG/MST_ESECURITY with
- * the reason (unknown provider, unreadable key, ...) in `err`.
+ * *sec_r (free with mst_security_free), or with the reason in `err`:
+ * MST_ECONFIG (no or unknown provider name), MST_EUNSUPPORTED (a known
+ * provider not built into this library), MST_ESECURITY (unreadable key...),
+ * MST_ENOMEM.
  */
 int mst_security_new(const struct mst_security_options *opts,
                      struct mst_security **sec_r, struct mst_err *err);
@@ -68,5 +70,25 @@ int mst_security_sign(struct mst_security *sec, struct mst_envelope *env,
 int mst_security_verify(struct mst_security *sec,
                         const struct mst_envelope *env,
                         char signer_r[MST_SIGNER_LEN], struct mst_err *err);
+
+/*
+ * mst_security_seal - sign `payload` with `sec` and append the envelope to
+ * `out` (caller-owned).  The whole envelope must fit the default message
+ * limit (mst_mpack_default_limits.max_bytes) so that receivers will accept
+ * it.  Returns MST_OK, MST_EINVAL (empty payload), MST_ETOOBIG,
+ * MST_ENOMEM or MST_ESECURITY; `out` is unchanged on failure.
+ */
+int mst_security_seal(struct mst_security *sec, struct mst_bytes payload,
+                      struct mst_buf *out, struct mst_err *err);
+
+/*
+ * mst_security_open - decode the envelope in `in` (untrusted) with the
+ * default limits and verify it with `sec`.  On MST_OK, `env_r` views point
+ * into `in` and `signer_r` holds the verified signer ("" under none).
+ * Returns MST_OK, MST_EDECODE/ETOOBIG/ETOODEEP or MST_ESECURITY.
+ */
+int mst_security_open(struct mst_security *sec, struct mst_bytes in,
+                      struct mst_envelope *env_r,
+                      char signer_r[MST_SIGNER_LEN], struct mst_err *err);
 
 #endif
