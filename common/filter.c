@@ -168,6 +168,13 @@ static int compare_values(const char *have, const char *want) {
     return strcmp(have, want);
 }
 
+static int known_op(const char *op) {
+    for (size_t i = 0; i < sizeof fact_ops / sizeof fact_ops[0]; i++)
+        if (strcmp(op, fact_ops[i]) == 0 && strcmp(op, "=") != 0)
+            return 1;
+    return 0;
+}
+
 static int match_fact(const json_t *entry, const struct mst_facts *facts,
                       struct mst_err *err) {
     const char *name, *op, *want;
@@ -175,6 +182,8 @@ static int match_fact(const json_t *entry, const struct mst_facts *facts,
                     &op, "value", &want) != 0)
         return mst_err_set(err, MST_EINVAL,
                            "fact filter entry needs fact, op and value");
+    if (!known_op(op))
+        return mst_err_set(err, MST_EINVAL, "unknown fact operator '%s'", op);
     const json_t *v = facts ? mst_facts_get(facts, name) : NULL;
     char *have = v ? mst_facts_value_text(v) : NULL;
     if (have == NULL)
@@ -194,11 +203,8 @@ static int match_fact(const json_t *entry, const struct mst_facts *facts,
             rc = c > 0;
         else if (strcmp(op, "<=") == 0)
             rc = c <= 0;
-        else if (strcmp(op, ">=") == 0)
-            rc = c >= 0;
         else
-            rc = mst_err_set(err, MST_EINVAL, "unknown fact operator '%s'",
-                             op);
+            rc = c >= 0;
     }
     free(have);
     return rc;
