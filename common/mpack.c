@@ -290,6 +290,14 @@ int mst_mpack_utf8_valid(const char *str, size_t len) {
 static int to_json(const msgpack_object *o, const char *what, unsigned depth,
                    json_t **out_r, struct mst_err *err);
 
+/*
+ * msgpack-c 4.0 leaves ptr NULL for an empty fixstr (found by the fuzzer:
+ * json_stringn(NULL, 0) fails), so never hand an empty str's ptr on.
+ */
+static const char *str_ptr(const msgpack_object *o) {
+    return o->via.str.size > 0 ? o->via.str.ptr : "";
+}
+
 static int array_to_json(const msgpack_object *o, const char *what,
                          unsigned depth, json_t **out_r, struct mst_err *err) {
     json_t *arr = json_array();
@@ -317,9 +325,9 @@ static int check_key(const msgpack_object *k, const json_t *obj,
     if (k->type != MSGPACK_OBJECT_STR)
         return mst_err_set(err, MST_EDECODE, "%s: map key is not a string",
                            what);
-    const char *p = k->via.str.ptr;
+    const char *p = str_ptr(k);
     size_t n = k->via.str.size;
-    if (n > 0 && memchr(p, '\0', n) != NULL)
+    if (memchr(p, '\0', n) != NULL)
         return mst_err_set(err, MST_EDECODE, "%s: map key contains NUL",
                            what);
     if (!mst_mpack_utf8_valid(p, n))
@@ -346,7 +354,7 @@ static int map_to_json(const msgpack_object *o, const char *what,
             json_decref(obj);
             return rc;
         }
-        if (json_object_setn_new_nocheck(obj, kv->key.via.str.ptr,
+        if (json_object_setn_new_nocheck(obj, str_ptr(&kv->key),
                                          kv->key.via.str.size, v) != 0) {
             json_decref(obj);
             return mst_err_set(err, MST_ENOMEM, "%s: out of memory", what);
@@ -387,7 +395,7 @@ static int scalar_to_json(const msgpack_object *o, const char *what,
         if (!mst_mpack_utf8_valid(o->via.str.ptr, o->via.str.size))
             return mst_err_set(err, MST_EDECODE,
                                "%s: string is not valid UTF-8", what);
-        v = json_stringn(o->via.str.ptr, o->via.str.size);
+        v = json_stringn(str_ptr(o), o->via.str.size);
         break;
     case MSGPACK_OBJECT_BIN:
         return mst_err_set(err, MST_EDECODE,

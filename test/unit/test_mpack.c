@@ -337,6 +337,18 @@ START_TEST(pack_json_round_trip) {
 }
 END_TEST
 
+START_TEST(to_json_empty_strings) {
+    /* msgpack-c gives an empty fixstr a NULL ptr (fuzzer finding). */
+    static const uint8_t in[] = {0x82, 0xa0, 0xa0, 0xa1, 'e', 0xdb,
+                                 0x00, 0x00, 0x00, 0x00};
+    json_t *j = NULL;
+    ck_assert_int_eq(json_of(in, sizeof in, &j, NULL), MST_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "")), "");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "e")), "");
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(pack_json_limits) {
     /* Too deep for any receiver, and a cycle, stop at the depth bound. */
     json_t *root = json_array(), *cur = root;
@@ -490,6 +502,7 @@ int main(void) {
     tcase_add_loop_test(tc, to_json_refuses, 0,
                         (int)(sizeof bad_json / sizeof bad_json[0]));
     tcase_add_test(tc, to_json_refuses_ext_and_nonstr_keys);
+    tcase_add_test(tc, to_json_empty_strings);
     tcase_add_test(tc, pack_json_round_trip);
     tcase_add_test(tc, pack_json_limits);
     tcase_add_test(tc, pack_cstr);
