@@ -41,6 +41,7 @@ static const struct fixture_case check_cases[] = {
     {"deep33", MST_ETOODEEP},
     {"deep17_maps", MST_ETOODEEP},
     {"ok_nil", MST_OK},
+    {"fuzz_empty_str32", MST_OK},
     {"ok_scalars", MST_OK},
     {"env_ok", MST_OK},
     {"req_ok_nested", MST_OK},
