@@ -11,8 +11,8 @@ static int read_version(const msgpack_object *val, void *dst,
                         struct mst_err *err) {
     (void)dst;
     int64_t v;
-    if (mst_mpack_get_int(val, "envelope v", INT64_MIN, INT64_MAX, &v,
-                          err) != MST_OK)
+    if (mst_mpack_get_int(val, "envelope v", INT64_MIN, INT64_MAX, &v, err) !=
+        MST_OK)
         return MST_EDECODE;
     if (v != MST_ENVELOPE_VERSION)
         return mst_err_set(err, MST_EDECODE,
@@ -44,8 +44,7 @@ static int read_payload(const msgpack_object *val, void *dst,
     return rc;
 }
 
-static int read_sig(const msgpack_object *val, void *dst,
-                    struct mst_err *err) {
+static int read_sig(const msgpack_object *val, void *dst, struct mst_err *err) {
     return read_bin(val, "sig", 1, &((struct mst_envelope *)dst)->sig, err);
 }
 
@@ -107,8 +106,8 @@ int mst_envelope_encode(const struct mst_envelope *env, struct mst_buf *out,
     if (msgpack_pack_map(&pk, 4) != 0 || pack_key(&pk, "v") != 0 ||
         msgpack_pack_uint8(&pk, MST_ENVELOPE_VERSION) != 0 ||
         pack_key(&pk, "payload") != 0 ||
-        msgpack_pack_bin_with_body(&pk, env->payload.ptr,
-                                   env->payload.len) != 0 ||
+        msgpack_pack_bin_with_body(&pk, env->payload.ptr, env->payload.len) !=
+            0 ||
         pack_key(&pk, "sig") != 0 || pack_bin_or_nil(&pk, env->sig) != 0 ||
         pack_key(&pk, "cert") != 0 || pack_bin_or_nil(&pk, env->cert) != 0) {
         out->len = start; /* leave `out` as it was */

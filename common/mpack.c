@@ -80,19 +80,25 @@ static int classify_long(uint8_t b, struct item *it, size_t *lenbytes) {
         return 0;
     }
     switch (b) {
-    case 0xc4: case 0xc5: case 0xc6: /* bin 8/16/32 */
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: /* bin 8/16/32 */
         it->kind = K_BIN;
         *lenbytes = (size_t)1 << (b - 0xc4);
         return 0;
-    case 0xd9: case 0xda: case 0xdb: /* str 8/16/32 */
+    case 0xd9:
+    case 0xda:
+    case 0xdb: /* str 8/16/32 */
         it->kind = K_STR;
         *lenbytes = (size_t)1 << (b - 0xd9);
         return 0;
-    case 0xdc: case 0xdd: /* array 16/32 */
+    case 0xdc:
+    case 0xdd: /* array 16/32 */
         it->kind = K_ARRAY;
         *lenbytes = b == 0xdc ? 2 : 4;
         return 0;
-    case 0xde: case 0xdf: /* map 16/32 */
+    case 0xde:
+    case 0xdf: /* map 16/32 */
         it->kind = K_MAP;
         *lenbytes = b == 0xde ? 2 : 4;
         return 0;
@@ -120,8 +126,8 @@ static int scan_header(const uint8_t *in, size_t len, size_t at,
                                "invalid type byte 0xc1 at offset %zu", at);
     }
     if (lenbytes > len - at - 1)
-        return mst_err_set(err, MST_EDECODE,
-                           "truncated header at offset %zu", at);
+        return mst_err_set(err, MST_EDECODE, "truncated header at offset %zu",
+                           at);
     it->hdr = 1 + lenbytes;
     if (lenbytes > 0) {
         uint64_t n = read_be(in + at + 1, lenbytes);
@@ -242,8 +248,9 @@ int mst_mpack_unpack(struct mst_bytes in, const struct mst_mpack_limits *lim,
                                "trailing bytes after offset %zu", off);
         return MST_OK;
     case MSGPACK_UNPACK_NOMEM_ERROR:
-        return mst_err_set(err, MST_ENOMEM, "out of memory unpacking %zu "
-                                            "bytes",
+        return mst_err_set(err, MST_ENOMEM,
+                           "out of memory unpacking %zu "
+                           "bytes",
                            in.len);
     case MSGPACK_UNPACK_CONTINUE:
         return mst_err_set(err, MST_EDECODE, "truncated message");
@@ -290,6 +297,14 @@ int mst_mpack_utf8_valid(const char *str, size_t len) {
 static int to_json(const msgpack_object *o, const char *what, unsigned depth,
                    json_t **out_r, struct mst_err *err);
 
+/*
+ * msgpack-c 4.0 leaves ptr NULL for an empty fixstr (found by the fuzzer:
+ * json_stringn(NULL, 0) fails), so never hand an empty str's ptr on.
+ */
+static const char *str_ptr(const msgpack_object *o) {
+    return o->via.str.size > 0 ? o->via.str.ptr : "";
+}
+
 static int array_to_json(const msgpack_object *o, const char *what,
                          unsigned depth, json_t **out_r, struct mst_err *err) {
     json_t *arr = json_array();
@@ -317,17 +332,16 @@ static int check_key(const msgpack_object *k, const json_t *obj,
     if (k->type != MSGPACK_OBJECT_STR)
         return mst_err_set(err, MST_EDECODE, "%s: map key is not a string",
                            what);
-    const char *p = k->via.str.ptr;
+    const char *p = str_ptr(k);
     size_t n = k->via.str.size;
-    if (n > 0 && memchr(p, '\0', n) != NULL)
-        return mst_err_set(err, MST_EDECODE, "%s: map key contains NUL",
-                           what);
+    if (memchr(p, '\0', n) != NULL)
+        return mst_err_set(err, MST_EDECODE, "%s: map key contains NUL", what);
     if (!mst_mpack_utf8_valid(p, n))
-        return mst_err_set(err, MST_EDECODE,
-                           "%s: map key is not valid UTF-8", what);
+        return mst_err_set(err, MST_EDECODE, "%s: map key is not valid UTF-8",
+                           what);
     if (json_object_getn(obj, p, n) != NULL)
-        return mst_err_set(err, MST_EDECODE, "%s: duplicate key \"%.*s\"",
-                           what, (int)(n > 64 ? 64 : n), p);
+        return mst_err_set(err, MST_EDECODE, "%s: duplicate key \"%.*s\"", what,
+                           (int)(n > 64 ? 64 : n), p);
     return MST_OK;
 }
 
@@ -346,7 +360,7 @@ static int map_to_json(const msgpack_object *o, const char *what,
             json_decref(obj);
             return rc;
         }
-        if (json_object_setn_new_nocheck(obj, kv->key.via.str.ptr,
+        if (json_object_setn_new_nocheck(obj, str_ptr(&kv->key),
                                          kv->key.via.str.size, v) != 0) {
             json_decref(obj);
             return mst_err_set(err, MST_ENOMEM, "%s: out of memory", what);
@@ -369,8 +383,8 @@ static int scalar_to_json(const msgpack_object *o, const char *what,
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
         if (o->via.u64 > INT64_MAX)
             return mst_err_set(err, MST_EDECODE,
-                               "%s: integer %" PRIu64 " is out of range",
-                               what, o->via.u64);
+                               "%s: integer %" PRIu64 " is out of range", what,
+                               o->via.u64);
         v = json_integer((json_int_t)o->via.u64);
         break;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
@@ -379,15 +393,14 @@ static int scalar_to_json(const msgpack_object *o, const char *what,
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
         if (!isfinite(o->via.f64))
-            return mst_err_set(err, MST_EDECODE, "%s: non-finite number",
-                               what);
+            return mst_err_set(err, MST_EDECODE, "%s: non-finite number", what);
         v = json_real(o->via.f64);
         break;
     case MSGPACK_OBJECT_STR:
         if (!mst_mpack_utf8_valid(o->via.str.ptr, o->via.str.size))
             return mst_err_set(err, MST_EDECODE,
                                "%s: string is not valid UTF-8", what);
-        v = json_stringn(o->via.str.ptr, o->via.str.size);
+        v = json_stringn(str_ptr(o), o->via.str.size);
         break;
     case MSGPACK_OBJECT_BIN:
         return mst_err_set(err, MST_EDECODE,
@@ -549,8 +562,8 @@ int mst_mpack_dup_str(const msgpack_object *obj, const char *what, size_t max,
     const char *p = obj->via.str.ptr;
     size_t n = obj->via.str.size;
     if (n > max)
-        return mst_err_set(err, MST_EDECODE,
-                           "%s: %zu bytes, longer than %zu", what, n, max);
+        return mst_err_set(err, MST_EDECODE, "%s: %zu bytes, longer than %zu",
+                           what, n, max);
     if (n > 0 && memchr(p, '\0', n) != NULL)
         return mst_err_set(err, MST_EDECODE, "%s: contains NUL", what);
     if (!mst_mpack_utf8_valid(p, n))
@@ -565,9 +578,8 @@ int mst_mpack_dup_str(const msgpack_object *obj, const char *what, size_t max,
     return MST_OK;
 }
 
-int mst_mpack_get_int(const msgpack_object *obj, const char *what,
-                      int64_t min, int64_t max, int64_t *out_r,
-                      struct mst_err *err) {
+int mst_mpack_get_int(const msgpack_object *obj, const char *what, int64_t min,
+                      int64_t max, int64_t *out_r, struct mst_err *err) {
     int64_t v;
     if (obj != NULL && obj->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         if (max < 0 || obj->via.u64 > (uint64_t)max)
@@ -611,9 +623,8 @@ int mst_mpack_get_id(const msgpack_object *obj, const char *what,
     memcpy(id, obj->via.str.ptr, MST_ID_LEN - 1);
     id[MST_ID_LEN - 1] = '\0';
     if (!mst_mpack_id_valid(id))
-        return mst_err_set(err, MST_EDECODE,
-                           "%s: not %d lowercase hex digits", what,
-                           MST_ID_LEN - 1);
+        return mst_err_set(err, MST_EDECODE, "%s: not %d lowercase hex digits",
+                           what, MST_ID_LEN - 1);
     memcpy(id_r, id, MST_ID_LEN);
     return MST_OK;
 }

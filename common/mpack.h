@@ -76,7 +76,9 @@ int mst_mpack_check(struct mst_bytes in, const struct mst_mpack_limits *lim,
  * mst_mpack_unpack - check `in` as above, then unpack it with msgpack-c into
  * `u` (which the caller has initialised with msgpack_unpacked_init and must
  * release with msgpack_unpacked_destroy, also on error).  Strings and bins
- * in the result point into `in`, which must outlive their use.
+ * in the result point into `in`, which must outlive their use; an empty str
+ * or bin may have a NULL ptr (msgpack-c 4.0 does that for fixstr).
+ * Returns what mst_mpack_check returns, or MST_ENOMEM.
  */
 int mst_mpack_unpack(struct mst_bytes in, const struct mst_mpack_limits *lim,
                      msgpack_unpacked *u, struct mst_err *err);

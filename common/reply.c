@@ -12,8 +12,8 @@
 #include "status.h"
 
 static const char *const status_texts[] = {
-    "OK", "Aborted", "Unknown Action", "Missing Data", "Invalid Data",
-    "Unknown Error",
+    "OK",           "Aborted",      "Unknown Action",
+    "Missing Data", "Invalid Data", "Unknown Error",
 };
 
 const char *mst_rpc_status_text(int status) {
@@ -35,8 +35,7 @@ static int read_id(const msgpack_object *v, void *d, struct mst_err *err) {
     return mst_mpack_get_id(v, "reply id", ((struct mst_reply *)d)->id, err);
 }
 
-static int read_sender(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_sender(const msgpack_object *v, void *d, struct mst_err *err) {
     struct mst_reply *rep = d;
     int rc = mst_mpack_dup_str(v, "reply sender", MST_IDENTITY_MAX,
                                &rep->sender, err);
@@ -50,8 +49,7 @@ static int read_time(const msgpack_object *v, void *d, struct mst_err *err) {
                              &((struct mst_reply *)d)->time_ms, err);
 }
 
-static int read_status(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_status(const msgpack_object *v, void *d, struct mst_err *err) {
     int64_t st;
     int rc = mst_mpack_get_int(v, "reply status", MST_RPC_OK,
                                MST_RPC_UNKNOWN_ERROR, &st, err);
@@ -68,15 +66,14 @@ static int read_statusmsg(const msgpack_object *v, void *d,
 }
 
 static int read_data(const msgpack_object *v, void *d, struct mst_err *err) {
-    return mst_mpack_get_object(v, "reply data",
-                                &((struct mst_reply *)d)->data, err);
+    return mst_mpack_get_object(v, "reply data", &((struct mst_reply *)d)->data,
+                                err);
 }
 
 /* In the order they are encoded. */
 static const struct mst_mpack_field reply_fields[] = {
-    {"id", read_id},         {"sender", read_sender},
-    {"time", read_time},     {"status", read_status},
-    {"statusmsg", read_statusmsg}, {"data", read_data},
+    {"id", read_id},         {"sender", read_sender},       {"time", read_time},
+    {"status", read_status}, {"statusmsg", read_statusmsg}, {"data", read_data},
 };
 
 int mst_reply_decode(struct mst_bytes payload, struct mst_reply *rep_r,
@@ -88,8 +85,7 @@ int mst_reply_decode(struct mst_bytes payload, struct mst_reply *rep_r,
         mst_err_prefix(err, "reply");
     else
         rc = mst_mpack_read_fields(&u.data, reply_fields,
-                                   sizeof reply_fields /
-                                       sizeof reply_fields[0],
+                                   sizeof reply_fields / sizeof reply_fields[0],
                                    rep_r, "reply", err);
     msgpack_unpacked_destroy(&u);
     if (rc != MST_OK)
@@ -106,8 +102,9 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
     if (rep->sender == NULL || rep->sender[0] == '\0' ||
         strlen(rep->sender) > MST_IDENTITY_MAX ||
         !mst_mpack_utf8_valid(rep->sender, strlen(rep->sender)))
-        return mst_err_set(err, MST_EINVAL, "reply sender: missing or "
-                                            "invalid");
+        return mst_err_set(err, MST_EINVAL,
+                           "reply sender: missing or "
+                           "invalid");
     if (rep->time_ms < 0)
         return mst_err_set(err, MST_EINVAL, "reply time: negative");
     if (rep->status < MST_RPC_OK || rep->status > MST_RPC_UNKNOWN_ERROR)
@@ -115,8 +112,9 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
                            rep->status);
     if (rep->statusmsg == NULL || strlen(rep->statusmsg) > MST_STATUSMSG_MAX ||
         !mst_mpack_utf8_valid(rep->statusmsg, strlen(rep->statusmsg)))
-        return mst_err_set(err, MST_EINVAL, "reply statusmsg: missing or "
-                                            "invalid");
+        return mst_err_set(err, MST_EINVAL,
+                           "reply statusmsg: missing or "
+                           "invalid");
     if (!json_is_object(rep->data))
         return mst_err_set(err, MST_EINVAL, "reply data: not an object");
     return MST_OK;
@@ -124,7 +122,7 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
 
 static int pack_key(msgpack_packer *pk, const char *k) {
     return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
-                                                              : MST_ENOMEM;
+                                                             : MST_ENOMEM;
 }
 
 static int pack_reply(msgpack_packer *pk, const struct mst_reply *r) {

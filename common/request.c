@@ -23,16 +23,16 @@ void mst_request_clear(struct mst_request *req) {
 
 /* ---- decode ----------------------------------------------------------- */
 
-static int read_name(const msgpack_object *val, const char *what,
-                     char **out_r, struct mst_err *err) {
+static int read_name(const msgpack_object *val, const char *what, char **out_r,
+                     struct mst_err *err) {
     char *s = NULL;
     int rc = mst_mpack_dup_str(val, what, MST_NAME_MAX, &s, err);
     if (rc != MST_OK)
         return rc;
     if (!mst_is_name(s, MST_NAME_MAX)) {
         free(s);
-        return mst_err_set(err, MST_EDECODE,
-                           "%s: not a name ([A-Za-z0-9_.-]+)", what);
+        return mst_err_set(err, MST_EDECODE, "%s: not a name ([A-Za-z0-9_.-]+)",
+                           what);
     }
     *out_r = s;
     return MST_OK;
@@ -82,20 +82,17 @@ static int read_agent(const msgpack_object *v, void *d, struct mst_err *err) {
                      err);
 }
 
-static int read_action(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_action(const msgpack_object *v, void *d, struct mst_err *err) {
     return read_name(v, "request action", &((struct mst_request *)d)->action,
                      err);
 }
 
-static int read_caller(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_caller(const msgpack_object *v, void *d, struct mst_err *err) {
     return read_text(v, "request caller", MST_IDENTITY_MAX,
                      &((struct mst_request *)d)->caller, err);
 }
 
-static int read_sender(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_sender(const msgpack_object *v, void *d, struct mst_err *err) {
     return read_text(v, "request sender", MST_IDENTITY_MAX,
                      &((struct mst_request *)d)->sender, err);
 }
@@ -107,8 +104,7 @@ static int read_reply_to(const msgpack_object *v, void *d,
 }
 
 /* Only "is a map": the filter module gives the object its meaning. */
-static int read_filter(const msgpack_object *v, void *d,
-                       struct mst_err *err) {
+static int read_filter(const msgpack_object *v, void *d, struct mst_err *err) {
     return mst_mpack_get_object(v, "request filter",
                                 &((struct mst_request *)d)->filter, err);
 }
@@ -120,16 +116,11 @@ static int read_data(const msgpack_object *v, void *d, struct mst_err *err) {
 
 /* In the order they are encoded. */
 static const struct mst_mpack_field request_fields[] = {
-    {"id", read_id},
-    {"time", read_time},
-    {"ttl", read_ttl},
-    {"collective", read_collective},
-    {"agent", read_agent},
-    {"action", read_action},
-    {"caller", read_caller},
-    {"sender", read_sender},
-    {"filter", read_filter},
-    {"reply_to", read_reply_to},
+    {"id", read_id},         {"time", read_time},
+    {"ttl", read_ttl},       {"collective", read_collective},
+    {"agent", read_agent},   {"action", read_action},
+    {"caller", read_caller}, {"sender", read_sender},
+    {"filter", read_filter}, {"reply_to", read_reply_to},
     {"data", read_data},
 };
 
@@ -141,10 +132,10 @@ int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
     if (rc != MST_OK)
         mst_err_prefix(err, "request");
     else
-        rc = mst_mpack_read_fields(
-            &u.data, request_fields,
-            sizeof request_fields / sizeof request_fields[0], req_r,
-            "request", err);
+        rc = mst_mpack_read_fields(&u.data, request_fields,
+                                   sizeof request_fields /
+                                       sizeof request_fields[0],
+                                   req_r, "request", err);
     msgpack_unpacked_destroy(&u);
     if (rc != MST_OK)
         mst_request_clear(req_r);
@@ -153,8 +144,8 @@ int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
 
 /* ---- encode ----------------------------------------------------------- */
 
-static int check_text(const char *s, const char *what, size_t max,
-                      int is_name, struct mst_err *err) {
+static int check_text(const char *s, const char *what, size_t max, int is_name,
+                      struct mst_err *err) {
     if (s == NULL || s[0] == '\0')
         return mst_err_set(err, MST_EINVAL, "request %s: missing", what);
     size_t n = strlen(s);
@@ -197,7 +188,7 @@ static int check_request(const struct mst_request *req, struct mst_err *err) {
 
 static int pack_key(msgpack_packer *pk, const char *k) {
     return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
-                                                              : MST_ENOMEM;
+                                                             : MST_ENOMEM;
 }
 
 /* Returns the first failing step's status; the sink knows ETOOBIG. */
@@ -284,14 +275,13 @@ int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
         return mst_err_set(err, MST_EEXPIRED,
                            "request %s is from the future (time %lld, now "
                            "%lld, skew %lld ms)",
-                           req->id, (long long)req->time_ms,
-                           (long long)now_ms, (long long)skew_ms);
+                           req->id, (long long)req->time_ms, (long long)now_ms,
+                           (long long)skew_ms);
     if (age > window)
         return mst_err_set(err, MST_EEXPIRED,
                            "request %s expired (time %lld, now %lld, ttl %d "
                            "s, skew %lld ms)",
-                           req->id, (long long)req->time_ms,
-                           (long long)now_ms, (int)req->ttl_s,
-                           (long long)skew_ms);
+                           req->id, (long long)req->time_ms, (long long)now_ms,
+                           (int)req->ttl_s, (long long)skew_ms);
     return MST_OK;
 }

@@ -16,8 +16,8 @@ struct mst_security {
 
 /* ---- the "none" provider ---------------------------------------------- */
 
-static int none_create(const struct mst_security_options *opts,
-                       void **state_r, struct mst_err *err) {
+static int none_create(const struct mst_security_options *opts, void **state_r,
+                       struct mst_err *err) {
     (void)opts;
     (void)err;
     *state_r = NULL;
@@ -149,8 +149,7 @@ int mst_security_seal(struct mst_security *sec, struct mst_bytes payload,
     int rc = mst_security_sign(sec, &env, &sig, err);
     if (rc == MST_OK)
         rc = mst_envelope_encode(&env, out, err);
-    if (rc == MST_OK &&
-        out->len - start > mst_mpack_default_limits.max_bytes) {
+    if (rc == MST_OK && out->len - start > mst_mpack_default_limits.max_bytes) {
         out->len = start;
         rc = mst_err_set(err, MST_ETOOBIG,
                          "sealed message exceeds the limit of %zu bytes",
@@ -161,8 +160,8 @@ int mst_security_seal(struct mst_security *sec, struct mst_bytes payload,
 }
 
 int mst_security_open(struct mst_security *sec, struct mst_bytes in,
-                      struct mst_envelope *env_r,
-                      char signer_r[MST_SIGNER_LEN], struct mst_err *err) {
+                      struct mst_envelope *env_r, char signer_r[MST_SIGNER_LEN],
+                      struct mst_err *err) {
     signer_r[0] = '\0';
     int rc = mst_envelope_decode(in, NULL, env_r, err);
     if (rc == MST_OK)

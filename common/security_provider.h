@@ -24,8 +24,8 @@ struct mst_security_ops {
                   struct mst_err *err);
 
     /* As mst_security_sign, with the provider state. */
-    int (*sign)(void *state, struct mst_envelope *env,
-                struct mst_buf *sig_buf, struct mst_err *err);
+    int (*sign)(void *state, struct mst_envelope *env, struct mst_buf *sig_buf,
+                struct mst_err *err);
 
     /* As mst_security_verify; signer_r is "" on entry. */
     int (*verify)(void *state, const struct mst_envelope *env,

@@ -90,18 +90,16 @@ START_TEST(sig_and_cert_views) {
     size_t len;
     uint8_t *data = fixture_load("env_ok_sig", &len);
     struct mst_envelope env;
-    ck_assert_int_eq(mst_envelope_decode(MST_BYTES(data, len), NULL, &env,
-                                         NULL),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_envelope_decode(MST_BYTES(data, len), NULL, &env, NULL), MST_OK);
     ck_assert_uint_eq(env.sig.len, 2);
     ck_assert_mem_eq(env.sig.ptr, "\x01\x02", 2);
     ck_assert_uint_eq(env.cert.len, 2);
     ck_assert_mem_eq(env.cert.ptr, "\x30\x00", 2);
     free(data);
     data = fixture_load("env_ok", &len);
-    ck_assert_int_eq(mst_envelope_decode(MST_BYTES(data, len), NULL, &env,
-                                         NULL),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_envelope_decode(MST_BYTES(data, len), NULL, &env, NULL), MST_OK);
     ck_assert_uint_eq(env.sig.len, 0);
     ck_assert_uint_eq(env.cert.len, 0);
     free(data);
@@ -113,9 +111,8 @@ START_TEST(encode_matches_fixture_bytes) {
     size_t len;
     uint8_t *data = fixture_load("env_ok_sig", &len);
     struct mst_envelope env;
-    ck_assert_int_eq(mst_envelope_decode(MST_BYTES(data, len), NULL, &env,
-                                         NULL),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_envelope_decode(MST_BYTES(data, len), NULL, &env, NULL), MST_OK);
     struct mst_buf out;
     mst_buf_init(&out, 0);
     ck_assert_int_eq(mst_envelope_encode(&env, &out, NULL), MST_OK);
@@ -131,15 +128,14 @@ START_TEST(encode_round_trip_and_nil) {
     struct mst_buf out;
     mst_buf_init(&out, 0);
     ck_assert_int_eq(mst_envelope_encode(&env, &out, NULL), MST_OK);
-    static const uint8_t want[] = {
-        0x84, 0xa1, 'v', 0x01, 0xa7, 'p', 'a', 'y', 'l', 'o', 'a', 'd',
-        0xc4, 0x01, 0x80, 0xa3, 's', 'i', 'g', 0xc0, 0xa4, 'c', 'e', 'r',
-        't', 0xc0};
+    static const uint8_t want[] = {0x84, 0xa1, 'v', 0x01, 0xa7, 'p',  'a',
+                                   'y',  'l',  'o', 'a',  'd',  0xc4, 0x01,
+                                   0x80, 0xa3, 's', 'i',  'g',  0xc0, 0xa4,
+                                   'c',  'e',  'r', 't',  0xc0};
     ck_assert_uint_eq(out.len, sizeof want);
     ck_assert_mem_eq(out.data, want, sizeof want);
     struct mst_envelope back;
-    ck_assert_int_eq(mst_envelope_decode(mst_buf_view(&out), NULL, &back,
-                                         NULL),
+    ck_assert_int_eq(mst_envelope_decode(mst_buf_view(&out), NULL, &back, NULL),
                      MST_OK);
     ck_assert_uint_eq(back.payload.len, 1);
     ck_assert_ptr_eq(back.payload.ptr, out.data + 14);
@@ -170,9 +166,9 @@ START_TEST(custom_limits) {
     struct mst_mpack_limits lim = {len - 1, 16, 1000};
     struct mst_envelope env;
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_envelope_decode(MST_BYTES(data, len), &lim, &env,
-                                         &err),
-                     MST_ETOOBIG);
+    ck_assert_int_eq(
+        mst_envelope_decode(MST_BYTES(data, len), &lim, &env, &err),
+        MST_ETOOBIG);
     ck_assert_ptr_nonnull(strstr(err.msg, "envelope: "));
     free(data);
 }
@@ -227,17 +223,17 @@ START_TEST(none_signs_nothing_and_trusts) {
     ck_assert_int_eq(mst_security_seal(sec, env.payload, &out, NULL), MST_OK);
     struct mst_envelope back;
     strcpy(signer, "stale");
-    ck_assert_int_eq(mst_security_open(sec, mst_buf_view(&out), &back,
-                                       signer, NULL),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_security_open(sec, mst_buf_view(&out), &back, signer, NULL),
+        MST_OK);
     ck_assert_str_eq(signer, "");
     ck_assert_uint_eq(back.payload.len, 1);
     ck_assert_uint_eq(back.sig.len, 0);
     /* A broken envelope: no views, no signer. */
     out.len--;
-    ck_assert_int_eq(mst_security_open(sec, mst_buf_view(&out), &back,
-                                       signer, NULL),
-                     MST_EDECODE);
+    ck_assert_int_eq(
+        mst_security_open(sec, mst_buf_view(&out), &back, signer, NULL),
+        MST_EDECODE);
     ck_assert_ptr_null(back.payload.ptr);
     mst_buf_free(&out);
     mst_buf_free(&sig);

@@ -41,6 +41,7 @@ static const struct fixture_case check_cases[] = {
     {"deep33", MST_ETOODEEP},
     {"deep17_maps", MST_ETOODEEP},
     {"ok_nil", MST_OK},
+    {"fuzz_empty_str32", MST_OK},
     {"ok_scalars", MST_OK},
     {"env_ok", MST_OK},
     {"req_ok_nested", MST_OK},
@@ -201,12 +202,11 @@ START_TEST(depth_limits_match_msgpack_c) {
 END_TEST
 
 START_TEST(unpack_points_into_input) {
-    static const uint8_t in[] = {0x82, 0xa1, 'a', 0xa3, 'x', 'y', 'z',
-                                 0xa1, 'b', 0xc4, 0x02, 0x01, 0x02};
+    static const uint8_t in[] = {0x82, 0xa1, 'a',  0xa3, 'x',  'y', 'z',
+                                 0xa1, 'b',  0xc4, 0x02, 0x01, 0x02};
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
-    ck_assert_int_eq(mst_mpack_unpack(MST_BYTES(in, sizeof in), NULL, &u,
-                                      NULL),
+    ck_assert_int_eq(mst_mpack_unpack(MST_BYTES(in, sizeof in), NULL, &u, NULL),
                      MST_OK);
     const msgpack_object *a = mst_mpack_map_find(&u.data, "a");
     const msgpack_object *b = mst_mpack_map_find(&u.data, "b");
@@ -243,18 +243,16 @@ START_TEST(to_json_scalars) {
     ck_assert_ptr_nonnull(strstr(err.msg, "18446744073709551615"));
     free(data);
 
-    static const uint8_t ok[] = {0x9a, 0xc0, 0xc3, 0xc2, 0x05, 0xff, 0xd3,
-                                 0x80, 0, 0, 0, 0, 0, 0, 0, 0xcf, 0x7f,
-                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                 0xca, 0x3f, 0xc0, 0, 0, 0xa2, 0xc3,
-                                 0xa9, 0xa0};
+    static const uint8_t ok[] = {
+        0x9a, 0xc0, 0xc3, 0xc2, 0x05, 0xff, 0xd3, 0x80, 0,    0,    0,
+        0,    0,    0,    0,    0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xca, 0x3f, 0xc0, 0,    0,    0xa2, 0xc3, 0xa9, 0xa0};
     ck_assert_int_eq(json_of(ok, sizeof ok, &j, &err), MST_OK);
-    json_t *want = json_pack("[n,b,b,i,i,I,I,f,s,s]", 1, 0, 5, -1,
-                             (json_int_t)INT64_MIN, (json_int_t)INT64_MAX,
-                             1.5, "\xc3\xa9", "");
+    json_t *want =
+        json_pack("[n,b,b,i,i,I,I,f,s,s]", 1, 0, 5, -1, (json_int_t)INT64_MIN,
+                  (json_int_t)INT64_MAX, 1.5, "\xc3\xa9", "");
     ck_assert_ptr_nonnull(want);
-    ck_assert_msg(json_equal(j, want), "got %s",
-                  json_dumps(j, JSON_COMPACT));
+    ck_assert_msg(json_equal(j, want), "got %s", json_dumps(j, JSON_COMPACT));
     json_decref(j);
     json_decref(want);
 }
@@ -337,6 +335,18 @@ START_TEST(pack_json_round_trip) {
 }
 END_TEST
 
+START_TEST(to_json_empty_strings) {
+    /* msgpack-c gives an empty fixstr a NULL ptr (fuzzer finding). */
+    static const uint8_t in[] = {0x82, 0xa0, 0xa0, 0xa1, 'e',
+                                 0xdb, 0x00, 0x00, 0x00, 0x00};
+    json_t *j = NULL;
+    ck_assert_int_eq(json_of(in, sizeof in, &j, NULL), MST_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "")), "");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "e")), "");
+    json_decref(j);
+}
+END_TEST
+
 START_TEST(pack_json_limits) {
     /* Too deep for any receiver, and a cycle, stop at the depth bound. */
     json_t *root = json_array(), *cur = root;
@@ -375,7 +385,10 @@ START_TEST(pack_cstr) {
     ck_assert_int_eq(mst_mpack_pack_cstr(&pk, NULL), MST_OK);
     ck_assert_int_eq(mst_mpack_pack_cstr(&pk, "ab"), MST_OK);
     ck_assert_uint_eq(buf.len, 4);
-    ck_assert_mem_eq(buf.data, "\xc0\xa2" "ab", 4);
+    ck_assert_mem_eq(buf.data,
+                     "\xc0\xa2"
+                     "ab",
+                     4);
     ck_assert_int_eq(sink.status, MST_OK);
     mst_buf_free(&buf);
 }
@@ -423,8 +436,7 @@ START_TEST(get_int) {
     ck_assert_int_eq(mst_mpack_get_int(&o, "n", 0, 10, &v, NULL), MST_OK);
     ck_assert_int_eq(v, 10);
     ck_assert_int_eq(mst_mpack_get_int(&o, "n", 0, 9, &v, NULL), MST_EDECODE);
-    ck_assert_int_eq(mst_mpack_get_int(&o, "n", -5, -1, &v, NULL),
-                     MST_EDECODE);
+    ck_assert_int_eq(mst_mpack_get_int(&o, "n", -5, -1, &v, NULL), MST_EDECODE);
     o.via.u64 = UINT64_MAX;
     ck_assert_int_eq(mst_mpack_get_int(&o, "n", 0, INT64_MAX, &v, NULL),
                      MST_EDECODE);
@@ -445,15 +457,14 @@ END_TEST
 START_TEST(utf8) {
     ck_assert(mst_mpack_utf8_valid("", 0));
     ck_assert(mst_mpack_utf8_valid("plain", 5));
-    ck_assert(mst_mpack_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
-                                   9));
-    ck_assert(mst_mpack_utf8_valid("\xf4\x8f\xbf\xbf", 4));   /* U+10FFFF */
-    ck_assert(!mst_mpack_utf8_valid("\xf4\x90\x80\x80", 4));  /* too big */
-    ck_assert(!mst_mpack_utf8_valid("\xc0\xaf", 2));          /* overlong */
-    ck_assert(!mst_mpack_utf8_valid("\xe0\x80\xaf", 3));      /* overlong */
-    ck_assert(!mst_mpack_utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
-    ck_assert(!mst_mpack_utf8_valid("\xc3", 1));              /* truncated */
-    ck_assert(!mst_mpack_utf8_valid("\x80", 1));              /* stray */
+    ck_assert(mst_mpack_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
+    ck_assert(mst_mpack_utf8_valid("\xf4\x8f\xbf\xbf", 4));  /* U+10FFFF */
+    ck_assert(!mst_mpack_utf8_valid("\xf4\x90\x80\x80", 4)); /* too big */
+    ck_assert(!mst_mpack_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    ck_assert(!mst_mpack_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+    ck_assert(!mst_mpack_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    ck_assert(!mst_mpack_utf8_valid("\xc3", 1));             /* truncated */
+    ck_assert(!mst_mpack_utf8_valid("\x80", 1));             /* stray */
     ck_assert(!mst_mpack_utf8_valid("\xe2\x82\x41", 3));
 }
 END_TEST
@@ -490,6 +501,7 @@ int main(void) {
     tcase_add_loop_test(tc, to_json_refuses, 0,
                         (int)(sizeof bad_json / sizeof bad_json[0]));
     tcase_add_test(tc, to_json_refuses_ext_and_nonstr_keys);
+    tcase_add_test(tc, to_json_empty_strings);
     tcase_add_test(tc, pack_json_round_trip);
     tcase_add_test(tc, pack_json_limits);
     tcase_add_test(tc, pack_cstr);

@@ -149,8 +149,10 @@ START_TEST(request_fixture) {
         ck_assert_str_eq(req.id, "");
         const char *why = reason_for(c->name);
         if (why != NULL)
-            ck_assert_msg(strstr(err.msg, why) != NULL, "%s: \"%s\" lacks "
-                          "\"%s\"", c->name, err.msg, why);
+            ck_assert_msg(strstr(err.msg, why) != NULL,
+                          "%s: \"%s\" lacks "
+                          "\"%s\"",
+                          c->name, err.msg, why);
     } else {
         ck_assert_str_eq(req.id, ID);
         ck_assert(json_is_object(req.filter));
@@ -199,8 +201,7 @@ START_TEST(request_fixture_fields) {
     ck_assert_int_eq(json_integer_value(json_object_get(req.data, "big")),
                      INT64_MAX);
     json_t *c = json_object_get(
-        json_object_get(json_object_get(json_object_get(req.data, "map"),
-                                        "a"),
+        json_object_get(json_object_get(json_object_get(req.data, "map"), "a"),
                         "b"),
         "c");
     ck_assert(json_is_array(c));
@@ -223,8 +224,7 @@ static void sample_request(struct mst_request *r) {
     r->sender = strdup("laptop.example.net");
     r->reply_to = strdup("amq.gen-XYZ_123");
     r->filter = json_pack("{s:[s], s:[{s:s,s:s,s:s}]}", "identity", "/^web/",
-                          "fact", "fact", "os", "op", "==", "value",
-                          "debian");
+                          "fact", "fact", "os", "op", "==", "value", "debian");
     r->data = json_pack("{s:s, s:{s:[i,f,b,n]}, s:s}", "package", "nginx",
                         "opts", "list", 1, 2.5, 1, "text", "h\xc3\xa9");
 }
@@ -240,9 +240,8 @@ START_TEST(request_round_trip) {
     struct mst_err err = {0};
     ck_assert_int_eq(mst_request_seal(sec, &req, &out, &err), MST_OK);
     char signer[MST_SIGNER_LEN] = "stale";
-    ck_assert_int_eq(mst_request_open(sec, mst_buf_view(&out), &back, signer,
-                                      &err),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_request_open(sec, mst_buf_view(&out), &back, signer, &err), MST_OK);
     ck_assert_str_eq(signer, "");
     ck_assert_str_eq(back.id, req.id);
     ck_assert_int_eq(back.time_ms, req.time_ms);
@@ -265,9 +264,9 @@ START_TEST(request_round_trip) {
 
     /* A request envelope is not a reply. */
     struct mst_reply rep = {0};
-    ck_assert_int_eq(mst_reply_open(sec, mst_buf_view(&out), &rep, signer,
-                                    &err),
-                     MST_EDECODE);
+    ck_assert_int_eq(
+        mst_reply_open(sec, mst_buf_view(&out), &rep, signer, &err),
+        MST_EDECODE);
     ck_assert_ptr_nonnull(strstr(err.msg, "reply: unknown key"));
 
     mst_buf_free(&again);
@@ -289,16 +288,15 @@ START_TEST(reply_round_trip) {
     rep.time_ms = 1700000000456LL;
     rep.status = MST_RPC_INVALID_DATA;
     rep.statusmsg = strdup("package: not installed");
-    rep.data = json_pack("{s:{s:[{}]}, s:I}", "nested", "deep", "n",
-                         (json_int_t)-42);
+    rep.data =
+        json_pack("{s:{s:[{}]}, s:I}", "nested", "deep", "n", (json_int_t)-42);
     struct mst_buf out;
     mst_buf_init(&out, 0);
     ck_assert_int_eq(mst_reply_seal(sec, &rep, &out, NULL), MST_OK);
     char signer[MST_SIGNER_LEN];
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_reply_open(sec, mst_buf_view(&out), &back, signer,
-                                    &err),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_reply_open(sec, mst_buf_view(&out), &back, signer, &err), MST_OK);
     ck_assert_str_eq(back.id, ID);
     ck_assert_str_eq(back.sender, rep.sender);
     ck_assert_int_eq(back.time_ms, rep.time_ms);
@@ -308,9 +306,9 @@ START_TEST(reply_round_trip) {
     /* A truncated reply is refused and leaves nothing behind. */
     mst_reply_clear(&back);
     out.len -= 3;
-    ck_assert_int_eq(mst_reply_open(sec, mst_buf_view(&out), &back, signer,
-                                    &err),
-                     MST_EDECODE);
+    ck_assert_int_eq(
+        mst_reply_open(sec, mst_buf_view(&out), &back, signer, &err),
+        MST_EDECODE);
     ck_assert_ptr_null(back.sender);
     mst_buf_free(&out);
     mst_reply_clear(&back);
@@ -322,21 +320,57 @@ END_TEST
 /* Break one field of a good request; encode must refuse with EINVAL. */
 static void break_request(struct mst_request *r, int which) {
     switch (which) {
-    case 0: r->id[0] = 'G'; break;
-    case 1: r->time_ms = -1; break;
-    case 2: r->ttl_s = 0; break;
-    case 3: r->ttl_s = MST_TTL_MAX_S + 1; break;
-    case 4: free(r->agent); r->agent = NULL; break;
-    case 5: free(r->agent); r->agent = strdup("bad name"); break;
-    case 6: free(r->action); r->action = strdup(""); break;
-    case 7: free(r->collective); r->collective = strdup("a/b"); break;
-    case 8: free(r->caller); r->caller = NULL; break;
-    case 9: free(r->sender); r->sender = strdup("\xff"); break;
-    case 10: free(r->reply_to); r->reply_to = calloc(1, 300);
-        memset(r->reply_to, 'q', 299); break;
-    case 11: json_decref(r->filter); r->filter = json_array(); break;
-    case 12: json_decref(r->data); r->data = NULL; break;
-    default: ck_abort();
+    case 0:
+        r->id[0] = 'G';
+        break;
+    case 1:
+        r->time_ms = -1;
+        break;
+    case 2:
+        r->ttl_s = 0;
+        break;
+    case 3:
+        r->ttl_s = MST_TTL_MAX_S + 1;
+        break;
+    case 4:
+        free(r->agent);
+        r->agent = NULL;
+        break;
+    case 5:
+        free(r->agent);
+        r->agent = strdup("bad name");
+        break;
+    case 6:
+        free(r->action);
+        r->action = strdup("");
+        break;
+    case 7:
+        free(r->collective);
+        r->collective = strdup("a/b");
+        break;
+    case 8:
+        free(r->caller);
+        r->caller = NULL;
+        break;
+    case 9:
+        free(r->sender);
+        r->sender = strdup("\xff");
+        break;
+    case 10:
+        free(r->reply_to);
+        r->reply_to = calloc(1, 300);
+        memset(r->reply_to, 'q', 299);
+        break;
+    case 11:
+        json_decref(r->filter);
+        r->filter = json_array();
+        break;
+    case 12:
+        json_decref(r->data);
+        r->data = NULL;
+        break;
+    default:
+        ck_abort();
     }
 }
 
@@ -419,8 +453,7 @@ START_TEST(time_window) {
     ck_assert_int_eq(mst_request_check_time(&r, INT64_MIN, 0, NULL),
                      MST_EEXPIRED);
     r.time_ms = INT64_MAX;
-    ck_assert_int_eq(mst_request_check_time(&r, 0, 1000, NULL),
-                     MST_EEXPIRED);
+    ck_assert_int_eq(mst_request_check_time(&r, 0, 1000, NULL), MST_EEXPIRED);
     r.time_ms = INT64_MIN;
     ck_assert_int_eq(mst_request_check_time(&r, INT64_MAX, 1000, NULL),
                      MST_EEXPIRED);
@@ -432,10 +465,8 @@ START_TEST(status_texts) {
     ck_assert_str_eq(mst_rpc_status_text(MST_RPC_ABORTED), "Aborted");
     ck_assert_str_eq(mst_rpc_status_text(MST_RPC_UNKNOWN_ACTION),
                      "Unknown Action");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_MISSING_DATA),
-                     "Missing Data");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_INVALID_DATA),
-                     "Invalid Data");
+    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_MISSING_DATA), "Missing Data");
+    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_INVALID_DATA), "Invalid Data");
     ck_assert_str_eq(mst_rpc_status_text(MST_RPC_UNKNOWN_ERROR),
                      "Unknown Error");
     ck_assert_str_eq(mst_rpc_status_text(6), "Invalid Status");
@@ -458,8 +489,7 @@ int main(void) {
     Suite *s = suite_create("request");
     TCase *tc = tcase_create("decode");
     tcase_add_loop_test(tc, request_fixture, 0,
-                        (int)(sizeof request_cases /
-                              sizeof request_cases[0]));
+                        (int)(sizeof request_cases / sizeof request_cases[0]));
     tcase_add_loop_test(tc, reply_fixture, 0,
                         (int)(sizeof reply_cases / sizeof reply_cases[0]));
     tcase_add_test(tc, request_fixture_fields);

@@ -170,6 +170,7 @@ RAW = {
     "deep17_maps": b"\x81\xa1k" * 16 + b"\x80",
     # valid
     "ok_nil": b"\xc0",
+    "fuzz_empty_str32": b"\xdb\x00\x00\x00\x00",  # msgpack-c: NULL ptr
     "ok_scalars": enc([None, True, False, 0, -1, 127, -32, 255, 65535, -129,
                        2 ** 64 - 1, -(2 ** 63), 1.5, "", "h\u00e9", b"\x00"]),
 }
