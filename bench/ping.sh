@@ -46,7 +46,7 @@ fi
 
 declare -a pids=()
 for ((i = 1; i <= N; i++)); do
-    MST_LOG_LEVEL=warning mst_write_config server "$W/b$i.cfg" "bench$i" "$URL"
+    MST_LOG_LEVEL=notice mst_write_config server "$W/b$i.cfg" "bench$i" "$URL"
     mst_daemon_start "bench$i" "$W/b$i.cfg" "$W/b$i.log"
     pids+=("$MST_LAST_PID")
 done

@@ -1,9 +1,9 @@
 #include "filter.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "regexp.h"
 #include "status.h"
 
 static const char *const kind_keys[] = {
@@ -22,21 +22,24 @@ static int is_regex(const char *s) {
     return n >= 2 && s[0] == '/' && s[n - 1] == '/';
 }
 
-/* Compile "/re/" (without the slashes). */
-static int compile_regex(const char *s, regex_t *re, struct mst_err *err) {
+/* Match or compile "/re/" (without the slashes). */
+static int slashed_regex(const char *s, const char *text,
+                         struct mst_err *err) {
     size_t n = strlen(s);
     char *body = strndup(s + 1, n - 2);
     if (body == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = regcomp(re, body, REG_EXTENDED | REG_NOSUB);
-    free(body);
-    if (rc != 0) {
-        char why[128];
-        regerror(rc, re, why, sizeof why);
-        return mst_err_set(err, MST_EINVAL, "bad regular expression %s: %s",
-                           s, why);
+    int rc;
+    if (text == NULL) {
+        regex_t re;
+        rc = mst_regexp_compile(&re, body, REG_NOSUB, err);
+        if (rc == MST_OK)
+            regfree(&re);
+    } else {
+        rc = mst_regexp_match(body, text, err);
     }
-    return MST_OK;
+    free(body);
+    return rc;
 }
 
 static int check_value(const char *text, struct mst_err *err) {
@@ -47,14 +50,7 @@ static int check_value(const char *text, struct mst_err *err) {
         return mst_err_set(err, MST_EINVAL,
                            "filter value longer than %d bytes",
                            MST_FILTER_VALUE_MAX);
-    if (is_regex(text)) {
-        regex_t re;
-        int rc = compile_regex(text, &re, err);
-        if (rc != MST_OK)
-            return rc;
-        regfree(&re);
-    }
-    return MST_OK;
+    return is_regex(text) ? slashed_regex(text, NULL, err) : MST_OK;
 }
 
 /* Split "name OP value" at the first operator. */
@@ -140,13 +136,7 @@ static int match_text(const char *want, const char *have,
                       struct mst_err *err) {
     if (!is_regex(want))
         return strcmp(want, have) == 0;
-    regex_t re;
-    int rc = compile_regex(want, &re, err);
-    if (rc != MST_OK)
-        return rc;
-    rc = regexec(&re, have, 0, NULL, 0) == 0;
-    regfree(&re);
-    return rc;
+    return slashed_regex(want, have, err);
 }
 
 static int match_any(const char *want, const struct mst_strv *have,

@@ -101,6 +101,11 @@ START_TEST(bad_filters_are_refused_with_a_reason) {
         {MST_FILTER_FACT, "role=~web", "needs a /regular expression/"},
         {MST_FILTER_IDENTITY, "/(/", "bad regular expression"},
         {MST_FILTER_CLASS, "", "empty filter value"},
+        {MST_FILTER_IDENTITY, "/a++/", "follows another quantifier"},
+        {MST_FILTER_IDENTITY, "/(a{1,1000})/", "repetition bound"},
+        {MST_FILTER_IDENTITY,
+         "/a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q+r+s+t+u+v+w+x+y+z+A+B+C+D+E+F+G+/",
+         "more than 32 quantifiers"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *f = json_object();
@@ -113,6 +118,13 @@ START_TEST(bad_filters_are_refused_with_a_reason) {
         ck_assert_int_eq(json_object_size(f), 0);
         json_decref(f);
     }
+}
+END_TEST
+
+START_TEST(bounded_regexes_still_work) {
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^we[a-z]{1,3}[0-9]+$/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^[]a-z]+1$/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web\\+$/"), 0);
 }
 END_TEST
 
@@ -154,6 +166,7 @@ int main(void) {
     tcase_add_test(tc, facts_and_classes_and_together);
     tcase_add_test(tc, bad_filters_are_refused_with_a_reason);
     tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);
+    tcase_add_test(tc, bounded_regexes_still_work);
     tcase_add_test(tc, identity_only_filters_can_be_addressed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
