@@ -1,0 +1,163 @@
+/*
+ * authz.c - policy files per agent, cached and reloaded on change.
+ */
+#include "authz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "policy.h"
+#include "status.h"
+
+/* What decides for one agent: the file last seen and what it held. */
+struct entry {
+    char *agent;
+    char path[4096];          /* the file in force ("" when none) */
+    struct stat seen;         /* of that file when last read */
+    struct mst_policy *policy; /* last good version, or NULL */
+    int broken;               /* the file in force does not parse */
+};
+
+struct mst_authz {
+    char *dir;
+    int default_allow;
+    struct entry *entries;
+    size_t n;
+};
+
+struct mst_authz *mst_authz_new(const char *policy_dir, int default_allow) {
+    struct mst_authz *az = calloc(1, sizeof *az);
+    if (az == NULL)
+        return NULL;
+    az->default_allow = default_allow;
+    if (policy_dir != NULL && (az->dir = strdup(policy_dir)) == NULL) {
+        free(az);
+        return NULL;
+    }
+    return az;
+}
+
+static void entry_clear(struct entry *e) {
+    free(e->agent);
+    mst_policy_free(&e->policy);
+    memset(e, 0, sizeof *e);
+}
+
+void mst_authz_free(struct mst_authz **az) {
+    if (az == NULL || *az == NULL)
+        return;
+    for (size_t i = 0; i < (*az)->n; i++)
+        entry_clear(&(*az)->entries[i]);
+    free((*az)->entries);
+    free((*az)->dir);
+    free(*az);
+    *az = NULL;
+}
+
+int mst_authz_enabled(const struct mst_authz *az) {
+    return az->dir != NULL;
+}
+
+void mst_authz_reload(struct mst_authz *az) {
+    for (size_t i = 0; i < az->n; i++)
+        memset(&az->entries[i].seen, 0, sizeof az->entries[i].seen);
+}
+
+static struct entry *find_entry(struct mst_authz *az, const char *agent) {
+    for (size_t i = 0; i < az->n; i++)
+        if (strcmp(az->entries[i].agent, agent) == 0)
+            return &az->entries[i];
+    struct entry *v = realloc(az->entries, (az->n + 1) * sizeof *v);
+    if (v == NULL)
+        return NULL;
+    az->entries = v;
+    struct entry *e = &v[az->n];
+    memset(e, 0, sizeof *e);
+    if ((e->agent = strdup(agent)) == NULL)
+        return NULL;
+    az->n++;
+    return e;
+}
+
+/* The file that governs `agent` now, with its stat; "" when none. */
+static void governing_file(const struct mst_authz *az, const char *agent,
+                           char *path, size_t size, struct stat *st) {
+    snprintf(path, size, "%s/%s.policy", az->dir, agent);
+    if (stat(path, st) == 0)
+        return;
+    snprintf(path, size, "%s/default.policy", az->dir);
+    if (stat(path, st) == 0)
+        return;
+    path[0] = '\0';
+    memset(st, 0, sizeof *st);
+}
+
+static int same_file(const struct stat *a, const struct stat *b) {
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+           a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Read the file anew; keep the last good version of it on a parse error. */
+static void refresh(struct entry *e, const char *path, const struct stat *st) {
+    int same_path = strcmp(e->path, path) == 0;
+    if (!same_path)
+        mst_policy_free(&e->policy);
+    snprintf(e->path, sizeof e->path, "%s", path);
+    e->seen = *st;
+    e->broken = 0;
+    if (path[0] == '\0')
+        return;
+    struct mst_policy *p = NULL;
+    struct mst_err err = {0};
+    if (mst_policy_load(path, &p, &err) == MST_OK) {
+        mst_policy_free(&e->policy);
+        e->policy = p;
+        MST_LOG(MST_LOG_INFO, "authorization: loaded %s for agent %s", path,
+                e->agent);
+        return;
+    }
+    e->broken = e->policy == NULL;
+    MST_LOG(MST_LOG_ERR, "authorization: %s; %s", err.msg,
+            e->broken ? "denying every request for this agent until it is "
+                        "fixed"
+                      : "keeping the version loaded before");
+}
+
+int mst_authz_check(struct mst_authz *az, const char *agent,
+                    const char *action, const char *caller,
+                    const struct mst_filter_target *node, char *why,
+                    size_t why_len) {
+    if (az->dir == NULL)
+        return 1;
+    struct entry *e = find_entry(az, agent);
+    if (e == NULL) {
+        snprintf(why, why_len, "out of memory");
+        return 0;
+    }
+    char path[sizeof e->path];
+    struct stat st;
+    governing_file(az, agent, path, sizeof path, &st);
+    if (strcmp(path, e->path) != 0 || !same_file(&st, &e->seen))
+        refresh(e, path, &st);
+    if (e->broken) {
+        snprintf(why, why_len, "%s does not parse (fail closed)", e->path);
+        return 0;
+    }
+    if (e->policy == NULL) {
+        snprintf(why, why_len, "no policy file; authorization.default");
+        return az->default_allow;
+    }
+    struct mst_policy_request req = {caller, action, node};
+    struct mst_policy_decision d =
+        mst_policy_check(e->policy, &req, az->default_allow);
+    if (d.line > 0)
+        snprintf(why, why_len, "%s:%d", e->path, d.line);
+    else
+        snprintf(why, why_len, "%s: policy default", e->path);
+    return d.allow;
+}
