@@ -12,20 +12,8 @@
 #include <stdlib.h>
 
 #include "client.h"
+#include "stats.h"
 #include "status.h"
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static double percentile_ms(const int64_t *v, size_t n, double p) {
-    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    return (double)v[rank - 1] / 1000.0;
-}
 
 int main(int argc, char **argv) {
     if (argc < 4) {
@@ -60,9 +48,7 @@ int main(int argc, char **argv) {
         t[r] = st.elapsed_us;
         mst_call_stats_clear(&st);
     }
-    qsort(t, rounds, sizeof *t, cmp_i64);
-    printf("%s_p50: %.2f\n", name, percentile_ms(t, rounds, 50));
-    printf("%s_p99: %.2f\n", name, percentile_ms(t, rounds, 99));
+    bench_print_percentiles(name, t, rounds);
     printf("%s_incomplete_rounds: %zu\n", name, incomplete);
     free(t);
     mst_client_free(&cl);
