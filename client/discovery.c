@@ -206,7 +206,7 @@ int mst_discovery_rollout(struct mst_client *cl,
             sleep_ms(ro->batch_sleep_ms);
         struct mst_strv slice = {all->v + from,
                                  from + size > all->n ? all->n - from : size};
-        if (h != NULL && h->batch != NULL)
+        if (ro->batch_size > 0 && h != NULL && h->batch != NULL)
             h->batch(h->ud, b + 1, count, &slice);
         struct mst_call_spec one = *spec;
         one.nodes = &slice;

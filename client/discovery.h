@@ -46,7 +46,8 @@ struct mst_discovery_rollout {
  * the previous one completed (every node answered, was unknown, or timed
  * out), after `batch_sleep_ms`.  Once `fail` nodes have failed, the
  * remaining nodes go to stats->not_reached and nothing more is sent.
- * Handlers see every reply as it arrives and h->batch before each batch.
+ * Handlers see every reply as it arrives and, when `batch_size` is set,
+ * h->batch before each batch.
  * Statistics add up over the batches.  Returns MST_OK or the first
  * broker failure.
  */

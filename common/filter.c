@@ -85,6 +85,13 @@ static json_t *parse_fact(const char *text, struct mst_err *err) {
                     "fact filter '%s': =~ needs a /regular expression/", text);
         return NULL;
     }
+    if ((op[0] == '<' || op[0] == '>') && is_regex(value)) {
+        mst_err_set(err, MST_EINVAL,
+                    "fact filter '%s' at position %zu: %s cannot take a "
+                    "regular expression",
+                    text, (size_t)(value - text) + 1, op);
+        return NULL;
+    }
     if (check_value(value, err) != MST_OK)
         return NULL;
     return json_pack("{s:s%, s:s, s:s}", "fact", text, (size_t)(at - text),
