@@ -49,10 +49,10 @@ static int gather(struct mst_cli *cli, struct mst_client *cl,
     }
     struct mst_call_handlers h = {.reply = collect, .ud = replies};
     struct mst_err err = {0};
-    int sent = spec->nodes == NULL
-                   ? mst_client_call(cl, spec, &h, st, &err)
-                   : mst_discovery_rollout(cl, spec, &cli->rollout, &h, st,
-                                           &err);
+    int sent =
+        spec->nodes == NULL
+            ? mst_client_call(cl, spec, &h, st, &err)
+            : mst_discovery_rollout(cl, spec, &cli->rollout, &h, st, &err);
     mst_strv_free(&nodes);
     if (sent != MST_OK)
         return mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
@@ -109,7 +109,7 @@ int mst_cmd_find(struct mst_cli *cli) {
         }
         json_decref(names);
         rc = missing(&st) || json_array_size(replies) == 0 ? MST_EXIT_FAILED
-                                                            : MST_EXIT_OK;
+                                                           : MST_EXIT_OK;
     }
     mst_call_stats_clear(&st);
     json_decref(replies);
@@ -197,8 +197,8 @@ int mst_cmd_facts(struct mst_cli *cli) {
         sort_replies(replies);
         json_t *values = group_values(replies);
         if (cli->json) {
-            json_t *doc = json_pack("{s:s, s:O}", "fact", fact, "values",
-                                    values);
+            json_t *doc =
+                json_pack("{s:s, s:O}", "fact", fact, "values", values);
             json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
             putchar('\n');
             json_decref(doc);
@@ -270,16 +270,15 @@ static void print_inventory(const char *node, const json_t *inv,
                             const json_t *stats) {
     printf("Inventory for %s:\n\n", node);
     printf("   Server Statistics:\n");
-    printf("      %-12s %s\n", "Version:",
-           json_string_value(json_object_get(inv, "version")));
+    printf("      %-12s %s\n",
+           "Version:", json_string_value(json_object_get(inv, "version")));
     printf("      %-12s %lld seconds\n", "Uptime:",
            (long long)json_integer_value(json_object_get(inv, "uptime")));
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)stats, key, v) {
         if (json_is_integer(v) && strcmp(key, "uptime") != 0)
-            printf("      %-12s %lld\n", key,
-                   (long long)json_integer_value(v));
+            printf("      %-12s %lld\n", key, (long long)json_integer_value(v));
     }
     putchar('\n');
     print_list("Agents", json_object_get(inv, "agents"));
@@ -307,8 +306,7 @@ static json_t *ask(struct mst_cli *cli, struct mst_client *cl,
     if (mst_client_call(cl, &spec, &h, &st, &err) != MST_OK)
         mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
     else if (!missing(&st) && json_array_size(replies) == 1)
-        data = json_incref(json_object_get(json_array_get(replies, 0),
-                                           "data"));
+        data = json_incref(json_object_get(json_array_get(replies, 0), "data"));
     mst_call_stats_clear(&st);
     json_decref(replies);
     return data;
@@ -329,9 +327,8 @@ int mst_cmd_inventory(struct mst_cli *cli) {
         json_t *stats = inv ? ask(cli, cl, &node, "daemon_stats") : NULL;
         rc = stats ? MST_EXIT_OK : MST_EXIT_FAILED;
         if (stats != NULL && cli->json) {
-            json_t *doc = json_pack("{s:s, s:O, s:O}", "identity",
-                                    cli->args[1], "inventory", inv, "stats",
-                                    stats);
+            json_t *doc = json_pack("{s:s, s:O, s:O}", "identity", cli->args[1],
+                                    "inventory", inv, "stats", stats);
             json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
             putchar('\n');
             json_decref(doc);

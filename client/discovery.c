@@ -15,8 +15,7 @@
 #define COUNT_MAX 1000000
 #define LINE_MAX_LEN 1024
 
-int mst_discovery_count_parse(const char *text,
-                              struct mst_discovery_count *c_r,
+int mst_discovery_count_parse(const char *text, struct mst_discovery_count *c_r,
                               struct mst_err *err) {
     size_t n = strlen(text);
     int percent = n > 0 && text[n - 1] == '%';

@@ -22,22 +22,24 @@ struct mst_discovery_count {
 };
 
 /*
- * mst_discovery_count_parse - "N" (1 ... 1000000) or "P%" (1 ... 100) into *c_r.
- * Returns MST_OK or MST_EINVAL with the reason in `err`.
+ * mst_discovery_count_parse - "N" (1 ... 1000000) or "P%" (1 ... 100) into
+ * *c_r. Returns MST_OK or MST_EINVAL with the reason in `err`.
  */
 int mst_discovery_count_parse(const char *text, struct mst_discovery_count *c_r,
-                    struct mst_err *err);
+                              struct mst_err *err);
 
-/* mst_discovery_count_of - the count for `total` (percentages round up); 0 = none. */
-size_t mst_discovery_count_of(const struct mst_discovery_count *c, size_t total);
+/* mst_discovery_count_of - the count for `total` (percentages round up); 0 =
+ * none. */
+size_t mst_discovery_count_of(const struct mst_discovery_count *c,
+                              size_t total);
 
 /* How to roll a request out over a known set of nodes. */
 struct mst_discovery_rollout {
-    size_t batch_size;       /* nodes per batch; 0 = all at once */
-    int64_t batch_sleep_ms;  /* pause between batches */
-    struct mst_discovery_count fail;   /* stop once this many nodes failed (failed
-                                status, no reply, or no such node);
-                                zero = never stop */
+    size_t batch_size;               /* nodes per batch; 0 = all at once */
+    int64_t batch_sleep_ms;          /* pause between batches */
+    struct mst_discovery_count fail; /* stop once this many nodes failed (failed
+                              status, no reply, or no such node);
+                              zero = never stop */
 };
 
 /*
@@ -51,10 +53,11 @@ struct mst_discovery_rollout {
  * Statistics add up over the batches.  Returns MST_OK or the first
  * broker failure.
  */
-int mst_discovery_rollout(struct mst_client *cl, const struct mst_call_spec *spec,
-                       const struct mst_discovery_rollout *ro,
-                       const struct mst_call_handlers *h,
-                       struct mst_call_stats *stats_r, struct mst_err *err);
+int mst_discovery_rollout(struct mst_client *cl,
+                          const struct mst_call_spec *spec,
+                          const struct mst_discovery_rollout *ro,
+                          const struct mst_call_handlers *h,
+                          struct mst_call_stats *stats_r, struct mst_err *err);
 
 /*
  * mst_discovery_run - the identities of the nodes that match
@@ -64,7 +67,7 @@ int mst_discovery_rollout(struct mst_client *cl, const struct mst_call_spec *spe
  * no nodes) or a broker failure.
  */
 int mst_discovery_run(struct mst_client *cl, const struct mst_call_spec *spec,
-                        struct mst_strv *nodes_r, struct mst_err *err);
+                      struct mst_strv *nodes_r, struct mst_err *err);
 
 /*
  * mst_discovery_read_nodes - identities from `f`, one per line; blank lines and
@@ -72,15 +75,16 @@ int mst_discovery_run(struct mst_client *cl, const struct mst_call_spec *spec,
  * messages.  Returns MST_OK, or MST_EINVAL naming the line of an invalid
  * identity.
  */
-int mst_discovery_read_nodes(FILE *f, const char *name, struct mst_strv *nodes_r,
-                   struct mst_err *err);
+int mst_discovery_read_nodes(FILE *f, const char *name,
+                             struct mst_strv *nodes_r, struct mst_err *err);
 
 /*
- * mst_discovery_limit - keep mst_discovery_count_of(limit, n) of `nodes`, chosen at
- * random with `seed` (the same seed and nodes give the same choice), in
- * their original order.  A count at or above n keeps everything.
+ * mst_discovery_limit - keep mst_discovery_count_of(limit, n) of `nodes`,
+ * chosen at random with `seed` (the same seed and nodes give the same choice),
+ * in their original order.  A count at or above n keeps everything.
  */
-void mst_discovery_limit(struct mst_strv *nodes, const struct mst_discovery_count *limit,
-                     uint64_t seed);
+void mst_discovery_limit(struct mst_strv *nodes,
+                         const struct mst_discovery_count *limit,
+                         uint64_t seed);
 
 #endif

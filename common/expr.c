@@ -12,8 +12,8 @@
 
 #include <ctype.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +55,23 @@ struct mst_expr {
 /* ---- tokens ---- */
 
 enum tok_type {
-    T_END, T_LP, T_RP, T_AND, T_OR, T_NOT, T_OP, T_WORD, T_STR, T_REGEX,
+    T_END,
+    T_LP,
+    T_RP,
+    T_AND,
+    T_OR,
+    T_NOT,
+    T_OP,
+    T_WORD,
+    T_STR,
+    T_REGEX,
     T_BAD
 };
 
 struct tok {
     enum tok_type type;
-    size_t pos; /* offset of its first byte */
-    size_t end; /* offset just past it */
+    size_t pos;      /* offset of its first byte */
+    size_t end;      /* offset just past it */
     const char *why; /* T_BAD */
 };
 
@@ -75,8 +84,7 @@ struct parser {
 };
 
 /* Longest first, so that "<=" is not read as "<". */
-static const char *const ops[] = {"==", "!=", "<=", ">=", "=~",
-                                  "=",  "<",  ">"};
+static const char *const ops[] = {"==", "!=", "<=", ">=", "=~", "=", "<", ">"};
 
 static int is_word_char(char c) {
     return c != '\0' && !isspace((unsigned char)c) &&
@@ -159,18 +167,19 @@ static int fail_at(struct parser *P, size_t pos, const char *fmt, ...) {
 
 static const char *tok_name(enum tok_type t) {
     static const char *const names[] = {
-        [T_END] = "the end", [T_LP] = "'('",    [T_RP] = "')'",
-        [T_AND] = "'and'",   [T_OR] = "'or'",   [T_NOT] = "'not'",
-        [T_OP] = "an operator", [T_WORD] = "a word", [T_STR] = "a string",
-        [T_REGEX] = "a regular expression", [T_BAD] = "?"};
+        [T_END] = "the end",    [T_LP] = "'('",
+        [T_RP] = "')'",         [T_AND] = "'and'",
+        [T_OR] = "'or'",        [T_NOT] = "'not'",
+        [T_OP] = "an operator", [T_WORD] = "a word",
+        [T_STR] = "a string",   [T_REGEX] = "a regular expression",
+        [T_BAD] = "?"};
     return names[t];
 }
 
 static int unexpected(struct parser *P, struct tok t, const char *wanted) {
     if (t.type == T_BAD)
         return fail_at(P, t.pos, "%s", t.why ? t.why : "unexpected character");
-    return fail_at(P, t.pos, "expected %s, found %s", wanted,
-                   tok_name(t.type));
+    return fail_at(P, t.pos, "expected %s, found %s", wanted, tok_name(t.type));
 }
 
 /* The token's text: strings unquoted and unescaped, regexes kept /.../. */
@@ -219,8 +228,8 @@ static int check_regex(struct parser *P, struct tok t, const char *text) {
     size_t n = strlen(text);
     char *body = strndup(text + 1, n - 2);
     regex_t re;
-    int rc = body ? mst_regexp_compile(&re, body, REG_NOSUB, &rerr)
-                  : MST_ENOMEM;
+    int rc =
+        body ? mst_regexp_compile(&re, body, REG_NOSUB, &rerr) : MST_ENOMEM;
     free(body);
     if (rc == MST_OK) {
         regfree(&re);
@@ -288,8 +297,9 @@ static enum field field_of(const char *s, size_t n) {
 static int parse_field(struct parser *P, int nd) {
     size_t at = P->p;
     if (P->s[at] != '.')
-        return fail_at(P, at, "fstat() needs a field: .present, .size, "
-                              ".mode, .type, .mtime or .sha256");
+        return fail_at(P, at,
+                       "fstat() needs a field: .present, .size, "
+                       ".mode, .type, .mtime or .sha256");
     size_t n = 0;
     while (isalnum((unsigned char)P->s[at + 1 + n]))
         n++;
@@ -309,7 +319,7 @@ static int parse_call(struct parser *P, struct tok name) {
     if (nd < 0)
         return -1;
     struct node *node = &P->e->nodes[nd];
-    node->src = strncmp(s, "fstat", 5) == 0   ? SRC_FSTAT
+    node->src = strncmp(s, "fstat", 5) == 0  ? SRC_FSTAT
                 : strncmp(s, "fact", 4) == 0 ? SRC_FACT
                                              : SRC_AGENT;
     P->p = name.end + 1; /* past "(" */
@@ -349,8 +359,9 @@ static int parse_term(struct parser *P) {
     if (t.type == T_WORD && is_call(P, t))
         return parse_call(P, t);
     if (t.type != T_WORD && t.type != T_STR && t.type != T_REGEX)
-        return unexpected(P, t, "a fact comparison, class, function, '(' "
-                                "or 'not'");
+        return unexpected(P, t,
+                          "a fact comparison, class, function, '(' "
+                          "or 'not'");
     int nd = new_node(P, N_CLASS, t.pos);
     if (nd < 0)
         return -1;
@@ -732,8 +743,8 @@ static int operand_text(const struct node *n, const struct mst_expr_env *env,
     }
     const json_t *v = env->fact ? env->fact(env->ud, n->arg) : NULL;
     if (v != NULL && (json_is_object(v) || json_is_array(v)))
-        *text_r = strdup(truthy_json(v) && json_object_size(v) +
-                                                   json_array_size(v) > 0
+        *text_r = strdup(truthy_json(v) &&
+                                 json_object_size(v) + json_array_size(v) > 0
                              ? "true"
                              : "false");
     else if (v != NULL)

@@ -22,8 +22,8 @@
 
 #include "err.h"
 
-#define MST_EXPR_LEN_MAX 4096 /* bytes of expression text */
-#define MST_EXPR_DEPTH_MAX 32 /* nested "(" and "not" */
+#define MST_EXPR_LEN_MAX 4096  /* bytes of expression text */
+#define MST_EXPR_DEPTH_MAX 32  /* nested "(" and "not" */
 #define MST_EXPR_TERMS_MAX 256 /* comparisons and tests */
 /* fstat("...").sha256 reads at most this much of a file. */
 #define MST_EXPR_SHA256_MAX (64L * 1024 * 1024)

@@ -105,8 +105,7 @@ int mst_proc_capture(const char *path, int64_t timeout_ms, size_t max,
     if (path[0] != '/')
         return mst_err_set(err, MST_EINVAL, "%s: not an absolute path", path);
     if (pipe2(fds, O_CLOEXEC) != 0)
-        return mst_err_set(err, MST_EIO, "%s: pipe: %s", path,
-                           strerror(errno));
+        return mst_err_set(err, MST_EIO, "%s: pipe: %s", path, strerror(errno));
     int64_t deadline = mst_now_ms() + timeout_ms;
     pid_t pid = fork();
     if (pid == 0)
@@ -114,8 +113,7 @@ int mst_proc_capture(const char *path, int64_t timeout_ms, size_t max,
     close(fds[1]);
     if (pid < 0) {
         close(fds[0]);
-        return mst_err_set(err, MST_EIO, "%s: fork: %s", path,
-                           strerror(errno));
+        return mst_err_set(err, MST_EIO, "%s: fork: %s", path, strerror(errno));
     }
     struct sink s = {.max = max};
     int rc = collect(fds[0], deadline, &s);

@@ -22,9 +22,9 @@
 struct musterd_refresh {
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t wake;   /* poke or stop */
-    int poked, stopping;   /* under lock */
-    int have_pending;      /* under lock */
+    pthread_cond_t wake; /* poke or stop */
+    int poked, stopping; /* under lock */
+    int have_pending;    /* under lock */
     struct mst_facts *pending_facts;
     struct mst_strv pending_classes;
     const struct mst_config *cfg; /* borrowed; immutable while running */
@@ -58,8 +58,8 @@ static int wait_turn(struct musterd_refresh *r) {
         if (r->cfg->facts_refresh_ms > 0) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            int64_t ns = until.tv_nsec + (r->cfg->facts_refresh_ms % 1000) *
-                                             1000000LL;
+            int64_t ns =
+                until.tv_nsec + (r->cfg->facts_refresh_ms % 1000) * 1000000LL;
             until.tv_sec += r->cfg->facts_refresh_ms / 1000 + ns / 1000000000;
             until.tv_nsec = ns % 1000000000;
             while (!r->poked && !r->stopping &&

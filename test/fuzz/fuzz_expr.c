@@ -32,9 +32,9 @@ static int has_name(void *ud, const char *pattern, struct mst_err *err) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (facts == NULL) {
-        json_t *root = json_pack("{s:s, s:i, s:{s:s}, s:[s]}", "role", "web",
-                                 "n", 3, "os", "family", "Debian", "list",
-                                 "1.2.3");
+        json_t *root =
+            json_pack("{s:s, s:i, s:{s:s}, s:[s]}", "role", "web", "n", 3, "os",
+                      "family", "Debian", "list", "1.2.3");
         mst_facts_from_json(root, &facts, NULL);
     }
     char *text = strndup((const char *)data, size);

@@ -15,11 +15,11 @@ static char tmpdir[] = "/tmp/test_expr.XXXXXX";
 static char file_path[256];
 
 static void setup(void) {
-    json_t *root = json_pack(
-        "{s:s, s:i, s:{s:s, s:{s:s}}, s:s, s:[s, s], s:b, s:s}", "role", "web",
-        "cpus", 8, "os", "family", "Debian", "release", "full", "12.5",
-        "kernel", "6.1.0-18-amd64", "disks", "sda", "sdb", "virtual", 1,
-        "ver", "1.10.2");
+    json_t *root =
+        json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:s, s:[s, s], s:b, s:s}",
+                  "role", "web", "cpus", 8, "os", "family", "Debian", "release",
+                  "full", "12.5", "kernel", "6.1.0-18-amd64", "disks", "sda",
+                  "sdb", "virtual", 1, "ver", "1.10.2");
     ck_assert_int_eq(mst_facts_from_json(root, &facts, NULL), MST_OK);
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     snprintf(file_path, sizeof file_path, "%s/motd", tmpdir);
@@ -101,8 +101,8 @@ START_TEST(every_operator) {
 END_TEST
 
 START_TEST(numbers_versions_and_text) {
-    TRUE("cpus < 10");      /* numeric: 8 < 10, though "8" > "10" as text */
-    TRUE("ver > 1.9.12");   /* version: 1.10.2 > 1.9.12 */
+    TRUE("cpus < 10");    /* numeric: 8 < 10, though "8" > "10" as text */
+    TRUE("ver > 1.9.12"); /* version: 1.10.2 > 1.9.12 */
     FALSE("ver < 1.9.12");
     TRUE("ver >= 1.10.2");
     TRUE("os.release.full > 12.10"); /* both numbers: 12.5 > 12.1 */
@@ -132,9 +132,9 @@ START_TEST(dotted_and_indexed_facts) {
 END_TEST
 
 START_TEST(precedence_and_parentheses) {
-    TRUE("role=db or role=web and cpus=8");   /* and binds tighter */
+    TRUE("role=db or role=web and cpus=8"); /* and binds tighter */
     FALSE("(role=db or role=web) and cpus=4");
-    TRUE("not role=db and cpus=8");           /* not binds tightest */
+    TRUE("not role=db and cpus=8"); /* not binds tightest */
     FALSE("not (role=web and cpus=8)");
     TRUE("! role=db");
     TRUE("not not role=web");
@@ -169,8 +169,7 @@ START_TEST(fstat_on_real_files) {
     TRUE(text);
     snprintf(text, sizeof text, "fstat(\"%s\").type == directory", tmpdir);
     TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").mtime > 1000000000",
-             file_path);
+    snprintf(text, sizeof text, "fstat(\"%s\").mtime > 1000000000", file_path);
     TRUE(text);
     /* sha256("hello\n") */
     snprintf(text, sizeof text,
