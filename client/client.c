@@ -96,6 +96,7 @@ void mst_call_stats_clear(struct mst_call_stats *st) {
     mst_strv_free(&st->no_response);
     mst_strv_free(&st->unknown);
     mst_strv_free(&st->unexpected);
+    mst_strv_free(&st->not_reached);
     memset(st, 0, sizeof *st);
 }
 
@@ -221,7 +222,13 @@ static int64_t wait_left(const struct collect *c) {
     } else {
         if (s->expected > 0 && c->st->responses >= s->expected)
             return 0;
-        int64_t quiet = c->last_us + s->discovery_timeout_ms * 1000;
+        int64_t quiet_ms = s->discovery_timeout_ms;
+        /* The window only applies once replies flow: before the first,
+         * a slow network still gets the whole --dt. */
+        if (s->discovery_window_ms > 0 && c->st->responses > 0 &&
+            s->discovery_window_ms < quiet_ms)
+            quiet_ms = s->discovery_window_ms;
+        int64_t quiet = c->last_us + quiet_ms * 1000;
         if (quiet < end)
             end = quiet;
     }

@@ -27,6 +27,9 @@ struct mst_call_spec {
     const char *collective;      /* NULL = the first configured */
     const struct mst_strv *nodes; /* non-NULL: address exactly these */
     int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it */
+    int64_t discovery_window_ms;  /* broadcast: once replies flow, this much
+                                     quiet ends it (capped by the above);
+                                     0 = off */
     int64_t timeout_ms;           /* overall limit */
     int32_t ttl_s;                /* request validity */
     size_t expected;              /* broadcast: stop once this many have
@@ -40,6 +43,9 @@ struct mst_call_handlers {
                   int64_t rtt_us);
     /* a message on the reply queue that failed to decode or verify */
     void (*invalid)(void *ud, const char *why);
+    /* mst_client_rollout: batch `index` (from 1) of `count` starts */
+    void (*batch)(void *ud, size_t index, size_t count,
+                  const struct mst_strv *nodes);
     void *ud;
 };
 
@@ -53,6 +59,8 @@ struct mst_call_stats {
     struct mst_strv no_response; /* addressed nodes that did not answer */
     struct mst_strv unknown;     /* addressed nodes with no queue at all */
     struct mst_strv unexpected;  /* answered but were not addressed */
+    struct mst_strv not_reached; /* rollout stopped before their batch */
+    size_t batches;              /* rollout: batches sent */
     int64_t elapsed_us;          /* publish to the end of collection */
 };
 

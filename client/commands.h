@@ -9,6 +9,9 @@
 
 int mst_cmd_ping(struct mst_cli *cli);
 int mst_cmd_rpc(struct mst_cli *cli);
+int mst_cmd_find(struct mst_cli *cli);
+int mst_cmd_facts(struct mst_cli *cli);
+int mst_cmd_inventory(struct mst_cli *cli);
 
 /*
  * mst_cmd_run_call - connect, send `spec`, print with `style`, return the

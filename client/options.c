@@ -3,6 +3,7 @@
  */
 #include "options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@ static const char usage_text[] =
     "SYNOPSIS\n"
     "    muster [OPTIONS] ping\n"
     "    muster [OPTIONS] rpc AGENT ACTION [KEY=VALUE ...]\n"
+    "    muster [OPTIONS] find\n"
+    "    muster [OPTIONS] facts FACT\n"
+    "    muster [OPTIONS] inventory NODE\n"
     "    muster --help | --version\n"
     "\n"
     "COMMANDS\n"
@@ -32,39 +36,86 @@ static const char usage_text[] =
     "               round-trip time, then min/avg/max\n"
     "    rpc        run AGENT's ACTION with the given inputs on every\n"
     "               matching node and print each node's result\n"
+    "    find       print the identity of every matching node, one a line\n"
+    "    facts      print each value of FACT on the matching nodes with how\n"
+    "               many nodes have it (-v: and which)\n"
+    "    inventory  a report on NODE: agents, facts, classes, collectives\n"
+    "               and daemon statistics\n"
     "\n"
-    "OPTIONS\n"
-    "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
-    "                          ~/.config/muster/client.cfg, " MST_SYSCONFDIR
-    "/client.cfg)\n"
-    "    -I, --identity NAME   only this node (exact name or /regex/); several\n"
-    "                          -I add nodes.  Exact names only: the request\n"
-    "                          is addressed and ends once they all answered\n"
-    "    -F, --wf FACT         only nodes whose fact matches, e.g.\n"
+    "FILTERS (see docs/filters.md; several of one kind AND together,\n"
+    "except -I, where they OR)\n"
+    "    -I, --identity NAME   only this node (exact name or /regex/).  Exact\n"
+    "                          names only: the request is addressed and ends\n"
+    "                          once they all answered\n"
+    "    -F, --with-fact FACT  only nodes whose fact matches: NAME OP VALUE\n"
+    "                          with OP one of = == != < > <= >= =~, e.g.\n"
     "                          os.family=Debian, cpus>=4, name=~/^web/\n"
     "    -C, --wc CLASS        only nodes with this class (or /regex/)\n"
     "    -A, --wa AGENT        only nodes with this agent (or /regex/)\n"
+    "    -W, --with, --wf \"FACT|CLASS ...\"\n"
+    "                          words with an operator are facts, the others\n"
+    "                          classes: -W \"role=web apache\"\n"
+    "    -S, --select EXPR     a compound expression: and, or, not, ( ),\n"
+    "                          the fact comparisons, classes, and\n"
+    "                          fstat(\"/path\").size|present|mode|type|mtime|\n"
+    "                          sha256, fact(\"name\"), agent(\"name\")\n"
     "    -T, --target NAME     the collective to send to\n"
+    "    A bad filter is refused with the position of the error before\n"
+    "    anything is sent.\n"
+    "\n"
+    "DISCOVERY AND ROLLOUT\n"
+    "        --nodes FILE      address exactly the identities in FILE (one a\n"
+    "                          line, # comments; - reads stdin) instead of\n"
+    "                          broadcasting; not with filters\n"
     "        --dt SECONDS      broadcast: stop after this long with no new\n"
     "                          reply (default from the config, 2)\n"
+    "        --discovery-window MS\n"
+    "                          once replies flow, stop after MS with no new\n"
+    "                          one (capped by --dt; config discovery_window)\n"
+    "        --limit-nodes N|P%  act on N nodes (or P percent) of those\n"
+    "                          matching, chosen at random\n"
+    "        --limit-seed N    make that choice repeatable\n"
+    "        --batch N         address the nodes N at a time; each batch\n"
+    "                          starts when the previous one has completed\n"
+    "        --batch-sleep S   pause S seconds between batches\n"
+    "        --batch-fail N|P%  stop the rollout once N nodes (or P percent)\n"
+    "                          failed or did not answer; the rest are\n"
+    "                          listed as not reached\n"
+    "    With --limit-nodes or --batch the nodes are discovered first (an\n"
+    "    rpcutil ping with the filters), then addressed.\n"
+    "\n"
+    "OTHER OPTIONS\n"
+    "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
+    "                          ~/.config/muster/client.cfg, " MST_SYSCONFDIR
+    "/client.cfg)\n"
     "    -t, --timeout SECONDS give up on nodes after this long (default 10)\n"
     "        --ttl SECONDS     how long the request stays valid (default 60)\n"
     "    -j, --json            print one JSON document with every reply and\n"
     "                          the statistics\n"
+    "        --jsonl           print one JSON object per reply as it comes,\n"
+    "                          then one {\"stats\": ...} object\n"
     "    -v, --verbose         more detail\n"
     "    -h, --help            show this help\n"
     "    -V, --version         show the version\n"
     "\n"
+    "OUTPUT\n"
+    "    When standard output is not a terminal, it carries nothing but\n"
+    "    results; batch headers and warnings go to standard error.\n"
+    "\n"
     "EXIT STATUS\n"
     "    0  every targeted node answered OK\n"
-    "    1  a node failed or did not answer, or no node answered\n"
-    "    2  bad arguments, filter or configuration\n"
+    "    1  a node failed, did not answer or was not reached, or no node\n"
+    "       answered (find: no node matched)\n"
+    "    2  bad arguments, filter or configuration; nothing was sent\n"
     "    3  the broker could not be reached, or security set-up failed\n"
     "\n"
     "EXAMPLES\n"
     "    muster ping\n"
     "    muster rpc rpcutil inventory -I web1\n"
-    "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n";
+    "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n"
+    "    muster find -S 'role=web and not /^legacy/'\n"
+    "    muster facts os.family -v\n"
+    "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n";
 
 int mst_cli_error(int code, const char *fmt, ...) {
     va_list ap;
@@ -79,6 +130,7 @@ int mst_cli_error(int code, const char *fmt, ...) {
 static int add_filter(struct mst_cli *cli, enum mst_filter_kind kind,
                       const char *text, const char *opt) {
     struct mst_err err = {0};
+    cli->filters++;
     if (mst_filter_add(cli->filter, kind, text, &err) != MST_OK)
         return mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", opt, text,
                              err.msg);
@@ -100,13 +152,84 @@ static int parse_time(const char *text, const char *opt, int64_t *out) {
     return -1;
 }
 
-enum { OPT_DT = 256, OPT_TTL };
+enum {
+    OPT_DT = 256,
+    OPT_TTL,
+    OPT_NODES,
+    OPT_WINDOW,
+    OPT_LIMIT,
+    OPT_SEED,
+    OPT_BATCH,
+    OPT_BATCH_SLEEP,
+    OPT_BATCH_FAIL,
+    OPT_JSONL,
+};
+
+static int parse_count(const char *text, const char *opt,
+                       struct mst_discovery_count *c) {
+    struct mst_err err = {0};
+    if (mst_discovery_count_parse(text, c, &err) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "%s %s", opt, err.msg);
+    return -1;
+}
+
+static int parse_number(const char *text, const char *opt, long long max,
+                        long long *out) {
+    if (mst_parse_int(text, 0, max, out) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "%s '%s': expected a whole number from 0 to %lld",
+                             opt, text, max);
+    return -1;
+}
+
+static int parse_rollout(struct mst_cli *cli, int opt) {
+    long long v = 0;
+    int rc;
+    switch (opt) {
+    case OPT_BATCH:
+        rc = parse_number(optarg, "--batch", 1000000, &v);
+        cli->rollout.batch_size = (size_t)v;
+        return rc;
+    case OPT_BATCH_SLEEP:
+        if (mst_parse_seconds(optarg, MAX_TIME_MS,
+                              &cli->rollout.batch_sleep_ms) != MST_OK)
+            return mst_cli_error(MST_EXIT_USAGE, "--batch-sleep '%s': "
+                                 "expected a number of seconds", optarg);
+        return -1;
+    case OPT_BATCH_FAIL:
+        return parse_count(optarg, "--batch-fail", &cli->rollout.fail);
+    case OPT_LIMIT:
+        return parse_count(optarg, "--limit-nodes", &cli->limit);
+    case OPT_SEED:
+        rc = parse_number(optarg, "--limit-seed", INT64_MAX, &v);
+        cli->limit_seed = (uint64_t)v;
+        cli->has_limit_seed = 1;
+        return rc;
+    case OPT_WINDOW:
+        rc = parse_number(optarg, "--discovery-window", 3600 * 1000, &v);
+        cli->window_ms = v;
+        return rc;
+    default:
+        cli->nodes_file = optarg;
+        return -1;
+    }
+}
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
     {"identity", required_argument, NULL, 'I'},
-    {"wf", required_argument, NULL, 'F'},
     {"with-fact", required_argument, NULL, 'F'},
+    {"wf", required_argument, NULL, 'W'},
+    {"with", required_argument, NULL, 'W'},
+    {"select", required_argument, NULL, 'S'},
+    {"nodes", required_argument, NULL, OPT_NODES},
+    {"discovery-window", required_argument, NULL, OPT_WINDOW},
+    {"limit-nodes", required_argument, NULL, OPT_LIMIT},
+    {"limit-seed", required_argument, NULL, OPT_SEED},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP},
+    {"batch-fail", required_argument, NULL, OPT_BATCH_FAIL},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
     {"wc", required_argument, NULL, 'C'},
     {"with-class", required_argument, NULL, 'C'},
     {"wa", required_argument, NULL, 'A'},
@@ -136,6 +259,21 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return add_filter(cli, MST_FILTER_CLASS, optarg, "-C");
     case 'A':
         return add_filter(cli, MST_FILTER_AGENT, optarg, "-A");
+    case 'W':
+        return add_filter(cli, MST_FILTER_WITH, optarg, "-W");
+    case 'S':
+        return add_filter(cli, MST_FILTER_COMPOUND, optarg, "-S");
+    case OPT_NODES:
+    case OPT_WINDOW:
+    case OPT_LIMIT:
+    case OPT_SEED:
+    case OPT_BATCH:
+    case OPT_BATCH_SLEEP:
+    case OPT_BATCH_FAIL:
+        return parse_rollout(cli, opt);
+    case OPT_JSONL:
+        cli->jsonl = 1;
+        return -1;
     case 'T':
         if (!mst_is_name(optarg, 128))
             return mst_cli_error(MST_EXIT_USAGE, "-T '%s': not a collective "
@@ -195,7 +333,7 @@ static int find_config(struct mst_cli *cli, char *buf, size_t size) {
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     cli->filter = json_object();
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:I:F:C:A:T:t:jvhV", longopts,
+    while ((opt = getopt_long(argc, argv, "c:I:F:C:A:W:S:T:t:jvhV", longopts,
                               NULL)) != -1) {
         int rc = parse_one(cli, opt);
         if (rc >= 0)
@@ -203,6 +341,10 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     }
     cli->args = argv + optind;
     cli->nargs = argc - optind;
+    if (cli->nodes_file != NULL && cli->filters > 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "--nodes names the nodes: it cannot be combined "
+                             "with -I, -F, -C, -A, -W or -S");
     if (cli->nargs == 0)
         return mst_cli_error(MST_EXIT_USAGE, "no command given; try 'muster "
                                              "--help'");
@@ -228,6 +370,8 @@ void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec) {
     spec->collective = cli->collective;
     spec->discovery_timeout_ms =
         cli->dt_ms ? cli->dt_ms : cli->cfg->discovery_timeout_ms;
+    spec->discovery_window_ms =
+        cli->window_ms ? cli->window_ms : cli->cfg->discovery_window_ms;
     spec->timeout_ms = cli->timeout_ms ? cli->timeout_ms : cli->cfg->timeout_ms;
     int64_t ttl_ms = cli->ttl_ms ? cli->ttl_ms : cli->cfg->ttl_ms;
     spec->ttl_s = (int32_t)((ttl_ms + 999) / 1000);
@@ -245,4 +389,61 @@ struct mst_client *mst_cli_connect(const struct mst_cli *cli) {
         return NULL;
     }
     return cl;
+}
+
+static int read_nodes_file(const char *path, struct mst_strv *nodes) {
+    struct mst_err err = {0};
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (f == NULL)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: %s", path,
+                             strerror(errno));
+    int rc = mst_discovery_read_nodes(f, is_stdin ? "stdin" : path, nodes,
+                                      &err);
+    if (!is_stdin)
+        fclose(f);
+    if (rc != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.msg);
+    if (nodes->n == 0)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities",
+                             path);
+    return -1;
+}
+
+static uint64_t random_seed(void) {
+    uint64_t seed = (uint64_t)mst_wall_ms() ^ ((uint64_t)getpid() << 32);
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f != NULL) {
+        if (fread(&seed, sizeof seed, 1, f) != 1)
+            seed ^= (uint64_t)mst_now_us();
+        fclose(f);
+    }
+    return seed;
+}
+
+int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
+                    struct mst_call_spec *spec, struct mst_strv *nodes) {
+    int need_list = cli->limit.n > 0 || cli->rollout.batch_size > 0 ||
+                    cli->rollout.fail.n > 0;
+    if (cli->nodes_file != NULL) {
+        int rc = read_nodes_file(cli->nodes_file, nodes);
+        if (rc >= 0)
+            return rc;
+        spec->filter = NULL; /* the list is the whole choice */
+    } else if (spec->nodes != NULL) {
+        for (size_t i = 0; i < spec->nodes->n; i++)
+            mst_strv_push(nodes, spec->nodes->v[i]);
+    } else if (need_list) {
+        struct mst_err err = {0};
+        if (mst_discovery_run(cl, spec, nodes, &err) != MST_OK)
+            return mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
+        if (nodes->n == 0)
+            return mst_cli_error(MST_EXIT_FAILED, "no nodes matched");
+    } else {
+        return -1; /* a plain broadcast */
+    }
+    mst_discovery_limit(nodes, &cli->limit,
+                        cli->has_limit_seed ? cli->limit_seed : random_seed());
+    spec->nodes = nodes;
+    return -1;
 }

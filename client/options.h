@@ -9,6 +9,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "discovery.h"
 
 /* Exit statuses of muster (documented in --help). */
 enum mst_exit {
@@ -21,14 +22,23 @@ enum mst_exit {
 struct mst_cli {
     const char *config_path;
     struct mst_config *cfg;
-    json_t *filter;              /* built from -I -F -C -A */
+    json_t *filter;              /* built from -I -F -C -A -S -W */
+    int filters;                 /* how many filter options were given */
     struct mst_strv identities;  /* exact -I names, for addressing */
     int identity_regex;          /* some -I was a /regex/ */
     const char *collective;      /* -T */
     int64_t dt_ms;               /* --dt, 0 = config */
     int64_t timeout_ms;          /* -t, 0 = config */
     int64_t ttl_ms;              /* --ttl, 0 = config */
+    int64_t window_ms;           /* --discovery-window, 0 = config */
+    const char *nodes_file;      /* --nodes FILE or "-" */
+    struct mst_discovery_count limit; /* --limit-nodes */
+    uint64_t limit_seed;         /* --limit-seed (else random) */
+    int has_limit_seed;
+    struct mst_discovery_rollout rollout; /* --batch, --batch-sleep,
+                                             --batch-fail */
     int json;                    /* -j */
+    int jsonl;                   /* --jsonl */
     int verbose;                 /* -v */
     char **args;                 /* the command and its arguments */
     int nargs;
@@ -51,6 +61,16 @@ void mst_cli_free(struct mst_cli *cli);
  * otherwise.
  */
 void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec);
+
+/*
+ * mst_cli_targets - settle who `spec` goes to, after mst_cli_spec: the
+ * --nodes list, or (with --limit-nodes or --batch) the nodes found by
+ * discovery, limited as asked.  `nodes` (empty on entry) holds the list
+ * spec->nodes then points to; free it after the call.  Returns -1 to go
+ * on, or an exit status after printing why.
+ */
+int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
+                    struct mst_call_spec *spec, struct mst_strv *nodes);
 
 /*
  * mst_cli_connect - a connected client, or NULL after printing one line

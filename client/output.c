@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "reply.h"
@@ -13,7 +14,9 @@
 struct mst_output {
     enum mst_output_style style;
     int json;
+    int jsonl;
     int verbose;
+    FILE *notes; /* batch headers and the like: stderr unless a terminal */
     const char *agent;
     const char *action;
     json_t *replies; /* -j: every reply, in arrival order */
@@ -32,7 +35,12 @@ struct mst_output *mst_output_new(enum mst_output_style style, int json,
     out->agent = agent;
     out->action = action;
     out->replies = json_array();
+    out->notes = isatty(STDOUT_FILENO) ? stdout : stderr;
     return out;
+}
+
+void mst_output_set_jsonl(struct mst_output *out) {
+    out->jsonl = 1;
 }
 
 void mst_output_free(struct mst_output **out) {
@@ -97,7 +105,14 @@ static void on_reply(void *ud, const struct mst_reply *rep,
         json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
                   "signer", signer, "statuscode", rep->status, "statusmsg",
                   rep->statusmsg, "data", rep->data, "rtt_ms", ms));
-    if (out->json)
+    if (out->jsonl) {
+        json_dumpf(json_array_get(out->replies,
+                                  json_array_size(out->replies) - 1),
+                   stdout, JSON_COMPACT);
+        putchar('\n');
+        fflush(stdout);
+    }
+    if (out->json || out->jsonl)
         return;
     if (out->style == MST_OUTPUT_PING && rep->status == MST_RPC_OK)
         printf("%-40s time=%.2f ms\n", rep->sender, ms);
@@ -111,9 +126,22 @@ static void on_invalid(void *ud, const char *why) {
     fprintf(stderr, "muster: refused a reply: %s\n", why);
 }
 
+static void on_batch(void *ud, size_t index, size_t count,
+                     const struct mst_strv *nodes) {
+    struct mst_output *out = ud;
+    FILE *f = out->json || out->jsonl ? stderr : out->notes;
+    fprintf(f, "batch %zu/%zu:", index, count);
+    for (size_t i = 0; i < nodes->n; i++)
+        fprintf(f, " %s", nodes->v[i]);
+    fputc('\n', f);
+    fflush(f);
+}
+
 struct mst_call_handlers mst_output_handlers(struct mst_output *out) {
-    return (struct mst_call_handlers){
-        .reply = on_reply, .invalid = on_invalid, .ud = out};
+    return (struct mst_call_handlers){.reply = on_reply,
+                                      .invalid = on_invalid,
+                                      .batch = on_batch,
+                                      .ud = out};
 }
 
 static json_t *strv_json(const struct mst_strv *sv) {
@@ -124,14 +152,17 @@ static json_t *strv_json(const struct mst_strv *sv) {
 }
 
 static json_t *stats_json(const struct mst_call_stats *st) {
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:f}",
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
+                     "s:f}",
                      "request_id", st->request_id, "responses",
                      (json_int_t)st->responses, "ok", (json_int_t)st->ok,
                      "failed", (json_int_t)st->failed, "invalid",
                      (json_int_t)st->invalid, "no_responses",
                      strv_json(&st->no_response), "unknown_nodes",
                      strv_json(&st->unknown), "unexpected_responses",
-                     strv_json(&st->unexpected), "elapsed_ms",
+                     strv_json(&st->unexpected), "not_reached",
+                     strv_json(&st->not_reached), "batches",
+                     (json_int_t)st->batches, "elapsed_ms",
                      (double)st->elapsed_us / 1000.0);
 }
 
@@ -160,13 +191,19 @@ static void print_summary(const struct mst_output *out,
     print_list("No response from", &st->no_response);
     print_list("No such node", &st->unknown);
     print_list("Unexpected responses from", &st->unexpected);
+    print_list("Not reached (rollout stopped)", &st->not_reached);
     if (st->responses == 0)
         fprintf(stderr, "muster: no responses received\n");
 }
 
 int mst_output_finish(struct mst_output *out,
                       const struct mst_call_stats *st) {
-    if (out->json) {
+    if (out->jsonl) {
+        json_t *doc = json_pack("{s:o}", "stats", stats_json(st));
+        json_dumpf(doc, stdout, JSON_COMPACT);
+        putchar('\n');
+        json_decref(doc);
+    } else if (out->json) {
         json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
                                 "action", out->action, "replies",
                                 out->replies, "stats", stats_json(st));
@@ -177,6 +214,7 @@ int mst_output_finish(struct mst_output *out,
         print_summary(out, st);
     }
     int all_ok = st->responses > 0 && st->failed == 0 && st->invalid == 0 &&
-                 st->no_response.n == 0 && st->unknown.n == 0;
+                 st->no_response.n == 0 && st->unknown.n == 0 &&
+                 st->not_reached.n == 0;
     return all_ok ? MST_EXIT_OK : MST_EXIT_FAILED;
 }

@@ -24,6 +24,12 @@ struct mst_output *mst_output_new(enum mst_output_style style, int json,
                                   int verbose, const char *agent,
                                   const char *action);
 
+/*
+ * mst_output_set_jsonl - stream: one JSON object per reply as it arrives,
+ * then one {"stats": ...} object (instead of -j's single document).
+ */
+void mst_output_set_jsonl(struct mst_output *out);
+
 /* mst_output_free - release `*out` and set it to NULL. */
 void mst_output_free(struct mst_output **out);
 

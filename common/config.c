@@ -84,6 +84,10 @@ static const struct key facts_keys[] = {
      check_path, NULL},
     {"dir", K_STRING, ROLE_SERVER, OFF(facts_dir), 0, 0, NULL, 0, check_path,
      NULL},
+    {"refresh", K_SECONDS, ROLE_SERVER, OFF(facts_refresh_ms), 0,
+     86400 * 1000LL, NULL, 300000, NULL, NULL},
+    {"timeout", K_SECONDS, ROLE_SERVER, OFF(facts_timeout_ms), 1,
+     3600 * 1000LL, NULL, 10000, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -149,6 +153,8 @@ static const struct key top_keys[] = {
     {"log", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, log_keys},
     {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms), 1,
      3600 * 1000LL, NULL, 2000, NULL, NULL},
+    {"discovery_window", K_SECONDS, ROLE_CLIENT, OFF(discovery_window_ms), 0,
+     3600 * 1000LL, NULL, 0, NULL, NULL},
     {"timeout", K_SECONDS, ROLE_CLIENT, OFF(timeout_ms), 1, 86400 * 1000LL,
      NULL, 10000, NULL, NULL},
     {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL, 60000,

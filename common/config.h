@@ -39,6 +39,10 @@ struct mst_config {
     int broker_prefetch;         /* unacked deliveries per daemon; default 32 */
     struct mst_strv facts_files; /* server; default: none */
     char *facts_dir;             /* server; NULL when unset */
+    int64_t facts_refresh_ms;    /* server: reload interval; 0 = SIGHUP only;
+                                    default 300000 */
+    int64_t facts_timeout_ms;    /* server: per facts.dir executable;
+                                    default 10000 */
     char *classes_file;          /* server; NULL when unset */
     char *agents_dir;            /* server; default MST_AGENTDIR */
     char *security_provider;     /* "x509" (default) or "none" */
@@ -50,6 +54,7 @@ struct mst_config {
     char *log_file;              /* NULL: stderr */
     int log_level;               /* enum mst_log_level; default info */
     int64_t discovery_timeout_ms;/* client; default 2000 */
+    int64_t discovery_window_ms; /* client: adaptive quiet time; 0 = off */
     int64_t timeout_ms;          /* client: overall request timeout; default 10000 */
     int64_t ttl_ms;              /* client: request ttl; default 60000 */
     /* DESIGN's sample configuration has these two server sections. */

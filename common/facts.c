@@ -16,8 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
+#include "proc.h"
 #include "status.h"
 
 #define MAX_DEPTH 64                /* nested containers in one file */
@@ -460,7 +464,116 @@ static int is_json_name(const char *path) {
     return n >= 5 && strcasecmp(path + n - 5, ".json") == 0;
 }
 
-/* One file's facts: an object (an empty file gives an empty object). */
+static int has_suffix(const char *path, const char *suffix) {
+    size_t n = strlen(path), m = strlen(suffix);
+    return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}
+
+/* Every meaningful line is KEY=VALUE with "=" before any ":". */
+static int looks_key_value(const char *text) {
+    int any = 0;
+    for (const char *line = text; *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        size_t sp = strspn(line, " \t\r");
+        if (sp < n && line[sp] != '#') {
+            const char *eq = memchr(line, '=', n);
+            const char *colon = memchr(line, ':', n);
+            if (eq == NULL || (colon != NULL && colon < eq))
+                return 0;
+            any = 1;
+        }
+        line += n + (line[n] == '\n');
+    }
+    return any;
+}
+
+static char *trimmed(const char *s, size_t n) {
+    while (n > 0 && strchr(" \t\r", *s) != NULL)
+        s++, n--;
+    while (n > 0 && strchr(" \t\r", s[n - 1]) != NULL)
+        n--;
+    return strndup(s, n);
+}
+
+static int parse_key_value(const char *text, const char *name,
+                           json_t **out_r, struct mst_err *err) {
+    json_t *obj = json_object();
+    int lineno = 0, rc = obj ? MST_OK : MST_ENOMEM;
+    for (const char *line = text; rc == MST_OK && *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        const char *eq = memchr(line, '=', n);
+        lineno++;
+        char *key = eq ? trimmed(line, (size_t)(eq - line)) : NULL;
+        char *value = eq ? trimmed(eq + 1, n - (size_t)(eq - line) - 1) : NULL;
+        if (eq != NULL && (key == NULL || value == NULL))
+            rc = MST_ENOMEM;
+        else if (eq != NULL && key[0] == '\0')
+            rc = mst_err_set(err, MST_EDECODE, "%s:%d: empty key", name,
+                             lineno);
+        else if (eq != NULL && json_object_set_new(obj, key,
+                                                   json_string(value)) != 0)
+            rc = mst_err_set(err, MST_EDECODE, "%s:%d: not UTF-8", name,
+                             lineno);
+        free(key);
+        free(value);
+        line += n + (line[n] == '\n');
+    }
+    if (rc == MST_ENOMEM)
+        mst_err_set(err, rc, "%s: out of memory", name);
+    if (rc != MST_OK) {
+        json_decref(obj);
+        return rc;
+    }
+    *out_r = obj;
+    return MST_OK;
+}
+
+static int parse_any(const char *text, size_t len, const char *name,
+                     json_t **v_r, struct mst_err *err) {
+    if (memchr(text, '\0', len) != NULL)
+        return mst_err_set(err, MST_EDECODE, "%s: contains a NUL byte", name);
+    const char *first = text + strspn(text, " \t\r\n");
+    if (has_suffix(name, ".json") ||
+        (*first == '{' && !has_suffix(name, ".yaml") &&
+         !has_suffix(name, ".yml")))
+        return parse_json(text, len, name, v_r, err);
+    if (has_suffix(name, ".txt") ||
+        (!has_suffix(name, ".yaml") && !has_suffix(name, ".yml") &&
+         looks_key_value(text)))
+        return parse_key_value(text, name, v_r, err);
+    return mst_facts_yaml_to_json(text, len, name, v_r, err);
+}
+
+/* A document's value as the facts object: null (empty) becomes {}. */
+static int to_object(json_t *v, const char *name, json_t **obj_r,
+                     struct mst_err *err) {
+    if (json_is_null(v)) {
+        json_decref(v);
+        v = json_object();
+        if (v == NULL)
+            return mst_err_set(err, MST_ENOMEM, "%s: out of memory", name);
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return mst_err_set(err, MST_EDECODE,
+                           "%s: the top level must be a mapping of facts",
+                           name);
+    }
+    *obj_r = v;
+    return MST_OK;
+}
+
+int mst_facts_parse_text(const char *text, size_t len, const char *name,
+                         json_t **obj_r, struct mst_err *err) {
+    json_t *v = NULL;
+    int rc = parse_any(text, len, name, &v, err);
+    if (rc != MST_OK)
+        return rc;
+    return to_object(v, name, obj_r, err);
+}
+
+/* One file's facts: an object (an empty file gives an empty object).  Fact
+ * files keep their old rule: ".json" is JSON, anything else YAML. */
 static int load_one(const char *path, json_t **obj_r, struct mst_err *err) {
     char *text = NULL;
     size_t len = 0;
@@ -475,20 +588,98 @@ static int load_one(const char *path, json_t **obj_r, struct mst_err *err) {
     free(text);
     if (rc != MST_OK)
         return rc;
-    if (json_is_null(v)) {
-        json_decref(v);
-        v = json_object();
-        if (v == NULL)
-            return mst_err_set(err, MST_ENOMEM, "%s: out of memory", path);
+    return to_object(v, path, obj_r, err);
+}
+
+/* One entry of facts.dir: run it or read it. */
+static int load_dir_entry(const char *path, const struct stat *st,
+                          int64_t timeout_ms, json_t **obj_r,
+                          struct mst_err *err) {
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+    if (access(path, X_OK) == 0) {
+        if (st->st_mode & (S_IWGRP | S_IWOTH))
+            return mst_err_set(err, MST_EINVAL,
+                               "%s: refusing to run an executable that group "
+                               "or others can write",
+                               path);
+        rc = mst_proc_capture(path, timeout_ms, MAX_FILE, &text, &len, err);
+    } else {
+        rc = read_file(path, &text, &len, err);
     }
-    if (!json_is_object(v)) {
-        json_decref(v);
-        return mst_err_set(err, MST_EDECODE,
-                           "%s: the top level must be a mapping of facts",
-                           path);
+    if (rc == MST_OK)
+        rc = mst_facts_parse_text(text, len, path, obj_r, err);
+    free(text);
+    return rc;
+}
+
+static int skip_name(const char *name) {
+    size_t n = strlen(name);
+    return name[0] == '.' || name[n - 1] == '~';
+}
+
+static int merge_dir(json_t *root, const char *dir, int64_t timeout_ms,
+                     struct mst_err *err) {
+    struct dirent **names = NULL;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0)
+        return mst_err_set(err, MST_EIO, "%s: cannot list: %s", dir,
+                           strerror(errno));
+    int rc = MST_OK;
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+        if (rc == MST_OK && !skip_name(names[i]->d_name) &&
+            stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            json_t *obj = NULL;
+            rc = load_dir_entry(path, &st, timeout_ms, &obj, err);
+            if (rc == MST_OK && json_object_update(root, obj) != 0)
+                rc = mst_err_set(err, MST_ENOMEM, "facts: out of memory");
+            json_decref(obj);
+        }
+        free(names[i]);
     }
-    *obj_r = v;
+    free(names);
+    return rc;
+}
+
+int mst_facts_load_sources(const struct mst_facts_sources *src,
+                           struct mst_facts **facts_r, struct mst_err *err) {
+    struct mst_facts *f = NULL;
+    int rc = mst_facts_load(src->files, src->n_files, &f, err);
+    if (rc == MST_OK && src->dir != NULL)
+        rc = merge_dir(f->root, src->dir, src->exec_timeout_ms, err);
+    if (rc != MST_OK) {
+        mst_facts_free(&f);
+        return rc;
+    }
+    *facts_r = f;
     return MST_OK;
+}
+
+int mst_facts_load_classes(const char *path, struct mst_strv *classes_r,
+                           struct mst_err *err) {
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err);
+    if (rc == MST_OK && memchr(text, '\0', len) != NULL)
+        rc = mst_err_set(err, MST_EDECODE, "%s: contains a NUL byte", path);
+    for (const char *line = text; rc == MST_OK && *line != '\0';) {
+        size_t n = strcspn(line, "\n");
+        char *name = trimmed(line, n);
+        if (name == NULL)
+            rc = mst_err_set(err, MST_ENOMEM, "%s: out of memory", path);
+        else if (name[0] != '\0')
+            rc = mst_strv_push(classes_r, name);
+        free(name);
+        line += n + (line[n] == '\n');
+    }
+    free(text);
+    if (rc != MST_OK)
+        mst_strv_free(classes_r);
+    return rc;
 }
 
 int mst_facts_load(const char *const *files, size_t n,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expr.h"
 #include "regexp.h"
 #include "status.h"
 
@@ -11,6 +12,7 @@ static const char *const kind_keys[] = {
     [MST_FILTER_FACT] = "fact",
     [MST_FILTER_CLASS] = "class",
     [MST_FILTER_AGENT] = "agent",
+    [MST_FILTER_COMPOUND] = "compound",
 };
 
 /* Longest first, so that "<=" is not read as "<". */
@@ -83,15 +85,74 @@ static json_t *parse_fact(const char *text, struct mst_err *err) {
                     "fact filter '%s': =~ needs a /regular expression/", text);
         return NULL;
     }
+    if ((op[0] == '<' || op[0] == '>') && is_regex(value)) {
+        mst_err_set(err, MST_EINVAL,
+                    "fact filter '%s' at position %zu: %s cannot take a "
+                    "regular expression",
+                    text, (size_t)(value - text) + 1, op);
+        return NULL;
+    }
     if (check_value(value, err) != MST_OK)
         return NULL;
     return json_pack("{s:s%, s:s, s:s}", "fact", text, (size_t)(at - text),
                      "op", strcmp(op, "=") == 0 ? "==" : op, "value", value);
 }
 
+static int check_compound(const char *text, struct mst_err *err) {
+    struct mst_expr *e = NULL;
+    int rc = mst_expr_parse(text, &e, err);
+    mst_expr_free(&e);
+    return rc;
+}
+
+/* Several -S AND together: "(first) and (second)". */
+static int add_compound(json_t *filter, const char *text,
+                        struct mst_err *err) {
+    int rc = check_compound(text, err);
+    if (rc != MST_OK)
+        return rc;
+    const char *old = json_string_value(json_object_get(filter, "compound"));
+    char *joined = NULL;
+    if (old != NULL && asprintf(&joined, "(%s) and (%s)", old, text) < 0)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    rc = joined ? check_compound(joined, err) : MST_OK;
+    if (rc == MST_OK && json_object_set_new(filter, "compound",
+                                            json_string(joined ? joined
+                                                               : text)) != 0)
+        rc = mst_err_set(err, MST_EINVAL, "expression is not UTF-8");
+    free(joined);
+    return rc;
+}
+
+/* -W "fact=value class ...": words with an operator are facts. */
+static int add_with(json_t *filter, const char *text, struct mst_err *err) {
+    char *copy = strdup(text), *save = NULL;
+    if (copy == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    json_t *tmp = json_deep_copy(filter);
+    int rc = tmp ? MST_OK : mst_err_set(err, MST_ENOMEM, "out of memory");
+    int words = 0;
+    for (char *w = strtok_r(copy, " \t", &save); w && rc == MST_OK;
+         w = strtok_r(NULL, " \t", &save), words++)
+        rc = mst_filter_add(tmp, strpbrk(w, "=<>!") ? MST_FILTER_FACT
+                                                    : MST_FILTER_CLASS,
+                            w, err);
+    if (rc == MST_OK && words == 0)
+        rc = mst_err_set(err, MST_EINVAL, "empty filter");
+    if (rc == MST_OK)
+        json_object_update(filter, tmp);
+    json_decref(tmp);
+    free(copy);
+    return rc;
+}
+
 int mst_filter_add(json_t *filter, enum mst_filter_kind kind, const char *text,
                    struct mst_err *err) {
     json_t *entry;
+    if (kind == MST_FILTER_COMPOUND)
+        return add_compound(filter, text, err);
+    if (kind == MST_FILTER_WITH)
+        return add_with(filter, text, err);
     if (kind == MST_FILTER_FACT) {
         entry = parse_fact(text, err);
         if (entry == NULL)
@@ -149,15 +210,6 @@ static int match_any(const char *want, const struct mst_strv *have,
     return 0;
 }
 
-/* Numbers compare as numbers when both sides parse whole; else as text. */
-static int compare_values(const char *have, const char *want) {
-    char *e1, *e2;
-    double a = strtod(have, &e1), b = strtod(want, &e2);
-    if (*have != '\0' && *want != '\0' && *e1 == '\0' && *e2 == '\0')
-        return (a > b) - (a < b);
-    return strcmp(have, want);
-}
-
 static int known_op(const char *op) {
     for (size_t i = 0; i < sizeof fact_ops / sizeof fact_ops[0]; i++)
         if (strcmp(op, fact_ops[i]) == 0 && strcmp(op, "=") != 0)
@@ -178,24 +230,7 @@ static int match_fact(const json_t *entry, const struct mst_facts *facts,
     char *have = v ? mst_facts_value_text(v) : NULL;
     if (have == NULL)
         return strcmp(op, "!=") == 0;
-    int rc;
-    if (strcmp(op, "=~") == 0 || (strcmp(op, "==") == 0 && is_regex(want)))
-        rc = match_text(want, have, err);
-    else {
-        int c = compare_values(have, want);
-        if (strcmp(op, "==") == 0)
-            rc = c == 0;
-        else if (strcmp(op, "!=") == 0)
-            rc = c != 0;
-        else if (strcmp(op, "<") == 0)
-            rc = c < 0;
-        else if (strcmp(op, ">") == 0)
-            rc = c > 0;
-        else if (strcmp(op, "<=") == 0)
-            rc = c <= 0;
-        else
-            rc = c >= 0;
-    }
+    int rc = mst_expr_compare(have, op, want, err);
     free(have);
     return rc;
 }
@@ -214,6 +249,41 @@ static int match_entry(enum mst_filter_kind kind, const json_t *entry,
     if (kind == MST_FILTER_CLASS)
         return match_any(want, t->classes, err);
     return match_any(want, t->agents, err);
+}
+
+static const json_t *env_fact(void *ud, const char *name) {
+    const struct mst_filter_target *t = ud;
+    return t->facts ? mst_facts_get(t->facts, name) : NULL;
+}
+
+static int env_class(void *ud, const char *pattern, struct mst_err *err) {
+    return match_any(pattern, ((const struct mst_filter_target *)ud)->classes,
+                     err);
+}
+
+static int env_agent(void *ud, const char *pattern, struct mst_err *err) {
+    return match_any(pattern, ((const struct mst_filter_target *)ud)->agents,
+                     err);
+}
+
+/* The compound expression travels as text; every node parses it anew
+ * (bounded by expr.c) rather than trusting a pre-parsed form. */
+static int match_compound(const json_t *v, const struct mst_filter_target *t,
+                          struct mst_err *err) {
+    const char *text = json_string_value(v);
+    if (text == NULL)
+        return mst_err_set(err, MST_EINVAL, "compound filter must be text");
+    struct mst_expr *e = NULL;
+    int rc = mst_expr_parse(text, &e, err);
+    if (rc != MST_OK)
+        return mst_err_prefix(err, "compound filter");
+    struct mst_expr_env env = {.fact = env_fact,
+                               .has_class = env_class,
+                               .has_agent = env_agent,
+                               .ud = (void *)t};
+    rc = mst_expr_eval(e, &env, err);
+    mst_expr_free(&e);
+    return rc;
 }
 
 static int find_kind(const char *key) {
@@ -248,6 +318,12 @@ int mst_filter_match(const json_t *filter, const struct mst_filter_target *t,
     const char *key;
     json_t *list;
     json_object_foreach((json_t *)filter, key, list) {
+        if (strcmp(key, "compound") == 0) {
+            int rc = match_compound(list, t, err);
+            if (rc <= 0)
+                return rc;
+            continue;
+        }
         int kind = find_kind(key);
         if (kind < 0)
             return mst_err_set(err, MST_EINVAL, "unknown filter kind '%s'",

@@ -6,10 +6,12 @@
  *   { "identity": ["web1", "/^db/"],
  *     "fact":     [{"fact": "os.family", "op": "==", "value": "Debian"}],
  *     "class":    ["apache"],
- *     "agent":    ["rpcutil"] }
+ *     "agent":    ["rpcutil"],
+ *     "compound": "(role=web or role=db) and fstat(\"/etc/motd\").present" }
  *
  * Several identities OR together (-I a -I b targets both); several facts,
- * classes or agents AND together, as in MCollective; the kinds AND together; an empty object matches every node.  Strings
+ * classes or agents AND together, as in MCollective; the kinds AND together;
+ * an empty object matches every node.  Strings
  * written /like this/ are POSIX extended regular expressions.  The client
  * builds filters from command-line options with mst_filter_add(), which
  * checks the syntax before anything is sent.
@@ -33,6 +35,9 @@ enum mst_filter_kind {
     MST_FILTER_FACT,     /* -F fact=value, fact!=value, fact<value, ... */
     MST_FILTER_CLASS,    /* -C */
     MST_FILTER_AGENT,    /* -A */
+    MST_FILTER_COMPOUND, /* -S "expression" (common/expr.h); several AND */
+    MST_FILTER_WITH,     /* -W "fact=value class ...": adds facts and
+                            classes, so never stored under its own key */
 };
 
 /* What a node knows about itself when it evaluates a filter (borrowed). */

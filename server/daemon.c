@@ -68,21 +68,13 @@ static int establish(struct musterd *d, int first) {
     return MST_OK;
 }
 
+/* SIGHUP: reopen the log now; facts reload in the refresh thread. */
 static void reload(struct musterd *d) {
     struct mst_err err = {0};
     if (mst_log_reopen(&err) != MST_OK)
         MST_LOG(MST_LOG_ERR, "log: %s", err.msg);
-    struct mst_facts *facts = NULL;
-    const char *const *files = (const char *const *)d->cfg->facts_files.v;
-    if (mst_facts_load(files, d->cfg->facts_files.n, &facts, &err) !=
-        MST_OK) {
-        MST_LOG(MST_LOG_ERR, "facts: %s; keeping the facts loaded before",
-                err.msg);
-        return;
-    }
-    mst_facts_free(&d->facts);
-    d->facts = facts;
-    MST_LOG(MST_LOG_INFO, "SIGHUP: log reopened and facts reloaded");
+    musterd_refresh_poke(d);
+    MST_LOG(MST_LOG_INFO, "SIGHUP: log reopened, facts reloading");
 }
 
 static void handle(struct musterd *d, const struct mst_message *msg) {
@@ -114,6 +106,7 @@ int musterd_run(struct musterd *d) {
             d->hup = 0;
             reload(d);
         }
+        musterd_refresh_take(d);
         struct mst_message msg;
         int rc = mst_connector_consume(d->conn, POLL_MS, &msg, &err);
         if (rc > 0) {

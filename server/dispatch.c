@@ -121,7 +121,7 @@ static int matches(struct musterd *d, const struct mst_request *req) {
     struct mst_filter_target t = {
         .identity = d->cfg->identity,
         .facts = d->facts,
-        .classes = NULL,
+        .classes = &d->classes,
         .agents = &d->agent_names,
     };
     int rc = mst_filter_match(req->filter, &t, &err);

@@ -83,7 +83,7 @@ static json_t *host_query(const struct muster_host *host, const char *topic) {
     if (strcmp(topic, "facts") == 0)
         return json_deep_copy(mst_facts_root(d->facts));
     if (strcmp(topic, "classes") == 0)
-        return json_array();
+        return strv_json(&d->classes);
     if (strcmp(topic, "stats") == 0)
         return stats_json(d);
     if (strncmp(topic, "fact:", 5) == 0) {

@@ -28,7 +28,8 @@ static const char usage_text[] =
     "    Connects to RabbitMQ, joins the configured collectives and answers\n"
     "    requests from muster clients by running the requested agent\n"
     "    actions.  Runs until SIGTERM or SIGINT; SIGHUP reopens the log file\n"
-    "    and reloads facts.\n"
+    "    and reloads facts and classes (also every facts.refresh seconds, in\n"
+    "    a thread of their own: requests are never held up by a reload).\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE   server configuration (default " MST_SYSCONFDIR
@@ -130,9 +131,12 @@ static int start(struct musterd *d, const char *cfg_path) {
         MST_LOG(MST_LOG_WARNING,
                 "security: provider \"none\": requests are NOT verified and "
                 "callers are whoever they claim to be");
-    const char *const *files = (const char *const *)d->cfg->facts_files.v;
-    if (mst_facts_load(files, d->cfg->facts_files.n, &d->facts, &err) !=
+    if (musterd_load_knowledge(d->cfg, &d->facts, &d->classes, &err) !=
         MST_OK) {
+        MST_LOG(MST_LOG_ERR, "facts: %s", err.msg);
+        return 1;
+    }
+    if (musterd_refresh_start(d, &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "facts: %s", err.msg);
         return 1;
     }
@@ -145,10 +149,12 @@ static int start(struct musterd *d, const char *cfg_path) {
 }
 
 static void stop(struct musterd *d) {
+    musterd_refresh_stop(d);
     mst_connector_free(&d->conn);
     free(d->agents);
     mst_strv_free(&d->agent_names);
     mst_facts_free(&d->facts);
+    mst_strv_free(&d->classes);
     mst_security_free(&d->sec);
     mst_config_free(&d->cfg);
     mst_log_close();

@@ -21,11 +21,15 @@ struct mst_agent_entry {
     const char *origin; /* "builtin" or the path it was loaded from */
 };
 
+struct musterd_refresh; /* refresh.c */
+
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
     struct mst_connector *conn;
-    struct mst_facts *facts;
+    struct mst_facts *facts;     /* replaced by musterd_refresh_take() */
+    struct mst_strv classes;     /* from classes_file; likewise */
+    struct musterd_refresh *refresh;
     struct mst_counters counters;
     struct muster_host host;
     struct mst_agent_entry *agents;
@@ -34,7 +38,7 @@ struct musterd {
     int64_t started_ms;      /* wall clock, for uptime */
     int foreground;
     volatile sig_atomic_t stop; /* SIGTERM/SIGINT */
-    volatile sig_atomic_t hup;  /* SIGHUP: reopen logs */
+    volatile sig_atomic_t hup;  /* SIGHUP: reopen logs, reload facts */
 };
 
 /*
@@ -59,5 +63,35 @@ const struct muster_agent *musterd_find_agent(const struct musterd *d,
 
 /* musterd_register_builtin - register the agents compiled into musterd. */
 int musterd_register_builtin(struct musterd *d, struct mst_err *err);
+
+/*
+ * musterd_load_knowledge - load facts (files, then facts.dir) and classes
+ * as `cfg` says.  Returns MST_OK with new objects in *facts_r and
+ * *classes_r (empty on entry), or an error naming the broken source.
+ * Thread-safe.
+ */
+int musterd_load_knowledge(const struct mst_config *cfg,
+                           struct mst_facts **facts_r,
+                           struct mst_strv *classes_r, struct mst_err *err);
+
+/*
+ * musterd_refresh_start - start the thread that reloads facts and classes
+ * every facts.refresh and on musterd_refresh_poke().  Returns MST_OK or
+ * MST_ENOMEM.  Stop it with musterd_refresh_stop() before freeing d->cfg.
+ */
+int musterd_refresh_start(struct musterd *d, struct mst_err *err);
+
+/* musterd_refresh_poke - reload now (SIGHUP).  Does not wait. */
+void musterd_refresh_poke(struct musterd *d);
+
+/*
+ * musterd_refresh_take - I/O thread only: if a reload finished, put its
+ * facts and classes in place and free the old ones.  Never blocks on a
+ * load in progress.
+ */
+void musterd_refresh_take(struct musterd *d);
+
+/* musterd_refresh_stop - stop and join the thread; drops a pending load. */
+void musterd_refresh_stop(struct musterd *d);
 
 #endif

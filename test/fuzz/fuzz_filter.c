@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = strndup((const char *)data + 1, size - 1);
     json_t *f = json_object();
     struct mst_err err = {0};
-    if (mst_filter_add(f, (enum mst_filter_kind)(data[0] % 4), text, &err) ==
+    if (mst_filter_add(f, (enum mst_filter_kind)(data[0] % 6), text, &err) ==
         MST_OK) {
         int rc = mst_filter_match(f, &t, &err);
         if (rc < 0)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "facts.h"
 #include "status.h"
@@ -268,6 +270,107 @@ START_TEST(value_text_formats) {
 }
 END_TEST
 
+/* ---- facts.dir and classes ---- */
+
+static char dir[] = "/tmp/test_facts_dir.XXXXXX";
+
+static void write_file(const char *name, const char *text, mode_t mode) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+
+static void make_dir(void) {
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void remove_dir(void) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int load_dir(struct mst_facts **f, struct mst_err *err) {
+    static const char *const files[] = {DATA "base.yaml"};
+    struct mst_facts_sources src = {.files = files, .n_files = 1,
+                                    .dir = dir, .exec_timeout_ms = 2000};
+    return mst_facts_load_sources(&src, f, err);
+}
+
+START_TEST(dir_runs_executables_and_reads_files) {
+    write_file("10-exec", "#!/bin/sh\necho '{\"from_exec\": {\"n\": 3}}'\n",
+               0755);
+    write_file("20-kv", "# comment\nrack = r12\nzone=eu-1\n", 0644);
+    write_file("30-yaml.yaml", "tier: gold\nlist: [a, b]\n", 0644);
+    write_file("40-kv-exec", "#!/bin/sh\necho owner=ops\n", 0700);
+    write_file(".hidden", "secret=1\n", 0644);
+    write_file("50-old~", "backup=1\n", 0644);
+    struct mst_facts *f = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(load_dir(&f, &err) == MST_OK, "%s", err.msg);
+    assert_text(f, "from_exec.n", "3");
+    assert_text(f, "rack", "r12");
+    assert_text(f, "zone", "eu-1");
+    assert_text(f, "tier", "gold");
+    assert_text(f, "list.1", "b");
+    assert_text(f, "owner", "ops");
+    assert_text(f, "secret", "<none>");
+    assert_text(f, "backup", "<none>");
+    mst_facts_free(&f);
+}
+END_TEST
+
+START_TEST(broken_dir_sources_fail_naming_the_source) {
+    static const struct {
+        const char *name, *text;
+        mode_t mode;
+        const char *why;
+    } bad[] = {
+        {"exit1", "#!/bin/sh\nexit 1\n", 0755, "exited with status 1"},
+        {"hang", "#!/bin/sh\nexec sleep 30\n", 0755, "time limit"},
+        {"open", "#!/bin/sh\necho ok\n", 0757, "group or others can write"},
+        {"bad.json", "{\"a\": ", 0644, "bad.json:"},
+        {"list.yaml", "- a\n- b\n", 0644, "mapping of facts"},
+        {"kv.txt", "=x\n", 0644, "empty key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        remove_dir();
+        strcpy(dir, "/tmp/test_facts_dir.XXXXXX");
+        make_dir();
+        write_file(bad[i].name, bad[i].text, bad[i].mode);
+        struct mst_facts *f = NULL;
+        struct mst_err err = {0};
+        ck_assert_int_lt(load_dir(&f, &err), 0);
+        ck_assert_ptr_null(f);
+        ck_assert_msg(strstr(err.msg, bad[i].why) != NULL &&
+                          strstr(err.msg, bad[i].name) != NULL,
+                      "%s: %s", bad[i].name, err.msg);
+    }
+}
+END_TEST
+
+START_TEST(classes_file_one_per_line) {
+    write_file("classes.txt", "settings\n  apache \n\nrole::web\r\n", 0644);
+    char path[512];
+    snprintf(path, sizeof path, "%s/classes.txt", dir);
+    struct mst_strv classes = {0};
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_facts_load_classes(path, &classes, &err), MST_OK);
+    ck_assert_int_eq(classes.n, 3);
+    ck_assert_str_eq(classes.v[0], "settings");
+    ck_assert_str_eq(classes.v[1], "apache");
+    ck_assert_str_eq(classes.v[2], "role::web");
+    mst_strv_free(&classes);
+    snprintf(path, sizeof path, "%s/none.txt", dir);
+    ck_assert_int_eq(mst_facts_load_classes(path, &classes, &err), MST_EIO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "none.txt"));
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("facts");
     TCase *tc = tcase_create("load");
@@ -280,6 +383,12 @@ int main(void) {
     tcase_add_test(tc, from_json_takes_objects_only);
     tcase_add_test(tc, value_text_formats);
     suite_add_tcase(s, tc);
+    TCase *d = tcase_create("dir");
+    tcase_add_checked_fixture(d, make_dir, remove_dir);
+    tcase_add_test(d, dir_runs_executables_and_reads_files);
+    tcase_add_test(d, broken_dir_sources_fail_naming_the_source);
+    tcase_add_test(d, classes_file_one_per_line);
+    suite_add_tcase(s, d);
     TCase *bad = tcase_create("errors");
     tcase_add_loop_test(bad, bad_file_names_file_and_line, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));

@@ -99,6 +99,11 @@ START_TEST(bad_filters_are_refused_with_a_reason) {
         {MST_FILTER_FACT, "=web", "expected NAME OP VALUE"},
         {MST_FILTER_FACT, "role=", "missing value"},
         {MST_FILTER_FACT, "role=~web", "needs a /regular expression/"},
+        {MST_FILTER_COMPOUND, "role=web and (", "position 15: expected"},
+        {MST_FILTER_COMPOUND, "fstat(\"x\").size", "position 8: fstat() "
+                                                    "needs an absolute path"},
+        {MST_FILTER_WITH, "", "empty filter"},
+        {MST_FILTER_WITH, "apache role=", "missing value"},
         {MST_FILTER_IDENTITY, "/(/", "bad regular expression"},
         {MST_FILTER_CLASS, "", "empty filter value"},
         {MST_FILTER_IDENTITY, "/a++/", "follows another quantifier"},
@@ -134,6 +139,7 @@ START_TEST(hostile_filter_objects_are_errors_not_matches) {
         "[]", "{\"nonsense\": []}", "{\"identity\": \"web1\"}",
         "{\"identity\": [1]}", "{\"fact\": [{\"fact\": \"a\"}]}",
         "{\"fact\": [{\"fact\": \"a\", \"op\": \"<>\", \"value\": \"1\"}]}",
+        "{\"compound\": [\"a\"]}", "{\"compound\": \"(((\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *f = json_loads(bad[i], 0, NULL);
@@ -142,6 +148,29 @@ START_TEST(hostile_filter_objects_are_errors_not_matches) {
         ck_assert_msg(mst_filter_match(f, &t, &err) < 0, "%s", bad[i]);
         json_decref(f);
     }
+}
+END_TEST
+
+START_TEST(compound_and_with_filters) {
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=web and apache"), 1);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=db or not base"), 0);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "agent(\"rpcutil\")"), 1);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "version > 9.1"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "version>9.1"), 1);
+    ck_assert_int_eq(one(MST_FILTER_WITH, "role=web apache"), 1);
+    ck_assert_int_eq(one(MST_FILTER_WITH, "role=web nginx"), 0);
+    /* two -S AND together */
+    int kinds[] = {MST_FILTER_COMPOUND, MST_FILTER_COMPOUND};
+    const char *both[] = {"role=web or role=db", "cpus=8"};
+    const char *second_false[] = {"role=web or role=db", "cpus=4"};
+    ck_assert_int_eq(eval(2, kinds, both), 1);
+    ck_assert_int_eq(eval(2, kinds, second_false), 0);
+    json_t *f = json_object();
+    mst_filter_add(f, MST_FILTER_COMPOUND, "a or b", NULL);
+    mst_filter_add(f, MST_FILTER_COMPOUND, "c", NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(f, "compound")),
+                     "(a or b) and (c)");
+    json_decref(f);
 }
 END_TEST
 
@@ -168,6 +197,7 @@ int main(void) {
     tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);
     tcase_add_test(tc, bounded_regexes_still_work);
     tcase_add_test(tc, identity_only_filters_can_be_addressed);
+    tcase_add_test(tc, compound_and_with_filters);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
