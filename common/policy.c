@@ -77,11 +77,7 @@ static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
 static int parse_facts(json_t *filter, char *field, struct mst_err *err) {
     if (!looks_compound(field))
         return add_words(filter, MST_FILTER_FACT, field, err);
-    json_t *s = json_string(field);
-    if (s == NULL)
-        return mst_err_set(err, MST_EINVAL, "expression is not UTF-8");
-    json_object_set_new(filter, "compound", s);
-    return MST_OK;
+    return mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
 }
 
 /* Cut a line at tabs; runs of tabs separate one field. */

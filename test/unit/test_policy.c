@@ -89,6 +89,17 @@ START_TEST(facts_and_classes) {
 }
 END_TEST
 
+START_TEST(compound_expressions) {
+    const char *t = "deny\t*\trestart\t(env=prod and not role=db)\n"
+                    "allow\t*\t*\trole=web or role=db\t*\n";
+    int line;
+    ck_assert_int_eq(decide(t, "cert=a", "restart", &line), 0);
+    ck_assert_int_eq(line, 1);
+    ck_assert_int_eq(decide(t, "cert=a", "status", &line), 1);
+    ck_assert_int_eq(line, 2);
+}
+END_TEST
+
 START_TEST(tabs_may_repeat_and_spaces_trail) {
     ck_assert_int_eq(decide("allow\t\tcert=a\t\t*\t*\t*  \r\n", "cert=a", "x",
                             NULL),
@@ -111,6 +122,7 @@ START_TEST(malformed_lines_name_file_and_line) {
         {"allow\tcert=a\t*\trole=web\n", "t.policy:1: missing the CLASSES"},
         {"allow\ta\tb\tc\td\te\n", "t.policy:1: expected 5 tab-separated"},
         {"allow\tcert=a\t*\trole\t*\n", "t.policy:1: fact filter 'role'"},
+        {"allow\t*\t*\t(role=web and\t*\n", "t.policy:1: "},
         {"policy default deny\npolicy default allow\n",
          "t.policy:2: a second 'policy default'"},
     };
@@ -151,6 +163,7 @@ int main(void) {
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, facts_and_classes);
     tcase_add_test(tc, tabs_may_repeat_and_spaces_trail);
+    tcase_add_test(tc, compound_expressions);
     tcase_add_test(tc, malformed_lines_name_file_and_line);
     tcase_add_test(tc, load_from_file);
     suite_add_tcase(s, tc);
