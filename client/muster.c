@@ -15,6 +15,7 @@ static const struct {
 } commands[] = {
     {"ping", mst_cmd_ping},
     {"rpc", mst_cmd_rpc},
+    {"help", mst_cmd_help},
 };
 
 int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
@@ -25,6 +26,9 @@ int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
     struct mst_output *out =
         mst_output_new((enum mst_output_style)style, cli->json, cli->verbose,
                        spec->agent, spec->action);
+    mst_output_set_view(out, cli->ddl_action, cli->display,
+                        !cli->no_progress,
+                        spec->nodes ? spec->nodes->n : spec->expected);
     struct mst_call_handlers h = mst_output_handlers(out);
     struct mst_call_stats st = {0};
     struct mst_err err = {0};

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "output.h"
 #include "mst_build.h"
 #include "status.h"
 #include "util.h"
@@ -25,13 +26,17 @@ static const char usage_text[] =
     "SYNOPSIS\n"
     "    muster [OPTIONS] ping\n"
     "    muster [OPTIONS] rpc AGENT ACTION [KEY=VALUE ...]\n"
+    "    muster [OPTIONS] help [AGENT]\n"
     "    muster --help | --version\n"
     "\n"
     "COMMANDS\n"
     "    ping       ask every matching node to answer; print each node's\n"
     "               round-trip time, then min/avg/max\n"
     "    rpc        run AGENT's ACTION with the given inputs on every\n"
-    "               matching node and print each node's result\n"
+    "               matching node and print each node's result; inputs\n"
+    "               are checked against the agent's DDL before sending\n"
+    "    help       list the agents this client has DDLs for, or show\n"
+    "               one agent's actions, inputs and outputs\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
@@ -51,6 +56,9 @@ static const char usage_text[] =
     "        --ttl SECONDS     how long the request stays valid (default 60)\n"
     "    -j, --json            print one JSON document with every reply and\n"
     "                          the statistics\n"
+    "        --display WHICH   print all, ok or failed replies (default:\n"
+    "                          the action's DDL; all with -v)\n"
+    "        --no-progress     no progress bar (drawn only on a terminal)\n"
     "    -v, --verbose         more detail\n"
     "    -h, --help            show this help\n"
     "    -V, --version         show the version\n"
@@ -58,13 +66,15 @@ static const char usage_text[] =
     "EXIT STATUS\n"
     "    0  every targeted node answered OK\n"
     "    1  a node failed or did not answer, or no node answered\n"
-    "    2  bad arguments, filter or configuration\n"
+    "    2  bad arguments, filter or configuration, or an input the\n"
+    "       agent's DDL refuses (nothing was sent)\n"
     "    3  the broker could not be reached, or security set-up failed\n"
     "\n"
     "EXAMPLES\n"
     "    muster ping\n"
     "    muster rpc rpcutil inventory -I web1\n"
-    "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n";
+    "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n"
+    "    muster help rpcutil\n";
 
 int mst_cli_error(int code, const char *fmt, ...) {
     va_list ap;
@@ -100,7 +110,19 @@ static int parse_time(const char *text, const char *opt, int64_t *out) {
     return -1;
 }
 
-enum { OPT_DT = 256, OPT_TTL };
+/* --display all|ok|failed: which replies to print, over the DDL's rule. */
+static int parse_display(struct mst_cli *cli, const char *text) {
+    static const char *const names[] = {"all", "ok", "failed"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            cli->display = MST_OUTPUT_DISPLAY_ALL + i;
+            return -1;
+        }
+    return mst_cli_error(MST_EXIT_USAGE,
+                         "--display '%s': expected all, ok or failed", text);
+}
+
+enum { OPT_DT = 256, OPT_TTL, OPT_DISPLAY, OPT_NO_PROGRESS };
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -117,6 +139,8 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, 't'},
     {"ttl", required_argument, NULL, OPT_TTL},
     {"json", no_argument, NULL, 'j'},
+    {"display", required_argument, NULL, OPT_DISPLAY},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -150,6 +174,11 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_time(optarg, "--ttl", &cli->ttl_ms);
     case 'j':
         cli->json = 1;
+        return -1;
+    case OPT_DISPLAY:
+        return parse_display(cli, optarg);
+    case OPT_NO_PROGRESS:
+        cli->no_progress = 1;
         return -1;
     case 'v':
         cli->verbose = 1;

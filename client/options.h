@@ -30,6 +30,9 @@ struct mst_cli {
     int64_t ttl_ms;              /* --ttl, 0 = config */
     int json;                    /* -j */
     int verbose;                 /* -v */
+    int display;                 /* --display: enum mst_output_display */
+    int no_progress;             /* --no-progress */
+    const struct mst_ddl_action *ddl_action; /* set by rpc; borrowed */
     char **args;                 /* the command and its arguments */
     int nargs;
 };

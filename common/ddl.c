@@ -964,6 +964,14 @@ static int unknown_input(const struct mst_ddl_action *act, const char *key,
                        act->name, names);
 }
 
+/* Messages quote values; a sensitive one must not reach logs that way. */
+static int hide_value(const struct mst_ddl_input *in, struct mst_err *err) {
+    return mst_err_set(err, err ? err->code : MST_EINVAL,
+                       "input %s: not a valid %s (value not shown: "
+                       "sensitive)",
+                       in->name, mst_ddl_type_name(in->type));
+}
+
 static int parse_arg(const struct mst_ddl_action *act, const char *arg,
                      json_t *data, struct mst_err *err) {
     const char *eq = strchr(arg, '=');
@@ -982,7 +990,8 @@ static int parse_arg(const struct mst_ddl_action *act, const char *arg,
     json_t *v = NULL;
     int rc = mst_ddl_convert(in, eq + 1, &v, err);
     if (rc != MST_OK)
-        return mst_err_prefix(err, "input %s", key);
+        return in->sensitive ? hide_value(in, err)
+                             : mst_err_prefix(err, "input %s", key);
     json_object_set_new(data, key, v);
     return MST_OK;
 }
@@ -1023,7 +1032,8 @@ static int validate_one(const struct mst_ddl_input *in, json_t *data,
                                           "missing required input %s",
                                           in->name);
     if (mst_ddl_check_value(in, v, err) != MST_OK)
-        return mst_err_prefix(err, "input %s", in->name);
+        return in->sensitive ? hide_value(in, err)
+                             : mst_err_prefix(err, "input %s", in->name);
     if (in->type == MST_DDL_FLOAT && json_is_integer(v))
         json_object_set_new(data, in->name,
                             json_real((double)json_integer_value(v)));

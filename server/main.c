@@ -146,8 +146,7 @@ static int start(struct musterd *d, const char *cfg_path) {
 
 static void stop(struct musterd *d) {
     mst_connector_free(&d->conn);
-    free(d->agents);
-    mst_strv_free(&d->agent_names);
+    musterd_free_agents(d);
     mst_facts_free(&d->facts);
     mst_security_free(&d->sec);
     mst_config_free(&d->cfg);

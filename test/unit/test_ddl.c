@@ -334,6 +334,12 @@ START_TEST(validates_json) {
                      MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "NUL"));
     json_decref(d);
+    ck_assert_int_eq(check_json("{\"name\": \"w\", \"password\": \"secret\"}",
+                                &d, &err),
+                     MST_EINVAL);
+    ck_assert_ptr_null(strstr(err.msg, "secret"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "input password: not a valid"));
+    json_decref(d);
     ck_assert_int_eq(check_json("{\"name\": \"a;b\"}", &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "input name: \"a;b\" does not"));
     json_decref(d);
