@@ -129,7 +129,7 @@ static int shown(const struct mst_output *out, const struct mst_reply *rep) {
 static void draw_progress(const struct mst_output *out) {
     size_t n = json_array_size(out->replies);
     if (out->expected == 0) {
-        printf("\r * %zu replies", n);
+        printf("\r * %zu %s", n, n == 1 ? "reply" : "replies");
     } else {
         int width = 40;
         size_t done = n > out->expected ? out->expected : n;
@@ -244,8 +244,6 @@ static void print_summary(const struct mst_output *out,
     size_t i;
     json_t *ag;
     json_array_foreach(aggs, i, ag) print_aggregate(ag);
-    if (json_array_size(aggs) > 0)
-        putchar('\n');
     json_decref(aggs);
     if (out->style == MST_OUTPUT_PING && st->responses > 0) {
         printf("\n---- ping statistics ----\n");
