@@ -26,8 +26,8 @@ static int no_action(const struct mst_ddl *ddl, const char *action) {
                          action, names);
 }
 
-static int send_call(struct mst_cli *cli, const char *agent,
-                     const char *action, const json_t *data) {
+static int send_call(struct mst_cli *cli, const char *agent, const char *action,
+                     const json_t *data) {
     struct mst_call_spec spec = {
         .agent = agent, .action = action, .data = data};
     mst_cli_spec(cli, &spec);
@@ -60,8 +60,7 @@ int mst_cmd_rpc(struct mst_cli *cli) {
         rc = no_action(ddl, action);
     else if (mst_ddl_parse_args(act, cli->args + 3, (size_t)cli->nargs - 3,
                                 &data, &err) != MST_OK)
-        rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action,
-                           err.msg);
+        rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action, err.msg);
     if (rc < 0) {
         cli->ddl_action = act;
         rc = send_call(cli, agent, action, data);

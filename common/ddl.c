@@ -53,20 +53,27 @@ static int bad(const struct ctx *c, const char *path, const char *fmt, ...) {
 
 static const char *json_kind(const json_t *v) {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a float";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a float";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
     }
 }
 
 /* Every key of `obj` must be in `allowed` (NULL-terminated). */
-static int known_keys(const struct ctx *c, const char *path,
-                      const json_t *obj, const char *const *allowed) {
+static int known_keys(const struct ctx *c, const char *path, const json_t *obj,
+                      const char *const *allowed) {
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)obj, key, v) {
@@ -125,10 +132,10 @@ static int get_name(const struct ctx *c, const char *path, const json_t *obj,
 /* ---- names of things ---- */
 
 static const char *const type_names[] = {
-    [MST_DDL_STRING] = "string", [MST_DDL_INTEGER] = "integer",
-    [MST_DDL_FLOAT] = "float",   [MST_DDL_NUMBER] = "number",
+    [MST_DDL_STRING] = "string",   [MST_DDL_INTEGER] = "integer",
+    [MST_DDL_FLOAT] = "float",     [MST_DDL_NUMBER] = "number",
     [MST_DDL_BOOLEAN] = "boolean", [MST_DDL_LIST] = "list",
-    [MST_DDL_ARRAY] = "array",   [MST_DDL_HASH] = "hash",
+    [MST_DDL_ARRAY] = "array",     [MST_DDL_HASH] = "hash",
     [MST_DDL_ANY] = "any",
 };
 
@@ -148,9 +155,9 @@ static const struct {
     const char *name;
     enum mst_ddl_validator v;
 } validators[] = {
-    {"shellsafe", MST_DDL_V_SHELLSAFE},  {"ipv4address", MST_DDL_V_IPV4},
-    {"ipv6address", MST_DDL_V_IPV6},     {"ipaddress", MST_DDL_V_IPADDRESS},
-    {"boolean", MST_DDL_V_BOOLEAN},      {"hostname", MST_DDL_V_HOSTNAME},
+    {"shellsafe", MST_DDL_V_SHELLSAFE}, {"ipv4address", MST_DDL_V_IPV4},
+    {"ipv6address", MST_DDL_V_IPV6},    {"ipaddress", MST_DDL_V_IPADDRESS},
+    {"boolean", MST_DDL_V_BOOLEAN},     {"hostname", MST_DDL_V_HOSTNAME},
     {"duration", MST_DDL_V_DURATION},
 };
 
@@ -189,16 +196,16 @@ static int parse_validation(const struct ctx *c, const char *path,
     if (text == NULL || text[0] == '\0')
         return MST_OK;
     if (in->type != MST_DDL_STRING)
-        return bad(c, p, "only string inputs take a validation (this one is "
-                         "%s)",
+        return bad(c, p,
+                   "only string inputs take a validation (this one is "
+                   "%s)",
                    mst_ddl_type_name(in->type));
     for (size_t i = 0; i < sizeof validators / sizeof validators[0]; i++)
         if (strcmp(text, validators[i].name) == 0) {
             in->validator = validators[i].v;
             return MST_OK;
         }
-    if (strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") ==
-        strlen(text))
+    if (strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(text))
         return bad(c, p,
                    "unknown validator \"%s\" (shellsafe, ipv4address, "
                    "ipv6address, ipaddress, boolean, hostname, duration, or "
@@ -229,8 +236,8 @@ static int parse_maxlength(const struct ctx *c, const char *path,
     return MST_OK;
 }
 
-static int parse_enum(const struct ctx *c, const char *path,
-                      const json_t *obj, struct mst_ddl_input *in) {
+static int parse_enum(const struct ctx *c, const char *path, const json_t *obj,
+                      struct mst_ddl_input *in) {
     const json_t *v = json_object_get(obj, "enum");
     char p[PATH_LEN];
     sub(p, path, "enum");
@@ -267,12 +274,11 @@ static int parse_default(const struct ctx *c, const char *path,
 }
 
 static const char *const input_keys[] = {
-    "prompt", "description", "type",    "validation", "maxlength",
-    "optional", "default",   "enum",    "sensitive",  NULL};
+    "prompt",   "description", "type", "validation", "maxlength",
+    "optional", "default",     "enum", "sensitive",  NULL};
 
-static int parse_input(const struct ctx *c, const char *path,
-                       const char *name, const json_t *obj,
-                       struct mst_ddl_input *in) {
+static int parse_input(const struct ctx *c, const char *path, const char *name,
+                       const json_t *obj, struct mst_ddl_input *in) {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object, got %s", json_kind(obj));
     if (!mst_is_name(name, MST_DDL_MAX_NAME))
@@ -308,9 +314,8 @@ static int parse_input(const struct ctx *c, const char *path,
 static const char *const output_keys[] = {"description", "display_as", "type",
                                           "default", NULL};
 
-static int parse_output(const struct ctx *c, const char *path,
-                        const char *name, const json_t *obj,
-                        struct mst_ddl_output *out) {
+static int parse_output(const struct ctx *c, const char *path, const char *name,
+                        const json_t *obj, struct mst_ddl_output *out) {
     if (!json_is_object(obj))
         return bad(c, path, "expected an object, got %s", json_kind(obj));
     if (!mst_is_name(name, MST_DDL_MAX_NAME))
@@ -370,8 +375,9 @@ static int parse_aggregate_format(const struct ctx *c, const char *path,
     char p[PATH_LEN];
     sub(p, path, "format");
     if (!json_is_string(f) || !format_ok(json_string_value(f)))
-        return bad(c, p, "expected one printf conversion (%%d %%i %%f %%g "
-                         "%%e %%s) in a string shorter than 64 bytes");
+        return bad(c, p,
+                   "expected one printf conversion (%%d %%i %%f %%g "
+                   "%%e %%s) in a string shorter than 64 bytes");
     ag->format = strdup(json_string_value(f));
     return ag->format ? MST_OK
                       : mst_err_set(c->err, MST_ENOMEM, "out of memory");
@@ -523,9 +529,8 @@ static int parse_aggregates(const struct ctx *c, const char *path,
     return MST_OK;
 }
 
-static const char *const action_keys[] = {"action",  "description", "display",
-                                          "input",   "output",      "aggregate",
-                                          NULL};
+static const char *const action_keys[] = {
+    "action", "description", "display", "input", "output", "aggregate", NULL};
 
 static int parse_action(const struct ctx *c, const char *path,
                         const json_t *obj, struct mst_ddl_action *act) {
@@ -599,8 +604,9 @@ static int parse_metadata(const struct ctx *c, const json_t *root,
     ddl->timeout_s = 10;
     if (t != NULL && (!json_is_integer(t) || json_integer_value(t) < 1 ||
                       json_integer_value(t) > 86400))
-        return bad(c, "metadata.timeout", "expected an integer of seconds, "
-                                          "1 to 86400");
+        return bad(c, "metadata.timeout",
+                   "expected an integer of seconds, "
+                   "1 to 86400");
     if (t != NULL)
         ddl->timeout_s = (int)json_integer_value(t);
     return MST_OK;
@@ -807,24 +813,41 @@ static int check_validator(const struct mst_ddl_input *in, const char *s,
     int ok;
     int b;
     switch (in->validator) {
-    case MST_DDL_V_NONE: return MST_OK;
-    case MST_DDL_V_REGEX: ok = regexec(&in->re, s, 0, NULL, 0) == 0; break;
-    case MST_DDL_V_SHELLSAFE: ok = shellsafe(s); break;
-    case MST_DDL_V_IPV4: ok = is_ip(AF_INET, s); break;
-    case MST_DDL_V_IPV6: ok = is_ip(AF_INET6, s); break;
+    case MST_DDL_V_NONE:
+        return MST_OK;
+    case MST_DDL_V_REGEX:
+        ok = regexec(&in->re, s, 0, NULL, 0) == 0;
+        break;
+    case MST_DDL_V_SHELLSAFE:
+        ok = shellsafe(s);
+        break;
+    case MST_DDL_V_IPV4:
+        ok = is_ip(AF_INET, s);
+        break;
+    case MST_DDL_V_IPV6:
+        ok = is_ip(AF_INET6, s);
+        break;
     case MST_DDL_V_IPADDRESS:
         ok = is_ip(AF_INET, s) || is_ip(AF_INET6, s);
         break;
-    case MST_DDL_V_BOOLEAN: ok = parse_bool(s, &b) == 0; break;
-    case MST_DDL_V_HOSTNAME: ok = hostname_ok(s); break;
-    case MST_DDL_V_DURATION: ok = duration_ok(s); break;
-    default: ok = 0; break;
+    case MST_DDL_V_BOOLEAN:
+        ok = parse_bool(s, &b) == 0;
+        break;
+    case MST_DDL_V_HOSTNAME:
+        ok = hostname_ok(s);
+        break;
+    case MST_DDL_V_DURATION:
+        ok = duration_ok(s);
+        break;
+    default:
+        ok = 0;
+        break;
     }
     if (ok)
         return MST_OK;
     if (in->validator == MST_DDL_V_REGEX)
-        return mst_err_set(err, MST_EINVAL, "\"%.64s\" does not match /%s/",
-                           s, in->validation);
+        return mst_err_set(err, MST_EINVAL, "\"%.64s\" does not match /%s/", s,
+                           in->validation);
     return mst_err_set(err, MST_EINVAL, "\"%.64s\" is not %s", s,
                        in->validation);
 }
@@ -860,20 +883,35 @@ int mst_ddl_check_value(const struct mst_ddl_input *in, const json_t *value,
     int ok;
     switch (in->type) {
     case MST_DDL_STRING:
-    case MST_DDL_LIST: ok = json_is_string(value); break;
-    case MST_DDL_INTEGER: ok = json_is_integer(value); break;
+    case MST_DDL_LIST:
+        ok = json_is_string(value);
+        break;
+    case MST_DDL_INTEGER:
+        ok = json_is_integer(value);
+        break;
     case MST_DDL_FLOAT:
-    case MST_DDL_NUMBER: ok = json_is_number(value); break;
-    case MST_DDL_BOOLEAN: ok = json_is_boolean(value); break;
-    case MST_DDL_ARRAY: ok = json_is_array(value); break;
-    case MST_DDL_HASH: ok = json_is_object(value); break;
-    default: ok = 1; break;
+    case MST_DDL_NUMBER:
+        ok = json_is_number(value);
+        break;
+    case MST_DDL_BOOLEAN:
+        ok = json_is_boolean(value);
+        break;
+    case MST_DDL_ARRAY:
+        ok = json_is_array(value);
+        break;
+    case MST_DDL_HASH:
+        ok = json_is_object(value);
+        break;
+    default:
+        ok = 1;
+        break;
     }
     if (!ok)
         return mst_err_set(err, MST_EINVAL, "expected %s %s, got %s",
                            in->type == MST_DDL_INTEGER ? "an" : "a",
-                           in->type == MST_DDL_HASH ? "hash (object)"
-                                                    : mst_ddl_type_name(in->type),
+                           in->type == MST_DDL_HASH
+                               ? "hash (object)"
+                               : mst_ddl_type_name(in->type),
                            json_kind(value));
     if (json_is_string(value))
         return check_string(in, value, err);
@@ -909,7 +947,9 @@ int mst_ddl_convert(const struct mst_ddl_input *in, const char *text,
     switch (in->type) {
     case MST_DDL_INTEGER:
     case MST_DDL_FLOAT:
-    case MST_DDL_NUMBER: rc = convert_number(in, text, &v); break;
+    case MST_DDL_NUMBER:
+        rc = convert_number(in, text, &v);
+        break;
     case MST_DDL_BOOLEAN:
         rc = parse_bool(text, &b) == 0 ? MST_OK : MST_EINVAL;
         v = rc == MST_OK ? json_boolean(b) : NULL;
@@ -960,8 +1000,8 @@ static int unknown_input(const struct mst_ddl_action *act, const char *key,
     char names[160];
     input_names(act, names, sizeof names);
     return mst_err_set(err, MST_EINVAL,
-                       "unknown input \"%.64s\" (%s takes: %s)", key,
-                       act->name, names);
+                       "unknown input \"%.64s\" (%s takes: %s)", key, act->name,
+                       names);
 }
 
 /* Messages quote values; a sensitive one must not reach logs that way. */
@@ -978,8 +1018,7 @@ static int parse_arg(const struct mst_ddl_action *act, const char *arg,
     size_t n = eq ? (size_t)(eq - arg) : 0;
     char key[MST_DDL_MAX_NAME + 1];
     if (eq == NULL || n == 0 || n > MST_DDL_MAX_NAME)
-        return mst_err_set(err, MST_EINVAL, "'%.64s': expected KEY=VALUE",
-                           arg);
+        return mst_err_set(err, MST_EINVAL, "'%.64s': expected KEY=VALUE", arg);
     memcpy(key, arg, n);
     key[n] = '\0';
     const struct mst_ddl_input *in = mst_ddl_input(act, key);
@@ -1027,10 +1066,10 @@ static int validate_one(const struct mst_ddl_input *in, json_t *data,
                    ? mst_err_set(err, MST_ENOMEM, "out of memory")
                    : MST_OK;
     if (v == NULL)
-        return in->optional ? MST_OK
-                            : mst_err_set(err, MST_ENOTFOUND,
-                                          "missing required input %s",
-                                          in->name);
+        return in->optional
+                   ? MST_OK
+                   : mst_err_set(err, MST_ENOTFOUND,
+                                 "missing required input %s", in->name);
     if (mst_ddl_check_value(in, v, err) != MST_OK)
         return in->sensitive ? hide_value(in, err)
                              : mst_err_prefix(err, "input %s", in->name);
@@ -1151,7 +1190,7 @@ static json_t *arithmetic(const struct mst_ddl_aggregate *ag,
 }
 
 static const char *function_name(enum mst_ddl_function f) {
-    return f == MST_DDL_SUMMARY ? "summary"
+    return f == MST_DDL_SUMMARY   ? "summary"
            : f == MST_DDL_AVERAGE ? "average"
                                   : "sum";
 }

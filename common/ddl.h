@@ -35,12 +35,12 @@ enum mst_ddl_type {
     MST_DDL_STRING,
     MST_DDL_INTEGER,
     MST_DDL_FLOAT,
-    MST_DDL_NUMBER,  /* integer or float */
+    MST_DDL_NUMBER, /* integer or float */
     MST_DDL_BOOLEAN,
-    MST_DDL_LIST,    /* a string, one of `enum` */
-    MST_DDL_ARRAY,   /* a JSON array */
-    MST_DDL_HASH,    /* a JSON object */
-    MST_DDL_ANY,     /* outputs only */
+    MST_DDL_LIST,  /* a string, one of `enum` */
+    MST_DDL_ARRAY, /* a JSON array */
+    MST_DDL_HASH,  /* a JSON object */
+    MST_DDL_ANY,   /* outputs only */
 };
 
 /* Which replies a person sees by default (the action's "display"). */
@@ -60,7 +60,7 @@ enum mst_ddl_validator {
     MST_DDL_V_IPADDRESS, /* either */
     MST_DDL_V_BOOLEAN,   /* a string that reads as a boolean */
     MST_DDL_V_HOSTNAME,
-    MST_DDL_V_DURATION,  /* "10", "1.5s", "2m", "1h" */
+    MST_DDL_V_DURATION, /* "10", "1.5s", "2m", "1h" */
 };
 
 enum mst_ddl_function {
@@ -76,27 +76,27 @@ struct mst_ddl_input {
     char *description; /* "" when absent */
     enum mst_ddl_type type;
     enum mst_ddl_validator validator;
-    char *validation;  /* as written (regex or validator name); NULL */
-    size_t maxlength;  /* in characters; 0 = no limit */
+    char *validation; /* as written (regex or validator name); NULL */
+    size_t maxlength; /* in characters; 0 = no limit */
     int optional;
-    int sensitive;     /* muster extension: redact in logs and audit */
-    json_t *def;       /* default value, or NULL */
+    int sensitive;       /* muster extension: redact in logs and audit */
+    json_t *def;         /* default value, or NULL */
     json_t *enum_values; /* MST_DDL_LIST: array of strings, else NULL */
-    regex_t re;        /* private: compiled `validation` for V_REGEX */
+    regex_t re;          /* private: compiled `validation` for V_REGEX */
 };
 
 struct mst_ddl_output {
     char *name;
     char *description;
-    char *display_as;  /* label for people; the name when absent */
+    char *display_as; /* label for people; the name when absent */
     enum mst_ddl_type type;
-    json_t *def;       /* or NULL */
+    json_t *def; /* or NULL */
 };
 
 struct mst_ddl_aggregate {
     enum mst_ddl_function function;
-    char *output;      /* the output it reads (args[0]) */
-    char *format;      /* one printf conversion, checked; NULL */
+    char *output; /* the output it reads (args[0]) */
+    char *format; /* one printf conversion, checked; NULL */
 };
 
 struct mst_ddl_action {
@@ -112,14 +112,14 @@ struct mst_ddl_action {
 };
 
 struct mst_ddl {
-    char *path;        /* the label errors were reported with */
-    char *name;        /* metadata.name: the agent */
+    char *path; /* the label errors were reported with */
+    char *name; /* metadata.name: the agent */
     char *description;
     char *author;
     char *license;
     char *version;
     char *url;
-    int timeout_s;     /* metadata.timeout; default 10 */
+    int timeout_s; /* metadata.timeout; default 10 */
     struct mst_ddl_action *actions;
     size_t n_actions;
 };

@@ -20,9 +20,9 @@ static void print_reply(void *ud, const struct mst_reply *rep,
     (void)ud;
     (void)signer;
     (void)rtt_us;
-    json_t *o = json_pack("{s:s, s:i, s:s, s:O}", "sender", rep->sender,
-                          "statuscode", rep->status, "statusmsg",
-                          rep->statusmsg, "data", rep->data);
+    json_t *o =
+        json_pack("{s:s, s:i, s:s, s:O}", "sender", rep->sender, "statuscode",
+                  rep->status, "statusmsg", rep->statusmsg, "data", rep->data);
     json_dumpf(o, stdout, JSON_COMPACT);
     putchar('\n');
     json_decref(o);
@@ -46,10 +46,14 @@ int main(int argc, char **argv) {
     }
     struct mst_strv nodes = {0};
     mst_strv_push(&nodes, argv[2]);
-    struct mst_call_spec spec = {
-        .agent = argv[3], .action = argv[4], .data = data, .nodes = &nodes,
-        .discovery_timeout_ms = cfg->discovery_timeout_ms,
-        .timeout_ms = cfg->timeout_ms, .ttl_s = 60};
+    struct mst_call_spec spec = {.agent = argv[3],
+                                 .action = argv[4],
+                                 .data = data,
+                                 .nodes = &nodes,
+                                 .discovery_timeout_ms =
+                                     cfg->discovery_timeout_ms,
+                                 .timeout_ms = cfg->timeout_ms,
+                                 .ttl_s = 60};
     struct mst_call_handlers h = {.reply = print_reply};
     struct mst_call_stats st = {0};
     struct mst_client *cl = NULL;

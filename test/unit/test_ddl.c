@@ -134,14 +134,14 @@ START_TEST(refuses_broken) {
     struct mst_ddl *ddl = NULL;
     struct mst_err err = {0};
     int rc = mst_ddl_load_file(path, &ddl, &err);
-    ck_assert_msg(rc == broken[_i].code, "%s: rc %d (%s)", broken[_i].name,
-                  rc, err.msg);
+    ck_assert_msg(rc == broken[_i].code, "%s: rc %d (%s)", broken[_i].name, rc,
+                  err.msg);
     ck_assert_ptr_null(ddl);
     ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0,
                   "%s: no file name in '%s'", broken[_i].name, err.msg);
     ck_assert_msg(strstr(err.msg, broken[_i].msg) != NULL,
-                  "%s: expected '%s' in '%s'", broken[_i].name,
-                  broken[_i].msg, err.msg);
+                  "%s: expected '%s' in '%s'", broken[_i].name, broken[_i].msg,
+                  err.msg);
 }
 END_TEST
 
@@ -234,7 +234,7 @@ START_TEST(validators) {
     valid("name", "a b", 0);
     valid("name", "a;b", 0);
     valid("name", "ninechars", 0); /* maxlength 8 */
-    valid("password", "éééé", 1); /* 4 characters, 8 bytes */
+    valid("password", "éééé", 1);  /* 4 characters, 8 bytes */
     valid("password", "ééééé", 0);
     valid("safe", "/var/log/syslog", 1);
     valid("safe", "nginx-1.2 web", 1);
@@ -274,8 +274,7 @@ START_TEST(validators) {
 }
 END_TEST
 
-static int check_json(const char *text, json_t **data_r,
-                      struct mst_err *err) {
+static int check_json(const char *text, json_t **data_r, struct mst_err *err) {
     struct mst_ddl *ddl;
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *data = json_loads(text, JSON_ALLOW_NUL, NULL);
@@ -318,11 +317,10 @@ START_TEST(validates_json) {
     ck_assert_int_eq(check_json("{\"name\": 5}", &d, &err), MST_EINVAL);
     ck_assert_str_eq(err.msg, "input name: expected a string, got an integer");
     json_decref(d);
-    ck_assert_int_eq(check_json("{\"name\": \"w\", \"count\": \"3\"}", &d,
-                                &err),
-                     MST_EINVAL);
-    ck_assert_str_eq(err.msg,
-                     "input count: expected an integer, got a string");
+    ck_assert_int_eq(
+        check_json("{\"name\": \"w\", \"count\": \"3\"}", &d, &err),
+        MST_EINVAL);
+    ck_assert_str_eq(err.msg, "input count: expected an integer, got a string");
     json_decref(d);
     ck_assert_int_eq(check_json("{\"name\": \"w\", \"flag\": 1}", &d, &err),
                      MST_EINVAL);
@@ -334,9 +332,9 @@ START_TEST(validates_json) {
                      MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "NUL"));
     json_decref(d);
-    ck_assert_int_eq(check_json("{\"name\": \"w\", \"password\": \"secret\"}",
-                                &d, &err),
-                     MST_EINVAL);
+    ck_assert_int_eq(
+        check_json("{\"name\": \"w\", \"password\": \"secret\"}", &d, &err),
+        MST_EINVAL);
     ck_assert_ptr_null(strstr(err.msg, "secret"));
     ck_assert_ptr_nonnull(strstr(err.msg, "input password: not a valid"));
     json_decref(d);
@@ -365,8 +363,7 @@ START_TEST(parses_args) {
     ck_assert_str_eq(json_string_value(json_object_get(d, "mode")), "fast");
     json_decref(d);
     char *eq_in_value[] = {"name=a", "safe=x=y"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, eq_in_value, 2, &d, &err),
-                     MST_OK);
+    ck_assert_int_eq(mst_ddl_parse_args(act, eq_in_value, 2, &d, &err), MST_OK);
     ck_assert_str_eq(json_string_value(json_object_get(d, "safe")), "x=y");
     json_decref(d);
 
@@ -376,14 +373,12 @@ START_TEST(parses_args) {
                      MST_ENOTFOUND);
     ck_assert_ptr_null(d);
     char *unknown[] = {"name=a", "colour=red"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, unknown, 2, &d, &err),
-                     MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_parse_args(act, unknown, 2, &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "unknown input \"colour\" (all "
                                           "takes: name, safe,"));
     char *typed[] = {"name=a", "count=many"};
     ck_assert_int_eq(mst_ddl_parse_args(act, typed, 2, &d, &err), MST_EINVAL);
-    ck_assert_str_eq(err.msg,
-                     "input count: expected an integer, got \"many\"");
+    ck_assert_str_eq(err.msg, "input count: expected an integer, got \"many\"");
     char *twice[] = {"name=a", "name=b"};
     ck_assert_int_eq(mst_ddl_parse_args(act, twice, 2, &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "given twice"));
@@ -505,8 +500,7 @@ START_TEST(finds_files) {
     mst_ddl_free(&ddl);
     ck_assert_int_eq(mst_ddl_find(&dirs, "nope", &ddl, &err), MST_ENOTFOUND);
     ck_assert_str_eq(err.msg, "no DDL for agent nope");
-    ck_assert_int_eq(mst_ddl_find(&dirs, "bad-type", &ddl, &err),
-                     MST_ECONFIG);
+    ck_assert_int_eq(mst_ddl_find(&dirs, "bad-type", &ddl, &err), MST_ECONFIG);
     ck_assert_int_eq(mst_ddl_find(&dirs, "..", &ddl, &err), MST_EINVAL);
     /* bad-top-key.json names itself "bad" */
     ck_assert_int_eq(mst_ddl_find(&dirs, "bad-top-key", &ddl, &err),
