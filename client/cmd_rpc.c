@@ -1,44 +1,42 @@
 /*
  * cmd_rpc.c - muster rpc AGENT ACTION [KEY=VALUE ...]
+ *
+ * Every input is converted to its DDL type and validated before anything
+ * is published; a refused input stops here with exit status 2.
  */
 #include <string.h>
 
 #include "commands.h"
+#include "ddl.h"
 #include "filter.h"
 #include "output.h"
 #include "request.h"
 #include "status.h"
 #include "util.h"
 
-/* Inputs as strings; a DDL gives them their types (agents issue). */
-static int parse_inputs(struct mst_cli *cli, json_t *data) {
-    for (int i = 3; i < cli->nargs; i++) {
-        const char *arg = cli->args[i];
-        const char *eq = strchr(arg, '=');
-        if (eq == NULL || eq == arg)
-            return mst_cli_error(MST_EXIT_USAGE,
-                                 "input '%s': expected KEY=VALUE", arg);
-        char key[MST_NAME_MAX + 1];
-        size_t n = (size_t)(eq - arg);
-        if (n > MST_NAME_MAX)
-            return mst_cli_error(MST_EXIT_USAGE, "input '%.*s...': name too "
-                                 "long", 32, arg);
-        memcpy(key, arg, n);
-        key[n] = '\0';
-        if (!mst_is_name(key, MST_NAME_MAX))
-            return mst_cli_error(MST_EXIT_USAGE,
-                                 "input '%s': '%s' is not a valid name", arg,
-                                 key);
-        if (json_object_get(data, key) != NULL)
-            return mst_cli_error(MST_EXIT_USAGE, "input '%s' given twice",
-                                 key);
-        json_t *v = json_string(eq + 1);
-        if (v == NULL)
-            return mst_cli_error(MST_EXIT_USAGE,
-                                 "input '%s': value is not valid UTF-8", key);
-        json_object_set_new(data, key, v);
+static int no_action(const struct mst_ddl *ddl, const char *action) {
+    char names[400] = "";
+    for (size_t i = 0; i < ddl->n_actions; i++) {
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
+                 ddl->actions[i].name);
     }
-    return -1;
+    return mst_cli_error(MST_EXIT_USAGE,
+                         "agent %s has no action %s (actions: %s)", ddl->name,
+                         action, names);
+}
+
+static int send_call(struct mst_cli *cli, const char *agent, const char *action,
+                     const json_t *data) {
+    struct mst_call_spec spec = {
+        .agent = agent, .action = action, .data = data};
+    mst_cli_spec(cli, &spec);
+    /* A broadcast only reaches nodes that have the agent, as MCollective's
+     * implicit agent filter; addressed nodes answer "no agent" instead of
+     * staying silent. */
+    if (spec.nodes == NULL)
+        mst_filter_add(cli->filter, MST_FILTER_AGENT, agent, NULL);
+    return mst_cmd_run_call(cli, &spec, MST_OUTPUT_RPC);
 }
 
 int mst_cmd_rpc(struct mst_cli *cli) {
@@ -51,19 +49,24 @@ int mst_cmd_rpc(struct mst_cli *cli) {
                              "'%s %s': agent and action are names of "
                              "letters, digits, '_', '-' and '.'",
                              agent, action);
-    json_t *data = json_object();
-    int rc = parse_inputs(cli, data);
+    struct mst_ddl *ddl = NULL;
+    int rc = mst_cli_find_ddl(cli, agent, &ddl);
+    if (rc >= 0)
+        return rc;
+    const struct mst_ddl_action *act = mst_ddl_action(ddl, action);
+    json_t *data = NULL;
+    struct mst_err err = {0};
+    if (act == NULL)
+        rc = no_action(ddl, action);
+    else if (mst_ddl_parse_args(act, cli->args + 3, (size_t)cli->nargs - 3,
+                                &data, &err) != MST_OK)
+        rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action, err.msg);
     if (rc < 0) {
-        struct mst_call_spec spec = {
-            .agent = agent, .action = action, .data = data};
-        mst_cli_spec(cli, &spec);
-        /* A broadcast only reaches nodes that have the agent, as
-         * MCollective's implicit agent filter; addressed nodes answer
-         * "no agent" instead of staying silent. */
-        if (spec.nodes == NULL)
-            mst_filter_add(cli->filter, MST_FILTER_AGENT, agent, NULL);
-        rc = mst_cmd_run_call(cli, &spec, MST_OUTPUT_RPC);
+        cli->ddl_action = act;
+        rc = send_call(cli, agent, action, data);
+        cli->ddl_action = NULL;
     }
     json_decref(data);
+    mst_ddl_free(&ddl);
     return rc;
 }

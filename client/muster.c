@@ -18,6 +18,7 @@ static const struct {
     {"find", mst_cmd_find},
     {"facts", mst_cmd_facts},
     {"inventory", mst_cmd_inventory},
+    {"help", mst_cmd_help},
 };
 
 /* Broadcast when nothing narrowed the nodes down, else a rollout (one
@@ -48,6 +49,9 @@ int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
                        spec->agent, spec->action);
     if (cli->jsonl)
         mst_output_set_jsonl(out);
+    mst_output_set_view(out, cli->ddl_action, cli->display,
+                        !cli->no_progress,
+                        spec->nodes ? spec->nodes->n : spec->expected);
     struct mst_call_handlers h = mst_output_handlers(out);
     struct mst_call_stats st = {0};
     struct mst_err err = {0};

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "output.h"
 #include "mst_build.h"
 #include "status.h"
 #include "util.h"
@@ -29,13 +30,17 @@ static const char usage_text[] =
     "    muster [OPTIONS] find\n"
     "    muster [OPTIONS] facts FACT\n"
     "    muster [OPTIONS] inventory NODE\n"
+    "    muster [OPTIONS] help [AGENT]\n"
     "    muster --help | --version\n"
     "\n"
     "COMMANDS\n"
     "    ping       ask every matching node to answer; print each node's\n"
     "               round-trip time, then min/avg/max\n"
     "    rpc        run AGENT's ACTION with the given inputs on every\n"
-    "               matching node and print each node's result\n"
+    "               matching node and print each node's result; inputs\n"
+    "               are checked against the agent's DDL before sending\n"
+    "    help       list the agents this client has DDLs for, or show\n"
+    "               one agent's actions, inputs and outputs\n"
     "    find       print the identity of every matching node, one a line\n"
     "    facts      print each value of FACT on the matching nodes with how\n"
     "               many nodes have it (-v: and which)\n"
@@ -94,6 +99,9 @@ static const char usage_text[] =
     "                          the statistics\n"
     "        --jsonl           print one JSON object per reply as it comes,\n"
     "                          then one {\"stats\": ...} object\n"
+    "        --display WHICH   print all, ok or failed replies (default:\n"
+    "                          the action's DDL; all with -v)\n"
+    "        --no-progress     no progress bar (drawn only on a terminal)\n"
     "    -v, --verbose         more detail\n"
     "    -h, --help            show this help\n"
     "    -V, --version         show the version\n"
@@ -106,7 +114,8 @@ static const char usage_text[] =
     "    0  every targeted node answered OK\n"
     "    1  a node failed, did not answer or was not reached, or no node\n"
     "       answered (find: no node matched)\n"
-    "    2  bad arguments, filter or configuration; nothing was sent\n"
+    "    2  bad arguments, filter or configuration, or an input the\n"
+    "       agent's DDL refuses; nothing was sent\n"
     "    3  the broker could not be reached, or security set-up failed\n"
     "\n"
     "EXAMPLES\n"
@@ -115,7 +124,8 @@ static const char usage_text[] =
     "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n"
     "    muster find -S 'role=web and not /^legacy/'\n"
     "    muster facts os.family -v\n"
-    "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n";
+    "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n"
+    "    muster help rpcutil\n";
 
 int mst_cli_error(int code, const char *fmt, ...) {
     va_list ap;
@@ -163,6 +173,8 @@ enum {
     OPT_BATCH_SLEEP,
     OPT_BATCH_FAIL,
     OPT_JSONL,
+    OPT_DISPLAY,
+    OPT_NO_PROGRESS,
 };
 
 static int parse_count(const char *text, const char *opt,
@@ -215,6 +227,19 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
     }
 }
 
+/* --display all|ok|failed: which replies to print, over the DDL's rule. */
+static int parse_display(struct mst_cli *cli, const char *text) {
+    static const char *const names[] = {"all", "ok", "failed"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            cli->display = MST_OUTPUT_DISPLAY_ALL + i;
+            return -1;
+        }
+    return mst_cli_error(MST_EXIT_USAGE,
+                         "--display '%s': expected all, ok or failed", text);
+}
+
+
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
     {"identity", required_argument, NULL, 'I'},
@@ -240,6 +265,8 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, 't'},
     {"ttl", required_argument, NULL, OPT_TTL},
     {"json", no_argument, NULL, 'j'},
+    {"display", required_argument, NULL, OPT_DISPLAY},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -288,6 +315,11 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_time(optarg, "--ttl", &cli->ttl_ms);
     case 'j':
         cli->json = 1;
+        return -1;
+    case OPT_DISPLAY:
+        return parse_display(cli, optarg);
+    case OPT_NO_PROGRESS:
+        cli->no_progress = 1;
         return -1;
     case 'v':
         cli->verbose = 1;

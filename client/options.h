@@ -40,6 +40,9 @@ struct mst_cli {
     int json;                    /* -j */
     int jsonl;                   /* --jsonl */
     int verbose;                 /* -v */
+    int display;                 /* --display: enum mst_output_display */
+    int no_progress;             /* --no-progress */
+    const struct mst_ddl_action *ddl_action; /* set by rpc; borrowed */
     char **args;                 /* the command and its arguments */
     int nargs;
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ddl.h"
 #include "options.h"
 #include "reply.h"
 
@@ -20,7 +21,12 @@ struct mst_output {
     const char *agent;
     const char *action;
     json_t *replies; /* -j: every reply, in arrival order */
+    json_t *ok_data; /* data of the OK replies, for the aggregates */
     double min_ms, max_ms, sum_ms;
+    const struct mst_ddl_action *act; /* NULL without a DDL */
+    enum mst_output_display display;
+    int progress;    /* drawing a bar on stdout */
+    size_t expected; /* replies the bar counts towards; 0 = unknown */
 };
 
 struct mst_output *mst_output_new(enum mst_output_style style, int json,
@@ -36,6 +42,7 @@ struct mst_output *mst_output_new(enum mst_output_style style, int json,
     out->action = action;
     out->replies = json_array();
     out->notes = isatty(STDOUT_FILENO) ? stdout : stderr;
+    out->ok_data = json_array();
     return out;
 }
 
@@ -47,6 +54,7 @@ void mst_output_free(struct mst_output **out) {
     if (out == NULL || *out == NULL)
         return;
     json_decref((*out)->replies);
+    json_decref((*out)->ok_data);
     free(*out);
     *out = NULL;
 }
@@ -73,7 +81,24 @@ static void print_value(const char *key, const json_t *v, int width) {
     free(text);
 }
 
-static void print_rpc(const struct mst_reply *rep) {
+void mst_output_set_view(struct mst_output *out,
+                         const struct mst_ddl_action *act, int display,
+                         int progress, size_t expected) {
+    out->act = act;
+    out->display = (enum mst_output_display)display;
+    out->expected = expected;
+    out->progress = progress && !out->json && expected != 1 &&
+                    out->style == MST_OUTPUT_RPC && isatty(STDOUT_FILENO);
+}
+
+/* The DDL's label for output `key`, or the key itself. */
+static const char *label(const struct mst_output *out, const char *key) {
+    const struct mst_ddl_output *o = mst_ddl_output(out->act, key);
+    return o ? o->display_as : key;
+}
+
+static void print_rpc(const struct mst_output *out,
+                      const struct mst_reply *rep) {
     if (rep->status != MST_RPC_OK) {
         printf("%-40s %s: %s\n", rep->sender,
                mst_rpc_status_text(rep->status), rep->statusmsg);
@@ -84,11 +109,48 @@ static void print_rpc(const struct mst_reply *rep) {
     const char *key;
     json_t *v;
     json_object_foreach(rep->data, key, v) {
-        int n = (int)strlen(key);
+        int n = (int)strlen(label(out, key));
         width = n > width ? n : width;
     }
-    json_object_foreach(rep->data, key, v) print_value(key, v, width + 4);
+    json_object_foreach(rep->data, key, v)
+        print_value(label(out, key), v, width + 4);
     putchar('\n');
+}
+
+/* Whether a person sees this reply: --display, else -v, else the DDL. */
+static int shown(const struct mst_output *out, const struct mst_reply *rep) {
+    int ok = rep->status == MST_RPC_OK;
+    switch (out->display) {
+    case MST_OUTPUT_DISPLAY_ALL: return 1;
+    case MST_OUTPUT_DISPLAY_OK: return ok;
+    case MST_OUTPUT_DISPLAY_FAILED: return !ok;
+    default: break;
+    }
+    if (out->verbose || out->act == NULL)
+        return 1;
+    return out->act->display == MST_DDL_DISPLAY_ALWAYS ||
+           (out->act->display == MST_DDL_DISPLAY_OK) == ok;
+}
+
+/* The bar: "\r * [ ====>    ] 3 / 10", or a count when 10 is unknown. */
+static void draw_progress(const struct mst_output *out) {
+    size_t n = json_array_size(out->replies);
+    if (out->expected == 0) {
+        printf("\r * %zu %s", n, n == 1 ? "reply" : "replies");
+    } else {
+        int width = 40;
+        size_t done = n > out->expected ? out->expected : n;
+        int fill = (int)(done * (size_t)width / out->expected);
+        printf("\r * [ %.*s>%*s ] %zu / %zu", fill,
+               "========================================", width - fill, "",
+               n, out->expected);
+    }
+    fflush(stdout);
+}
+
+static void clear_progress(const struct mst_output *out) {
+    if (out->progress)
+        printf("\r\033[K");
 }
 
 static void on_reply(void *ud, const struct mst_reply *rep,
@@ -105,6 +167,8 @@ static void on_reply(void *ud, const struct mst_reply *rep,
         json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
                   "signer", signer, "statuscode", rep->status, "statusmsg",
                   rep->statusmsg, "data", rep->data, "rtt_ms", ms));
+    if (rep->status == MST_RPC_OK)
+        json_array_append(out->ok_data, rep->data);
     if (out->jsonl) {
         json_dumpf(json_array_get(out->replies,
                                   json_array_size(out->replies) - 1),
@@ -114,10 +178,13 @@ static void on_reply(void *ud, const struct mst_reply *rep,
     }
     if (out->json || out->jsonl)
         return;
+    clear_progress(out);
     if (out->style == MST_OUTPUT_PING && rep->status == MST_RPC_OK)
         printf("%-40s time=%.2f ms\n", rep->sender, ms);
-    else
-        print_rpc(rep);
+    else if (shown(out, rep))
+        print_rpc(out, rep);
+    if (out->progress)
+        draw_progress(out);
     fflush(stdout);
 }
 
@@ -175,8 +242,39 @@ static void print_list(const char *label, const struct mst_strv *sv) {
     putchar('\n');
 }
 
+static void print_aggregate(const json_t *ag) {
+    const char *fn = json_string_value(json_object_get(ag, "function"));
+    const char *name = json_string_value(json_object_get(ag, "display_as"));
+    if (strcmp(fn, "summary") != 0) {
+        printf("%s of %s: %s\n", strcmp(fn, "sum") == 0 ? "Sum" : "Average",
+               name, json_string_value(json_object_get(ag, "text")));
+        return;
+    }
+    printf("Summary of %s:\n\n", name);
+    const json_t *counts = json_object_get(ag, "value");
+    int width = 0;
+    const char *key;
+    json_t *n;
+    json_object_foreach((json_t *)counts, key, n) {
+        int len = (int)strlen(key);
+        width = len > width ? len : width;
+    }
+    json_object_foreach((json_t *)counts, key, n)
+        printf("   %*s = %lld\n", width, key,
+               (long long)json_integer_value(n));
+    if (json_object_size(counts) == 0)
+        printf("   (no values)\n");
+    putchar('\n');
+}
+
 static void print_summary(const struct mst_output *out,
                           const struct mst_call_stats *st) {
+    clear_progress(out);
+    json_t *aggs = out->act ? mst_ddl_aggregate(out->act, out->ok_data) : NULL;
+    size_t i;
+    json_t *ag;
+    json_array_foreach(aggs, i, ag) print_aggregate(ag);
+    json_decref(aggs);
     if (out->style == MST_OUTPUT_PING && st->responses > 0) {
         printf("\n---- ping statistics ----\n");
         printf("%zu replies max: %.2f min: %.2f avg: %.2f\n", st->responses,
@@ -207,6 +305,9 @@ int mst_output_finish(struct mst_output *out,
         json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
                                 "action", out->action, "replies",
                                 out->replies, "stats", stats_json(st));
+        if (out->act != NULL)
+            json_object_set_new(doc, "aggregates",
+                                mst_ddl_aggregate(out->act, out->ok_data));
         json_dumpf(doc, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(doc);

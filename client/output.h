@@ -14,7 +14,16 @@ enum mst_output_style {
     MST_OUTPUT_RPC,  /* each node's outputs */
 };
 
+/* --display: which replies to print; DDL = the action's "display" rule. */
+enum mst_output_display {
+    MST_OUTPUT_DISPLAY_DDL = 0,
+    MST_OUTPUT_DISPLAY_ALL,
+    MST_OUTPUT_DISPLAY_OK,
+    MST_OUTPUT_DISPLAY_FAILED,
+};
+
 struct mst_output;
+struct mst_ddl_action;
 
 /*
  * mst_output_new - an output for one call.  `agent` and `action` are
@@ -32,6 +41,16 @@ void mst_output_set_jsonl(struct mst_output *out);
 
 /* mst_output_free - release `*out` and set it to NULL. */
 void mst_output_free(struct mst_output **out);
+
+/*
+ * mst_output_set_view - how to show a call: `act` (borrowed for the
+ * output's life; NULL without a DDL) gives labels, the display rule and
+ * the aggregates; `display` overrides the rule; `progress` draws a bar on
+ * stdout when it is a terminal and `expected` (0 = unknown) is not 1.
+ */
+void mst_output_set_view(struct mst_output *out,
+                         const struct mst_ddl_action *act, int display,
+                         int progress, size_t expected);
 
 /* mst_output_handlers - callbacks for mst_client_call that feed `out`. */
 struct mst_call_handlers mst_output_handlers(struct mst_output *out);

@@ -159,6 +159,8 @@ static const struct key top_keys[] = {
      NULL, 10000, NULL, NULL},
     {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL, 60000,
      NULL, NULL},
+    {"ddl_path", K_STRV, ROLE_CLIENT, OFF(ddl_path), 1, INT_MAX, MST_DDLDIR, 0,
+     check_path, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -365,6 +367,7 @@ void mst_config_free(struct mst_config **cfg) {
     mst_strv_free(&c->collectives);
     mst_strv_free(&c->broker_urls);
     mst_strv_free(&c->facts_files);
+    mst_strv_free(&c->ddl_path);
     free(c->facts_dir);
     free(c->classes_file);
     free(c->agents_dir);

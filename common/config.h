@@ -57,6 +57,7 @@ struct mst_config {
     int64_t discovery_window_ms; /* client: adaptive quiet time; 0 = off */
     int64_t timeout_ms;          /* client: overall request timeout; default 10000 */
     int64_t ttl_ms;              /* client: request ttl; default 60000 */
+    struct mst_strv ddl_path;    /* client: DDL directories; MST_DDLDIR */
     /* DESIGN's sample configuration has these two server sections. */
     char *authorization_policy_dir;  /* server; NULL when unset */
     int authorization_default_allow; /* server; 0 = "deny" (default) */

@@ -35,4 +35,17 @@ int mst_regexp_compile(regex_t *re, const char *pattern, int cflags,
 int mst_regexp_match(const char *pattern, const char *text,
                     struct mst_err *err);
 
+/*
+ * mst_regexp_translate - rewrite a pattern written for RE2/Ruby/PCRE (as in
+ * Choria DDLs: "^[\w\-\.]+$") as the POSIX ERE it means, into `dst` of
+ * `size` bytes.  Outside brackets \d \w \s and their capitals become
+ * classes, \A and \z anchors, an escaped punctuation character stays
+ * literal; inside brackets the same escapes become members ("[\w\-]" ->
+ * "[[:alnum:]_-]"), since POSIX reads a backslash there literally.  Other
+ * escapes (back-references, \b, \p{..}) and "(?" groups are refused.
+ * Returns MST_OK or MST_EINVAL with the reason in `err`.
+ */
+int mst_regexp_translate(const char *src, char *dst, size_t size,
+                         struct mst_err *err);
+
 #endif

@@ -174,7 +174,9 @@ mst_write_config() {
         printf 'broker: { urls = ["%s"]; heartbeat = 10; };\n' "$url"
         case $kind in
             server) [ -n "$facts" ] && printf 'facts: { files = ["%s"]; };\n' "$facts" ;;
-            client) printf 'discovery_timeout = 2;\ntimeout = 10;\n' ;;
+            # DDLs straight from the source tree: agents/AGENT/AGENT.json
+            client) printf 'discovery_timeout = 2;\ntimeout = 10;\n'
+                    printf 'ddl_path = ["%s/agents"];\n' "$MST_ROOT" ;;
             *) mst_die "mst_write_config: kind must be server or client" ;;
         esac
         mst_security_block "$identity"

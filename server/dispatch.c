@@ -94,6 +94,37 @@ static void run_action(struct musterd *d, const struct muster_agent *agent,
     rep->statusmsg = strdup(msg);
 }
 
+/* Answer without running anything: status `status` and message `msg`. */
+static void refuse_call(struct mst_reply *rep, int status, const char *msg) {
+    rep->status = status;
+    rep->data = json_object();
+    rep->statusmsg = strdup(msg);
+}
+
+/*
+ * Validate the inputs against the agent's DDL before anything runs: a
+ * request may come from a client that skipped the check.  Fills `rep` and
+ * returns 0 when the call must not run.
+ */
+static int valid_call(const struct mst_agent_entry *entry,
+                      const struct mst_request *req, struct mst_reply *rep) {
+    const struct mst_ddl_action *act = mst_ddl_action(entry->ddl, req->action);
+    char msg[MST_ERR_LEN + 64];
+    if (act == NULL) {
+        snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
+                 req->action);
+        refuse_call(rep, MST_RPC_UNKNOWN_ACTION, msg);
+        return 0;
+    }
+    struct mst_err err = {0};
+    int rc = mst_ddl_validate(act, req->data, &err);
+    if (rc == MST_OK)
+        return 1;
+    snprintf(msg, sizeof msg, "%s/%s: %s", req->agent, req->action, err.msg);
+    refuse_call(rep, mst_ddl_rpc_status(rc), msg);
+    return 0;
+}
+
 /* Collective and freshness: the checks that need the decoded payload. */
 static int acceptable(struct musterd *d, const struct mst_request *req) {
     struct mst_err err = {0};
@@ -149,21 +180,20 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     /* The caller a node trusts is the verified signer; "none" trusts the
      * claimed caller, as configured and logged at start-up. */
     const char *caller = signer[0] ? signer : req.caller;
-    const struct muster_agent *agent = musterd_find_agent(d, req.agent);
+    const struct mst_agent_entry *entry = musterd_find_agent(d, req.agent);
     struct mst_reply rep = {0};
-    if (agent == NULL) {
+    if (entry == NULL) {
         mst_counters_bump(&d->counters, MST_COUNTER_UNKNOWN_AGENT);
-        rep.status = MST_RPC_UNKNOWN_ACTION;
-        rep.data = json_object();
         char msg[160];
         snprintf(msg, sizeof msg, "no agent %s on this node", req.agent);
-        rep.statusmsg = strdup(msg);
-    } else {
-        run_action(d, agent, &req, caller, &rep);
+        refuse_call(&rep, MST_RPC_UNKNOWN_ACTION, msg);
+    } else if (valid_call(entry, &req, &rep)) {
+        run_action(d, entry->agent, &req, caller, &rep);
     }
-    MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s", req.id,
+    MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req.id,
             req.agent, req.action, caller, req.sender,
-            mst_rpc_status_text(rep.status));
+            mst_rpc_status_text(rep.status), rep.status ? ": " : "",
+            rep.status && rep.statusmsg ? rep.statusmsg : "");
     send_reply(d, &req, &rep);
     mst_reply_clear(&rep);
 done:

@@ -15,6 +15,8 @@
 #include "util.h"
 
 extern const struct muster_agent mst_rpcutil_agent;
+extern const char mst_rpcutil_ddl[]; /* agents/embed_ddl.py */
+extern const size_t mst_rpcutil_ddl_len;
 
 static void host_log(const struct muster_host *host, int level,
                      const char *fmt, ...) {
@@ -103,33 +105,45 @@ void musterd_host_init(struct musterd *d) {
     d->host.daemon = d;
 }
 
-const struct muster_agent *musterd_find_agent(const struct musterd *d,
-                                              const char *name) {
+const struct mst_agent_entry *musterd_find_agent(const struct musterd *d,
+                                                 const char *name) {
     for (size_t i = 0; i < d->n_agents; i++)
         if (strcmp(d->agents[i].agent->name, name) == 0)
-            return d->agents[i].agent;
+            return &d->agents[i];
     return NULL;
 }
 
+/*
+ * Register `a` with its DDL.  The registry takes *ddl over (and sets it to
+ * NULL) only when it keeps the agent; the caller frees what is left.
+ */
 static int add_agent(struct musterd *d, const struct muster_agent *a,
-                     const char *origin, struct mst_err *err) {
+                     const char *origin, struct mst_ddl **ddl,
+                     struct mst_err *err) {
     if (a->abi_version != MUSTER_AGENT_ABI_VERSION ||
         a->struct_size != sizeof *a)
         return mst_err_set(err, MST_EINVAL,
                            "%s: agent ABI %u (size %u), we have %u (size %zu)",
                            origin, a->abi_version, a->struct_size,
                            MUSTER_AGENT_ABI_VERSION, sizeof *a);
+    if (strcmp((*ddl)->name, a->name) != 0)
+        return mst_err_set(err, MST_EINVAL, "%s: agent %s has the DDL of %s",
+                           origin, a->name, (*ddl)->name);
     if (a->activate != NULL && !a->activate(&d->host)) {
         MST_LOG(MST_LOG_INFO, "agent %s not active on this node", a->name);
         return MST_OK;
     }
     struct mst_agent_entry *v =
         realloc(d->agents, (d->n_agents + 1) * sizeof *v);
-    if (v == NULL || mst_strv_push(&d->agent_names, a->name) != MST_OK)
+    if (v == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     d->agents = v;
+    if (mst_strv_push(&d->agent_names, a->name) != MST_OK)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
     d->agents[d->n_agents].agent = a;
     d->agents[d->n_agents].origin = origin;
+    d->agents[d->n_agents].ddl = *ddl;
+    *ddl = NULL;
     d->n_agents++;
     MST_LOG(MST_LOG_INFO, "agent %s %s loaded (%s)", a->name, a->version,
             origin);
@@ -137,5 +151,20 @@ static int add_agent(struct musterd *d, const struct muster_agent *a,
 }
 
 int musterd_register_builtin(struct musterd *d, struct mst_err *err) {
-    return add_agent(d, &mst_rpcutil_agent, "builtin", err);
+    struct mst_ddl *ddl = NULL;
+    int rc = mst_ddl_load_text(mst_rpcutil_ddl, mst_rpcutil_ddl_len,
+                               "rpcutil.json (built in)", &ddl, err);
+    if (rc == MST_OK)
+        rc = add_agent(d, &mst_rpcutil_agent, "builtin", &ddl, err);
+    mst_ddl_free(&ddl);
+    return rc;
+}
+
+void musterd_free_agents(struct musterd *d) {
+    for (size_t i = 0; i < d->n_agents; i++)
+        mst_ddl_free(&d->agents[i].ddl);
+    free(d->agents);
+    d->agents = NULL;
+    d->n_agents = 0;
+    mst_strv_free(&d->agent_names);
 }

@@ -151,8 +151,7 @@ static int start(struct musterd *d, const char *cfg_path) {
 static void stop(struct musterd *d) {
     musterd_refresh_stop(d);
     mst_connector_free(&d->conn);
-    free(d->agents);
-    mst_strv_free(&d->agent_names);
+    musterd_free_agents(d);
     mst_facts_free(&d->facts);
     mst_strv_free(&d->classes);
     mst_security_free(&d->sec);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "connector.h"
+#include "ddl.h"
 #include "counters.h"
 #include "facts.h"
 #include "muster_agent.h"
@@ -18,7 +19,8 @@
 
 struct mst_agent_entry {
     const struct muster_agent *agent;
-    const char *origin; /* "builtin" or the path it was loaded from */
+    const char *origin;   /* "builtin" or the path it was loaded from */
+    struct mst_ddl *ddl;  /* owned; every request is validated with it */
 };
 
 struct musterd_refresh; /* refresh.c */
@@ -57,9 +59,12 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body);
 /* musterd_host_init - fill d->host with the services agents may use. */
 void musterd_host_init(struct musterd *d);
 
-/* musterd_find_agent - the registered agent called `name`, or NULL. */
-const struct muster_agent *musterd_find_agent(const struct musterd *d,
-                                              const char *name);
+/*
+ * musterd_find_agent - the registered agent called `name` with its DDL, or
+ * NULL.  Borrowed from `d`.
+ */
+const struct mst_agent_entry *musterd_find_agent(const struct musterd *d,
+                                                 const char *name);
 
 /* musterd_register_builtin - register the agents compiled into musterd. */
 int musterd_register_builtin(struct musterd *d, struct mst_err *err);
@@ -93,5 +98,7 @@ void musterd_refresh_take(struct musterd *d);
 
 /* musterd_refresh_stop - stop and join the thread; drops a pending load. */
 void musterd_refresh_stop(struct musterd *d);
+/* musterd_free_agents - release the registry (agents and their DDLs). */
+void musterd_free_agents(struct musterd *d);
 
 #endif
