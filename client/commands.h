@@ -10,6 +10,9 @@
 int mst_cmd_ping(struct mst_cli *cli);
 int mst_cmd_rpc(struct mst_cli *cli);
 
+/* mst_cmd_cert - `muster cert ...`; argv[0] is "cert".  No config used. */
+int mst_cmd_cert(int argc, char **argv);
+
 /*
  * mst_cmd_run_call - connect, send `spec`, print with `style`, return the
  * exit status.  Shared by the commands that send one request.

@@ -25,6 +25,7 @@ static const char usage_text[] =
     "SYNOPSIS\n"
     "    muster [OPTIONS] ping\n"
     "    muster [OPTIONS] rpc AGENT ACTION [KEY=VALUE ...]\n"
+    "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster --help | --version\n"
     "\n"
     "COMMANDS\n"
