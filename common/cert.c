@@ -57,8 +57,7 @@ static EVP_PKEY *gen_key(enum mst_key_type type) {
     return NULL;
 }
 
-/* Ed25519 signs the message itself ("pure"); the others hash with SHA-256. */
-static const EVP_MD *sign_md(EVP_PKEY *key) {
+const EVP_MD *mst_cert_sign_md(EVP_PKEY *key) {
     return EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? NULL : EVP_sha256();
 }
 
@@ -195,7 +194,7 @@ int mst_cert_init(const char *dir, enum mst_key_type type, int days,
              add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE") &&
              add_ext(cert, cert, NID_key_usage,
                      "critical,keyCertSign,cRLSign") &&
-             X509_sign(cert, key, sign_md(key)) > 0;
+             X509_sign(cert, key, mst_cert_sign_md(key)) > 0;
     rc = ok ? write_key(key_path, key, err) : ssl_fail(err, "making the CA");
     if (rc == MST_OK) {
         rc = write_cert(cert_path, cert, err);
@@ -306,7 +305,7 @@ int mst_cert_issue(const char *dir, const struct mst_cert_request *req,
     cert = key ? new_cert(req->name, key, req->days, req->start_days, ca)
                : NULL;
     if (cert == NULL || !leaf_exts(cert, ca, req, key, sans) ||
-        X509_sign(cert, ca_key, sign_md(ca_key)) <= 0) {
+        X509_sign(cert, ca_key, mst_cert_sign_md(ca_key)) <= 0) {
         rc = ssl_fail(err, "issuing the certificate");
         goto out;
     }

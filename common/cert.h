@@ -107,6 +107,12 @@ int mst_cert_load_key(const char *path, EVP_PKEY **key_r,
  */
 int mst_cert_cn(X509 *cert, char cn_r[MST_CERT_CN_LEN], struct mst_err *err);
 
+/*
+ * mst_cert_sign_md - the digest to sign with `key`: NULL for Ed25519
+ * (which signs the message itself, "pure"), SHA-256 for the others.
+ */
+const EVP_MD *mst_cert_sign_md(EVP_PKEY *key);
+
 /* mst_cert_kind - client, server or other, from extendedKeyUsage. */
 enum mst_cert_kind mst_cert_kind(X509 *cert);
 

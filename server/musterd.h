@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "facts.h"
 #include "muster_agent.h"
+#include "replay.h"
 #include "security.h"
 
 struct mst_agent_entry {
@@ -24,6 +25,7 @@ struct mst_agent_entry {
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
+    struct mst_replay *replay; /* request ids inside their window */
     struct mst_connector *conn;
     struct mst_facts *facts;
     struct mst_counters counters;

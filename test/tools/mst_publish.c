@@ -62,7 +62,8 @@ int main(int argc, char **argv) {
     struct mst_strv urls = {0}, collectives = {0};
     mst_strv_push(&urls, argv[1]);
     mst_strv_push(&collectives, collective);
-    struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 30,
+    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
+                                      .urls = &urls, .heartbeat_s = 30,
                                       .connection_name = "mst_publish"};
     struct mst_connector *conn = NULL;
     struct mst_err err = {0};
