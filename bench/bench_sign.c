@@ -41,8 +41,11 @@ static struct mst_security *make(const char *dir, const char *name,
     snprintf(ca, sizeof ca, "%s/ca.pem", dir);
     snprintf(cert, sizeof cert, "%s/%s.pem", dir, name);
     snprintf(key, sizeof key, "%s/%s.key", dir, name);
-    struct mst_security_options o = {.provider = "x509", .role = role,
-                                     .ca = ca, .cert = cert, .key = key,
+    struct mst_security_options o = {.provider = "x509",
+                                     .role = role,
+                                     .ca = ca,
+                                     .cert = cert,
+                                     .key = key,
                                      .cert_cache = cache};
     struct mst_security *sec = NULL;
     struct mst_err err = {0};
@@ -55,12 +58,16 @@ static struct mst_security *make(const char *dir, const char *name,
 
 /* A request payload of the usual size (an rpcutil ping). */
 static void payload(struct mst_buf *p) {
-    struct mst_request req = {.time_ms = mst_wall_ms(), .ttl_s = 60,
-                              .collective = "muster", .agent = "rpcutil",
-                              .action = "ping", .caller = "cert=alice",
+    struct mst_request req = {.time_ms = mst_wall_ms(),
+                              .ttl_s = 60,
+                              .collective = "muster",
+                              .agent = "rpcutil",
+                              .action = "ping",
+                              .caller = "cert=alice",
                               .sender = "client.example.net",
                               .reply_to = "amq.gen-JzTY20BRgKO-HjmUJj0wLg",
-                              .filter = json_object(), .data = json_object()};
+                              .filter = json_object(),
+                              .data = json_object()};
     mst_id_new(req.id);
     mst_buf_init(p, 0);
     mst_request_encode(&req, p, NULL);
@@ -92,8 +99,8 @@ static void bench_type(const char *dir, enum mst_key_type type,
     struct mst_err err = {0};
     char client[32];
     snprintf(client, sizeof client, "client-%d", (int)type);
-    struct mst_cert_request req = {.name = client, .kind = MST_CERT_CLIENT,
-                                   .key_type = type, .days = 1};
+    struct mst_cert_request req = {
+        .name = client, .kind = MST_CERT_CLIENT, .key_type = type, .days = 1};
     if (mst_cert_issue(dir, &req, &err) != MST_OK) {
         fprintf(stderr, "bench_sign: %s\n", err.msg);
         exit(1);
@@ -131,8 +138,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_sign: %s\n", err.msg);
         return 1;
     }
-    struct mst_cert_request node = {.name = "node", .kind = MST_CERT_SERVER,
-                                    .key_type = MST_KEY_EC, .days = 1};
+    struct mst_cert_request node = {.name = "node",
+                                    .kind = MST_CERT_SERVER,
+                                    .key_type = MST_KEY_EC,
+                                    .days = 1};
     if (mst_cert_issue(dir, &node, &err) != MST_OK) {
         fprintf(stderr, "bench_sign: %s\n", err.msg);
         return 1;

@@ -37,8 +37,14 @@ struct cert_args {
     struct mst_strv sans;
 };
 
-enum { OPT_CLIENT = 256, OPT_SERVER, OPT_DAYS, OPT_KEY_TYPE, OPT_SAN,
-       OPT_START };
+enum {
+    OPT_CLIENT = 256,
+    OPT_SERVER,
+    OPT_DAYS,
+    OPT_KEY_TYPE,
+    OPT_SAN,
+    OPT_START
+};
 
 static const struct option cert_longopts[] = {
     {"client", no_argument, NULL, OPT_CLIENT},
@@ -74,13 +80,15 @@ static int parse_opt(struct cert_args *a, int opt) {
         if (mst_parse_int(optarg, -36500, 36500, &a->start_days) != MST_OK)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --start-days '%s': expected -36500 "
-                                 "to 36500", optarg);
+                                 "to 36500",
+                                 optarg);
         return -1;
     case OPT_KEY_TYPE:
         if (mst_cert_parse_key_type(optarg, &a->key_type) != MST_OK)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --key-type '%s': expected ec, rsa or "
-                                 "ed25519", optarg);
+                                 "ed25519",
+                                 optarg);
         return -1;
     case OPT_SAN:
         if (mst_strv_push(&a->sans, optarg) != MST_OK)
@@ -111,8 +119,8 @@ static int run(struct cert_args *a, int n, char **v) {
     struct mst_err err = {0};
     int rc;
     if (n == 2 && strcmp(v[0], "init") == 0) {
-        rc = mst_cert_init(v[1], a->key_type,
-                           a->days ? (int)a->days : 3650, &err);
+        rc = mst_cert_init(v[1], a->key_type, a->days ? (int)a->days : 3650,
+                           &err);
         if (rc == MST_OK)
             printf("CA written to %s/ca.pem (key %s/ca.key)\n", v[1], v[1]);
     } else if (n == 3 && strcmp(v[0], "issue") == 0) {

@@ -23,14 +23,17 @@
 #define PATH_LEN 4096
 #define SAN_TEXT_LEN 2048
 
-/* Put OpenSSL's most recent error after `what`; clears its error queue. */
-static int ssl_fail(struct mst_err *err, const char *what) {
+int mst_cert_ssl_error(struct mst_err *err, int code, const char *what) {
     unsigned long e = ERR_peek_last_error();
     char buf[160] = "unknown OpenSSL error";
     if (e != 0)
         ERR_error_string_n(e, buf, sizeof buf);
     ERR_clear_error();
-    return mst_err_set(err, MST_ESECURITY, "%s: %s", what, buf);
+    return mst_err_set(err, code, "%s: %s", what, buf);
+}
+
+static int ssl_fail(struct mst_err *err, const char *what) {
+    return mst_cert_ssl_error(err, MST_ESECURITY, what);
 }
 
 int mst_cert_parse_key_type(const char *text, enum mst_key_type *type_r) {
@@ -86,8 +89,7 @@ static FILE *create_file(const char *path, mode_t mode, struct mst_err *err) {
 }
 
 /* Finish a file made by create_file; on any failure it is removed. */
-static int close_file(FILE *f, const char *path, int ok,
-                      struct mst_err *err) {
+static int close_file(FILE *f, const char *path, int ok, struct mst_err *err) {
     if (fclose(f) != 0 && ok) {
         ok = 0;
         mst_err_set(err, MST_EIO, "%s: %s", path, strerror(errno));
@@ -118,8 +120,8 @@ static int write_cert(const char *path, X509 *cert, struct mst_err *err) {
 /* 127 random bits: unique without a serial file to keep in step. */
 static int set_serial(X509 *cert) {
     BIGNUM *bn = BN_new();
-    int ok = bn != NULL && BN_rand(bn, 127, BN_RAND_TOP_ANY,
-                                   BN_RAND_BOTTOM_ANY) == 1;
+    int ok = bn != NULL &&
+             BN_rand(bn, 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1;
     ASN1_INTEGER *serial = ok ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
     ok = serial != NULL && X509_set_serialNumber(cert, serial) == 1;
     ASN1_INTEGER_free(serial);
@@ -141,23 +143,23 @@ static X509 *new_cert(const char *cn, EVP_PKEY *key, int days, int start_days,
                       X509 *issuer) {
     X509 *cert = X509_new();
     X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
-    int ok = name != NULL && X509_set_version(cert, X509_VERSION_3) == 1 &&
-             set_serial(cert) &&
-             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                        (const unsigned char *)cn, -1, -1,
-                                        0) == 1 &&
-             X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer)
-                                               : name) == 1 &&
-             X509_time_adj_ex(X509_getm_notBefore(cert), start_days, 0,
-                              NULL) != NULL &&
-             X509_time_adj_ex(X509_getm_notAfter(cert), start_days + days, 0,
-                              NULL) != NULL &&
-             X509_set_pubkey(cert, key) == 1 &&
-             add_ext(cert, issuer ? issuer : cert, NID_subject_key_identifier,
-                     "hash");
+    int ok =
+        name != NULL && X509_set_version(cert, X509_VERSION_3) == 1 &&
+        set_serial(cert) &&
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                   (const unsigned char *)cn, -1, -1, 0) == 1 &&
+        X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer)
+                                          : name) == 1 &&
+        X509_time_adj_ex(X509_getm_notBefore(cert), start_days, 0, NULL) !=
+            NULL &&
+        X509_time_adj_ex(X509_getm_notAfter(cert), start_days + days, 0,
+                         NULL) != NULL &&
+        X509_set_pubkey(cert, key) == 1 &&
+        add_ext(cert, issuer ? issuer : cert, NID_subject_key_identifier,
+                "hash");
     if (ok && issuer != NULL)
-        ok = add_ext(cert, issuer, NID_authority_key_identifier,
-                     "keyid:always");
+        ok =
+            add_ext(cert, issuer, NID_authority_key_identifier, "keyid:always");
     if (!ok)
         X509_free(cert);
     return ok ? cert : NULL;
@@ -184,17 +186,19 @@ int mst_cert_init(const char *dir, enum mst_key_type type, int days,
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return mst_err_set(err, MST_EIO, "%s: %s", dir, strerror(errno));
     if (access(cert_path, F_OK) == 0)
-        return mst_err_set(err, MST_EIO, "%s exists (refusing to overwrite "
-                           "it)", cert_path);
+        return mst_err_set(err, MST_EIO,
+                           "%s exists (refusing to overwrite "
+                           "it)",
+                           cert_path);
     mst_strlcpy(base, dir, sizeof base);
     snprintf(cn, sizeof cn, "muster CA %.100s", basename(base));
     EVP_PKEY *key = gen_key(type);
     X509 *cert = key ? new_cert(cn, key, days, 0, NULL) : NULL;
-    int ok = cert != NULL &&
-             add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(cert, cert, NID_key_usage,
-                     "critical,keyCertSign,cRLSign") &&
-             X509_sign(cert, key, mst_cert_sign_md(key)) > 0;
+    int ok =
+        cert != NULL &&
+        add_ext(cert, cert, NID_basic_constraints, "critical,CA:TRUE") &&
+        add_ext(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+        X509_sign(cert, key, mst_cert_sign_md(key)) > 0;
     rc = ok ? write_key(key_path, key, err) : ssl_fail(err, "making the CA");
     if (rc == MST_OK) {
         rc = write_cert(cert_path, cert, err);
@@ -207,8 +211,8 @@ int mst_cert_init(const char *dir, enum mst_key_type type, int days,
 }
 
 /* "DNS:a,IP:b" for the subjectAltName of a server certificate. */
-static int san_text(const struct mst_cert_request *req, char *out,
-                    size_t size, struct mst_err *err) {
+static int san_text(const struct mst_cert_request *req, char *out, size_t size,
+                    struct mst_err *err) {
     size_t at = (size_t)snprintf(out, size, "DNS:%s", req->name);
     for (size_t i = 0; req->sans != NULL && i < req->sans->n; i++) {
         const char *s = req->sans->v[i];
@@ -219,8 +223,7 @@ static int san_text(const struct mst_cert_request *req, char *out,
          * extension value into OpenSSL's config-string syntax. */
         if (!ip && (!mst_is_name(s, 253) || strchr(s, '_') != NULL))
             return mst_err_set(err, MST_EINVAL,
-                               "--san %.64s: not a host name or IP address",
-                               s);
+                               "--san %.64s: not a host name or IP address", s);
         at += (size_t)snprintf(out + at, size > at ? size - at : 0, ",%s:%s",
                                ip ? "IP" : "DNS", s);
         if (at >= size)
@@ -242,8 +245,9 @@ static int check_request(const struct mst_cert_request *req,
     if (req->days < 1 || req->days > MAX_DAYS)
         return mst_err_set(err, MST_EINVAL, "days must be 1 to %d", MAX_DAYS);
     if (req->kind == MST_CERT_CLIENT && req->sans && req->sans->n > 0)
-        return mst_err_set(err, MST_EINVAL, "--san is for server "
-                                            "certificates");
+        return mst_err_set(err, MST_EINVAL,
+                           "--san is for server "
+                           "certificates");
     return MST_OK;
 }
 
@@ -255,8 +259,8 @@ static int leaf_exts(X509 *cert, X509 *ca, const struct mst_cert_request *req,
                             ? "critical,digitalSignature,keyEncipherment"
                             : "critical,digitalSignature";
     /* Nodes log in to RabbitMQ with their certificate too: clientAuth. */
-    const char *eku = req->kind == MST_CERT_SERVER ? "serverAuth,clientAuth"
-                                                   : "clientAuth";
+    const char *eku =
+        req->kind == MST_CERT_SERVER ? "serverAuth,clientAuth" : "clientAuth";
     int ok = add_ext(cert, ca, NID_basic_constraints, "critical,CA:FALSE") &&
              add_ext(cert, ca, NID_key_usage, usage) &&
              add_ext(cert, ca, NID_ext_key_usage, eku);
@@ -302,8 +306,8 @@ int mst_cert_issue(const char *dir, const struct mst_cert_request *req,
     if (rc != MST_OK)
         goto out;
     key = gen_key(req->key_type);
-    cert = key ? new_cert(req->name, key, req->days, req->start_days, ca)
-               : NULL;
+    cert =
+        key ? new_cert(req->name, key, req->days, req->start_days, ca) : NULL;
     if (cert == NULL || !leaf_exts(cert, ca, req, key, sans) ||
         X509_sign(cert, ca_key, mst_cert_sign_md(ca_key)) <= 0) {
         rc = ssl_fail(err, "issuing the certificate");
@@ -332,8 +336,7 @@ int mst_cert_load(const char *path, X509 **cert_r, struct mst_err *err) {
     return MST_OK;
 }
 
-int mst_cert_load_key(const char *path, EVP_PKEY **key_r,
-                      struct mst_err *err) {
+int mst_cert_load_key(const char *path, EVP_PKEY **key_r, struct mst_err *err) {
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return mst_err_set(err, MST_EIO, "%s: %s", path, strerror(errno));
@@ -417,7 +420,8 @@ void mst_cert_fingerprint_text(const uint8_t fpr[32],
 
 static void print_name(FILE *out, const char *label, X509_NAME *name) {
     fprintf(out, "%-12s", label);
-    X509_NAME_print_ex_fp(out, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+    X509_NAME_print_ex_fp(out, name, 0,
+                          XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
     fputc('\n', out);
 }
 
@@ -463,10 +467,11 @@ int mst_cert_show(const char *path, FILE *out, struct mst_err *err) {
     print_time(out, "not after:", X509_get0_notAfter(cert));
     fprintf(out, "%-12s%s\n", "status:", validity_now(cert));
     fprintf(out, "%-12s%s\n", "usage:",
-            X509_check_ca(cert) ? "CA" : mst_cert_kind_name(mst_cert_kind(cert)));
+            X509_check_ca(cert) ? "CA"
+                                : mst_cert_kind_name(mst_cert_kind(cert)));
     EVP_PKEY *pub = X509_get0_pubkey(cert);
-    fprintf(out, "%-12s%s %d bits\n", "key:",
-            pub ? EVP_PKEY_get0_type_name(pub) : "?",
+    fprintf(out, "%-12s%s %d bits\n",
+            "key:", pub ? EVP_PKEY_get0_type_name(pub) : "?",
             pub ? EVP_PKEY_get_bits(pub) : 0);
     fprintf(out, "%-12s%s\n", "sha256:", text);
     X509_free(cert);

@@ -44,8 +44,8 @@ enum mst_cert_kind {
 #define MST_CERT_FPR_LEN (32 * 3)
 
 struct mst_cert_request {
-    const char *name;            /* the CN; must be a name (mst_is_name) */
-    enum mst_cert_kind kind;     /* MST_CERT_CLIENT or MST_CERT_SERVER */
+    const char *name;        /* the CN; must be a name (mst_is_name) */
+    enum mst_cert_kind kind; /* MST_CERT_CLIENT or MST_CERT_SERVER */
     enum mst_key_type key_type;
     int days;                    /* validity, 1..36500 */
     int start_days;              /* shift notBefore by this many days (tests:
@@ -97,8 +97,7 @@ int mst_cert_load(const char *path, X509 **cert_r, struct mst_err *err);
  * may already be compromised).  On MST_OK the caller owns *key_r
  * (EVP_PKEY_free).  Returns MST_OK, MST_EIO or MST_ESECURITY.
  */
-int mst_cert_load_key(const char *path, EVP_PKEY **key_r,
-                      struct mst_err *err);
+int mst_cert_load_key(const char *path, EVP_PKEY **key_r, struct mst_err *err);
 
 /*
  * mst_cert_cn - copy the subject CN of `cert` into `cn_r`.  Returns MST_OK,
@@ -106,6 +105,12 @@ int mst_cert_load_key(const char *path, EVP_PKEY **key_r,
  * name (mst_is_name, at most MST_CERT_CN_LEN - 1 bytes).
  */
 int mst_cert_cn(X509 *cert, char cn_r[MST_CERT_CN_LEN], struct mst_err *err);
+
+/*
+ * mst_cert_ssl_error - set `err` to `code` with "WHAT: <OpenSSL's latest
+ * error>" and clear OpenSSL's error queue (thread-local).  Returns `code`.
+ */
+int mst_cert_ssl_error(struct mst_err *err, int code, const char *what);
 
 /*
  * mst_cert_sign_md - the digest to sign with `key`: NULL for Ed25519

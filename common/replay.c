@@ -24,15 +24,15 @@ struct entry {
 };
 
 struct mst_replay {
-    size_t cap;          /* pool entries */
+    size_t cap; /* pool entries */
     struct entry *pool;
     uint32_t *heap;      /* n pool indices, min-heap by expires_ms */
     uint32_t *free_list; /* pool indices never used or released */
     size_t n_free;
-    size_t next_unused;  /* pool indices >= this were never used */
+    size_t next_unused; /* pool indices >= this were never used */
     size_t n;
-    uint32_t *slots;     /* pool index + 1; 0 = empty */
-    size_t mask;         /* slots - 1 (a power of two >= 2 * cap) */
+    uint32_t *slots; /* pool index + 1; 0 = empty */
+    size_t mask;     /* slots - 1 (a power of two >= 2 * cap) */
     uint64_t seed;
 };
 
@@ -102,11 +102,10 @@ static void delete_slot(struct mst_replay *r, size_t i) {
     size_t hole = i;
     for (size_t j = (i + 1) & r->mask; r->slots[j] != 0;
          j = (j + 1) & r->mask) {
-        size_t home =
-            (size_t)hash_id(r, r->pool[r->slots[j] - 1].id) & r->mask;
+        size_t home = (size_t)hash_id(r, r->pool[r->slots[j] - 1].id) & r->mask;
         /* Move j into the hole unless its home lies in (hole, j]. */
-        int stays = hole <= j ? (hole < home && home <= j)
-                              : (hole < home || home <= j);
+        int stays =
+            hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
         if (!stays) {
             r->slots[hole] = r->slots[j];
             hole = j;

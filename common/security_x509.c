@@ -40,22 +40,13 @@ struct x509_state {
     X509 *cert;        /* own certificate */
     EVP_PKEY *key;     /* own key */
     char own_cn[MST_CERT_CN_LEN];
-    uint8_t *der;      /* own certificate, DER, sent in every envelope */
+    uint8_t *der; /* own certificate, DER, sent in every envelope */
     size_t der_len;
     pthread_mutex_t lock; /* guards the cache */
     struct cached *cache;
     size_t cache_size;
     uint64_t tick;
 };
-
-static int ssl_fail(struct mst_err *err, int code, const char *what) {
-    unsigned long e = ERR_peek_last_error();
-    char buf[160] = "unknown OpenSSL error";
-    if (e != 0)
-        ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return mst_err_set(err, code, "%s: %s", what, buf);
-}
 
 static void x509_destroy(void *state) {
     struct x509_state *s = state;
@@ -77,7 +68,7 @@ static int verify_chain(X509_STORE *store, X509 *cert, struct mst_err *err) {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (ctx == NULL || X509_STORE_CTX_init(ctx, store, cert, NULL) != 1) {
         X509_STORE_CTX_free(ctx);
-        return ssl_fail(err, MST_ENOMEM, "certificate check");
+        return mst_cert_ssl_error(err, MST_ENOMEM, "certificate check");
     }
     int ok = X509_verify_cert(ctx) == 1;
     int code = X509_STORE_CTX_get_error(ctx);
@@ -118,11 +109,12 @@ static int check_own(struct x509_state *s, const struct mst_security_options *o,
 static int load_all(struct x509_state *s, const struct mst_security_options *o,
                     struct mst_err *err) {
     if (o->ca == NULL || o->cert == NULL || o->key == NULL)
-        return mst_err_set(err, MST_ECONFIG, "x509 needs security.ca, "
-                                             "security.cert and security.key");
+        return mst_err_set(err, MST_ECONFIG,
+                           "x509 needs security.ca, "
+                           "security.cert and security.key");
     s->store = X509_STORE_new();
     if (s->store == NULL || X509_STORE_load_file(s->store, o->ca) != 1)
-        return ssl_fail(err, MST_ESECURITY, o->ca);
+        return mst_cert_ssl_error(err, MST_ESECURITY, o->ca);
     int rc = mst_cert_load(o->cert, &s->cert, err);
     if (rc == MST_OK)
         rc = mst_cert_load_key(o->key, &s->key, err);
@@ -132,7 +124,7 @@ static int load_all(struct x509_state *s, const struct mst_security_options *o,
         return rc;
     int len = i2d_X509(s->cert, &s->der);
     if (len <= 0)
-        return ssl_fail(err, MST_ESECURITY, o->cert);
+        return mst_cert_ssl_error(err, MST_ESECURITY, o->cert);
     s->der_len = (size_t)len;
     return MST_OK;
 }
@@ -169,14 +161,14 @@ static int x509_sign(void *state, struct mst_envelope *env,
     uint8_t sig[1024]; /* RSA 8192 at most */
     size_t len = sizeof sig;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = md != NULL && (size_t)EVP_PKEY_get_size(s->key) <= sizeof sig &&
-             EVP_DigestSignInit(md, NULL, mst_cert_sign_md(s->key), NULL,
-                                s->key) == 1 &&
-             EVP_DigestSign(md, sig, &len, env->payload.ptr,
-                            env->payload.len) == 1;
+    int ok =
+        md != NULL && (size_t)EVP_PKEY_get_size(s->key) <= sizeof sig &&
+        EVP_DigestSignInit(md, NULL, mst_cert_sign_md(s->key), NULL, s->key) ==
+            1 &&
+        EVP_DigestSign(md, sig, &len, env->payload.ptr, env->payload.len) == 1;
     EVP_MD_CTX_free(md);
     if (!ok)
-        return ssl_fail(err, MST_ESECURITY, "signing");
+        return mst_cert_ssl_error(err, MST_ESECURITY, "signing");
     size_t at = sig_buf->len;
     int rc = mst_buf_append(sig_buf, sig, len);
     if (rc != MST_OK)
@@ -236,16 +228,16 @@ static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
 }
 
 /* Parse and fully verify a certificate not in the cache. */
-static int verify_new(struct x509_state *s, struct mst_bytes der,
-                      X509 **cert_r, char cn_r[MST_CERT_CN_LEN],
-                      struct mst_err *err) {
+static int verify_new(struct x509_state *s, struct mst_bytes der, X509 **cert_r,
+                      char cn_r[MST_CERT_CN_LEN], struct mst_err *err) {
     const unsigned char *p = der.ptr;
     X509 *cert = d2i_X509(NULL, &p, (long)der.len);
     if (cert == NULL || p != der.ptr + der.len) {
         X509_free(cert);
         ERR_clear_error();
-        return mst_err_set(err, MST_ESECURITY, "certificate is not one DER "
-                                               "X.509 certificate");
+        return mst_err_set(err, MST_ESECURITY,
+                           "certificate is not one DER "
+                           "X.509 certificate");
     }
     int rc = verify_chain(s->store, cert, err);
     if (rc == MST_OK)
@@ -277,11 +269,11 @@ static int check_signature(X509 *cert, const struct mst_envelope *env,
                            struct mst_err *err) {
     EVP_PKEY *pub = X509_get0_pubkey(cert);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int ok = pub != NULL && md != NULL &&
-             EVP_DigestVerifyInit(md, NULL, mst_cert_sign_md(pub), NULL,
-                                  pub) == 1 &&
-             EVP_DigestVerify(md, env->sig.ptr, env->sig.len, env->payload.ptr,
-                              env->payload.len) == 1;
+    int ok =
+        pub != NULL && md != NULL &&
+        EVP_DigestVerifyInit(md, NULL, mst_cert_sign_md(pub), NULL, pub) == 1 &&
+        EVP_DigestVerify(md, env->sig.ptr, env->sig.len, env->payload.ptr,
+                         env->payload.len) == 1;
     EVP_MD_CTX_free(md);
     ERR_clear_error();
     return ok ? MST_OK

@@ -83,8 +83,7 @@ static int mutate(struct mst_request *req, const char *mutation) {
         free(req->action);
         req->action = strdup("daemon_stats");
     } else if (strcmp(mutation, "filter") == 0) {
-        json_object_set_new(req->filter, "identity",
-                            json_pack("[s]", "node1"));
+        json_object_set_new(req->filter, "identity", json_pack("[s]", "node1"));
     } else if (strcmp(mutation, "reply_to") == 0) {
         free(req->reply_to);
         req->reply_to = strdup("forge.elsewhere");
@@ -141,8 +140,7 @@ static int cmd_request(int argc, char **argv) {
                  ? 0
                  : 1;
     if (rc != 0)
-        fprintf(stderr, "mst_forge: cannot build the request (%s)\n",
-                mutation);
+        fprintf(stderr, "mst_forge: cannot build the request (%s)\n", mutation);
     mst_request_clear(&req);
     mst_buf_free(&p1);
     mst_buf_free(&p2);
@@ -212,9 +210,9 @@ static int cmd_node(int argc, char **argv) {
         fflush(stdout);
     }
     struct mst_message msg;
-    int got = rc == MST_OK ? mst_connector_consume(
-                                 conn, (int)wait_s * 1000, &msg, &err)
-                           : -1;
+    int got = rc == MST_OK
+                  ? mst_connector_consume(conn, (int)wait_s * 1000, &msg, &err)
+                  : -1;
     int status = 1;
     if (got > 0) {
         mst_connector_ack(conn, &msg, NULL);

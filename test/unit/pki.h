@@ -17,8 +17,7 @@ static inline void pki_init(char dir[64], enum mst_key_type type) {
     struct mst_err err = {0};
     snprintf(dir, 64, "/tmp/muster-pki.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    ck_assert_msg(mst_cert_init(dir, type, 30, &err) == MST_OK, "%s",
-                  err.msg);
+    ck_assert_msg(mst_cert_init(dir, type, 30, &err) == MST_OK, "%s", err.msg);
 }
 
 /* Issue NAME in `dir`, shifted by `start_days`. */

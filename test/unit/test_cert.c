@@ -22,10 +22,10 @@ START_TEST(issue_every_type) {
         ck_assert_int_eq(st.st_mode & 0777, 0600);
         X509 *cert = NULL;
         EVP_PKEY *key = NULL;
-        ck_assert_int_eq(mst_cert_load(pki_path(dir, name, "pem"), &cert,
-                                       NULL), MST_OK);
-        ck_assert_int_eq(mst_cert_load_key(pki_path(dir, name, "key"), &key,
-                                           NULL), MST_OK);
+        ck_assert_int_eq(mst_cert_load(pki_path(dir, name, "pem"), &cert, NULL),
+                         MST_OK);
+        ck_assert_int_eq(
+            mst_cert_load_key(pki_path(dir, name, "key"), &key, NULL), MST_OK);
         ck_assert_int_eq(X509_check_private_key(cert, key), 1);
         ck_assert_int_eq(mst_cert_kind(cert),
                          i == 1 ? MST_CERT_CLIENT : MST_CERT_SERVER);
@@ -46,8 +46,8 @@ START_TEST(refusals) {
     ck_assert_int_eq(mst_cert_init(dir, MST_KEY_EC, 30, &err), MST_EIO);
     ck_assert_ptr_nonnull(strstr(err.msg, "refusing to overwrite"));
     pki_issue(dir, "a", MST_CERT_CLIENT, MST_KEY_EC, 0);
-    struct mst_cert_request req = {.name = "a", .kind = MST_CERT_CLIENT,
-                                   .days = 1};
+    struct mst_cert_request req = {
+        .name = "a", .kind = MST_CERT_CLIENT, .days = 1};
     ck_assert_int_eq(mst_cert_issue(dir, &req, &err), MST_EIO);
     req.name = "bad name";
     ck_assert_int_eq(mst_cert_issue(dir, &req, &err), MST_EINVAL);
@@ -90,8 +90,8 @@ START_TEST(show_prints_fields) {
     ck_assert_ptr_nonnull(strstr(text, "usage:      client"));
     ck_assert_ptr_nonnull(strstr(text, "sha256:"));
     free(text);
-    ck_assert_int_eq(mst_cert_show(pki_path(dir, "none", "pem"), stdout,
-                                   NULL), MST_EIO);
+    ck_assert_int_eq(mst_cert_show(pki_path(dir, "none", "pem"), stdout, NULL),
+                     MST_EIO);
     pki_remove(dir);
 }
 END_TEST

@@ -89,8 +89,8 @@ static void seal_raw(const char *d, const char *name, struct mst_buf *out) {
     uint8_t sig[512];
     size_t len = sizeof sig;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    ck_assert_int_eq(EVP_DigestSignInit(md, NULL, mst_cert_sign_md(key), NULL,
-                                        key), 1);
+    ck_assert_int_eq(
+        EVP_DigestSignInit(md, NULL, mst_cert_sign_md(key), NULL, key), 1);
     ck_assert_int_eq(EVP_DigestSign(md, sig, &len, p.data, p.len), 1);
     unsigned char *der = NULL;
     int der_len = i2d_X509(cert, &der);
@@ -137,8 +137,8 @@ END_TEST
 START_TEST(reply_round_trip_and_usage) {
     struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
     struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
-    struct mst_reply rep = {.sender = "web1", .statusmsg = "OK",
-                            .data = json_object()};
+    struct mst_reply rep = {
+        .sender = "web1", .statusmsg = "OK", .data = json_object()};
     strcpy(rep.id, "0123456789abcdef0123456789abcdef");
     struct mst_buf out;
     mst_buf_init(&out, 0);
@@ -146,15 +146,16 @@ START_TEST(reply_round_trip_and_usage) {
     struct mst_reply got = {0};
     char signer[MST_SIGNER_LEN];
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_reply_open(cli, mst_buf_view(&out), &got, signer,
-                                    &err), MST_OK);
+    ck_assert_int_eq(
+        mst_reply_open(cli, mst_buf_view(&out), &got, signer, &err), MST_OK);
     ck_assert_str_eq(signer, "web1");
     mst_reply_clear(&got);
     /* a reply signed with a client certificate is refused */
     mst_buf_free(&out);
     ck_assert_int_eq(mst_reply_seal(cli, &rep, &out, NULL), MST_OK);
-    ck_assert_int_eq(mst_reply_open(cli, mst_buf_view(&out), &got, signer,
-                                    &err), MST_ESECURITY);
+    ck_assert_int_eq(
+        mst_reply_open(cli, mst_buf_view(&out), &got, signer, &err),
+        MST_ESECURITY);
     ck_assert_ptr_nonnull(strstr(err.msg, "replies need a server"));
     ck_assert_str_eq(signer, "");
     /* and a node refuses what a server certificate signed */
@@ -182,8 +183,9 @@ static void rewrap(struct mst_buf *buf, int what, const struct mst_buf *src) {
     env.cert.ptr = copy + (env.cert.ptr - buf->data);
     struct mst_envelope other_env;
     if (src != NULL)
-        ck_assert_int_eq(mst_envelope_decode(mst_buf_view(src), NULL,
-                                             &other_env, NULL), MST_OK);
+        ck_assert_int_eq(
+            mst_envelope_decode(mst_buf_view(src), NULL, &other_env, NULL),
+            MST_OK);
     switch (what) {
     case 0: /* unsigned */
         env.sig = env.cert = MST_BYTES(NULL, 0);
@@ -250,17 +252,20 @@ START_TEST(cache_hits_and_disabled) {
         char signer[MST_SIGNER_LEN];
         seal_as(dir, names[i], &b);
         struct mst_request req = {0};
-        ck_assert_int_eq(mst_request_open(node, mst_buf_view(&b), &req,
-                                          signer, NULL), MST_OK);
+        ck_assert_int_eq(
+            mst_request_open(node, mst_buf_view(&b), &req, signer, NULL),
+            MST_OK);
         ck_assert_str_eq(signer, names[i]);
         mst_request_clear(&req);
-        ck_assert_int_eq(mst_request_open(none, mst_buf_view(&b), &req,
-                                          signer, NULL), MST_OK);
+        ck_assert_int_eq(
+            mst_request_open(none, mst_buf_view(&b), &req, signer, NULL),
+            MST_OK);
         mst_request_clear(&req);
         /* a cached certificate still needs a good signature */
         rewrap(&b, 1, NULL);
-        ck_assert_int_eq(mst_request_open(node, mst_buf_view(&b), &req,
-                                          signer, NULL), MST_ESECURITY);
+        ck_assert_int_eq(
+            mst_request_open(node, mst_buf_view(&b), &req, signer, NULL),
+            MST_ESECURITY);
         mst_buf_free(&b);
     }
     mst_security_free(&node);
@@ -287,8 +292,7 @@ START_TEST(startup_checks) {
     o.cert = pki_path(dir, "alice", "pem");
     o.key = pki_path(dir, "alice", "key");
     ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_ESECURITY);
-    ck_assert_msg(strstr(err.msg, "needs a server one") != NULL, "%s",
-                  err.msg);
+    ck_assert_msg(strstr(err.msg, "needs a server one") != NULL, "%s", err.msg);
     o.cert = pki_path(other, "alice", "pem");
     o.key = pki_path(other, "alice", "key");
     o.role = MST_SECURITY_CLIENT;
