@@ -33,7 +33,13 @@ struct collect {
     int64_t last_us;           /* last reply, for the discovery window */
 };
 
+/* Nodes trust the verified certificate, so say what they will see. */
 static void set_caller(struct mst_client *cl) {
+    const char *cn = mst_security_own_name(cl->sec);
+    if (cn[0] != '\0') {
+        snprintf(cl->caller, sizeof cl->caller, "cert=%s", cn);
+        return;
+    }
     const struct passwd *pw = getpwuid(geteuid());
     snprintf(cl->caller, sizeof cl->caller, "user=%s",
              pw ? pw->pw_name : "unknown");
@@ -45,7 +51,6 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
     if (cl == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     cl->cfg = cfg;
-    set_caller(cl);
     struct mst_security_options so = {
         .provider = cfg->security_provider,
         .role = MST_SECURITY_CLIENT,
@@ -64,8 +69,10 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
         .tls_key = cfg->security_key,
     };
     int rc = mst_security_new(&so, &cl->sec, err);
-    if (rc == MST_OK)
+    if (rc == MST_OK) {
+        set_caller(cl);
         rc = mst_connector_new(&co, &cl->conn, err);
+    }
     if (rc == MST_OK)
         rc = mst_connector_connect(cl->conn, err);
     if (rc == MST_OK)
@@ -205,9 +212,19 @@ static void on_delivery(struct mst_client *cl, struct collect *c,
         invalid(c, err.msg);
         return;
     }
-    if (strcmp(rep.id, c->st->request_id) == 0)
+    if (strcmp(rep.id, c->st->request_id) != 0) {
+        mst_reply_clear(&rep);
+        return; /* a late reply to an earlier request on this queue */
+    }
+    /* A node may only speak for itself: its certificate names it. */
+    if (signer[0] != '\0' && strcmp(signer, rep.sender) != 0) {
+        char why[MST_ERR_LEN];
+        snprintf(why, sizeof why, "reply claiming to be from %.100s is "
+                 "signed by %.100s", rep.sender, signer);
+        invalid(c, why);
+    } else {
         accept_reply(c, &rep, signer);
-    /* else: a late reply to an earlier request on this queue; ignore it */
+    }
     mst_reply_clear(&rep);
 }
 

@@ -23,6 +23,9 @@ struct mst_ddl;
 int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
                      struct mst_ddl **ddl_r);
 
+/* mst_cmd_cert - `muster cert ...`; argv[0] is "cert".  No config used. */
+int mst_cmd_cert(int argc, char **argv);
+
 /*
  * mst_cmd_run_call - connect, send `spec`, print with `style`, return the
  * exit status.  Shared by the commands that send one request.

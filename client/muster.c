@@ -66,6 +66,10 @@ int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
 }
 
 int main(int argc, char **argv) {
+    /* The CA tooling needs no configuration or broker, and has its own
+     * options: hand it everything after "cert". */
+    if (argc >= 2 && strcmp(argv[1], "cert") == 0)
+        return mst_cmd_cert(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
     for (size_t i = 0; rc < 0 && i < sizeof commands / sizeof commands[0];

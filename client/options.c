@@ -31,6 +31,7 @@ static const char usage_text[] =
     "    muster [OPTIONS] facts FACT\n"
     "    muster [OPTIONS] inventory NODE\n"
     "    muster [OPTIONS] help [AGENT]\n"
+    "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster --help | --version\n"
     "\n"
     "COMMANDS\n"

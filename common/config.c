@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "replay.h"
 #include "mst_build.h"
 #include "status.h"
 #include "util.h"
@@ -110,6 +111,8 @@ static const struct key security_keys[] = {
      NULL},
     {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL, 3600,
      NULL, NULL},
+    {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),
+     MST_REPLAY_MIN, MST_REPLAY_MAX, NULL, 65536, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 

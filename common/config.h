@@ -51,6 +51,7 @@ struct mst_config {
     char *security_key;
     int security_skew_s;         /* allowed clock skew; default 60 */
     int security_max_ttl_s;      /* largest accepted ttl; default 3600 */
+    int security_replay_cache;   /* server: request ids remembered; 65536 */
     char *log_file;              /* NULL: stderr */
     int log_level;               /* enum mst_log_level; default info */
     int64_t discovery_timeout_ms;/* client; default 2000 */

@@ -45,6 +45,11 @@ static int none_verify(void *state, const struct mst_envelope *env,
     return MST_OK;
 }
 
+static const char *none_own_name(void *state) {
+    (void)state;
+    return "";
+}
+
 static void none_destroy(void *state) {
     (void)state;
 }
@@ -54,6 +59,7 @@ const struct mst_security_ops mst_security_none_ops = {
     .create = none_create,
     .sign = none_sign,
     .verify = none_verify,
+    .own_name = none_own_name,
     .destroy = none_destroy,
 };
 
@@ -62,8 +68,6 @@ const struct mst_security_ops mst_security_none_ops = {
 /*
  * Every provider name muster knows.  A row with ops == NULL is a provider
  * that exists in the design but not in this build; `missing` says why.
- * To add x509: define mst_security_x509_ops in security_x509.c, declare it
- * in security_provider.h and put it in its row here.
  */
 static const struct {
     const char *name;
@@ -71,7 +75,7 @@ static const struct {
     const char *missing;
 } providers[] = {
     {"none", &mst_security_none_ops, NULL},
-    {"x509", NULL, "x509 provider not built yet"},
+    {"x509", &mst_security_x509_ops, NULL},
 };
 
 static int find_provider(const char *name,
@@ -123,6 +127,10 @@ void mst_security_free(struct mst_security **sec) {
 
 const char *mst_security_provider(const struct mst_security *sec) {
     return sec->ops->name;
+}
+
+const char *mst_security_own_name(const struct mst_security *sec) {
+    return sec->ops->own_name(sec->state);
 }
 
 int mst_security_sign(struct mst_security *sec, struct mst_envelope *env,

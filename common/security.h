@@ -3,8 +3,8 @@
  *
  * A provider signs the exact payload bytes of an envelope and verifies the
  * envelopes it receives.  "none" signs nothing and trusts the caller field
- * (only when configured explicitly); "x509" (its own issue) signs with the
- * local key and verifies certificate chains against the site CA.  The codec
+ * (only when configured explicitly); "x509" (security_x509.c) signs with
+ * the local key and verifies certificate chains against the site CA.  The codec
  * never knows which provider is in use.
  */
 #ifndef MST_SECURITY_H
@@ -29,6 +29,8 @@ struct mst_security_options {
     const char *ca;   /* CA certificate file (PEM) */
     const char *cert; /* own certificate (PEM) */
     const char *key;  /* own private key (PEM) */
+    int cert_cache;   /* x509: verified certificates to keep; 0 = the
+                         default (256), < 0 = none (benchmarks) */
 };
 
 /* The longest signer name a provider reports, plus NUL. */
@@ -49,6 +51,13 @@ void mst_security_free(struct mst_security **sec);
 
 /* mst_security_provider - the provider's name ("none", "x509"). */
 const char *mst_security_provider(const struct mst_security *sec);
+
+/*
+ * mst_security_own_name - the name receivers will verify this side as (the
+ * CN of its certificate), or "" for a provider that does not sign.  Owned
+ * by `sec`.
+ */
+const char *mst_security_own_name(const struct mst_security *sec);
 
 /*
  * mst_security_sign - fill env->sig and env->cert for env->payload.

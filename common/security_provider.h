@@ -31,11 +31,15 @@ struct mst_security_ops {
     int (*verify)(void *state, const struct mst_envelope *env,
                   char signer_r[MST_SIGNER_LEN], struct mst_err *err);
 
+    /* The name this side signs as (its certificate's CN), or "". */
+    const char *(*own_name)(void *state);
+
     /* Release what create() made; called with NULL state too. */
     void (*destroy)(void *state);
 };
 
 /* The providers built into this libmuster. */
 extern const struct mst_security_ops mst_security_none_ops;
+extern const struct mst_security_ops mst_security_x509_ops;
 
 #endif

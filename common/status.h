@@ -27,7 +27,9 @@
     X(EAGENT, -14, "agent failure")                                            \
     X(EUNSUPPORTED, -15, "not supported")                                      \
     X(EPROTO, -16, "broker protocol error")                                    \
-    X(ESTOPPED, -17, "stopped by request")
+    X(ESTOPPED, -17, "stopped by request")                                     \
+    X(EREPLAY, -18, "request replayed")                                        \
+    X(EFULL, -19, "table full")
 
 enum mst_status {
 #define MST_STATUS_ENUM(name, value, text) MST_##name = (value),

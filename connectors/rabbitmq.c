@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "amqp_compat.h"
 #include "status.h"
@@ -393,10 +394,27 @@ void mst_connector_free(struct mst_connector **connp) {
 
 /* ---- connecting --------------------------------------------------------- */
 
+/*
+ * Check the broker's certificate names `host` with OpenSSL's own matcher,
+ * which knows IP addresses (subjectAltName IP entries): rabbitmq-c 0.11's
+ * check only compares DNS names, so amqps://127.0.0.1 could never verify.
+ */
+static int check_host(amqp_socket_t *sock, const char *host) {
+    SSL_CTX *ctx = amqp_ssl_socket_get_context(sock);
+    X509_VERIFY_PARAM *param = ctx ? SSL_CTX_get0_param(ctx) : NULL;
+    if (param == NULL)
+        return 0;
+    X509_VERIFY_PARAM_set_hostflags(param,
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (X509_VERIFY_PARAM_set1_ip_asc(param, host) == 1)
+        return 1;
+    return X509_VERIFY_PARAM_set1_host(param, host, 0) == 1;
+}
+
 /* A TLS socket: TLS 1.2 or later, the CA verified, the host name checked. */
 static amqp_socket_t *tls_socket(struct mst_connector *conn,
                                  amqp_connection_state_t amqp,
-                                 struct mst_err *err) {
+                                 const char *host, struct mst_err *err) {
     amqp_socket_t *sock = amqp_ssl_socket_new(amqp);
     if (sock == NULL) {
         mst_err_set(err, MST_ECONNECT, "cannot create a TLS socket");
@@ -424,7 +442,12 @@ static amqp_socket_t *tls_socket(struct mst_connector *conn,
         return NULL;
     }
     amqp_ssl_socket_set_verify_peer(sock, /* verify = */ 1);
-    amqp_ssl_socket_set_verify_hostname(sock, /* verify = */ 1);
+    amqp_ssl_socket_set_verify_hostname(sock, /* verify = */ 0);
+    if (!check_host(sock, host)) {
+        mst_err_set(err, MST_ECONNECT, "TLS: cannot check host name %s",
+                    host);
+        return NULL;
+    }
     if (conn->tls_cert != NULL) {
         rc = amqp_ssl_socket_set_key(sock, conn->tls_cert, conn->tls_key);
         if (rc != AMQP_STATUS_OK) {
@@ -469,7 +492,7 @@ static int connect_one(struct mst_connector *conn, const struct url *u,
     conn->amqp = amqp_new_connection();
     if (conn->amqp == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    amqp_socket_t *sock = u->info.ssl ? tls_socket(conn, conn->amqp, err)
+    amqp_socket_t *sock = u->info.ssl ? tls_socket(conn, conn->amqp, u->info.host, err)
                                       : amqp_tcp_socket_new(conn->amqp);
     if (sock == NULL) {
         if (!u->info.ssl)

@@ -148,19 +148,40 @@ mst_kill_tracked() {
 
 # ---------------------------------------------------------------- config
 
-# The one place that knows what muster config files look like, so that the
-# switch to x509 (certs from `muster cert`) is a change here only.
-# MST_SECURITY_PROVIDER (default none) selects the block.
+# The one place that knows what muster config files look like.
+# MST_SECURITY_PROVIDER (default x509) selects the block.  With x509 the
+# files are MST_CERT_DIR/{ca.pem,NAME.pem,NAME.key}; mst_cert_ensure makes
+# the CA and the certificate with `muster cert` when they are missing.
 mst_security_block() {
-    case ${MST_SECURITY_PROVIDER:-none} in
+    case ${MST_SECURITY_PROVIDER:-x509} in
         none) printf 'security: { provider = "none"; };\n' ;;
         x509)
-            # MST_CERT_DIR/{ca.pem,NAME.pem,NAME.key} as `muster cert` makes them
             printf 'security: { provider = "x509"; ca = "%s/ca.pem"; cert = "%s/%s.pem"; key = "%s/%s.key"; };\n' \
                 "$MST_CERT_DIR" "$MST_CERT_DIR" "$1" "$MST_CERT_DIR" "$1"
             ;;
         *) mst_die "unknown MST_SECURITY_PROVIDER ${MST_SECURITY_PROVIDER}" ;;
     esac
+}
+
+# mst_muster_bin: the muster binary of $MUSTER_BUILD (default build/).
+mst_muster_bin() {
+    printf '%s/client/muster\n' "${MUSTER_BUILD:-$MST_ROOT/build}"
+}
+
+# mst_cert_ensure DIR NAME client|server [muster cert issue options...]:
+# make DIR's CA if there is none, then NAME's key and certificate if they
+# are missing.  Quiet unless something fails.
+mst_cert_ensure() {
+    local dir=$1 name=$2 kind=$3 bin
+    shift 3
+    bin=$(mst_muster_bin)
+    [ -x "$bin" ] || mst_die "no $bin (build first)"
+    mkdir -p "$(dirname "$dir")"
+    if [ ! -f "$dir/ca.pem" ]; then
+        "$bin" cert init "$dir" >/dev/null || return
+    fi
+    [ -f "$dir/$name.pem" ] && return 0
+    "$bin" cert issue "$dir" "$name" "--$kind" "$@" >/dev/null
 }
 
 # mst_write_config server|client FILE IDENTITY URL [FACTS_FILE]
@@ -179,6 +200,11 @@ mst_write_config() {
                     printf 'ddl_path = ["%s/agents"];\n' "$MST_ROOT" ;;
             *) mst_die "mst_write_config: kind must be server or client" ;;
         esac
+        if [ "${MST_SECURITY_PROVIDER:-x509}" = x509 ]; then
+            MST_CERT_DIR=${MST_CERT_DIR:-$(dirname "$file")/certs}
+            mst_cert_ensure "$MST_CERT_DIR" "$identity" "$kind" ||
+                mst_die "cannot make a certificate for $identity in $MST_CERT_DIR"
+        fi
         mst_security_block "$identity"
         printf 'log: { level = "%s"; };\n' "${MST_LOG_LEVEL:-info}"
         if [ -n "${MST_CONFIG_EXTRA:-}" ]; then printf '%s\n' "$MST_CONFIG_EXTRA"; fi
@@ -250,8 +276,12 @@ mst_broker_rabbitmqctl() {
     "$dir/bin/rabbitmqctl" "$@"
 }
 
-# mst_broker_start DIR PORT: start a private RabbitMQ node with everything
-# under DIR, AMQP on 127.0.0.1:PORT, and wait until it is up.  Leaves:
+# mst_broker_start DIR PORT [TLS_PORT CERT_DIR]: start a private RabbitMQ
+# node with everything under DIR, AMQP on 127.0.0.1:PORT, and wait until it
+# is up.  With TLS_PORT, also AMQPS on 127.0.0.1:TLS_PORT with a "broker"
+# server certificate from CERT_DIR's CA (made with `muster cert` if
+# missing; SANs localhost and 127.0.0.1), peers verified against that CA
+# when they present a certificate.  Leaves:
 #   DIR/node            the node name (also MST_BROKER_NODE)
 #   DIR/bin/rabbitmqctl a wrapper with the node's environment (also
 #                       MST_BROKER_CTL); pass -n "$(cat DIR/node)" or not
@@ -261,6 +291,7 @@ mst_broker_start() {
     local dir port dist epmd node p i
     dir=$(realpath -m "$1")
     port=$2
+    local tls_port=${3:-} cert_dir=${4:-}
     dist=$((port + 20000))
     epmd=$((port + 20001))
     for p in "$port" "$dist" "$epmd"; do
@@ -281,6 +312,21 @@ log.console = true
 log.console.level = warning
 log.file.level = info
 EOF
+    if [ -n "$tls_port" ]; then
+        mst_port_free "$tls_port" || { mst_log "port $tls_port is in use"; return 1; }
+        cert_dir=$(realpath -m "$cert_dir")
+        mst_cert_ensure "$cert_dir" broker server --san localhost --san 127.0.0.1 || return
+        cat >>"$dir/etc/rabbitmq.conf" <<EOF
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $cert_dir/ca.pem
+ssl_options.certfile = $cert_dir/broker.pem
+ssl_options.keyfile = $cert_dir/broker.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+ssl_options.versions.1 = tlsv1.3
+ssl_options.versions.2 = tlsv1.2
+EOF
+    fi
     printf '[].\n' >"$dir/etc/enabled_plugins"
     printf '[].\n' >"$dir/etc/advanced.config"
     : >"$dir/etc/rabbitmq-env.conf"

@@ -17,6 +17,8 @@
     X(OVERSIZED, "oversized")       /* bigger than the message cap */         \
     X(UNVERIFIED, "unverified")     /* failed the security provider */        \
     X(EXPIRED, "expired")           /* outside time +- (ttl + skew) */        \
+    X(REPLAYED, "replayed")         /* request id seen within its window */   \
+    X(REPLAY_FULL, "replay_full")   /* refused: replay cache full */          \
     X(FILTERED, "filtered")         /* valid but the filter did not match */  \
     X(UNKNOWN_AGENT, "unknown_agent")                                          \
     X(DISPATCHED, "dispatched")     /* handed to an agent */                  \

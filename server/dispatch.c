@@ -3,6 +3,7 @@
  * filter -> agent -> action -> reply.  Every refusal is counted and logged
  * with its reason; nothing here can stop the daemon.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
@@ -20,6 +21,43 @@ static void refuse(struct musterd *d, enum mst_counter c,
             req && req->id[0] ? req->id : "(undecoded)",
             req && req->caller ? req->caller : "?",
             req && req->sender ? req->sender : "?", why);
+}
+
+/*
+ * A request that failed verification, decoded only to name who it claims
+ * to be from in the log line (the names are unverified, and said to be).
+ */
+static void refuse_unverified(struct musterd *d, struct mst_bytes body,
+                              const char *why) {
+    struct mst_envelope env;
+    struct mst_request req = {0};
+    char line[MST_ERR_LEN + 64];
+    if (mst_envelope_decode(body, NULL, &env, NULL) == MST_OK &&
+        mst_request_decode(env.payload, &req, NULL) == MST_OK) {
+        snprintf(line, sizeof line, "%s (names unverified)", why);
+        refuse(d, MST_COUNTER_UNVERIFIED, &req, line);
+    } else {
+        refuse(d, MST_COUNTER_UNVERIFIED, NULL, why);
+    }
+    mst_request_clear(&req);
+}
+
+/*
+ * Refuse an id seen inside its window.  Only requests that passed the
+ * signature and time checks get here, so forged ids cannot fill the table;
+ * the entry lives until the time check would refuse the request anyway.
+ */
+static int fresh_id(struct musterd *d, const struct mst_request *req,
+                    int64_t now_ms, int64_t skew_ms) {
+    struct mst_err err = {0};
+    int64_t expires = req->time_ms + (int64_t)req->ttl_s * 1000 + skew_ms;
+    int rc = mst_replay_check(d->replay, req->id, expires + 1, now_ms, &err);
+    if (rc == MST_OK)
+        return 1;
+    refuse(d, rc == MST_EFULL ? MST_COUNTER_REPLAY_FULL
+                              : MST_COUNTER_REPLAYED,
+           req, err.msg);
+    return 0;
 }
 
 static int in_collective(const struct musterd *d, const char *collective) {
@@ -129,17 +167,20 @@ static int valid_call(const struct mst_agent_entry *entry,
 static int acceptable(struct musterd *d, const struct mst_request *req) {
     struct mst_err err = {0};
     int64_t skew_ms = (int64_t)d->cfg->security_skew_s * 1000;
-    if (req->ttl_s > d->cfg->security_max_ttl_s) {
+    int64_t now_ms = mst_wall_ms();
+    if (req->ttl_s <= 0 || req->ttl_s > d->cfg->security_max_ttl_s) {
         char why[128];
-        snprintf(why, sizeof why, "ttl %d s above the maximum of %d s",
+        snprintf(why, sizeof why, "ttl %d s outside 1 to %d s",
                  (int)req->ttl_s, d->cfg->security_max_ttl_s);
         refuse(d, MST_COUNTER_EXPIRED, req, why);
         return 0;
     }
-    if (mst_request_check_time(req, mst_wall_ms(), skew_ms, &err) != MST_OK) {
+    if (mst_request_check_time(req, now_ms, skew_ms, &err) != MST_OK) {
         refuse(d, MST_COUNTER_EXPIRED, req, err.msg);
         return 0;
     }
+    if (!fresh_id(d, req, now_ms, skew_ms))
+        return 0;
     if (!in_collective(d, req->collective)) {
         refuse(d, MST_COUNTER_INVALID, req, "not a member of that collective");
         return 0;
@@ -168,18 +209,28 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     struct mst_err err = {0};
     char signer[MST_SIGNER_LEN] = "";
     int rc = mst_request_open(d->sec, body, &req, signer, &err);
-    if (rc != MST_OK) {
-        refuse(d, rc == MST_ESECURITY ? MST_COUNTER_UNVERIFIED
-                                      : MST_COUNTER_INVALID,
-               NULL, err.msg);
+    if (rc == MST_ESECURITY) {
+        refuse_unverified(d, body, err.msg);
         return;
+    }
+    if (rc != MST_OK) {
+        refuse(d, MST_COUNTER_INVALID, NULL, err.msg);
+        return;
+    }
+    /* The caller a node trusts is the verified signer; "none" trusts the
+     * claimed caller, as configured and logged at start-up.  Log lines
+     * name the verified caller from here on. */
+    char caller[MST_SIGNER_LEN + 8];
+    if (signer[0] != '\0') {
+        snprintf(caller, sizeof caller, "cert=%s", signer);
+        free(req.caller);
+        req.caller = strdup(caller);
+    } else {
+        mst_strlcpy(caller, req.caller, sizeof caller);
     }
     if (!acceptable(d, &req) || !matches(d, &req))
         goto done;
     mst_counters_bump(&d->counters, MST_COUNTER_VALID);
-    /* The caller a node trusts is the verified signer; "none" trusts the
-     * claimed caller, as configured and logged at start-up. */
-    const char *caller = signer[0] ? signer : req.caller;
     const struct mst_agent_entry *entry = musterd_find_agent(d, req.agent);
     struct mst_reply rep = {0};
     if (entry == NULL) {

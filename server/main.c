@@ -123,7 +123,9 @@ static int start(struct musterd *d, const char *cfg_path) {
         .cert = d->cfg->security_cert,
         .key = d->cfg->security_key,
     };
-    if (mst_security_new(&so, &d->sec, &err) != MST_OK) {
+    if (mst_security_new(&so, &d->sec, &err) != MST_OK ||
+        mst_replay_new((size_t)d->cfg->security_replay_cache, &d->replay,
+                       &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "security: %s", err.msg);
         return 1;
     }
@@ -154,6 +156,7 @@ static void stop(struct musterd *d) {
     musterd_free_agents(d);
     mst_facts_free(&d->facts);
     mst_strv_free(&d->classes);
+    mst_replay_free(&d->replay);
     mst_security_free(&d->sec);
     mst_config_free(&d->cfg);
     mst_log_close();

@@ -15,6 +15,7 @@
 #include "counters.h"
 #include "facts.h"
 #include "muster_agent.h"
+#include "replay.h"
 #include "security.h"
 
 struct mst_agent_entry {
@@ -28,6 +29,7 @@ struct musterd_refresh; /* refresh.c */
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
+    struct mst_replay *replay; /* request ids inside their window */
     struct mst_connector *conn;
     struct mst_facts *facts;     /* replaced by musterd_refresh_take() */
     struct mst_strv classes;     /* from classes_file; likewise */

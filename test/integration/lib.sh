@@ -36,6 +36,11 @@ MST_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MUSTER_BUILD=${MUSTER_BUILD:-$MST_ROOT/build}
 MUSTER_BUILD=$(realpath -m "$MUSTER_BUILD")
 export MUSTER_BUILD
+# With an amqps:// URL, test tools trust the CA the broker's certificate
+# came from (scripts/test makes both with `muster cert` in MST_CERT_DIR).
+if [ -n "${MST_CERT_DIR:-}" ]; then
+    export MUSTER_TLS_CA=${MUSTER_TLS_CA:-$MST_CERT_DIR/ca.pem}
+fi
 
 # host and port of the broker, from amqp://user:pass@host:port[/vhost]
 _u=${MUSTER_TEST_URL#*://}

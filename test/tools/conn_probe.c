@@ -56,7 +56,8 @@ static struct mst_connector *open_one(const char *url, uint32_t max_body,
                                       const char *name) {
     char *v[] = {(char *)url};
     struct mst_strv urls = {v, 1};
-    struct mst_connector_options o = {.urls = &urls,
+    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
+                                      .urls = &urls,
                                       .heartbeat_s = 10,
                                       .prefetch = 8,
                                       .connection_name = name,
@@ -91,7 +92,8 @@ static void url_checks(void) {
     const char *bad = "amqp://guest:secret@127.0.0.1:5801/";
     char *v[] = {(char *)bad};
     struct mst_strv urls = {v, 1};
-    struct mst_connector_options o = {.urls = &urls};
+    struct mst_connector_options o = {.urls = &urls,
+                                      .tls_ca = getenv("MUSTER_TLS_CA")};
     struct mst_connector *c = NULL;
     struct mst_err err = {0};
     int rc = mst_connector_new(&o, &c, &err);
@@ -119,10 +121,13 @@ static void login_checks(const char *url) {
     char bad[512];
     /* The same host with a wrong password: user "guest", password "x". */
     const char *host = strchr(url, '@');
-    snprintf(bad, sizeof bad, "amqp://guest:x%s", host ? host : "@127.0.0.1");
+    const char *scheme = strncmp(url, "amqps:", 6) == 0 ? "amqps" : "amqp";
+    snprintf(bad, sizeof bad, "%s://guest:x%s", scheme,
+             host ? host : "@127.0.0.1");
     char *v[] = {bad};
     struct mst_strv urls = {v, 1};
-    struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 10};
+    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
+                                      .urls = &urls, .heartbeat_s = 10};
     struct mst_connector *c = NULL;
     struct mst_err err = {0};
     mst_connector_new(&o, &c, &err);
@@ -144,7 +149,8 @@ static void failover_check(const char *url) {
     snprintf(bad, sizeof bad, "%s/no-such-vhost", url);
     char *v[] = {bad, (char *)url};
     struct mst_strv urls = {v, 2};
-    struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 10};
+    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
+                                      .urls = &urls, .heartbeat_s = 10};
     struct mst_connector *c = NULL;
     struct mst_err err = {0};
     mst_connector_new(&o, &c, &err);

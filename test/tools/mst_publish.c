@@ -2,7 +2,10 @@
  * mst_publish - publish raw bytes as a request, for tests that feed the
  * daemons garbage, forged or replayed messages.
  *
- *   mst_publish URL EXCHANGE ROUTING_KEY FILE     (FILE "-": stdin)
+ *   mst_publish URL EXCHANGE ROUTING_KEY FILE [COUNT]   (FILE "-": stdin)
+ *
+ * COUNT (default 1) publishes the same message that many times on one
+ * connection: identical bytes and AMQP properties (replay tests).
  *
  * EXCHANGE is C.broadcast (ROUTING_KEY ignored) or C.direct (ROUTING_KEY =
  * the node identity).  Exits 0 once the broker has the bytes.
@@ -15,6 +18,7 @@
 #include "config.h"
 #include "connector.h"
 #include "status.h"
+#include "util.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
 
@@ -44,10 +48,13 @@ static int parse_exchange(const char *exchange, char *collective,
 int main(int argc, char **argv) {
     char collective[256];
     int direct = 0;
-    if (argc != 5 ||
+    long long count = 1;
+    if (argc == 6 && mst_parse_int(argv[5], 1, 1000, &count) != MST_OK)
+        argc = 0;
+    if ((argc != 5 && argc != 6) ||
         parse_exchange(argv[2], collective, sizeof collective, &direct) != 0) {
         fprintf(stderr, "usage: mst_publish URL C.broadcast|C.direct "
-                        "ROUTING_KEY FILE|-\n");
+                        "ROUTING_KEY FILE|- [COUNT]\n");
         return 2;
     }
     FILE *in = strcmp(argv[4], "-") == 0 ? stdin : fopen(argv[4], "rb");
@@ -62,7 +69,8 @@ int main(int argc, char **argv) {
     struct mst_strv urls = {0}, collectives = {0};
     mst_strv_push(&urls, argv[1]);
     mst_strv_push(&collectives, collective);
-    struct mst_connector_options o = {.urls = &urls, .heartbeat_s = 30,
+    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
+                                      .urls = &urls, .heartbeat_s = 30,
                                       .connection_name = "mst_publish"};
     struct mst_connector *conn = NULL;
     struct mst_err err = {0};
@@ -71,7 +79,7 @@ int main(int argc, char **argv) {
         rc = mst_connector_connect(conn, &err);
     if (rc == MST_OK)
         rc = mst_connector_declare_reply_queue(conn, &collectives, &err);
-    if (rc == MST_OK)
+    for (long long i = 0; rc == MST_OK && i < count; i++)
         rc = mst_connector_publish_request(conn, collective,
                                            direct ? argv[3] : NULL,
                                            "00000000000000000000000000000000",

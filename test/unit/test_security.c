@@ -1,0 +1,325 @@
+/*
+ * test_security.c - the x509 provider: sign/verify round trips for P-256,
+ * RSA and Ed25519, and every refusal (unsigned, tampered, wrong key,
+ * other CA, expired, not yet valid, wrong usage, bad DER, start-up checks).
+ */
+#include <check.h>
+#include <sys/stat.h>
+
+#include "envelope.h"
+#include "pki.h"
+#include "reply.h"
+#include "request.h"
+#include "security.h"
+
+static char dir[64], other[64];
+
+static void setup(void) {
+    pki_init(dir, MST_KEY_EC);
+    pki_init(other, MST_KEY_EC);
+    pki_issue(dir, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
+    pki_issue(dir, "carol", MST_CERT_CLIENT, MST_KEY_RSA, 0);
+    pki_issue(dir, "dave", MST_CERT_CLIENT, MST_KEY_ED25519, 0);
+    pki_issue(dir, "web1", MST_CERT_SERVER, MST_KEY_EC, 0);
+    pki_issue(dir, "old", MST_CERT_CLIENT, MST_KEY_EC, -10);
+    pki_issue(dir, "soon", MST_CERT_CLIENT, MST_KEY_EC, 5);
+    pki_issue(other, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
+}
+
+static void teardown(void) {
+    pki_remove(dir);
+    pki_remove(other);
+}
+
+static struct mst_security *provider(const char *d, const char *name,
+                                     enum mst_security_role role, int cache) {
+    struct mst_security *sec = NULL;
+    struct mst_err err = {0};
+    struct mst_security_options o = {.provider = "x509",
+                                     .role = role,
+                                     .ca = pki_path(dir, "ca", "pem"),
+                                     .cert = pki_path(d, name, "pem"),
+                                     .key = pki_path(d, name, "key"),
+                                     .cert_cache = cache};
+    ck_assert_msg(mst_security_new(&o, &sec, &err) == MST_OK, "%s", err.msg);
+    return sec;
+}
+
+static void fill_request(struct mst_request *req) {
+    memset(req, 0, sizeof *req);
+    strcpy(req->id, "0123456789abcdef0123456789abcdef");
+    req->time_ms = 1700000000000;
+    req->ttl_s = 60;
+    req->collective = "muster";
+    req->agent = "rpcutil";
+    req->action = "ping";
+    req->caller = "cert=x";
+    req->sender = "c1";
+    req->reply_to = "q";
+    req->filter = json_object();
+    req->data = json_object();
+}
+
+/* Seal a request as `name` of `d` into `out`. */
+static void seal_as(const char *d, const char *name, struct mst_buf *out) {
+    struct mst_security *sec = provider(d, name, MST_SECURITY_CLIENT, 0);
+    struct mst_request req;
+    fill_request(&req);
+    mst_buf_init(out, 0);
+    ck_assert_int_eq(mst_request_seal(sec, &req, out, NULL), MST_OK);
+    json_decref(req.filter);
+    json_decref(req.data);
+    mst_security_free(&sec);
+}
+
+/* Sign as `name` of `d` with OpenSSL directly: the provider refuses to
+ * start with an expired, not yet valid or foreign certificate. */
+static void seal_raw(const char *d, const char *name, struct mst_buf *out) {
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    ck_assert_int_eq(mst_cert_load(pki_path(d, name, "pem"), &cert, NULL),
+                     MST_OK);
+    ck_assert_int_eq(mst_cert_load_key(pki_path(d, name, "key"), &key, NULL),
+                     MST_OK);
+    struct mst_request req;
+    fill_request(&req);
+    struct mst_buf p;
+    mst_buf_init(&p, 0);
+    ck_assert_int_eq(mst_request_encode(&req, &p, NULL), MST_OK);
+    uint8_t sig[512];
+    size_t len = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    ck_assert_int_eq(
+        EVP_DigestSignInit(md, NULL, mst_cert_sign_md(key), NULL, key), 1);
+    ck_assert_int_eq(EVP_DigestSign(md, sig, &len, p.data, p.len), 1);
+    unsigned char *der = NULL;
+    int der_len = i2d_X509(cert, &der);
+    struct mst_envelope env = {.payload = mst_buf_view(&p),
+                               .sig = MST_BYTES(sig, len),
+                               .cert = MST_BYTES(der, (size_t)der_len)};
+    mst_buf_init(out, 0);
+    ck_assert_int_eq(mst_envelope_encode(&env, out, NULL), MST_OK);
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+    mst_buf_free(&p);
+    json_decref(req.filter);
+    json_decref(req.data);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+/* Open `in` on a node; returns the status and the reason in `err`. */
+static int node_open(struct mst_bytes in, char signer[MST_SIGNER_LEN],
+                     struct mst_err *err) {
+    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
+    struct mst_request req = {0};
+    int rc = mst_request_open(node, in, &req, signer, err);
+    mst_request_clear(&req);
+    mst_security_free(&node);
+    return rc;
+}
+
+START_TEST(round_trip_every_key_type) {
+    static const char *names[] = {"alice", "carol", "dave"};
+    for (size_t i = 0; i < 3; i++) {
+        struct mst_buf out;
+        char signer[MST_SIGNER_LEN];
+        struct mst_err err = {0};
+        seal_as(dir, names[i], &out);
+        ck_assert_msg(node_open(mst_buf_view(&out), signer, &err) == MST_OK,
+                      "%s: %s", names[i], err.msg);
+        ck_assert_str_eq(signer, names[i]);
+        mst_buf_free(&out);
+    }
+}
+END_TEST
+
+START_TEST(reply_round_trip_and_usage) {
+    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
+    struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
+    struct mst_reply rep = {
+        .sender = "web1", .statusmsg = "OK", .data = json_object()};
+    strcpy(rep.id, "0123456789abcdef0123456789abcdef");
+    struct mst_buf out;
+    mst_buf_init(&out, 0);
+    ck_assert_int_eq(mst_reply_seal(node, &rep, &out, NULL), MST_OK);
+    struct mst_reply got = {0};
+    char signer[MST_SIGNER_LEN];
+    struct mst_err err = {0};
+    ck_assert_int_eq(
+        mst_reply_open(cli, mst_buf_view(&out), &got, signer, &err), MST_OK);
+    ck_assert_str_eq(signer, "web1");
+    mst_reply_clear(&got);
+    /* a reply signed with a client certificate is refused */
+    mst_buf_free(&out);
+    ck_assert_int_eq(mst_reply_seal(cli, &rep, &out, NULL), MST_OK);
+    ck_assert_int_eq(
+        mst_reply_open(cli, mst_buf_view(&out), &got, signer, &err),
+        MST_ESECURITY);
+    ck_assert_ptr_nonnull(strstr(err.msg, "replies need a server"));
+    ck_assert_str_eq(signer, "");
+    /* and a node refuses what a server certificate signed */
+    mst_buf_free(&out);
+    ck_assert_int_eq(mst_reply_seal(node, &rep, &out, NULL), MST_OK);
+    ck_assert_int_eq(node_open(mst_buf_view(&out), signer, &err),
+                     MST_ESECURITY);
+    ck_assert_ptr_nonnull(strstr(err.msg, "with a server certificate"));
+    json_decref(rep.data);
+    mst_buf_free(&out);
+    mst_security_free(&node);
+    mst_security_free(&cli);
+}
+END_TEST
+
+/* Re-encode the envelope in `buf` after `change` edited it. */
+static void rewrap(struct mst_buf *buf, int what, const struct mst_buf *src) {
+    struct mst_envelope env;
+    ck_assert_int_eq(mst_envelope_decode(mst_buf_view(buf), NULL, &env, NULL),
+                     MST_OK);
+    uint8_t *copy = malloc(buf->len);
+    memcpy(copy, buf->data, buf->len);
+    env.payload.ptr = copy + (env.payload.ptr - buf->data);
+    env.sig.ptr = copy + (env.sig.ptr - buf->data);
+    env.cert.ptr = copy + (env.cert.ptr - buf->data);
+    struct mst_envelope other_env;
+    if (src != NULL)
+        ck_assert_int_eq(
+            mst_envelope_decode(mst_buf_view(src), NULL, &other_env, NULL),
+            MST_OK);
+    switch (what) {
+    case 0: /* unsigned */
+        env.sig = env.cert = MST_BYTES(NULL, 0);
+        break;
+    case 1: /* flip a payload byte */
+        copy[env.payload.ptr - copy + env.payload.len - 2] ^= 1;
+        break;
+    case 2: /* carry another certificate */
+        env.cert = other_env.cert;
+        break;
+    case 3: /* garbage certificate */
+        env.cert = MST_BYTES("\x30\x03\x02\x01\x00", 5);
+        break;
+    }
+    struct mst_buf out;
+    mst_buf_init(&out, 0);
+    ck_assert_int_eq(mst_envelope_encode(&env, &out, NULL), MST_OK);
+    free(copy);
+    mst_buf_free(buf);
+    *buf = out;
+}
+
+static void expect_refused(struct mst_buf *b, const char *why) {
+    char signer[MST_SIGNER_LEN];
+    struct mst_err err = {0};
+    ck_assert_int_eq(node_open(mst_buf_view(b), signer, &err), MST_ESECURITY);
+    ck_assert_msg(strstr(err.msg, why) != NULL, "'%s' not in '%s'", why,
+                  err.msg);
+    ck_assert_str_eq(signer, "");
+    mst_buf_free(b);
+}
+
+START_TEST(refusals) {
+    struct mst_buf b, carol;
+    seal_as(dir, "alice", &b);
+    rewrap(&b, 0, NULL);
+    expect_refused(&b, "unsigned message");
+    seal_as(dir, "alice", &b);
+    rewrap(&b, 1, NULL);
+    expect_refused(&b, "bad signature");
+    seal_as(dir, "alice", &b);
+    seal_as(dir, "carol", &carol);
+    rewrap(&b, 2, &carol); /* alice's signature, carol's certificate */
+    expect_refused(&b, "bad signature");
+    mst_buf_free(&carol);
+    seal_as(dir, "alice", &b);
+    rewrap(&b, 3, NULL);
+    expect_refused(&b, "not one DER");
+    seal_raw(other, "alice", &b);
+    expect_refused(&b, "unable to get local issuer");
+    seal_raw(dir, "old", &b);
+    expect_refused(&b, "expired");
+    seal_raw(dir, "soon", &b);
+    expect_refused(&b, "not yet valid");
+}
+END_TEST
+
+START_TEST(cache_hits_and_disabled) {
+    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 2);
+    struct mst_security *none = provider(dir, "web1", MST_SECURITY_SERVER, -1);
+    static const char *names[] = {"alice", "carol", "dave", "alice", "dave"};
+    for (size_t i = 0; i < 5; i++) {
+        struct mst_buf b;
+        char signer[MST_SIGNER_LEN];
+        seal_as(dir, names[i], &b);
+        struct mst_request req = {0};
+        ck_assert_int_eq(
+            mst_request_open(node, mst_buf_view(&b), &req, signer, NULL),
+            MST_OK);
+        ck_assert_str_eq(signer, names[i]);
+        mst_request_clear(&req);
+        ck_assert_int_eq(
+            mst_request_open(none, mst_buf_view(&b), &req, signer, NULL),
+            MST_OK);
+        mst_request_clear(&req);
+        /* a cached certificate still needs a good signature */
+        rewrap(&b, 1, NULL);
+        ck_assert_int_eq(
+            mst_request_open(node, mst_buf_view(&b), &req, signer, NULL),
+            MST_ESECURITY);
+        mst_buf_free(&b);
+    }
+    mst_security_free(&node);
+    mst_security_free(&none);
+}
+END_TEST
+
+START_TEST(startup_checks) {
+    struct mst_security *sec = NULL;
+    struct mst_err err = {0};
+    struct mst_security_options o = {.provider = "x509",
+                                     .role = MST_SECURITY_SERVER,
+                                     .ca = pki_path(dir, "ca", "pem"),
+                                     .cert = pki_path(dir, "web1", "pem"),
+                                     .key = pki_path(dir, "alice", "key")};
+    ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_ESECURITY);
+    ck_assert_ptr_nonnull(strstr(err.msg, "does not match"));
+    o.key = pki_path(dir, "web1", "key");
+    chmod(o.key, 0644);
+    ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_ESECURITY);
+    ck_assert_ptr_nonnull(strstr(err.msg, "group or others"));
+    chmod(o.key, 0600);
+    /* a node with a client certificate, a client with a server one */
+    o.cert = pki_path(dir, "alice", "pem");
+    o.key = pki_path(dir, "alice", "key");
+    ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_ESECURITY);
+    ck_assert_msg(strstr(err.msg, "needs a server one") != NULL, "%s", err.msg);
+    o.cert = pki_path(other, "alice", "pem");
+    o.key = pki_path(other, "alice", "key");
+    o.role = MST_SECURITY_CLIENT;
+    ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_ESECURITY);
+    ck_assert_ptr_null(sec);
+    o.cert = pki_path(dir, "alice", "pem");
+    o.key = pki_path(dir, "alice", "key");
+    ck_assert_int_eq(mst_security_new(&o, &sec, &err), MST_OK);
+    ck_assert_str_eq(mst_security_own_name(sec), "alice");
+    mst_security_free(&sec);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("security");
+    TCase *tc = tcase_create("x509");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, round_trip_every_key_type);
+    tcase_add_test(tc, reply_round_trip_and_usage);
+    tcase_add_test(tc, refusals);
+    tcase_add_test(tc, cache_hits_and_disabled);
+    tcase_add_test(tc, startup_checks);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
