@@ -46,6 +46,7 @@ enum ktype {
     K_SECONDS, /* int64_t milliseconds from int or float seconds, [min, max] */
     K_LEVEL,   /* int log level from its name */
     K_ALLOW,   /* int 1/0 from "allow"/"deny" */
+    K_BOOL,    /* int 1/0 from true/false */
 };
 
 /* A check returns NULL when `value` is fine, else why it is not. */
@@ -126,6 +127,8 @@ static const struct key authorization_keys[] = {
 
 static const struct key audit_keys[] = {
     {"file", K_STRING, ROLE_SERVER, OFF(audit_file), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"required", K_BOOL, ROLE_SERVER, OFF(audit_required), 0, 1, NULL, 0, NULL,
      NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
@@ -323,6 +326,7 @@ static int apply_defaults(struct mst_config *c, const struct key *table) {
         case K_INT:
         case K_LEVEL:
         case K_ALLOW:
+        case K_BOOL:
             *int_field(c, k) = (int)k->def_num;
             break;
         case K_SECONDS:
@@ -561,6 +565,15 @@ static int take_word(const struct walk *w, const config_setting_t *s,
     return MST_OK;
 }
 
+static int take_bool(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key) {
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return bad(w, s, key, "expected true or false, got %s",
+                   type_name(config_setting_type(s)));
+    *int_field(w->cfg, k) = config_setting_get_bool(s);
+    return MST_OK;
+}
+
 static int take(const struct walk *w, const config_setting_t *s,
                 const struct key *k, const char *key) {
     switch (k->type) {
@@ -580,6 +593,8 @@ static int take(const struct walk *w, const config_setting_t *s,
     case K_LEVEL:
     case K_ALLOW:
         return take_word(w, s, k, key);
+    case K_BOOL:
+        return take_bool(w, s, k, key);
     }
     return bad(w, s, key, "internal error: unknown schema type");
 }

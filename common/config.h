@@ -63,6 +63,7 @@ struct mst_config {
     char *authorization_policy_dir;  /* server; NULL when unset */
     int authorization_default_allow; /* server; 0 = "deny" (default) */
     char *audit_file;                /* server; NULL: no audit log */
+    int audit_required;              /* server; refuse when unwritable */
 };
 
 /*

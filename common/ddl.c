@@ -1107,7 +1107,7 @@ json_t *mst_ddl_redact(const struct mst_ddl_action *act, const json_t *data) {
         if (act->inputs[i].sensitive &&
             json_object_get(copy, act->inputs[i].name) != NULL)
             json_object_set_new(copy, act->inputs[i].name,
-                                json_string("[redacted]"));
+                                json_string("***"));
     return copy;
 }
 

@@ -210,7 +210,7 @@ int mst_ddl_rpc_status(int rc);
 
 /*
  * mst_ddl_redact - a copy of `data` with the value of every sensitive input
- * of `act` replaced by "[redacted]", for logs and the audit trail.  The
+ * of `act` replaced by "***", for logs and the audit trail.  The
  * caller owns the result (NULL when out of memory).
  */
 json_t *mst_ddl_redact(const struct mst_ddl_action *act, const json_t *data);

@@ -19,6 +19,8 @@
     X(EXPIRED, "expired")           /* outside time +- (ttl + skew) */        \
     X(REPLAYED, "replayed")         /* request id seen within its window */   \
     X(REPLAY_FULL, "replay_full")   /* refused: replay cache full */          \
+    X(DENIED, "denied")             /* refused by an authorisation policy */  \
+    X(AUDIT_FAILED, "audit_failed") /* audit lines that could not be written */\
     X(FILTERED, "filtered")         /* valid but the filter did not match */  \
     X(UNKNOWN_AGENT, "unknown_agent")                                          \
     X(DISPATCHED, "dispatched")     /* handed to an agent */                  \

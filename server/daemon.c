@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include "audit.h"
+#include "authz.h"
 #include "log.h"
 #include "musterd.h"
 #include "status.h"
@@ -73,8 +75,12 @@ static void reload(struct musterd *d) {
     struct mst_err err = {0};
     if (mst_log_reopen(&err) != MST_OK)
         MST_LOG(MST_LOG_ERR, "log: %s", err.msg);
+    if (d->audit != NULL && mst_audit_reopen(d->audit, &err) != MST_OK)
+        MST_LOG(MST_LOG_ERR, "%s", err.msg);
+    mst_authz_reload(d->authz);
     musterd_refresh_poke(d);
-    MST_LOG(MST_LOG_INFO, "SIGHUP: log reopened, facts reloading");
+    MST_LOG(MST_LOG_INFO, "SIGHUP: log and audit reopened, policies and "
+                          "facts reloading");
 }
 
 static void handle(struct musterd *d, const struct mst_message *msg) {

@@ -9,14 +9,19 @@
 #include "filter.h"
 #include "log.h"
 #include "musterd.h"
+#include "record.h"
 #include "reply.h"
 #include "request.h"
 #include "status.h"
 
-/* Why a request was not run, for the log line and the counter. */
+/* When the request being dispatched arrived (mst_now_us), for the audit. */
+static int64_t arrived_us;
+
+/* Why a request was not run: the log line, the counter, the audit line. */
 static void refuse(struct musterd *d, enum mst_counter c,
                    const struct mst_request *req, const char *why) {
     mst_counters_bump(&d->counters, c);
+    musterd_audit(d, req, NULL, "refused", why, -1, arrived_us);
     MST_LOG(MST_LOG_WARNING, "refused request %s from %s@%s: %s",
             req && req->id[0] ? req->id : "(undecoded)",
             req && req->caller ? req->caller : "?",
@@ -163,6 +168,49 @@ static int valid_call(const struct mst_agent_entry *entry,
     return 0;
 }
 
+/*
+ * Everything between a valid request and running it: the agent, its DDL,
+ * the policies, the audit trail.  Fills `rep` (with a statusmsg) when the
+ * request must not run, and returns the audit decision; `reason` says why.
+ */
+static const char *decide(struct musterd *d,
+                          const struct mst_agent_entry *entry,
+                          const struct mst_request *req,
+                          struct mst_reply *rep, char *reason,
+                          size_t reason_len) {
+    char msg[MST_ERR_LEN + 64];
+    if (entry == NULL) {
+        mst_counters_bump(&d->counters, MST_COUNTER_UNKNOWN_AGENT);
+        snprintf(msg, sizeof msg, "no agent %s on this node", req->agent);
+        refuse_call(rep, MST_RPC_UNKNOWN_ACTION, msg);
+        mst_strlcpy(reason, msg, reason_len);
+        return "refused";
+    }
+    if (!valid_call(entry, req, rep)) {
+        mst_strlcpy(reason, rep->statusmsg, reason_len);
+        return "refused";
+    }
+    if (!musterd_authorised(d, req, reason, reason_len)) {
+        mst_counters_bump(&d->counters, MST_COUNTER_DENIED);
+        MST_LOG(MST_LOG_WARNING, "denied request %s %s/%s from %s@%s by %s",
+                req->id, req->agent, req->action, req->caller, req->sender,
+                reason);
+        /* the policy file and line stay in the log and the audit */
+        snprintf(msg, sizeof msg, "unauthorised: you may not call %s/%s",
+                 req->agent, req->action);
+        refuse_call(rep, MST_RPC_ABORTED, msg);
+        return "denied";
+    }
+    if (musterd_audit_blocks(d)) {
+        snprintf(reason, reason_len, "the audit trail cannot be written "
+                                     "(audit.required)");
+        refuse_call(rep, MST_RPC_ABORTED, "refused: this node cannot write "
+                                          "its audit trail");
+        return "refused";
+    }
+    return "accepted";
+}
+
 /* Collective and freshness: the checks that need the decoded payload. */
 static int acceptable(struct musterd *d, const struct mst_request *req) {
     struct mst_err err = {0};
@@ -205,6 +253,7 @@ static int matches(struct musterd *d, const struct mst_request *req) {
 }
 
 void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
+    arrived_us = mst_now_us();
     struct mst_request req = {0};
     struct mst_err err = {0};
     char signer[MST_SIGNER_LEN] = "";
@@ -233,19 +282,18 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     mst_counters_bump(&d->counters, MST_COUNTER_VALID);
     const struct mst_agent_entry *entry = musterd_find_agent(d, req.agent);
     struct mst_reply rep = {0};
-    if (entry == NULL) {
-        mst_counters_bump(&d->counters, MST_COUNTER_UNKNOWN_AGENT);
-        char msg[160];
-        snprintf(msg, sizeof msg, "no agent %s on this node", req.agent);
-        refuse_call(&rep, MST_RPC_UNKNOWN_ACTION, msg);
-    } else if (valid_call(entry, &req, &rep)) {
+    char reason[MST_ERR_LEN] = "";
+    const char *decision = decide(d, entry, &req, &rep, reason, sizeof reason);
+    if (rep.statusmsg == NULL)
         run_action(d, entry->agent, &req, caller, &rep);
-    }
     MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req.id,
             req.agent, req.action, caller, req.sender,
             mst_rpc_status_text(rep.status), rep.status ? ": " : "",
             rep.status && rep.statusmsg ? rep.statusmsg : "");
     send_reply(d, &req, &rep);
+    musterd_audit(d, &req,
+                  entry ? mst_ddl_action(entry->ddl, req.action) : NULL,
+                  decision, reason[0] ? reason : NULL, rep.status, arrived_us);
     mst_reply_clear(&rep);
 done:
     mst_request_clear(&req);

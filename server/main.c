@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "authz.h"
 #include "log.h"
 #include "mst_build.h"
 #include "musterd.h"
@@ -104,6 +106,27 @@ static int parse_args(int argc, char **argv, const char **cfg_path) {
     return 0;
 }
 
+/* Authorisation and the audit trail, as configured. */
+static int start_records(struct musterd *d) {
+    struct mst_err err = {0};
+    d->authz = mst_authz_new(d->cfg->authorization_policy_dir,
+                             d->cfg->authorization_default_allow);
+    if (d->authz == NULL)
+        return 1;
+    if (!mst_authz_enabled(d->authz))
+        MST_LOG(MST_LOG_WARNING, "authorization: no policy_dir: every "
+                                 "verified caller may run every action");
+    if (d->cfg->audit_file == NULL)
+        return 0;
+    if (mst_audit_open(d->cfg->audit_file, &d->audit, &err) != MST_OK)
+        return 1;
+    if (!mst_audit_healthy(d->audit))
+        MST_LOG(MST_LOG_ERR, "%s; requests %s", err.msg,
+                d->cfg->audit_required ? "are refused until it is writable"
+                                       : "go on unaudited");
+    return 0;
+}
+
 /* Everything that can fail before the broker is involved. */
 static int start(struct musterd *d, const char *cfg_path) {
     struct mst_err err = {0};
@@ -147,7 +170,7 @@ static int start(struct musterd *d, const char *cfg_path) {
         MST_LOG(MST_LOG_ERR, "agents: %s", err.msg);
         return 1;
     }
-    return 0;
+    return start_records(d);
 }
 
 static void stop(struct musterd *d) {
@@ -157,6 +180,8 @@ static void stop(struct musterd *d) {
     mst_facts_free(&d->facts);
     mst_strv_free(&d->classes);
     mst_replay_free(&d->replay);
+    mst_authz_free(&d->authz);
+    mst_audit_free(&d->audit);
     mst_security_free(&d->sec);
     mst_config_free(&d->cfg);
     mst_log_close();

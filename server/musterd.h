@@ -25,11 +25,15 @@ struct mst_agent_entry {
 };
 
 struct musterd_refresh; /* refresh.c */
+struct mst_audit;
+struct mst_authz;
 
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
     struct mst_replay *replay; /* request ids inside their window */
+    struct mst_authz *authz;   /* policies (authz.c) */
+    struct mst_audit *audit;   /* NULL without audit.file */
     struct mst_connector *conn;
     struct mst_facts *facts;     /* replaced by musterd_refresh_take() */
     struct mst_strv classes;     /* from classes_file; likewise */

@@ -398,7 +398,7 @@ START_TEST(redacts) {
     json_t *d = json_pack("{s:s, s:s}", "name", "a", "password", "hunter2");
     json_t *r = mst_ddl_redact(act, d);
     ck_assert_str_eq(json_string_value(json_object_get(r, "password")),
-                     "[redacted]");
+                     "***");
     ck_assert_str_eq(json_string_value(json_object_get(r, "name")), "a");
     ck_assert_str_eq(json_string_value(json_object_get(d, "password")),
                      "hunter2");

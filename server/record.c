@@ -1,0 +1,68 @@
+/*
+ * record.c - audit lines and policy checks for the dispatcher.
+ */
+#include "record.h"
+
+#include <stdlib.h>
+
+#include "audit.h"
+#include "authz.h"
+#include "ddl.h"
+#include "log.h"
+#include "status.h"
+#include "util.h"
+
+void musterd_audit(struct musterd *d, const struct mst_request *req,
+                   const struct mst_ddl_action *act, const char *decision,
+                   const char *reason, int status, int64_t start_us) {
+    if (d->audit == NULL)
+        return;
+    json_t *data = NULL;
+    if (req != NULL && req->data != NULL)
+        data = act ? mst_ddl_redact(act, req->data) : json_incref(req->data);
+    int64_t now_us = mst_now_us();
+    struct mst_audit_record r = {
+        .time_ms = mst_wall_ms() - (now_us - start_us) / 1000,
+        .id = req && req->id[0] ? req->id : NULL,
+        .caller = req ? req->caller : NULL,
+        .sender = req ? req->sender : NULL,
+        .collective = req ? req->collective : NULL,
+        .agent = req ? req->agent : NULL,
+        .action = req ? req->action : NULL,
+        .data = data,
+        .decision = decision,
+        .reason = reason,
+        .status = status,
+        .duration_ms = (now_us - start_us) / 1000,
+    };
+    int was_healthy = mst_audit_healthy(d->audit);
+    struct mst_err err = {0};
+    if (mst_audit_write(d->audit, &r, &err) != MST_OK) {
+        mst_counters_bump(&d->counters, MST_COUNTER_AUDIT_FAILED);
+        if (was_healthy)
+            MST_LOG(MST_LOG_ERR, "%s; requests %s", err.msg,
+                    d->cfg->audit_required ? "are refused until it works "
+                                             "again"
+                                           : "go on unaudited");
+    } else if (!was_healthy) {
+        MST_LOG(MST_LOG_NOTICE, "audit log writable again");
+    }
+    json_decref(data);
+}
+
+int musterd_audit_blocks(const struct musterd *d) {
+    return d->audit != NULL && d->cfg->audit_required &&
+           !mst_audit_healthy(d->audit);
+}
+
+int musterd_authorised(struct musterd *d, const struct mst_request *req,
+                       char *why, size_t why_len) {
+    struct mst_filter_target node = {
+        .identity = d->cfg->identity,
+        .facts = d->facts,
+        .classes = &d->classes,
+        .agents = &d->agent_names,
+    };
+    return mst_authz_check(d->authz, req->agent, req->action, req->caller,
+                           &node, why, why_len);
+}
