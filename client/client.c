@@ -203,28 +203,38 @@ static void accept_reply(struct collect *c, const struct mst_reply *rep,
         c->h->reply(c->h->ud, rep, signer, c->last_us - c->start_us);
 }
 
+/*
+ * Decode and verify a reply; a node may only speak for itself (its
+ * certificate names it).  On failure `why` says what was refused.
+ */
+static int open_reply(struct mst_client *cl, const struct mst_message *msg,
+                      struct mst_reply *rep, char signer[MST_SIGNER_LEN],
+                      char why[MST_ERR_LEN]) {
+    struct mst_err err = {0};
+    if (mst_reply_open(cl->sec, msg->body, rep, signer, &err) != MST_OK) {
+        mst_strlcpy(why, err.msg, MST_ERR_LEN);
+        return MST_ESECURITY;
+    }
+    if (signer[0] != '\0' && strcmp(signer, rep->sender) != 0) {
+        snprintf(why, MST_ERR_LEN, "reply claiming to be from %.100s is "
+                 "signed by %.100s", rep->sender, signer);
+        mst_reply_clear(rep);
+        return MST_ESECURITY;
+    }
+    return MST_OK;
+}
+
 static void on_delivery(struct mst_client *cl, struct collect *c,
                         const struct mst_message *msg) {
     struct mst_reply rep = {0};
-    struct mst_err err = {0};
-    char signer[MST_SIGNER_LEN] = "";
-    if (mst_reply_open(cl->sec, msg->body, &rep, signer, &err) != MST_OK) {
-        invalid(c, err.msg);
+    char signer[MST_SIGNER_LEN] = "", why[MST_ERR_LEN];
+    if (open_reply(cl, msg, &rep, signer, why) != MST_OK) {
+        invalid(c, why);
         return;
     }
-    if (strcmp(rep.id, c->st->request_id) != 0) {
-        mst_reply_clear(&rep);
-        return; /* a late reply to an earlier request on this queue */
-    }
-    /* A node may only speak for itself: its certificate names it. */
-    if (signer[0] != '\0' && strcmp(signer, rep.sender) != 0) {
-        char why[MST_ERR_LEN];
-        snprintf(why, sizeof why, "reply claiming to be from %.100s is "
-                 "signed by %.100s", rep.sender, signer);
-        invalid(c, why);
-    } else {
+    /* else: a late reply to an earlier request on this queue; dropped */
+    if (strcmp(rep.id, c->st->request_id) == 0)
         accept_reply(c, &rep, signer);
-    }
     mst_reply_clear(&rep);
 }
 
@@ -302,4 +312,39 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
     mst_strv_free(&c.seen);
     mst_buf_free(&body);
     return rc;
+}
+
+int mst_client_send(struct mst_client *cl, const struct mst_call_spec *spec,
+                    char id_r[MST_ID_LEN], struct mst_err *err) {
+    struct mst_buf body;
+    mst_buf_init(&body, 0);
+    int rc = build(cl, spec, &body, id_r, err);
+    if (rc == MST_OK)
+        rc = publish(cl, spec, id_r, mst_buf_view(&body), err);
+    mst_buf_free(&body);
+    return rc;
+}
+
+int mst_client_poll(struct mst_client *cl, int timeout_ms,
+                    const struct mst_call_handlers *h, struct mst_err *err) {
+    struct mst_message msg;
+    int rc = mst_connector_consume(cl->conn, timeout_ms, &msg, err);
+    if (rc <= 0)
+        return rc;
+    struct mst_reply rep = {0};
+    char signer[MST_SIGNER_LEN] = "", why[MST_ERR_LEN] = "";
+    if (msg.kind == MST_MESSAGE_RETURNED)
+        snprintf(why, sizeof why, "no such node: %.*s",
+                 (int)msg.routing_key.len, (const char *)msg.routing_key.ptr);
+    else if (msg.oversized)
+        snprintf(why, sizeof why, "a reply larger than the message cap");
+    else if (open_reply(cl, &msg, &rep, signer, why) == MST_OK) {
+        if (h && h->reply)
+            h->reply(h->ud, &rep, signer, -1);
+        mst_reply_clear(&rep);
+    }
+    if (why[0] != '\0' && h && h->invalid)
+        h->invalid(h->ud, why);
+    mst_connector_release(cl->conn, &msg);
+    return 1;
 }

@@ -88,6 +88,24 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
                     const struct mst_call_handlers *h,
                     struct mst_call_stats *stats_r, struct mst_err *err);
 
+/*
+ * mst_client_send - publish one request and return at once, for callers
+ * that keep many requests in flight; the request id is copied to `id_r`.
+ * Read the replies with mst_client_poll.  Returns MST_OK or the failure.
+ */
+int mst_client_send(struct mst_client *cl, const struct mst_call_spec *spec,
+                    char id_r[MST_ID_LEN], struct mst_err *err);
+
+/*
+ * mst_client_poll - wait up to `timeout_ms` for one message on the reply
+ * queue: a verified reply to any request sent goes to h->reply (rep->id
+ * names the request; rtt_us is -1), anything refused - and an addressed
+ * request the broker returned as "no such node: NAME" - to h->invalid.
+ * Returns 1 when a message was handled, 0 on timeout, or MST_ECONNECT.
+ */
+int mst_client_poll(struct mst_client *cl, int timeout_ms,
+                    const struct mst_call_handlers *h, struct mst_err *err);
+
 /* mst_call_stats_clear - free the lists in `st` and zero it. */
 void mst_call_stats_clear(struct mst_call_stats *st);
 
