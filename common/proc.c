@@ -96,8 +96,7 @@ static int sink_read(struct sink *s) {
 }
 
 /* Drain both streams until both end, the deadline, or an overflow. */
-static int collect(struct sink s[2], int64_t deadline_ms,
-                   int overflow_kills) {
+static int collect(struct sink s[2], int64_t deadline_ms, int overflow_kills) {
     for (;;) {
         struct pollfd p[2];
         int idx[2], k = 0;
@@ -251,8 +250,7 @@ int mst_proc_run(const char *const argv[], const struct mst_proc_opts *opts,
                            argv[0] ? argv[0] : "(null)");
     const char *envp[MAX_ENV + 3];
     if (build_env(opts->env, envp) != MST_OK)
-        return mst_err_set(err, MST_EINVAL, "%s: too many variables",
-                           argv[0]);
+        return mst_err_set(err, MST_EINVAL, "%s: too many variables", argv[0]);
     int out[2] = {-1, -1}, er[2] = {-1, -1};
     pid_t pid = -1;
     int64_t deadline = mst_now_ms() + opts->timeout_ms;
@@ -278,8 +276,7 @@ int mst_proc_run(const char *const argv[], const struct mst_proc_opts *opts,
     free(s[0].buf);
     free(s[1].buf);
     if (rc == MST_ETIMEOUT)
-        return mst_err_set(err, rc, "%s: killed after the time limit",
-                           argv[0]);
+        return mst_err_set(err, rc, "%s: killed after the time limit", argv[0]);
     if (rc == MST_ETOOBIG)
         return mst_err_set(err, rc, "%s: printed too much", argv[0]);
     return mst_err_set(err, rc, "%s: cannot read its output", argv[0]);

@@ -20,23 +20,23 @@
 
 /* How to run a program (mst_proc_run). */
 struct mst_proc_opts {
-    int64_t timeout_ms;      /* TERM at the deadline, KILL 1 s later */
-    size_t max_out;          /* bytes kept from each of stdout and stderr */
-    int overflow_kills;      /* 1: printing more than max_out kills it;
-                                0: the rest is read and dropped */
-    const char *const *env;  /* extra "KEY=VALUE" entries, NULL-terminated;
-                                NULL for none (PATH is always set) */
+    int64_t timeout_ms;     /* TERM at the deadline, KILL 1 s later */
+    size_t max_out;         /* bytes kept from each of stdout and stderr */
+    int overflow_kills;     /* 1: printing more than max_out kills it;
+                               0: the rest is read and dropped */
+    const char *const *env; /* extra "KEY=VALUE" entries, NULL-terminated;
+                               NULL for none (PATH is always set) */
 };
 
 /* What came back (mst_proc_run).  Free with mst_proc_result_free. */
 struct mst_proc_result {
-    int exit_code;     /* its exit status, or -1 when a signal ended it */
-    int signal;        /* the signal that ended it, else 0 */
-    char *out;         /* stdout, NUL-terminated, at most max_out bytes */
+    int exit_code; /* its exit status, or -1 when a signal ended it */
+    int signal;    /* the signal that ended it, else 0 */
+    char *out;     /* stdout, NUL-terminated, at most max_out bytes */
     size_t out_len;
-    char *err;         /* stderr, NUL-terminated, at most max_out bytes */
+    char *err; /* stderr, NUL-terminated, at most max_out bytes */
     size_t err_len;
-    int truncated;     /* 1 if either stream was cut at max_out */
+    int truncated; /* 1 if either stream was cut at max_out */
 };
 
 /*

@@ -90,10 +90,11 @@ int mst_agent_run(const char *const argv[], int64_t timeout_ms,
 
 /* Length of the valid UTF-8 sequence at s (of n bytes), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n) {
-    size_t want = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2
-                                   : (s[0] & 0xf0) == 0xe0 ? 3
-                                   : (s[0] & 0xf8) == 0xf0 ? 4
-                                                           : 0;
+    size_t want = s[0] < 0x80             ? 1
+                  : (s[0] & 0xe0) == 0xc0 ? 2
+                  : (s[0] & 0xf0) == 0xe0 ? 3
+                  : (s[0] & 0xf8) == 0xf0 ? 4
+                                          : 0;
     if (want == 0 || want > n)
         return 0;
     for (size_t i = 1; i < want; i++)

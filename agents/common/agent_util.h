@@ -23,8 +23,8 @@
  * (`msg_len` bytes) and return `status`, so handlers can
  * `return mst_agent_fail(msg, len, MUSTER_ABORTED, "...")`.
  */
-int mst_agent_fail(char *msg, size_t msg_len, int status, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
+int mst_agent_fail(char *msg, size_t msg_len, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * mst_agent_string - the string input `key` of `call` in *val_r (borrowed
@@ -33,8 +33,7 @@ int mst_agent_fail(char *msg, size_t msg_len, int status, const char *fmt,
  * carries a NUL byte or when it is longer than `max` bytes.
  */
 int mst_agent_string(const struct muster_call *call, const char *key,
-                     size_t max, const char **val_r, char *msg,
-                     size_t msg_len);
+                     size_t max, const char **val_r, char *msg, size_t msg_len);
 
 /*
  * mst_agent_integer - the integer input `key` in [min, max], or `dflt`

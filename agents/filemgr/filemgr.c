@@ -31,8 +31,7 @@
  */
 static int get_path(const struct muster_call *call, const char **path_r,
                     char *msg, size_t msg_len) {
-    int rc = mst_agent_string(call, "file", MAX_PATH_LEN, path_r, msg,
-                              msg_len);
+    int rc = mst_agent_string(call, "file", MAX_PATH_LEN, path_r, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     const char *p = *path_r;
@@ -250,9 +249,8 @@ static int open_parent(const char *path, const char **base_r, int *rc_r,
     return dfd;
 }
 
-static int touch(const struct muster_host *host,
-                 const struct muster_call *call, json_t *reply, char *msg,
-                 size_t msg_len) {
+static int touch(const struct muster_host *host, const struct muster_call *call,
+                 json_t *reply, char *msg, size_t msg_len) {
     (void)host, (void)reply;
     const char *path, *base;
     int rc = get_path(call, &path, msg, msg_len);
@@ -263,8 +261,7 @@ static int touch(const struct muster_host *host,
         return rc;
     /* create it if absent; never open what exists (a fifo, a device) */
     int fd = openat(dfd, base,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0644);
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd >= 0)
         close(fd);
     if ((fd < 0 && errno != EEXIST) ||
@@ -276,8 +273,8 @@ static int touch(const struct muster_host *host,
 }
 
 static int remove_file(const struct muster_host *host,
-                       const struct muster_call *call, json_t *reply,
-                       char *msg, size_t msg_len) {
+                       const struct muster_call *call, json_t *reply, char *msg,
+                       size_t msg_len) {
     (void)host, (void)reply;
     const char *path, *base;
     int rc = get_path(call, &path, msg, msg_len);
@@ -292,8 +289,7 @@ static int remove_file(const struct muster_host *host,
                             strerror(errno));
     else if (S_ISDIR(st.st_mode))
         rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                            "%s: is a directory; only files are removed",
-                            path);
+                            "%s: is a directory; only files are removed", path);
     else if (unlinkat(dfd, base, 0) != 0) /* a link goes, not its target */
         rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
                             strerror(errno));
@@ -308,12 +304,12 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "filemgr",
-        .version = "1.0.0",
-        .activate = NULL,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "filemgr",
+    .version = "1.0.0",
+    .activate = NULL,
+    .actions = actions,
 };

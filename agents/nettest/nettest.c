@@ -21,8 +21,7 @@
 /* An IPv4/IPv6 address, or a host name that starts with a letter/digit. */
 static int get_host(const struct muster_call *call, const char **host_r,
                     char *msg, size_t msg_len) {
-    int rc = mst_agent_string(call, "host", HOST_MAX_LEN, host_r, msg,
-                              msg_len);
+    int rc = mst_agent_string(call, "host", HOST_MAX_LEN, host_r, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     unsigned char addr[16];
@@ -69,8 +68,8 @@ static int ping(const struct muster_host *mh, const struct muster_call *call,
         return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                               "ping is not installed");
     snprintf(count_s, sizeof count_s, "%lld", count);
-    const char *argv[] = {tool, "-n", "-c", count_s, "-W", "2", "--", host,
-                          NULL};
+    const char *argv[] = {tool, "-n", "-c", count_s, "-W",
+                          "2",  "--", host, NULL};
     struct mst_proc_result res;
     rc = mst_agent_run(argv, (count + 3) * 1000, NULL, &res, msg, msg_len);
     if (rc != MUSTER_OK)
@@ -89,8 +88,9 @@ static int ping(const struct muster_host *mh, const struct muster_call *call,
  * an errno (ETIMEDOUT at the deadline).
  */
 static int try_connect(const struct addrinfo *ai, int timeout_ms) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-                                       SOCK_CLOEXEC, ai->ai_protocol);
+    int fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+               ai->ai_protocol);
     if (fd < 0)
         return errno;
     int e = 0;
@@ -104,8 +104,8 @@ static int try_connect(const struct addrinfo *ai, int timeout_ms) {
             socklen_t len = sizeof e;
             if (n == 0)
                 e = ETIMEDOUT;
-            else if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e,
-                                         &len) != 0)
+            else if (n < 0 ||
+                     getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
                 e = errno;
         }
     }
@@ -121,15 +121,14 @@ static const char *connect_status(int e) {
 }
 
 static int do_connect(const struct muster_host *mh,
-                      const struct muster_call *call, json_t *reply,
-                      char *msg, size_t msg_len) {
+                      const struct muster_call *call, json_t *reply, char *msg,
+                      size_t msg_len) {
     (void)mh;
     const char *host;
     long long port, timeout;
     int rc = get_host(call, &host, msg, msg_len);
     if (rc == MUSTER_OK)
-        rc = mst_agent_integer(call, "port", -1, 1, 65535, &port, msg,
-                               msg_len);
+        rc = mst_agent_integer(call, "port", -1, 1, 65535, &port, msg, msg_len);
     if (rc == MUSTER_OK && port < 0)
         rc = mst_agent_fail(msg, msg_len, MUSTER_MISSING_DATA,
                             "missing input 'port'");
@@ -164,12 +163,12 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "nettest",
-        .version = "1.0.0",
-        .activate = NULL,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "nettest",
+    .version = "1.0.0",
+    .activate = NULL,
+    .actions = actions,
 };

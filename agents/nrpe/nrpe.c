@@ -21,8 +21,8 @@
 #define DEFAULT_CONFIG "/etc/nagios/nrpe.cfg"
 #define CONFIG_ENV "MUSTER_NRPE_CONFIG" /* another main file, for tests */
 #define NAME_MAX_LEN 64
-#define MAX_DEPTH 8    /* include nesting */
-#define MAX_FILES 256  /* files read for one lookup */
+#define MAX_DEPTH 8   /* include nesting */
+#define MAX_FILES 256 /* files read for one lookup */
 #define LINE_MAX_LEN 4096
 #define MAX_ARGS 64
 #define RUN_TIMEOUT_MS 55000 /* under the DDL's 60 s */
@@ -159,15 +159,14 @@ static void add_output(json_t *reply, const struct mst_proc_result *res) {
     while (text > 0 && out[text - 1] == ' ')
         text--;
     json_object_set_new(reply, "output", mst_agent_text(out, text));
-    json_object_set_new(reply, "perfdata",
-                        bar ? mst_agent_text(bar + 1, n - (size_t)(bar - out)
-                                                          - 1)
-                            : json_string(""));
+    json_object_set_new(
+        reply, "perfdata",
+        bar ? mst_agent_text(bar + 1, n - (size_t)(bar - out) - 1)
+            : json_string(""));
 }
 
 /* Nagios plugin exit codes; anything but OK fails the action. */
-static int plugin_state(int code, const char *name, char *msg,
-                        size_t msg_len) {
+static int plugin_state(int code, const char *name, char *msg, size_t msg_len) {
     static const char *const states[] = {"OK", "WARNING", "CRITICAL",
                                          "UNKNOWN"};
     if (code == 0)
@@ -177,12 +176,12 @@ static int plugin_state(int code, const char *name, char *msg,
 }
 
 static int runcommand(const struct muster_host *host,
-                      const struct muster_call *call, json_t *reply,
-                      char *msg, size_t msg_len) {
+                      const struct muster_call *call, json_t *reply, char *msg,
+                      size_t msg_len) {
     (void)host;
     struct lookup lk = {0};
-    int rc = mst_agent_string(call, "command", NAME_MAX_LEN, &lk.name, msg,
-                              msg_len);
+    int rc =
+        mst_agent_string(call, "command", NAME_MAX_LEN, &lk.name, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     if (!mst_agent_is_name(lk.name, "_.-", NAME_MAX_LEN))
@@ -198,8 +197,8 @@ static int runcommand(const struct muster_host *host,
     char *argv[MAX_ARGS];
     const char *why = NULL;
     if (split_words(lk.line, argv, &why) < 0)
-        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                              "%s: refused: %s", lk.name, why);
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: refused: %s",
+                              lk.name, why);
     struct mst_proc_result res;
     rc = mst_agent_run((const char *const *)argv, RUN_TIMEOUT_MS, NULL, &res,
                        msg, msg_len);
@@ -218,12 +217,12 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "nrpe",
-        .version = "1.0.0",
-        .activate = NULL,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "nrpe",
+    .version = "1.0.0",
+    .activate = NULL,
+    .actions = actions,
 };

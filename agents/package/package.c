@@ -48,10 +48,10 @@ static int activate(const struct muster_host *host) {
 /* The input "package", checked by the DDL and again here. */
 static int get_name(const struct muster_call *call, const char **name_r,
                     char *msg, size_t msg_len) {
-    int rc = mst_agent_string(call, "package", NAME_MAX_LEN, name_r, msg,
-                              msg_len);
-    if (rc == MUSTER_OK && !mst_agent_is_name(*name_r, NAME_EXTRA,
-                                              NAME_MAX_LEN))
+    int rc =
+        mst_agent_string(call, "package", NAME_MAX_LEN, name_r, msg, msg_len);
+    if (rc == MUSTER_OK &&
+        !mst_agent_is_name(*name_r, NAME_EXTRA, NAME_MAX_LEN))
         rc = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
                             "package: not a valid package name");
     return rc;
@@ -99,12 +99,16 @@ static void set_found(json_t *reply, char *line, int dpkg) {
 static int query(const struct backend *b, const char *name, json_t *reply,
                  char *msg, size_t msg_len) {
     const char *dpkg_argv[] = {
-        b->query, "-W",
-        "-f=${Package}\t${Version}\t${Architecture}\t${Status}\n", "--",
-        name, NULL};
+        b->query,
+        "-W",
+        "-f=${Package}\t${Version}\t${Architecture}\t${Status}\n",
+        "--",
+        name,
+        NULL};
     const char *rpm_argv[] = {
-        b->query, "-q", "--qf",
-        "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n", "--", name,
+        b->query, "-q",
+        "--qf",   "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\n",
+        "--",     name,
         NULL};
     struct mst_proc_result res;
     int rc = mst_agent_run(b->dpkg ? dpkg_argv : rpm_argv, QUERY_TIMEOUT_MS,
@@ -189,24 +193,23 @@ static int change(const struct muster_call *call, json_t *reply, char *msg,
 }
 
 static int run_change(const struct muster_host *host,
-                      const struct muster_call *call, json_t *reply,
-                      char *msg, size_t msg_len) {
+                      const struct muster_call *call, json_t *reply, char *msg,
+                      size_t msg_len) {
     (void)host;
     return change(call, reply, msg, msg_len);
 }
 
 static const struct muster_action actions[] = {
-    {"status", status},        {"install", run_change},
-    {"update", run_change},    {"uninstall", run_change},
-    {"purge", run_change},     {NULL, NULL},
+    {"status", status},        {"install", run_change}, {"update", run_change},
+    {"uninstall", run_change}, {"purge", run_change},   {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "package",
-        .version = "1.0.0",
-        .activate = activate,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "package",
+    .version = "1.0.0",
+    .activate = activate,
+    .actions = actions,
 };

@@ -111,8 +111,8 @@ static int list(const struct muster_host *host, const struct muster_call *call,
     regex_t re;
     struct mst_err err;
     if (mst_regexp_compile(&re, pattern, REG_NOSUB, &err) != MST_OK)
-        return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
-                              "pattern: %s", err.msg);
+        return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA, "pattern: %s",
+                              err.msg);
     json_t *procs = json_array();
     int truncated = 0;
     int count = scan(&re, procs, &truncated);
@@ -138,12 +138,12 @@ static int activate(const struct muster_host *host) {
     return access("/proc/self/status", R_OK) == 0;
 }
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "process",
-        .version = "1.0.0",
-        .activate = activate,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "process",
+    .version = "1.0.0",
+    .activate = activate,
+    .actions = actions,
 };

@@ -70,10 +70,14 @@ static void config_value(const char *out, const char *key, char *val,
 }
 
 static int state_files(struct state_files *f, char *msg, size_t msg_len) {
-    static const char *const args[] = {
-        "config",     "print",   "--section",
-        "agent",      "agent_disabled_lockfile",
-        "agent_catalog_run_lockfile", "lastrunfile", NULL};
+    static const char *const args[] = {"config",
+                                       "print",
+                                       "--section",
+                                       "agent",
+                                       "agent_disabled_lockfile",
+                                       "agent_catalog_run_lockfile",
+                                       "lastrunfile",
+                                       NULL};
     struct mst_proc_result res;
     int rc = run_puppet(args, CMD_TIMEOUT_MS, &res, msg, msg_len);
     if (rc != MUSTER_OK)
@@ -99,8 +103,8 @@ static int exists(const char *path) {
 /* The message `puppet agent --disable` stored, or "". */
 static json_t *disable_message(const char *lockfile) {
     json_t *lock = json_load_file(lockfile, 0, NULL);
-    const char *m = json_string_value(json_object_get(lock,
-                                                      "disabled_message"));
+    const char *m =
+        json_string_value(json_object_get(lock, "disabled_message"));
     json_t *out = json_string(m ? m : "");
     json_decref(lock);
     return out;
@@ -146,8 +150,8 @@ static int status(const struct muster_host *host,
 }
 
 /* Run `puppet agent ARGS`, fail on a non-zero exit, then report status. */
-static int agent_cmd(const char *const *args, int64_t timeout_ms,
-                     json_t *reply, char *msg, size_t msg_len) {
+static int agent_cmd(const char *const *args, int64_t timeout_ms, json_t *reply,
+                     char *msg, size_t msg_len) {
     struct mst_proc_result res;
     int rc = run_puppet(args, timeout_ms, &res, msg, msg_len);
     if (rc != MUSTER_OK)
@@ -176,10 +180,14 @@ static int runonce(const struct muster_host *host,
     if (exists(f.disabled))
         return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                               "puppet is disabled");
-    const char *args[] = {"agent",        "--onetime",
-                          "--no-daemonize", "--no-splay",
-                          "--no-usecacheonfailure", "--detailed-exitcodes",
-                          json_is_true(noop) ? "--noop" : NULL, NULL};
+    const char *args[] = {"agent",
+                          "--onetime",
+                          "--no-daemonize",
+                          "--no-splay",
+                          "--no-usecacheonfailure",
+                          "--detailed-exitcodes",
+                          json_is_true(noop) ? "--noop" : NULL,
+                          NULL};
     return agent_cmd(args, RUN_TIMEOUT_MS, reply, msg, msg_len);
 }
 
@@ -208,24 +216,24 @@ static int disable(const struct muster_host *host,
         return rc;
     if (!mst_agent_is_name(message, MESSAGE_EXTRA, MESSAGE_MAX_LEN))
         return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
-                              "message: only letters, digits, spaces and "
-                              "%s are allowed, not first",
-                              MESSAGE_EXTRA + 1);
+                              "message: letters, digits first, then also "
+                              "'%s'",
+                              MESSAGE_EXTRA);
     const char *args[] = {"agent", "--disable", message, NULL};
     return agent_cmd(args, CMD_TIMEOUT_MS, reply, msg, msg_len);
 }
 
 static const struct muster_action actions[] = {
-    {"runonce", runonce}, {"status", status},   {"enable", enable},
+    {"runonce", runonce}, {"status", status}, {"enable", enable},
     {"disable", disable}, {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "puppet",
-        .version = "1.0.0",
-        .activate = activate,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "puppet",
+    .version = "1.0.0",
+    .activate = activate,
+    .actions = actions,
 };

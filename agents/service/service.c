@@ -44,8 +44,8 @@ static int activate(const struct muster_host *host) {
 
 static int get_name(const struct muster_call *call, const char **name_r,
                     char *msg, size_t msg_len) {
-    int rc = mst_agent_string(call, "service", NAME_MAX_LEN, name_r, msg,
-                              msg_len);
+    int rc =
+        mst_agent_string(call, "service", NAME_MAX_LEN, name_r, msg, msg_len);
     if (rc == MUSTER_OK &&
         !mst_agent_is_name(*name_r, NAME_EXTRA, NAME_MAX_LEN))
         rc = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
@@ -70,9 +70,9 @@ static void show_value(const char *out, const char *key, char *val,
 
 static int systemd_status(const struct manager *m, const char *name,
                           json_t *reply, char *msg, size_t msg_len) {
-    const char *argv[] = {m->tool, "show",
-                          "--property=LoadState,ActiveState,SubState", "--",
-                          name, NULL};
+    const char *argv[] = {
+        m->tool, "show", "--property=LoadState,ActiveState,SubState",
+        "--",    name,   NULL};
     struct mst_proc_result res;
     int rc = mst_agent_run(argv, STATUS_TIMEOUT_MS, NULL, &res, msg, msg_len);
     if (rc != MUSTER_OK)
@@ -84,13 +84,13 @@ static int systemd_status(const struct manager *m, const char *name,
     if (res.exit_code != 0)
         rc = mst_agent_tool_failed(m->tool, &res, msg, msg_len);
     else if (strcmp(load, "not-found") == 0)
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                            "%s: no such service", name);
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: no such service",
+                            name);
     mst_proc_result_free(&res);
     if (rc != MUSTER_OK)
         return rc;
-    int running = strcmp(active, "active") == 0 ||
-                  strcmp(active, "reloading") == 0;
+    int running =
+        strcmp(active, "active") == 0 || strcmp(active, "reloading") == 0;
     json_object_set_new(reply, "status",
                         json_string(running ? "running" : "stopped"));
     json_object_set_new(reply, "detail", mst_agent_text(sub, strlen(sub)));
@@ -98,8 +98,8 @@ static int systemd_status(const struct manager *m, const char *name,
 }
 
 /* LSB init script status codes: 0 running, 1-3 not running, 4 unknown. */
-static int sysv_status(const struct manager *m, const char *name,
-                       json_t *reply, char *msg, size_t msg_len) {
+static int sysv_status(const struct manager *m, const char *name, json_t *reply,
+                       char *msg, size_t msg_len) {
     char script[sizeof INIT_DIR + NAME_MAX_LEN];
     struct stat st;
     snprintf(script, sizeof script, INIT_DIR "%s", name);
@@ -161,9 +161,9 @@ static int change(const struct muster_host *host,
     int rc = prepare(call, &m, &name, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
-    if (verb == NULL || (strcmp(verb, "start") != 0 &&
-                         strcmp(verb, "stop") != 0 &&
-                         strcmp(verb, "restart") != 0))
+    if (verb == NULL ||
+        (strcmp(verb, "start") != 0 && strcmp(verb, "stop") != 0 &&
+         strcmp(verb, "restart") != 0))
         return MUSTER_UNKNOWN_ACTION;
     rc = query(&m, name, reply, msg, msg_len); /* refuses unknown names */
     if (rc != MUSTER_OK)
@@ -171,8 +171,8 @@ static int change(const struct muster_host *host,
     const char *sd_argv[] = {m.tool, verb, "--", name, NULL};
     const char *sysv_argv[] = {m.tool, name, verb, NULL};
     struct mst_proc_result res;
-    rc = mst_agent_run(m.systemd ? sd_argv : sysv_argv, CHANGE_TIMEOUT_MS,
-                       NULL, &res, msg, msg_len);
+    rc = mst_agent_run(m.systemd ? sd_argv : sysv_argv, CHANGE_TIMEOUT_MS, NULL,
+                       &res, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     if (res.exit_code != 0)
@@ -182,16 +182,16 @@ static int change(const struct muster_host *host,
 }
 
 static const struct muster_action actions[] = {
-    {"status", status}, {"start", change},   {"stop", change},
+    {"status", status},  {"start", change}, {"stop", change},
     {"restart", change}, {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent
-    muster_agent = {
-        .abi_version = MUSTER_AGENT_ABI_VERSION,
-        .struct_size = sizeof(struct muster_agent),
-        .name = "service",
-        .version = "1.0.0",
-        .activate = activate,
-        .actions = actions,
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_agent),
+    .name = "service",
+    .version = "1.0.0",
+    .activate = activate,
+    .actions = actions,
 };

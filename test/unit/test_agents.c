@@ -23,8 +23,8 @@ static const char *const agent_names[] = {
 };
 #define N_AGENTS (sizeof agent_names / sizeof agent_names[0])
 
-static void fake_log(const struct muster_host *host, int level,
-                     const char *fmt, ...) {
+static void fake_log(const struct muster_host *host, int level, const char *fmt,
+                     ...) {
     (void)host, (void)level;
     va_list ap;
     va_start(ap, fmt);
@@ -58,8 +58,7 @@ static const struct muster_agent *load(const char *name) {
 static json_t *load_ddl(const char *name) {
     char path[1024];
     json_error_t e;
-    snprintf(path, sizeof path, "%s/%s/%s.json", MST_AGENT_SRC_DIR, name,
-             name);
+    snprintf(path, sizeof path, "%s/%s/%s.json", MST_AGENT_SRC_DIR, name, name);
     json_t *ddl = json_load_file(path, 0, &e);
     ck_assert_msg(ddl != NULL, "%s:%d: %s", path, e.line, e.text);
     return ddl;
@@ -79,9 +78,14 @@ static int call(const char *agent, const char *action, json_t *data,
     const struct muster_agent *a = load(agent);
     muster_action_fn fn = handler(a, action);
     ck_assert_msg(fn != NULL, "%s has no %s", agent, action);
-    struct muster_call c = {.id = "0123", .agent = agent, .action = action,
-                            .caller = "cert=test", .sender = "test",
-                            .collective = "muster", .ttl = 60, .data = data};
+    struct muster_call c = {.id = "0123",
+                            .agent = agent,
+                            .action = action,
+                            .caller = "cert=test",
+                            .sender = "test",
+                            .collective = "muster",
+                            .ttl = 60,
+                            .data = data};
     json_t *reply = json_object();
     msg[0] = '\0';
     int rc = fn(&host, &c, reply, msg, msg_len);
@@ -189,22 +193,21 @@ START_TEST(filemgr_refuses_symlinks_and_bad_paths) {
     /* the link itself is reported, not followed */
     ck_assert_int_eq(call1("filemgr", "status", "file", link, &r, msg),
                      MUSTER_OK);
-    ck_assert_str_eq(json_string_value(json_object_get(r, "type")),
-                     "symlink");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "symlink");
     ck_assert_ptr_null(json_object_get(r, "sha256"));
     json_decref(r);
-    ck_assert_int_eq(call1("filemgr", "status", "file", "etc/passwd", NULL,
-                           msg),
-                     MUSTER_INVALID_DATA);
-    ck_assert_int_eq(call1("filemgr", "status", "file", "/tmp/../etc/passwd",
-                           NULL, msg),
-                     MUSTER_INVALID_DATA);
+    ck_assert_int_eq(
+        call1("filemgr", "status", "file", "etc/passwd", NULL, msg),
+        MUSTER_INVALID_DATA);
+    ck_assert_int_eq(
+        call1("filemgr", "status", "file", "/tmp/../etc/passwd", NULL, msg),
+        MUSTER_INVALID_DATA);
     json_t *nul = json_pack("{s:s%}", "file", "/etc/passwd\0x", (size_t)13);
     ck_assert_int_eq(call("filemgr", "status", nul, NULL, msg, sizeof msg),
                      MUSTER_INVALID_DATA);
-    ck_assert_int_eq(call("filemgr", "status", json_object(), NULL, msg,
-                          sizeof msg),
-                     MUSTER_MISSING_DATA);
+    ck_assert_int_eq(
+        call("filemgr", "status", json_object(), NULL, msg, sizeof msg),
+        MUSTER_MISSING_DATA);
 }
 END_TEST
 
@@ -234,16 +237,14 @@ START_TEST(process_finds_itself) {
     json_t *r, *p;
     size_t i;
     int found = 0;
-    ck_assert_int_eq(call1("process", "list", "pattern", "test_agents", &r,
-                           msg),
-                     MUSTER_OK);
+    ck_assert_int_eq(
+        call1("process", "list", "pattern", "test_agents", &r, msg), MUSTER_OK);
     json_array_foreach(json_object_get(r, "processes"), i, p) {
         if (json_integer_value(json_object_get(p, "pid")) == getpid()) {
             found = 1;
             ck_assert_str_eq(json_string_value(json_object_get(p, "user")),
                              "root");
-            ck_assert_int_gt(json_integer_value(json_object_get(p, "rss")),
-                             0);
+            ck_assert_int_gt(json_integer_value(json_object_get(p, "rss")), 0);
         }
     }
     ck_assert(found);
@@ -271,22 +272,22 @@ START_TEST(nettest_connect) {
     json_t *r;
     int port;
     int fd = listen_local(&port);
-    ck_assert_int_eq(call("nettest", "connect",
-                          json_pack("{s:s, s:i}", "host", "127.0.0.1", "port",
-                                    port),
-                          &r, msg, sizeof msg),
-                     MUSTER_OK);
+    ck_assert_int_eq(
+        call("nettest", "connect",
+             json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
+             msg, sizeof msg),
+        MUSTER_OK);
     ck_assert(json_is_true(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
                      "connected");
     ck_assert(json_real_value(json_object_get(r, "connect_time")) >= 0);
     json_decref(r);
     close(fd);
-    ck_assert_int_eq(call("nettest", "connect",
-                          json_pack("{s:s, s:i}", "host", "127.0.0.1", "port",
-                                    port),
-                          &r, msg, sizeof msg),
-                     MUSTER_OK);
+    ck_assert_int_eq(
+        call("nettest", "connect",
+             json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
+             msg, sizeof msg),
+        MUSTER_OK);
     ck_assert(json_is_false(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
                      "refused");
@@ -305,16 +306,14 @@ START_TEST(package_status) {
                      MUSTER_OK);
     ck_assert_str_eq(json_string_value(json_object_get(r, "status")),
                      "installed");
-    ck_assert_str_ne(json_string_value(json_object_get(r, "ensure")),
-                     "absent");
+    ck_assert_str_ne(json_string_value(json_object_get(r, "ensure")), "absent");
     ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")),
                      json_string_value(json_object_get(r, "version")));
     json_decref(r);
     ck_assert_int_eq(call1("package", "status", "package",
                            "muster-no-such-package", &r, msg),
                      MUSTER_OK);
-    ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")),
-                     "absent");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")), "absent");
     json_decref(r);
 }
 END_TEST
@@ -323,8 +322,8 @@ START_TEST(service_status) {
     char msg[256];
     json_t *r;
     /* whichever init script this machine has */
-    const char *name = access("/etc/init.d/procps", F_OK) == 0 ? "procps"
-                                                               : "dbus";
+    const char *name =
+        access("/etc/init.d/procps", F_OK) == 0 ? "procps" : "dbus";
     ck_assert_int_eq(call1("service", "status", "service", name, &r, msg),
                      MUSTER_OK);
     const char *st = json_string_value(json_object_get(r, "status"));
@@ -340,19 +339,19 @@ END_TEST
 
 /* Inputs that a shell, or an option parser, would act on. */
 static const char *const hostile[] = {
-    "x; touch CANARY",      "$(touch CANARY)", "`touch CANARY`",
-    "x\ntouch CANARY",      "-oAPT::Update=1", "--help",
-    "x && touch CANARY",    "x|touch CANARY",  "",
+    "x; touch CANARY",   "$(touch CANARY)", "`touch CANARY`",
+    "x\ntouch CANARY",   "-oAPT::Update=1", "--help",
+    "x && touch CANARY", "x|touch CANARY",  "",
 };
 
 /* Agent, action, input that reaches a command if it is let through. */
 static const struct {
     const char *agent, *action, *key;
 } targets[] = {
-    {"package", "status", "package"},  {"package", "install", "package"},
-    {"package", "purge", "package"},   {"service", "status", "service"},
-    {"service", "stop", "service"},    {"nettest", "ping", "host"},
-    {"nettest", "connect", "host"},    {"nrpe", "runcommand", "command"},
+    {"package", "status", "package"}, {"package", "install", "package"},
+    {"package", "purge", "package"},  {"service", "status", "service"},
+    {"service", "stop", "service"},   {"nettest", "ping", "host"},
+    {"nettest", "connect", "host"},   {"nrpe", "runcommand", "command"},
     {"puppet", "disable", "message"},
 };
 
@@ -362,10 +361,10 @@ START_TEST(injection_is_refused) {
     ck_assert_int_eq(chdir(tmpdir), 0); /* relative CANARY lands here */
     for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
         for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
-            json_t *data = json_pack("{s:s, s:i}", targets[t].key,
-                                     hostile[h], "port", 1);
-            int rc = call(targets[t].agent, targets[t].action, data, NULL,
-                          msg, sizeof msg);
+            json_t *data =
+                json_pack("{s:s, s:i}", targets[t].key, hostile[h], "port", 1);
+            int rc = call(targets[t].agent, targets[t].action, data, NULL, msg,
+                          sizeof msg);
             ck_assert_msg(rc == MUSTER_INVALID_DATA,
                           "%s.%s %s=%s: status %d (%s)", targets[t].agent,
                           targets[t].action, targets[t].key, hostile[h], rc,
@@ -407,27 +406,26 @@ START_TEST(nrpe_runcommand) {
     json_t *r;
     make_tmpdir();
     write_nrpe_config();
-    ck_assert_int_eq(call1("nrpe", "runcommand", "command", "check_ok", &r,
-                           msg),
-                     MUSTER_OK);
+    ck_assert_int_eq(
+        call1("nrpe", "runcommand", "command", "check_ok", &r, msg), MUSTER_OK);
     ck_assert_int_eq(json_integer_value(json_object_get(r, "exitcode")), 0);
     ck_assert_str_eq(json_string_value(json_object_get(r, "output")),
                      "OK - all fine");
     ck_assert_str_eq(json_string_value(json_object_get(r, "perfdata")),
                      "load=1");
     json_decref(r);
-    ck_assert_int_eq(call1("nrpe", "runcommand", "command", "check_warn", &r,
-                           msg),
-                     MUSTER_ABORTED);
+    ck_assert_int_eq(
+        call1("nrpe", "runcommand", "command", "check_warn", &r, msg),
+        MUSTER_ABORTED);
     ck_assert_int_eq(json_integer_value(json_object_get(r, "exitcode")), 1);
     ck_assert_ptr_nonnull(strstr(msg, "WARNING"));
     json_decref(r);
     const char *refused[] = {"check_shell", "check_subst", "check_relative",
                              "check_missing"};
     for (size_t i = 0; i < 4; i++) {
-        ck_assert_int_eq(call1("nrpe", "runcommand", "command", refused[i],
-                               NULL, msg),
-                         MUSTER_ABORTED);
+        ck_assert_int_eq(
+            call1("nrpe", "runcommand", "command", refused[i], NULL, msg),
+            MUSTER_ABORTED);
     }
     ck_assert_int_ne(access(canary, F_OK), 0);
 }
@@ -440,9 +438,9 @@ START_TEST(puppet_only_where_installed) {
                access("/usr/bin/puppet", X_OK) == 0;
     ck_assert_int_eq(a->activate(&host), have);
     if (!have)
-        ck_assert_int_eq(call("puppet", "status", json_object(), NULL, msg,
-                              sizeof msg),
-                         MUSTER_ABORTED);
+        ck_assert_int_eq(
+            call("puppet", "status", json_object(), NULL, msg, sizeof msg),
+            MUSTER_ABORTED);
 }
 END_TEST
 
