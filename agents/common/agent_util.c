@@ -42,6 +42,18 @@ int mst_agent_string(const struct muster_call *call, const char *key,
     return MUSTER_OK;
 }
 
+int mst_agent_name(const struct muster_call *call, const char *key,
+                   const char *extra, size_t max, const char **val_r, char *msg,
+                   size_t msg_len) {
+    int rc = mst_agent_string(call, key, max, val_r, msg, msg_len);
+    if (rc == MUSTER_OK && !mst_agent_is_name(*val_r, extra, max))
+        rc = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                            "%s: not a valid name (a letter or digit, then "
+                            "letters, digits or '%s')",
+                            key, extra);
+    return rc;
+}
+
 int mst_agent_integer(const struct muster_call *call, const char *key,
                       long long dflt, long long min, long long max,
                       long long *val_r, char *msg, size_t msg_len) {

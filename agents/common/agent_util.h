@@ -52,6 +52,15 @@ int mst_agent_integer(const struct muster_call *call, const char *key,
 int mst_agent_is_name(const char *s, const char *extra, size_t max);
 
 /*
+ * mst_agent_name - the string input `key`, which must also pass
+ * mst_agent_is_name(value, extra, max).  Returns MUSTER_OK,
+ * MUSTER_MISSING_DATA or MUSTER_INVALID_DATA (with `msg`).
+ */
+int mst_agent_name(const struct muster_call *call, const char *key,
+                   const char *extra, size_t max, const char **val_r, char *msg,
+                   size_t msg_len);
+
+/*
  * mst_agent_run - run `argv` (argv[0] absolute) with `timeout_ms`, keeping
  * MST_AGENT_MAX_OUT bytes of each stream, extra environment `env` (may be
  * NULL).  Returns MUSTER_OK with *res_r filled (free it with
@@ -83,5 +92,20 @@ json_t *mst_agent_first_line(const char *s);
  */
 int mst_agent_tool_failed(const char *tool, const struct mst_proc_result *res,
                           char *msg, size_t msg_len);
+
+/*
+ * MST_AGENT_EXPORT - define the one symbol an agent module exports (the
+ * rest of the module is hidden and agent.map keeps it so).
+ */
+#define MST_AGENT_EXPORT(agent_name, activate_fn, action_table)                \
+    __attribute__((visibility("default")))                                     \
+    const struct muster_agent muster_agent = {                                 \
+        .abi_version = MUSTER_AGENT_ABI_VERSION,                               \
+        .struct_size = sizeof(struct muster_agent),                            \
+        .name = (agent_name),                                                  \
+        .version = "1.0.0",                                                    \
+        .activate = (activate_fn),                                             \
+        .actions = (action_table),                                             \
+    }
 
 #endif

@@ -227,8 +227,8 @@ static int status(const struct muster_host *host,
  * at the last component.  Returns an O_PATH fd (caller closes it), or -1
  * with a muster status in *rc_r and the reason in `msg`.
  */
-static int open_parent(const char *path, const char **base_r, int *rc_r,
-                       char *msg, size_t msg_len) {
+static int open_parent_of(const char *path, const char **base_r, int *rc_r,
+                          char *msg, size_t msg_len) {
     const char *slash = strrchr(path, '/');
     const char *base = slash + 1;
     char dir[MAX_PATH_LEN + 1];
@@ -249,14 +249,22 @@ static int open_parent(const char *path, const char **base_r, int *rc_r,
     return dfd;
 }
 
+/* The input "file" checked, and its directory opened (see above). */
+static int open_parent(const struct muster_call *call, const char **path_r,
+                       const char **base_r, int *rc_r, char *msg,
+                       size_t msg_len) {
+    *rc_r = get_path(call, path_r, msg, msg_len);
+    if (*rc_r != MUSTER_OK)
+        return -1;
+    return open_parent_of(*path_r, base_r, rc_r, msg, msg_len);
+}
+
 static int touch(const struct muster_host *host, const struct muster_call *call,
                  json_t *reply, char *msg, size_t msg_len) {
     (void)host, (void)reply;
     const char *path, *base;
-    int rc = get_path(call, &path, msg, msg_len);
-    if (rc != MUSTER_OK)
-        return rc;
-    int dfd = open_parent(path, &base, &rc, msg, msg_len);
+    int rc;
+    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
     if (dfd < 0)
         return rc;
     /* create it if absent; never open what exists (a fifo, a device) */
@@ -277,10 +285,8 @@ static int remove_file(const struct muster_host *host,
                        size_t msg_len) {
     (void)host, (void)reply;
     const char *path, *base;
-    int rc = get_path(call, &path, msg, msg_len);
-    if (rc != MUSTER_OK)
-        return rc;
-    int dfd = open_parent(path, &base, &rc, msg, msg_len);
+    int rc;
+    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
     if (dfd < 0)
         return rc;
     struct stat st;
@@ -304,12 +310,4 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "filemgr",
-    .version = "1.0.0",
-    .activate = NULL,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("filemgr", NULL, actions);

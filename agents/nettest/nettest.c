@@ -163,12 +163,4 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "nettest",
-    .version = "1.0.0",
-    .activate = NULL,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("nettest", NULL, actions);

@@ -180,13 +180,10 @@ static int runcommand(const struct muster_host *host,
                       size_t msg_len) {
     (void)host;
     struct lookup lk = {0};
-    int rc =
-        mst_agent_string(call, "command", NAME_MAX_LEN, &lk.name, msg, msg_len);
+    int rc = mst_agent_name(call, "command", "_.-", NAME_MAX_LEN, &lk.name, msg,
+                            msg_len);
     if (rc != MUSTER_OK)
         return rc;
-    if (!mst_agent_is_name(lk.name, "_.-", NAME_MAX_LEN))
-        return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
-                              "command: not a valid command name");
     const char *cfg = getenv(CONFIG_ENV);
     read_config(cfg && cfg[0] ? cfg : DEFAULT_CONFIG, 0, &lk);
     if (!lk.found)
@@ -217,12 +214,4 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "nrpe",
-    .version = "1.0.0",
-    .activate = NULL,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("nrpe", NULL, actions);

@@ -45,18 +45,6 @@ static int activate(const struct muster_host *host) {
     return find_backend(&b) == 0;
 }
 
-/* The input "package", checked by the DDL and again here. */
-static int get_name(const struct muster_call *call, const char **name_r,
-                    char *msg, size_t msg_len) {
-    int rc =
-        mst_agent_string(call, "package", NAME_MAX_LEN, name_r, msg, msg_len);
-    if (rc == MUSTER_OK &&
-        !mst_agent_is_name(*name_r, NAME_EXTRA, NAME_MAX_LEN))
-        rc = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
-                            "package: not a valid package name");
-    return rc;
-}
-
 /* Split a tab-separated line into at most n fields (in place). */
 static int split_tabs(char *line, char **fields, int n) {
     int k = 0;
@@ -133,7 +121,8 @@ static int status(const struct muster_host *host,
     (void)host;
     const char *name;
     struct backend b;
-    int rc = get_name(call, &name, msg, msg_len);
+    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, &name,
+                            msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     if (find_backend(&b) != 0)
@@ -164,7 +153,8 @@ static int change(const struct muster_call *call, json_t *reply, char *msg,
         c++;
     const char *name;
     struct backend b;
-    int rc = get_name(call, &name, msg, msg_len);
+    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, &name,
+                            msg, msg_len);
     if (rc != MUSTER_OK || c->action == NULL)
         return c->action == NULL ? MUSTER_UNKNOWN_ACTION : rc;
     if (find_backend(&b) != 0 || b.change[0] == '\0')
@@ -204,12 +194,4 @@ static const struct muster_action actions[] = {
     {"uninstall", run_change}, {"purge", run_change},   {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "package",
-    .version = "1.0.0",
-    .activate = activate,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("package", activate, actions);

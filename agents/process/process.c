@@ -138,12 +138,4 @@ static int activate(const struct muster_host *host) {
     return access("/proc/self/status", R_OK) == 0;
 }
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "process",
-    .version = "1.0.0",
-    .activate = activate,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("process", activate, actions);

@@ -228,12 +228,4 @@ static const struct muster_action actions[] = {
     {"disable", disable}, {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "puppet",
-    .version = "1.0.0",
-    .activate = activate,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("puppet", activate, actions);

@@ -42,17 +42,6 @@ static int activate(const struct muster_host *host) {
     return find_manager(&m) == 0;
 }
 
-static int get_name(const struct muster_call *call, const char **name_r,
-                    char *msg, size_t msg_len) {
-    int rc =
-        mst_agent_string(call, "service", NAME_MAX_LEN, name_r, msg, msg_len);
-    if (rc == MUSTER_OK &&
-        !mst_agent_is_name(*name_r, NAME_EXTRA, NAME_MAX_LEN))
-        rc = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
-                            "service: not a valid service name");
-    return rc;
-}
-
 /* Value of "KEY=" in systemctl show output, copied into `val`. */
 static void show_value(const char *out, const char *key, char *val,
                        size_t size) {
@@ -132,7 +121,8 @@ static int query(const struct manager *m, const char *name, json_t *reply,
 /* Checks shared by every action; fills `m` and *name_r. */
 static int prepare(const struct muster_call *call, struct manager *m,
                    const char **name_r, char *msg, size_t msg_len) {
-    int rc = get_name(call, name_r, msg, msg_len);
+    int rc = mst_agent_name(call, "service", NAME_EXTRA, NAME_MAX_LEN, name_r,
+                            msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     if (find_manager(m) != 0)
@@ -186,12 +176,4 @@ static const struct muster_action actions[] = {
     {"restart", change}, {NULL, NULL},
 };
 
-__attribute__((visibility("default")))
-const struct muster_agent muster_agent = {
-    .abi_version = MUSTER_AGENT_ABI_VERSION,
-    .struct_size = sizeof(struct muster_agent),
-    .name = "service",
-    .version = "1.0.0",
-    .activate = activate,
-    .actions = actions,
-};
+MST_AGENT_EXPORT("service", activate, actions);

@@ -267,27 +267,31 @@ static int listen_local(int *port_r) {
     return fd;
 }
 
-START_TEST(nettest_connect) {
+/* nettest connect to 127.0.0.1:port; the reply to json_decref. */
+static json_t *connect_local(int port) {
     char msg[256];
     json_t *r;
-    int port;
-    int fd = listen_local(&port);
     ck_assert_int_eq(
         call("nettest", "connect",
              json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
              msg, sizeof msg),
         MUSTER_OK);
+    return r;
+}
+
+START_TEST(nettest_connect) {
+    char msg[256];
+    json_t *r;
+    int port;
+    int fd = listen_local(&port);
+    r = connect_local(port);
     ck_assert(json_is_true(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
                      "connected");
     ck_assert(json_real_value(json_object_get(r, "connect_time")) >= 0);
     json_decref(r);
     close(fd);
-    ck_assert_int_eq(
-        call("nettest", "connect",
-             json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
-             msg, sizeof msg),
-        MUSTER_OK);
+    r = connect_local(port);
     ck_assert(json_is_false(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
                      "refused");
