@@ -38,10 +38,9 @@ static int inventory(const struct muster_host *host,
                      const struct muster_call *call, json_t *reply, char *msg,
                      size_t msg_len) {
     (void)call, (void)msg, (void)msg_len;
-    static const char *const topics[] = {"identity",    "version",
-                                         "collectives", "main_collective",
-                                         "facts",       "classes",
-                                         NULL};
+    static const char *const topics[] = {
+        "identity", "version", "collectives", "main_collective",
+        "facts",    "classes", NULL};
     add_topics(host, reply, topics);
     json_object_set_new(reply, "agents", agent_names(host));
     json_t *stats = host->query(host, "stats");

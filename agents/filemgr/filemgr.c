@@ -1,0 +1,313 @@
+/*
+ * filemgr.c - the filemgr agent: status (with sha256), touch and remove of
+ * one file given by absolute path.
+ *
+ * Paths are resolved without following any symbolic link
+ * (openat2 RESOLVE_NO_SYMLINKS, or O_NOFOLLOW component by component on
+ * kernels without openat2), so a link planted anywhere along the way
+ * cannot redirect the agent outside what the caller named; a link as the
+ * last component is reported (status) or removed as the link itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent_util.h"
+
+#define MAX_PATH_LEN 4096
+
+/*
+ * The agent's own allowlist: absolute, no control characters, no "..",
+ * so the path means what it says.  Returns MUSTER_OK or
+ * MUSTER_INVALID_DATA / MUSTER_MISSING_DATA with `msg`.
+ */
+static int get_path(const struct muster_call *call, const char **path_r,
+                    char *msg, size_t msg_len) {
+    int rc = mst_agent_string(call, "file", MAX_PATH_LEN, path_r, msg, msg_len);
+    if (rc != MUSTER_OK)
+        return rc;
+    const char *p = *path_r;
+    if (p[0] != '/')
+        return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                              "file must be an absolute path");
+    for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                                  "file contains a control character");
+    for (const char *c = p; (c = strstr(c, "..")) != NULL; c += 2)
+        if (c[-1] == '/' && (c[2] == '/' || c[2] == '\0'))
+            return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                                  "file may not contain '..' components");
+    return MUSTER_OK;
+}
+
+/* Fallback: walk from "/" one component at a time, refusing any link. */
+static int walk_nofollow(const char *path, int flags, mode_t mode) {
+    char buf[MAX_PATH_LEN + 1];
+    size_t len = strlen(path);
+    if (len >= sizeof buf)
+        return -ENAMETOOLONG;
+    memcpy(buf, path, len + 1);
+    int dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char *save = NULL;
+    char *comp = strtok_r(buf, "/", &save);
+    if (comp == NULL) /* "/" itself */
+        return dfd;
+    for (char *next; dfd >= 0; comp = next) {
+        next = strtok_r(NULL, "/", &save);
+        if (next == NULL) {
+            int fd = openat(dfd, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+            int e = errno;
+            close(dfd);
+            return fd >= 0 ? fd : -e;
+        }
+        int sub = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        close(dfd);
+        struct stat st;
+        if (sub < 0)
+            return -e;
+        if (fstat(sub, &st) != 0)
+            st.st_mode = 0;
+        if (!S_ISDIR(st.st_mode)) {
+            e = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+            close(sub);
+            return -e;
+        }
+        dfd = sub;
+    }
+    return -errno;
+}
+
+/* Open `path` refusing symbolic links; fd, or -errno. */
+static int open_nofollow(const char *path, int flags, mode_t mode) {
+    struct open_how how = {
+        .flags = (unsigned)(flags | O_NOFOLLOW | O_CLOEXEC),
+        .mode = (flags & O_CREAT) ? mode : 0,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd >= 0)
+        return (int)fd;
+    if (errno != ENOSYS && errno != EPERM) /* EPERM: a seccomp filter */
+        return -errno;
+    return walk_nofollow(path, flags, mode);
+}
+
+/* Why a path could not be opened, for statusmsg. */
+static int open_failed(const char *path, int neg_errno, char *msg,
+                       size_t msg_len) {
+    if (neg_errno == -ELOOP || neg_errno == -EXDEV)
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                              "%s: refused, the path goes through a "
+                              "symbolic link",
+                              path);
+    return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                          strerror(-neg_errno));
+}
+
+static const char *type_name(mode_t m) {
+    return S_ISREG(m)    ? "file"
+           : S_ISDIR(m)  ? "directory"
+           : S_ISLNK(m)  ? "symlink"
+           : S_ISFIFO(m) ? "fifo"
+           : S_ISSOCK(m) ? "socket"
+           : S_ISCHR(m)  ? "character device"
+           : S_ISBLK(m)  ? "block device"
+                         : "unknown";
+}
+
+/* User and group names (thread-safe lookups), or the number as text. */
+static void add_owner(json_t *reply, const struct stat *st) {
+    char buf[4096], num[24];
+    struct passwd pw, *pwr = NULL;
+    struct group gr, *grr = NULL;
+    getpwuid_r(st->st_uid, &pw, buf, sizeof buf, &pwr);
+    snprintf(num, sizeof num, "%u", (unsigned)st->st_uid);
+    json_object_set_new(reply, "owner", json_string(pwr ? pw.pw_name : num));
+    getgrgid_r(st->st_gid, &gr, buf, sizeof buf, &grr);
+    snprintf(num, sizeof num, "%u", (unsigned)st->st_gid);
+    json_object_set_new(reply, "group", json_string(grr ? gr.gr_name : num));
+    json_object_set_new(reply, "uid", json_integer(st->st_uid));
+    json_object_set_new(reply, "gid", json_integer(st->st_gid));
+}
+
+/* SHA-256 of what `fd` reads, as 64 hex digits in `hex`; 0 or -1. */
+static int sha256_fd(int fd, char hex[65]) {
+    unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+    unsigned int md_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    for (ssize_t n; ok && (n = read(fd, buf, sizeof buf)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
+    EVP_MD_CTX_free(ctx);
+    for (unsigned i = 0; ok && i < md_len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return ok ? 0 : -1;
+}
+
+/*
+ * Hash a regular file: open it again for reading (the status fd is
+ * O_PATH) and make sure it is still the same inode.
+ */
+static int add_sha256(json_t *reply, const char *path, const struct stat *st,
+                      char *msg, size_t msg_len) {
+    int fd = open_nofollow(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+    if (fd < 0)
+        return open_failed(path, fd, msg, msg_len);
+    struct stat now;
+    char hex[65];
+    int rc = MUSTER_OK;
+    if (fstat(fd, &now) != 0 || now.st_dev != st->st_dev ||
+        now.st_ino != st->st_ino)
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                            "%s: changed while being read", path);
+    else if (sha256_fd(fd, hex) != 0)
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                            "%s: cannot read it: %s", path, strerror(errno));
+    else
+        json_object_set_new(reply, "sha256", json_string(hex));
+    close(fd);
+    return rc;
+}
+
+static void add_stat(json_t *reply, const struct stat *st) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", (unsigned)(st->st_mode & 07777));
+    json_object_set_new(reply, "present", json_true());
+    json_object_set_new(reply, "type", json_string(type_name(st->st_mode)));
+    json_object_set_new(reply, "size", json_integer((json_int_t)st->st_size));
+    json_object_set_new(reply, "mode", json_string(mode));
+    json_object_set_new(reply, "mtime",
+                        json_integer((json_int_t)st->st_mtim.tv_sec));
+    add_owner(reply, st);
+}
+
+static int status(const struct muster_host *host,
+                  const struct muster_call *call, json_t *reply, char *msg,
+                  size_t msg_len) {
+    (void)host;
+    const char *path;
+    int rc = get_path(call, &path, msg, msg_len);
+    if (rc != MUSTER_OK)
+        return rc;
+    json_object_set_new(reply, "name", json_string(path));
+    int fd = open_nofollow(path, O_PATH, 0);
+    if (fd == -ENOENT || fd == -ENOTDIR) {
+        json_object_set_new(reply, "present", json_false());
+        return MUSTER_OK;
+    }
+    if (fd < 0)
+        return open_failed(path, fd, msg, msg_len);
+    struct stat st;
+    rc = fstat(fd, &st);
+    close(fd);
+    if (rc != 0)
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                              strerror(errno));
+    add_stat(reply, &st);
+    return S_ISREG(st.st_mode) ? add_sha256(reply, path, &st, msg, msg_len)
+                               : MUSTER_OK;
+}
+
+/*
+ * Open the directory that holds `path` (without links) and point *base_r
+ * at the last component.  Returns an O_PATH fd (caller closes it), or -1
+ * with a muster status in *rc_r and the reason in `msg`.
+ */
+static int open_parent_of(const char *path, const char **base_r, int *rc_r,
+                          char *msg, size_t msg_len) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash + 1;
+    char dir[MAX_PATH_LEN + 1];
+    if (*base == '\0' || strcmp(base, ".") == 0) {
+        *rc_r = mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                               "%s: names a directory, not a file", path);
+        return -1;
+    }
+    size_t dlen = slash == path ? 1 : (size_t)(slash - path);
+    memcpy(dir, path, dlen);
+    dir[dlen] = '\0';
+    int dfd = open_nofollow(dir, O_PATH | O_DIRECTORY, 0);
+    if (dfd < 0) {
+        *rc_r = open_failed(dir, dfd, msg, msg_len);
+        return -1;
+    }
+    *base_r = base;
+    return dfd;
+}
+
+/* The input "file" checked, and its directory opened (see above). */
+static int open_parent(const struct muster_call *call, const char **path_r,
+                       const char **base_r, int *rc_r, char *msg,
+                       size_t msg_len) {
+    *rc_r = get_path(call, path_r, msg, msg_len);
+    if (*rc_r != MUSTER_OK)
+        return -1;
+    return open_parent_of(*path_r, base_r, rc_r, msg, msg_len);
+}
+
+static int touch(const struct muster_host *host, const struct muster_call *call,
+                 json_t *reply, char *msg, size_t msg_len) {
+    (void)host, (void)reply;
+    const char *path, *base;
+    int rc;
+    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
+    if (dfd < 0)
+        return rc;
+    /* create it if absent; never open what exists (a fifo, a device) */
+    int fd = openat(dfd, base,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    if ((fd < 0 && errno != EEXIST) ||
+        utimensat(dfd, base, NULL, AT_SYMLINK_NOFOLLOW) != 0)
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                            strerror(errno));
+    close(dfd);
+    return rc;
+}
+
+static int remove_file(const struct muster_host *host,
+                       const struct muster_call *call, json_t *reply, char *msg,
+                       size_t msg_len) {
+    (void)host, (void)reply;
+    const char *path, *base;
+    int rc;
+    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
+    if (dfd < 0)
+        return rc;
+    struct stat st;
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                            strerror(errno));
+    else if (S_ISDIR(st.st_mode))
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                            "%s: is a directory; only files are removed", path);
+    else if (unlinkat(dfd, base, 0) != 0) /* a link goes, not its target */
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                            strerror(errno));
+    close(dfd);
+    return rc;
+}
+
+static const struct muster_action actions[] = {
+    {"status", status},
+    {"touch", touch},
+    {"remove", remove_file},
+    {NULL, NULL},
+};
+
+MST_AGENT_EXPORT("filemgr", NULL, actions);

@@ -1,0 +1,480 @@
+/*
+ * test_agents.c - the standard agents as musterd will see them: each
+ * module is dlopen'd from the build tree, its descriptor checked against
+ * its DDL, and its handlers called with a small fake host.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "muster_agent.h"
+
+static const char *const agent_names[] = {
+    "filemgr", "package", "service", "process", "nettest", "puppet", "nrpe",
+};
+#define N_AGENTS (sizeof agent_names / sizeof agent_names[0])
+
+static void fake_log(const struct muster_host *host, int level, const char *fmt,
+                     ...) {
+    (void)host, (void)level;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+static json_t *fake_query(const struct muster_host *host, const char *t) {
+    (void)host, (void)t;
+    return NULL;
+}
+
+static const struct muster_host host = {
+    .abi_version = MUSTER_AGENT_ABI_VERSION,
+    .struct_size = sizeof(struct muster_host),
+    .log = fake_log,
+    .query = fake_query,
+};
+
+/* The module's descriptor; the handle stays open for the test process. */
+static const struct muster_agent *load(const char *name) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.so", MST_AGENT_BUILD_DIR, name);
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(h != NULL, "dlopen %s: %s", path, dlerror());
+    const struct muster_agent *a = dlsym(h, "muster_agent");
+    ck_assert_msg(a != NULL, "%s: no muster_agent", path);
+    return a;
+}
+
+static json_t *load_ddl(const char *name) {
+    char path[1024];
+    json_error_t e;
+    snprintf(path, sizeof path, "%s/%s/%s.json", MST_AGENT_SRC_DIR, name, name);
+    json_t *ddl = json_load_file(path, 0, &e);
+    ck_assert_msg(ddl != NULL, "%s:%d: %s", path, e.line, e.text);
+    return ddl;
+}
+
+static muster_action_fn handler(const struct muster_agent *a,
+                                const char *action) {
+    for (const struct muster_action *x = a->actions; x->name; x++)
+        if (strcmp(x->name, action) == 0)
+            return x->run;
+    return NULL;
+}
+
+/* Call agent.action with `data` (stolen); *reply_r to json_decref. */
+static int call(const char *agent, const char *action, json_t *data,
+                json_t **reply_r, char *msg, size_t msg_len) {
+    const struct muster_agent *a = load(agent);
+    muster_action_fn fn = handler(a, action);
+    ck_assert_msg(fn != NULL, "%s has no %s", agent, action);
+    struct muster_call c = {.id = "0123",
+                            .agent = agent,
+                            .action = action,
+                            .caller = "cert=test",
+                            .sender = "test",
+                            .collective = "muster",
+                            .ttl = 60,
+                            .data = data};
+    json_t *reply = json_object();
+    msg[0] = '\0';
+    int rc = fn(&host, &c, reply, msg, msg_len);
+    json_decref(data);
+    if (reply_r != NULL)
+        *reply_r = reply;
+    else
+        json_decref(reply);
+    return rc;
+}
+
+/* Same, for a one-string-input call. */
+static int call1(const char *agent, const char *action, const char *key,
+                 const char *value, json_t **reply_r, char *msg) {
+    return call(agent, action, json_pack("{s:s}", key, value), reply_r, msg,
+                256);
+}
+
+START_TEST(descriptor_matches_ddl) {
+    const char *name = agent_names[_i];
+    const struct muster_agent *a = load(name);
+    ck_assert_uint_eq(a->abi_version, MUSTER_AGENT_ABI_VERSION);
+    ck_assert_uint_eq(a->struct_size, sizeof(struct muster_agent));
+    json_t *ddl = load_ddl(name);
+    ck_assert_str_eq(a->name, json_string_value(json_object_get(
+                                  json_object_get(ddl, "metadata"), "name")));
+    ck_assert_int_gt(json_integer_value(json_object_get(
+                         json_object_get(ddl, "metadata"), "timeout")),
+                     0);
+    json_t *acts = json_object_get(ddl, "actions"), *act;
+    size_t i, n_handlers = 0;
+    json_array_foreach(acts, i, act) {
+        const char *an = json_string_value(json_object_get(act, "action"));
+        ck_assert_msg(handler(a, an) != NULL, "%s: no handler for %s", name,
+                      an);
+    }
+    for (const struct muster_action *x = a->actions; x->name; x++, n_handlers++)
+        ck_assert_ptr_nonnull(x->run);
+    ck_assert_uint_eq(n_handlers, json_array_size(acts));
+    if (a->activate != NULL)
+        a->activate(&host); /* must answer, whatever the answer */
+    json_decref(ddl);
+}
+END_TEST
+
+/* A fresh directory for one test, with a canary path in it. */
+static char tmpdir[256];
+static char canary[300];
+
+/* The name of the user running the tests (root in CI, not always). */
+static const char *me(void) {
+    struct passwd *pw = getpwuid(getuid());
+    ck_assert_ptr_nonnull(pw);
+    return pw->pw_name;
+}
+
+static void make_tmpdir(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/muster-agents-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    snprintf(canary, sizeof canary, "%s/CANARY", tmpdir);
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(filemgr_status_sha256) {
+    char path[512], msg[256];
+    json_t *r;
+    make_tmpdir();
+    snprintf(path, sizeof path, "%s/hello", tmpdir);
+    write_file(path, "hello\n");
+    chmod(path, 0640);
+    ck_assert_int_eq(call1("filemgr", "status", "file", path, &r, msg),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "sha256")),
+                     "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2"
+                     "e846f6be03");
+    ck_assert(json_is_true(json_object_get(r, "present")));
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "size")), 6);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "mode")), "0640");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "file");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "owner")), me());
+    json_decref(r);
+    snprintf(path, sizeof path, "%s/absent", tmpdir);
+    ck_assert_int_eq(call1("filemgr", "status", "file", path, &r, msg),
+                     MUSTER_OK);
+    ck_assert(json_is_false(json_object_get(r, "present")));
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(filemgr_refuses_symlinks_and_bad_paths) {
+    char link[512], path[1024], msg[256];
+    json_t *r;
+    make_tmpdir();
+    snprintf(link, sizeof link, "%s/etc", tmpdir);
+    ck_assert_int_eq(symlink("/etc", link), 0);
+    snprintf(path, sizeof path, "%s/passwd", link);
+    ck_assert_int_eq(call1("filemgr", "status", "file", path, NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, "symbolic link"));
+    snprintf(path, sizeof path, "%s/muster-must-not-exist", link);
+    ck_assert_int_eq(call1("filemgr", "touch", "file", path, NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_int_ne(access("/etc/muster-must-not-exist", F_OK), 0);
+    ck_assert_int_eq(call1("filemgr", "remove", "file", path, NULL, msg),
+                     MUSTER_ABORTED);
+    /* the link itself is reported, not followed */
+    ck_assert_int_eq(call1("filemgr", "status", "file", link, &r, msg),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "symlink");
+    ck_assert_ptr_null(json_object_get(r, "sha256"));
+    json_decref(r);
+    ck_assert_int_eq(
+        call1("filemgr", "status", "file", "etc/passwd", NULL, msg),
+        MUSTER_INVALID_DATA);
+    ck_assert_int_eq(
+        call1("filemgr", "status", "file", "/tmp/../etc/passwd", NULL, msg),
+        MUSTER_INVALID_DATA);
+    json_t *nul = json_pack("{s:s%}", "file", "/etc/passwd\0x", (size_t)13);
+    ck_assert_int_eq(call("filemgr", "status", nul, NULL, msg, sizeof msg),
+                     MUSTER_INVALID_DATA);
+    ck_assert_int_eq(
+        call("filemgr", "status", json_object(), NULL, msg, sizeof msg),
+        MUSTER_MISSING_DATA);
+}
+END_TEST
+
+START_TEST(filemgr_touch_remove) {
+    char path[512], msg[256];
+    make_tmpdir();
+    snprintf(path, sizeof path, "%s/new", tmpdir);
+    ck_assert_int_eq(call1("filemgr", "touch", "file", path, NULL, msg),
+                     MUSTER_OK);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(call1("filemgr", "touch", "file", path, NULL, msg),
+                     MUSTER_OK);
+    ck_assert_int_eq(call1("filemgr", "remove", "file", path, NULL, msg),
+                     MUSTER_OK);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(call1("filemgr", "remove", "file", path, NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_int_eq(call1("filemgr", "remove", "file", tmpdir, NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_int_eq(access(tmpdir, F_OK), 0);
+    rmdir(tmpdir);
+}
+END_TEST
+
+START_TEST(process_finds_itself) {
+    char msg[256];
+    json_t *r, *p;
+    size_t i;
+    int found = 0;
+    ck_assert_int_eq(
+        call1("process", "list", "pattern", "test_agents", &r, msg), MUSTER_OK);
+    json_array_foreach(json_object_get(r, "processes"), i, p) {
+        if (json_integer_value(json_object_get(p, "pid")) == getpid()) {
+            found = 1;
+            ck_assert_str_eq(json_string_value(json_object_get(p, "user")),
+                             me());
+            ck_assert_int_gt(json_integer_value(json_object_get(p, "rss")), 0);
+        }
+    }
+    ck_assert(found);
+    json_decref(r);
+    ck_assert_int_eq(call1("process", "list", "pattern", "a{1000}", NULL, msg),
+                     MUSTER_INVALID_DATA);
+}
+END_TEST
+
+/* A listening socket on 127.0.0.1; its port in *port_r. */
+static int listen_local(int *port_r) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 4), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port_r = ntohs(sa.sin_port);
+    return fd;
+}
+
+/* nettest connect to 127.0.0.1:port; the reply to json_decref. */
+static json_t *connect_local(int port) {
+    char msg[256];
+    json_t *r;
+    ck_assert_int_eq(
+        call("nettest", "connect",
+             json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
+             msg, sizeof msg),
+        MUSTER_OK);
+    return r;
+}
+
+START_TEST(nettest_connect) {
+    char msg[256];
+    json_t *r;
+    int port;
+    int fd = listen_local(&port);
+    r = connect_local(port);
+    ck_assert(json_is_true(json_object_get(r, "connect")));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
+                     "connected");
+    ck_assert(json_real_value(json_object_get(r, "connect_time")) >= 0);
+    json_decref(r);
+    close(fd);
+    r = connect_local(port);
+    ck_assert(json_is_false(json_object_get(r, "connect")));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
+                     "refused");
+    json_decref(r);
+    ck_assert_int_eq(call("nettest", "connect",
+                          json_pack("{s:s, s:i}", "host", "::1", "port", 0),
+                          NULL, msg, sizeof msg),
+                     MUSTER_INVALID_DATA);
+}
+END_TEST
+
+START_TEST(package_status) {
+    char msg[256];
+    json_t *r;
+    ck_assert_int_eq(call1("package", "status", "package", "dpkg", &r, msg),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "status")),
+                     "installed");
+    ck_assert_str_ne(json_string_value(json_object_get(r, "ensure")), "absent");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")),
+                     json_string_value(json_object_get(r, "version")));
+    json_decref(r);
+    ck_assert_int_eq(call1("package", "status", "package",
+                           "muster-no-such-package", &r, msg),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")), "absent");
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(service_status) {
+    char msg[256];
+    json_t *r;
+    /* whichever init script this machine has */
+    const char *name =
+        access("/etc/init.d/procps", F_OK) == 0 ? "procps" : "dbus";
+    ck_assert_int_eq(call1("service", "status", "service", name, &r, msg),
+                     MUSTER_OK);
+    const char *st = json_string_value(json_object_get(r, "status"));
+    ck_assert_msg(strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0,
+                  "status %s", st);
+    json_decref(r);
+    ck_assert_int_eq(call1("service", "status", "service",
+                           "muster-no-such-service", NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, "no such service"));
+}
+END_TEST
+
+/* Inputs that a shell, or an option parser, would act on. */
+static const char *const hostile[] = {
+    "x; touch CANARY",   "$(touch CANARY)", "`touch CANARY`",
+    "x\ntouch CANARY",   "-oAPT::Update=1", "--help",
+    "x && touch CANARY", "x|touch CANARY",  "",
+};
+
+/* Agent, action, input that reaches a command if it is let through. */
+static const struct {
+    const char *agent, *action, *key;
+} targets[] = {
+    {"package", "status", "package"}, {"package", "install", "package"},
+    {"package", "purge", "package"},  {"service", "status", "service"},
+    {"service", "stop", "service"},   {"nettest", "ping", "host"},
+    {"nettest", "connect", "host"},   {"nrpe", "runcommand", "command"},
+    {"puppet", "disable", "message"},
+};
+
+START_TEST(injection_is_refused) {
+    char msg[256];
+    make_tmpdir();
+    ck_assert_int_eq(chdir(tmpdir), 0); /* relative CANARY lands here */
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+        for (size_t h = 0; h < sizeof hostile / sizeof hostile[0]; h++) {
+            json_t *data =
+                json_pack("{s:s, s:i}", targets[t].key, hostile[h], "port", 1);
+            int rc = call(targets[t].agent, targets[t].action, data, NULL, msg,
+                          sizeof msg);
+            ck_assert_msg(rc == MUSTER_INVALID_DATA,
+                          "%s.%s %s=%s: status %d (%s)", targets[t].agent,
+                          targets[t].action, targets[t].key, hostile[h], rc,
+                          msg);
+        }
+        json_t *nul = json_pack("{s:s%, s:i}", targets[t].key, "dpkg\0-x",
+                                (size_t)7, "port", 1);
+        ck_assert_int_eq(call(targets[t].agent, targets[t].action, nul, NULL,
+                              msg, sizeof msg),
+                         MUSTER_INVALID_DATA);
+    }
+    ck_assert_int_ne(access(canary, F_OK), 0);
+}
+END_TEST
+
+/* An nrpe.cfg that includes a directory of definitions. */
+static void write_nrpe_config(void) {
+    char path[1024], dir[512], text[2048];
+    snprintf(dir, sizeof dir, "%s/nrpe.d", tmpdir);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/nrpe.cfg", tmpdir);
+    snprintf(text, sizeof text,
+             "# test\ncommand[check_ok]=/bin/false\ninclude_dir=%s/\n", dir);
+    write_file(path, text);
+    setenv("MUSTER_NRPE_CONFIG", path, 1);
+    snprintf(path, sizeof path, "%s/checks.cfg", dir);
+    snprintf(text, sizeof text,
+             "command[check_ok]=/bin/echo 'OK - all fine' \"|load=1\"\n"
+             "command[check_warn]=/bin/false\n"
+             "command[check_shell]=/bin/echo hi; touch %s\n"
+             "command[check_subst]=/bin/echo \"$(touch %s)\"\n"
+             "command[check_relative]=touch %s\n",
+             canary, canary, canary);
+    write_file(path, text);
+}
+
+START_TEST(nrpe_runcommand) {
+    char msg[256];
+    json_t *r;
+    make_tmpdir();
+    write_nrpe_config();
+    ck_assert_int_eq(
+        call1("nrpe", "runcommand", "command", "check_ok", &r, msg), MUSTER_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "exitcode")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "output")),
+                     "OK - all fine");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "perfdata")),
+                     "load=1");
+    json_decref(r);
+    ck_assert_int_eq(
+        call1("nrpe", "runcommand", "command", "check_warn", &r, msg),
+        MUSTER_ABORTED);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "exitcode")), 1);
+    ck_assert_ptr_nonnull(strstr(msg, "WARNING"));
+    json_decref(r);
+    const char *refused[] = {"check_shell", "check_subst", "check_relative",
+                             "check_missing"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(
+            call1("nrpe", "runcommand", "command", refused[i], NULL, msg),
+            MUSTER_ABORTED);
+    }
+    ck_assert_int_ne(access(canary, F_OK), 0);
+}
+END_TEST
+
+START_TEST(puppet_only_where_installed) {
+    char msg[256];
+    const struct muster_agent *a = load("puppet");
+    int have = access("/opt/puppetlabs/bin/puppet", X_OK) == 0 ||
+               access("/usr/bin/puppet", X_OK) == 0;
+    ck_assert_int_eq(a->activate(&host), have);
+    if (!have)
+        ck_assert_int_eq(
+            call("puppet", "status", json_object(), NULL, msg, sizeof msg),
+            MUSTER_ABORTED);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("agents");
+    TCase *tc = tcase_create("agents");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, descriptor_matches_ddl, 0, (int)N_AGENTS);
+    tcase_add_test(tc, filemgr_status_sha256);
+    tcase_add_test(tc, filemgr_refuses_symlinks_and_bad_paths);
+    tcase_add_test(tc, filemgr_touch_remove);
+    tcase_add_test(tc, process_finds_itself);
+    tcase_add_test(tc, nettest_connect);
+    tcase_add_test(tc, package_status);
+    tcase_add_test(tc, service_status);
+    tcase_add_test(tc, injection_is_refused);
+    tcase_add_test(tc, nrpe_runcommand);
+    tcase_add_test(tc, puppet_only_where_installed);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
