@@ -23,10 +23,13 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static void report(const char *what, int64_t *ns, size_t n) {
+/* The person's line, and a "FIGURE_TAG: median" line for bench/run.sh. */
+static void report(const char *what, const char *figure, const char *tag,
+                   int64_t *ns, size_t n) {
     qsort(ns, n, sizeof *ns, cmp_i64);
     printf("  %-28s median %8.1f us   p99 %8.1f us\n", what,
            (double)ns[n / 2] / 1000.0, (double)ns[n * 99 / 100] / 1000.0);
+    printf("%s_%s: %.1f\n", figure, tag, (double)ns[n / 2] / 1000.0);
 }
 
 static int64_t now_ns(void) {
@@ -76,7 +79,7 @@ static void payload(struct mst_buf *p) {
 }
 
 static void bench_verify(const char *dir, const char *client,
-                         struct mst_bytes env, int cache, const char *label,
+                         struct mst_bytes env, int cache, const char *tag,
                          int64_t *ns, size_t n) {
     struct mst_security *node = make(dir, "node", MST_SECURITY_SERVER, cache);
     char signer[MST_SIGNER_LEN];
@@ -90,12 +93,17 @@ static void bench_verify(const char *dir, const char *client,
         }
         ns[i] = now_ns() - t;
     }
-    report(label, ns, n);
+    if (cache == 0)
+        report("verify (cert cached)", "verify_us", tag, ns, n);
+    else
+        report("verify (no cache: chain too)", "verify_nocache_us", tag, ns,
+               n);
     mst_security_free(&node);
 }
 
 static void bench_type(const char *dir, enum mst_key_type type,
-                       const char *label, size_t n, int64_t *ns) {
+                       const char *label, const char *tag, size_t n,
+                       int64_t *ns) {
     struct mst_err err = {0};
     char client[32];
     snprintf(client, sizeof client, "client-%d", (int)type);
@@ -116,12 +124,10 @@ static void bench_type(const char *dir, enum mst_key_type type,
         mst_security_seal(cl, mst_buf_view(&p), &env, NULL);
         ns[i] = now_ns() - t;
     }
-    report("sign", ns, n);
+    report("sign", "sign_us", tag, ns, n);
     printf("  %-28s %zu bytes\n", "envelope", env.len);
-    bench_verify(dir, client, mst_buf_view(&env), 0, "verify (cert cached)", ns,
-                 n);
-    bench_verify(dir, client, mst_buf_view(&env), -1,
-                 "verify (no cache: chain too)", ns, n);
+    bench_verify(dir, client, mst_buf_view(&env), 0, tag, ns, n);
+    bench_verify(dir, client, mst_buf_view(&env), -1, tag, ns, n);
     mst_buf_free(&p);
     mst_buf_free(&env);
     mst_security_free(&cl);
@@ -148,9 +154,9 @@ int main(int argc, char **argv) {
     }
     int64_t *ns = calloc(n, sizeof *ns);
     printf("bench_sign: %zu runs each; CA key P-256\n", n);
-    bench_type(dir, MST_KEY_EC, "ECDSA P-256", n, ns);
-    bench_type(dir, MST_KEY_ED25519, "Ed25519", n, ns);
-    bench_type(dir, MST_KEY_RSA, "RSA-2048", n, ns);
+    bench_type(dir, MST_KEY_EC, "ECDSA P-256", "p256", n, ns);
+    bench_type(dir, MST_KEY_ED25519, "Ed25519", "ed25519", n, ns);
+    bench_type(dir, MST_KEY_RSA, "RSA-2048", "rsa2048", n, ns);
     free(ns);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

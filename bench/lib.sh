@@ -1,0 +1,97 @@
+# shellcheck shell=bash
+# bench/lib.sh - sourced by bench/ping.sh and bench/run.sh: an optimised
+# build, a broker, N real musterd processes, and their memory and CPU.
+#
+#   bench_setup              build-release/, broker (MUSTER_BENCH_URL or a
+#                            private node on 127.0.0.1:$MUSTER_BENCH_PORT),
+#                            cleanup of everything on exit; sets W, URL
+#   bench_daemons N PROVIDER start bench1..benchN (x509 or none), wait until
+#                            each is connected; pids in BENCH_PIDS
+#   bench_stop_daemons       stop them (by pid)
+#   bench_client PROVIDER    write $W/client-PROVIDER.cfg
+#   bench_rss LABEL          daemon_rss_kb_LABEL (median) and _max
+#   bench_cpu_us             total user+system CPU of the daemons, in us
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$BENCH_ROOT/scripts/lib.sh"
+
+BUILD=${MUSTER_BENCH_BUILD:-$BENCH_ROOT/build-release}
+BENCH_PORT=${MUSTER_BENCH_PORT:-5720}
+BROKER_DIR=
+BENCH_PIDS=()
+
+_bench_cleanup() {
+    set +e
+    mst_kill_tracked "$W/pids" 10
+    [ -n "$BROKER_DIR" ] && mst_broker_stop "$BROKER_DIR" >/dev/null 2>&1
+    rm -rf "$W"
+}
+
+bench_setup() {
+    W=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench.XXXXXX")
+    mst_pids_init "$W/pids"
+    trap _bench_cleanup EXIT
+    mst_build "$BUILD" --buildtype=release -Dtests=false >"$W/build.log" 2>&1 ||
+        { cat "$W/build.log" >&2; mst_die "build failed"; }
+    MUSTER_BUILD=$BUILD
+    export MUSTER_BUILD
+    # N daemons, each a socket and a few files: raise the limit first
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    export MST_CERT_DIR=$W/certs
+    URL=${MUSTER_BENCH_URL:-}
+    if [ -z "$URL" ]; then
+        BROKER_DIR=$W/broker
+        mst_broker_start "$BROKER_DIR" "$BENCH_PORT" >"$W/broker.log" 2>&1 ||
+            { cat "$W/broker.log" >&2; mst_die "could not start a broker"; }
+        URL=amqp://guest:guest@127.0.0.1:$BENCH_PORT
+    fi
+}
+
+bench_daemons() {
+    local n=$1 provider=$2 i
+    BENCH_PIDS=()
+    for ((i = 1; i <= n; i++)); do
+        MST_SECURITY_PROVIDER=$provider MST_LOG_LEVEL=notice \
+            mst_write_config server "$W/b$i.cfg" "bench$i" "$URL"
+        : >"$W/b$i.log"
+        mst_daemon_start "bench$i" "$W/b$i.cfg" "$W/b$i.log"
+        BENCH_PIDS+=("$MST_LAST_PID")
+    done
+    for ((i = 1; i <= n; i++)); do
+        mst_wait_log "$W/b$i.log" 'connected.*queue' 300 ||
+            { tail "$W/b$i.log" >&2; mst_die "bench$i did not connect"; }
+    done
+}
+
+bench_stop_daemons() {
+    local p
+    for p in "${BENCH_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${BENCH_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    BENCH_PIDS=()
+}
+
+bench_client() {
+    MST_SECURITY_PROVIDER=$1 mst_write_config client "$W/client-$1.cfg" \
+        "bench-client-$1" "$URL"
+}
+
+bench_rss() {
+    local sorted n=${#BENCH_PIDS[@]}
+    sorted=$(for p in "${BENCH_PIDS[@]}"; do ps -o rss= -p "$p"; done | sort -n)
+    printf 'daemon_rss_kb_%s: %s\n' "$1" "$(sed -n "$(((n + 1) / 2))p" <<<"$sorted" | tr -d ' ')"
+    printf 'daemon_rss_kb_%s_max: %s\n' "$1" "$(tail -n 1 <<<"$sorted" | tr -d ' ')"
+}
+
+# utime + stime (fields 14 and 15 of /proc/PID/stat, in clock ticks)
+bench_cpu_us() {
+    local hz total=0 p stat
+    hz=$(getconf CLK_TCK)
+    for p in "${BENCH_PIDS[@]}"; do
+        stat=$(cat "/proc/$p/stat")
+        stat=${stat##*) }
+        # shellcheck disable=SC2086
+        set -- $stat
+        total=$((total + ${12} + ${13}))
+    done
+    echo $((total * 1000000 / hz))
+}
