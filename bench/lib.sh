@@ -9,7 +9,8 @@
 #                            each is connected; pids in BENCH_PIDS
 #   bench_stop_daemons       stop them (by pid)
 #   bench_client PROVIDER    write $W/client-PROVIDER.cfg
-#   bench_rss LABEL          daemon_rss_kb_LABEL (median) and _max
+#   bench_rss LABEL          daemon_rss_kb_LABEL, daemon_pss_kb_LABEL
+#                            (medians) and their _max
 #   bench_cpu_us             total user+system CPU of the daemons, in us
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -75,11 +76,20 @@ bench_client() {
         "bench-client-$1" "$URL"
 }
 
+# RSS counts every shared library page a daemon touched (libcrypto alone
+# is ~4 MB of it with x509); PSS divides shared pages among the processes
+# that share them, which is what N daemons on one host really cost.
 bench_rss() {
-    local sorted n=${#BENCH_PIDS[@]}
-    sorted=$(for p in "${BENCH_PIDS[@]}"; do ps -o rss= -p "$p"; done | sort -n)
-    printf 'daemon_rss_kb_%s: %s\n' "$1" "$(sed -n "$(((n + 1) / 2))p" <<<"$sorted" | tr -d ' ')"
-    printf 'daemon_rss_kb_%s_max: %s\n' "$1" "$(tail -n 1 <<<"$sorted" | tr -d ' ')"
+    local field median max
+    for field in Rss Pss; do
+        sorted=$(for p in "${BENCH_PIDS[@]}"; do
+            awk -v f="$field:" '$1 == f {print $2}' "/proc/$p/smaps_rollup"
+        done | sort -n)
+        median=$(sed -n "$(((${#BENCH_PIDS[@]} + 1) / 2))p" <<<"$sorted")
+        max=$(tail -n 1 <<<"$sorted")
+        printf 'daemon_%s_kb_%s: %s\n' "${field,,}" "$1" "$median"
+        printf 'daemon_%s_kb_%s_max: %s\n' "${field,,}" "$1" "$max"
+    done
 }
 
 # utime + stime (fields 14 and 15 of /proc/PID/stat, in clock ticks)
