@@ -158,25 +158,24 @@ int mst_reply_encode(const struct mst_reply *rep, struct mst_buf *out,
 
 /* ---- envelope --------------------------------------------------------- */
 
+/* Adapters: the seal/open helpers take untyped objects. */
+static int encode_any(const void *obj, struct mst_buf *out,
+                      struct mst_err *err) {
+    return mst_reply_encode(obj, out, err);
+}
+
+static int decode_any(struct mst_bytes payload, void *obj_r,
+                      struct mst_err *err) {
+    return mst_reply_decode(payload, obj_r, err);
+}
+
 int mst_reply_seal(struct mst_security *sec, const struct mst_reply *rep,
                    struct mst_buf *out, struct mst_err *err) {
-    struct mst_buf payload;
-    mst_buf_init(&payload, mst_mpack_default_limits.max_bytes);
-    int rc = mst_reply_encode(rep, &payload, err);
-    if (rc == MST_OK)
-        rc = mst_security_seal(sec, mst_buf_view(&payload), out, err);
-    mst_buf_free(&payload);
-    return rc;
+    return mst_security_seal_with(sec, encode_any, rep, out, err);
 }
 
 int mst_reply_open(struct mst_security *sec, struct mst_bytes in,
                    struct mst_reply *rep_r, char signer_r[MST_SIGNER_LEN],
                    struct mst_err *err) {
-    struct mst_envelope env;
-    int rc = mst_security_open(sec, in, &env, signer_r, err);
-    if (rc == MST_OK)
-        rc = mst_reply_decode(env.payload, rep_r, err);
-    if (rc != MST_OK)
-        signer_r[0] = '\0';
-    return rc;
+    return mst_security_open_with(sec, in, decode_any, rep_r, signer_r, err);
 }

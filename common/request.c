@@ -234,27 +234,26 @@ int mst_request_encode(const struct mst_request *req, struct mst_buf *out,
 
 /* ---- envelope --------------------------------------------------------- */
 
+/* Adapters: the seal/open helpers take untyped objects. */
+static int encode_any(const void *obj, struct mst_buf *out,
+                      struct mst_err *err) {
+    return mst_request_encode(obj, out, err);
+}
+
+static int decode_any(struct mst_bytes payload, void *obj_r,
+                      struct mst_err *err) {
+    return mst_request_decode(payload, obj_r, err);
+}
+
 int mst_request_seal(struct mst_security *sec, const struct mst_request *req,
                      struct mst_buf *out, struct mst_err *err) {
-    struct mst_buf payload;
-    mst_buf_init(&payload, mst_mpack_default_limits.max_bytes);
-    int rc = mst_request_encode(req, &payload, err);
-    if (rc == MST_OK)
-        rc = mst_security_seal(sec, mst_buf_view(&payload), out, err);
-    mst_buf_free(&payload);
-    return rc;
+    return mst_security_seal_with(sec, encode_any, req, out, err);
 }
 
 int mst_request_open(struct mst_security *sec, struct mst_bytes in,
                      struct mst_request *req_r, char signer_r[MST_SIGNER_LEN],
                      struct mst_err *err) {
-    struct mst_envelope env;
-    int rc = mst_security_open(sec, in, &env, signer_r, err);
-    if (rc == MST_OK)
-        rc = mst_request_decode(env.payload, req_r, err);
-    if (rc != MST_OK)
-        signer_r[0] = '\0';
-    return rc;
+    return mst_security_open_with(sec, in, decode_any, req_r, signer_r, err);
 }
 
 /* ---- replay window ---------------------------------------------------- */

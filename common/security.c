@@ -178,3 +178,27 @@ int mst_security_open(struct mst_security *sec, struct mst_bytes in,
         *env_r = (struct mst_envelope){0};
     return rc;
 }
+
+int mst_security_seal_with(struct mst_security *sec,
+                           mst_security_encode_fn encode, const void *obj,
+                           struct mst_buf *out, struct mst_err *err) {
+    struct mst_buf payload;
+    mst_buf_init(&payload, mst_mpack_default_limits.max_bytes);
+    int rc = encode(obj, &payload, err);
+    if (rc == MST_OK)
+        rc = mst_security_seal(sec, mst_buf_view(&payload), out, err);
+    mst_buf_free(&payload);
+    return rc;
+}
+
+int mst_security_open_with(struct mst_security *sec, struct mst_bytes in,
+                           mst_security_decode_fn decode, void *obj_r,
+                           char signer_r[MST_SIGNER_LEN], struct mst_err *err) {
+    struct mst_envelope env;
+    int rc = mst_security_open(sec, in, &env, signer_r, err);
+    if (rc == MST_OK)
+        rc = decode(env.payload, obj_r, err);
+    if (rc != MST_OK)
+        signer_r[0] = '\0';
+    return rc;
+}

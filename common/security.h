@@ -100,4 +100,27 @@ int mst_security_open(struct mst_security *sec, struct mst_bytes in,
                       struct mst_envelope *env_r,
                       char signer_r[MST_SIGNER_LEN], struct mst_err *err);
 
+/* Encoders and decoders of payloads (requests, replies) for the below. */
+typedef int (*mst_security_encode_fn)(const void *obj, struct mst_buf *out,
+                                      struct mst_err *err);
+typedef int (*mst_security_decode_fn)(struct mst_bytes payload, void *obj_r,
+                                      struct mst_err *err);
+
+/*
+ * mst_security_seal_with - encode `obj` with `encode` into a bounded
+ * payload, then mst_security_seal it into `out`.
+ */
+int mst_security_seal_with(struct mst_security *sec,
+                           mst_security_encode_fn encode, const void *obj,
+                           struct mst_buf *out, struct mst_err *err);
+
+/*
+ * mst_security_open_with - mst_security_open `in`, then `decode` the
+ * payload into `obj_r`.  On any failure `signer_r` is "".
+ */
+int mst_security_open_with(struct mst_security *sec, struct mst_bytes in,
+                           mst_security_decode_fn decode, void *obj_r,
+                           char signer_r[MST_SIGNER_LEN],
+                           struct mst_err *err);
+
 #endif
