@@ -695,3 +695,18 @@ int mst_mpack_get_object(const msgpack_object *obj, const char *what,
         return mst_err_set(err, MST_EDECODE, "%s: not a map", what);
     return mst_mpack_to_json(obj, what, out_r, err);
 }
+
+int mst_mpack_encode(struct mst_buf *out, mst_mpack_pack_fn pack,
+                     const void *obj, const char *what, struct mst_err *err) {
+    size_t start = out->len;
+    struct mst_mpack_sink sink;
+    msgpack_packer pk;
+    mst_mpack_sink_init(&sink, &pk, out);
+    int rc = pack(&pk, obj);
+    if (rc == MST_OK)
+        return MST_OK;
+    out->len = start;
+    rc = rc == MST_ENOMEM ? mst_mpack_sink_status(&sink, rc) : rc;
+    return mst_err_set(err, rc, "%s: cannot encode: %s", what,
+                       mst_strerror(rc));
+}

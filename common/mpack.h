@@ -62,6 +62,17 @@ void mst_mpack_sink_init(struct mst_mpack_sink *sink, msgpack_packer *pk,
  */
 int mst_mpack_sink_status(const struct mst_mpack_sink *sink, int fallback);
 
+/* Packs one object (a request, a reply) into a packer. */
+typedef int (*mst_mpack_pack_fn)(msgpack_packer *pk, const void *obj);
+
+/*
+ * mst_mpack_encode - append `obj` packed by `pack` to `out`.  On failure
+ * `out` is as it was and `err` says "WHAT: cannot encode: reason".
+ * Returns MST_OK, MST_ENOMEM, MST_ETOOBIG or what `pack` returned.
+ */
+int mst_mpack_encode(struct mst_buf *out, mst_mpack_pack_fn pack,
+                     const void *obj, const char *what, struct mst_err *err);
+
 /*
  * mst_mpack_check - verify that `in` holds exactly one well-formed
  * MessagePack value within `lim` (or the defaults when `lim` is NULL),

@@ -125,7 +125,8 @@ static int pack_key(msgpack_packer *pk, const char *k) {
                                                              : MST_ENOMEM;
 }
 
-static int pack_reply(msgpack_packer *pk, const struct mst_reply *r) {
+static int pack_reply(msgpack_packer *pk, const void *obj) {
+    const struct mst_reply *r = obj;
     if (msgpack_pack_map(pk, 6) != 0 || pack_key(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
         pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
@@ -142,18 +143,7 @@ int mst_reply_encode(const struct mst_reply *rep, struct mst_buf *out,
     int rc = check_reply(rep, err);
     if (rc != MST_OK)
         return rc;
-    size_t start = out->len;
-    struct mst_mpack_sink sink;
-    msgpack_packer pk;
-    mst_mpack_sink_init(&sink, &pk, out);
-    rc = pack_reply(&pk, rep);
-    if (rc != MST_OK) {
-        out->len = start;
-        rc = rc == MST_ENOMEM ? mst_mpack_sink_status(&sink, rc) : rc;
-        return mst_err_set(err, rc, "reply: cannot encode: %s",
-                           mst_strerror(rc));
-    }
-    return MST_OK;
+    return mst_mpack_encode(out, pack_reply, rep, "reply", err);
 }
 
 /* ---- envelope --------------------------------------------------------- */

@@ -192,7 +192,8 @@ static int pack_key(msgpack_packer *pk, const char *k) {
 }
 
 /* Returns the first failing step's status; the sink knows ETOOBIG. */
-static int pack_request(msgpack_packer *pk, const struct mst_request *r) {
+static int pack_request(msgpack_packer *pk, const void *obj) {
+    const struct mst_request *r = obj;
     int rc;
     if (msgpack_pack_map(pk, 11) != 0 || pack_key(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
@@ -218,18 +219,7 @@ int mst_request_encode(const struct mst_request *req, struct mst_buf *out,
     int rc = check_request(req, err);
     if (rc != MST_OK)
         return rc;
-    size_t start = out->len;
-    struct mst_mpack_sink sink;
-    msgpack_packer pk;
-    mst_mpack_sink_init(&sink, &pk, out);
-    rc = pack_request(&pk, req);
-    if (rc != MST_OK) {
-        out->len = start;
-        rc = rc == MST_ENOMEM ? mst_mpack_sink_status(&sink, rc) : rc;
-        return mst_err_set(err, rc, "request: cannot encode: %s",
-                           mst_strerror(rc));
-    }
-    return MST_OK;
+    return mst_mpack_encode(out, pack_request, req, "request", err);
 }
 
 /* ---- envelope --------------------------------------------------------- */
