@@ -12,7 +12,8 @@
 #   ping_all_ms_p50/_p99          the same with x509 (the default)
 #   ping_all_plain_ratio_to_raw, ping_all_ratio_to_raw   (p50 / raw p50)
 #   rpc_addressed_ms_p50/_p99     addressed ping to bench1, one at a time
-#   addressed_req_per_s           addressed pings, many in flight
+#   addressed_req_per_s           addressed pings, many in flight (and
+#                                 _plain: without signing)
 #   broadcast_rounds_per_s        broadcast pings, several rounds in flight
 #   client_cpu_us_per_reply       the client's CPU per reply (pipelined)
 #   daemon_rss_kb_idle/_loaded    median RSS of the x509 daemons
@@ -54,6 +55,8 @@ bench_stop_daemons
 bench_daemons "$N" none
 bench_client none
 run "$B/bench_ping" "$W/client-none.cfg" "$N" "$ROUNDS" ping_all_plain_ms
+run "$B/bench_rpc" "$W/client-none.cfg" pipe bench1 "$PIPE" 64 |
+    sed 's/^\([a-z_]*\):/\1_plain:/'
 bench_stop_daemons
 
 # ---- muster with x509 signing
