@@ -15,8 +15,7 @@
 #include "status.h"
 #include "util.h"
 
-/* In the child, between fork and execve: async-signal-safe calls only. */
-static void exec_child(const char *path, int out_fd) {
+void mst_proc_reset_signals(void) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -25,6 +24,11 @@ static void exec_child(const char *path, int out_fd) {
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; s++)
         sigaction(s, &dfl, NULL); /* fails harmlessly for KILL/STOP */
+}
+
+/* In the child, between fork and execve: async-signal-safe calls only. */
+static void exec_child(const char *path, int out_fd) {
+    mst_proc_reset_signals();
     int null_fd = open("/dev/null", O_RDWR);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
         dup2(null_fd, 2) < 0)
