@@ -28,8 +28,7 @@
 #define REPLY_FILE "reply.json"
 #define LINE_MAX_LEN 1024
 
-int musterd_ext_user_resolve(const char *name,
-                             struct musterd_ext_user *user_r,
+int musterd_ext_user_resolve(const char *name, struct musterd_ext_user *user_r,
                              struct mst_err *err) {
     memset(user_r, 0, sizeof *user_r);
     if (geteuid() != 0 || strcmp(name, "root") == 0)
@@ -75,8 +74,8 @@ void musterd_ext_rmdir(const char *dir) {
 /* A file only `user` and root may read, with `text` in it. */
 static int put_file(const char *path, const char *text,
                     const struct musterd_ext_user *user, struct mst_err *err) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return mst_err_set(err, MST_EIO, "%s: %s", path, strerror(errno));
     size_t len = strlen(text), off = 0;
@@ -175,6 +174,9 @@ static int watch(pid_t pid, struct stream *st, const char *name, size_t max) {
             kill(pid, SIGKILL);
         }
     }
+    for (int i = 0; i < 2; i++)
+        if (st[i].fd >= 0)
+            close(st[i].fd);
     return too_big;
 }
 

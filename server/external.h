@@ -19,7 +19,7 @@
 
 /* Who external agents run as (agents.run_as). */
 struct musterd_ext_user {
-    int drop;  /* non-zero: switch to uid/gid before execve */
+    int drop; /* non-zero: switch to uid/gid before execve */
     uid_t uid;
     gid_t gid;
 };
@@ -29,8 +29,7 @@ struct musterd_ext_user {
  * when musterd is not root or `name` is "root" (root allowed explicitly),
  * else the uid/gid of `name`.  MST_ENOTFOUND for an unknown user.
  */
-int musterd_ext_user_resolve(const char *name,
-                             struct musterd_ext_user *user_r,
+int musterd_ext_user_resolve(const char *name, struct musterd_ext_user *user_r,
                              struct mst_err *err);
 
 /*

@@ -52,8 +52,8 @@ static int load_ddl(const char *dir, const char *name, const char *path,
         return 0;
     }
     if (strcmp((*ddl_r)->name, name) != 0) {
-        refuse(path, "its DDL %s names agent \"%s\", expected \"%s\"",
-               ddl_path, (*ddl_r)->name, name);
+        refuse(path, "its DDL %s names agent \"%s\", expected \"%s\"", ddl_path,
+               (*ddl_r)->name, name);
         mst_ddl_free(ddl_r);
         return 0;
     }
@@ -146,18 +146,24 @@ static int plugin_ok(const char *path, const struct muster_agent *a,
                      const char *name) {
     if (a == NULL)
         return refuse(path, "no muster_agent symbol: not a muster agent, or "
-                            "built without exporting it"), 0;
+                            "built without exporting it"),
+               0;
     if (a->abi_version != MUSTER_AGENT_ABI_VERSION)
-        return refuse(path, "agent ABI version %u, musterd has %u: rebuild "
-                            "it against this muster_agent.h",
-                      a->abi_version, MUSTER_AGENT_ABI_VERSION), 0;
+        return refuse(path,
+                      "agent ABI version %u, musterd has %u: rebuild "
+                      "it against this muster_agent.h",
+                      a->abi_version, MUSTER_AGENT_ABI_VERSION),
+               0;
     if (a->struct_size != sizeof *a)
-        return refuse(path, "descriptor size %u, musterd expects %zu: "
-                            "rebuild it against this muster_agent.h",
-                      a->struct_size, sizeof *a), 0;
+        return refuse(path,
+                      "descriptor size %u, musterd expects %zu: "
+                      "rebuild it against this muster_agent.h",
+                      a->struct_size, sizeof *a),
+               0;
     if (a->name == NULL || strcmp(a->name, name) != 0)
         return refuse(path, "agent calls itself \"%s\", the file is %s.so",
-                      a->name ? a->name : "(null)", name), 0;
+                      a->name ? a->name : "(null)", name),
+               0;
     return 1;
 }
 
@@ -192,8 +198,7 @@ static int load_plugin(struct musterd *d, const char *dir, const char *file) {
     return activate(d, &e, activate_plugin);
 }
 
-static int load_external(struct musterd *d, const char *dir,
-                         const char *name) {
+static int load_external(struct musterd *d, const char *dir, const char *name) {
     struct mst_agent_entry e = {.kind = MST_AGENT_EXTERNAL};
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -234,8 +239,10 @@ static int load_one(struct musterd *d, const char *dir, const char *file) {
     if (strchr(file, '.') != NULL || access(ddl, F_OK) != 0)
         return MST_OK;
     if (!mst_is_name(file, NAME_MAX) || (st.st_mode & 0111) == 0)
-        return refuse(path, "has a DDL but is not an executable agent "
-                            "(mode %o)", (unsigned)(st.st_mode & 07777));
+        return refuse(path,
+                      "has a DDL but is not an executable agent "
+                      "(mode %o)",
+                      (unsigned)(st.st_mode & 07777));
     if (st.st_mode & 0022)
         return refuse(path, "writable by group or others: refusing to run "
                             "it");
@@ -248,13 +255,13 @@ int musterd_loader_load(struct musterd *d, struct mst_err *err) {
     struct mst_err uerr = {0};
     int n = scandir(dir, &list, NULL, alphasort);
     if (n < 0) {
-        MST_LOG(MST_LOG_WARNING, "agents.dir %s: %s; only built-in agents",
-                dir, strerror(errno));
+        MST_LOG(MST_LOG_WARNING, "agents.dir %s: %s; only built-in agents", dir,
+                strerror(errno));
         return MST_OK;
     }
     user_problem[0] = '\0';
-    if (musterd_ext_user_resolve(d->cfg->agents_run_as, &d->ext_user,
-                                 &uerr) != MST_OK)
+    if (musterd_ext_user_resolve(d->cfg->agents_run_as, &d->ext_user, &uerr) !=
+        MST_OK)
         mst_strlcpy(user_problem, uerr.msg, sizeof user_problem);
     int rc = MST_OK;
     for (int i = 0; i < n; i++) {

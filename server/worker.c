@@ -92,8 +92,8 @@ static void write_all(int fd, const char *s, size_t len) {
 }
 
 static json_t *result(int status, const char *msg, json_t *data) {
-    return json_pack("{s:i, s:s, s:o}", "statuscode", status, "statusmsg",
-                     msg, "data", data ? data : json_object());
+    return json_pack("{s:i, s:s, s:o}", "statuscode", status, "statusmsg", msg,
+                     "data", data ? data : json_object());
 }
 
 /* In the worker: the C handler. */
@@ -126,8 +126,9 @@ static json_t *from_reply(json_t *rep, const char *agent) {
     json_t *data = json_object_get(rep, "data");
     if ((code && !json_is_integer(code)) || (msg && !json_is_string(msg)) ||
         (data && !json_is_object(data) && !json_is_null(data)))
-        return result(MST_RPC_UNKNOWN_ERROR, "the agent's reply has wrong "
-                                             "types",
+        return result(MST_RPC_UNKNOWN_ERROR,
+                      "the agent's reply has wrong "
+                      "types",
                       NULL);
     (void)agent;
     return result(code ? (int)json_integer_value(code) : MST_RPC_OK,
@@ -154,8 +155,7 @@ static json_t *run_external(struct musterd *d, const struct job *j) {
     json_decref(rq);
     if (rc != MST_OK) {
         char msg[MST_ERR_LEN + 64];
-        snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action,
-                 err.msg);
+        snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);
         return result(MST_RPC_ABORTED, msg, NULL);
     }
     json_t *res = from_reply(rep, req->agent);
@@ -273,8 +273,10 @@ void musterd_worker_submit(struct musterd *d,
     j->fd = -1;
     if (p->queued >= (size_t)d->cfg->broker_prefetch) {
         char msg[256];
-        snprintf(msg, sizeof msg, "%s/%s not run: node busy, %zu requests "
-                 "waiting already", j->req.agent, j->req.action, p->queued);
+        snprintf(msg, sizeof msg,
+                 "%s/%s not run: node busy, %zu requests "
+                 "waiting already",
+                 j->req.agent, j->req.action, p->queued);
         answer(d, j, MST_RPC_ABORTED, msg, NULL);
         return;
     }
@@ -332,8 +334,7 @@ static void drain(struct job *j) {
 }
 
 /* The worker's result, checked: it is only a process we started. */
-static int parse_result(struct job *j, char *msg, size_t len,
-                        json_t **data_r) {
+static int parse_result(struct job *j, char *msg, size_t len, json_t **data_r) {
     json_t *r = json_loadb((const char *)j->out.data, j->out.len, 0, NULL);
     json_t *code = json_object_get(r, "statuscode");
     json_t *text = json_object_get(r, "statusmsg");
@@ -364,14 +365,16 @@ static void finish(struct musterd *d, struct job *j) {
         snprintf(msg, sizeof msg, "%s/%s timed out after %d s", a, act,
                  j->entry->ddl->timeout_s);
     else if (j->killed == TOO_BIG)
-        snprintf(msg, sizeof msg, "%s/%s failed: output over %d bytes", a,
-                 act, d->cfg->agents_max_output);
+        snprintf(msg, sizeof msg, "%s/%s failed: output over %d bytes", a, act,
+                 d->cfg->agents_max_output);
     else if (WIFSIGNALED(ws))
         snprintf(msg, sizeof msg, "%s/%s crashed (signal %d)", a, act,
                  WTERMSIG(ws));
     else if (WEXITSTATUS(ws) != 0)
-        snprintf(msg, sizeof msg, "%s/%s failed: worker exited with status "
-                 "%d", a, act, WEXITSTATUS(ws));
+        snprintf(msg, sizeof msg,
+                 "%s/%s failed: worker exited with status "
+                 "%d",
+                 a, act, WEXITSTATUS(ws));
     else
         status = parse_result(j, msg, sizeof msg, &data);
     d->pool->running--;

@@ -37,7 +37,8 @@ static const struct muster_action actions[] = {{"ok", act_ok}, {NULL, NULL}};
 #ifdef NO_SYMBOL
 __attribute__((visibility("default"))) const struct muster_agent other_name = {
 #else
-__attribute__((visibility("default"))) const struct muster_agent muster_agent = {
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
 #endif
 #ifdef BAD_ABI
     .abi_version = MUSTER_AGENT_ABI_VERSION + 98,

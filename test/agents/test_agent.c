@@ -49,8 +49,7 @@ static int act_echo(const struct muster_host *host,
                     const struct muster_call *call, json_t *reply, char *msg,
                     size_t len) {
     (void)host, (void)msg, (void)len;
-    json_object_set(reply, "message",
-                    json_object_get(call->data, "message"));
+    json_object_set(reply, "message", json_object_get(call->data, "message"));
     return MUSTER_OK;
 }
 
@@ -71,7 +70,8 @@ static const struct muster_action actions[] = {
     {NULL, NULL},
 };
 
-__attribute__((visibility("default"))) const struct muster_agent muster_agent = {
+__attribute__((visibility("default")))
+const struct muster_agent muster_agent = {
     .abi_version = MUSTER_AGENT_ABI_VERSION,
     .struct_size = sizeof(struct muster_agent),
     .name = "test_agent",
