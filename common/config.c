@@ -96,6 +96,14 @@ static const struct key facts_keys[] = {
 static const struct key agents_keys[] = {
     {"dir", K_STRING, ROLE_SERVER, OFF(agents_dir), 0, 0, MST_AGENTDIR, 0,
      check_path, NULL},
+    {"max_parallel", K_INT, ROLE_SERVER, OFF(agents_max_parallel), 1, 256,
+     NULL, 4, NULL, NULL},
+    {"max_output", K_INT, ROLE_SERVER, OFF(agents_max_output), 1024,
+     64 * 1024 * 1024, NULL, 1024 * 1024, NULL, NULL},
+    {"kill_grace", K_SECONDS, ROLE_SERVER, OFF(agents_kill_grace_ms), 0,
+     600 * 1000LL, NULL, 5000, NULL, NULL},
+    {"run_as", K_STRING, ROLE_SERVER, OFF(agents_run_as), 0, 0, "nobody", 0,
+     check_name, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -378,6 +386,7 @@ void mst_config_free(struct mst_config **cfg) {
     free(c->facts_dir);
     free(c->classes_file);
     free(c->agents_dir);
+    free(c->agents_run_as);
     free(c->security_provider);
     free(c->security_ca);
     free(c->security_cert);

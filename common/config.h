@@ -45,6 +45,12 @@ struct mst_config {
                                     default 10000 */
     char *classes_file;          /* server; NULL when unset */
     char *agents_dir;            /* server; default MST_AGENTDIR */
+    int agents_max_parallel;     /* server: workers at once; default 4 */
+    int agents_max_output;       /* server: bytes a worker/agent may print;
+                                    default 1 MiB */
+    int64_t agents_kill_grace_ms;/* server: TERM -> KILL; default 5000 */
+    char *agents_run_as;         /* server: user for external agents when
+                                    root; "root" allows root; "nobody" */
     char *security_provider;     /* "x509" (default) or "none" */
     char *security_ca;           /* NULL when unset */
     char *security_cert;

@@ -25,12 +25,7 @@ struct child_fds {
     int out, err, status; /* status: CLOEXEC pipe that reports exec errors */
 };
 
-/*
- * In the child, between fork and execve: async-signal-safe calls only.
- * An execve failure is written as an errno to the status pipe (fd 3).
- */
-static void exec_child(const char *const argv[], char *const envp[],
-                       const struct child_fds *fds) {
+void mst_proc_reset_signals(void) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -39,6 +34,15 @@ static void exec_child(const char *const argv[], char *const envp[],
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; s++)
         sigaction(s, &dfl, NULL); /* fails harmlessly for KILL/STOP */
+}
+
+/*
+ * In the child, between fork and execve: async-signal-safe calls only.
+ * An execve failure is written as an errno to the status pipe (fd 3).
+ */
+static void exec_child(const char *const argv[], char *const envp[],
+                       const struct child_fds *fds) {
+    mst_proc_reset_signals();
     setpgid(0, 0);
     int null_fd = open("/dev/null", O_RDWR);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(fds->out, 1) < 0 ||

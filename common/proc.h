@@ -75,4 +75,11 @@ int mst_proc_find(const char *name, char *path_r, size_t size);
 int mst_proc_capture(const char *path, int64_t timeout_ms, size_t max,
                      char **out_r, size_t *len_r, struct mst_err *err);
 
+/*
+ * mst_proc_reset_signals - in a freshly forked child: empty signal mask and
+ * default handlers for every signal, so that what runs next starts as a
+ * program started by init would.  Async-signal-safe.
+ */
+void mst_proc_reset_signals(void);
+
 #endif

@@ -3,8 +3,12 @@
  *
  * One thread owns the connection.  Requests are acknowledged on receipt
  * (the broker's prefetch bounds how many wait in our socket) and handled in
- * order; built-in actions are quick and run inline.
+ * order; built-in actions are quick and run inline, the others in worker
+ * processes (worker.c) whose pipes this loop polls with the broker socket,
+ * so that nothing here waits for an agent.
  */
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "audit.h"
@@ -12,9 +16,13 @@
 #include "log.h"
 #include "musterd.h"
 #include "status.h"
+#include "worker.h"
 
-/* How long one consume call may block, so that signals are seen promptly. */
+/* How long one poll may block, so that signals and heartbeats are served
+ * promptly (heartbeats of 1 s and more). */
 #define POLL_MS 500
+/* The broker socket, the SIGCHLD pipe and one pipe per running worker. */
+#define MAX_FDS 258
 
 static int make_connector(struct musterd *d, struct mst_err *err) {
     char name[300];
@@ -99,6 +107,31 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
     musterd_dispatch(d, msg->body);
 }
 
+/*
+ * Wait for the broker socket or a worker (never longer than POLL_MS or the
+ * nearest worker deadline), serve the workers, then take at most one
+ * message.  Returns mst_connector_consume's result.
+ */
+static int serve_once(struct musterd *d, struct mst_err *err) {
+    struct pollfd fds[MAX_FDS];
+    fds[0] = (struct pollfd){.fd = mst_connector_fd(d->conn), .events = POLLIN};
+    size_t n = musterd_worker_fds(d, fds + 1, MAX_FDS - 1);
+    int wait = mst_connector_has_buffered(d->conn)
+                   ? 0
+                   : musterd_worker_wait_ms(d, POLL_MS);
+    if (poll(fds, n + 1, wait) < 0 && errno != EINTR)
+        MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
+    musterd_worker_service(d, fds + 1, n);
+    /* Even when the socket is quiet: the library sends heartbeats here. */
+    struct mst_message msg;
+    int rc = mst_connector_consume(d->conn, 0, &msg, err);
+    if (rc > 0) {
+        handle(d, &msg);
+        mst_connector_release(d->conn, &msg);
+    }
+    return rc;
+}
+
 int musterd_run(struct musterd *d) {
     struct mst_err err = {0};
     if (make_connector(d, &err) != MST_OK) {
@@ -113,19 +146,16 @@ int musterd_run(struct musterd *d) {
             reload(d);
         }
         musterd_refresh_take(d);
-        struct mst_message msg;
-        int rc = mst_connector_consume(d->conn, POLL_MS, &msg, &err);
-        if (rc > 0) {
-            handle(d, &msg);
-            mst_connector_release(d->conn, &msg);
-        } else if (rc < 0 && !d->stop) {
+        int rc = serve_once(d, &err);
+        if (rc < 0 && !d->stop) {
             MST_LOG(MST_LOG_WARNING, "broker connection lost: %s", err.msg);
             mst_counters_bump(&d->counters, MST_COUNTER_RECONNECTS);
             if (establish(d, 0) != MST_OK)
                 break;
         }
     }
-    MST_LOG(MST_LOG_INFO, "stopping: in-flight work is finished, nothing "
-                          "is queued inside musterd");
+    musterd_worker_stop(d);
+    MST_LOG(MST_LOG_INFO, "stopping: every request was answered, nothing is "
+                          "queued inside musterd");
     return MST_OK;
 }

@@ -13,6 +13,7 @@
 #include "reply.h"
 #include "request.h"
 #include "status.h"
+#include "worker.h"
 
 /* When the request being dispatched arrived (mst_now_us), for the audit. */
 static int64_t arrived_us;
@@ -97,21 +98,17 @@ static void send_reply(struct musterd *d, const struct mst_request *req,
     MST_LOG(MST_LOG_WARNING, "reply to request %s: %s", req->id, err.msg);
 }
 
-static const struct muster_action *find_action(const struct muster_agent *a,
-                                               const char *name) {
-    for (const struct muster_action *x = a->actions; x && x->name; x++)
-        if (strcmp(x->name, name) == 0)
-            return x;
-    return NULL;
-}
-
-/* Run the action and fill `rep`; the request already passed every check. */
+/*
+ * Run a built-in action inline and fill `rep`; the request already passed
+ * every check.  Built-in agents are trusted and take microseconds; plugin
+ * and external agents go to worker.c instead.
+ */
 static void run_action(struct musterd *d, const struct muster_agent *agent,
                        const struct mst_request *req, const char *caller,
                        struct mst_reply *rep) {
     char msg[256] = "";
     rep->data = json_object();
-    const struct muster_action *act = find_action(agent, req->action);
+    const struct muster_action *act = musterd_find_action(agent, req->action);
     if (act == NULL) {
         rep->status = MST_RPC_UNKNOWN_ACTION;
         snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
@@ -236,6 +233,21 @@ static int acceptable(struct musterd *d, const struct mst_request *req) {
     return 1;
 }
 
+/* The log line, the reply and the audit line of a request. */
+static void answer(struct musterd *d, const struct mst_request *req,
+                   const struct mst_agent_entry *entry, const char *decision,
+                   const char *reason, struct mst_reply *rep,
+                   int64_t start_us) {
+    MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req->id,
+            req->agent, req->action, req->caller, req->sender,
+            mst_rpc_status_text(rep->status), rep->status ? ": " : "",
+            rep->status && rep->statusmsg ? rep->statusmsg : "");
+    send_reply(d, req, rep);
+    musterd_audit(d, req,
+                  entry ? mst_ddl_action(entry->ddl, req->action) : NULL,
+                  decision, reason[0] ? reason : NULL, rep->status, start_us);
+}
+
 static int matches(struct musterd *d, const struct mst_request *req) {
     struct mst_err err = {0};
     struct mst_filter_target t = {
@@ -284,17 +296,29 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     struct mst_reply rep = {0};
     char reason[MST_ERR_LEN] = "";
     const char *decision = decide(d, entry, &req, &rep, reason, sizeof reason);
+    if (rep.statusmsg == NULL && entry->kind != MST_AGENT_BUILTIN) {
+        mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
+        musterd_worker_submit(d, entry, &req, arrived_us);
+        goto done; /* answered by musterd_dispatch_done */
+    }
     if (rep.statusmsg == NULL)
         run_action(d, entry->agent, &req, caller, &rep);
-    MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req.id,
-            req.agent, req.action, caller, req.sender,
-            mst_rpc_status_text(rep.status), rep.status ? ": " : "",
-            rep.status && rep.statusmsg ? rep.statusmsg : "");
-    send_reply(d, &req, &rep);
-    musterd_audit(d, &req,
-                  entry ? mst_ddl_action(entry->ddl, req.action) : NULL,
-                  decision, reason[0] ? reason : NULL, rep.status, arrived_us);
+    answer(d, &req, entry, decision, reason, &rep, arrived_us);
     mst_reply_clear(&rep);
 done:
     mst_request_clear(&req);
+}
+
+void musterd_dispatch_done(struct musterd *d, const struct mst_request *req,
+                           const struct mst_agent_entry *entry, int status,
+                           const char *statusmsg, json_t *data,
+                           int64_t start_us) {
+    struct mst_reply rep = {0};
+    rep.status = status;
+    if (statusmsg == NULL || statusmsg[0] == '\0')
+        statusmsg = mst_rpc_status_text(status);
+    rep.statusmsg = strdup(statusmsg);
+    rep.data = data ? data : json_object();
+    answer(d, req, entry, "accepted", "", &rep, start_us);
+    mst_reply_clear(&rep);
 }

@@ -2,6 +2,7 @@
  * host.c - the services musterd offers its agents (struct muster_host) and
  * the registry of agents.
  */
+#include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,56 +114,59 @@ const struct mst_agent_entry *musterd_find_agent(const struct musterd *d,
     return NULL;
 }
 
-/*
- * Register `a` with its DDL.  The registry takes *ddl over (and sets it to
- * NULL) only when it keeps the agent; the caller frees what is left.
- */
-static int add_agent(struct musterd *d, const struct muster_agent *a,
-                     const char *origin, struct mst_ddl **ddl,
-                     struct mst_err *err) {
-    if (a->abi_version != MUSTER_AGENT_ABI_VERSION ||
-        a->struct_size != sizeof *a)
-        return mst_err_set(err, MST_EINVAL,
-                           "%s: agent ABI %u (size %u), we have %u (size %zu)",
-                           origin, a->abi_version, a->struct_size,
-                           MUSTER_AGENT_ABI_VERSION, sizeof *a);
-    if (strcmp((*ddl)->name, a->name) != 0)
-        return mst_err_set(err, MST_EINVAL, "%s: agent %s has the DDL of %s",
-                           origin, a->name, (*ddl)->name);
-    if (a->activate != NULL && !a->activate(&d->host)) {
-        MST_LOG(MST_LOG_INFO, "agent %s not active on this node", a->name);
-        return MST_OK;
-    }
+int musterd_register_agent(struct musterd *d, struct mst_agent_entry *e,
+                           struct mst_err *err) {
+    const struct mst_agent_entry *old = musterd_find_agent(d, e->agent->name);
+    if (old != NULL)
+        return mst_err_set(err, MST_EINVAL, "agent %s is already loaded from %s",
+                           e->agent->name, old->origin);
     struct mst_agent_entry *v =
         realloc(d->agents, (d->n_agents + 1) * sizeof *v);
     if (v == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     d->agents = v;
-    if (mst_strv_push(&d->agent_names, a->name) != MST_OK)
+    if (mst_strv_push(&d->agent_names, e->agent->name) != MST_OK)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    d->agents[d->n_agents].agent = a;
-    d->agents[d->n_agents].origin = origin;
-    d->agents[d->n_agents].ddl = *ddl;
-    *ddl = NULL;
-    d->n_agents++;
-    MST_LOG(MST_LOG_INFO, "agent %s %s loaded (%s)", a->name, a->version,
-            origin);
+    d->agents[d->n_agents++] = *e;
+    MST_LOG(MST_LOG_INFO, "agent %s %s loaded (%s)", e->agent->name,
+            e->agent->version ? e->agent->version : "", e->origin);
+    memset(e, 0, sizeof *e);
     return MST_OK;
+}
+
+const struct muster_action *musterd_find_action(const struct muster_agent *a,
+                                                const char *name) {
+    for (const struct muster_action *x = a->actions; x && x->name; x++)
+        if (strcmp(x->name, name) == 0)
+            return x;
+    return NULL;
 }
 
 int musterd_register_builtin(struct musterd *d, struct mst_err *err) {
     struct mst_ddl *ddl = NULL;
     int rc = mst_ddl_load_text(mst_rpcutil_ddl, mst_rpcutil_ddl_len,
                                "rpcutil.json (built in)", &ddl, err);
+    struct mst_agent_entry e = {
+        .agent = &mst_rpcutil_agent,
+        .origin = "builtin",
+        .ddl = ddl,
+        .kind = MST_AGENT_BUILTIN,
+    };
     if (rc == MST_OK)
-        rc = add_agent(d, &mst_rpcutil_agent, "builtin", &ddl, err);
-    mst_ddl_free(&ddl);
+        rc = musterd_register_agent(d, &e, err);
+    mst_ddl_free(&e.ddl);
     return rc;
 }
 
 void musterd_free_agents(struct musterd *d) {
-    for (size_t i = 0; i < d->n_agents; i++)
-        mst_ddl_free(&d->agents[i].ddl);
+    for (size_t i = d->n_agents; i-- > 0;) {
+        struct mst_agent_entry *e = &d->agents[i];
+        mst_ddl_free(&e->ddl);
+        if (e->handle != NULL)
+            dlclose(e->handle);
+        free(e->made);
+        free(e->path);
+    }
     free(d->agents);
     d->agents = NULL;
     d->n_agents = 0;

@@ -10,11 +10,13 @@
 
 #include "audit.h"
 #include "authz.h"
+#include "loader.h"
 #include "log.h"
 #include "mst_build.h"
 #include "musterd.h"
 #include "status.h"
 #include "util.h"
+#include "worker.h"
 
 static struct musterd daemon_state;
 
@@ -166,7 +168,9 @@ static int start(struct musterd *d, const char *cfg_path) {
         return 1;
     }
     musterd_host_init(d);
-    if (musterd_register_builtin(d, &err) != MST_OK) {
+    if (musterd_worker_init(d, &err) != MST_OK ||
+        musterd_register_builtin(d, &err) != MST_OK ||
+        musterd_loader_load(d, &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "agents: %s", err.msg);
         return 1;
     }
@@ -174,6 +178,7 @@ static int start(struct musterd *d, const char *cfg_path) {
 }
 
 static void stop(struct musterd *d) {
+    musterd_worker_stop(d); /* when start() failed after the pool */
     musterd_refresh_stop(d);
     mst_connector_free(&d->conn);
     musterd_free_agents(d);

@@ -13,18 +13,32 @@
 #include "connector.h"
 #include "ddl.h"
 #include "counters.h"
+#include "external.h"
 #include "facts.h"
 #include "muster_agent.h"
 #include "replay.h"
 #include "security.h"
 
+/* How an agent's actions run (docs/agents.md, "Isolation"). */
+enum mst_agent_kind {
+    MST_AGENT_BUILTIN,  /* compiled in, trusted, runs inline */
+    MST_AGENT_PLUGIN,   /* a .so; each action in a forked worker */
+    MST_AGENT_EXTERNAL, /* an executable; a worker runs it per action */
+};
+
 struct mst_agent_entry {
     const struct muster_agent *agent;
     const char *origin;   /* "builtin" or the path it was loaded from */
     struct mst_ddl *ddl;  /* owned; every request is validated with it */
+    enum mst_agent_kind kind;
+    char *path;           /* owned: the .so or executable; NULL if builtin */
+    void *handle;         /* owned: dlopen handle of a plugin, else NULL */
+    struct muster_agent *made; /* owned: an external agent's descriptor */
 };
 
 struct musterd_refresh; /* refresh.c */
+struct musterd_pool;    /* worker.c */
+struct mst_request;
 struct mst_audit;
 struct mst_authz;
 
@@ -38,11 +52,13 @@ struct musterd {
     struct mst_facts *facts;     /* replaced by musterd_refresh_take() */
     struct mst_strv classes;     /* from classes_file; likewise */
     struct musterd_refresh *refresh;
+    struct musterd_pool *pool;   /* actions running in worker processes */
     struct mst_counters counters;
     struct muster_host host;
     struct mst_agent_entry *agents;
     size_t n_agents;
     struct mst_strv agent_names; /* the same agents' names, for filters */
+    struct musterd_ext_user ext_user; /* agents.run_as, resolved */
     int64_t started_ms;      /* wall clock, for uptime */
     int foreground;
     volatile sig_atomic_t stop; /* SIGTERM/SIGINT */
@@ -76,6 +92,28 @@ const struct mst_agent_entry *musterd_find_agent(const struct musterd *d,
 int musterd_register_builtin(struct musterd *d, struct mst_err *err);
 
 /*
+ * musterd_register_agent - add `e` to the registry, taking over what it
+ * owns (ddl, path, handle, made) and zeroing *e; on failure (MST_ENOMEM,
+ * MST_EINVAL for a name already registered) *e is left to the caller.
+ */
+int musterd_register_agent(struct musterd *d, struct mst_agent_entry *e,
+                           struct mst_err *err);
+
+/* musterd_find_action - `a`'s handler for `name`, or NULL. */
+const struct muster_action *musterd_find_action(const struct muster_agent *a,
+                                                const char *name);
+
+/*
+ * musterd_dispatch_done - a request that ran in a worker finished: log,
+ * reply and audit it.  `req` stays the caller's; `data` (may be NULL) is
+ * taken over.
+ */
+void musterd_dispatch_done(struct musterd *d, const struct mst_request *req,
+                           const struct mst_agent_entry *entry, int status,
+                           const char *statusmsg, json_t *data,
+                           int64_t arrived_us);
+
+/*
  * musterd_load_knowledge - load facts (files, then facts.dir) and classes
  * as `cfg` says.  Returns MST_OK with new objects in *facts_r and
  * *classes_r (empty on entry), or an error naming the broken source.
@@ -104,7 +142,10 @@ void musterd_refresh_take(struct musterd *d);
 
 /* musterd_refresh_stop - stop and join the thread; drops a pending load. */
 void musterd_refresh_stop(struct musterd *d);
-/* musterd_free_agents - release the registry (agents and their DDLs). */
+/*
+ * musterd_free_agents - release the registry (agents and their DDLs), in
+ * reverse load order, closing plugins.
+ */
 void musterd_free_agents(struct musterd *d);
 
 #endif

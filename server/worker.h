@@ -1,0 +1,70 @@
+/*
+ * worker.h - actions of plugin and external agents run in forked worker
+ * processes, at most agents.max_parallel at once; the rest wait in a FIFO
+ * of at most broker.prefetch requests.  The I/O thread never waits for a
+ * worker: it polls their result pipes and a SIGCHLD self-pipe next to the
+ * broker socket (musterd_worker_fds / musterd_worker_service), kills a
+ * worker's process group at its DDL timeout (TERM, KILL after
+ * agents.kill_grace) and always answers the caller through
+ * musterd_dispatch_done.  I/O thread only.
+ */
+#ifndef MST_WORKER_H
+#define MST_WORKER_H
+
+#include <poll.h>
+#include <stdint.h>
+
+#include "musterd.h"
+#include "request.h"
+
+/*
+ * musterd_worker_init - the pool for `d` (d->pool) and the SIGCHLD
+ * handler.  Returns MST_OK, MST_ENOMEM or MST_EIO.
+ */
+int musterd_worker_init(struct musterd *d, struct mst_err *err);
+
+/*
+ * musterd_worker_submit - run `req` (taken over: *req is zeroed) with
+ * `entry` in a worker, now or when a slot frees.  When the queue is full
+ * the caller is answered "busy" at once.  `arrived_us` is for the audit.
+ */
+void musterd_worker_submit(struct musterd *d,
+                           const struct mst_agent_entry *entry,
+                           struct mst_request *req, int64_t arrived_us);
+
+/*
+ * musterd_worker_fds - fill up to `max` entries of `fds` with what to poll
+ * for the pool; returns how many were used.
+ */
+size_t musterd_worker_fds(const struct musterd *d, struct pollfd *fds,
+                          size_t max);
+
+/* musterd_worker_wait_ms - how long poll() may sleep for the pool's sake
+ * (the nearest deadline), at most `cap`. */
+int musterd_worker_wait_ms(const struct musterd *d, int cap);
+
+/*
+ * musterd_worker_service - after poll(): read results, reap workers, apply
+ * deadlines, answer finished requests and start queued ones.  `fds` and `n`
+ * as filled by musterd_worker_fds (revents set by poll).
+ */
+void musterd_worker_service(struct musterd *d, const struct pollfd *fds,
+                            size_t n);
+
+/*
+ * musterd_worker_isolated - run `fn(arg)` in a child process with a budget
+ * of `timeout_ms` (start-up activation checks).  Returns the child's exit
+ * status (0..255), or MST_ETIMEOUT / MST_EIO ("crashed (signal N)") with
+ * the reason in `err`.  Blocks: start-up only.
+ */
+int musterd_worker_isolated(struct musterd *d, int (*fn)(void *), void *arg,
+                            int64_t timeout_ms, struct mst_err *err);
+
+/*
+ * musterd_worker_stop - SIGTERM of musterd: queued requests are answered
+ * "not run", running workers get TERM and, after agents.kill_grace, KILL;
+ * every caller is answered; returns when all are reaped.  Frees the pool.
+ */
+void musterd_worker_stop(struct musterd *d);
+
+#endif
