@@ -182,6 +182,16 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
 int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
                       struct mst_err *err);
 
+/*
+ * mst_connector_ack_through - acknowledge every delivery up to and
+ * including `tag` at once (AMQP multiple = true), if they came on the
+ * connection `generation` names; a daemon under load sends one ack for a
+ * run of requests instead of one each.  MST_ENOTFOUND when that connection
+ * has been lost since.
+ */
+int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
+                              unsigned generation, struct mst_err *err);
+
 /* mst_connector_release - free the memory behind `msg` early. */
 void mst_connector_release(struct mst_connector *conn, struct mst_message *msg);
 

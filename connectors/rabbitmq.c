@@ -968,21 +968,31 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
     }
 }
 
+static int ack(struct mst_connector *conn, uint64_t tag, unsigned generation,
+               int multiple, struct mst_err *err) {
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    /* Tags restart on a new channel: never ack one from a lost one. */
+    if (generation != conn->generation)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "delivery came on a connection since lost");
+    int rc = amqp_basic_ack(conn->amqp, CHANNEL, tag, multiple);
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "acknowledging", err);
+    return MST_OK;
+}
+
 int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
                       struct mst_err *err) {
     if (msg->kind != MST_MESSAGE_DELIVERY)
         return mst_err_set(err, MST_EINVAL, "only deliveries are acked");
-    if (conn->amqp == NULL)
-        return not_connected(err);
-    /* Tags restart on a new channel: never ack one from a lost one. */
-    if (msg->generation != conn->generation)
-        return mst_err_set(err, MST_ENOTFOUND,
-                           "delivery came on a connection since lost");
-    int rc = amqp_basic_ack(conn->amqp, CHANNEL, msg->delivery_tag,
-                            /* multiple = */ 0);
-    if (rc != AMQP_STATUS_OK)
-        return io_failed(conn, rc, "acknowledging", err);
-    return MST_OK;
+    return ack(conn, msg->delivery_tag, msg->generation, /* multiple = */ 0,
+               err);
+}
+
+int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
+                              unsigned generation, struct mst_err *err) {
+    return ack(conn, tag, generation, /* multiple = */ 1, err);
 }
 
 /* ---- state -------------------------------------------------------------- */

@@ -1,9 +1,9 @@
 /*
  * daemon.c - the I/O loop: connect, declare, consume, dispatch, reconnect.
  *
- * One thread owns the connection.  Requests are acknowledged on receipt
- * (the broker's prefetch bounds how many wait in our socket) and handled in
- * order; built-in actions are quick and run inline, the others in worker
+ * One thread owns the connection.  Requests are acknowledged on receipt,
+ * one ack per run of requests under load (flush_acks); the broker's
+ * prefetch bounds how many wait in our socket.  They are handled in order; built-in actions are quick and run inline, the others in worker
  * processes (worker.c) whose pipes this loop polls with the broker socket,
  * so that nothing here waits for an agent.
  */
@@ -92,12 +92,13 @@ static void reload(struct musterd *d) {
 }
 
 static void handle(struct musterd *d, const struct mst_message *msg) {
-    struct mst_err err = {0};
     if (msg->kind != MST_MESSAGE_DELIVERY)
         return;
     mst_counters_bump(&d->counters, MST_COUNTER_RECEIVED);
-    if (mst_connector_ack(d->conn, msg, &err) != MST_OK)
-        MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
+    /* Acknowledged before anything runs; sent by flush_acks(). */
+    d->ack_tag = msg->delivery_tag;
+    d->ack_generation = msg->generation;
+    d->ack_pending++;
     if (msg->oversized) {
         mst_counters_bump(&d->counters, MST_COUNTER_OVERSIZED);
         MST_LOG(MST_LOG_WARNING,
@@ -105,6 +106,24 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
         return;
     }
     musterd_dispatch(d, msg->body);
+}
+
+/*
+ * One ack (AMQP multiple) for every delivery taken since the last one.
+ * Called before the loop could block, and half-way to the prefetch so the
+ * broker never stops sending while a run of requests is being handled:
+ * under load that is one ack per run instead of one per request.
+ */
+static void flush_acks(struct musterd *d, int force) {
+    if (d->ack_pending == 0 ||
+        (!force && d->ack_pending < (unsigned)d->cfg->broker_prefetch / 2))
+        return;
+    struct mst_err err = {0};
+    int rc = mst_connector_ack_through(d->conn, d->ack_tag,
+                                       d->ack_generation, &err);
+    if (rc != MST_OK && rc != MST_ENOTFOUND)
+        MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
+    d->ack_pending = 0;
 }
 
 /*
@@ -116,12 +135,15 @@ static int serve_once(struct musterd *d, struct mst_err *err) {
     struct pollfd fds[MAX_FDS];
     fds[0] = (struct pollfd){.fd = mst_connector_fd(d->conn), .events = POLLIN};
     size_t n = musterd_worker_fds(d, fds + 1, MAX_FDS - 1);
-    int wait = mst_connector_has_buffered(d->conn)
-                   ? 0
-                   : musterd_worker_wait_ms(d, POLL_MS);
-    if (poll(fds, n + 1, wait) < 0 && errno != EINTR)
-        MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
-    musterd_worker_service(d, fds + 1, n);
+    int buffered = mst_connector_has_buffered(d->conn);
+    flush_acks(d, !buffered);
+    /* With messages already read and no worker to watch, go straight on. */
+    if (!buffered || n > 0) {
+        int wait = buffered ? 0 : musterd_worker_wait_ms(d, POLL_MS);
+        if (poll(fds, n + 1, wait) < 0 && errno != EINTR)
+            MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
+        musterd_worker_service(d, fds + 1, n);
+    }
     /* Even when the socket is quiet: the library sends heartbeats here. */
     struct mst_message msg;
     int rc = mst_connector_consume(d->conn, 0, &msg, err);

@@ -61,6 +61,9 @@ struct musterd {
     struct musterd_ext_user ext_user; /* agents.run_as, resolved */
     int64_t started_ms;      /* wall clock, for uptime */
     int foreground;
+    uint64_t ack_tag;         /* the last delivery taken, not yet acked */
+    unsigned ack_generation;  /* its connection */
+    unsigned ack_pending;     /* deliveries taken since the last ack */
     volatile sig_atomic_t stop; /* SIGTERM/SIGINT */
     volatile sig_atomic_t hup;  /* SIGHUP: reopen logs, reload facts */
 };
