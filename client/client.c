@@ -57,6 +57,7 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
         .ca = cfg->security_ca,
         .cert = cfg->security_cert,
         .key = cfg->security_key,
+        .cert_cache = cfg->security_cert_cache,
     };
     char name[300];
     snprintf(name, sizeof name, "muster@%s", cfg->identity);

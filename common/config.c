@@ -118,6 +118,8 @@ static const struct key security_keys[] = {
      NULL},
     {"skew", K_INT, ROLE_BOTH, OFF(security_skew_s), 0, 3600, NULL, 60, NULL,
      NULL},
+    {"cert_cache", K_INT, ROLE_BOTH, OFF(security_cert_cache), 0, 1000000,
+     NULL, 0, NULL, NULL},
     {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL, 3600,
      NULL, NULL},
     {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),

@@ -55,6 +55,7 @@ struct mst_config {
     char *security_ca;           /* NULL when unset */
     char *security_cert;
     char *security_key;
+    int security_cert_cache;     /* 0: the role's default */
     int security_skew_s;         /* allowed clock skew; default 60 */
     int security_max_ttl_s;      /* largest accepted ttl; default 3600 */
     int security_replay_cache;   /* server: request ids remembered; 65536 */

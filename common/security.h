@@ -30,7 +30,8 @@ struct mst_security_options {
     const char *cert; /* own certificate (PEM) */
     const char *key;  /* own private key (PEM) */
     int cert_cache;   /* x509: verified certificates to keep; 0 = the
-                         default (256), < 0 = none (benchmarks) */
+                         role's default (node 256, client 16384), < 0 =
+                         none (benchmarks); rounded up to a multiple of 4 */
 };
 
 /* The longest signer name a provider reports, plus NUL. */

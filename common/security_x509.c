@@ -21,8 +21,15 @@
 #include "status.h"
 #include "util.h"
 
-/* Verified certificates kept; the least recently used is replaced. */
-#define CACHE_DEFAULT 256
+/*
+ * Verified certificates kept, by role: a node sees few client certificates,
+ * a client one per node that answers it.  The cache is 4-way set
+ * associative on the fingerprint, so a lookup is O(1) however large it is;
+ * within a set the least recently used entry is replaced.
+ */
+#define CACHE_DEFAULT_SERVER 256
+#define CACHE_DEFAULT_CLIENT 16384
+#define CACHE_WAYS 4
 /* Largest certificate accepted in an envelope, in bytes. */
 #define CERT_MAX 16384
 
@@ -136,9 +143,13 @@ static int x509_create(const struct mst_security_options *o, void **state_r,
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
     s->role = o->role;
-    s->cache_size = o->cert_cache < 0    ? 0
-                    : o->cert_cache == 0 ? CACHE_DEFAULT
-                                         : (size_t)o->cert_cache;
+    size_t want = o->cert_cache > 0 ? (size_t)o->cert_cache
+                  : o->role == MST_SECURITY_CLIENT ? CACHE_DEFAULT_CLIENT
+                                                   : CACHE_DEFAULT_SERVER;
+    /* a whole number of sets */
+    s->cache_size = o->cert_cache < 0
+                        ? 0
+                        : (want + CACHE_WAYS - 1) / CACHE_WAYS * CACHE_WAYS;
     if (s->cache_size > 0) {
         s->cache = calloc(s->cache_size, sizeof *s->cache);
         if (s->cache == NULL) {
@@ -190,11 +201,21 @@ static int check_dates(X509 *cert, struct mst_err *err) {
     return MST_OK;
 }
 
+/* The CACHE_WAYS slots where `fpr` may be kept (cache_size > 0). */
+static struct cached *cache_set(struct x509_state *s, const uint8_t fpr[32]) {
+    uint64_t h;
+    memcpy(&h, fpr, sizeof h); /* a SHA-256 prefix is already uniform */
+    return &s->cache[h % (s->cache_size / CACHE_WAYS) * CACHE_WAYS];
+}
+
 /* A cached entry for `fpr` whose dates still hold, or NULL (lock held). */
 static struct cached *cache_find(struct x509_state *s, const uint8_t fpr[32],
                                  struct mst_err *err, int *rc_r) {
-    for (size_t i = 0; i < s->cache_size; i++) {
-        struct cached *c = &s->cache[i];
+    if (s->cache_size == 0)
+        return NULL;
+    struct cached *set = cache_set(s, fpr);
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        struct cached *c = &set[i];
         if (c->cert == NULL || memcmp(c->fpr, fpr, 32) != 0)
             continue;
         *rc_r = check_dates(c->cert, err);
@@ -214,10 +235,11 @@ static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
                       const char *cn, enum mst_cert_kind kind) {
     if (s->cache_size == 0)
         return;
-    struct cached *victim = &s->cache[0];
-    for (size_t i = 0; i < s->cache_size && victim->cert != NULL; i++)
-        if (s->cache[i].cert == NULL || s->cache[i].used < victim->used)
-            victim = &s->cache[i];
+    struct cached *set = cache_set(s, fpr);
+    struct cached *victim = &set[0];
+    for (size_t i = 0; i < CACHE_WAYS && victim->cert != NULL; i++)
+        if (set[i].cert == NULL || set[i].used < victim->used)
+            victim = &set[i];
     X509_free(victim->cert);
     X509_up_ref(cert);
     victim->cert = cert;

@@ -147,6 +147,7 @@ static int start(struct musterd *d, const char *cfg_path) {
         .ca = d->cfg->security_ca,
         .cert = d->cfg->security_cert,
         .key = d->cfg->security_key,
+        .cert_cache = d->cfg->security_cert_cache,
     };
     if (mst_security_new(&so, &d->sec, &err) != MST_OK ||
         mst_replay_new((size_t)d->cfg->security_replay_cache, &d->replay,
