@@ -16,6 +16,8 @@ BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$BENCH_ROOT/scripts/lib.sh"
 
+# MUSTER_BENCH_BUILD: use that build as it is (the test suite's smoke run);
+# otherwise build-release/ is configured and built here.
 BUILD=${MUSTER_BENCH_BUILD:-$BENCH_ROOT/build-release}
 BENCH_PORT=${MUSTER_BENCH_PORT:-5720}
 BROKER_DIR=
@@ -32,8 +34,11 @@ bench_setup() {
     W=$(mktemp -d "${TMPDIR:-/tmp}/muster-bench.XXXXXX")
     mst_pids_init "$W/pids"
     trap _bench_cleanup EXIT
-    mst_build "$BUILD" --buildtype=release -Dtests=false >"$W/build.log" 2>&1 ||
-        { cat "$W/build.log" >&2; mst_die "build failed"; }
+    if [ -z "${MUSTER_BENCH_BUILD:-}" ]; then
+        mst_build "$BUILD" --buildtype=release -Dtests=false >"$W/build.log" 2>&1 ||
+            { cat "$W/build.log" >&2; mst_die "build failed"; }
+    fi
+    [ -x "$BUILD/bench/bench_rpc" ] || mst_die "no bench programs in $BUILD"
     MUSTER_BUILD=$BUILD
     export MUSTER_BUILD
     # N daemons, each a socket and a few files: raise the limit first

@@ -1,0 +1,23 @@
+#!/bin/bash
+# The benchmark driver runs end to end with 3 daemons and prints every
+# figure (values are not judged: speed belongs in bench/, not in tests).
+# Uses this test run's build and broker; the raw baseline speaks plain
+# AMQP only, so the amqps:// pass leaves this to the amqp:// pass.
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+case $MUSTER_TEST_URL in
+    amqps:*) echo "amqp:// only (bench_raw has no TLS): covered by the amqp:// pass"; exit 0 ;;
+esac
+step "bench/run.sh 3 5"
+MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL \
+MUSTER_BENCH_SEQ=50 MUSTER_BENCH_PIPE=200 MUSTER_BENCH_BCAST=5 \
+    assert_exit 0 "$MST_ROOT/bench/run.sh" 3 5
+for f in raw_ping_all_ms_p50 ping_all_plain_ms_p99 ping_all_ms_p50 ping_all_ms_p99 \
+    ping_all_plain_ratio_to_raw ping_all_ratio_to_raw rpc_addressed_ms_p50 \
+    rpc_addressed_ms_p99 addressed_req_per_s broadcast_rounds_per_s \
+    client_cpu_us_per_reply daemon_cpu_us_per_request daemon_rss_kb_idle \
+    daemon_rss_kb_loaded sign_us verify_us ddl_validate_us; do
+    grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/run.sh printed no figure $f"
+done
+assert_contains "$OUT" "ping_all_ms_incomplete_rounds: 0"
