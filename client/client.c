@@ -4,6 +4,7 @@
 #include "client.h"
 
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -239,28 +240,60 @@ static void on_delivery(struct mst_client *cl, struct collect *c,
     mst_reply_clear(&rep);
 }
 
-/* Milliseconds left before collection ends, or 0 when it should end. */
+const char *mst_call_end_name(enum mst_call_end end) {
+    static const char *const names[] = {
+        [MST_END_NONE] = "",
+        [MST_END_COMPLETE] = "complete",
+        [MST_END_WINDOW] = "discovery_window",
+        [MST_END_QUIET] = "discovery_timeout",
+        [MST_END_TIMEOUT] = "timeout",
+    };
+    return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "";
+}
+
+/* The deadline for a broadcast's quiet time, and which limit it is. */
+static int64_t quiet_end(const struct collect *c, enum mst_call_end *why) {
+    const struct mst_call_spec *s = c->spec;
+    int64_t quiet_ms = s->discovery_timeout_ms;
+    *why = MST_END_QUIET;
+    /* The window only applies once replies flow: before the first,
+     * a slow network still gets the whole --dt. */
+    if (s->discovery_window_ms > 0 && c->st->responses > 0 &&
+        s->discovery_window_ms < quiet_ms) {
+        quiet_ms = s->discovery_window_ms;
+        *why = MST_END_WINDOW;
+    }
+    return c->last_us + quiet_ms * 1000;
+}
+
+/*
+ * Milliseconds left before collection ends, or 0 when it should end; then
+ * c->st->ended says why.
+ */
 static int64_t wait_left(const struct collect *c) {
     const struct mst_call_spec *s = c->spec;
     int64_t now = mst_now_us();
     int64_t end = c->start_us + s->timeout_ms * 1000;
-    if (s->nodes != NULL) {
-        if (c->remaining == 0)
-            return 0;
-    } else {
-        if (s->expected > 0 && c->st->responses >= s->expected)
-            return 0;
-        int64_t quiet_ms = s->discovery_timeout_ms;
-        /* The window only applies once replies flow: before the first,
-         * a slow network still gets the whole --dt. */
-        if (s->discovery_window_ms > 0 && c->st->responses > 0 &&
-            s->discovery_window_ms < quiet_ms)
-            quiet_ms = s->discovery_window_ms;
-        int64_t quiet = c->last_us + quiet_ms * 1000;
-        if (quiet < end)
-            end = quiet;
+    enum mst_call_end why = MST_END_TIMEOUT;
+    bool complete = s->nodes != NULL
+                        ? c->remaining == 0
+                        : s->expected > 0 && c->st->responses >= s->expected;
+    if (complete) {
+        c->st->ended = MST_END_COMPLETE;
+        return 0;
     }
-    return end > now ? (end - now + 999) / 1000 : 0;
+    if (s->nodes == NULL) {
+        enum mst_call_end quiet_why;
+        int64_t quiet = quiet_end(c, &quiet_why);
+        if (quiet < end) {
+            end = quiet;
+            why = quiet_why;
+        }
+    }
+    if (end > now)
+        return (end - now + 999) / 1000;
+    c->st->ended = why;
+    return 0;
 }
 
 static int gather(struct mst_client *cl, struct collect *c,

@@ -49,6 +49,18 @@ struct mst_call_handlers {
     void *ud;
 };
 
+/* Why collection stopped, shown as stats.ended in JSON output. */
+enum mst_call_end {
+    MST_END_NONE = 0,      /* not collected (failed before or during) */
+    MST_END_COMPLETE,      /* every addressed or expected node answered */
+    MST_END_WINDOW,        /* broadcast: --discovery-window of quiet */
+    MST_END_QUIET,         /* broadcast: --dt of quiet */
+    MST_END_TIMEOUT,       /* the overall limit */
+};
+
+/* "complete", "discovery_window", ... ; "" for MST_END_NONE. */
+const char *mst_call_end_name(enum mst_call_end end);
+
 /* The outcome of a call.  Owned by the caller; mst_call_stats_clear(). */
 struct mst_call_stats {
     char request_id[MST_ID_LEN];
@@ -62,6 +74,7 @@ struct mst_call_stats {
     struct mst_strv not_reached; /* rollout stopped before their batch */
     size_t batches;              /* rollout: batches sent */
     int64_t elapsed_us;          /* publish to the end of collection */
+    enum mst_call_end ended;     /* what ended the (last) collection */
 };
 
 /*

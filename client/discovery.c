@@ -175,6 +175,7 @@ static void add_stats(struct mst_call_stats *to,
     append_all(&to->unknown, &from->unknown);
     append_all(&to->unexpected, &from->unexpected);
     to->elapsed_us += from->elapsed_us;
+    to->ended = from->ended;
 }
 
 static void sleep_ms(int64_t ms) {

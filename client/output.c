@@ -220,7 +220,7 @@ static json_t *strv_json(const struct mst_strv *sv) {
 
 static json_t *stats_json(const struct mst_call_stats *st) {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
-                     "s:f}",
+                     "s:f, s:s}",
                      "request_id", st->request_id, "responses",
                      (json_int_t)st->responses, "ok", (json_int_t)st->ok,
                      "failed", (json_int_t)st->failed, "invalid",
@@ -230,7 +230,8 @@ static json_t *stats_json(const struct mst_call_stats *st) {
                      strv_json(&st->unexpected), "not_reached",
                      strv_json(&st->not_reached), "batches",
                      (json_int_t)st->batches, "elapsed_ms",
-                     (double)st->elapsed_us / 1000.0);
+                     (double)st->elapsed_us / 1000.0, "ended",
+                     mst_call_end_name(st->ended));
 }
 
 static void print_list(const char *label, const struct mst_strv *sv) {

@@ -3,7 +3,7 @@
 # are refused with one log line each while good ones load), every outcome
 # of an action comes back with the right status and message (ok, failed,
 # timed out, crashed, output over the cap), the daemon answers ping
-# afterwards, and a hanging action does not hold other requests up.
+# afterwards, and a busy or hanging action does not hold other requests up.
 # External agents run as agents.run_as = "nobody" (the tests run as root).
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +17,9 @@ cp "$B"/*.so "$B"/*.json "$B"/exttest "$MST_ROOT"/agents/examples/pyecho \
     "$MST_ROOT"/agents/examples/pyecho.json "$AGENTS"/
 cp "$B"/exttest "$AGENTS"/unsafe_ext && chmod 777 "$AGENTS"/unsafe_ext
 sed 's/"exttest"/"unsafe_ext"/' "$B"/exttest.json >"$AGENTS"/unsafe_ext.json
+cp "$B"/exttest "$AGENTS"/slowext
+sed 's/"exttest"/"slowext"/; s/"timeout": 2/"timeout": 60/' "$B"/exttest.json \
+    >"$AGENTS"/slowext.json
 chmod 644 "$AGENTS"/*.json
 
 export MST_CONFIG_EXTRA="agents: { dir = \"$AGENTS\"; max_parallel = 2;
@@ -49,7 +52,7 @@ done
 assert_contains "$(cat "$LOG")" "agent inactive not active on this node"
 assert_exit 0 muster_cmd rpc rpcutil agent_inventory -I node1 -j
 names=$(jq -r '[.replies[0].data.agents[].agent] | sort | join(" ")' <<<"$OUT")
-assert_eq "exttest good_minimal pyecho rpcutil test_agent" "$names"
+assert_eq "exttest good_minimal pyecho rpcutil slowext test_agent" "$names"
 assert_exit 0 muster_cmd find -A test_agent
 assert_contains "$OUT" node1
 assert_exit 0 muster_cmd find -A exttest
@@ -78,18 +81,25 @@ rpcf test_agent big
 assert_eq 1 "$(status)"
 assert_eq "test_agent/big failed: output over 65536 bytes" "$(message)"
 
-step "a hanging action is killed at its DDL timeout; others are answered meanwhile"
-start=$(date +%s)
-rpc test_agent hang >"$T/hang.out" 2>&1 &
-hang_pid=$!
-sleep 0.5
+step "a busy worker does not hold other requests up"
+# slowext is exttest with a long timeout; its "block" action runs until
+# the test creates the release file, so the order below is certain.
+rpc slowext block >"$T/block.out" 2>&1 &
+block_pid=$!
+wait_for "grep -q 'agent slowext: exttest: block for' '$LOG'" ||
+    fail "the blocking action did not start"
 assert_exit 0 rpc test_agent ok
 assert_exit 0 rpc exttest ok
 ping_ok
-quick=$(($(date +%s) - start))
-[ "$quick" -lt 2 ] || fail "other requests waited for the hanging one (${quick}s)"
-wait "$hang_pid" || true
-OUT=$(cat "$T/hang.out")
+kill -0 "$block_pid" 2>/dev/null ||
+    fail "the blocking request ended before it was released"
+touch "$AGENTS/release"
+wait "$block_pid" || fail "the released request failed: $(cat "$T/block.out")"
+OUT=$(cat "$T/block.out")
+assert_eq 0 "$(status)"
+
+step "a hanging action is killed at its DDL timeout"
+rpcf test_agent hang
 assert_eq 1 "$(status)"
 assert_eq "test_agent/hang timed out after 2 s" "$(message)"
 ping_ok
