@@ -127,10 +127,9 @@ assert_contains "$(message)" "exttest/noreply reply is not a JSON object (empty)
 rpcf exttest hang
 assert_eq 1 "$(status)"
 assert_eq "exttest/hang timed out after 2 s" "$(message)"
-sleep 0.5
-if pgrep -u nobody -f "sleep 600" >/dev/null; then
+# TERM went to the whole process group; give the children time to exit.
+wait_for '! pgrep -u nobody -f "sleep 600"' 10 ||
     fail "the hung agent's children survived the timeout"
-fi
 ls /tmp/musterd-agent.* >/dev/null 2>&1 && fail "run directories left behind"
 
 step "the Python example agent"
