@@ -11,13 +11,8 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "stats.h"
 #include "status.h"
-#include <time.h>
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
@@ -41,20 +36,20 @@ int main(int argc, char **argv) {
     static int64_t ns[N];
     for (size_t i = 0; i < N; i++) {
         json_t *copy = json_deep_copy(data); /* as decoded off the wire */
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
+        int64_t t = bench_now_ns();
         int rc = mst_ddl_validate(act, copy, &err);
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        ns[i] = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+        ns[i] = bench_now_ns() - t;
         json_decref(copy);
         if (rc != MST_OK) {
             fprintf(stderr, "bench_ddl: %s\n", err.msg);
             return 1;
         }
     }
-    qsort(ns, N, sizeof ns[0], cmp_i64);
-    printf("ddl_validate_us: %.2f\n", (double)ns[N / 2] / 1000.0);
-    printf("ddl_validate_us_p99: %.2f\n", (double)ns[N * 99 / 100] / 1000.0);
+    bench_sort(ns, N);
+    printf("ddl_validate_us: %.2f\n",
+           (double)bench_percentile(ns, N, 50) / 1000.0);
+    printf("ddl_validate_us_p99: %.2f\n",
+           (double)bench_percentile(ns, N, 99) / 1000.0);
     json_decref(data);
     mst_ddl_free(&ddl);
     return 0;

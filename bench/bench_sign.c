@@ -15,27 +15,18 @@
 #include "cert.h"
 #include "request.h"
 #include "security.h"
+#include "stats.h"
 #include "status.h"
 #include "util.h"
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
 
 /* The person's line, and a "FIGURE_TAG: median" line for bench/run.sh. */
 static void report(const char *what, const char *figure, const char *tag,
                    int64_t *ns, size_t n) {
-    qsort(ns, n, sizeof *ns, cmp_i64);
-    printf("  %-28s median %8.1f us   p99 %8.1f us\n", what,
-           (double)ns[n / 2] / 1000.0, (double)ns[n * 99 / 100] / 1000.0);
-    printf("%s_%s: %.1f\n", figure, tag, (double)ns[n / 2] / 1000.0);
-}
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    bench_sort(ns, n);
+    double p50 = (double)bench_percentile(ns, n, 50) / 1000.0;
+    double p99 = (double)bench_percentile(ns, n, 99) / 1000.0;
+    printf("  %-28s median %8.1f us   p99 %8.1f us\n", what, p50, p99);
+    printf("%s_%s: %.1f\n", figure, tag, p50);
 }
 
 static struct mst_security *make(const char *dir, const char *name,
@@ -85,13 +76,13 @@ static void bench_verify(const char *dir, const char *client,
     char signer[MST_SIGNER_LEN];
     struct mst_envelope e;
     for (size_t i = 0; i < n; i++) {
-        int64_t t = now_ns();
+        int64_t t = bench_now_ns();
         if (mst_security_open(node, env, &e, signer, NULL) != MST_OK ||
             strcmp(signer, client) != 0) {
             fprintf(stderr, "bench_sign: verify failed\n");
             exit(1);
         }
-        ns[i] = now_ns() - t;
+        ns[i] = bench_now_ns() - t;
     }
     if (cache == 0)
         report("verify (cert cached)", "verify_us", tag, ns, n);
@@ -120,9 +111,9 @@ static void bench_type(const char *dir, enum mst_key_type type,
     printf("%s (payload %zu bytes)\n", label, p.len);
     for (size_t i = 0; i < n; i++) {
         env.len = 0;
-        int64_t t = now_ns();
+        int64_t t = bench_now_ns();
         mst_security_seal(cl, mst_buf_view(&p), &env, NULL);
-        ns[i] = now_ns() - t;
+        ns[i] = bench_now_ns() - t;
     }
     report("sign", "sign_us", tag, ns, n);
     printf("  %-28s %zu bytes\n", "envelope", env.len);

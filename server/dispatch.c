@@ -15,14 +15,18 @@
 #include "status.h"
 #include "worker.h"
 
-/* When the request being dispatched arrived (mst_now_us), for the audit. */
-static int64_t arrived_us;
+/* A message being dispatched: the daemon, and when it arrived (for the
+ * audit's duration). */
+struct inbound {
+    struct musterd *d;
+    int64_t arrived_us;
+};
 
 /* Why a request was not run: the log line, the counter, the audit line. */
-static void refuse(struct musterd *d, enum mst_counter c,
+static void refuse(const struct inbound *in, enum mst_counter c,
                    const struct mst_request *req, const char *why) {
-    mst_counters_bump(&d->counters, c);
-    musterd_audit(d, req, NULL, "refused", why, -1, arrived_us);
+    mst_counters_bump(&in->d->counters, c);
+    musterd_audit(in->d, req, NULL, "refused", why, -1, in->arrived_us);
     MST_LOG(MST_LOG_WARNING, "refused request %s from %s@%s: %s",
             req && req->id[0] ? req->id : "(undecoded)",
             req && req->caller ? req->caller : "?",
@@ -33,7 +37,7 @@ static void refuse(struct musterd *d, enum mst_counter c,
  * A request that failed verification, decoded only to name who it claims
  * to be from in the log line (the names are unverified, and said to be).
  */
-static void refuse_unverified(struct musterd *d, struct mst_bytes body,
+static void refuse_unverified(const struct inbound *in, struct mst_bytes body,
                               const char *why) {
     struct mst_envelope env;
     struct mst_request req = {0};
@@ -41,9 +45,9 @@ static void refuse_unverified(struct musterd *d, struct mst_bytes body,
     if (mst_envelope_decode(body, NULL, &env, NULL) == MST_OK &&
         mst_request_decode(env.payload, &req, NULL) == MST_OK) {
         snprintf(line, sizeof line, "%s (names unverified)", why);
-        refuse(d, MST_COUNTER_UNVERIFIED, &req, line);
+        refuse(in, MST_COUNTER_UNVERIFIED, &req, line);
     } else {
-        refuse(d, MST_COUNTER_UNVERIFIED, NULL, why);
+        refuse(in, MST_COUNTER_UNVERIFIED, NULL, why);
     }
     mst_request_clear(&req);
 }
@@ -53,14 +57,15 @@ static void refuse_unverified(struct musterd *d, struct mst_bytes body,
  * signature and time checks get here, so forged ids cannot fill the table;
  * the entry lives until the time check would refuse the request anyway.
  */
-static int fresh_id(struct musterd *d, const struct mst_request *req,
+static int fresh_id(const struct inbound *in, const struct mst_request *req,
                     int64_t now_ms, int64_t skew_ms) {
     struct mst_err err = {0};
     int64_t expires = req->time_ms + (int64_t)req->ttl_s * 1000 + skew_ms;
-    int rc = mst_replay_check(d->replay, req->id, expires + 1, now_ms, &err);
+    int rc =
+        mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
     if (rc == MST_OK)
         return 1;
-    refuse(d, rc == MST_EFULL ? MST_COUNTER_REPLAY_FULL
+    refuse(in, rc == MST_EFULL ? MST_COUNTER_REPLAY_FULL
                               : MST_COUNTER_REPLAYED,
            req, err.msg);
     return 0;
@@ -209,7 +214,8 @@ static const char *decide(struct musterd *d,
 }
 
 /* Collective and freshness: the checks that need the decoded payload. */
-static int acceptable(struct musterd *d, const struct mst_request *req) {
+static int acceptable(const struct inbound *in, const struct mst_request *req) {
+    const struct musterd *d = in->d;
     struct mst_err err = {0};
     int64_t skew_ms = (int64_t)d->cfg->security_skew_s * 1000;
     int64_t now_ms = mst_wall_ms();
@@ -217,17 +223,17 @@ static int acceptable(struct musterd *d, const struct mst_request *req) {
         char why[128];
         snprintf(why, sizeof why, "ttl %d s outside 1 to %d s",
                  (int)req->ttl_s, d->cfg->security_max_ttl_s);
-        refuse(d, MST_COUNTER_EXPIRED, req, why);
+        refuse(in, MST_COUNTER_EXPIRED, req, why);
         return 0;
     }
     if (mst_request_check_time(req, now_ms, skew_ms, &err) != MST_OK) {
-        refuse(d, MST_COUNTER_EXPIRED, req, err.msg);
+        refuse(in, MST_COUNTER_EXPIRED, req, err.msg);
         return 0;
     }
-    if (!fresh_id(d, req, now_ms, skew_ms))
+    if (!fresh_id(in, req, now_ms, skew_ms))
         return 0;
     if (!in_collective(d, req->collective)) {
-        refuse(d, MST_COUNTER_INVALID, req, "not a member of that collective");
+        refuse(in, MST_COUNTER_INVALID, req, "not a member of that collective");
         return 0;
     }
     return 1;
@@ -248,7 +254,8 @@ static void answer(struct musterd *d, const struct mst_request *req,
                   decision, reason[0] ? reason : NULL, rep->status, start_us);
 }
 
-static int matches(struct musterd *d, const struct mst_request *req) {
+static int matches(const struct inbound *in, const struct mst_request *req) {
+    struct musterd *d = in->d;
     struct mst_err err = {0};
     struct mst_filter_target t = {
         .identity = d->cfg->identity,
@@ -258,24 +265,24 @@ static int matches(struct musterd *d, const struct mst_request *req) {
     };
     int rc = mst_filter_match(req->filter, &t, &err);
     if (rc < 0)
-        refuse(d, MST_COUNTER_INVALID, req, err.msg);
+        refuse(in, MST_COUNTER_INVALID, req, err.msg);
     else if (rc == 0)
         mst_counters_bump(&d->counters, MST_COUNTER_FILTERED);
     return rc > 0;
 }
 
 void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
-    arrived_us = mst_now_us();
+    const struct inbound in = {.d = d, .arrived_us = mst_now_us()};
     struct mst_request req = {0};
     struct mst_err err = {0};
     char signer[MST_SIGNER_LEN] = "";
     int rc = mst_request_open(d->sec, body, &req, signer, &err);
     if (rc == MST_ESECURITY) {
-        refuse_unverified(d, body, err.msg);
+        refuse_unverified(&in, body, err.msg);
         return;
     }
     if (rc != MST_OK) {
-        refuse(d, MST_COUNTER_INVALID, NULL, err.msg);
+        refuse(&in, MST_COUNTER_INVALID, NULL, err.msg);
         return;
     }
     /* The caller a node trusts is the verified signer; "none" trusts the
@@ -289,7 +296,7 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     } else {
         mst_strlcpy(caller, req.caller, sizeof caller);
     }
-    if (!acceptable(d, &req) || !matches(d, &req))
+    if (!acceptable(&in, &req) || !matches(&in, &req))
         goto done;
     mst_counters_bump(&d->counters, MST_COUNTER_VALID);
     const struct mst_agent_entry *entry = musterd_find_agent(d, req.agent);
@@ -298,12 +305,12 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     const char *decision = decide(d, entry, &req, &rep, reason, sizeof reason);
     if (rep.statusmsg == NULL && entry->kind != MST_AGENT_BUILTIN) {
         mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
-        musterd_worker_submit(d, entry, &req, arrived_us);
+        musterd_worker_submit(d, entry, &req, in.arrived_us);
         goto done; /* answered by musterd_dispatch_done */
     }
     if (rep.statusmsg == NULL)
         run_action(d, entry->agent, &req, caller, &rep);
-    answer(d, &req, entry, decision, reason, &rep, arrived_us);
+    answer(d, &req, entry, decision, reason, &rep, in.arrived_us);
     mst_reply_clear(&rep);
 done:
     mst_request_clear(&req);
