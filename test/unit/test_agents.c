@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "muster_agent.h"
+#include "runner.h"
 
 static const char *const agent_names[] = {
     "filemgr", "package", "service", "process", "nettest", "puppet", "nrpe",
@@ -472,9 +473,5 @@ int main(void) {
     tcase_add_test(tc, nrpe_runcommand);
     tcase_add_test(tc, puppet_only_where_installed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

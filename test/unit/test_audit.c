@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "runner.h"
 #include "status.h"
 
 static char dir[] = "/tmp/test_audit.XXXXXX";
@@ -140,9 +141,5 @@ int main(void) {
     tcase_add_test(tc, unwritable_file_is_reported_and_counted);
     tcase_add_test(tc, full_disk_is_an_error);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

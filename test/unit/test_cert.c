@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "pki.h"
+#include "runner.h"
 
 START_TEST(issue_every_type) {
     static const enum mst_key_type types[] = {MST_KEY_EC, MST_KEY_RSA,
@@ -104,9 +105,5 @@ int main(void) {
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, show_prints_fields);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return mst_test_run(s);
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ddl.h"
 #include "regexp.h"
+#include "runner.h"
 #include "status.h"
 
 #define DDL_DIR MST_TEST_DATA "/ddl"
@@ -542,9 +543,5 @@ static Suite *ddl_suite(void) {
 }
 
 int main(void) {
-    SRunner *sr = srunner_create(ddl_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(ddl_suite());
 }

@@ -7,6 +7,7 @@
 
 #include "envelope.h"
 #include "fixture.h"
+#include "runner.h"
 #include "security.h"
 #include "status.h"
 
@@ -282,9 +283,5 @@ int main(void) {
     tcase_add_test(tc, none_signs_nothing_and_trusts);
     tcase_add_test(tc, seal_refuses_over_the_limit);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -8,6 +8,7 @@
 #include "expr.h"
 #include "facts.h"
 #include "regexp.h"
+#include "runner.h"
 #include "status.h"
 
 static struct mst_facts *facts;
@@ -155,34 +156,40 @@ START_TEST(classes_and_agents) {
 }
 END_TEST
 
-START_TEST(fstat_on_real_files) {
-    char text[512];
-    snprintf(text, sizeof text, "fstat(\"%s\").present", file_path);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").size == 6", file_path);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").size > 100", file_path);
-    FALSE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").mode == 0640", file_path);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").type == file", file_path);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").type == directory", tmpdir);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").mtime > 1000000000", file_path);
-    TRUE(text);
+/* fstat() over a real file and directory: "%s" is replaced by `path`,
+ * "file" (the 6-byte motd, mode 0640), "dir" or "dir/none". */
+static const struct {
+    const char *fmt, *path;
+    int want;
+} fstat_cases[] = {
+    {"fstat(\"%s\").present", "file", 1},
+    {"fstat(\"%s\").size == 6", "file", 1},
+    {"fstat(\"%s\").size > 100", "file", 0},
+    {"fstat(\"%s\").mode == 0640", "file", 1},
+    {"fstat(\"%s\").type == file", "file", 1},
+    {"fstat(\"%s\").type == directory", "dir", 1},
+    {"fstat(\"%s\").mtime > 1000000000", "file", 1},
     /* sha256("hello\n") */
-    snprintf(text, sizeof text,
-             "fstat(\"%s\").sha256 == "
-             "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
-             file_path);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s/none\").present", tmpdir);
-    FALSE(text);
-    snprintf(text, sizeof text, "not fstat(\"%s/none\").present", tmpdir);
-    TRUE(text);
-    snprintf(text, sizeof text, "fstat(\"%s/none\").size > 0", tmpdir);
-    FALSE(text);
+    {"fstat(\"%s\").sha256 == "
+     "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03",
+     "file", 1},
+    {"fstat(\"%s\").present", "dir/none", 0},
+    {"not fstat(\"%s\").present", "dir/none", 1},
+    {"fstat(\"%s\").size > 0", "dir/none", 0},
+};
+
+START_TEST(fstat_on_real_files) {
+    char path[300], text[512];
+    const char *which = fstat_cases[_i].path;
+    if (strcmp(which, "file") == 0)
+        snprintf(path, sizeof path, "%s", file_path);
+    else if (strcmp(which, "dir") == 0)
+        snprintf(path, sizeof path, "%s", tmpdir);
+    else
+        snprintf(path, sizeof path, "%s/none", tmpdir);
+    snprintf(text, sizeof text, fstat_cases[_i].fmt, path);
+    ck_assert_msg(eval(text) == fstat_cases[_i].want, "expected %s: %s",
+                  fstat_cases[_i].want ? "true" : "false", text);
 }
 END_TEST
 
@@ -299,15 +306,12 @@ int main(void) {
     tcase_add_test(tc, dotted_and_indexed_facts);
     tcase_add_test(tc, precedence_and_parentheses);
     tcase_add_test(tc, classes_and_agents);
-    tcase_add_test(tc, fstat_on_real_files);
+    tcase_add_loop_test(tc, fstat_on_real_files, 0,
+                        (int)(sizeof fstat_cases / sizeof fstat_cases[0]));
     tcase_add_test(tc, malformed_expressions_name_the_position);
     tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
     tcase_add_test(tc, length_and_term_bounds);
     tcase_add_test(tc, long_chains_are_flat);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

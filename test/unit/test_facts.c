@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "facts.h"
+#include "runner.h"
 #include "status.h"
 
 #define DATA MST_TEST_DATA "/facts/"
@@ -393,9 +394,5 @@ int main(void) {
     tcase_add_loop_test(bad, bad_file_names_file_and_line, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     suite_add_tcase(s, bad);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "filter.h"
+#include "runner.h"
 #include "status.h"
 
 static struct mst_facts *facts;
@@ -199,9 +200,5 @@ int main(void) {
     tcase_add_test(tc, identity_only_filters_can_be_addressed);
     tcase_add_test(tc, compound_and_with_filters);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -8,6 +8,7 @@
 
 #include "fixture.h"
 #include "mpack.h"
+#include "runner.h"
 #include "status.h"
 
 /* What mst_mpack_check() says about each raw fixture (default limits). */
@@ -510,9 +511,5 @@ int main(void) {
     tcase_add_test(tc, utf8);
     tcase_add_test(tc, ids);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "runner.h"
 #include "status.h"
 
 static struct mst_facts *facts;
@@ -167,9 +168,5 @@ int main(void) {
     tcase_add_test(tc, malformed_lines_name_file_and_line);
     tcase_add_test(tc, load_from_file);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "replay.h"
+#include "runner.h"
 #include "status.h"
 
 static void id_of(unsigned n, char id[MST_ID_LEN]) {
@@ -110,9 +111,5 @@ int main(void) {
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, churn_matches_model);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return mst_test_run(s);
 }

@@ -9,6 +9,7 @@
 #include "fixture.h"
 #include "reply.h"
 #include "request.h"
+#include "runner.h"
 #include "status.h"
 
 #define ID "0123456789abcdef0123456789abcdef"
@@ -505,9 +506,5 @@ int main(void) {
     tcase_add_test(tc, status_texts);
     tcase_add_test(tc, clear_is_idempotent);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }

@@ -10,6 +10,7 @@
 #include "pki.h"
 #include "reply.h"
 #include "request.h"
+#include "runner.h"
 #include "security.h"
 
 static char dir[64], other[64];
@@ -317,9 +318,5 @@ int main(void) {
     tcase_add_test(tc, cache_hits_and_disabled);
     tcase_add_test(tc, startup_checks);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return mst_test_run(s);
 }

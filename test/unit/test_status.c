@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runner.h"
 #include "status.h"
 
 static const int all_codes[] = {
@@ -39,9 +40,5 @@ int main(void) {
     tcase_add_test(tc, every_code_has_a_distinct_string);
     tcase_add_test(tc, errors_are_negative_and_ok_is_zero);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return mst_test_run(s);
 }
