@@ -99,13 +99,26 @@ int mst_connector_reconnect(struct mst_connector *conn,
                             volatile sig_atomic_t *stop, struct mst_err *err);
 
 /*
+ * mst_connector_retry - one pass of mst_connector_reconnect, for a caller
+ * that keeps serving other work between passes (musterd's workers): drops
+ * what is left of the connection, tries each URL once and declares again
+ * everything declared before.  Returns MST_OK (*delay_ms_r = 0), or the
+ * failure (MST_ECONNECT, MST_EPROTO, ...) with *delay_ms_r = how long to
+ * wait before the next pass: the same backoff, growing with each failed
+ * pass in a row and reset by a success.
+ */
+int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
+                        struct mst_err *err);
+
+/*
  * mst_connector_declare_node - the daemon's topology: for each collective C
  * the exchanges C.broadcast (fanout) and C.direct (direct), both durable,
  * one exclusive, auto-delete, server-named queue bound to both (to C.direct
  * with routing key = identity), qos prefetch, and a consumer with
  * acknowledgements.  `identity` and `collectives` are copied and remembered
- * for mst_connector_reconnect.  Returns MST_OK; MST_EINVAL (empty or
- * over-long names); MST_EPROTO when the broker refused a declaration (e.g.
+ * for mst_connector_reconnect/_retry, also when there is no connection yet
+ * (then MST_ECONNECT: the next pass declares them).  Returns MST_OK;
+ * MST_EINVAL (empty or over-long names); MST_EPROTO when the broker refused a declaration (e.g.
  * 406 PRECONDITION_FAILED for an exchange that exists with another type);
  * MST_ECONNECT.  After MST_EPROTO or MST_ECONNECT the connection has been
  * dropped: call mst_connector_reconnect (or give up).

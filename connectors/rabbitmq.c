@@ -79,7 +79,8 @@ struct mst_connector {
     amqp_message_t returned;
     amqp_bytes_t returned_key; /* malloc'd copy */
 
-    uint64_t rng; /* xorshift state for backoff jitter */
+    uint64_t rng;        /* xorshift state for backoff jitter */
+    unsigned failed_passes; /* mst_connector_retry failures in a row */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -681,8 +682,6 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
     if (identity == NULL || identity[0] == '\0' ||
         strlen(identity) > NAME_MAX_LEN)
         return mst_err_set(err, MST_EINVAL, "bad identity");
-    if (conn->amqp == NULL)
-        return not_connected(err);
     char *id = strdup(identity);
     if (id == NULL || names_copy(&conn->node_collectives, collectives) < 0) {
         free(id);
@@ -690,8 +689,11 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
     }
     free(conn->identity);
     conn->identity = id;
-    /* Remembered even if it fails, so that a reconnect tries again. */
+    /* Remembered even if it fails or there is no connection yet, so that
+     * the next (re)connection declares it. */
     conn->node_declared = 1;
+    if (conn->amqp == NULL)
+        return not_connected(err);
     return node_topology(conn, err);
 }
 
@@ -753,23 +755,36 @@ static int redeclare(struct mst_connector *conn, struct mst_err *err) {
     return rc;
 }
 
-int mst_connector_reconnect(struct mst_connector *conn,
-                            volatile sig_atomic_t *stop, struct mst_err *err) {
+int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
+                        struct mst_err *err) {
     release_current(conn);
     /* Every failure drops the connection; one still up is the caller's
      * choice to move, so leave it properly. */
     close_politely(conn);
-    for (unsigned pass = 0;; pass++) {
-        if (pass > 0 && sleep_unless_stopped(backoff_ms(conn, pass), stop))
-            break;
-        if (stop != NULL && *stop)
-            break;
-        if (mst_connector_connect(conn, err) != MST_OK)
-            continue;
-        if (redeclare(conn, err) == MST_OK)
-            return MST_OK;
+    int rc = mst_connector_connect(conn, err);
+    if (rc == MST_OK) {
+        rc = redeclare(conn, err);
         /* A refused declaration may be fixed by an operator: keep going. */
-        close_politely(conn);
+        if (rc != MST_OK)
+            close_politely(conn);
+    }
+    if (rc == MST_OK) {
+        conn->failed_passes = 0;
+        *delay_ms_r = 0;
+        return MST_OK;
+    }
+    *delay_ms_r = backoff_ms(conn, ++conn->failed_passes);
+    return rc;
+}
+
+int mst_connector_reconnect(struct mst_connector *conn,
+                            volatile sig_atomic_t *stop, struct mst_err *err) {
+    int64_t delay_ms = 0;
+    while (stop == NULL || !*stop) {
+        if (mst_connector_retry(conn, &delay_ms, err) == MST_OK)
+            return MST_OK;
+        if (sleep_unless_stopped(delay_ms, stop))
+            break;
     }
     return mst_err_set(err, MST_ESTOPPED, "stopped while reconnecting");
 }

@@ -3,9 +3,11 @@
  *
  * One thread owns the connection.  Requests are acknowledged on receipt,
  * one ack per run of requests under load (flush_acks); the broker's
- * prefetch bounds how many wait in our socket.  They are handled in order; built-in actions are quick and run inline, the others in worker
+ * prefetch bounds how many wait in our socket.  They are handled in order;
+ * built-in actions are quick and run inline, the others in worker
  * processes (worker.c) whose pipes this loop polls with the broker socket,
- * so that nothing here waits for an agent.
+ * so that nothing here waits for an agent.  While the broker is away the
+ * loop keeps serving the workers between reconnection attempts.
  */
 #include <errno.h>
 #include <poll.h>
@@ -51,31 +53,22 @@ static void log_connected(const struct musterd *d) {
 }
 
 /*
- * Wait until connected with the node topology declared.  The connector
- * records the topology when asked to declare it, even if that fails, so
- * every retry (mst_connector_reconnect) declares it again.
+ * One attempt to (re)connect and declare the node topology; on failure the
+ * next attempt is due after the connector's backoff.  The loop keeps
+ * serving workers in between (serve_offline), so deadlines hold while the
+ * broker is away.
  */
-static int establish(struct musterd *d, int first) {
+static void try_broker(struct musterd *d) {
     struct mst_err err = {0};
-    int rc = MST_ECONNECT;
-    if (first) {
-        rc = mst_connector_connect(d->conn, &err);
-        if (rc == MST_OK)
-            rc = mst_connector_declare_node(d->conn, d->cfg->identity,
-                                            &d->cfg->collectives, &err);
+    int64_t delay_ms = 0;
+    if (mst_connector_retry(d->conn, &delay_ms, &err) == MST_OK) {
+        d->retry_at_ms = 0;
+        log_connected(d);
+        return;
     }
-    while (rc != MST_OK) {
-        if (d->stop)
-            return MST_ESTOPPED;
-        if (err.msg[0] != '\0')
-            MST_LOG(MST_LOG_WARNING, "broker: %s; retrying with backoff",
-                    err.msg);
-        rc = mst_connector_reconnect(d->conn, &d->stop, &err);
-        if (rc == MST_ESTOPPED)
-            return rc;
-    }
-    log_connected(d);
-    return MST_OK;
+    d->retry_at_ms = mst_now_ms() + delay_ms;
+    MST_LOG(MST_LOG_WARNING, "broker: %s; retrying in %.1f s", err.msg,
+            (double)delay_ms / 1000.0);
 }
 
 /* SIGHUP: reopen the log now; facts reload in the refresh thread. */
@@ -126,6 +119,19 @@ static void flush_acks(struct musterd *d, int force) {
     d->ack_pending = 0;
 }
 
+/* Broker away: serve the workers until the next attempt is due. */
+static void serve_offline(struct musterd *d) {
+    struct pollfd fds[MAX_FDS];
+    size_t n = musterd_worker_fds(d, fds, MAX_FDS);
+    int64_t left = d->retry_at_ms - mst_now_ms();
+    int cap = left <= 0 ? 0 : left < POLL_MS ? (int)left : POLL_MS;
+    if (poll(fds, n, musterd_worker_wait_ms(d, cap)) < 0 && errno != EINTR)
+        MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
+    musterd_worker_service(d, fds, n);
+    if (!d->stop && mst_now_ms() >= d->retry_at_ms)
+        try_broker(d);
+}
+
 /*
  * Wait for the broker socket or a worker (never longer than POLL_MS or the
  * nearest worker deadline), serve the workers, then take at most one
@@ -160,20 +166,28 @@ int musterd_run(struct musterd *d) {
         MST_LOG(MST_LOG_ERR, "broker: %s", err.msg);
         return MST_ECONFIG;
     }
-    if (establish(d, 1) != MST_OK)
-        return MST_OK; /* stopped while waiting for the broker */
+    /* Records the topology for every (re)connection; there is none yet. */
+    int rc = mst_connector_declare_node(d->conn, d->cfg->identity,
+                                        &d->cfg->collectives, &err);
+    if (rc != MST_OK && rc != MST_ECONNECT) {
+        MST_LOG(MST_LOG_ERR, "broker: %s", err.msg);
+        return MST_ECONFIG;
+    }
+    try_broker(d);
     while (!d->stop) {
         if (d->hup) {
             d->hup = 0;
             reload(d);
         }
         musterd_refresh_take(d);
-        int rc = serve_once(d, &err);
-        if (rc < 0 && !d->stop) {
+        if (d->retry_at_ms != 0) {
+            serve_offline(d);
+            continue;
+        }
+        if (serve_once(d, &err) < 0 && !d->stop) {
             MST_LOG(MST_LOG_WARNING, "broker connection lost: %s", err.msg);
             mst_counters_bump(&d->counters, MST_COUNTER_RECONNECTS);
-            if (establish(d, 0) != MST_OK)
-                break;
+            try_broker(d);
         }
     }
     musterd_worker_stop(d);

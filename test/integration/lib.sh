@@ -163,15 +163,20 @@ write_daemon_cfg() {
         mst_write_config server "$(daemon_cfg "$i")" "$name" "$MUSTER_TEST_URL" "$facts"
 }
 
-# start_daemon I: start node I and wait until its log says it is connected.
-start_daemon() {
-    local i=$1 log start
-    log=$(daemon_log "$i")
+# launch_daemon I: start node I without waiting for it to connect.
+launch_daemon() {
+    local i=$1
     write_daemon_cfg "$i"
-    start=$(wc -l <"$log" 2>/dev/null || echo 0)
-    mst_daemon_start "$(daemon_name "$i")" "$(daemon_cfg "$i")" "$log"
+    mst_daemon_start "$(daemon_name "$i")" "$(daemon_cfg "$i")" "$(daemon_log "$i")"
     _mst_dpid[$i]=$MST_LAST_PID
     _mst_dstart[$i]=$(mst_starttime "$MST_LAST_PID")
+}
+
+# start_daemon I: start node I and wait until its log says it is connected.
+start_daemon() {
+    local i=$1 start
+    start=$(wc -l <"$(daemon_log "$i")" 2>/dev/null || echo 0)
+    launch_daemon "$i"
     wait_connected "$i" "$start"
 }
 
@@ -198,10 +203,7 @@ wait_connected() {
 start_daemons() {
     local n=$1 i
     for ((i = 1; i <= n; i++)); do
-        write_daemon_cfg "$i"
-        mst_daemon_start "$(daemon_name "$i")" "$(daemon_cfg "$i")" "$(daemon_log "$i")"
-        _mst_dpid[$i]=$MST_LAST_PID
-        _mst_dstart[$i]=$(mst_starttime "$MST_LAST_PID")
+        launch_daemon "$i"
     done
     for ((i = 1; i <= n; i++)); do
         wait_connected "$i"
@@ -250,9 +252,16 @@ rabbitmqctl() {
     : "${MUSTER_RABBITMQCTL:?no MUSTER_RABBITMQCTL (broker not started by scripts/test)}"
     "$MUSTER_RABBITMQCTL" -n "${MUSTER_TEST_NODE:?}" "$@"
 }
-broker_stop_app() { rabbitmqctl -q stop_app; }
+# A test that stops the broker application and then fails still starts it
+# again on exit (_mst_test_exit), so that the tests after it have a broker.
+_mst_broker_stopped=
+broker_stop_app() {
+    _mst_broker_stopped=1
+    rabbitmqctl -q stop_app
+}
 broker_start_app() {
     rabbitmqctl -q start_app
+    _mst_broker_stopped=
     # shellcheck disable=SC2016  # eval'd by wait_for
     wait_for 'mst_broker_answers "$MUSTER_TEST_HOST" "$MUSTER_TEST_PORT"' 60
 }
@@ -294,6 +303,7 @@ _mst_test_exit() {
     _mst_in_cleanup=1
     stop_daemons
     mst_kill_tracked "$MST_PIDFILE" "$MST_STOP_GRACE"
+    [ -n "$_mst_broker_stopped" ] && broker_start_app
     if [ "$rc" -eq 0 ] && [ -n "$_mst_own_tmp" ]; then
         rm -rf "$T"
     fi
