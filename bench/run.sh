@@ -17,6 +17,8 @@
 #   broadcast_rounds_per_s        broadcast pings, several rounds in flight
 #   client_cpu_us_per_reply       the client's CPU per reply (pipelined)
 #   daemon_rss_kb_idle/_loaded    median RSS of the x509 daemons
+#   rss_floor_kb                  RSS of a process that only links
+#                                 libcrypto and uses P-256 once
 #   daemon_cpu_us_per_request     the x509 daemons' CPU / requests handled
 #   sign_us, verify_us            P-256 (the default key), per message
 #   ddl_validate_us               node-side input validation per request
@@ -87,3 +89,4 @@ awk -v p="$(figure ping_all_plain_ms_p50)" -v s="$(figure ping_all_ms_p50)" \
     $1 == "verify_us_p256" {print "verify_us: " $2}
     $1 == "verify_nocache_us_p256" {print "verify_nocache_us: " $2}'
 "$B/bench_ddl" "$BENCH_ROOT/agents/rpcutil/rpcutil.json" get_fact fact=os.family
+"$B/bench_rss_floor"

@@ -17,7 +17,7 @@ for f in raw_ping_all_ms_p50 ping_all_plain_ms_p99 ping_all_ms_p50 ping_all_ms_p
     ping_all_plain_ratio_to_raw ping_all_ratio_to_raw rpc_addressed_ms_p50 \
     rpc_addressed_ms_p99 addressed_req_per_s broadcast_rounds_per_s \
     client_cpu_us_per_reply daemon_cpu_us_per_request daemon_rss_kb_idle \
-    daemon_rss_kb_loaded sign_us verify_us ddl_validate_us; do
+    daemon_rss_kb_loaded rss_floor_kb sign_us verify_us ddl_validate_us; do
     grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/run.sh printed no figure $f"
 done
 assert_contains "$OUT" "ping_all_ms_incomplete_rounds: 0"
