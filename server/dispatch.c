@@ -239,7 +239,10 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
     return 1;
 }
 
-/* The log line, the reply and the audit line of a request. */
+/*
+ * The log line, the audit line and the reply of a request, in that order:
+ * a caller who holds a reply can count on its audit line being written.
+ */
 static void answer(struct musterd *d, const struct mst_request *req,
                    const struct mst_agent_entry *entry, const char *decision,
                    const char *reason, struct mst_reply *rep,
@@ -248,10 +251,10 @@ static void answer(struct musterd *d, const struct mst_request *req,
             req->agent, req->action, req->caller, req->sender,
             mst_rpc_status_text(rep->status), rep->status ? ": " : "",
             rep->status && rep->statusmsg ? rep->statusmsg : "");
-    send_reply(d, req, rep);
     musterd_audit(d, req,
                   entry ? mst_ddl_action(entry->ddl, req->action) : NULL,
                   decision, reason[0] ? reason : NULL, rep->status, start_us);
+    send_reply(d, req, rep);
 }
 
 static int matches(const struct inbound *in, const struct mst_request *req) {
