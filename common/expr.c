@@ -23,6 +23,7 @@
 #include "facts.h"
 #include "regexp.h"
 #include "status.h"
+#include "util.h"
 
 #define NODES_MAX (2 * MST_EXPR_TERMS_MAX)
 
@@ -659,10 +660,60 @@ static const char *file_type(mode_t m) {
     return "block";
 }
 
+/*
+ * Digests already computed, by file identity and change times: a node
+ * asked about the same file in request after request (a filter or a
+ * policy) hashes it once per change, not once per request.  Per thread, so
+ * no locking; a changed file has a new mtime or ctime and misses.
+ */
+#define SHA256_MEMO 8
+struct sha256_memo {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime, ctime;
+    char hex[2 * 32 + 1];
+};
+static _Thread_local struct sha256_memo memo[SHA256_MEMO];
+static _Thread_local unsigned memo_next;
+
+static int same_file(const struct sha256_memo *m, const struct stat *st) {
+    return m->hex[0] != '\0' && m->dev == st->st_dev &&
+           m->ino == st->st_ino && m->size == st->st_size &&
+           m->mtime.tv_sec == st->st_mtim.tv_sec &&
+           m->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           m->ctime.tv_sec == st->st_ctim.tv_sec &&
+           m->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/*
+ * File times tick coarsely (a few ms), so a file changed again within the
+ * same tick keeps its times: only files untouched for MEMO_SETTLED_MS are
+ * remembered, the rest are hashed every time (git's "racy" rule).
+ */
+#define MEMO_SETTLED_MS 2000
+static int settled(const struct timespec *t) {
+    int64_t ms = (int64_t)t->tv_sec * 1000 + t->tv_nsec / 1000000;
+    return ms + MEMO_SETTLED_MS < mst_wall_ms();
+}
+
+static void remember(const struct stat *st, const char *hex) {
+    if (!settled(&st->st_mtim) || !settled(&st->st_ctim))
+        return;
+    struct sha256_memo *m = &memo[memo_next++ % SHA256_MEMO];
+    *m = (struct sha256_memo){.dev = st->st_dev, .ino = st->st_ino,
+                              .size = st->st_size, .mtime = st->st_mtim,
+                              .ctime = st->st_ctim};
+    mst_strlcpy(m->hex, hex, sizeof m->hex);
+}
+
 /* Hex SHA-256 of a regular file of at most MST_EXPR_SHA256_MAX bytes. */
 static char *sha256_hex(const char *path, const struct stat *st) {
     if (!S_ISREG(st->st_mode) || st->st_size > MST_EXPR_SHA256_MAX)
         return NULL;
+    for (size_t i = 0; i < SHA256_MEMO; i++)
+        if (same_file(&memo[i], st))
+            return strdup(memo[i].hex);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return NULL;
@@ -682,6 +733,8 @@ static char *sha256_hex(const char *path, const struct stat *st) {
     char *hex = ok ? malloc(2 * mdlen + 1) : NULL;
     for (unsigned i = 0; hex != NULL && i < mdlen; i++)
         sprintf(hex + 2 * i, "%02x", md[i]);
+    if (hex != NULL && mdlen == 32)
+        remember(st, hex);
     return hex;
 }
 

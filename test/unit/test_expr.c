@@ -193,6 +193,41 @@ START_TEST(fstat_on_real_files) {
 }
 END_TEST
 
+/*
+ * The digest is remembered per file, but never past a change to it, even
+ * one within the same tick of the file clock (same size, same times).
+ */
+START_TEST(sha256_follows_changes) {
+    char text[512];
+    /* sha256("hello\n"), then sha256("jello\n"): same size, new content */
+    static const char *const before =
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    static const char *const after =
+        "8b128914480c08c1d7a9c8a8ef78487f4f21cbc802a8134aa3850c9501571a15";
+    snprintf(text, sizeof text, "fstat(\"%s\").sha256 == %s", file_path,
+             before);
+    TRUE(text);
+    FILE *f = fopen(file_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("jello\n", f);
+    fclose(f);
+    FALSE(text);
+    snprintf(text, sizeof text, "fstat(\"%s\").sha256 == %s", file_path,
+             after);
+    TRUE(text);
+}
+END_TEST
+
+/* A file untouched for a while is hashed once and then remembered. */
+START_TEST(sha256_of_a_settled_file_repeats) {
+    const char *text =
+        "fstat(\"" MST_TEST_DATA "/sha256/settled.txt\").sha256 == "
+        "c0c4bab24358b290efb925693f62217e2eb68485573fbe60255977e2b6e8d34f";
+    for (int i = 0; i < 3; i++)
+        TRUE(text);
+}
+END_TEST
+
 /* Malformed expressions and the position (from 1) of their error. */
 static const struct {
     const char *text;
@@ -308,6 +343,8 @@ int main(void) {
     tcase_add_test(tc, classes_and_agents);
     tcase_add_loop_test(tc, fstat_on_real_files, 0,
                         (int)(sizeof fstat_cases / sizeof fstat_cases[0]));
+    tcase_add_test(tc, sha256_follows_changes);
+    tcase_add_test(tc, sha256_of_a_settled_file_repeats);
     tcase_add_test(tc, malformed_expressions_name_the_position);
     tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
     tcase_add_test(tc, length_and_term_bounds);
