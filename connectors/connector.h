@@ -118,8 +118,9 @@ int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
  * acknowledgements.  `identity` and `collectives` are copied and remembered
  * for mst_connector_reconnect/_retry, also when there is no connection yet
  * (then MST_ECONNECT: the next pass declares them).  Returns MST_OK;
- * MST_EINVAL (empty or over-long names); MST_EPROTO when the broker refused a declaration (e.g.
- * 406 PRECONDITION_FAILED for an exchange that exists with another type);
+ * MST_EINVAL (empty or over-long names); MST_EPROTO when the broker
+ * refused a declaration (e.g. 406 PRECONDITION_FAILED for an exchange that
+ * exists with another type);
  * MST_ECONNECT.  After MST_EPROTO or MST_ECONNECT the connection has been
  * dropped: call mst_connector_reconnect (or give up).
  */

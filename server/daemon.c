@@ -23,8 +23,8 @@
 /* How long one poll may block, so that signals and heartbeats are served
  * promptly (heartbeats of 1 s and more). */
 #define POLL_MS 500
-/* The broker socket, the SIGCHLD pipe and one pipe per running worker. */
-#define MAX_FDS 258
+/* The broker socket and the workers' descriptors. */
+#define MAX_FDS (1 + MUSTERD_WORKER_MAX_FDS)
 
 static int make_connector(struct musterd *d, struct mst_err *err) {
     char name[300];
@@ -121,13 +121,9 @@ static void flush_acks(struct musterd *d, int force) {
 
 /* Broker away: serve the workers until the next attempt is due. */
 static void serve_offline(struct musterd *d) {
-    struct pollfd fds[MAX_FDS];
-    size_t n = musterd_worker_fds(d, fds, MAX_FDS);
     int64_t left = d->retry_at_ms - mst_now_ms();
     int cap = left <= 0 ? 0 : left < POLL_MS ? (int)left : POLL_MS;
-    if (poll(fds, n, musterd_worker_wait_ms(d, cap)) < 0 && errno != EINTR)
-        MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
-    musterd_worker_service(d, fds, n);
+    musterd_worker_poll(d, cap);
     if (!d->stop && mst_now_ms() >= d->retry_at_ms)
         try_broker(d);
 }

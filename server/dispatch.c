@@ -109,8 +109,7 @@ static void send_reply(struct musterd *d, const struct mst_request *req,
  * and external agents go to worker.c instead.
  */
 static void run_action(struct musterd *d, const struct muster_agent *agent,
-                       const struct mst_request *req, const char *caller,
-                       struct mst_reply *rep) {
+                       const struct mst_request *req, struct mst_reply *rep) {
     char msg[256] = "";
     rep->data = json_object();
     const struct muster_action *act = musterd_find_action(agent, req->action);
@@ -119,16 +118,7 @@ static void run_action(struct musterd *d, const struct muster_agent *agent,
         snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
                  req->action);
     } else {
-        struct muster_call call = {
-            .id = req->id,
-            .agent = req->agent,
-            .action = req->action,
-            .caller = caller,
-            .sender = req->sender,
-            .collective = req->collective,
-            .ttl = req->ttl_s,
-            .data = req->data,
-        };
+        struct muster_call call = musterd_call_of(req);
         mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
         rep->status = act->run(&d->host, &call, rep->data, msg, sizeof msg);
         if (rep->status < MST_RPC_OK || rep->status > MST_RPC_UNKNOWN_ERROR)
@@ -291,13 +281,15 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
     /* The caller a node trusts is the verified signer; "none" trusts the
      * claimed caller, as configured and logged at start-up.  Log lines
      * name the verified caller from here on. */
-    char caller[MST_SIGNER_LEN + 8];
     if (signer[0] != '\0') {
+        char caller[MST_SIGNER_LEN + 8];
         snprintf(caller, sizeof caller, "cert=%s", signer);
         free(req.caller);
         req.caller = strdup(caller);
-    } else {
-        mst_strlcpy(caller, req.caller, sizeof caller);
+        if (req.caller == NULL) {
+            refuse(&in, MST_COUNTER_INVALID, NULL, "out of memory");
+            goto done;
+        }
     }
     if (!acceptable(&in, &req) || !matches(&in, &req))
         goto done;
@@ -312,7 +304,7 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
         goto done; /* answered by musterd_dispatch_done */
     }
     if (rep.statusmsg == NULL)
-        run_action(d, entry->agent, &req, caller, &rep);
+        run_action(d, entry->agent, &req, &rep);
     answer(d, &req, entry, decision, reason, &rep, in.arrived_us);
     mst_reply_clear(&rep);
 done:

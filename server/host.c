@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mst_build.h"
 #include "musterd.h"
+#include "request.h"
 #include "status.h"
 #include "util.h"
 
@@ -134,6 +135,28 @@ int musterd_register_agent(struct musterd *d, struct mst_agent_entry *e,
     return MST_OK;
 }
 
+struct muster_call musterd_call_of(const struct mst_request *req) {
+    return (struct muster_call){
+        .id = req->id,
+        .agent = req->agent,
+        .action = req->action,
+        .caller = req->caller,
+        .sender = req->sender,
+        .collective = req->collective,
+        .ttl = req->ttl_s,
+        .data = req->data,
+    };
+}
+
+void musterd_agent_entry_clear(struct mst_agent_entry *e) {
+    mst_ddl_free(&e->ddl);
+    if (e->handle != NULL)
+        dlclose(e->handle);
+    free(e->made);
+    free(e->path);
+    memset(e, 0, sizeof *e);
+}
+
 const struct muster_action *musterd_find_action(const struct muster_agent *a,
                                                 const char *name) {
     for (const struct muster_action *x = a->actions; x && x->name; x++)
@@ -159,14 +182,8 @@ int musterd_register_builtin(struct musterd *d, struct mst_err *err) {
 }
 
 void musterd_free_agents(struct musterd *d) {
-    for (size_t i = d->n_agents; i-- > 0;) {
-        struct mst_agent_entry *e = &d->agents[i];
-        mst_ddl_free(&e->ddl);
-        if (e->handle != NULL)
-            dlclose(e->handle);
-        free(e->made);
-        free(e->path);
-    }
+    for (size_t i = d->n_agents; i-- > 0;)
+        musterd_agent_entry_clear(&d->agents[i]);
     free(d->agents);
     d->agents = NULL;
     d->n_agents = 0;

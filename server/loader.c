@@ -60,21 +60,13 @@ static int load_ddl(const char *dir, const char *name, const char *path,
     return 1;
 }
 
-static void drop(struct mst_agent_entry *e) {
-    mst_ddl_free(&e->ddl);
-    if (e->handle != NULL)
-        dlclose(e->handle);
-    free(e->made);
-    free(e->path);
-    memset(e, 0, sizeof *e);
-}
-
 static int keep(struct musterd *d, struct mst_agent_entry *e) {
     struct mst_err err = {0};
     int rc = musterd_register_agent(d, e, &err);
     if (rc == MST_EINVAL)
         refuse(e->path, "%s", err.msg);
-    drop(e); /* a no-op after registration: *e was zeroed */
+    /* a no-op after registration: *e was zeroed */
+    musterd_agent_entry_clear(e);
     return rc == MST_ENOMEM ? rc : MST_OK;
 }
 
@@ -128,7 +120,7 @@ static int activate(struct musterd *d, struct mst_agent_entry *e,
         refuse(e->path, "activation check %s", err.msg);
     else
         refuse(e->path, "activation check failed (status %d)", rc);
-    drop(e);
+    musterd_agent_entry_clear(e);
     return MST_OK;
 }
 
@@ -180,17 +172,17 @@ static int load_plugin(struct musterd *d, const char *dir, const char *file) {
     e.path = strdup(path);
     e.origin = e.path;
     if (e.path == NULL) {
-        drop(&e);
+        musterd_agent_entry_clear(&e);
         return MST_ENOMEM;
     }
     if (!plugin_ok(path, e.agent, name) || !load_ddl(dir, name, path, &e.ddl)) {
-        drop(&e);
+        musterd_agent_entry_clear(&e);
         return MST_OK;
     }
     const char *missing = unhandled(e.agent, e.ddl);
     if (missing != NULL) {
         refuse(path, "no handler for action %s of its DDL", missing);
-        drop(&e);
+        musterd_agent_entry_clear(&e);
         return MST_OK;
     }
     if (e.agent->activate == NULL)
@@ -209,7 +201,7 @@ static int load_external(struct musterd *d, const char *dir, const char *name) {
     e.path = strdup(path);
     e.made = calloc(1, sizeof *e.made);
     if (e.path == NULL || e.made == NULL) {
-        drop(&e);
+        musterd_agent_entry_clear(&e);
         return MST_ENOMEM;
     }
     e.origin = e.path;

@@ -104,6 +104,18 @@ int musterd_register_builtin(struct musterd *d, struct mst_err *err);
 int musterd_register_agent(struct musterd *d, struct mst_agent_entry *e,
                            struct mst_err *err);
 
+/*
+ * musterd_call_of - what an action handler is told of `req` (its caller is
+ * the verified one by then); the strings are borrowed from `req`.
+ */
+struct muster_call musterd_call_of(const struct mst_request *req);
+
+/*
+ * musterd_agent_entry_clear - free what `e` owns (DDL, plugin handle,
+ * external descriptor, path) and zero it.
+ */
+void musterd_agent_entry_clear(struct mst_agent_entry *e);
+
 /* musterd_find_action - `a`'s handler for `name`, or NULL. */
 const struct muster_action *musterd_find_action(const struct muster_agent *a,
                                                 const char *name);

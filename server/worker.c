@@ -36,7 +36,7 @@ struct job {
     int64_t arrived_us;
     pid_t pid; /* 0 while queued */
     int fd;    /* result pipe, -1 once closed */
-    int reaped, wstatus;
+    int wstatus;
     struct mst_buf out;
     int64_t deadline_ms, kill_ms; /* kill_ms: when to KILL after TERM */
     enum killed killed;
@@ -104,23 +104,14 @@ static json_t *run_plugin(struct musterd *d, const struct job *j) {
     char msg[256] = "";
     if (act == NULL)
         return result(MST_RPC_UNKNOWN_ACTION, "unknown action", NULL);
-    struct muster_call call = {
-        .id = req->id,
-        .agent = req->agent,
-        .action = req->action,
-        .caller = req->caller,
-        .sender = req->sender,
-        .collective = req->collective,
-        .ttl = req->ttl_s,
-        .data = req->data,
-    };
+    struct muster_call call = musterd_call_of(req);
     json_t *data = json_object();
     int status = act->run(&d->host, &call, data, msg, sizeof msg);
     return result(status, msg, data);
 }
 
 /* Choria's reply: statuscode 0..5, statusmsg and data optional. */
-static json_t *from_reply(json_t *rep, const char *agent) {
+static json_t *from_reply(json_t *rep) {
     json_t *code = json_object_get(rep, "statuscode");
     json_t *msg = json_object_get(rep, "statusmsg");
     json_t *data = json_object_get(rep, "data");
@@ -130,7 +121,6 @@ static json_t *from_reply(json_t *rep, const char *agent) {
                       "the agent's reply has wrong "
                       "types",
                       NULL);
-    (void)agent;
     return result(code ? (int)json_integer_value(code) : MST_RPC_OK,
                   msg ? json_string_value(msg) : "",
                   json_is_object(data) ? json_incref(data) : NULL);
@@ -158,7 +148,7 @@ static json_t *run_external(struct musterd *d, const struct job *j) {
         snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);
         return result(MST_RPC_ABORTED, msg, NULL);
     }
-    json_t *res = from_reply(rep, req->agent);
+    json_t *res = from_reply(rep);
     json_decref(rep);
     return res;
 }
@@ -395,6 +385,14 @@ static void enforce(struct musterd *d, struct job *j, int64_t now) {
     }
 }
 
+void musterd_worker_poll(struct musterd *d, int cap_ms) {
+    struct pollfd fds[MUSTERD_WORKER_MAX_FDS];
+    size_t n = musterd_worker_fds(d, fds, MUSTERD_WORKER_MAX_FDS);
+    if (poll(fds, n, musterd_worker_wait_ms(d, cap_ms)) < 0 && errno != EINTR)
+        MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
+    musterd_worker_service(d, fds, n);
+}
+
 void musterd_worker_service(struct musterd *d, const struct pollfd *fds,
                             size_t n) {
     struct musterd_pool *p = d->pool;
@@ -478,12 +476,8 @@ void musterd_worker_stop(struct musterd *d) {
     }
     if (p->running > 0)
         MST_LOG(MST_LOG_INFO, "stopping: %zu actions interrupted", p->running);
-    while (p->running > 0) {
-        struct pollfd fds[64];
-        size_t n = musterd_worker_fds(d, fds, 64);
-        poll(fds, n, musterd_worker_wait_ms(d, 200));
-        musterd_worker_service(d, fds, n);
-    }
+    while (p->running > 0)
+        musterd_worker_poll(d, 200);
     signal(SIGCHLD, SIG_DFL);
     close(p->sig[0]);
     close(p->sig[1]);

@@ -32,6 +32,10 @@ void musterd_worker_submit(struct musterd *d,
                            const struct mst_agent_entry *entry,
                            struct mst_request *req, int64_t arrived_us);
 
+/* Descriptors the pool may ask to poll: the SIGCHLD pipe and one result
+ * pipe per running worker (agents.max_parallel is at most 256). */
+#define MUSTERD_WORKER_MAX_FDS 257
+
 /*
  * musterd_worker_fds - fill up to `max` entries of `fds` with what to poll
  * for the pool; returns how many were used.
@@ -50,6 +54,13 @@ int musterd_worker_wait_ms(const struct musterd *d, int cap);
  */
 void musterd_worker_service(struct musterd *d, const struct pollfd *fds,
                             size_t n);
+
+/*
+ * musterd_worker_poll - wait for the workers alone (at most `cap_ms`, or
+ * the nearest deadline), then musterd_worker_service: for when there is
+ * no broker socket to poll beside them.
+ */
+void musterd_worker_poll(struct musterd *d, int cap_ms);
 
 /*
  * musterd_worker_isolated - run `fn(arg)` in a child process with a budget
