@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddl.h"
+#include "ddl/ddl.h"
 #include "stats.h"
-#include "status.h"
+#include "base/status.h"
 
 int main(int argc, char **argv) {
     if (argc < 3) {

@@ -13,7 +13,7 @@
 
 #include "client.h"
 #include "stats.h"
-#include "status.h"
+#include "base/status.h"
 
 int main(int argc, char **argv) {
     if (argc < 4) {

@@ -17,7 +17,7 @@
 
 #include "amqp_compat.h"
 #include "stats.h"
-#include "util.h"
+#include "base/util.h"
 
 #define EXCHANGE "raw.broadcast"
 

@@ -20,8 +20,8 @@
 
 #include "client.h"
 #include "stats.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 
 static struct mst_client *cl;
 static size_t replies, refused;

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
-#include "request.h"
-#include "security.h"
+#include "security/cert.h"
+#include "wire/request.h"
+#include "security/security.h"
 #include "stats.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 
 /* The person's line, and a "FIGURE_TAG: median" line for bench/run.sh. */
 static void report(const char *what, const char *figure, const char *tag,

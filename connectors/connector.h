@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bytes.h"
-#include "config.h"
-#include "err.h"
+#include "base/bytes.h"
+#include "base/config.h"
+#include "base/err.h"
 
 struct mst_connector;
 

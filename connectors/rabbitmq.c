@@ -21,8 +21,8 @@
 #include <openssl/x509v3.h>
 
 #include "amqp_compat.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 
 #define CHANNEL 1
 #define FRAME_MAX 131072

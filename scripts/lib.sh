@@ -165,7 +165,7 @@ mst_security_block() {
 
 # mst_muster_bin: the muster binary of $MUSTER_BUILD (default build/).
 mst_muster_bin() {
-    printf '%s/client/muster\n' "${MUSTER_BUILD:-$MST_ROOT/build}"
+    printf '%s/client/cli/muster\n' "${MUSTER_BUILD:-$MST_ROOT/build}"
 }
 
 # mst_cert_ensure DIR NAME client|server [muster cert issue options...]:

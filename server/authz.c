@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "policy.h"
-#include "status.h"
+#include "base/log.h"
+#include "policy/policy.h"
+#include "base/status.h"
 
 /* What decides for one agent: the file last seen and what it held. */
 struct entry {

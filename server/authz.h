@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "filter.h"
+#include "targeting/filter.h"
 
 struct mst_authz;
 

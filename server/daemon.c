@@ -13,11 +13,11 @@
 #include <poll.h>
 #include <string.h>
 
-#include "audit.h"
+#include "policy/audit.h"
 #include "authz.h"
-#include "log.h"
+#include "base/log.h"
 #include "musterd.h"
-#include "status.h"
+#include "base/status.h"
 #include "worker.h"
 
 /* How long one poll may block, so that signals and heartbeats are served

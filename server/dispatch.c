@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
-#include "log.h"
+#include "targeting/filter.h"
+#include "base/log.h"
 #include "musterd.h"
 #include "record.h"
-#include "reply.h"
-#include "request.h"
-#include "status.h"
+#include "wire/reply.h"
+#include "wire/request.h"
+#include "base/status.h"
 #include "worker.h"
 
 /* A message being dispatched: the daemon, and when it arrived (for the

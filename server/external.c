@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "proc.h"
-#include "status.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "base/status.h"
+#include "base/util.h"
 
 #define REQUEST_FILE "request.json"
 #define REPLY_FILE "reply.json"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define MUSTERD_EXT_RPC "io.choria.mcorpc.external.v1.rpc_request"
 #define MUSTERD_EXT_ACTIVATION "io.choria.mcorpc.external.v1.activation_request"

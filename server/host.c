@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "mst_build.h"
 #include "musterd.h"
-#include "request.h"
-#include "status.h"
-#include "util.h"
+#include "wire/request.h"
+#include "base/status.h"
+#include "base/util.h"
 
 extern const struct muster_agent mst_rpcutil_agent;
 extern const char mst_rpcutil_ddl[]; /* agents/embed_ddl.py */

@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "status.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "base/util.h"
 #include "worker.h"
 
 /* Why external agents cannot run here (agents.run_as), or "". */
@@ -143,13 +143,13 @@ static int plugin_ok(const char *path, const struct muster_agent *a,
     if (a->abi_version != MUSTER_AGENT_ABI_VERSION)
         return refuse(path,
                       "agent ABI version %u, musterd has %u: rebuild "
-                      "it against this muster_agent.h",
+                      "it against this <muster/agent.h>",
                       a->abi_version, MUSTER_AGENT_ABI_VERSION),
                0;
     if (a->struct_size != sizeof *a)
         return refuse(path,
                       "descriptor size %u, musterd expects %zu: "
-                      "rebuild it against this muster_agent.h",
+                      "rebuild it against this <muster/agent.h>",
                       a->struct_size, sizeof *a),
                0;
     if (a->name == NULL || strcmp(a->name, name) != 0)

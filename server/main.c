@@ -8,14 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "policy/audit.h"
 #include "authz.h"
 #include "loader.h"
-#include "log.h"
+#include "base/log.h"
 #include "mst_build.h"
 #include "musterd.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 #include "worker.h"
 
 static struct musterd daemon_state;

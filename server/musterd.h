@@ -9,15 +9,15 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "connector.h"
-#include "ddl.h"
+#include "ddl/ddl.h"
 #include "counters.h"
 #include "external.h"
-#include "facts.h"
-#include "muster_agent.h"
-#include "replay.h"
-#include "security.h"
+#include "targeting/facts.h"
+#include "muster/agent.h"
+#include "security/replay.h"
+#include "security/security.h"
 
 /* How an agent's actions run (docs/agents.md, "Isolation"). */
 enum mst_agent_kind {

@@ -5,12 +5,12 @@
 
 #include <stdlib.h>
 
-#include "audit.h"
+#include "policy/audit.h"
 #include "authz.h"
-#include "ddl.h"
-#include "log.h"
-#include "status.h"
-#include "util.h"
+#include "ddl/ddl.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "base/util.h"
 
 void musterd_audit(struct musterd *d, const struct mst_request *req,
                    const struct mst_ddl_action *act, const char *decision,

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "musterd.h"
-#include "request.h"
+#include "wire/request.h"
 
 /*
  * musterd_audit - write the audit line for one request (no-op without

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "musterd.h"
-#include "status.h"
+#include "base/status.h"
 
 struct musterd_refresh {
     pthread_t thread;

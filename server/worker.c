@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "proc.h"
-#include "reply.h"
-#include "status.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "wire/reply.h"
+#include "base/status.h"
+#include "base/util.h"
 
 #define CHORIA_RPC_SCHEMA                                                      \
     "https://choria.io/schemas/mcorpc/external/v1/rpc_request.json"

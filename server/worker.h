@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "musterd.h"
-#include "request.h"
+#include "wire/request.h"
 
 /*
  * musterd_worker_init - the pool for `d` (d->pool) and the SIGCHLD

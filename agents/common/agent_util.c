@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "status.h"
+#include "base/status.h"
 
 int mst_agent_fail(char *msg, size_t msg_len, int status, const char *fmt,
                    ...) {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "agent_util.h"
-#include "util.h"
+#include "base/util.h"
 
 #define HOST_MAX_LEN 253
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "agent_util.h"
-#include "util.h"
+#include "base/util.h"
 
 #define DEFAULT_CONFIG "/etc/nagios/nrpe.cfg"
 #define CONFIG_ENV "MUSTER_NRPE_CONFIG" /* another main file, for tests */

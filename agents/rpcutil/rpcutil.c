@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "muster_agent.h"
+#include "muster/agent.h"
 
 static int ping(const struct muster_host *host, const struct muster_call *call,
                 json_t *reply, char *msg, size_t msg_len) {

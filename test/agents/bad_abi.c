@@ -7,7 +7,7 @@
  */
 #include <signal.h>
 
-#include "muster_agent.h"
+#include "muster/agent.h"
 
 #ifndef AGENT_NAME
 #error "build with -DAGENT_NAME=..."

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "muster_agent.h"
+#include "muster/agent.h"
 
 static int act_ok(const struct muster_host *host,
                   const struct muster_call *call, json_t *reply, char *msg,

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddl.h"
-#include "regexp.h"
-#include "status.h"
+#include "ddl/ddl.h"
+#include "targeting/regexp.h"
+#include "base/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
-#include "status.h"
+#include "targeting/filter.h"
+#include "base/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

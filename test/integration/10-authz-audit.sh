@@ -23,7 +23,7 @@ done
 start_daemons 3
 mst_write_config client "$T/alice.cfg" alice "$MUSTER_TEST_URL"
 mst_write_config client "$T/bob.cfg" bob "$MUSTER_TEST_URL"
-as() { local who=$1; shift; "$MUSTER_BUILD/client/muster" -c "$T/$who.cfg" "$@"; }
+as() { local who=$1; shift; "$MUSTER_BUILD/client/cli/muster" -c "$T/$who.cfg" "$@"; }
 ids=()   # request id, caller, decision, status of every request sent
 note() { ids+=("$(jq -r .stats.request_id <<<"$OUT") $1 $2 $3"); }
 

@@ -20,7 +20,7 @@
 #   start_daemon I / stop_daemon I / daemon_log I / daemon_cfg I / daemon_pid I
 #   stop_daemons          SIGTERM, SIGKILL after a grace; fails on unclean exit
 #   write_client_cfg [FILE]
-#   muster_cmd ARGS...    $MUSTER_BUILD/client/muster -c $CLIENT_CFG ARGS...
+#   muster_cmd ARGS...    $MUSTER_BUILD/client/cli/muster -c $CLIENT_CFG ARGS...
 #   fail MSG; assert_eq EXP ACT [MSG]; assert_ne; assert_contains HAY NEEDLE [MSG];
 #   assert_not_contains; assert_exit CODE CMD... (leaves OUT, ERR, RC)
 #   wait_for 'CMD' [TIMEOUT]   poll CMD (eval'd) until it succeeds; 1 on timeout
@@ -142,7 +142,7 @@ write_client_cfg() {
 }
 
 muster_cmd() {
-    "$MUSTER_BUILD/client/muster" -c "$CLIENT_CFG" "$@"
+    "$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" "$@"
 }
 
 # ------------------------------------------------------------ daemons

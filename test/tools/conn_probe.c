@@ -19,8 +19,8 @@
 #include <string.h>
 
 #include "connector.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 
 #define NODE_ID "probe-node"
 #define COLLECTIVE "probe"

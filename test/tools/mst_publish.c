@@ -15,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "connector.h"
-#include "status.h"
-#include "util.h"
+#include "base/status.h"
+#include "base/util.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
 

@@ -12,8 +12,8 @@
 #include <stdio.h>
 
 #include "client.h"
-#include "config.h"
-#include "status.h"
+#include "base/config.h"
+#include "base/status.h"
 
 static void print_reply(void *ud, const struct mst_reply *rep,
                         const char *signer, int64_t rtt_us) {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bytes.h"
+#include "base/bytes.h"
 
 /* Load test/data/msgpack/<name>.bin; the caller frees the returned data. */
 static inline uint8_t *fixture_load(const char *name, size_t *len_r) {

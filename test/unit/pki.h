@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert.h"
-#include "status.h"
+#include "security/cert.h"
+#include "base/status.h"
 
 /* Make a CA in a new temporary directory; its path goes to `dir`. */
 static inline void pki_init(char dir[64], enum mst_key_type type) {

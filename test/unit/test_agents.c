@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "muster_agent.h"
+#include "muster/agent.h"
 #include "runner.h"
 
 static const char *const agent_names[] = {

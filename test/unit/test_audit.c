@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "policy/audit.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 static char dir[] = "/tmp/test_audit.XXXXXX";
 static char path[256];

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
+#include "base/config.h"
+#include "base/log.h"
 #include "mst_build.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 #define DATA MST_TEST_DATA "/config/"
 #define CONF MST_TEST_DATA "/../../conf/"

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "ddl.h"
-#include "regexp.h"
+#include "base/config.h"
+#include "ddl/ddl.h"
+#include "targeting/regexp.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 #define DDL_DIR MST_TEST_DATA "/ddl"
 #define AGENTS_DIR MST_TEST_DATA "/../../agents"

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "wire/envelope.h"
 #include "fixture.h"
 #include "runner.h"
-#include "security.h"
-#include "status.h"
+#include "security/security.h"
+#include "base/status.h"
 
 static const struct fixture_case decode_cases[] = {
     {"env_ok", MST_OK},

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "expr.h"
-#include "facts.h"
-#include "regexp.h"
+#include "targeting/expr.h"
+#include "targeting/facts.h"
+#include "targeting/regexp.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 static struct mst_facts *facts;
 static char tmpdir[] = "/tmp/test_expr.XXXXXX";

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "facts.h"
+#include "targeting/facts.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 #define DATA MST_TEST_DATA "/facts/"
 #define CONF MST_TEST_DATA "/../../conf/"

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
+#include "targeting/filter.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 static struct mst_facts *facts;
 static struct mst_strv classes, agents;

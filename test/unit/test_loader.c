@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "loader.h"
-#include "log.h"
+#include "base/log.h"
 #include "musterd.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 #include "worker.h"
 
 static char dir[] = "/tmp/test_loader.XXXXXX";

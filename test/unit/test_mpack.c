@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "mpack.h"
+#include "wire/mpack.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 /* What mst_mpack_check() says about each raw fixture (default limits). */
 static const struct fixture_case check_cases[] = {

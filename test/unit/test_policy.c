@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 static struct mst_facts *facts;
 static struct mst_strv classes;

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "reply.h"
-#include "request.h"
+#include "wire/reply.h"
+#include "wire/request.h"
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 #define ID "0123456789abcdef0123456789abcdef"
 

@@ -6,12 +6,12 @@
 #include <check.h>
 #include <sys/stat.h>
 
-#include "envelope.h"
+#include "wire/envelope.h"
 #include "pki.h"
-#include "reply.h"
-#include "request.h"
+#include "wire/reply.h"
+#include "wire/request.h"
 #include "runner.h"
-#include "security.h"
+#include "security/security.h"
 
 static char dir[64], other[64];
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "runner.h"
-#include "status.h"
+#include "base/status.h"
 
 static const int all_codes[] = {
 #define CODE(name, value, text) MST_##name,

@@ -1,0 +1,482 @@
+/*
+ * options.c - parse the command line and find the configuration.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "targeting/filter.h"
+#include "output.h"
+#include "mst_build.h"
+#include "base/status.h"
+#include "base/util.h"
+
+/* Limits on time options: a week is longer than any sane request. */
+#define MAX_TIME_MS (7LL * 24 * 3600 * 1000)
+
+static const char usage_text[] =
+    "NAME\n"
+    "    muster - run actions on many servers at once, through RabbitMQ\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    muster [OPTIONS] ping\n"
+    "    muster [OPTIONS] rpc AGENT ACTION [KEY=VALUE ...]\n"
+    "    muster [OPTIONS] find\n"
+    "    muster [OPTIONS] facts FACT\n"
+    "    muster [OPTIONS] inventory NODE\n"
+    "    muster [OPTIONS] help [AGENT]\n"
+    "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
+    "    muster --help | --version\n"
+    "\n"
+    "COMMANDS\n"
+    "    ping       ask every matching node to answer; print each node's\n"
+    "               round-trip time, then min/avg/max\n"
+    "    rpc        run AGENT's ACTION with the given inputs on every\n"
+    "               matching node and print each node's result; inputs\n"
+    "               are checked against the agent's DDL before sending\n"
+    "    help       list the agents this client has DDLs for, or show\n"
+    "               one agent's actions, inputs and outputs\n"
+    "    find       print the identity of every matching node, one a line\n"
+    "    facts      print each value of FACT on the matching nodes with how\n"
+    "               many nodes have it (-v: and which)\n"
+    "    inventory  a report on NODE: agents, facts, classes, collectives\n"
+    "               and daemon statistics\n"
+    "\n"
+    "FILTERS (see docs/filters.md; several of one kind AND together,\n"
+    "except -I, where they OR)\n"
+    "    -I, --identity NAME   only this node (exact name or /regex/).  Exact\n"
+    "                          names only: the request is addressed and ends\n"
+    "                          once they all answered\n"
+    "    -F, --with-fact FACT  only nodes whose fact matches: NAME OP VALUE\n"
+    "                          with OP one of = == != < > <= >= =~, e.g.\n"
+    "                          os.family=Debian, cpus>=4, name=~/^web/\n"
+    "    -C, --wc CLASS        only nodes with this class (or /regex/)\n"
+    "    -A, --wa AGENT        only nodes with this agent (or /regex/)\n"
+    "    -W, --with, --wf \"FACT|CLASS ...\"\n"
+    "                          words with an operator are facts, the others\n"
+    "                          classes: -W \"role=web apache\"\n"
+    "    -S, --select EXPR     a compound expression: and, or, not, ( ),\n"
+    "                          the fact comparisons, classes, and\n"
+    "                          fstat(\"/path\").size|present|mode|type|mtime|\n"
+    "                          sha256, fact(\"name\"), agent(\"name\")\n"
+    "    -T, --target NAME     the collective to send to\n"
+    "    A bad filter is refused with the position of the error before\n"
+    "    anything is sent.\n"
+    "\n"
+    "DISCOVERY AND ROLLOUT\n"
+    "        --nodes FILE      address exactly the identities in FILE (one a\n"
+    "                          line, # comments; - reads stdin) instead of\n"
+    "                          broadcasting; not with filters\n"
+    "        --dt SECONDS      broadcast: stop after this long with no new\n"
+    "                          reply (default from the config, 2)\n"
+    "        --discovery-window MS\n"
+    "                          once replies flow, stop after MS with no new\n"
+    "                          one (capped by --dt; config discovery_window)\n"
+    "        --limit-nodes N|P%  act on N nodes (or P percent) of those\n"
+    "                          matching, chosen at random\n"
+    "        --limit-seed N    make that choice repeatable\n"
+    "        --batch N         address the nodes N at a time; each batch\n"
+    "                          starts when the previous one has completed\n"
+    "        --batch-sleep S   pause S seconds between batches\n"
+    "        --batch-fail N|P%  stop the rollout once N nodes (or P percent)\n"
+    "                          failed or did not answer; the rest are\n"
+    "                          listed as not reached\n"
+    "    With --limit-nodes or --batch the nodes are discovered first (an\n"
+    "    rpcutil ping with the filters), then addressed.\n"
+    "\n"
+    "OTHER OPTIONS\n"
+    "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
+    "                          ~/.config/muster/client.cfg, " MST_SYSCONFDIR
+    "/client.cfg)\n"
+    "    -t, --timeout SECONDS give up on nodes after this long (default 10)\n"
+    "        --ttl SECONDS     how long the request stays valid (default 60)\n"
+    "    -j, --json            print one JSON document with every reply and\n"
+    "                          the statistics\n"
+    "        --jsonl           print one JSON object per reply as it comes,\n"
+    "                          then one {\"stats\": ...} object\n"
+    "        --display WHICH   print all, ok or failed replies (default:\n"
+    "                          the action's DDL; all with -v)\n"
+    "        --no-progress     no progress bar (drawn only on a terminal)\n"
+    "    -v, --verbose         more detail\n"
+    "    -h, --help            show this help\n"
+    "    -V, --version         show the version\n"
+    "\n"
+    "OUTPUT\n"
+    "    When standard output is not a terminal, it carries nothing but\n"
+    "    results; batch headers and warnings go to standard error.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  every targeted node answered OK\n"
+    "    1  a node failed, did not answer or was not reached, or no node\n"
+    "       answered (find: no node matched)\n"
+    "    2  bad arguments, filter or configuration, or an input the\n"
+    "       agent's DDL refuses; nothing was sent\n"
+    "    3  the broker could not be reached, or security set-up failed\n"
+    "\n"
+    "EXAMPLES\n"
+    "    muster ping\n"
+    "    muster rpc rpcutil inventory -I web1\n"
+    "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n"
+    "    muster find -S 'role=web and not /^legacy/'\n"
+    "    muster facts os.family -v\n"
+    "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n"
+    "    muster help rpcutil\n";
+
+int mst_cli_error(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("muster: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+static int add_filter(struct mst_cli *cli, enum mst_filter_kind kind,
+                      const char *text, const char *opt) {
+    struct mst_err err = {0};
+    cli->filters++;
+    if (mst_filter_add(cli->filter, kind, text, &err) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", opt, text,
+                             err.msg);
+    if (kind == MST_FILTER_IDENTITY) {
+        size_t n = strlen(text);
+        if (n >= 2 && text[0] == '/' && text[n - 1] == '/')
+            cli->identity_regex = 1;
+        else if (mst_strv_push(&cli->identities, text) != MST_OK)
+            return mst_cli_error(MST_EXIT_USAGE, "out of memory");
+    }
+    return -1;
+}
+
+static int parse_time(const char *text, const char *opt, int64_t *out) {
+    if (mst_parse_seconds(text, MAX_TIME_MS, out) != MST_OK || *out == 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "%s '%s': expected a number of seconds above 0",
+                             opt, text);
+    return -1;
+}
+
+enum {
+    OPT_DT = 256,
+    OPT_TTL,
+    OPT_NODES,
+    OPT_WINDOW,
+    OPT_LIMIT,
+    OPT_SEED,
+    OPT_BATCH,
+    OPT_BATCH_SLEEP,
+    OPT_BATCH_FAIL,
+    OPT_JSONL,
+    OPT_DISPLAY,
+    OPT_NO_PROGRESS,
+};
+
+static int parse_count(const char *text, const char *opt,
+                       struct mst_discovery_count *c) {
+    struct mst_err err = {0};
+    if (mst_discovery_count_parse(text, c, &err) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "%s %s", opt, err.msg);
+    return -1;
+}
+
+static int parse_number(const char *text, const char *opt, long long max,
+                        long long *out) {
+    if (mst_parse_int(text, 0, max, out) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "%s '%s': expected a whole number from 0 to %lld",
+                             opt, text, max);
+    return -1;
+}
+
+static int parse_rollout(struct mst_cli *cli, int opt) {
+    long long v = 0;
+    int rc;
+    switch (opt) {
+    case OPT_BATCH:
+        rc = parse_number(optarg, "--batch", 1000000, &v);
+        cli->rollout.batch_size = (size_t)v;
+        return rc;
+    case OPT_BATCH_SLEEP:
+        if (mst_parse_seconds(optarg, MAX_TIME_MS,
+                              &cli->rollout.batch_sleep_ms) != MST_OK)
+            return mst_cli_error(MST_EXIT_USAGE, "--batch-sleep '%s': "
+                                 "expected a number of seconds", optarg);
+        return -1;
+    case OPT_BATCH_FAIL:
+        return parse_count(optarg, "--batch-fail", &cli->rollout.fail);
+    case OPT_LIMIT:
+        return parse_count(optarg, "--limit-nodes", &cli->limit);
+    case OPT_SEED:
+        rc = parse_number(optarg, "--limit-seed", INT64_MAX, &v);
+        cli->limit_seed = (uint64_t)v;
+        cli->has_limit_seed = 1;
+        return rc;
+    case OPT_WINDOW:
+        rc = parse_number(optarg, "--discovery-window", 3600 * 1000, &v);
+        cli->window_ms = v;
+        return rc;
+    default:
+        cli->nodes_file = optarg;
+        return -1;
+    }
+}
+
+/* --display all|ok|failed: which replies to print, over the DDL's rule. */
+static int parse_display(struct mst_cli *cli, const char *text) {
+    static const char *const names[] = {"all", "ok", "failed"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            cli->display = MST_OUTPUT_DISPLAY_ALL + i;
+            return -1;
+        }
+    return mst_cli_error(MST_EXIT_USAGE,
+                         "--display '%s': expected all, ok or failed", text);
+}
+
+
+static const struct option longopts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"identity", required_argument, NULL, 'I'},
+    {"with-fact", required_argument, NULL, 'F'},
+    {"wf", required_argument, NULL, 'W'},
+    {"with", required_argument, NULL, 'W'},
+    {"select", required_argument, NULL, 'S'},
+    {"nodes", required_argument, NULL, OPT_NODES},
+    {"discovery-window", required_argument, NULL, OPT_WINDOW},
+    {"limit-nodes", required_argument, NULL, OPT_LIMIT},
+    {"limit-seed", required_argument, NULL, OPT_SEED},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"batch-sleep", required_argument, NULL, OPT_BATCH_SLEEP},
+    {"batch-fail", required_argument, NULL, OPT_BATCH_FAIL},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
+    {"wc", required_argument, NULL, 'C'},
+    {"with-class", required_argument, NULL, 'C'},
+    {"wa", required_argument, NULL, 'A'},
+    {"with-agent", required_argument, NULL, 'A'},
+    {"target", required_argument, NULL, 'T'},
+    {"dt", required_argument, NULL, OPT_DT},
+    {"discovery-timeout", required_argument, NULL, OPT_DT},
+    {"timeout", required_argument, NULL, 't'},
+    {"ttl", required_argument, NULL, OPT_TTL},
+    {"json", no_argument, NULL, 'j'},
+    {"display", required_argument, NULL, OPT_DISPLAY},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_one(struct mst_cli *cli, int opt) {
+    switch (opt) {
+    case 'c':
+        cli->config_path = optarg;
+        return -1;
+    case 'I':
+        return add_filter(cli, MST_FILTER_IDENTITY, optarg, "-I");
+    case 'F':
+        return add_filter(cli, MST_FILTER_FACT, optarg, "-F");
+    case 'C':
+        return add_filter(cli, MST_FILTER_CLASS, optarg, "-C");
+    case 'A':
+        return add_filter(cli, MST_FILTER_AGENT, optarg, "-A");
+    case 'W':
+        return add_filter(cli, MST_FILTER_WITH, optarg, "-W");
+    case 'S':
+        return add_filter(cli, MST_FILTER_COMPOUND, optarg, "-S");
+    case OPT_NODES:
+    case OPT_WINDOW:
+    case OPT_LIMIT:
+    case OPT_SEED:
+    case OPT_BATCH:
+    case OPT_BATCH_SLEEP:
+    case OPT_BATCH_FAIL:
+        return parse_rollout(cli, opt);
+    case OPT_JSONL:
+        cli->jsonl = 1;
+        return -1;
+    case 'T':
+        if (!mst_is_name(optarg, 128))
+            return mst_cli_error(MST_EXIT_USAGE, "-T '%s': not a collective "
+                                 "name", optarg);
+        cli->collective = optarg;
+        return -1;
+    case OPT_DT:
+        return parse_time(optarg, "--dt", &cli->dt_ms);
+    case 't':
+        return parse_time(optarg, "-t", &cli->timeout_ms);
+    case OPT_TTL:
+        return parse_time(optarg, "--ttl", &cli->ttl_ms);
+    case 'j':
+        cli->json = 1;
+        return -1;
+    case OPT_DISPLAY:
+        return parse_display(cli, optarg);
+    case OPT_NO_PROGRESS:
+        cli->no_progress = 1;
+        return -1;
+    case 'v':
+        cli->verbose = 1;
+        return -1;
+    case 'h':
+        fputs(usage_text, stdout);
+        return MST_EXIT_OK;
+    case 'V':
+        printf("muster %s\n", MST_VERSION);
+        return MST_EXIT_OK;
+    default:
+        fputs("muster: see 'muster --help' for the options\n", stderr);
+        return MST_EXIT_USAGE;
+    }
+}
+
+/* -c, then $MUSTER_CONFIG, then ~/.config/muster/client.cfg, then /etc. */
+static int find_config(struct mst_cli *cli, char *buf, size_t size) {
+    if (cli->config_path != NULL)
+        return -1;
+    const char *env = getenv("MUSTER_CONFIG");
+    if (env != NULL && *env != '\0') {
+        cli->config_path = env;
+        return -1;
+    }
+    const char *home = getenv("HOME");
+    if (home != NULL) {
+        snprintf(buf, size, "%s/.config/muster/client.cfg", home);
+        if (access(buf, F_OK) == 0) {
+            cli->config_path = buf;
+            return -1;
+        }
+    }
+    cli->config_path = MST_SYSCONFDIR "/client.cfg";
+    if (access(cli->config_path, F_OK) == 0)
+        return -1;
+    return mst_cli_error(MST_EXIT_USAGE,
+                         "no client configuration: give -c FILE or set "
+                         "MUSTER_CONFIG (also looked in ~/.config/muster/ "
+                         "and " MST_SYSCONFDIR ")");
+}
+
+int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
+    cli->filter = json_object();
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:I:F:C:A:W:S:T:t:jvhV", longopts,
+                              NULL)) != -1) {
+        int rc = parse_one(cli, opt);
+        if (rc >= 0)
+            return rc;
+    }
+    cli->args = argv + optind;
+    cli->nargs = argc - optind;
+    if (cli->nodes_file != NULL && cli->filters > 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "--nodes names the nodes: it cannot be combined "
+                             "with -I, -F, -C, -A, -W or -S");
+    if (cli->nargs == 0)
+        return mst_cli_error(MST_EXIT_USAGE, "no command given; try 'muster "
+                                             "--help'");
+    static char path[4096];
+    int rc = find_config(cli, path, sizeof path);
+    if (rc >= 0)
+        return rc;
+    struct mst_err err = {0};
+    if (mst_config_load(cli->config_path, MST_CONFIG_CLIENT, &cli->cfg,
+                        &err) != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "%s", err.msg);
+    return -1;
+}
+
+void mst_cli_free(struct mst_cli *cli) {
+    json_decref(cli->filter);
+    mst_strv_free(&cli->identities);
+    mst_config_free(&cli->cfg);
+}
+
+void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec) {
+    spec->filter = cli->filter;
+    spec->collective = cli->collective;
+    spec->discovery_timeout_ms =
+        cli->dt_ms ? cli->dt_ms : cli->cfg->discovery_timeout_ms;
+    spec->discovery_window_ms =
+        cli->window_ms ? cli->window_ms : cli->cfg->discovery_window_ms;
+    spec->timeout_ms = cli->timeout_ms ? cli->timeout_ms : cli->cfg->timeout_ms;
+    int64_t ttl_ms = cli->ttl_ms ? cli->ttl_ms : cli->cfg->ttl_ms;
+    spec->ttl_s = (int32_t)((ttl_ms + 999) / 1000);
+    spec->nodes = NULL;
+    if (cli->identities.n > 0 && !cli->identity_regex &&
+        mst_filter_is_identity_only(cli->filter))
+        spec->nodes = &cli->identities;
+}
+
+struct mst_client *mst_cli_connect(const struct mst_cli *cli) {
+    struct mst_err err = {0};
+    struct mst_client *cl = NULL;
+    if (mst_client_new(cli->cfg, &cl, &err) != MST_OK) {
+        mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
+        return NULL;
+    }
+    return cl;
+}
+
+static int read_nodes_file(const char *path, struct mst_strv *nodes) {
+    struct mst_err err = {0};
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
+    if (f == NULL)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: %s", path,
+                             strerror(errno));
+    int rc = mst_discovery_read_nodes(f, is_stdin ? "stdin" : path, nodes,
+                                      &err);
+    if (!is_stdin)
+        fclose(f);
+    if (rc != MST_OK)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.msg);
+    if (nodes->n == 0)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities",
+                             path);
+    return -1;
+}
+
+static uint64_t random_seed(void) {
+    uint64_t seed = (uint64_t)mst_wall_ms() ^ ((uint64_t)getpid() << 32);
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f != NULL) {
+        if (fread(&seed, sizeof seed, 1, f) != 1)
+            seed ^= (uint64_t)mst_now_us();
+        fclose(f);
+    }
+    return seed;
+}
+
+int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
+                    struct mst_call_spec *spec, struct mst_strv *nodes) {
+    int need_list = cli->limit.n > 0 || cli->rollout.batch_size > 0 ||
+                    cli->rollout.fail.n > 0;
+    if (cli->nodes_file != NULL) {
+        int rc = read_nodes_file(cli->nodes_file, nodes);
+        if (rc >= 0)
+            return rc;
+        spec->filter = NULL; /* the list is the whole choice */
+    } else if (spec->nodes != NULL) {
+        for (size_t i = 0; i < spec->nodes->n; i++)
+            mst_strv_push(nodes, spec->nodes->v[i]);
+    } else if (need_list) {
+        struct mst_err err = {0};
+        if (mst_discovery_run(cl, spec, nodes, &err) != MST_OK)
+            return mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
+        if (nodes->n == 0)
+            return mst_cli_error(MST_EXIT_FAILED, "no nodes matched");
+    } else {
+        return -1; /* a plain broadcast */
+    }
+    mst_discovery_limit(nodes, &cli->limit,
+                        cli->has_limit_seed ? cli->limit_seed : random_seed());
+    spec->nodes = nodes;
+    return -1;
+}

@@ -1,0 +1,88 @@
+/*
+ * options.h - the command line shared by every muster command.
+ */
+#ifndef MST_OPTIONS_H
+#define MST_OPTIONS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "base/config.h"
+#include "discovery.h"
+
+/* Exit statuses of muster (documented in --help). */
+enum mst_exit {
+    MST_EXIT_OK = 0,      /* every targeted node answered OK */
+    MST_EXIT_FAILED = 1,  /* a node failed, did not answer, or none did */
+    MST_EXIT_USAGE = 2,   /* bad arguments, filter or configuration */
+    MST_EXIT_BROKER = 3,  /* broker or security set-up failed */
+};
+
+struct mst_cli {
+    const char *config_path;
+    struct mst_config *cfg;
+    json_t *filter;              /* built from -I -F -C -A -S -W */
+    int filters;                 /* how many filter options were given */
+    struct mst_strv identities;  /* exact -I names, for addressing */
+    int identity_regex;          /* some -I was a /regex/ */
+    const char *collective;      /* -T */
+    int64_t dt_ms;               /* --dt, 0 = config */
+    int64_t timeout_ms;          /* -t, 0 = config */
+    int64_t ttl_ms;              /* --ttl, 0 = config */
+    int64_t window_ms;           /* --discovery-window, 0 = config */
+    const char *nodes_file;      /* --nodes FILE or "-" */
+    struct mst_discovery_count limit; /* --limit-nodes */
+    uint64_t limit_seed;         /* --limit-seed (else random) */
+    int has_limit_seed;
+    struct mst_discovery_rollout rollout; /* --batch, --batch-sleep,
+                                             --batch-fail */
+    int json;                    /* -j */
+    int jsonl;                   /* --jsonl */
+    int verbose;                 /* -v */
+    int display;                 /* --display: enum mst_output_display */
+    int no_progress;             /* --no-progress */
+    const struct mst_ddl_action *ddl_action; /* set by rpc; borrowed */
+    char **args;                 /* the command and its arguments */
+    int nargs;
+};
+
+/*
+ * mst_cli_parse - parse argv into `cli` (zeroed by the caller) and load the
+ * configuration.  Prints --help/--version itself.  Returns -1 to go on, or
+ * an exit status to stop with (after printing one line to stderr).
+ * Free with mst_cli_free().
+ */
+int mst_cli_parse(struct mst_cli *cli, int argc, char **argv);
+
+/* mst_cli_free - release what mst_cli_parse allocated. */
+void mst_cli_free(struct mst_cli *cli);
+
+/*
+ * mst_cli_spec - fill the targeting fields of `spec` from `cli`: addressed
+ * when only exact identities were given, broadcast with the filter
+ * otherwise.
+ */
+void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec);
+
+/*
+ * mst_cli_targets - settle who `spec` goes to, after mst_cli_spec: the
+ * --nodes list, or (with --limit-nodes or --batch) the nodes found by
+ * discovery, limited as asked.  `nodes` (empty on entry) holds the list
+ * spec->nodes then points to; free it after the call.  Returns -1 to go
+ * on, or an exit status after printing why.
+ */
+int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
+                    struct mst_call_spec *spec, struct mst_strv *nodes);
+
+/*
+ * mst_cli_connect - a connected client, or NULL after printing one line
+ * saying why (exit with MST_EXIT_BROKER).
+ */
+struct mst_client *mst_cli_connect(const struct mst_cli *cli);
+
+/* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
+int mst_cli_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

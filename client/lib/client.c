@@ -1,0 +1,426 @@
+/*
+ * client.c - publish a request, gather replies.
+ */
+#include "client.h"
+
+#include <pwd.h>
+#include <search.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connector.h"
+#include "wire/request.h"
+#include "security/security.h"
+#include "base/status.h"
+#include "base/util.h"
+
+struct mst_client {
+    const struct mst_config *cfg;
+    struct mst_security *sec;
+    struct mst_connector *conn;
+    char caller[MST_IDENTITY_MAX + 1];
+};
+
+/* One call's progress, private to mst_client_call. */
+struct collect {
+    const struct mst_call_spec *spec;
+    const struct mst_call_handlers *h;
+    struct mst_call_stats *st;
+    void *seen;                /* tsearch tree: senders already counted
+                                  (owned copies) */
+    void *addressed;           /* tsearch tree: &spec->nodes->v[i] */
+    unsigned char *done;       /* per addressed node: answered or unknown */
+    size_t remaining;          /* addressed nodes still awaited */
+    int64_t start_us;
+    int64_t last_us;           /* last reply, for the discovery window */
+};
+
+/* Nodes trust the verified certificate, so say what they will see. */
+static void set_caller(struct mst_client *cl) {
+    const char *cn = mst_security_own_name(cl->sec);
+    if (cn[0] != '\0') {
+        snprintf(cl->caller, sizeof cl->caller, "cert=%s", cn);
+        return;
+    }
+    const struct passwd *pw = getpwuid(geteuid());
+    snprintf(cl->caller, sizeof cl->caller, "user=%s",
+             pw ? pw->pw_name : "unknown");
+}
+
+int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
+                   struct mst_err *err) {
+    struct mst_client *cl = calloc(1, sizeof *cl);
+    if (cl == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    cl->cfg = cfg;
+    struct mst_security_options so = {
+        .provider = cfg->security_provider,
+        .role = MST_SECURITY_CLIENT,
+        .ca = cfg->security_ca,
+        .cert = cfg->security_cert,
+        .key = cfg->security_key,
+        .cert_cache = cfg->security_cert_cache,
+    };
+    char name[300];
+    snprintf(name, sizeof name, "muster@%s", cfg->identity);
+    struct mst_connector_options co = {
+        .urls = &cfg->broker_urls,
+        .heartbeat_s = cfg->broker_heartbeat,
+        .connection_name = name,
+        .tls_ca = cfg->security_ca,
+        .tls_cert = cfg->security_cert,
+        .tls_key = cfg->security_key,
+    };
+    int rc = mst_security_new(&so, &cl->sec, err);
+    if (rc == MST_OK) {
+        set_caller(cl);
+        rc = mst_connector_new(&co, &cl->conn, err);
+    }
+    if (rc == MST_OK)
+        rc = mst_connector_connect(cl->conn, err);
+    if (rc == MST_OK)
+        rc = mst_connector_declare_reply_queue(cl->conn, &cfg->collectives,
+                                               err);
+    if (rc != MST_OK) {
+        mst_client_free(&cl);
+        return rc;
+    }
+    *cl_r = cl;
+    return MST_OK;
+}
+
+void mst_client_free(struct mst_client **cl) {
+    if (cl == NULL || *cl == NULL)
+        return;
+    mst_connector_free(&(*cl)->conn);
+    mst_security_free(&(*cl)->sec);
+    free(*cl);
+    *cl = NULL;
+}
+
+const char *mst_client_caller(const struct mst_client *cl) {
+    return cl->caller;
+}
+
+void mst_call_stats_clear(struct mst_call_stats *st) {
+    mst_strv_free(&st->no_response);
+    mst_strv_free(&st->unknown);
+    mst_strv_free(&st->unexpected);
+    mst_strv_free(&st->not_reached);
+    memset(st, 0, sizeof *st);
+}
+
+/*
+ * Replies are matched to senders and addressed nodes with glibc's balanced
+ * trees (tsearch): O(log n) per reply, where a list made a 1000-node
+ * rollout cost about a million comparisons.
+ */
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(a, b);
+}
+
+static int cmp_node(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_nothing(void *p) {
+    (void)p;
+}
+
+/* Index every addressed node; duplicates keep their first position. */
+static int index_nodes(struct collect *c) {
+    const struct mst_strv *nodes = c->spec->nodes;
+    for (size_t i = 0; nodes != NULL && i < nodes->n; i++)
+        if (tsearch(&nodes->v[i], &c->addressed, cmp_node) == NULL)
+            return MST_ENOMEM;
+    return MST_OK;
+}
+
+/* The position of `name` (`len` bytes) in spec->nodes, or -1. */
+static ssize_t node_index(const struct collect *c, const char *name,
+                          size_t len) {
+    char key[MST_IDENTITY_MAX + 1];
+    if (c->spec->nodes == NULL || len > MST_IDENTITY_MAX)
+        return -1;
+    memcpy(key, name, len);
+    key[len] = '\0';
+    const char *k = key;
+    char **const *hit = tfind(&k, &c->addressed, cmp_node);
+    return hit ? *hit - c->spec->nodes->v : -1;
+}
+
+/* 1 when `sender` was already counted; else remembers it and returns 0. */
+static int seen_before(struct collect *c, const char *sender) {
+    if (tfind(sender, &c->seen, cmp_str) != NULL)
+        return 1;
+    char *copy = strdup(sender);
+    if (copy == NULL || tsearch(copy, &c->seen, cmp_str) == NULL)
+        free(copy); /* out of memory: counted, just not de-duplicated */
+    return 0;
+}
+
+/* The request payload, sealed, in `out`. */
+static int build(struct mst_client *cl, const struct mst_call_spec *spec,
+                 struct mst_buf *out, char id_r[MST_ID_LEN],
+                 struct mst_err *err) {
+    struct mst_request req = {0};
+    if (mst_id_new(req.id) != MST_OK)
+        return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
+    req.time_ms = mst_wall_ms();
+    req.ttl_s = spec->ttl_s > 0 ? spec->ttl_s : (int32_t)(cl->cfg->ttl_ms / 1000);
+    req.collective = (char *)(spec->collective ? spec->collective
+                                               : cl->cfg->collectives.v[0]);
+    req.agent = (char *)spec->agent;
+    req.action = (char *)spec->action;
+    req.caller = cl->caller;
+    req.sender = cl->cfg->identity;
+    req.reply_to = (char *)mst_connector_reply_queue(cl->conn);
+    json_t *empty = json_object();
+    req.filter = spec->filter ? (json_t *)spec->filter : empty;
+    req.data = spec->data ? (json_t *)spec->data : empty;
+    int rc = mst_request_seal(cl->sec, &req, out, err);
+    json_decref(empty);
+    memcpy(id_r, req.id, MST_ID_LEN);
+    return rc;
+}
+
+static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
+                   const char *id, struct mst_bytes body,
+                   struct mst_err *err) {
+    const char *collective =
+        spec->collective ? spec->collective : cl->cfg->collectives.v[0];
+    int32_t ttl_s = spec->ttl_s > 0 ? spec->ttl_s
+                                    : (int32_t)(cl->cfg->ttl_ms / 1000);
+    int64_t ttl_ms = (int64_t)ttl_s * 1000;
+    if (spec->nodes == NULL)
+        return mst_connector_publish_request(cl->conn, collective, NULL, id,
+                                             ttl_ms, body, err);
+    for (size_t i = 0; i < spec->nodes->n; i++) {
+        int rc = mst_connector_publish_request(
+            cl->conn, collective, spec->nodes->v[i], id, ttl_ms, body, err);
+        if (rc != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+static void on_returned(struct collect *c, const struct mst_message *msg) {
+    ssize_t i = node_index(c, (const char *)msg->routing_key.ptr,
+                           msg->routing_key.len);
+    if (i < 0 || c->done[i])
+        return;
+    c->done[i] = 1;
+    c->remaining--;
+    mst_strv_push(&c->st->unknown, c->spec->nodes->v[i]);
+}
+
+static void invalid(struct collect *c, const char *why) {
+    c->st->invalid++;
+    if (c->h && c->h->invalid)
+        c->h->invalid(c->h->ud, why);
+}
+
+/* Count a verified reply once per sender, and tell the caller. */
+static void accept_reply(struct collect *c, const struct mst_reply *rep,
+                         const char *signer) {
+    if (seen_before(c, rep->sender))
+        return; /* a duplicate delivery */
+    if (c->spec->nodes != NULL) {
+        ssize_t i = node_index(c, rep->sender, strlen(rep->sender));
+        if (i < 0) {
+            mst_strv_push(&c->st->unexpected, rep->sender);
+        } else if (!c->done[i]) {
+            c->done[i] = 1;
+            c->remaining--;
+        }
+    }
+    c->st->responses++;
+    if (rep->status == MST_RPC_OK)
+        c->st->ok++;
+    else
+        c->st->failed++;
+    c->last_us = mst_now_us();
+    if (c->h && c->h->reply)
+        c->h->reply(c->h->ud, rep, signer, c->last_us - c->start_us);
+}
+
+/*
+ * Decode and verify a reply; a node may only speak for itself (its
+ * certificate names it).  On failure `why` says what was refused.
+ */
+static int open_reply(struct mst_client *cl, const struct mst_message *msg,
+                      struct mst_reply *rep, char signer[MST_SIGNER_LEN],
+                      char why[MST_ERR_LEN]) {
+    struct mst_err err = {0};
+    if (mst_reply_open(cl->sec, msg->body, rep, signer, &err) != MST_OK) {
+        mst_strlcpy(why, err.msg, MST_ERR_LEN);
+        return MST_ESECURITY;
+    }
+    if (signer[0] != '\0' && strcmp(signer, rep->sender) != 0) {
+        snprintf(why, MST_ERR_LEN, "reply claiming to be from %.100s is "
+                 "signed by %.100s", rep->sender, signer);
+        mst_reply_clear(rep);
+        return MST_ESECURITY;
+    }
+    return MST_OK;
+}
+
+static void on_delivery(struct mst_client *cl, struct collect *c,
+                        const struct mst_message *msg) {
+    struct mst_reply rep = {0};
+    char signer[MST_SIGNER_LEN] = "", why[MST_ERR_LEN];
+    if (open_reply(cl, msg, &rep, signer, why) != MST_OK) {
+        invalid(c, why);
+        return;
+    }
+    /* else: a late reply to an earlier request on this queue; dropped */
+    if (strcmp(rep.id, c->st->request_id) == 0)
+        accept_reply(c, &rep, signer);
+    mst_reply_clear(&rep);
+}
+
+const char *mst_call_end_name(enum mst_call_end end) {
+    static const char *const names[] = {
+        [MST_END_NONE] = "",
+        [MST_END_COMPLETE] = "complete",
+        [MST_END_WINDOW] = "discovery_window",
+        [MST_END_QUIET] = "discovery_timeout",
+        [MST_END_TIMEOUT] = "timeout",
+    };
+    return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "";
+}
+
+/* The deadline for a broadcast's quiet time, and which limit it is. */
+static int64_t quiet_end(const struct collect *c, enum mst_call_end *why) {
+    const struct mst_call_spec *s = c->spec;
+    int64_t quiet_ms = s->discovery_timeout_ms;
+    *why = MST_END_QUIET;
+    /* The window only applies once replies flow: before the first,
+     * a slow network still gets the whole --dt. */
+    if (s->discovery_window_ms > 0 && c->st->responses > 0 &&
+        s->discovery_window_ms < quiet_ms) {
+        quiet_ms = s->discovery_window_ms;
+        *why = MST_END_WINDOW;
+    }
+    return c->last_us + quiet_ms * 1000;
+}
+
+/*
+ * Milliseconds left before collection ends, or 0 when it should end; then
+ * c->st->ended says why.
+ */
+static int64_t wait_left(const struct collect *c) {
+    const struct mst_call_spec *s = c->spec;
+    int64_t now = mst_now_us();
+    int64_t end = c->start_us + s->timeout_ms * 1000;
+    enum mst_call_end why = MST_END_TIMEOUT;
+    bool complete = s->nodes != NULL
+                        ? c->remaining == 0
+                        : s->expected > 0 && c->st->responses >= s->expected;
+    if (complete) {
+        c->st->ended = MST_END_COMPLETE;
+        return 0;
+    }
+    if (s->nodes == NULL) {
+        enum mst_call_end quiet_why;
+        int64_t quiet = quiet_end(c, &quiet_why);
+        if (quiet < end) {
+            end = quiet;
+            why = quiet_why;
+        }
+    }
+    if (end > now)
+        return (end - now + 999) / 1000;
+    c->st->ended = why;
+    return 0;
+}
+
+static int gather(struct mst_client *cl, struct collect *c,
+                  struct mst_err *err) {
+    int64_t left;
+    while ((left = wait_left(c)) > 0) {
+        struct mst_message msg;
+        int rc = mst_connector_consume(cl->conn, (int)left, &msg, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        if (msg.kind == MST_MESSAGE_RETURNED && c->spec->nodes != NULL)
+            on_returned(c, &msg);
+        else if (msg.kind == MST_MESSAGE_DELIVERY && !msg.oversized)
+            on_delivery(cl, c, &msg);
+        else if (msg.oversized)
+            invalid(c, "a reply larger than the message cap was dropped");
+        mst_connector_release(cl->conn, &msg);
+    }
+    return MST_OK;
+}
+
+static void list_missing(struct collect *c) {
+    for (size_t i = 0; c->spec->nodes && i < c->spec->nodes->n; i++)
+        if (!c->done[i])
+            mst_strv_push(&c->st->no_response, c->spec->nodes->v[i]);
+}
+
+int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
+                    const struct mst_call_handlers *h,
+                    struct mst_call_stats *st, struct mst_err *err) {
+    struct collect c = {.spec = spec, .h = h, .st = st};
+    struct mst_buf body;
+    mst_buf_init(&body, 0);
+    int rc = build(cl, spec, &body, st->request_id, err);
+    size_t n = spec->nodes ? spec->nodes->n : 0;
+    c.done = calloc(n ? n : 1, 1);
+    c.remaining = n;
+    if (rc == MST_OK && (c.done == NULL || index_nodes(&c) != MST_OK))
+        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
+    c.start_us = c.last_us = mst_now_us();
+    if (rc == MST_OK)
+        rc = publish(cl, spec, st->request_id, mst_buf_view(&body), err);
+    if (rc == MST_OK)
+        rc = gather(cl, &c, err);
+    st->elapsed_us = mst_now_us() - c.start_us;
+    list_missing(&c);
+    free(c.done);
+    tdestroy(c.seen, free);
+    tdestroy(c.addressed, free_nothing);
+    mst_buf_free(&body);
+    return rc;
+}
+
+int mst_client_send(struct mst_client *cl, const struct mst_call_spec *spec,
+                    char id_r[MST_ID_LEN], struct mst_err *err) {
+    struct mst_buf body;
+    mst_buf_init(&body, 0);
+    int rc = build(cl, spec, &body, id_r, err);
+    if (rc == MST_OK)
+        rc = publish(cl, spec, id_r, mst_buf_view(&body), err);
+    mst_buf_free(&body);
+    return rc;
+}
+
+int mst_client_poll(struct mst_client *cl, int timeout_ms,
+                    const struct mst_call_handlers *h, struct mst_err *err) {
+    struct mst_message msg;
+    int rc = mst_connector_consume(cl->conn, timeout_ms, &msg, err);
+    if (rc <= 0)
+        return rc;
+    struct mst_reply rep = {0};
+    char signer[MST_SIGNER_LEN] = "", why[MST_ERR_LEN] = "";
+    if (msg.kind == MST_MESSAGE_RETURNED)
+        snprintf(why, sizeof why, "no such node: %.*s",
+                 (int)msg.routing_key.len, (const char *)msg.routing_key.ptr);
+    else if (msg.oversized)
+        snprintf(why, sizeof why, "a reply larger than the message cap");
+    else if (open_reply(cl, &msg, &rep, signer, why) == MST_OK) {
+        if (h && h->reply)
+            h->reply(h->ud, &rep, signer, -1);
+        mst_reply_clear(&rep);
+    }
+    if (why[0] != '\0' && h && h->invalid)
+        h->invalid(h->ud, why);
+    mst_connector_release(cl->conn, &msg);
+    return 1;
+}

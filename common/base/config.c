@@ -1,0 +1,782 @@
+/*
+ * config.c - load server.cfg / client.cfg against a typed schema table.
+ *
+ * libconfig parses the file (syntax errors and duplicate settings are its
+ * job: it rejects both with a line number).  We then walk its tree against
+ * the tables below, one per section: every key the file holds must be in the
+ * table, allowed in this role, of the declared type and within range.
+ * Defaults come from the same tables, so docs/configuration.md, the samples
+ * in conf/ and this file have one list to agree with.
+ */
+#include "base/config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "security/replay.h"
+#include "mst_build.h"
+#include "base/status.h"
+#include "base/util.h"
+
+#define ROLE_SERVER (1u << MST_CONFIG_SERVER)
+#define ROLE_CLIENT (1u << MST_CONFIG_CLIENT)
+#define ROLE_BOTH (ROLE_SERVER | ROLE_CLIENT)
+
+/* Identity and collective names end up in exchange names and routing keys
+ * (at most 255 bytes in AMQP), with ".broadcast" appended. */
+#define NAME_MAX_LEN 128
+
+/* "broker.urls[12]" and the like. */
+#define KEY_PATH_LEN 96
+
+enum ktype {
+    K_GROUP,   /* a section { ... }: `sub` is its table */
+    K_STRING,  /* char * */
+    K_STRV,    /* struct mst_strv, from [ "a", "b" ] or ( "a", "b" ) */
+    K_INT,     /* int, in [min, max] */
+    K_SECONDS, /* int64_t milliseconds from int or float seconds, [min, max] */
+    K_LEVEL,   /* int log level from its name */
+    K_ALLOW,   /* int 1/0 from "allow"/"deny" */
+    K_BOOL,    /* int 1/0 from true/false */
+};
+
+/* A check returns NULL when `value` is fine, else why it is not. */
+typedef const char *(*check_fn)(const char *value);
+
+struct key {
+    const char *name; /* NULL ends a table */
+    enum ktype type;
+    unsigned roles;        /* ROLE_* that may set it */
+    size_t off;            /* offset of the field in struct mst_config */
+    long long min, max;    /* K_INT: value; K_SECONDS: ms; K_STRV: count */
+    const char *def_str;   /* K_STRING, K_STRV (one element), K_LEVEL... */
+    long long def_num;     /* K_INT, K_SECONDS (ms), K_ALLOW */
+    check_fn check;        /* K_STRING and each K_STRV element; or NULL */
+    const struct key *sub; /* K_GROUP */
+};
+
+static const char *check_name(const char *v);
+static const char *check_path(const char *v);
+static const char *check_url(const char *v);
+static const char *check_provider(const char *v);
+
+#define OFF(field) offsetof(struct mst_config, field)
+
+static const struct key broker_keys[] = {
+    {"urls", K_STRV, ROLE_BOTH, OFF(broker_urls), 1, INT_MAX,
+     "amqp://guest:guest@127.0.0.1:5672", 0, check_url, NULL},
+    {"heartbeat", K_INT, ROLE_BOTH, OFF(broker_heartbeat), 0, 3600, NULL, 30,
+     NULL, NULL},
+    {"prefetch", K_INT, ROLE_BOTH, OFF(broker_prefetch), 1, 10000, NULL, 32,
+     NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key facts_keys[] = {
+    {"files", K_STRV, ROLE_SERVER, OFF(facts_files), 0, INT_MAX, NULL, 0,
+     check_path, NULL},
+    {"dir", K_STRING, ROLE_SERVER, OFF(facts_dir), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"refresh", K_SECONDS, ROLE_SERVER, OFF(facts_refresh_ms), 0,
+     86400 * 1000LL, NULL, 300000, NULL, NULL},
+    {"timeout", K_SECONDS, ROLE_SERVER, OFF(facts_timeout_ms), 1,
+     3600 * 1000LL, NULL, 10000, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key agents_keys[] = {
+    {"dir", K_STRING, ROLE_SERVER, OFF(agents_dir), 0, 0, MST_AGENTDIR, 0,
+     check_path, NULL},
+    {"max_parallel", K_INT, ROLE_SERVER, OFF(agents_max_parallel), 1, 256,
+     NULL, 4, NULL, NULL},
+    {"max_output", K_INT, ROLE_SERVER, OFF(agents_max_output), 1024,
+     64 * 1024 * 1024, NULL, 1024 * 1024, NULL, NULL},
+    {"kill_grace", K_SECONDS, ROLE_SERVER, OFF(agents_kill_grace_ms), 0,
+     600 * 1000LL, NULL, 5000, NULL, NULL},
+    {"run_as", K_STRING, ROLE_SERVER, OFF(agents_run_as), 0, 0, "nobody", 0,
+     check_name, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key security_keys[] = {
+    {"provider", K_STRING, ROLE_BOTH, OFF(security_provider), 0, 0, "x509", 0,
+     check_provider, NULL},
+    {"ca", K_STRING, ROLE_BOTH, OFF(security_ca), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"cert", K_STRING, ROLE_BOTH, OFF(security_cert), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"key", K_STRING, ROLE_BOTH, OFF(security_key), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"skew", K_INT, ROLE_BOTH, OFF(security_skew_s), 0, 3600, NULL, 60, NULL,
+     NULL},
+    {"cert_cache", K_INT, ROLE_BOTH, OFF(security_cert_cache), 0, 1000000,
+     NULL, 0, NULL, NULL},
+    {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL, 3600,
+     NULL, NULL},
+    {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),
+     MST_REPLAY_MIN, MST_REPLAY_MAX, NULL, 65536, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key authorization_keys[] = {
+    {"policy_dir", K_STRING, ROLE_SERVER, OFF(authorization_policy_dir), 0, 0,
+     NULL, 0, check_path, NULL},
+    {"default", K_ALLOW, ROLE_SERVER, OFF(authorization_default_allow), 0, 0,
+     NULL, 0, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key audit_keys[] = {
+    {"file", K_STRING, ROLE_SERVER, OFF(audit_file), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"required", K_BOOL, ROLE_SERVER, OFF(audit_required), 0, 1, NULL, 0, NULL,
+     NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+static const struct key log_keys[] = {
+    {"file", K_STRING, ROLE_BOTH, OFF(log_file), 0, 0, NULL, 0, check_path,
+     NULL},
+    {"level", K_LEVEL, ROLE_BOTH, OFF(log_level), 0, 0, NULL, MST_LOG_INFO,
+     NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+/* Sections have no field of their own; their `off` is unused. */
+static const struct key top_keys[] = {
+    {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0, check_name,
+     NULL},
+    {"collectives", K_STRV, ROLE_BOTH, OFF(collectives), 1, INT_MAX, "muster",
+     0, check_name, NULL},
+    {"broker", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, broker_keys},
+    {"facts", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, facts_keys},
+    {"classes_file", K_STRING, ROLE_SERVER, OFF(classes_file), 0, 0, NULL, 0,
+     check_path, NULL},
+    {"agents", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, agents_keys},
+    {"security", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, security_keys},
+    {"authorization", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL,
+     authorization_keys},
+    {"audit", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, audit_keys},
+    {"log", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, log_keys},
+    {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms), 1,
+     3600 * 1000LL, NULL, 2000, NULL, NULL},
+    {"discovery_window", K_SECONDS, ROLE_CLIENT, OFF(discovery_window_ms), 0,
+     3600 * 1000LL, NULL, 0, NULL, NULL},
+    {"timeout", K_SECONDS, ROLE_CLIENT, OFF(timeout_ms), 1, 86400 * 1000LL,
+     NULL, 10000, NULL, NULL},
+    {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL, 60000,
+     NULL, NULL},
+    {"ddl_path", K_STRV, ROLE_CLIENT, OFF(ddl_path), 1, INT_MAX, MST_DDLDIR, 0,
+     check_path, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
+/* ---- validators ---- */
+
+static const char *check_name(const char *v) {
+    if (!mst_is_name(v, NAME_MAX_LEN))
+        return "must be 1 to 128 of A-Z a-z 0-9 _ . -";
+    return NULL;
+}
+
+static const char *check_path(const char *v) {
+    return v[0] == '\0' ? "must not be empty" : NULL;
+}
+
+static const char *check_provider(const char *v) {
+    if (strcmp(v, "x509") != 0 && strcmp(v, "none") != 0)
+        return "must be \"x509\" or \"none\"";
+    return NULL;
+}
+
+/*
+ * A broker URL: amqp[s]://[user[:pass]@]host[:port][/vhost].  rabbitmq-c
+ * parses it for real when connecting; here we catch what it would accept
+ * but mean something else, above all the trailing "/" (the empty vhost).
+ */
+static const char *check_url(const char *v) {
+    const char *rest;
+    if (strncmp(v, "amqp://", 7) == 0)
+        rest = v + 7;
+    else if (strncmp(v, "amqps://", 8) == 0)
+        rest = v + 8;
+    else
+        return "must start with amqp:// or amqps://";
+    size_t auth_len = strcspn(rest, "/");
+    const char *at = memrchr(rest, '@', auth_len);
+    const char *host = at != NULL ? at + 1 : rest;
+    size_t host_len = auth_len - (size_t)(host - rest);
+    if (host_len == 0 || host[0] == ':')
+        return "has no host";
+    if (strcmp(rest + auth_len, "/") == 0)
+        return "ends in \"/\", which selects the empty vhost: remove the "
+               "\"/\" (or write \"/%2f\") for the default vhost \"/\"";
+    const char *colon = memrchr(host, ':', host_len);
+    const char *bracket = memrchr(host, ']', host_len);
+    if (colon != NULL && (bracket == NULL || colon > bracket)) {
+        const char *p = colon + 1, *end = host + host_len;
+        long port = 0;
+        if (p == end)
+            return "has an empty port";
+        for (; p < end; p++) {
+            if (*p < '0' || *p > '9' || (port = port * 10 + (*p - '0')) > 65535)
+                return "has a bad port (1-65535)";
+        }
+        if (port == 0)
+            return "has a bad port (1-65535)";
+    }
+    return NULL;
+}
+
+/* ---- small helpers ---- */
+
+static char **str_field(struct mst_config *c, const struct key *k) {
+    return (char **)(void *)((char *)c + k->off);
+}
+
+static int *int_field(struct mst_config *c, const struct key *k) {
+    return (int *)(void *)((char *)c + k->off);
+}
+
+static int64_t *ms_field(struct mst_config *c, const struct key *k) {
+    return (int64_t *)(void *)((char *)c + k->off);
+}
+
+static struct mst_strv *strv_field(struct mst_config *c, const struct key *k) {
+    return (struct mst_strv *)(void *)((char *)c + k->off);
+}
+
+static const char *role_name(unsigned roles) {
+    return roles & ROLE_SERVER ? "server" : "client";
+}
+
+static const char *type_name(int type) {
+    switch (type) {
+    case CONFIG_TYPE_GROUP:
+        return "a section";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        return "an integer";
+    case CONFIG_TYPE_FLOAT:
+        return "a float";
+    case CONFIG_TYPE_STRING:
+        return "a string";
+    case CONFIG_TYPE_BOOL:
+        return "a boolean";
+    case CONFIG_TYPE_ARRAY:
+        return "an array";
+    case CONFIG_TYPE_LIST:
+        return "a list";
+    default:
+        return "nothing";
+    }
+}
+
+/* ---- strv ---- */
+
+void mst_strv_free(struct mst_strv *sv) {
+    if (sv == NULL)
+        return;
+    for (size_t i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
+    sv->v = NULL;
+    sv->n = 0;
+}
+
+int mst_strv_push(struct mst_strv *sv, const char *s) {
+    char *copy = strdup(s);
+    if (copy == NULL)
+        return MST_ENOMEM;
+    char **v = realloc(sv->v, (sv->n + 1) * sizeof *v);
+    if (v == NULL) {
+        free(copy);
+        return MST_ENOMEM;
+    }
+    v[sv->n++] = copy;
+    sv->v = v;
+    return MST_OK;
+}
+
+/* ---- defaults ---- */
+
+static int set_str(char **dst, const char *value) {
+    char *copy = NULL;
+    if (value != NULL && (copy = strdup(value)) == NULL)
+        return MST_ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return MST_OK;
+}
+
+static int apply_defaults(struct mst_config *c, const struct key *table) {
+    for (const struct key *k = table; k->name != NULL; k++) {
+        int rc = MST_OK;
+        switch (k->type) {
+        case K_GROUP:
+            rc = apply_defaults(c, k->sub);
+            break;
+        case K_STRING:
+            rc = set_str(str_field(c, k), k->def_str);
+            break;
+        case K_STRV:
+            mst_strv_free(strv_field(c, k));
+            if (k->def_str != NULL)
+                rc = mst_strv_push(strv_field(c, k), k->def_str);
+            break;
+        case K_INT:
+        case K_LEVEL:
+        case K_ALLOW:
+        case K_BOOL:
+            *int_field(c, k) = (int)k->def_num;
+            break;
+        case K_SECONDS:
+            *ms_field(c, k) = k->def_num;
+            break;
+        }
+        if (rc != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+/* The host name, or "localhost" if the system has none worth using. */
+static int default_identity(struct mst_config *c) {
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    return set_str(&c->identity, host[0] != '\0' ? host : "localhost");
+}
+
+static int new_defaults(struct mst_config **cfg_r, struct mst_err *err) {
+    struct mst_config *c = calloc(1, sizeof *c);
+    if (c == NULL || apply_defaults(c, top_keys) != MST_OK ||
+        default_identity(c) != MST_OK) {
+        mst_config_free(&c);
+        return mst_err_set(err, MST_ENOMEM, "config: out of memory");
+    }
+    *cfg_r = c;
+    return MST_OK;
+}
+
+int mst_config_defaults(enum mst_config_role role, struct mst_config **cfg_r,
+                        struct mst_err *err) {
+    (void)role; /* every role starts from the same defaults */
+    return new_defaults(cfg_r, err);
+}
+
+void mst_config_free(struct mst_config **cfg) {
+    if (cfg == NULL || *cfg == NULL)
+        return;
+    struct mst_config *c = *cfg;
+    free(c->path);
+    free(c->identity);
+    mst_strv_free(&c->collectives);
+    mst_strv_free(&c->broker_urls);
+    mst_strv_free(&c->facts_files);
+    mst_strv_free(&c->ddl_path);
+    free(c->facts_dir);
+    free(c->classes_file);
+    free(c->agents_dir);
+    free(c->agents_run_as);
+    free(c->security_provider);
+    free(c->security_ca);
+    free(c->security_cert);
+    free(c->security_key);
+    free(c->log_file);
+    free(c->authorization_policy_dir);
+    free(c->audit_file);
+    free(c);
+    *cfg = NULL;
+}
+
+/* ---- walking the tree ---- */
+
+struct walk {
+    struct mst_config *cfg;
+    unsigned role;      /* ROLE_SERVER or ROLE_CLIENT */
+    const char *path;   /* the top file, when a setting has no file */
+    const char *incdir; /* where @include looks, or NULL */
+    struct mst_err *err;
+};
+
+/*
+ * libconfig names a setting's file as the @include directive wrote it;
+ * show it as the path that was opened, below the include directory.
+ */
+static const char *file_name(const char *file, const char *top,
+                             const char *incdir, char *buf, size_t size) {
+    if (file == NULL)
+        return top;
+    if (strcmp(file, top) == 0 || file[0] == '/' || incdir == NULL)
+        return file;
+    snprintf(buf, size, "%s/%s", incdir, file);
+    return buf;
+}
+
+/*
+ * Record "FILE:LINE: key: why" for setting `s` (or "FILE: key: why" when
+ * there is no setting to point at, e.g. a missing section).
+ */
+static int bad(const struct walk *w, const config_setting_t *s, const char *key,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int bad(const struct walk *w, const config_setting_t *s, const char *key,
+               const char *fmt, ...) {
+    char why[MST_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    char buf[PATH_MAX];
+    const char *file = file_name(s ? config_setting_source_file(s) : NULL,
+                                 w->path, w->incdir, buf, sizeof buf);
+    unsigned line = s ? config_setting_source_line(s) : 0;
+    if (line == 0)
+        return mst_err_set(w->err, MST_ECONFIG, "%s: %s: %s", file, key, why);
+    return mst_err_set(w->err, MST_ECONFIG, "%s:%u: %s: %s", file, line, key,
+                       why);
+}
+
+static int walk_group(const struct walk *w, const config_setting_t *grp,
+                      const struct key *table, const char *prefix);
+
+/*
+ * Report a value that failed its check.  Broker URLs may hold a password
+ * and the message goes to logs, so those are not repeated.
+ */
+static int bad_value(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key, const char *v,
+                     const char *why) {
+    if (k->check == check_url)
+        return bad(w, s, key, "the URL %s", why);
+    return bad(w, s, key, "\"%s\" %s", v, why);
+}
+
+static int take_string(const struct walk *w, const config_setting_t *s,
+                       const struct key *k, const char *key) {
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return bad(w, s, key, "expected a string, got %s",
+                   type_name(config_setting_type(s)));
+    const char *v = config_setting_get_string(s);
+    const char *why = k->check ? k->check(v) : NULL;
+    if (why != NULL)
+        return bad_value(w, s, k, key, v, why);
+    if (set_str(str_field(w->cfg, k), v) != MST_OK)
+        return mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
+    return MST_OK;
+}
+
+/* Check one list element; `into` already holds the elements before it. */
+static int take_elem(const struct walk *w, const config_setting_t *e,
+                     const struct key *k, const char *key,
+                     struct mst_strv *into) {
+    if (config_setting_type(e) != CONFIG_TYPE_STRING)
+        return bad(w, e, key, "expected a string, got %s",
+                   type_name(config_setting_type(e)));
+    const char *v = config_setting_get_string(e);
+    const char *why = k->check ? k->check(v) : NULL;
+    if (why != NULL)
+        return bad_value(w, e, k, key, v, why);
+    for (size_t i = 0; i < into->n; i++)
+        if (strcmp(into->v[i], v) == 0)
+            return bad_value(w, e, k, key, v, "is listed twice");
+    if (mst_strv_push(into, v) != MST_OK)
+        return mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
+    return MST_OK;
+}
+
+static int take_strv(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key) {
+    int type = config_setting_type(s);
+    if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+        return bad(w, s, key, "expected a list of strings [ \"...\" ], got %s",
+                   type_name(type));
+    int n = config_setting_length(s);
+    if (n < k->min)
+        return bad(w, s, key, "must not be empty");
+    struct mst_strv sv = {NULL, 0};
+    for (int i = 0; i < n; i++) {
+        char ekey[KEY_PATH_LEN + 16];
+        snprintf(ekey, sizeof ekey, "%s[%d]", key, i);
+        int rc =
+            take_elem(w, config_setting_get_elem(s, (unsigned)i), k, ekey, &sv);
+        if (rc != MST_OK) {
+            mst_strv_free(&sv);
+            return rc;
+        }
+    }
+    mst_strv_free(strv_field(w->cfg, k));
+    *strv_field(w->cfg, k) = sv;
+    return MST_OK;
+}
+
+static int take_int(const struct walk *w, const config_setting_t *s,
+                    const struct key *k, const char *key) {
+    int type = config_setting_type(s);
+    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+        return bad(w, s, key, "expected an integer, got %s", type_name(type));
+    long long v = config_setting_get_int64(s);
+    if (v < k->min || v > k->max)
+        return bad(w, s, key, "%lld is out of range (%lld to %lld)", v, k->min,
+                   k->max);
+    *int_field(w->cfg, k) = (int)v;
+    return MST_OK;
+}
+
+static int take_seconds(const struct walk *w, const config_setting_t *s,
+                        const struct key *k, const char *key) {
+    int type = config_setting_type(s);
+    double secs;
+    if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+        secs = (double)config_setting_get_int64(s);
+    else if (type == CONFIG_TYPE_FLOAT)
+        secs = config_setting_get_float(s);
+    else
+        return bad(w, s, key, "expected a number of seconds, got %s",
+                   type_name(type));
+    double ms = secs * 1000.0;
+    if (!(ms >= (double)k->min && ms <= (double)k->max))
+        return bad(w, s, key, "%g seconds is out of range (%g to %g)", secs,
+                   (double)k->min / 1000.0, (double)k->max / 1000.0);
+    *ms_field(w->cfg, k) = (int64_t)llround(ms);
+    return MST_OK;
+}
+
+static int take_word(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key) {
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return bad(w, s, key, "expected a string, got %s",
+                   type_name(config_setting_type(s)));
+    const char *v = config_setting_get_string(s);
+    int value;
+    if (k->type == K_LEVEL) {
+        value = mst_log_level_parse(v);
+        if (value < 0)
+            return bad(w, s, key,
+                       "\"%s\" is not a log level (err, warning, "
+                       "notice, info or debug)",
+                       v);
+    } else {
+        value = strcmp(v, "allow") == 0 ? 1 : strcmp(v, "deny") == 0 ? 0 : -1;
+        if (value < 0)
+            return bad(w, s, key, "\"%s\" must be \"allow\" or \"deny\"", v);
+    }
+    *int_field(w->cfg, k) = value;
+    return MST_OK;
+}
+
+static int take_bool(const struct walk *w, const config_setting_t *s,
+                     const struct key *k, const char *key) {
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return bad(w, s, key, "expected true or false, got %s",
+                   type_name(config_setting_type(s)));
+    *int_field(w->cfg, k) = config_setting_get_bool(s);
+    return MST_OK;
+}
+
+static int take(const struct walk *w, const config_setting_t *s,
+                const struct key *k, const char *key) {
+    switch (k->type) {
+    case K_GROUP:
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+            return bad(w, s, key, "expected a section { ... }, got %s",
+                       type_name(config_setting_type(s)));
+        return walk_group(w, s, k->sub, key);
+    case K_STRING:
+        return take_string(w, s, k, key);
+    case K_STRV:
+        return take_strv(w, s, k, key);
+    case K_INT:
+        return take_int(w, s, k, key);
+    case K_SECONDS:
+        return take_seconds(w, s, k, key);
+    case K_LEVEL:
+    case K_ALLOW:
+        return take_word(w, s, k, key);
+    case K_BOOL:
+        return take_bool(w, s, k, key);
+    }
+    return bad(w, s, key, "internal error: unknown schema type");
+}
+
+static const struct key *find_key(const struct key *table, const char *name) {
+    for (const struct key *k = table; k->name != NULL; k++)
+        if (strcmp(k->name, name) == 0)
+            return k;
+    return NULL;
+}
+
+static int walk_group(const struct walk *w, const config_setting_t *grp,
+                      const struct key *table, const char *prefix) {
+    int n = config_setting_length(grp);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+        const char *name = config_setting_name(s);
+        char key[KEY_PATH_LEN];
+        if (prefix != NULL)
+            snprintf(key, sizeof key, "%s.%s", prefix, name);
+        else
+            snprintf(key, sizeof key, "%s", name);
+        const struct key *k = find_key(table, name);
+        if (k == NULL)
+            return bad(w, s, key, "unknown key");
+        if ((k->roles & w->role) == 0)
+            return bad(w, s, key, "only allowed in the %s configuration",
+                       role_name(k->roles));
+        int rc = take(w, s, k, key);
+        if (rc != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+/* ---- cross-field checks, after every key has been read ---- */
+
+static int check_security(const struct walk *w, config_t *lc) {
+    const struct mst_config *c = w->cfg;
+    if (strcmp(c->security_provider, "x509") != 0)
+        return MST_OK;
+    const config_setting_t *sec = config_lookup(lc, "security");
+    const char *missing = c->security_ca == NULL     ? "security.ca"
+                          : c->security_cert == NULL ? "security.cert"
+                          : c->security_key == NULL  ? "security.key"
+                                                     : NULL;
+    if (missing == NULL)
+        return MST_OK;
+    return bad(w, sec, missing,
+               "required when security.provider is \"x509\" "
+               "(the default); set it or use provider = \"none\"");
+}
+
+static int check_timeouts(const struct walk *w, config_t *lc) {
+    const struct mst_config *c = w->cfg;
+    if (w->role != ROLE_CLIENT || c->discovery_timeout_ms <= c->timeout_ms)
+        return MST_OK;
+    const config_setting_t *s = config_lookup(lc, "discovery_timeout");
+    if (s == NULL)
+        s = config_lookup(lc, "timeout");
+    return bad(w, s, "discovery_timeout",
+               "%lld ms is longer than timeout (%lld ms)",
+               (long long)c->discovery_timeout_ms, (long long)c->timeout_ms);
+}
+
+/* ---- reading the file ---- */
+
+/*
+ * libconfig reports a duplicate setting without its name; the line it gives
+ * is the one where the second name starts, so read the name back from there.
+ */
+static void name_at_line(const char *file, int line, char *name, size_t size) {
+    name[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return;
+    char buf[1024];
+    for (int i = 1; i <= line && fgets(buf, sizeof buf, f) != NULL; i++) {
+        if (i < line)
+            continue;
+        const char *p = buf + strspn(buf, " \t");
+        size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                             "vwxyz0123456789_-*");
+        if (n > 0 && n < size) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+        }
+    }
+    fclose(f);
+}
+
+static int parse_error(config_t *lc, const char *path, struct mst_err *err) {
+    char buf[PATH_MAX];
+    const char *file = file_name(config_error_file(lc), path,
+                                 config_get_include_dir(lc), buf, sizeof buf);
+    int line = config_error_line(lc);
+    const char *text = config_error_text(lc) ? config_error_text(lc) : "error";
+    char name[64];
+    if (strcmp(text, "duplicate setting name") == 0) {
+        name_at_line(file, line, name, sizeof name);
+        if (name[0] != '\0')
+            return mst_err_set(err, MST_ECONFIG,
+                               "%s:%d: %s: duplicate setting (set only once)",
+                               file, line, name);
+    }
+    return mst_err_set(err, MST_ECONFIG, "%s:%d: %s", file, line, text);
+}
+
+/* @include "x" is read relative to the including file's directory. */
+static int set_include_dir(config_t *lc, const char *path) {
+    char *dir = strdup(path);
+    if (dir == NULL)
+        return MST_ENOMEM;
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        config_set_include_dir(lc, dir); /* libconfig copies it */
+    }
+    free(dir);
+    return MST_OK;
+}
+
+static int read_tree(config_t *lc, const char *path, struct mst_err *err) {
+    /* Try the file ourselves first: libconfig says only "file I/O error". */
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return mst_err_set(err, MST_EIO, "%s: cannot open: %s", path,
+                           strerror(errno));
+    fclose(f);
+    /*
+     * No auto-conversion: an int where a float is expected (or the reverse)
+     * must stay visible to the walk, which decides per key what is allowed.
+     */
+    config_set_options(lc, CONFIG_OPTION_SEMICOLON_SEPARATORS |
+                               CONFIG_OPTION_COLON_ASSIGNMENT_FOR_GROUPS |
+                               CONFIG_OPTION_OPEN_BRACE_ON_SEPARATE_LINE);
+    if (set_include_dir(lc, path) != MST_OK)
+        return mst_err_set(err, MST_ENOMEM, "config: out of memory");
+    if (config_read_file(lc, path) != CONFIG_TRUE) {
+        if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+            return mst_err_set(err, MST_EIO, "%s: cannot read", path);
+        return parse_error(lc, path, err);
+    }
+    return MST_OK;
+}
+
+int mst_config_load(const char *path, enum mst_config_role role,
+                    struct mst_config **cfg_r, struct mst_err *err) {
+    struct mst_config *c = NULL;
+    int rc = new_defaults(&c, err);
+    if (rc != MST_OK)
+        return rc;
+    if (set_str(&c->path, path) != MST_OK) {
+        mst_config_free(&c);
+        return mst_err_set(err, MST_ENOMEM, "config: out of memory");
+    }
+    config_t lc;
+    config_init(&lc);
+    rc = read_tree(&lc, path, err);
+    struct walk w = {c, 1u << role, path, config_get_include_dir(&lc), err};
+    if (rc == MST_OK)
+        rc = walk_group(&w, config_root_setting(&lc), top_keys, NULL);
+    if (rc == MST_OK)
+        rc = check_security(&w, &lc);
+    if (rc == MST_OK)
+        rc = check_timeouts(&w, &lc);
+    config_destroy(&lc);
+    if (rc != MST_OK) {
+        mst_config_free(&c);
+        return rc;
+    }
+    *cfg_r = c;
+    return MST_OK;
+}

@@ -1,0 +1,103 @@
+/*
+ * config.h - server.cfg and client.cfg (libconfig syntax).
+ *
+ * The file is walked against a typed schema table: an unknown key, a wrong
+ * type, a duplicate or a missing required value is an error naming the
+ * file, line and key; there are no silent defaults for what is present.
+ * See docs/configuration.md for every key.
+ */
+#ifndef MST_CONFIG_H
+#define MST_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+enum mst_config_role {
+    MST_CONFIG_SERVER, /* musterd: server-only sections allowed */
+    MST_CONFIG_CLIENT, /* muster: client-only sections allowed */
+};
+
+/* A list of strings; owned by the config. */
+struct mst_strv {
+    char **v;
+    size_t n;
+};
+
+/*
+ * The loaded configuration.  Plain data owned by the struct; every string is
+ * a copy (libconfig's own strings die with config_destroy()).  Defaults are
+ * filled in for absent keys as docs/configuration.md states.
+ */
+struct mst_config {
+    char *path;                  /* the file it came from */
+    char *identity;              /* default: the host name */
+    struct mst_strv collectives; /* default: ["muster"] */
+    struct mst_strv broker_urls; /* default: ["amqp://guest:guest@127.0.0.1:5672"] */
+    int broker_heartbeat;        /* seconds, 0 disables; default 30 */
+    int broker_prefetch;         /* unacked deliveries per daemon; default 32 */
+    struct mst_strv facts_files; /* server; default: none */
+    char *facts_dir;             /* server; NULL when unset */
+    int64_t facts_refresh_ms;    /* server: reload interval; 0 = SIGHUP only;
+                                    default 300000 */
+    int64_t facts_timeout_ms;    /* server: per facts.dir executable;
+                                    default 10000 */
+    char *classes_file;          /* server; NULL when unset */
+    char *agents_dir;            /* server; default MST_AGENTDIR */
+    int agents_max_parallel;     /* server: workers at once; default 4 */
+    int agents_max_output;       /* server: bytes a worker/agent may print;
+                                    default 1 MiB */
+    int64_t agents_kill_grace_ms;/* server: TERM -> KILL; default 5000 */
+    char *agents_run_as;         /* server: user for external agents when
+                                    root; "root" allows root; "nobody" */
+    char *security_provider;     /* "x509" (default) or "none" */
+    char *security_ca;           /* NULL when unset */
+    char *security_cert;
+    char *security_key;
+    int security_cert_cache;     /* 0: the role's default */
+    int security_skew_s;         /* allowed clock skew; default 60 */
+    int security_max_ttl_s;      /* largest accepted ttl; default 3600 */
+    int security_replay_cache;   /* server: request ids remembered; 65536 */
+    char *log_file;              /* NULL: stderr */
+    int log_level;               /* enum mst_log_level; default info */
+    int64_t discovery_timeout_ms;/* client; default 2000 */
+    int64_t discovery_window_ms; /* client: adaptive quiet time; 0 = off */
+    int64_t timeout_ms;          /* client: overall request timeout; default 10000 */
+    int64_t ttl_ms;              /* client: request ttl; default 60000 */
+    struct mst_strv ddl_path;    /* client: DDL directories; MST_DDLDIR */
+    /* DESIGN's sample configuration has these two server sections. */
+    char *authorization_policy_dir;  /* server; NULL when unset */
+    int authorization_default_allow; /* server; 0 = "deny" (default) */
+    char *audit_file;                /* server; NULL: no audit log */
+    int audit_required;              /* server; refuse when unwritable */
+};
+
+/*
+ * mst_config_load - read and validate `path` for `role`.
+ * Returns MST_OK and a new config in *cfg_r (free with mst_config_free), or
+ * MST_ECONFIG with "FILE:LINE: key: what is wrong" in `err`, or MST_EIO when
+ * the file cannot be read.
+ */
+int mst_config_load(const char *path, enum mst_config_role role,
+                    struct mst_config **cfg_r, struct mst_err *err);
+
+/*
+ * mst_config_defaults - a config with every default and no file, for tools
+ * that run without one.  Returns MST_OK or MST_ENOMEM.
+ */
+int mst_config_defaults(enum mst_config_role role, struct mst_config **cfg_r,
+                        struct mst_err *err);
+
+/* mst_config_free - release `*cfg` and set it to NULL.  NULL is fine. */
+void mst_config_free(struct mst_config **cfg);
+
+/* mst_strv_free - free the strings and the vector; leaves it empty. */
+void mst_strv_free(struct mst_strv *sv);
+
+/*
+ * mst_strv_push - append a copy of `s`.  Returns MST_OK or MST_ENOMEM.
+ */
+int mst_strv_push(struct mst_strv *sv, const char *s);
+
+#endif

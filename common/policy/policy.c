@@ -1,0 +1,250 @@
+#include "policy/policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/status.h"
+
+/* Longest policy file read; real ones are a few dozen lines. */
+#define POLICY_MAX_BYTES (1024 * 1024)
+#define POLICY_MAX_FIELDS 5
+
+struct rule {
+    int allow;
+    int line;
+    struct mst_strv callers; /* empty: * */
+    struct mst_strv actions; /* empty: * */
+    json_t *filter;          /* facts and classes, as a filter object */
+};
+
+struct mst_policy {
+    int has_default;
+    int default_allow;
+    struct rule *rules;
+    size_t n;
+};
+
+static void rule_clear(struct rule *r) {
+    mst_strv_free(&r->callers);
+    mst_strv_free(&r->actions);
+    json_decref(r->filter);
+    memset(r, 0, sizeof *r);
+}
+
+void mst_policy_free(struct mst_policy **policy) {
+    if (policy == NULL || *policy == NULL)
+        return;
+    for (size_t i = 0; i < (*policy)->n; i++)
+        rule_clear(&(*policy)->rules[i]);
+    free((*policy)->rules);
+    free(*policy);
+    *policy = NULL;
+}
+
+/* Split `field` at spaces into `out`, or leave it empty for "*". */
+static int split_words(char *field, struct mst_strv *out) {
+    if (strcmp(field, "*") == 0)
+        return MST_OK;
+    for (char *save = NULL, *w = strtok_r(field, " ", &save); w != NULL;
+         w = strtok_r(NULL, " ", &save))
+        if (mst_strv_push(out, w) != MST_OK)
+            return MST_ENOMEM;
+    return out->n > 0 ? MST_OK : MST_EINVAL;
+}
+
+/* A FACTS field is a compound expression when it is not fact=value words. */
+static int looks_compound(const char *field) {
+    return strchr(field, '(') != NULL || strstr(field, " and ") != NULL ||
+           strstr(field, " or ") != NULL || strncmp(field, "not ", 4) == 0;
+}
+
+static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
+                     struct mst_err *err) {
+    if (strcmp(field, "*") == 0)
+        return MST_OK;
+    int any = 0;
+    for (char *save = NULL, *w = strtok_r(field, " ", &save); w != NULL;
+         w = strtok_r(NULL, " ", &save), any = 1) {
+        int rc = mst_filter_add(filter, kind, w, err);
+        if (rc != MST_OK)
+            return rc;
+    }
+    return any ? MST_OK : mst_err_set(err, MST_EINVAL, "empty field");
+}
+
+static int parse_facts(json_t *filter, char *field, struct mst_err *err) {
+    if (!looks_compound(field))
+        return add_words(filter, MST_FILTER_FACT, field, err);
+    return mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
+}
+
+/* Cut a line at tabs; runs of tabs separate one field. */
+static size_t split_tabs(char *line, char *fields[POLICY_MAX_FIELDS + 1]) {
+    size_t n = 0;
+    for (char *save = NULL, *f = strtok_r(line, "\t", &save);
+         f != NULL && n <= POLICY_MAX_FIELDS; f = strtok_r(NULL, "\t", &save))
+        fields[n++] = f;
+    return n;
+}
+
+static int parse_rule(char *line, struct rule *r, struct mst_err *err) {
+    char *f[POLICY_MAX_FIELDS + 1];
+    size_t n = split_tabs(line, f);
+    if (n > POLICY_MAX_FIELDS || n < 4)
+        return mst_err_set(err, MST_EINVAL,
+                           "expected 5 tab-separated fields (allow|deny "
+                           "CALLERS ACTIONS FACTS CLASSES), found %zu",
+                           n);
+    if (strcmp(f[0], "allow") != 0 && strcmp(f[0], "deny") != 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "first field must be allow or deny, not '%s'",
+                           f[0]);
+    r->allow = f[0][0] == 'a';
+    if (n == 4 && !looks_compound(f[3]) && strcmp(f[3], "*") != 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "missing the CLASSES field (only a compound "
+                           "FACTS expression may stand alone)");
+    if (split_words(f[1], &r->callers) != MST_OK)
+        return mst_err_set(err, MST_EINVAL, "bad CALLERS field");
+    if (split_words(f[2], &r->actions) != MST_OK)
+        return mst_err_set(err, MST_EINVAL, "bad ACTIONS field");
+    r->filter = json_object();
+    int rc = parse_facts(r->filter, f[3], err);
+    if (rc == MST_OK && n == 5)
+        rc = add_words(r->filter, MST_FILTER_CLASS, f[4], err);
+    return rc;
+}
+
+static int parse_default(const char *line, struct mst_policy *p,
+                         struct mst_err *err) {
+    if (p->has_default)
+        return mst_err_set(err, MST_EINVAL, "a second 'policy default' line");
+    if (p->n > 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "'policy default' must come before the rules");
+    if (strcmp(line, "policy default allow") == 0)
+        p->default_allow = 1;
+    else if (strcmp(line, "policy default deny") != 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "expected 'policy default allow' or "
+                           "'policy default deny'");
+    p->has_default = 1;
+    return MST_OK;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int parse_line(char *raw, int lineno, struct mst_policy *p,
+                      struct mst_err *err) {
+    char *line = trim(raw);
+    if (*line == '\0' || *line == '#')
+        return MST_OK;
+    if (strncmp(line, "policy", 6) == 0 && (line[6] == ' ' || line[6] == '\t'))
+        return parse_default(line, p, err);
+    struct rule *v = realloc(p->rules, (p->n + 1) * sizeof *v);
+    if (v == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    p->rules = v;
+    struct rule *r = &p->rules[p->n];
+    memset(r, 0, sizeof *r);
+    int rc = parse_rule(line, r, err);
+    if (rc != MST_OK) {
+        rule_clear(r);
+        return rc;
+    }
+    r->line = lineno;
+    p->n++;
+    return MST_OK;
+}
+
+int mst_policy_parse(const char *text, const char *name,
+                     struct mst_policy **policy_r, struct mst_err *err) {
+    struct mst_policy *p = calloc(1, sizeof *p);
+    char *copy = strdup(text);
+    if (p == NULL || copy == NULL) {
+        free(p);
+        free(copy);
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    }
+    int rc = MST_OK, line = 0;
+    for (char *save = NULL, *cur = copy, *nl; cur != NULL && rc == MST_OK;
+         cur = save) {
+        nl = strchr(cur, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        line++;
+        rc = parse_line(cur, line, p, err);
+        if (rc != MST_OK)
+            mst_err_prefix(err, "%s:%d", name, line);
+    }
+    free(copy);
+    if (rc != MST_OK) {
+        mst_policy_free(&p);
+        return rc;
+    }
+    *policy_r = p;
+    return MST_OK;
+}
+
+int mst_policy_load(const char *path, struct mst_policy **policy_r,
+                    struct mst_err *err) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return mst_err_set(err, errno == ENOENT ? MST_ENOTFOUND : MST_EIO,
+                           "%s: %s", path, strerror(errno));
+    char *text = malloc(POLICY_MAX_BYTES + 1);
+    size_t n = text ? fread(text, 1, POLICY_MAX_BYTES + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    int rc;
+    if (text == NULL)
+        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
+    else if (bad)
+        rc = mst_err_set(err, MST_EIO, "%s: read error", path);
+    else if (n > POLICY_MAX_BYTES)
+        rc = mst_err_set(err, MST_EINVAL, "%s: larger than %d bytes", path,
+                         POLICY_MAX_BYTES);
+    else if (memchr(text, '\0', n) != NULL)
+        rc = mst_err_set(err, MST_EINVAL, "%s: contains a NUL byte", path);
+    else {
+        text[n] = '\0';
+        rc = mst_policy_parse(text, path, policy_r, err);
+    }
+    free(text);
+    return rc;
+}
+
+static int listed(const struct mst_strv *list, const char *value) {
+    if (list->n == 0)
+        return 1; /* "*" */
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->v[i], value) == 0)
+            return 1;
+    return 0;
+}
+
+struct mst_policy_decision mst_policy_check(const struct mst_policy *policy,
+                                            const struct mst_policy_request *req,
+                                            int fallback_allow) {
+    for (size_t i = 0; i < policy->n; i++) {
+        const struct rule *r = &policy->rules[i];
+        if (!listed(&r->callers, req->caller) ||
+            !listed(&r->actions, req->action))
+            continue;
+        if (mst_filter_match(r->filter, req->node, NULL) != 1)
+            continue;
+        return (struct mst_policy_decision){r->allow, r->line};
+    }
+    return (struct mst_policy_decision){
+        policy->has_default ? policy->default_allow : fallback_allow, 0};
+}

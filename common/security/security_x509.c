@@ -1,0 +1,370 @@
+/*
+ * security_x509.c - the "x509" provider: sign the exact payload bytes with
+ * the local key and send the DER certificate; verify the sender's
+ * certificate against the site CA (chain, validity dates, usage) and the
+ * signature, and name the certificate's CN as the signer.
+ *
+ * Chain verification costs far more than a P-256 signature check, so
+ * certificates that verified are kept in a small cache keyed by the SHA-256
+ * of their DER bytes.  A hit re-checks the validity dates (a certificate may
+ * expire while cached) and skips the chain walk: the bytes are the same
+ * certificate the CA vouched for.
+ */
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "security/cert.h"
+#include "security/security_provider.h"
+#include "base/status.h"
+#include "base/util.h"
+
+/*
+ * Verified certificates kept, by role: a node sees few client certificates,
+ * a client one per node that answers it.  The cache is 4-way set
+ * associative on the fingerprint, so a lookup is O(1) however large it is;
+ * within a set the least recently used entry is replaced.
+ */
+#define CACHE_DEFAULT_SERVER 256
+#define CACHE_DEFAULT_CLIENT 16384
+#define CACHE_WAYS 4
+/* Largest certificate accepted in an envelope, in bytes. */
+#define CERT_MAX 16384
+
+struct cached {
+    uint8_t fpr[32];
+    X509 *cert; /* NULL: free slot */
+    enum mst_cert_kind kind;
+    char cn[MST_CERT_CN_LEN];
+    uint64_t used; /* tick of the last use, for LRU */
+};
+
+struct x509_state {
+    enum mst_security_role role;
+    X509_STORE *store; /* the site CA */
+    X509 *cert;        /* own certificate */
+    EVP_PKEY *key;     /* own key */
+    char own_cn[MST_CERT_CN_LEN];
+    uint8_t *der; /* own certificate, DER, sent in every envelope */
+    size_t der_len;
+    pthread_mutex_t lock; /* guards the cache */
+    struct cached *cache;
+    size_t cache_size;
+    uint64_t tick;
+};
+
+static void x509_destroy(void *state) {
+    struct x509_state *s = state;
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->cache_size; i++)
+        X509_free(s->cache[i].cert);
+    free(s->cache);
+    pthread_mutex_destroy(&s->lock);
+    OPENSSL_free(s->der);
+    EVP_PKEY_free(s->key);
+    X509_free(s->cert);
+    X509_STORE_free(s->store);
+    free(s);
+}
+
+/* Chain and dates of `cert` against the CA; the reason in `err`. */
+static int verify_chain(X509_STORE *store, X509 *cert, struct mst_err *err) {
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx == NULL || X509_STORE_CTX_init(ctx, store, cert, NULL) != 1) {
+        X509_STORE_CTX_free(ctx);
+        return mst_cert_ssl_error(err, MST_ENOMEM, "certificate check");
+    }
+    int ok = X509_verify_cert(ctx) == 1;
+    int code = X509_STORE_CTX_get_error(ctx);
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    if (ok)
+        return MST_OK;
+    return mst_err_set(err, MST_ESECURITY, "certificate not trusted: %s",
+                       X509_verify_cert_error_string(code));
+}
+
+/* The role's own certificate must be of the matching kind. */
+static int check_own(struct x509_state *s, const struct mst_security_options *o,
+                     struct mst_err *err) {
+    if (X509_check_private_key(s->cert, s->key) != 1) {
+        ERR_clear_error();
+        return mst_err_set(err, MST_ESECURITY,
+                           "key %s does not match certificate %s", o->key,
+                           o->cert);
+    }
+    int rc = verify_chain(s->store, s->cert, err);
+    if (rc != MST_OK)
+        return mst_err_prefix(err, "%s", o->cert);
+    rc = mst_cert_cn(s->cert, s->own_cn, err);
+    if (rc != MST_OK)
+        return mst_err_prefix(err, "%s", o->cert);
+    enum mst_cert_kind want =
+        o->role == MST_SECURITY_SERVER ? MST_CERT_SERVER : MST_CERT_CLIENT;
+    if (mst_cert_kind(s->cert) != want)
+        return mst_err_set(err, MST_ESECURITY,
+                           "%s is a %s certificate; this side needs a %s one "
+                           "(muster cert issue ... --%s)",
+                           o->cert, mst_cert_kind_name(mst_cert_kind(s->cert)),
+                           mst_cert_kind_name(want), mst_cert_kind_name(want));
+    return MST_OK;
+}
+
+static int load_all(struct x509_state *s, const struct mst_security_options *o,
+                    struct mst_err *err) {
+    if (o->ca == NULL || o->cert == NULL || o->key == NULL)
+        return mst_err_set(err, MST_ECONFIG,
+                           "x509 needs security.ca, "
+                           "security.cert and security.key");
+    s->store = X509_STORE_new();
+    if (s->store == NULL || X509_STORE_load_file(s->store, o->ca) != 1)
+        return mst_cert_ssl_error(err, MST_ESECURITY, o->ca);
+    int rc = mst_cert_load(o->cert, &s->cert, err);
+    if (rc == MST_OK)
+        rc = mst_cert_load_key(o->key, &s->key, err);
+    if (rc == MST_OK)
+        rc = check_own(s, o, err);
+    if (rc != MST_OK)
+        return rc;
+    int len = i2d_X509(s->cert, &s->der);
+    if (len <= 0)
+        return mst_cert_ssl_error(err, MST_ESECURITY, o->cert);
+    s->der_len = (size_t)len;
+    return MST_OK;
+}
+
+static int x509_create(const struct mst_security_options *o, void **state_r,
+                       struct mst_err *err) {
+    struct x509_state *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    pthread_mutex_init(&s->lock, NULL);
+    s->role = o->role;
+    size_t want = o->cert_cache > 0 ? (size_t)o->cert_cache
+                  : o->role == MST_SECURITY_CLIENT ? CACHE_DEFAULT_CLIENT
+                                                   : CACHE_DEFAULT_SERVER;
+    /* a whole number of sets */
+    s->cache_size = o->cert_cache < 0
+                        ? 0
+                        : (want + CACHE_WAYS - 1) / CACHE_WAYS * CACHE_WAYS;
+    if (s->cache_size > 0) {
+        s->cache = calloc(s->cache_size, sizeof *s->cache);
+        if (s->cache == NULL) {
+            x509_destroy(s);
+            return mst_err_set(err, MST_ENOMEM, "out of memory");
+        }
+    }
+    int rc = load_all(s, o, err);
+    if (rc != MST_OK) {
+        x509_destroy(s);
+        return rc;
+    }
+    *state_r = s;
+    return MST_OK;
+}
+
+static int x509_sign(void *state, struct mst_envelope *env,
+                     struct mst_buf *sig_buf, struct mst_err *err) {
+    struct x509_state *s = state;
+    uint8_t sig[1024]; /* RSA 8192 at most */
+    size_t len = sizeof sig;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok =
+        md != NULL && (size_t)EVP_PKEY_get_size(s->key) <= sizeof sig &&
+        EVP_DigestSignInit(md, NULL, mst_cert_sign_md(s->key), NULL, s->key) ==
+            1 &&
+        EVP_DigestSign(md, sig, &len, env->payload.ptr, env->payload.len) == 1;
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        return mst_cert_ssl_error(err, MST_ESECURITY, "signing");
+    size_t at = sig_buf->len;
+    int rc = mst_buf_append(sig_buf, sig, len);
+    if (rc != MST_OK)
+        return mst_err_set(err, rc, "signature buffer full");
+    env->sig = MST_BYTES(sig_buf->data + at, len);
+    env->cert = MST_BYTES(s->der, s->der_len);
+    return MST_OK;
+}
+
+/* Dates only: the chain was verified when the entry was made. */
+static int check_dates(X509 *cert, struct mst_err *err) {
+    if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0)
+        return mst_err_set(err, MST_ESECURITY,
+                           "certificate not trusted: certificate is not yet "
+                           "valid");
+    if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
+        return mst_err_set(err, MST_ESECURITY,
+                           "certificate not trusted: certificate has expired");
+    return MST_OK;
+}
+
+/* The CACHE_WAYS slots where `fpr` may be kept (cache_size > 0). */
+static struct cached *cache_set(struct x509_state *s, const uint8_t fpr[32]) {
+    uint64_t h;
+    memcpy(&h, fpr, sizeof h); /* a SHA-256 prefix is already uniform */
+    return &s->cache[h % (s->cache_size / CACHE_WAYS) * CACHE_WAYS];
+}
+
+/* A cached entry for `fpr` whose dates still hold, or NULL (lock held). */
+static struct cached *cache_find(struct x509_state *s, const uint8_t fpr[32],
+                                 struct mst_err *err, int *rc_r) {
+    if (s->cache_size == 0)
+        return NULL;
+    struct cached *set = cache_set(s, fpr);
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        struct cached *c = &set[i];
+        if (c->cert == NULL || memcmp(c->fpr, fpr, 32) != 0)
+            continue;
+        *rc_r = check_dates(c->cert, err);
+        if (*rc_r != MST_OK) {
+            X509_free(c->cert);
+            c->cert = NULL;
+            return NULL;
+        }
+        c->used = ++s->tick;
+        return c;
+    }
+    return NULL;
+}
+
+/* Keep a verified certificate, replacing the least recently used. */
+static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
+                      const char *cn, enum mst_cert_kind kind) {
+    if (s->cache_size == 0)
+        return;
+    struct cached *set = cache_set(s, fpr);
+    struct cached *victim = &set[0];
+    for (size_t i = 0; i < CACHE_WAYS && victim->cert != NULL; i++)
+        if (set[i].cert == NULL || set[i].used < victim->used)
+            victim = &set[i];
+    X509_free(victim->cert);
+    X509_up_ref(cert);
+    victim->cert = cert;
+    memcpy(victim->fpr, fpr, 32);
+    mst_strlcpy(victim->cn, cn, sizeof victim->cn);
+    victim->kind = kind;
+    victim->used = ++s->tick;
+}
+
+/* Parse and fully verify a certificate not in the cache. */
+static int verify_new(struct x509_state *s, struct mst_bytes der, X509 **cert_r,
+                      char cn_r[MST_CERT_CN_LEN], struct mst_err *err) {
+    const unsigned char *p = der.ptr;
+    X509 *cert = d2i_X509(NULL, &p, (long)der.len);
+    if (cert == NULL || p != der.ptr + der.len) {
+        X509_free(cert);
+        ERR_clear_error();
+        return mst_err_set(err, MST_ESECURITY,
+                           "certificate is not one DER "
+                           "X.509 certificate");
+    }
+    int rc = verify_chain(s->store, cert, err);
+    if (rc == MST_OK)
+        rc = mst_cert_cn(cert, cn_r, err);
+    if (rc != MST_OK) {
+        X509_free(cert);
+        return rc;
+    }
+    *cert_r = cert;
+    return MST_OK;
+}
+
+/* Requests must come from client certificates, replies from server ones. */
+static int check_kind(const struct x509_state *s, enum mst_cert_kind kind,
+                      const char *cn, struct mst_err *err) {
+    enum mst_cert_kind want =
+        s->role == MST_SECURITY_SERVER ? MST_CERT_CLIENT : MST_CERT_SERVER;
+    if (kind == want)
+        return MST_OK;
+    return mst_err_set(err, MST_ESECURITY,
+                       "signed by %s with a %s certificate; %s need a %s "
+                       "certificate",
+                       cn, mst_cert_kind_name(kind),
+                       want == MST_CERT_CLIENT ? "requests" : "replies",
+                       mst_cert_kind_name(want));
+}
+
+static int check_signature(X509 *cert, const struct mst_envelope *env,
+                           struct mst_err *err) {
+    EVP_PKEY *pub = X509_get0_pubkey(cert);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok =
+        pub != NULL && md != NULL &&
+        EVP_DigestVerifyInit(md, NULL, mst_cert_sign_md(pub), NULL, pub) == 1 &&
+        EVP_DigestVerify(md, env->sig.ptr, env->sig.len, env->payload.ptr,
+                         env->payload.len) == 1;
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    return ok ? MST_OK
+              : mst_err_set(err, MST_ESECURITY,
+                            "bad signature: the payload was not signed by the "
+                            "key of the certificate sent");
+}
+
+/* Find or verify the sender's certificate; a new reference in *cert_r. */
+static int trusted_cert(struct x509_state *s, struct mst_bytes der,
+                        X509 **cert_r, char cn_r[MST_CERT_CN_LEN],
+                        enum mst_cert_kind *kind_r, struct mst_err *err) {
+    uint8_t fpr[32];
+    mst_cert_fingerprint(der.ptr, der.len, fpr);
+    int rc = MST_OK;
+    pthread_mutex_lock(&s->lock);
+    struct cached *c = cache_find(s, fpr, err, &rc);
+    if (c != NULL) {
+        X509_up_ref(c->cert);
+        *cert_r = c->cert;
+        mst_strlcpy(cn_r, c->cn, MST_CERT_CN_LEN);
+        *kind_r = c->kind;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (c != NULL || rc != MST_OK)
+        return rc;
+    rc = verify_new(s, der, cert_r, cn_r, err);
+    if (rc != MST_OK)
+        return rc;
+    *kind_r = mst_cert_kind(*cert_r);
+    pthread_mutex_lock(&s->lock);
+    cache_put(s, fpr, *cert_r, cn_r, *kind_r);
+    pthread_mutex_unlock(&s->lock);
+    return MST_OK;
+}
+
+static int x509_verify(void *state, const struct mst_envelope *env,
+                       char signer_r[MST_SIGNER_LEN], struct mst_err *err) {
+    struct x509_state *s = state;
+    if (env->sig.len == 0 || env->cert.len == 0)
+        return mst_err_set(err, MST_ESECURITY,
+                           "unsigned message (no signature or certificate)");
+    if (env->cert.len > CERT_MAX)
+        return mst_err_set(err, MST_ESECURITY,
+                           "certificate of %zu bytes (at most %d)",
+                           env->cert.len, CERT_MAX);
+    X509 *cert = NULL;
+    char cn[MST_CERT_CN_LEN];
+    enum mst_cert_kind kind;
+    int rc = trusted_cert(s, env->cert, &cert, cn, &kind, err);
+    if (rc == MST_OK)
+        rc = check_kind(s, kind, cn, err);
+    if (rc == MST_OK)
+        rc = check_signature(cert, env, err);
+    if (rc == MST_OK)
+        mst_strlcpy(signer_r, cn, MST_SIGNER_LEN);
+    X509_free(cert);
+    return rc;
+}
+
+static const char *x509_own_name(void *state) {
+    return ((struct x509_state *)state)->own_cn;
+}
+
+const struct mst_security_ops mst_security_x509_ops = {
+    .name = "x509",
+    .create = x509_create,
+    .sign = x509_sign,
+    .verify = x509_verify,
+    .own_name = x509_own_name,
+    .destroy = x509_destroy,
+};

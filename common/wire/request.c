@@ -1,0 +1,276 @@
+/*
+ * request.c - the request payload: strict decode, validated encode, and
+ * sealing into / opening from an envelope.
+ */
+#include "wire/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/status.h"
+
+void mst_request_clear(struct mst_request *req) {
+    free(req->collective);
+    free(req->agent);
+    free(req->action);
+    free(req->caller);
+    free(req->sender);
+    free(req->reply_to);
+    json_decref(req->filter);
+    json_decref(req->data);
+    memset(req, 0, sizeof *req);
+}
+
+/* ---- decode ----------------------------------------------------------- */
+
+static int read_name(const msgpack_object *val, const char *what, char **out_r,
+                     struct mst_err *err) {
+    char *s = NULL;
+    int rc = mst_mpack_dup_str(val, what, MST_NAME_MAX, &s, err);
+    if (rc != MST_OK)
+        return rc;
+    if (!mst_is_name(s, MST_NAME_MAX)) {
+        free(s);
+        return mst_err_set(err, MST_EDECODE, "%s: not a name ([A-Za-z0-9_.-]+)",
+                           what);
+    }
+    *out_r = s;
+    return MST_OK;
+}
+
+/* A non-empty string of at most `max` bytes. */
+static int read_text(const msgpack_object *val, const char *what, size_t max,
+                     char **out_r, struct mst_err *err) {
+    char *s = NULL;
+    int rc = mst_mpack_dup_str(val, what, max, &s, err);
+    if (rc != MST_OK)
+        return rc;
+    if (s[0] == '\0') {
+        free(s);
+        return mst_err_set(err, MST_EDECODE, "%s: empty", what);
+    }
+    *out_r = s;
+    return MST_OK;
+}
+
+static int read_id(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_id(v, "request id", ((struct mst_request *)d)->id,
+                            err);
+}
+
+static int read_time(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_int(v, "request time", 0, INT64_MAX,
+                             &((struct mst_request *)d)->time_ms, err);
+}
+
+static int read_ttl(const msgpack_object *v, void *d, struct mst_err *err) {
+    int64_t ttl;
+    int rc = mst_mpack_get_int(v, "request ttl", 1, MST_TTL_MAX_S, &ttl, err);
+    if (rc == MST_OK)
+        ((struct mst_request *)d)->ttl_s = (int32_t)ttl;
+    return rc;
+}
+
+static int read_collective(const msgpack_object *v, void *d,
+                           struct mst_err *err) {
+    return read_name(v, "request collective",
+                     &((struct mst_request *)d)->collective, err);
+}
+
+static int read_agent(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_name(v, "request agent", &((struct mst_request *)d)->agent,
+                     err);
+}
+
+static int read_action(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_name(v, "request action", &((struct mst_request *)d)->action,
+                     err);
+}
+
+static int read_caller(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_text(v, "request caller", MST_IDENTITY_MAX,
+                     &((struct mst_request *)d)->caller, err);
+}
+
+static int read_sender(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_text(v, "request sender", MST_IDENTITY_MAX,
+                     &((struct mst_request *)d)->sender, err);
+}
+
+static int read_reply_to(const msgpack_object *v, void *d,
+                         struct mst_err *err) {
+    return read_text(v, "request reply_to", MST_REPLY_TO_MAX,
+                     &((struct mst_request *)d)->reply_to, err);
+}
+
+/* Only "is a map": the filter module gives the object its meaning. */
+static int read_filter(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_object(v, "request filter",
+                                &((struct mst_request *)d)->filter, err);
+}
+
+static int read_data(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_object(v, "request data",
+                                &((struct mst_request *)d)->data, err);
+}
+
+/* In the order they are encoded. */
+static const struct mst_mpack_field request_fields[] = {
+    {"id", read_id},         {"time", read_time},
+    {"ttl", read_ttl},       {"collective", read_collective},
+    {"agent", read_agent},   {"action", read_action},
+    {"caller", read_caller}, {"sender", read_sender},
+    {"filter", read_filter}, {"reply_to", read_reply_to},
+    {"data", read_data},
+};
+
+int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
+                       struct mst_err *err) {
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = mst_mpack_unpack(payload, NULL, &u, err);
+    if (rc != MST_OK)
+        mst_err_prefix(err, "request");
+    else
+        rc = mst_mpack_read_fields(&u.data, request_fields,
+                                   sizeof request_fields /
+                                       sizeof request_fields[0],
+                                   req_r, "request", err);
+    msgpack_unpacked_destroy(&u);
+    if (rc != MST_OK)
+        mst_request_clear(req_r);
+    return rc;
+}
+
+/* ---- encode ----------------------------------------------------------- */
+
+static int check_text(const char *s, const char *what, size_t max, int is_name,
+                      struct mst_err *err) {
+    if (s == NULL || s[0] == '\0')
+        return mst_err_set(err, MST_EINVAL, "request %s: missing", what);
+    size_t n = strlen(s);
+    if (n > max || !mst_mpack_utf8_valid(s, n) ||
+        (is_name && !mst_is_name(s, max)))
+        return mst_err_set(err, MST_EINVAL, "request %s: invalid \"%.64s\"",
+                           what, s);
+    return MST_OK;
+}
+
+/* Refuse to send what every receiver would refuse. */
+static int check_request(const struct mst_request *req, struct mst_err *err) {
+    int rc;
+    if (!mst_mpack_id_valid(req->id))
+        return mst_err_set(err, MST_EINVAL, "request id: invalid");
+    if (req->time_ms < 0)
+        return mst_err_set(err, MST_EINVAL, "request time: negative");
+    if (req->ttl_s < 1 || req->ttl_s > MST_TTL_MAX_S)
+        return mst_err_set(err, MST_EINVAL, "request ttl: not 1..%d",
+                           MST_TTL_MAX_S);
+    if ((rc = check_text(req->collective, "collective", MST_NAME_MAX, 1,
+                         err)) != MST_OK ||
+        (rc = check_text(req->agent, "agent", MST_NAME_MAX, 1, err)) !=
+            MST_OK ||
+        (rc = check_text(req->action, "action", MST_NAME_MAX, 1, err)) !=
+            MST_OK ||
+        (rc = check_text(req->caller, "caller", MST_IDENTITY_MAX, 0, err)) !=
+            MST_OK ||
+        (rc = check_text(req->sender, "sender", MST_IDENTITY_MAX, 0, err)) !=
+            MST_OK ||
+        (rc = check_text(req->reply_to, "reply_to", MST_REPLY_TO_MAX, 0,
+                         err)) != MST_OK)
+        return rc;
+    if (!json_is_object(req->filter))
+        return mst_err_set(err, MST_EINVAL, "request filter: not an object");
+    if (!json_is_object(req->data))
+        return mst_err_set(err, MST_EINVAL, "request data: not an object");
+    return MST_OK;
+}
+
+static int pack_key(msgpack_packer *pk, const char *k) {
+    return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
+                                                             : MST_ENOMEM;
+}
+
+/* Returns the first failing step's status; the sink knows ETOOBIG. */
+static int pack_request(msgpack_packer *pk, const void *obj) {
+    const struct mst_request *r = obj;
+    int rc;
+    if (msgpack_pack_map(pk, 11) != 0 || pack_key(pk, "id") ||
+        msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
+        pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
+        pack_key(pk, "ttl") || msgpack_pack_int64(pk, r->ttl_s) != 0 ||
+        pack_key(pk, "collective") || mst_mpack_pack_cstr(pk, r->collective) ||
+        pack_key(pk, "agent") || mst_mpack_pack_cstr(pk, r->agent) ||
+        pack_key(pk, "action") || mst_mpack_pack_cstr(pk, r->action) ||
+        pack_key(pk, "caller") || mst_mpack_pack_cstr(pk, r->caller) ||
+        pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
+        pack_key(pk, "filter"))
+        return MST_ENOMEM;
+    if ((rc = mst_mpack_pack_json(pk, r->filter)) != MST_OK)
+        return rc;
+    if (pack_key(pk, "reply_to") || mst_mpack_pack_cstr(pk, r->reply_to) ||
+        pack_key(pk, "data"))
+        return MST_ENOMEM;
+    return mst_mpack_pack_json(pk, r->data);
+}
+
+int mst_request_encode(const struct mst_request *req, struct mst_buf *out,
+                       struct mst_err *err) {
+    int rc = check_request(req, err);
+    if (rc != MST_OK)
+        return rc;
+    return mst_mpack_encode(out, pack_request, req, "request", err);
+}
+
+/* ---- envelope --------------------------------------------------------- */
+
+/* Adapters: the seal/open helpers take untyped objects. */
+static int encode_any(const void *obj, struct mst_buf *out,
+                      struct mst_err *err) {
+    return mst_request_encode(obj, out, err);
+}
+
+static int decode_any(struct mst_bytes payload, void *obj_r,
+                      struct mst_err *err) {
+    return mst_request_decode(payload, obj_r, err);
+}
+
+int mst_request_seal(struct mst_security *sec, const struct mst_request *req,
+                     struct mst_buf *out, struct mst_err *err) {
+    return mst_security_seal_with(sec, encode_any, req, out, err);
+}
+
+int mst_request_open(struct mst_security *sec, struct mst_bytes in,
+                     struct mst_request *req_r, char signer_r[MST_SIGNER_LEN],
+                     struct mst_err *err) {
+    return mst_security_open_with(sec, in, decode_any, req_r, signer_r, err);
+}
+
+/* ---- replay window ---------------------------------------------------- */
+
+int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
+                           int64_t skew_ms, struct mst_err *err) {
+    if (skew_ms < 0)
+        skew_ms = 0;
+    /* Saturate instead of overflowing: absurd clocks are refused anyway. */
+    int64_t ahead, age, window;
+    if (__builtin_sub_overflow(req->time_ms, now_ms, &ahead))
+        ahead = req->time_ms > now_ms ? INT64_MAX : INT64_MIN;
+    if (__builtin_sub_overflow(now_ms, req->time_ms, &age))
+        age = now_ms > req->time_ms ? INT64_MAX : INT64_MIN;
+    if (__builtin_add_overflow((int64_t)req->ttl_s * 1000, skew_ms, &window))
+        window = INT64_MAX;
+    if (ahead > skew_ms)
+        return mst_err_set(err, MST_EEXPIRED,
+                           "request %s is from the future (time %lld, now "
+                           "%lld, skew %lld ms)",
+                           req->id, (long long)req->time_ms, (long long)now_ms,
+                           (long long)skew_ms);
+    if (age > window)
+        return mst_err_set(err, MST_EEXPIRED,
+                           "request %s expired (time %lld, now %lld, ttl %d "
+                           "s, skew %lld ms)",
+                           req->id, (long long)req->time_ms, (long long)now_ms,
+                           (int)req->ttl_s, (long long)skew_ms);
+    return MST_OK;
+}
