@@ -114,15 +114,15 @@ static void run_action(struct musterd *d, const struct muster_agent *agent,
     rep->data = json_object();
     const struct muster_action *act = musterd_find_action(agent, req->action);
     if (act == NULL) {
-        rep->status = MST_RPC_UNKNOWN_ACTION;
+        rep->status = MUSTER_UNKNOWN_ACTION;
         snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
                  req->action);
     } else {
         struct muster_call call = musterd_call_of(req);
         mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
         rep->status = act->run(&d->host, &call, rep->data, msg, sizeof msg);
-        if (rep->status < MST_RPC_OK || rep->status > MST_RPC_UNKNOWN_ERROR)
-            rep->status = MST_RPC_UNKNOWN_ERROR;
+        if (rep->status < MUSTER_OK || rep->status > MUSTER_UNKNOWN_ERROR)
+            rep->status = MUSTER_UNKNOWN_ERROR;
     }
     if (msg[0] == '\0')
         mst_strlcpy(msg, mst_rpc_status_text(rep->status), sizeof msg);
@@ -148,7 +148,7 @@ static int valid_call(const struct mst_agent_entry *entry,
     if (act == NULL) {
         snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
                  req->action);
-        refuse_call(rep, MST_RPC_UNKNOWN_ACTION, msg);
+        refuse_call(rep, MUSTER_UNKNOWN_ACTION, msg);
         return 0;
     }
     struct mst_err err = {0};
@@ -174,7 +174,7 @@ static const char *decide(struct musterd *d,
     if (entry == NULL) {
         mst_counters_bump(&d->counters, MST_COUNTER_UNKNOWN_AGENT);
         snprintf(msg, sizeof msg, "no agent %s on this node", req->agent);
-        refuse_call(rep, MST_RPC_UNKNOWN_ACTION, msg);
+        refuse_call(rep, MUSTER_UNKNOWN_ACTION, msg);
         mst_strlcpy(reason, msg, reason_len);
         return "refused";
     }
@@ -190,13 +190,13 @@ static const char *decide(struct musterd *d,
         /* the policy file and line stay in the log and the audit */
         snprintf(msg, sizeof msg, "unauthorised: you may not call %s/%s",
                  req->agent, req->action);
-        refuse_call(rep, MST_RPC_ABORTED, msg);
+        refuse_call(rep, MUSTER_ABORTED, msg);
         return "denied";
     }
     if (musterd_audit_blocks(d)) {
         snprintf(reason, reason_len, "the audit trail cannot be written "
                                      "(audit.required)");
-        refuse_call(rep, MST_RPC_ABORTED, "refused: this node cannot write "
+        refuse_call(rep, MUSTER_ABORTED, "refused: this node cannot write "
                                           "its audit trail");
         return "refused";
     }

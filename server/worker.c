@@ -103,7 +103,7 @@ static json_t *run_plugin(struct musterd *d, const struct job *j) {
         musterd_find_action(j->entry->agent, req->action);
     char msg[256] = "";
     if (act == NULL)
-        return result(MST_RPC_UNKNOWN_ACTION, "unknown action", NULL);
+        return result(MUSTER_UNKNOWN_ACTION, "unknown action", NULL);
     struct muster_call call = musterd_call_of(req);
     json_t *data = json_object();
     int status = act->run(&d->host, &call, data, msg, sizeof msg);
@@ -117,11 +117,11 @@ static json_t *from_reply(json_t *rep) {
     json_t *data = json_object_get(rep, "data");
     if ((code && !json_is_integer(code)) || (msg && !json_is_string(msg)) ||
         (data && !json_is_object(data) && !json_is_null(data)))
-        return result(MST_RPC_UNKNOWN_ERROR,
+        return result(MUSTER_UNKNOWN_ERROR,
                       "the agent's reply has wrong "
                       "types",
                       NULL);
-    return result(code ? (int)json_integer_value(code) : MST_RPC_OK,
+    return result(code ? (int)json_integer_value(code) : MUSTER_OK,
                   msg ? json_string_value(msg) : "",
                   json_is_object(data) ? json_incref(data) : NULL);
 }
@@ -146,7 +146,7 @@ static json_t *run_external(struct musterd *d, const struct job *j) {
     if (rc != MST_OK) {
         char msg[MST_ERR_LEN + 64];
         snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);
-        return result(MST_RPC_ABORTED, msg, NULL);
+        return result(MUSTER_ABORTED, msg, NULL);
     }
     json_t *res = from_reply(rep);
     json_decref(rep);
@@ -239,7 +239,7 @@ static void start_queued(struct musterd *d) {
                 snprintf(msg, sizeof msg, "%s/%s not run: %s", j->req.agent,
                          j->req.action, err.msg);
                 unlink_job(p, j);
-                answer(d, j, MST_RPC_ABORTED, msg, NULL);
+                answer(d, j, MUSTER_ABORTED, msg, NULL);
             }
         }
         j = next;
@@ -252,7 +252,7 @@ void musterd_worker_submit(struct musterd *d,
     struct musterd_pool *p = d->pool;
     struct job *j = calloc(1, sizeof *j);
     if (j == NULL) {
-        musterd_dispatch_done(d, req, entry, MST_RPC_UNKNOWN_ERROR,
+        musterd_dispatch_done(d, req, entry, MUSTER_UNKNOWN_ERROR,
                               "out of memory", NULL, arrived_us);
         return;
     }
@@ -267,7 +267,7 @@ void musterd_worker_submit(struct musterd *d,
                  "%s/%s not run: node busy, %zu requests "
                  "waiting already",
                  j->req.agent, j->req.action, p->queued);
-        answer(d, j, MST_RPC_ABORTED, msg, NULL);
+        answer(d, j, MUSTER_ABORTED, msg, NULL);
         return;
     }
     struct job **tail = &p->head;
@@ -329,9 +329,9 @@ static int parse_result(struct job *j, char *msg, size_t len, json_t **data_r) {
     json_t *code = json_object_get(r, "statuscode");
     json_t *text = json_object_get(r, "statusmsg");
     json_int_t c = json_integer_value(code);
-    int status = MST_RPC_UNKNOWN_ERROR;
-    if (json_is_integer(code) && c >= MST_RPC_OK &&
-        c <= MST_RPC_UNKNOWN_ERROR && json_is_string(text)) {
+    int status = MUSTER_UNKNOWN_ERROR;
+    if (json_is_integer(code) && c >= MUSTER_OK &&
+        c <= MUSTER_UNKNOWN_ERROR && json_is_string(text)) {
         status = (int)c;
         mst_strlcpy(msg, json_string_value(text), len);
         *data_r = json_incref(json_object_get(r, "data"));
@@ -346,7 +346,7 @@ static int parse_result(struct job *j, char *msg, size_t len, json_t **data_r) {
 static void finish(struct musterd *d, struct job *j) {
     char msg[512] = "";
     json_t *data = NULL;
-    int status = MST_RPC_ABORTED, ws = j->wstatus;
+    int status = MUSTER_ABORTED, ws = j->wstatus;
     const char *a = j->req.agent, *act = j->req.action;
     if (j->killed == STOPPING)
         snprintf(msg, sizeof msg, "%s/%s interrupted: musterd is stopping", a,
@@ -467,7 +467,7 @@ void musterd_worker_stop(struct musterd *d) {
                      j->req.agent, j->req.action);
             unlink_job(p, j);
             p->queued--;
-            answer(d, j, MST_RPC_ABORTED, msg, NULL);
+            answer(d, j, MUSTER_ABORTED, msg, NULL);
             continue;
         }
         j->killed = STOPPING;

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <muster/status.h>
+
 #define MUSTER_AGENT_ABI_VERSION 1
 
 /* What the daemon tells a handler about the request it runs. */
@@ -56,15 +58,7 @@ struct muster_host {
     void *reserved[4];
 };
 
-/* RPC status codes a handler returns (as MCollective's). */
-enum muster_status {
-    MUSTER_OK = 0,
-    MUSTER_ABORTED = 1,
-    MUSTER_UNKNOWN_ACTION = 2,
-    MUSTER_MISSING_DATA = 3,
-    MUSTER_INVALID_DATA = 4,
-    MUSTER_UNKNOWN_ERROR = 5,
-};
+/* A handler returns one of enum muster_status (<muster/status.h>). */
 
 /*
  * An action handler: run `call`, add outputs to `reply` (an object), and

@@ -132,7 +132,7 @@ static json_t *group_values(const json_t *replies) {
     size_t i;
     json_t *r;
     json_array_foreach(replies, i, r) {
-        if (json_integer_value(json_object_get(r, "status")) != MST_RPC_OK)
+        if (json_integer_value(json_object_get(r, "status")) != MUSTER_OK)
             continue;
         char *label =
             value_label(json_object_get(json_object_get(r, "data"), "value"));

@@ -99,7 +99,7 @@ static const char *label(const struct mst_output *out, const char *key) {
 
 static void print_rpc(const struct mst_output *out,
                       const struct mst_reply *rep) {
-    if (rep->status != MST_RPC_OK) {
+    if (rep->status != MUSTER_OK) {
         printf("%-40s %s: %s\n", rep->sender,
                mst_rpc_status_text(rep->status), rep->statusmsg);
         return;
@@ -119,7 +119,7 @@ static void print_rpc(const struct mst_output *out,
 
 /* Whether a person sees this reply: --display, else -v, else the DDL. */
 static int shown(const struct mst_output *out, const struct mst_reply *rep) {
-    int ok = rep->status == MST_RPC_OK;
+    int ok = rep->status == MUSTER_OK;
     switch (out->display) {
     case MST_OUTPUT_DISPLAY_ALL: return 1;
     case MST_OUTPUT_DISPLAY_OK: return ok;
@@ -167,7 +167,7 @@ static void on_reply(void *ud, const struct mst_reply *rep,
         json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
                   "signer", signer, "statuscode", rep->status, "statusmsg",
                   rep->statusmsg, "data", rep->data, "rtt_ms", ms));
-    if (rep->status == MST_RPC_OK)
+    if (rep->status == MUSTER_OK)
         json_array_append(out->ok_data, rep->data);
     if (out->jsonl) {
         json_dumpf(json_array_get(out->replies,
@@ -179,7 +179,7 @@ static void on_reply(void *ud, const struct mst_reply *rep,
     if (out->json || out->jsonl)
         return;
     clear_progress(out);
-    if (out->style == MST_OUTPUT_PING && rep->status == MST_RPC_OK)
+    if (out->style == MST_OUTPUT_PING && rep->status == MUSTER_OK)
         printf("%-40s time=%.2f ms\n", rep->sender, ms);
     else if (shown(out, rep))
         print_rpc(out, rep);

@@ -237,7 +237,7 @@ static void accept_reply(struct collect *c, const struct mst_reply *rep,
         }
     }
     c->st->responses++;
-    if (rep->status == MST_RPC_OK)
+    if (rep->status == MUSTER_OK)
         c->st->ok++;
     else
         c->st->failed++;

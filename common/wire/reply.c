@@ -17,7 +17,7 @@ static const char *const status_texts[] = {
 };
 
 const char *mst_rpc_status_text(int status) {
-    if (status < MST_RPC_OK || status > MST_RPC_UNKNOWN_ERROR)
+    if (status < MUSTER_OK || status > MUSTER_UNKNOWN_ERROR)
         return "Invalid Status";
     return status_texts[status];
 }
@@ -51,8 +51,8 @@ static int read_time(const msgpack_object *v, void *d, struct mst_err *err) {
 
 static int read_status(const msgpack_object *v, void *d, struct mst_err *err) {
     int64_t st;
-    int rc = mst_mpack_get_int(v, "reply status", MST_RPC_OK,
-                               MST_RPC_UNKNOWN_ERROR, &st, err);
+    int rc = mst_mpack_get_int(v, "reply status", MUSTER_OK,
+                               MUSTER_UNKNOWN_ERROR, &st, err);
     if (rc == MST_OK)
         ((struct mst_reply *)d)->status = (int)st;
     return rc;
@@ -107,7 +107,7 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
                            "invalid");
     if (rep->time_ms < 0)
         return mst_err_set(err, MST_EINVAL, "reply time: negative");
-    if (rep->status < MST_RPC_OK || rep->status > MST_RPC_UNKNOWN_ERROR)
+    if (rep->status < MUSTER_OK || rep->status > MUSTER_UNKNOWN_ERROR)
         return mst_err_set(err, MST_EINVAL, "reply status: %d not 0..5",
                            rep->status);
     if (rep->statusmsg == NULL || strlen(rep->statusmsg) > MST_STATUSMSG_MAX ||

@@ -9,20 +9,12 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "muster/status.h"
 #include "base/bytes.h"
 #include "base/err.h"
 #include "security/security.h"
 #include "base/util.h"
 
-/* RPC status codes, as MCollective's. */
-enum mst_rpc_status {
-    MST_RPC_OK = 0,
-    MST_RPC_ABORTED = 1,      /* the action failed */
-    MST_RPC_UNKNOWN_ACTION = 2,
-    MST_RPC_MISSING_DATA = 3,
-    MST_RPC_INVALID_DATA = 4,
-    MST_RPC_UNKNOWN_ERROR = 5,
-};
 
 /* Bound on a reply's statusmsg, in bytes. */
 #define MST_STATUSMSG_MAX 4096
@@ -35,7 +27,7 @@ struct mst_reply {
     char id[MST_ID_LEN]; /* the request's id */
     char *sender;        /* the node's identity */
     int64_t time_ms;
-    int status;          /* enum mst_rpc_status */
+    int status;          /* enum muster_status */
     char *statusmsg;
     json_t *data;        /* object, never NULL when valid */
 };

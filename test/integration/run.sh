@@ -3,7 +3,9 @@
 # test/integration/NN-*.sh in order, each as its own process under
 # `timeout`, against the broker in MUSTER_TEST_URL and the binaries in
 # MUSTER_BUILD.  Prints PASS/FAIL per test (with the tail of its log on
-# failure) and a final "N passed, N failed"; exits non-zero if any failed.
+# failure) and a final "N passed, N failed, N skipped"; exits non-zero if any
+# failed.  A test that exits 77 could not run here: it is counted as
+# skipped, never as passed.
 #
 # Environment (scripts/test sets all of these):
 #   MUSTER_TEST_URL      amqp://guest:guest@127.0.0.1:PORT      (required)
@@ -38,6 +40,7 @@ selected() {
 filters=("$@")
 passed=0
 failed=0
+skipped=0
 for t in "$here"/[0-9][0-9]-*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
@@ -54,6 +57,9 @@ for t in "$here"/[0-9][0-9]-*.sh; do
     if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1))
         echo "PASS $name (${took}s)"
+    elif [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        echo "SKIP $name ($(tail -n 1 "$log"))"
     else
         failed=$((failed + 1))
         why="exit $rc"
@@ -63,5 +69,5 @@ for t in "$here"/[0-9][0-9]-*.sh; do
     fi
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,7 @@
 
 [ "${MST_SECURITY_PROVIDER:-x509}" = x509 ] || {
     echo "SKIP: security tests need MST_SECURITY_PROVIDER=x509"
-    exit 0
+    exit 77
 }
 
 # forge ARGS...: test/tools/mst_forge

@@ -159,7 +159,7 @@ static int answer(struct mst_connector *conn, const struct mst_message *msg,
         return -1;
     struct mst_reply rep = {.sender = (char *)sender,
                             .time_ms = mst_wall_ms(),
-                            .status = MST_RPC_OK,
+                            .status = MUSTER_OK,
                             .statusmsg = (char *)"OK",
                             .data = json_pack("{s:s}", "pong", "forged")};
     mst_strlcpy(rep.id, req.id, sizeof rep.id);

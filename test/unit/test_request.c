@@ -287,7 +287,7 @@ START_TEST(reply_round_trip) {
     strcpy(rep.id, ID);
     rep.sender = strdup("web1.example.net");
     rep.time_ms = 1700000000456LL;
-    rep.status = MST_RPC_INVALID_DATA;
+    rep.status = MUSTER_INVALID_DATA;
     rep.statusmsg = strdup("package: not installed");
     rep.data =
         json_pack("{s:{s:[{}]}, s:I}", "nested", "deep", "n", (json_int_t)-42);
@@ -301,7 +301,7 @@ START_TEST(reply_round_trip) {
     ck_assert_str_eq(back.id, ID);
     ck_assert_str_eq(back.sender, rep.sender);
     ck_assert_int_eq(back.time_ms, rep.time_ms);
-    ck_assert_int_eq(back.status, MST_RPC_INVALID_DATA);
+    ck_assert_int_eq(back.status, MUSTER_INVALID_DATA);
     ck_assert_str_eq(back.statusmsg, rep.statusmsg);
     ck_assert(json_equal(back.data, rep.data));
     /* A truncated reply is refused and leaves nothing behind. */
@@ -462,13 +462,13 @@ START_TEST(time_window) {
 END_TEST
 
 START_TEST(status_texts) {
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_OK), "OK");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_ABORTED), "Aborted");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_UNKNOWN_ACTION),
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_OK), "OK");
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_ABORTED), "Aborted");
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_UNKNOWN_ACTION),
                      "Unknown Action");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_MISSING_DATA), "Missing Data");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_INVALID_DATA), "Invalid Data");
-    ck_assert_str_eq(mst_rpc_status_text(MST_RPC_UNKNOWN_ERROR),
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_MISSING_DATA), "Missing Data");
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_INVALID_DATA), "Invalid Data");
+    ck_assert_str_eq(mst_rpc_status_text(MUSTER_UNKNOWN_ERROR),
                      "Unknown Error");
     ck_assert_str_eq(mst_rpc_status_text(6), "Invalid Status");
     ck_assert_str_eq(mst_rpc_status_text(-1), "Invalid Status");
