@@ -401,13 +401,11 @@ void mst_cli_free(struct mst_cli *cli) {
 void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec) {
     spec->filter = cli->filter;
     spec->collective = cli->collective;
-    spec->discovery_timeout_ms =
-        cli->dt_ms ? cli->dt_ms : cli->cfg->discovery_timeout_ms;
-    spec->discovery_window_ms =
-        cli->window_ms ? cli->window_ms : cli->cfg->discovery_window_ms;
-    spec->timeout_ms = cli->timeout_ms ? cli->timeout_ms : cli->cfg->timeout_ms;
-    int64_t ttl_ms = cli->ttl_ms ? cli->ttl_ms : cli->cfg->ttl_ms;
-    spec->ttl_s = (int32_t)((ttl_ms + 999) / 1000);
+    /* 0 = the configured default, which the library applies */
+    spec->discovery_timeout_ms = cli->dt_ms;
+    spec->discovery_window_ms = cli->window_ms;
+    spec->timeout_ms = cli->timeout_ms;
+    spec->ttl_ms = cli->ttl_ms;
     spec->nodes = NULL;
     if (cli->identities.n > 0 && !cli->identity_regex &&
         mst_filter_is_identity_only(cli->filter))

@@ -161,17 +161,44 @@ static int seen_before(struct collect *c, const char *sender) {
     return 0;
 }
 
+/*
+ * `spec` with every 0 replaced by the configuration's default: the one
+ * place defaults are applied (the CLI and the public API pass 0).
+ */
+static struct mst_call_spec with_defaults(const struct mst_client *cl,
+                                          const struct mst_call_spec *spec) {
+    const struct mst_config *cfg = cl->cfg;
+    struct mst_call_spec s = *spec;
+    if (s.collective == NULL)
+        s.collective = cfg->collectives.v[0];
+    if (s.discovery_timeout_ms <= 0)
+        s.discovery_timeout_ms = cfg->discovery_timeout_ms;
+    if (s.discovery_window_ms <= 0)
+        s.discovery_window_ms = cfg->discovery_window_ms;
+    if (s.timeout_ms <= 0)
+        s.timeout_ms = cfg->timeout_ms;
+    if (s.ttl_ms <= 0)
+        s.ttl_ms = cfg->ttl_ms;
+    return s;
+}
+
+/* The wire carries whole seconds: round up, so a request never expires
+ * before the time asked for.  The one conversion of the TTL. */
+static int32_t wire_ttl_s(int64_t ttl_ms) {
+    int64_t s = (ttl_ms + 999) / 1000;
+    return (int32_t)(s > INT32_MAX ? INT32_MAX : s);
+}
+
 /* The request payload, sealed, in `out`. */
 static int build(struct mst_client *cl, const struct mst_call_spec *spec,
-                 struct mst_buf *out, char id_r[MST_ID_LEN],
+                 int32_t ttl_s, struct mst_buf *out, char id_r[MST_ID_LEN],
                  struct mst_err *err) {
     struct mst_request req = {0};
     if (mst_id_new(req.id) != MST_OK)
         return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
     req.time_ms = mst_wall_ms();
-    req.ttl_s = spec->ttl_s > 0 ? spec->ttl_s : (int32_t)(cl->cfg->ttl_ms / 1000);
-    req.collective = (char *)(spec->collective ? spec->collective
-                                               : cl->cfg->collectives.v[0]);
+    req.ttl_s = ttl_s;
+    req.collective = (char *)spec->collective;
     req.agent = (char *)spec->agent;
     req.action = (char *)spec->action;
     req.caller = cl->caller;
@@ -186,13 +213,11 @@ static int build(struct mst_client *cl, const struct mst_call_spec *spec,
     return rc;
 }
 
+/* The broker drops the request when the nodes would refuse it as expired. */
 static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
-                   const char *id, struct mst_bytes body,
+                   int32_t ttl_s, const char *id, struct mst_bytes body,
                    struct mst_err *err) {
-    const char *collective =
-        spec->collective ? spec->collective : cl->cfg->collectives.v[0];
-    int32_t ttl_s = spec->ttl_s > 0 ? spec->ttl_s
-                                    : (int32_t)(cl->cfg->ttl_ms / 1000);
+    const char *collective = spec->collective;
     int64_t ttl_ms = (int64_t)ttl_s * 1000;
     if (spec->nodes == NULL)
         return mst_connector_publish_request(cl->conn, collective, NULL, id,
@@ -364,13 +389,16 @@ static void list_missing(struct collect *c) {
             mst_strv_push(&c->st->no_response, c->spec->nodes->v[i]);
 }
 
-int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
+int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
                     const struct mst_call_handlers *h,
                     struct mst_call_stats *st, struct mst_err *err) {
+    const struct mst_call_spec resolved = with_defaults(cl, given);
+    const struct mst_call_spec *spec = &resolved;
+    int32_t ttl_s = wire_ttl_s(spec->ttl_ms);
     struct collect c = {.spec = spec, .h = h, .st = st};
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, spec, &body, st->request_id, err);
+    int rc = build(cl, spec, ttl_s, &body, st->request_id, err);
     size_t n = spec->nodes ? spec->nodes->n : 0;
     c.done = calloc(n ? n : 1, 1);
     c.remaining = n;
@@ -378,7 +406,8 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
         rc = mst_err_set(err, MST_ENOMEM, "out of memory");
     c.start_us = c.last_us = mst_now_us();
     if (rc == MST_OK)
-        rc = publish(cl, spec, st->request_id, mst_buf_view(&body), err);
+        rc = publish(cl, spec, ttl_s, st->request_id, mst_buf_view(&body),
+                     err);
     if (rc == MST_OK)
         rc = gather(cl, &c, err);
     st->elapsed_us = mst_now_us() - c.start_us;
@@ -390,13 +419,15 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
     return rc;
 }
 
-int mst_client_send(struct mst_client *cl, const struct mst_call_spec *spec,
+int mst_client_send(struct mst_client *cl, const struct mst_call_spec *given,
                     char id_r[MST_ID_LEN], struct mst_err *err) {
+    const struct mst_call_spec spec = with_defaults(cl, given);
+    int32_t ttl_s = wire_ttl_s(spec.ttl_ms);
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, spec, &body, id_r, err);
+    int rc = build(cl, &spec, ttl_s, &body, id_r, err);
     if (rc == MST_OK)
-        rc = publish(cl, spec, id_r, mst_buf_view(&body), err);
+        rc = publish(cl, &spec, ttl_s, id_r, mst_buf_view(&body), err);
     mst_buf_free(&body);
     return rc;
 }

@@ -18,7 +18,11 @@
 
 struct mst_client;
 
-/* What to ask and of whom.  Everything is borrowed for the call. */
+/*
+ * What to ask and of whom.  Everything is borrowed for the call.  Times
+ * are milliseconds; 0 takes the configuration's default, applied here in
+ * the library and nowhere else.
+ */
 struct mst_call_spec {
     const char *agent;
     const char *action;
@@ -26,12 +30,14 @@ struct mst_call_spec {
     const json_t *filter;        /* see filter.h; NULL = every node */
     const char *collective;      /* NULL = the first configured */
     const struct mst_strv *nodes; /* non-NULL: address exactly these */
-    int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it */
+    int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it;
+                                     0 = config discovery_timeout */
     int64_t discovery_window_ms;  /* broadcast: once replies flow, this much
                                      quiet ends it (capped by the above);
-                                     0 = off */
-    int64_t timeout_ms;           /* overall limit */
-    int32_t ttl_s;                /* request validity */
+                                     0 = config discovery_window (0 = off) */
+    int64_t timeout_ms;           /* overall limit; 0 = config timeout */
+    int64_t ttl_ms;               /* request validity; 0 = config ttl; sent
+                                     rounded up to whole seconds */
     size_t expected;              /* broadcast: stop once this many have
                                      answered (0 = wait for quiet) */
 };
