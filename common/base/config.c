@@ -807,12 +807,12 @@ static void add_items(config_setting_t *parent, const char *text) {
     config_setting_t *a = config_setting_add(parent, "v", CONFIG_TYPE_ARRAY);
     while (a != NULL && *text != '\0') {
         size_t n = strcspn(text, ",");
-        const char *end = text + n;
-        while (text < end && *text == ' ')
-            text++;
-        while (end > text && end[-1] == ' ')
+        const char *from = text, *end = text + n;
+        while (from < end && *from == ' ')
+            from++;
+        while (end > from && end[-1] == ' ')
             end--;
-        char *item = strndup(text, (size_t)(end - text));
+        char *item = strndup(from, (size_t)(end - from));
         if (item != NULL)
             config_setting_set_string(
                 config_setting_add(a, NULL, CONFIG_TYPE_STRING), item);
