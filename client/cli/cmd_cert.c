@@ -116,8 +116,8 @@ static int run(struct cert_args *a, int n, char **v) {
     struct muster_error err = {0};
     int rc;
     if (n == 2 && strcmp(v[0], "init") == 0) {
-        rc = muster_cert_init(v[1], a->key_type,
-                              a->days ? (int)a->days : 3650, &err);
+        rc = muster_cert_init(v[1], a->key_type, a->days ? (int)a->days : 3650,
+                              &err);
         if (rc == 0)
             printf("CA written to %s/ca.pem (key %s/ca.key)\n", v[1], v[1]);
     } else if (n == 3 && strcmp(v[0], "issue") == 0) {

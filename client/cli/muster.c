@@ -12,12 +12,9 @@ static const struct {
     const char *name;
     int (*run)(struct mst_cli *cli);
 } commands[] = {
-    {"ping", mst_cmd_ping},
-    {"rpc", mst_cmd_rpc},
-    {"find", mst_cmd_find},
-    {"facts", mst_cmd_facts},
-    {"inventory", mst_cmd_inventory},
-    {"help", mst_cmd_help},
+    {"ping", mst_cmd_ping},           {"rpc", mst_cmd_rpc},
+    {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
+    {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
 };
 
 int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
@@ -37,10 +34,9 @@ int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
     if (out != NULL) {
         if (cli->jsonl)
             mst_output_set_jsonl(out);
-        mst_output_set_view(out, cli->ddl_action, cli->display,
-                            !cli->no_progress,
-                            req->nodes ? muster_list_count(req->nodes)
-                                       : req->expected);
+        mst_output_set_view(
+            out, cli->ddl_action, cli->display, !cli->no_progress,
+            req->nodes ? muster_list_count(req->nodes) : req->expected);
         struct muster_handlers h = mst_output_handlers(out);
         struct muster_stats st = {0};
         struct muster_error err = {0};
@@ -62,8 +58,7 @@ int main(int argc, char **argv) {
         return mst_cmd_cert(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
-    for (size_t i = 0; rc < 0 && i < sizeof commands / sizeof commands[0];
-         i++)
+    for (size_t i = 0; rc < 0 && i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cli.args[0], commands[i].name) == 0)
             rc = commands[i].run(&cli);
     if (rc < 0)

@@ -197,8 +197,10 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
     case OPT_BATCH_SLEEP:
         if (muster_parse_seconds(optarg, MAX_TIME_MS,
                                  &cli->rollout.batch_sleep_ms) != 0)
-            return mst_cli_error(MST_EXIT_USAGE, "--batch-sleep '%s': "
-                                 "expected a number of seconds", optarg);
+            return mst_cli_error(MST_EXIT_USAGE,
+                                 "--batch-sleep '%s': "
+                                 "expected a number of seconds",
+                                 optarg);
         return -1;
     case OPT_BATCH_FAIL:
         return parse_count(optarg, "--batch-fail", &cli->rollout.fail);
@@ -230,7 +232,6 @@ static int parse_display(struct mst_cli *cli, const char *text) {
     return mst_cli_error(MST_EXIT_USAGE,
                          "--display '%s': expected all, ok or failed", text);
 }
-
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -295,8 +296,10 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return -1;
     case 'T':
         if (!muster_name_valid(optarg, 128))
-            return mst_cli_error(MST_EXIT_USAGE, "-T '%s': not a collective "
-                                 "name", optarg);
+            return mst_cli_error(MST_EXIT_USAGE,
+                                 "-T '%s': not a collective "
+                                 "name",
+                                 optarg);
         cli->collective = optarg;
         return -1;
     case OPT_DT:
@@ -414,8 +417,7 @@ static int read_nodes_file(const char *path, struct muster_list *nodes) {
     if (rc != 0)
         return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.message);
     if (muster_list_count(nodes) == 0)
-        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities",
-                             path);
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities", path);
     return -1;
 }
 

@@ -9,34 +9,34 @@
 
 /* Exit statuses of muster (documented in --help). */
 enum mst_exit {
-    MST_EXIT_OK = 0,      /* every targeted node answered OK */
-    MST_EXIT_FAILED = 1,  /* a node failed, did not answer, or none did */
-    MST_EXIT_USAGE = 2,   /* bad arguments, filter or configuration */
-    MST_EXIT_BROKER = 3,  /* broker or security set-up failed */
+    MST_EXIT_OK = 0,     /* every targeted node answered OK */
+    MST_EXIT_FAILED = 1, /* a node failed, did not answer, or none did */
+    MST_EXIT_USAGE = 2,  /* bad arguments, filter or configuration */
+    MST_EXIT_BROKER = 3, /* broker or security set-up failed */
 };
 
 struct mst_cli {
-    const char *config_path;     /* -c, or NULL: the library looks */
+    const char *config_path; /* -c, or NULL: the library looks */
     struct muster_config *cfg;
     struct muster_filter *filter; /* built from -I -F -C -A -S -W */
-    int filters;                 /* how many filter options were given */
-    const char *collective;      /* -T */
-    int64_t dt_ms;               /* --dt, 0 = config */
-    int64_t timeout_ms;          /* -t, 0 = config */
-    int64_t ttl_ms;              /* --ttl, 0 = config */
-    int64_t window_ms;           /* --discovery-window, 0 = config */
-    const char *nodes_file;      /* --nodes FILE or "-" */
-    struct muster_count limit;   /* --limit-nodes */
-    uint64_t limit_seed;         /* --limit-seed (else random) */
+    int filters;                  /* how many filter options were given */
+    const char *collective;       /* -T */
+    int64_t dt_ms;                /* --dt, 0 = config */
+    int64_t timeout_ms;           /* -t, 0 = config */
+    int64_t ttl_ms;               /* --ttl, 0 = config */
+    int64_t window_ms;            /* --discovery-window, 0 = config */
+    const char *nodes_file;       /* --nodes FILE or "-" */
+    struct muster_count limit;    /* --limit-nodes */
+    uint64_t limit_seed;          /* --limit-seed (else random) */
     int has_limit_seed;
     struct muster_rollout rollout; /* --batch, --batch-sleep, --batch-fail */
-    int json;                    /* -j */
-    int jsonl;                   /* --jsonl */
-    int verbose;                 /* -v */
-    int display;                 /* --display: enum mst_output_display */
-    int no_progress;             /* --no-progress */
+    int json;                      /* -j */
+    int jsonl;                     /* --jsonl */
+    int verbose;                   /* -v */
+    int display;                   /* --display: enum mst_output_display */
+    int no_progress;               /* --no-progress */
     const struct muster_ddl_action *ddl_action; /* set by rpc; borrowed */
-    char **args;                 /* the command and its arguments */
+    char **args; /* the command and its arguments */
     int nargs;
 };
 

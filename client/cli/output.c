@@ -65,8 +65,8 @@ static void print_value(const char *key, const json_t *v, int width) {
         printf("%s\n", json_string_value(v));
         return;
     }
-    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
-                                   JSON_SORT_KEYS);
+    char *text =
+        json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     if (text == NULL) {
         printf("?\n");
         return;
@@ -121,14 +121,17 @@ static void print_rpc(const struct mst_output *out,
 }
 
 /* Whether a person sees this reply: --display, else -v, else the DDL. */
-static int shown(const struct mst_output *out,
-                 const struct muster_reply *rep) {
+static int shown(const struct mst_output *out, const struct muster_reply *rep) {
     int ok = rep->status == MUSTER_OK;
     switch (out->display) {
-    case MST_OUTPUT_DISPLAY_ALL: return 1;
-    case MST_OUTPUT_DISPLAY_OK: return ok;
-    case MST_OUTPUT_DISPLAY_FAILED: return !ok;
-    default: break;
+    case MST_OUTPUT_DISPLAY_ALL:
+        return 1;
+    case MST_OUTPUT_DISPLAY_OK:
+        return ok;
+    case MST_OUTPUT_DISPLAY_FAILED:
+        return !ok;
+    default:
+        break;
     }
     if (out->verbose || out->act == NULL)
         return 1;
@@ -146,8 +149,8 @@ static void draw_progress(const struct mst_output *out) {
         size_t done = n > out->expected ? out->expected : n;
         int fill = (int)(done * (size_t)width / out->expected);
         printf("\r * [ %.*s>%*s ] %zu / %zu", fill,
-               "========================================", width - fill, "",
-               n, out->expected);
+               "========================================", width - fill, "", n,
+               out->expected);
     }
     fflush(stdout);
 }
@@ -168,15 +171,14 @@ static void on_reply(void *ud, const struct muster_reply *rep) {
     json_array_append_new(
         out->replies,
         json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
-                  "signer", rep->signer, "statuscode", rep->status,
-                  "statusmsg", rep->status_message, "data", rep->data,
-                  "rtt_ms", ms));
+                  "signer", rep->signer, "statuscode", rep->status, "statusmsg",
+                  rep->status_message, "data", rep->data, "rtt_ms", ms));
     if (rep->status == MUSTER_OK)
         json_array_append(out->ok_data, (json_t *)rep->data);
     if (out->jsonl) {
-        json_dumpf(json_array_get(out->replies,
-                                  json_array_size(out->replies) - 1),
-                   stdout, JSON_COMPACT);
+        json_dumpf(
+            json_array_get(out->replies, json_array_size(out->replies) - 1),
+            stdout, JSON_COMPACT);
         putchar('\n');
         fflush(stdout);
     }
@@ -209,10 +211,8 @@ static void on_batch(void *ud, size_t index, size_t count,
 }
 
 struct muster_handlers mst_output_handlers(struct mst_output *out) {
-    return (struct muster_handlers){.reply = on_reply,
-                                      .invalid = on_invalid,
-                                      .batch = on_batch,
-                                      .ud = out};
+    return (struct muster_handlers){
+        .reply = on_reply, .invalid = on_invalid, .batch = on_batch, .ud = out};
 }
 
 static json_t *list_json(const struct muster_list *l) {
@@ -223,18 +223,16 @@ static json_t *list_json(const struct muster_list *l) {
 }
 
 static json_t *stats_json(const struct muster_stats *st) {
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
-                     "s:f, s:s}",
-                     "request_id", st->request_id, "responses",
-                     (json_int_t)st->responses, "ok", (json_int_t)st->ok,
-                     "failed", (json_int_t)st->failed, "invalid",
-                     (json_int_t)st->invalid, "no_responses",
-                     list_json(st->no_response), "unknown_nodes",
-                     list_json(st->unknown), "unexpected_responses",
-                     list_json(st->unexpected), "not_reached",
-                     list_json(st->not_reached), "batches",
-                     (json_int_t)st->batches, "elapsed_ms", st->elapsed_ms,
-                     "ended", muster_end_name(st->ended));
+    return json_pack(
+        "{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
+        "s:f, s:s}",
+        "request_id", st->request_id, "responses", (json_int_t)st->responses,
+        "ok", (json_int_t)st->ok, "failed", (json_int_t)st->failed, "invalid",
+        (json_int_t)st->invalid, "no_responses", list_json(st->no_response),
+        "unknown_nodes", list_json(st->unknown), "unexpected_responses",
+        list_json(st->unexpected), "not_reached", list_json(st->not_reached),
+        "batches", (json_int_t)st->batches, "elapsed_ms", st->elapsed_ms,
+        "ended", muster_end_name(st->ended));
 }
 
 static void print_list(const char *label, const struct muster_list *l) {
@@ -264,8 +262,7 @@ static void print_aggregate(const json_t *ag) {
         width = len > width ? len : width;
     }
     json_object_foreach((json_t *)counts, key, n)
-        printf("   %*s = %lld\n", width, key,
-               (long long)json_integer_value(n));
+        printf("   %*s = %lld\n", width, key, (long long)json_integer_value(n));
     if (json_object_size(counts) == 0)
         printf("   (no values)\n");
     putchar('\n');
@@ -308,8 +305,8 @@ int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {
         json_decref(doc);
     } else if (out->json) {
         json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
-                                "action", out->action, "replies",
-                                out->replies, "stats", stats_json(st));
+                                "action", out->action, "replies", out->replies,
+                                "stats", stats_json(st));
         if (out->act != NULL)
             json_object_set_new(doc, "aggregates",
                                 muster_ddl_aggregate(out->act, out->ok_data));

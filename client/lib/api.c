@@ -213,8 +213,7 @@ const char *muster_list_get(const struct muster_list *list, size_t i) {
 int muster_list_read_nodes(struct muster_list *list, FILE *f, const char *name,
                            struct muster_error *err) {
     struct mst_err e = {0};
-    return give(mst_discovery_read_nodes(f, name, strv_of(list), &e), &e,
-                err);
+    return give(mst_discovery_read_nodes(f, name, strv_of(list), &e), &e, err);
 }
 
 int muster_count_parse(const char *text, struct muster_count *count_r,
@@ -279,8 +278,8 @@ int muster_filter_add(struct muster_filter *f, enum muster_filter_kind kind,
     return give(rc, &e, err);
 }
 
-const struct muster_list *muster_filter_identities(
-    const struct muster_filter *f) {
+const struct muster_list *
+muster_filter_identities(const struct muster_filter *f) {
     if (f == NULL || !mst_filter_is_identity_only(f->json))
         return NULL;
     return list_of(&f->exact);
@@ -321,8 +320,9 @@ const char *muster_end_name(enum muster_end end) {
 static int spec_of(const struct muster_request *r, struct mst_call_spec *s,
                    struct mst_err *e) {
     if (r->agent == NULL || r->action == NULL)
-        return mst_err_set(e, MST_EINVAL, "a request needs an agent and an "
-                                          "action");
+        return mst_err_set(e, MST_EINVAL,
+                           "a request needs an agent and an "
+                           "action");
     *s = (struct mst_call_spec){
         .agent = r->agent,
         .action = r->action,
@@ -406,9 +406,8 @@ void muster_stats_clear(struct muster_stats *st) {
 
 /* Shared by call and rollout: `ro` NULL = one call. */
 static int run(struct muster_client *cl, const struct muster_request *req,
-               const struct muster_rollout *ro,
-               const struct muster_handlers *h, struct muster_stats *st,
-               struct muster_error *err) {
+               const struct muster_rollout *ro, const struct muster_handlers *h,
+               struct muster_stats *st, struct muster_error *err) {
     struct mst_err e = {0};
     struct mst_call_spec spec;
     int rc = spec_of(req, &spec, &e);
@@ -425,8 +424,7 @@ static int run(struct muster_client *cl, const struct muster_request *req,
     } else {
         struct mst_discovery_rollout r = {ro->batch_size, ro->batch_sleep_ms,
                                           count_in(&ro->fail)};
-        rc = mst_discovery_rollout(client_of(cl), &spec, &r, &ih, st->priv,
-                                   &e);
+        rc = mst_discovery_rollout(client_of(cl), &spec, &r, &ih, st->priv, &e);
     }
     show_stats(st);
     return give(rc, &e, err);
@@ -443,8 +441,7 @@ int muster_client_rollout(struct muster_client *cl,
                           const struct muster_request *req,
                           const struct muster_rollout *ro,
                           const struct muster_handlers *h,
-                          struct muster_stats *st_r,
-                          struct muster_error *err) {
+                          struct muster_stats *st_r, struct muster_error *err) {
     return run(cl, req, ro, h, st_r, err);
 }
 
@@ -514,8 +511,10 @@ int muster_ddl_find(const struct muster_config *cfg, const char *agent,
     if (rc == MST_OK)
         rc = mst_ddl_find(&dirs, agent, &ddl, &e);
     if (rc == MST_ENOTFOUND)
-        mst_err_set(&e, rc, "no DDL for agent %s (looked for %s.json in "
-                            "the DDL directories)", agent, agent);
+        mst_err_set(&e, rc,
+                    "no DDL for agent %s (looked for %s.json in "
+                    "the DDL directories)",
+                    agent, agent);
     mst_strv_free(&dirs);
     if (rc == MST_OK)
         *ddl_r = (struct muster_ddl *)(void *)ddl;
@@ -561,8 +560,8 @@ const struct muster_ddl_action *muster_ddl_action(const struct muster_ddl *ddl,
     return public_act(mst_ddl_action(ddl_of(ddl), name));
 }
 
-const struct muster_ddl_action *muster_ddl_action_at(
-    const struct muster_ddl *ddl, size_t i) {
+const struct muster_ddl_action *
+muster_ddl_action_at(const struct muster_ddl *ddl, size_t i) {
     const struct mst_ddl *d = ddl_of(ddl);
     return i < d->n_actions ? public_act(&d->actions[i]) : NULL;
 }
@@ -685,8 +684,7 @@ const char *muster_cert_kind_name(enum muster_cert_kind k) {
 int muster_cert_init(const char *dir, enum muster_key_type type, int days,
                      struct muster_error *err) {
     struct mst_err e = {0};
-    return give(mst_cert_init(dir, (enum mst_key_type)type, days, &e), &e,
-                err);
+    return give(mst_cert_init(dir, (enum mst_key_type)type, days, &e), &e, err);
 }
 
 int muster_cert_issue(const char *dir, const struct muster_cert_request *req,

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connector.h"
-#include "wire/request.h"
-#include "security/security.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
+#include "security/security.h"
+#include "wire/request.h"
 
 struct mst_client {
     const struct mst_config *cfg;
@@ -28,13 +28,13 @@ struct collect {
     const struct mst_call_spec *spec;
     const struct mst_call_handlers *h;
     struct mst_call_stats *st;
-    void *seen;                /* tsearch tree: senders already counted
-                                  (owned copies) */
-    void *addressed;           /* tsearch tree: &spec->nodes->v[i] */
-    unsigned char *done;       /* per addressed node: answered or unknown */
-    size_t remaining;          /* addressed nodes still awaited */
+    void *seen;          /* tsearch tree: senders already counted
+                            (owned copies) */
+    void *addressed;     /* tsearch tree: &spec->nodes->v[i] */
+    unsigned char *done; /* per addressed node: answered or unknown */
+    size_t remaining;    /* addressed nodes still awaited */
     int64_t start_us;
-    int64_t last_us;           /* last reply, for the discovery window */
+    int64_t last_us; /* last reply, for the discovery window */
 };
 
 /* Nodes trust the verified certificate, so say what they will see. */
@@ -81,8 +81,8 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
     if (rc == MST_OK)
         rc = mst_connector_connect(cl->conn, err);
     if (rc == MST_OK)
-        rc = mst_connector_declare_reply_queue(cl->conn, &cfg->collectives,
-                                               err);
+        rc =
+            mst_connector_declare_reply_queue(cl->conn, &cfg->collectives, err);
     if (rc != MST_OK) {
         mst_client_free(&cl);
         return rc;
@@ -232,8 +232,8 @@ static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
 }
 
 static void on_returned(struct collect *c, const struct mst_message *msg) {
-    ssize_t i = node_index(c, (const char *)msg->routing_key.ptr,
-                           msg->routing_key.len);
+    ssize_t i =
+        node_index(c, (const char *)msg->routing_key.ptr, msg->routing_key.len);
     if (i < 0 || c->done[i])
         return;
     c->done[i] = 1;
@@ -284,8 +284,10 @@ static int open_reply(struct mst_client *cl, const struct mst_message *msg,
         return MST_ESECURITY;
     }
     if (signer[0] != '\0' && strcmp(signer, rep->sender) != 0) {
-        snprintf(why, MST_ERR_LEN, "reply claiming to be from %.100s is "
-                 "signed by %.100s", rep->sender, signer);
+        snprintf(why, MST_ERR_LEN,
+                 "reply claiming to be from %.100s is "
+                 "signed by %.100s",
+                 rep->sender, signer);
         mst_reply_clear(rep);
         return MST_ESECURITY;
     }
@@ -406,8 +408,7 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
         rc = mst_err_set(err, MST_ENOMEM, "out of memory");
     c.start_us = c.last_us = mst_now_us();
     if (rc == MST_OK)
-        rc = publish(cl, spec, ttl_s, st->request_id, mst_buf_view(&body),
-                     err);
+        rc = publish(cl, spec, ttl_s, st->request_id, mst_buf_view(&body), err);
     if (rc == MST_OK)
         rc = gather(cl, &c, err);
     st->elapsed_us = mst_now_us() - c.start_us;

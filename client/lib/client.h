@@ -1,7 +1,8 @@
 /*
- * client.h - libmusterclient: send one request to many nodes and gather the
- * replies.  The muster CLI is a thin layer over this; cron jobs and site
- * tools can link it directly.
+ * client.h - inside libmusterclient: send one request to many nodes and
+ * gather the replies.  Internal (not installed): programs use the public
+ * <muster/client.h> (api.c), which wraps this; bench/ and test/tools link
+ * it directly through libmusterclient_internal_dep.
  *
  * A client owns one broker connection and one reply queue.  Not
  * thread-safe: use one client per thread.
@@ -26,9 +27,9 @@ struct mst_client;
 struct mst_call_spec {
     const char *agent;
     const char *action;
-    const json_t *data;          /* inputs (object); NULL = {} */
-    const json_t *filter;        /* see filter.h; NULL = every node */
-    const char *collective;      /* NULL = the first configured */
+    const json_t *data;           /* inputs (object); NULL = {} */
+    const json_t *filter;         /* see filter.h; NULL = every node */
+    const char *collective;       /* NULL = the first configured */
     const struct mst_strv *nodes; /* non-NULL: address exactly these */
     int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it;
                                      0 = config discovery_timeout */
@@ -57,11 +58,11 @@ struct mst_call_handlers {
 
 /* Why collection stopped, shown as stats.ended in JSON output. */
 enum mst_call_end {
-    MST_END_NONE = 0,      /* not collected (failed before or during) */
-    MST_END_COMPLETE,      /* every addressed or expected node answered */
-    MST_END_WINDOW,        /* broadcast: --discovery-window of quiet */
-    MST_END_QUIET,         /* broadcast: --dt of quiet */
-    MST_END_TIMEOUT,       /* the overall limit */
+    MST_END_NONE = 0, /* not collected (failed before or during) */
+    MST_END_COMPLETE, /* every addressed or expected node answered */
+    MST_END_WINDOW,   /* broadcast: --discovery-window of quiet */
+    MST_END_QUIET,    /* broadcast: --dt of quiet */
+    MST_END_TIMEOUT,  /* the overall limit */
 };
 
 /* "complete", "discovery_window", ... ; "" for MST_END_NONE. */

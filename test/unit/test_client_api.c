@@ -62,9 +62,9 @@ START_TEST(bad_config_values_are_refused_and_change_nothing) {
                      MUSTER_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "out of range"));
     ck_assert_str_eq(get("ttl"), "60");
-    ck_assert_int_eq(muster_config_set(cfg, "broker.urls", "amqp://h:5672/",
-                                       &err),
-                     MUSTER_ECONFIG);
+    ck_assert_int_eq(
+        muster_config_set(cfg, "broker.urls", "amqp://h:5672/", &err),
+        MUSTER_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err.message, "empty vhost"));
     ck_assert_str_eq(get("broker.urls"), "amqp://guest:guest@127.0.0.1:5672");
     ck_assert_int_eq(muster_config_set(cfg, "identity", "two words", &err),

@@ -60,25 +60,25 @@ extern "C" {
  * internal status codes; docs/client-api.md lists when each occurs). */
 enum muster_result {
     MUSTER_SUCCESS = 0,
-    MUSTER_EINVAL = -1,       /* invalid argument or text */
-    MUSTER_ENOMEM = -2,       /* out of memory */
-    MUSTER_EDECODE = -3,      /* malformed message */
-    MUSTER_ETOOBIG = -4,      /* message too large */
-    MUSTER_ETOODEEP = -5,     /* message nested too deeply */
-    MUSTER_ECONFIG = -6,      /* configuration error */
-    MUSTER_EIO = -7,          /* input/output error */
-    MUSTER_ECONNECT = -8,     /* broker connection failed */
-    MUSTER_ETIMEOUT = -9,     /* timed out */
-    MUSTER_ENOTFOUND = -10,   /* not found */
-    MUSTER_ESECURITY = -11,   /* security check failed */
-    MUSTER_EEXPIRED = -12,    /* request expired */
-    MUSTER_ENOROUTE = -13,    /* no such node */
-    MUSTER_EAGENT = -14,      /* agent failure */
+    MUSTER_EINVAL = -1,        /* invalid argument or text */
+    MUSTER_ENOMEM = -2,        /* out of memory */
+    MUSTER_EDECODE = -3,       /* malformed message */
+    MUSTER_ETOOBIG = -4,       /* message too large */
+    MUSTER_ETOODEEP = -5,      /* message nested too deeply */
+    MUSTER_ECONFIG = -6,       /* configuration error */
+    MUSTER_EIO = -7,           /* input/output error */
+    MUSTER_ECONNECT = -8,      /* broker connection failed */
+    MUSTER_ETIMEOUT = -9,      /* timed out */
+    MUSTER_ENOTFOUND = -10,    /* not found */
+    MUSTER_ESECURITY = -11,    /* security check failed */
+    MUSTER_EEXPIRED = -12,     /* request expired */
+    MUSTER_ENOROUTE = -13,     /* no such node */
+    MUSTER_EAGENT = -14,       /* agent failure */
     MUSTER_EUNSUPPORTED = -15, /* not supported */
-    MUSTER_EPROTO = -16,      /* broker protocol error */
-    MUSTER_ESTOPPED = -17,    /* stopped by request */
-    MUSTER_EREPLAY = -18,     /* request replayed */
-    MUSTER_EFULL = -19,       /* table full */
+    MUSTER_EPROTO = -16,       /* broker protocol error */
+    MUSTER_ESTOPPED = -17,     /* stopped by request */
+    MUSTER_EREPLAY = -18,      /* request replayed */
+    MUSTER_EFULL = -19,        /* table full */
 };
 
 #define MUSTER_ERROR_LEN 256
@@ -167,15 +167,15 @@ MUSTER_CLIENT_API int muster_config_set(struct muster_config *cfg,
  *   MUSTER_ECONFIG (unknown key).
  */
 MUSTER_CLIENT_API int muster_config_get(const struct muster_config *cfg,
-                                        const char *key, char *buf,
-                                        size_t size, struct muster_error *err);
+                                        const char *key, char *buf, size_t size,
+                                        struct muster_error *err);
 
 /*
  * muster_config_path - the file the configuration came from, or "" for
  * one made by muster_config_new().  Borrowed from cfg.
  */
-MUSTER_CLIENT_API const char *muster_config_path(
-    const struct muster_config *cfg);
+MUSTER_CLIENT_API const char *
+muster_config_path(const struct muster_config *cfg);
 
 /* muster_config_free - release *cfg and set it to NULL.  NULL is fine.
  * Free it only after every client made from it. */
@@ -199,8 +199,7 @@ MUSTER_CLIENT_API void muster_list_free(struct muster_list **list);
  * muster_list_add - append a copy of `s`.
  * Returns: 0 or MUSTER_ENOMEM.
  */
-MUSTER_CLIENT_API int muster_list_add(struct muster_list *list,
-                                      const char *s);
+MUSTER_CLIENT_API int muster_list_add(struct muster_list *list, const char *s);
 
 /* muster_list_count - how many strings `list` holds (0 for NULL). */
 MUSTER_CLIENT_API size_t muster_list_count(const struct muster_list *list);
@@ -221,8 +220,8 @@ MUSTER_CLIENT_API const char *muster_list_get(const struct muster_list *list,
  * Returns: 0; MUSTER_EINVAL ("NAME:LINE: 'x' is not a node identity");
  *   MUSTER_EIO; MUSTER_ENOMEM.
  */
-MUSTER_CLIENT_API int muster_list_read_nodes(struct muster_list *list,
-                                             FILE *f, const char *name,
+MUSTER_CLIENT_API int muster_list_read_nodes(struct muster_list *list, FILE *f,
+                                             const char *name,
                                              struct muster_error *err);
 
 /* A count written "N" or "P%" (--limit-nodes, --batch-fail); {0, 0} =
@@ -295,12 +294,12 @@ MUSTER_CLIENT_API int muster_filter_add(struct muster_filter *f,
  * addressed to them and end once they all answered; else NULL.
  * Borrowed from f until it changes.
  */
-MUSTER_CLIENT_API const struct muster_list *muster_filter_identities(
-    const struct muster_filter *f);
+MUSTER_CLIENT_API const struct muster_list *
+muster_filter_identities(const struct muster_filter *f);
 
 /* muster_filter_json - the filter as sent (borrowed from f). */
-MUSTER_CLIENT_API const json_t *muster_filter_json(
-    const struct muster_filter *f);
+MUSTER_CLIENT_API const json_t *
+muster_filter_json(const struct muster_filter *f);
 
 /* ==== clients and calls ==== */
 
@@ -330,44 +329,44 @@ MUSTER_CLIENT_API void muster_client_free(struct muster_client **cl);
 
 /* muster_client_caller - the caller name nodes see ("cert=NAME" or
  * "user=NAME").  Borrowed from cl. */
-MUSTER_CLIENT_API const char *muster_client_caller(
-    const struct muster_client *cl);
+MUSTER_CLIENT_API const char *
+muster_client_caller(const struct muster_client *cl);
 
 /*
  * What to ask and of whom.  Zero it, then set what you need; everything
  * is borrowed for the call.
  */
 struct muster_request {
-    const char *agent;                 /* required */
-    const char *action;                /* required */
-    const json_t *data;                /* inputs (object); NULL = {} */
+    const char *agent;                  /* required */
+    const char *action;                 /* required */
+    const json_t *data;                 /* inputs (object); NULL = {} */
     const struct muster_filter *filter; /* NULL = every node */
-    const char *collective;            /* NULL = the first configured */
-    const struct muster_list *nodes;   /* non-NULL: address exactly these
-                                          (the filter is still sent) */
-    int64_t discovery_timeout_ms;      /* broadcast: quiet time that ends
-                                          it; 0 = config discovery_timeout */
-    int64_t discovery_window_ms;       /* broadcast: once replies flow,
-                                          this much quiet ends it; 0 =
-                                          config discovery_window */
-    int64_t timeout_ms;                /* overall limit; 0 = config */
-    int64_t ttl_ms;                    /* request validity, sent rounded up
-                                          to seconds; 0 = config ttl */
-    size_t expected;                   /* broadcast: stop once this many
-                                          answered; 0 = wait for quiet */
-    void *reserved[4];                 /* zero */
+    const char *collective;             /* NULL = the first configured */
+    const struct muster_list *nodes;    /* non-NULL: address exactly these
+                                           (the filter is still sent) */
+    int64_t discovery_timeout_ms;       /* broadcast: quiet time that ends
+                                           it; 0 = config discovery_timeout */
+    int64_t discovery_window_ms;        /* broadcast: once replies flow,
+                                           this much quiet ends it; 0 =
+                                           config discovery_window */
+    int64_t timeout_ms;                 /* overall limit; 0 = config */
+    int64_t ttl_ms;                     /* request validity, sent rounded up
+                                           to seconds; 0 = config ttl */
+    size_t expected;                    /* broadcast: stop once this many
+                                           answered; 0 = wait for quiet */
+    void *reserved[4];                  /* zero */
 };
 
 /* A verified reply.  Everything is borrowed for the handler's call. */
 struct muster_reply {
     const char *request_id;
-    const char *sender;    /* the node's identity */
-    const char *signer;    /* the verified certificate name; "" without */
-    int status;            /* enum muster_status */
+    const char *sender; /* the node's identity */
+    const char *signer; /* the verified certificate name; "" without */
+    int status;         /* enum muster_status */
     const char *status_message;
-    const json_t *data;    /* an object, never NULL */
-    int64_t time_ms;       /* the node's clock, ms since the epoch */
-    double rtt_ms;         /* publish to arrival; -1 from muster_client_poll */
+    const json_t *data; /* an object, never NULL */
+    int64_t time_ms;    /* the node's clock, ms since the epoch */
+    double rtt_ms;      /* publish to arrival; -1 from muster_client_poll */
 };
 
 /* Callbacks for what arrives; any may be NULL.  They run on the calling
@@ -402,18 +401,18 @@ MUSTER_CLIENT_API const char *muster_end_name(enum muster_end end);
  */
 struct muster_stats {
     char request_id[MUSTER_ID_LEN];
-    size_t responses;                     /* distinct nodes that replied */
-    size_t ok;                            /* of which with status 0 */
-    size_t failed;                        /* of which with another */
-    size_t invalid;                       /* messages refused */
-    size_t batches;                       /* rollout: batches sent */
-    double elapsed_ms;                    /* publish to end of collection */
-    enum muster_end ended;                /* what ended the (last) one */
+    size_t responses;                      /* distinct nodes that replied */
+    size_t ok;                             /* of which with status 0 */
+    size_t failed;                         /* of which with another */
+    size_t invalid;                        /* messages refused */
+    size_t batches;                        /* rollout: batches sent */
+    double elapsed_ms;                     /* publish to end of collection */
+    enum muster_end ended;                 /* what ended the (last) one */
     const struct muster_list *no_response; /* addressed, did not answer */
-    const struct muster_list *unknown;    /* addressed, no such node */
-    const struct muster_list *unexpected; /* answered, not addressed */
+    const struct muster_list *unknown;     /* addressed, no such node */
+    const struct muster_list *unexpected;  /* answered, not addressed */
     const struct muster_list *not_reached; /* rollout stopped first */
-    void *priv;                           /* the library's */
+    void *priv;                            /* the library's */
 };
 
 /* muster_stats_clear - release what the library put in *st, zero it. */
@@ -442,11 +441,11 @@ MUSTER_CLIENT_API int muster_client_call(struct muster_client *cl,
 
 /* How muster_client_rollout goes over a list of nodes. */
 struct muster_rollout {
-    size_t batch_size;         /* nodes per batch; 0 = all at once */
-    int64_t batch_sleep_ms;    /* pause between batches */
-    struct muster_count fail;  /* stop once this many failed (failed
-                                  status, no reply, no such node); zero =
-                                  never stop */
+    size_t batch_size;        /* nodes per batch; 0 = all at once */
+    int64_t batch_sleep_ms;   /* pause between batches */
+    struct muster_count fail; /* stop once this many failed (failed
+                                 status, no reply, no such node); zero =
+                                 never stop */
 };
 
 /*
@@ -542,8 +541,8 @@ MUSTER_CLIENT_API void muster_ddl_free(struct muster_ddl **ddl);
 /* An agent's metadata; strings borrowed from the DDL ("" when absent). */
 struct muster_ddl_about {
     const char *name, *description, *author, *license, *version, *url;
-    const char *path;  /* the file it was loaded from */
-    int timeout_s;     /* metadata.timeout */
+    const char *path; /* the file it was loaded from */
+    int timeout_s;    /* metadata.timeout */
     size_t n_actions;
 };
 
@@ -553,10 +552,10 @@ MUSTER_CLIENT_API void muster_ddl_about(const struct muster_ddl *ddl,
 
 /* muster_ddl_action - the action called `name`, or NULL; i-th (from 0)
  * with muster_ddl_action_at.  Borrowed from the DDL. */
-MUSTER_CLIENT_API const struct muster_ddl_action *muster_ddl_action(
-    const struct muster_ddl *ddl, const char *name);
-MUSTER_CLIENT_API const struct muster_ddl_action *muster_ddl_action_at(
-    const struct muster_ddl *ddl, size_t i);
+MUSTER_CLIENT_API const struct muster_ddl_action *
+muster_ddl_action(const struct muster_ddl *ddl, const char *name);
+MUSTER_CLIENT_API const struct muster_ddl_action *
+muster_ddl_action_at(const struct muster_ddl *ddl, size_t i);
 
 /* Which replies a person sees by default. */
 enum muster_ddl_display {
@@ -576,7 +575,7 @@ struct muster_ddl_action_about {
 /* One input of an action; borrowed from the DDL. */
 struct muster_ddl_input {
     const char *name, *prompt, *description; /* "" when absent */
-    const char *type;       /* "string", "integer", ... */
+    const char *type;                        /* "string", "integer", ... */
     const char *validator;  /* NULL, "regex", "shellsafe", "ipv4address",...*/
     const char *validation; /* as written; NULL */
     size_t maxlength;       /* 0 = none */
@@ -598,23 +597,23 @@ struct muster_ddl_aggregate {
 
 /* Fill the plain structs above: the action, its i-th input, output or
  * aggregate (from 0; i must be below the count in the action's about). */
-MUSTER_CLIENT_API void muster_ddl_action_about(
-    const struct muster_ddl_action *act,
-    struct muster_ddl_action_about *about_r);
+MUSTER_CLIENT_API void
+muster_ddl_action_about(const struct muster_ddl_action *act,
+                        struct muster_ddl_action_about *about_r);
 MUSTER_CLIENT_API void muster_ddl_input_at(const struct muster_ddl_action *act,
                                            size_t i,
                                            struct muster_ddl_input *in_r);
-MUSTER_CLIENT_API void muster_ddl_output_at(
-    const struct muster_ddl_action *act, size_t i,
-    struct muster_ddl_output *out_r);
-MUSTER_CLIENT_API void muster_ddl_aggregate_at(
-    const struct muster_ddl_action *act, size_t i,
-    struct muster_ddl_aggregate *ag_r);
+MUSTER_CLIENT_API void muster_ddl_output_at(const struct muster_ddl_action *act,
+                                            size_t i,
+                                            struct muster_ddl_output *out_r);
+MUSTER_CLIENT_API void
+muster_ddl_aggregate_at(const struct muster_ddl_action *act, size_t i,
+                        struct muster_ddl_aggregate *ag_r);
 
 /* muster_ddl_output_label - output `key`'s display_as, or `key` itself
  * (act may be NULL).  Borrowed. */
-MUSTER_CLIENT_API const char *muster_ddl_output_label(
-    const struct muster_ddl_action *act, const char *key);
+MUSTER_CLIENT_API const char *
+muster_ddl_output_label(const struct muster_ddl_action *act, const char *key);
 
 /*
  * muster_ddl_parse_args - the inputs of `act` from n "KEY=VALUE" texts as
@@ -645,8 +644,8 @@ MUSTER_CLIENT_API int muster_ddl_validate(const struct muster_ddl_action *act,
  * Returns: a new array (the caller's; empty without aggregates), or NULL
  *   when out of memory.
  */
-MUSTER_CLIENT_API json_t *muster_ddl_aggregate(
-    const struct muster_ddl_action *act, const json_t *datas);
+MUSTER_CLIENT_API json_t *
+muster_ddl_aggregate(const struct muster_ddl_action *act, const json_t *datas);
 
 /* ==== text helpers for tools that take muster's options ==== */
 
@@ -679,8 +678,8 @@ MUSTER_CLIENT_API char *muster_value_text(const json_t *v);
 /* ==== the site CA (docs/security.md) ==== */
 
 enum muster_key_type {
-    MUSTER_KEY_EC,      /* ECDSA P-256, the default */
-    MUSTER_KEY_RSA,     /* RSA 2048 */
+    MUSTER_KEY_EC,  /* ECDSA P-256, the default */
+    MUSTER_KEY_RSA, /* RSA 2048 */
     MUSTER_KEY_ED25519,
 };
 
@@ -713,8 +712,8 @@ struct muster_cert_request {
     const char *name;           /* the CN: a node identity or caller */
     enum muster_cert_kind kind; /* CLIENT or SERVER */
     enum muster_key_type key_type;
-    int days;                   /* validity, 1 .. 36500 */
-    int start_days;             /* shift of notBefore, in days (tests) */
+    int days;                       /* validity, 1 .. 36500 */
+    int start_days;                 /* shift of notBefore, in days (tests) */
     const struct muster_list *sans; /* server: DNS names or IPs; NULL */
 };
 
