@@ -11,6 +11,12 @@
 
 ROOT=$T/root
 STRICT=(-Wall -Wextra -Werror)
+# A sanitizer build installs an instrumented library: programs linked with
+# it need the same runtime.
+sanitize=$(meson introspect "$MUSTER_BUILD" --buildoptions |
+    jq -r '.[] | select(.name == "b_sanitize") | .value')
+LINK=()
+[ "$sanitize" = none ] || LINK=(-fsanitize="$sanitize")
 
 step "meson install --destdir installs the library, its headers and muster-client.pc"
 meson install -C "$MUSTER_BUILD" --destdir "$ROOT" --no-rebuild --quiet >"$T/install.log" 2>&1 ||
@@ -59,7 +65,7 @@ g++ -std=c++17 "${STRICT[@]}" $cflags -x c++ -c "$T/alone.c" -o "$T/alone_cc.o" 
 step "client/examples/fleet_packages.c builds against the installed files only"
 # shellcheck disable=SC2086
 cc -std=c11 "${STRICT[@]}" "$MST_ROOT/client/examples/fleet_packages.c" $cflags $libs \
-    -Wl,-rpath,"$libdir" -o "$T/fleet_packages" || fail "the example does not build"
+    "${LINK[@]}" -Wl,-rpath,"$libdir" -o "$T/fleet_packages" || fail "the example does not build"
 assert_contains "$(ldd "$T/fleet_packages")" "$libdir/libmusterclient.so.0"
 
 AGENTS=$T/agents
