@@ -65,32 +65,32 @@ static int parse_opt(struct cert_args *a, int opt) {
                                  "cert: --client and --server exclude each "
                                  "other");
         a->kind = k;
-        return -1;
+        return MST_EXIT_GO_ON;
     }
     case OPT_DAYS:
         if (muster_parse_int(optarg, 1, 36500, &a->days) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --days '%s': expected 1 to 36500",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_START:
         if (muster_parse_int(optarg, -36500, 36500, &a->start_days) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --start-days '%s': expected -36500 "
                                  "to 36500",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_KEY_TYPE:
         if (muster_key_type_parse(optarg, &a->key_type) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --key-type '%s': expected ec, rsa or "
                                  "ed25519",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_SAN:
         if (muster_list_add(a->sans, optarg) != 0)
             return mst_cli_error(MST_EXIT_USAGE, "out of memory");
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'h':
         fputs(cert_usage, stdout);
         return MST_EXIT_OK;
@@ -106,10 +106,10 @@ static int parse(struct cert_args *a, int argc, char **argv) {
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", cert_longopts, NULL)) != -1) {
         int rc = parse_opt(a, opt);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
     }
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int run(struct cert_args *a, int n, char **v) {
@@ -151,7 +151,7 @@ int mst_cmd_cert(int argc, char **argv) {
                           .sans = muster_list_new()};
     int rc = a.sans ? parse(&a, argc, argv)
                     : mst_cli_error(MST_EXIT_USAGE, "out of memory");
-    if (rc < 0)
+    if (rc == MST_EXIT_GO_ON)
         rc = run(&a, argc - optind, argv + optind);
     muster_list_free(&a.sans);
     return rc;

@@ -33,7 +33,7 @@ static int missing(const struct muster_stats *st) {
 }
 
 /* Send `req` to the nodes the command line targets; replies in `replies`.
- * Returns -1 when it went out, else an exit status. */
+ * Returns MST_EXIT_GO_ON when it went out, else an exit status. */
 static int gather(struct mst_cli *cli, struct muster_client *cl,
                   struct muster_request *req, json_t *replies,
                   struct muster_stats *st) {
@@ -43,7 +43,7 @@ static int gather(struct mst_cli *cli, struct muster_client *cl,
     int rc = mst_cli_targets(cli, cl, req, nodes);
     struct muster_handlers h = {.reply = collect, .ud = replies};
     struct muster_error err = {0};
-    if (rc < 0 && mst_cli_send(cli, cl, req, &h, st, &err) != 0)
+    if (rc == MST_EXIT_GO_ON && mst_cli_send(cli, cl, req, &h, st, &err) != 0)
         rc = mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
     req->nodes = NULL; /* it pointed to `nodes` */
     muster_list_free(&nodes);
@@ -84,7 +84,7 @@ int mst_cmd_find(struct mst_cli *cli) {
     json_t *replies = json_array();
     struct muster_stats st = {0};
     int rc = gather(cli, cl, &req, replies, &st);
-    if (rc < 0) {
+    if (rc == MST_EXIT_GO_ON) {
         sort_replies(replies);
         json_t *names = json_array();
         size_t i;
@@ -183,7 +183,7 @@ int mst_cmd_facts(struct mst_cli *cli) {
     struct muster_stats st = {0};
     if (cl != NULL)
         rc = gather(cli, cl, &req, replies, &st);
-    if (rc < 0) {
+    if (rc == MST_EXIT_GO_ON) {
         sort_replies(replies);
         json_t *values = group_values(replies);
         if (cli->json) {

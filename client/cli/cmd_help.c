@@ -22,7 +22,7 @@ int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
                              agent, agent);
     if (rc != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 /* `text` wrapped at 76 columns, every line indented by `indent`. */
@@ -177,7 +177,7 @@ int mst_cmd_help(struct mst_cli *cli) {
         return list_agents(cli);
     struct muster_ddl *ddl = NULL;
     int rc = mst_cli_find_ddl(cli, cli->args[1], &ddl);
-    if (rc >= 0)
+    if (rc != MST_EXIT_GO_ON)
         return rc;
     render(ddl);
     muster_ddl_free(&ddl);

@@ -55,7 +55,7 @@ int mst_cmd_rpc(struct mst_cli *cli) {
                              agent, action);
     struct muster_ddl *ddl = NULL;
     int rc = mst_cli_find_ddl(cli, agent, &ddl);
-    if (rc >= 0)
+    if (rc != MST_EXIT_GO_ON)
         return rc;
     const struct muster_ddl_action *act = muster_ddl_action(ddl, action);
     json_t *data = NULL;
@@ -66,7 +66,7 @@ int mst_cmd_rpc(struct mst_cli *cli) {
                                    &data, &err) != 0)
         rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action,
                            err.message);
-    if (rc < 0) {
+    if (rc == MST_EXIT_GO_ON) {
         cli->ddl_action = act;
         rc = send_call(cli, agent, action, data);
         cli->ddl_action = NULL;

@@ -16,8 +16,8 @@ int mst_cmd_help(struct mst_cli *cli);
 
 /*
  * mst_cli_find_ddl - load `agent`'s DDL from $MUSTER_DDL_PATH and the
- * configured ddl_path into *ddl_r (the caller frees it).  Returns -1 when
- * found, else prints one line and returns the exit status.
+ * configured ddl_path into *ddl_r (the caller frees it).  Returns
+ * MST_EXIT_GO_ON when found, else prints one line and returns the exit status.
  */
 int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
                      struct muster_ddl **ddl_r);

@@ -26,10 +26,10 @@ int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
     int exit_code = nodes ? mst_cli_targets(cli, cl, req, nodes)
                           : mst_cli_error(MST_EXIT_USAGE, "out of memory");
     struct mst_output *out = NULL;
-    if (exit_code < 0)
+    if (exit_code == MST_EXIT_GO_ON)
         out = mst_output_new((enum mst_output_style)style, cli->json,
                              cli->verbose, req->agent, req->action);
-    if (out == NULL && exit_code < 0)
+    if (out == NULL && exit_code == MST_EXIT_GO_ON)
         exit_code = mst_cli_error(MST_EXIT_USAGE, "out of memory");
     if (out != NULL) {
         if (cli->jsonl)
@@ -58,10 +58,11 @@ int main(int argc, char **argv) {
         return mst_cmd_cert(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
-    for (size_t i = 0; rc < 0 && i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0;
+         rc == MST_EXIT_GO_ON && i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cli.args[0], commands[i].name) == 0)
             rc = commands[i].run(&cli);
-    if (rc < 0)
+    if (rc == MST_EXIT_GO_ON)
         rc = mst_cli_error(MST_EXIT_USAGE,
                            "unknown command '%s'; try 'muster --help'",
                            cli.args[0]);

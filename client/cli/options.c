@@ -143,7 +143,7 @@ static int add_filter(struct mst_cli *cli, enum muster_filter_kind kind,
     if (muster_filter_add(cli->filter, kind, text, &err) != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", opt, text,
                              err.message);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_time(const char *text, const char *opt, int64_t *out) {
@@ -151,7 +151,7 @@ static int parse_time(const char *text, const char *opt, int64_t *out) {
         return mst_cli_error(MST_EXIT_USAGE,
                              "%s '%s': expected a number of seconds above 0",
                              opt, text);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 enum {
@@ -174,7 +174,7 @@ static int parse_count(const char *text, const char *opt,
     struct muster_error err = {0};
     if (muster_count_parse(text, c, &err) != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s %s", opt, err.message);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_number(const char *text, const char *opt, long long max,
@@ -183,7 +183,7 @@ static int parse_number(const char *text, const char *opt, long long max,
         return mst_cli_error(MST_EXIT_USAGE,
                              "%s '%s': expected a whole number from 0 to %lld",
                              opt, text, max);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_rollout(struct mst_cli *cli, int opt) {
@@ -201,7 +201,7 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
                                  "--batch-sleep '%s': "
                                  "expected a number of seconds",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_BATCH_FAIL:
         return parse_count(optarg, "--batch-fail", &cli->rollout.fail);
     case OPT_LIMIT:
@@ -217,7 +217,7 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
         return rc;
     default:
         cli->nodes_file = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     }
 }
 
@@ -227,7 +227,7 @@ static int parse_display(struct mst_cli *cli, const char *text) {
     for (int i = 0; i < 3; i++)
         if (strcmp(text, names[i]) == 0) {
             cli->display = MST_OUTPUT_DISPLAY_ALL + i;
-            return -1;
+            return MST_EXIT_GO_ON;
         }
     return mst_cli_error(MST_EXIT_USAGE,
                          "--display '%s': expected all, ok or failed", text);
@@ -270,7 +270,7 @@ static int parse_one(struct mst_cli *cli, int opt) {
     switch (opt) {
     case 'c':
         cli->config_path = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'I':
         return add_filter(cli, MUSTER_FILTER_IDENTITY, optarg, "-I");
     case 'F':
@@ -293,7 +293,7 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_rollout(cli, opt);
     case OPT_JSONL:
         cli->jsonl = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'T':
         if (!muster_name_valid(optarg, 128))
             return mst_cli_error(MST_EXIT_USAGE,
@@ -301,7 +301,7 @@ static int parse_one(struct mst_cli *cli, int opt) {
                                  "name",
                                  optarg);
         cli->collective = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_DT:
         return parse_time(optarg, "--dt", &cli->dt_ms);
     case 't':
@@ -310,15 +310,15 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_time(optarg, "--ttl", &cli->ttl_ms);
     case 'j':
         cli->json = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_DISPLAY:
         return parse_display(cli, optarg);
     case OPT_NO_PROGRESS:
         cli->no_progress = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'v':
         cli->verbose = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'h':
         fputs(usage_text, stdout);
         return MST_EXIT_OK;
@@ -343,7 +343,7 @@ static int load_config(struct mst_cli *cli) {
                              "and " MST_SYSCONFDIR ")");
     if (rc != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
@@ -354,7 +354,7 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "c:I:F:C:A:W:S:T:t:jvhV", longopts,
                               NULL)) != -1) {
         int rc = parse_one(cli, opt);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
     }
     cli->args = argv + optind;
@@ -418,7 +418,7 @@ static int read_nodes_file(const char *path, struct muster_list *nodes) {
         return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.message);
     if (muster_list_count(nodes) == 0)
         return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities", path);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static uint64_t random_seed(void) {
@@ -441,7 +441,7 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
                     cli->rollout.fail.n > 0;
     if (cli->nodes_file != NULL) {
         int rc = read_nodes_file(cli->nodes_file, nodes);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
         req->filter = NULL; /* the list is the whole choice */
     } else if (req->nodes != NULL) {
@@ -454,10 +454,10 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
         if (muster_list_count(nodes) == 0)
             return mst_cli_error(MST_EXIT_FAILED, "no nodes matched");
     } else {
-        return -1; /* a plain broadcast */
+        return MST_EXIT_GO_ON; /* a plain broadcast */
     }
     muster_list_limit(nodes, &cli->limit,
                       cli->has_limit_seed ? cli->limit_seed : random_seed());
     req->nodes = nodes;
-    return -1;
+    return MST_EXIT_GO_ON;
 }

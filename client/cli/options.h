@@ -9,6 +9,7 @@
 
 /* Exit statuses of muster (documented in --help). */
 enum mst_exit {
+    MST_EXIT_GO_ON = -1, /* not an exit status: the command carries on */
     MST_EXIT_OK = 0,     /* every targeted node answered OK */
     MST_EXIT_FAILED = 1, /* a node failed, did not answer, or none did */
     MST_EXIT_USAGE = 2,  /* bad arguments, filter or configuration */
@@ -42,7 +43,7 @@ struct mst_cli {
 
 /*
  * mst_cli_parse - parse argv into `cli` (zeroed by the caller) and load the
- * configuration.  Prints --help/--version itself.  Returns -1 to go on, or
+ * configuration.  Prints --help/--version itself.  Returns MST_EXIT_GO_ON, or
  * an exit status to stop with (after printing one line to stderr).
  * Free with mst_cli_free().
  */
@@ -63,7 +64,7 @@ void mst_cli_spec(const struct mst_cli *cli, struct muster_request *req);
  * mst_cli_targets - settle who `req` goes to, after mst_cli_spec: the
  * --nodes list, or (with --limit-nodes or --batch) the nodes found by
  * discovery, limited as asked.  `nodes` (empty on entry; the caller's)
- * holds the list req->nodes then points to.  Returns -1 to go on, or an
+ * holds the list req->nodes then points to.  Returns MST_EXIT_GO_ON, or an
  * exit status after printing why.
  */
 int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
