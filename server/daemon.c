@@ -95,7 +95,9 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
     if (msg->oversized) {
         mst_counters_bump(&d->counters, MST_COUNTER_OVERSIZED);
         MST_LOG(MST_LOG_WARNING,
-                "refused a message: body larger than the message cap");
+                "refused a message: body of %llu bytes over the message "
+                "cap; dropped unread",
+                (unsigned long long)msg->body_size);
         return;
     }
     musterd_dispatch(d, msg->body);
