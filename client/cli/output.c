@@ -211,13 +211,6 @@ struct mst_call_handlers mst_output_handlers(struct mst_output *out) {
                                       .ud = out};
 }
 
-static json_t *strv_json(const struct mst_strv *sv) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
 static json_t *stats_json(const struct mst_call_stats *st) {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
                      "s:f, s:s}",
@@ -225,10 +218,10 @@ static json_t *stats_json(const struct mst_call_stats *st) {
                      (json_int_t)st->responses, "ok", (json_int_t)st->ok,
                      "failed", (json_int_t)st->failed, "invalid",
                      (json_int_t)st->invalid, "no_responses",
-                     strv_json(&st->no_response), "unknown_nodes",
-                     strv_json(&st->unknown), "unexpected_responses",
-                     strv_json(&st->unexpected), "not_reached",
-                     strv_json(&st->not_reached), "batches",
+                     mst_strv_to_json(&st->no_response), "unknown_nodes",
+                     mst_strv_to_json(&st->unknown), "unexpected_responses",
+                     mst_strv_to_json(&st->unexpected), "not_reached",
+                     mst_strv_to_json(&st->not_reached), "batches",
                      (json_int_t)st->batches, "elapsed_ms",
                      (double)st->elapsed_us / 1000.0, "ended",
                      mst_call_end_name(st->ended));

@@ -20,10 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "targeting/facts.h"
-#include "targeting/regexp.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "targeting/facts.h"
+#include "targeting/regexp.h"
 
 #define NODES_MAX (2 * MST_EXPR_TERMS_MAX)
 
@@ -668,23 +669,11 @@ static const char *file_type(mode_t m) {
  */
 #define SHA256_MEMO 8
 struct sha256_memo {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime, ctime;
+    struct stat st; /* the file as it was when hashed */
     char hex[2 * 32 + 1];
 };
 static _Thread_local struct sha256_memo memo[SHA256_MEMO];
 static _Thread_local unsigned memo_next;
-
-static int same_file(const struct sha256_memo *m, const struct stat *st) {
-    return m->hex[0] != '\0' && m->dev == st->st_dev &&
-           m->ino == st->st_ino && m->size == st->st_size &&
-           m->mtime.tv_sec == st->st_mtim.tv_sec &&
-           m->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-           m->ctime.tv_sec == st->st_ctim.tv_sec &&
-           m->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
 
 /*
  * File times tick coarsely (a few ms), so a file changed again within the
@@ -701,9 +690,7 @@ static void remember(const struct stat *st, const char *hex) {
     if (!settled(&st->st_mtim) || !settled(&st->st_ctim))
         return;
     struct sha256_memo *m = &memo[memo_next++ % SHA256_MEMO];
-    *m = (struct sha256_memo){.dev = st->st_dev, .ino = st->st_ino,
-                              .size = st->st_size, .mtime = st->st_mtim,
-                              .ctime = st->st_ctim};
+    m->st = *st;
     mst_strlcpy(m->hex, hex, sizeof m->hex);
 }
 
@@ -712,7 +699,7 @@ static char *sha256_hex(const char *path, const struct stat *st) {
     if (!S_ISREG(st->st_mode) || st->st_size > MST_EXPR_SHA256_MAX)
         return NULL;
     for (size_t i = 0; i < SHA256_MEMO; i++)
-        if (same_file(&memo[i], st))
+        if (memo[i].hex[0] != '\0' && mst_file_same(&memo[i].st, st))
             return strdup(memo[i].hex);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)

@@ -21,8 +21,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "base/file.h"
 #include "base/proc.h"
 #include "base/status.h"
+#include "base/util.h"
 
 #define MAX_DEPTH 64                /* nested containers in one file */
 #define MAX_FILE (16 * 1024 * 1024) /* bytes in one fact file */
@@ -370,58 +372,6 @@ int mst_facts_yaml_to_json(const char *text, size_t len, const char *name,
 
 /* ---- files ---- */
 
-/*
- * Read all of `path` into a new NUL-terminated buffer (caller frees),
- * growing it as needed: fact files may be pipes or /proc-like files with
- * no size to stat.  Refuses more than MAX_FILE bytes.
- */
-static int read_file(const char *path, char **buf_r, size_t *len_r,
-                     struct mst_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return mst_err_set(err, MST_EIO, "%s: cannot open: %s", path,
-                           strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = MST_OK;
-    for (;;) {
-        if (len == cap) {
-            if (cap > MAX_FILE) {
-                rc = MST_ETOOBIG;
-                break;
-            }
-            /* Room for one byte past MAX_FILE, to see that it is there. */
-            cap = cap == 0 ? 4096 : cap * 2 > MAX_FILE ? MAX_FILE + 1 : cap * 2;
-            char *grown = realloc(buf, cap + 1);
-            if (grown == NULL) {
-                rc = MST_ENOMEM;
-                break;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        if (got == 0)
-            break;
-        len += got;
-    }
-    if (rc == MST_OK && ferror(f))
-        rc = MST_EIO;
-    fclose(f);
-    if (rc == MST_OK) {
-        buf[len] = '\0';
-        *buf_r = buf;
-        *len_r = len;
-        return MST_OK;
-    }
-    free(buf);
-    if (rc == MST_ENOMEM)
-        return mst_err_set(err, rc, "%s: out of memory", path);
-    if (rc == MST_EIO)
-        return mst_err_set(err, rc, "%s: cannot read", path);
-    return mst_err_set(err, MST_EDECODE, "%s: larger than %d bytes", path,
-                       MAX_FILE);
-}
-
 /* jansson allows 2048 levels; hold JSON files to the YAML bound. */
 static int json_depth_ok(json_t *v, int depth) {
     if (depth > MAX_DEPTH)
@@ -457,16 +407,6 @@ static int parse_json(const char *text, size_t len, const char *name,
     }
     *out_r = v;
     return MST_OK;
-}
-
-static int is_json_name(const char *path) {
-    size_t n = strlen(path);
-    return n >= 5 && strcasecmp(path + n - 5, ".json") == 0;
-}
-
-static int has_suffix(const char *path, const char *suffix) {
-    size_t n = strlen(path), m = strlen(suffix);
-    return n >= m && strcasecmp(path + n - m, suffix) == 0;
 }
 
 /* Every meaningful line is KEY=VALUE with "=" before any ":". */
@@ -533,12 +473,12 @@ static int parse_any(const char *text, size_t len, const char *name,
     if (memchr(text, '\0', len) != NULL)
         return mst_err_set(err, MST_EDECODE, "%s: contains a NUL byte", name);
     const char *first = text + strspn(text, " \t\r\n");
-    if (has_suffix(name, ".json") ||
-        (*first == '{' && !has_suffix(name, ".yaml") &&
-         !has_suffix(name, ".yml")))
+    if (mst_has_suffix(name, ".json") ||
+        (*first == '{' && !mst_has_suffix(name, ".yaml") &&
+         !mst_has_suffix(name, ".yml")))
         return parse_json(text, len, name, v_r, err);
-    if (has_suffix(name, ".txt") ||
-        (!has_suffix(name, ".yaml") && !has_suffix(name, ".yml") &&
+    if (mst_has_suffix(name, ".txt") ||
+        (!mst_has_suffix(name, ".yaml") && !mst_has_suffix(name, ".yml") &&
          looks_key_value(text)))
         return parse_key_value(text, name, v_r, err);
     return mst_facts_yaml_to_json(text, len, name, v_r, err);
@@ -577,11 +517,11 @@ int mst_facts_parse_text(const char *text, size_t len, const char *name,
 static int load_one(const char *path, json_t **obj_r, struct mst_err *err) {
     char *text = NULL;
     size_t len = 0;
-    int rc = read_file(path, &text, &len, err);
+    int rc = mst_file_read(path, MAX_FILE, &text, &len, err);
     if (rc != MST_OK)
         return rc;
     json_t *v = NULL;
-    if (is_json_name(path))
+    if (mst_has_suffix(path, ".json"))
         rc = parse_json(text, len, path, &v, err);
     else
         rc = mst_facts_yaml_to_json(text, len, path, &v, err);
@@ -606,7 +546,7 @@ static int load_dir_entry(const char *path, const struct stat *st,
                                path);
         rc = mst_proc_capture(path, timeout_ms, MAX_FILE, &text, &len, err);
     } else {
-        rc = read_file(path, &text, &len, err);
+        rc = mst_file_read(path, MAX_FILE, &text, &len, err);
     }
     if (rc == MST_OK)
         rc = mst_facts_parse_text(text, len, path, obj_r, err);
@@ -663,7 +603,7 @@ int mst_facts_load_classes(const char *path, struct mst_strv *classes_r,
                            struct mst_err *err) {
     char *text = NULL;
     size_t len = 0;
-    int rc = read_file(path, &text, &len, err);
+    int rc = mst_file_read(path, MAX_FILE, &text, &len, err);
     if (rc == MST_OK && memchr(text, '\0', len) != NULL)
         rc = mst_err_set(err, MST_EDECODE, "%s: contains a NUL byte", path);
     for (const char *line = text; rc == MST_OK && *line != '\0';) {

@@ -176,7 +176,7 @@ static const struct bad_case bad_cases[] = {
     {"list.yaml", MST_EDECODE, "list.yaml: ", "must be a mapping"},
     {"deep.yaml", MST_EDECODE, "deep.yaml:1: ", "deeper than 64"},
     {"deep.json", MST_EDECODE, "deep.json: ", "deeper than 64"},
-    {"missing.yaml", MST_EIO, "missing.yaml: cannot open", "No such file"},
+    {"missing.yaml", MST_ENOTFOUND, "missing.yaml: cannot open", "No such file"},
 };
 
 START_TEST(bad_file_names_file_and_line) {
@@ -367,7 +367,7 @@ START_TEST(classes_file_one_per_line) {
     ck_assert_str_eq(classes.v[2], "role::web");
     mst_strv_free(&classes);
     snprintf(path, sizeof path, "%s/none.txt", dir);
-    ck_assert_int_eq(mst_facts_load_classes(path, &classes, &err), MST_EIO);
+    ck_assert_int_eq(mst_facts_load_classes(path, &classes, &err), MST_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.msg, "none.txt"));
 }
 END_TEST
