@@ -227,16 +227,8 @@ static int set_text(struct parser *P, char **dst, struct tok t) {
 
 static int check_regex(struct parser *P, struct tok t, const char *text) {
     struct mst_err rerr = {0};
-    size_t n = strlen(text);
-    char *body = strndup(text + 1, n - 2);
-    regex_t re;
-    int rc =
-        body ? mst_regexp_compile(&re, body, REG_NOSUB, &rerr) : MST_ENOMEM;
-    free(body);
-    if (rc == MST_OK) {
-        regfree(&re);
+    if (mst_regexp_check_slashed(text, &rerr) == MST_OK)
         return 0;
-    }
     return fail_at(P, t.pos, "%s", rerr.msg[0] ? rerr.msg : "out of memory");
 }
 
@@ -499,11 +491,6 @@ int mst_expr_parse(const char *text, struct mst_expr **expr_r,
 
 /* ---- comparison ---- */
 
-static int is_regex(const char *s) {
-    size_t n = strlen(s);
-    return n >= 2 && s[0] == '/' && s[n - 1] == '/';
-}
-
 /* [-+]?digits(.digits)? */
 static int looks_number(const char *s) {
     size_t i = (*s == '-' || *s == '+') ? 1 : 0;
@@ -607,24 +594,13 @@ static int compare_values(const char *have, const char *want) {
     return strcmp(have, want);
 }
 
-static int regex_match(const char *slashed, const char *text,
-                       struct mst_err *err) {
-    size_t n = strlen(slashed);
-    char *body = strndup(slashed + 1, n - 2);
-    if (body == NULL)
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = mst_regexp_match(body, text, err);
-    free(body);
-    return rc;
-}
-
 int mst_expr_compare(const char *have, const char *op, const char *want,
                      struct mst_err *err) {
     if (strcmp(op, "=") == 0)
         op = "==";
     int eq = strcmp(op, "==") == 0, ne = strcmp(op, "!=") == 0;
-    if (is_regex(want) && (eq || ne || strcmp(op, "=~") == 0)) {
-        int rc = regex_match(want, have, err);
+    if (mst_regexp_is_slashed(want) && (eq || ne || strcmp(op, "=~") == 0)) {
+        int rc = mst_regexp_match_slashed(want, have, err);
         return rc < 0 ? rc : ne ? !rc : rc;
     }
     if (strcmp(op, "=~") == 0)

@@ -87,10 +87,6 @@ static int pack_bin_or_nil(msgpack_packer *pk, struct mst_bytes b) {
     return msgpack_pack_bin_with_body(pk, b.ptr, b.len);
 }
 
-static int pack_key(msgpack_packer *pk, const char *k) {
-    return msgpack_pack_str_with_body(pk, k, strlen(k));
-}
-
 int mst_envelope_encode(const struct mst_envelope *env, struct mst_buf *out,
                         struct mst_err *err) {
     if (env->payload.len == 0 || env->payload.ptr == NULL)
@@ -103,13 +99,15 @@ int mst_envelope_encode(const struct mst_envelope *env, struct mst_buf *out,
     msgpack_packer pk;
     mst_mpack_sink_init(&sink, &pk, out);
     /* Fixed key order, so that equal envelopes are equal bytes. */
-    if (msgpack_pack_map(&pk, 4) != 0 || pack_key(&pk, "v") != 0 ||
+    if (msgpack_pack_map(&pk, 4) != 0 || mst_mpack_pack_cstr(&pk, "v") != 0 ||
         msgpack_pack_uint8(&pk, MST_ENVELOPE_VERSION) != 0 ||
-        pack_key(&pk, "payload") != 0 ||
+        mst_mpack_pack_cstr(&pk, "payload") != 0 ||
         msgpack_pack_bin_with_body(&pk, env->payload.ptr, env->payload.len) !=
             0 ||
-        pack_key(&pk, "sig") != 0 || pack_bin_or_nil(&pk, env->sig) != 0 ||
-        pack_key(&pk, "cert") != 0 || pack_bin_or_nil(&pk, env->cert) != 0) {
+        mst_mpack_pack_cstr(&pk, "sig") != 0 ||
+        pack_bin_or_nil(&pk, env->sig) != 0 ||
+        mst_mpack_pack_cstr(&pk, "cert") != 0 ||
+        pack_bin_or_nil(&pk, env->cert) != 0) {
         out->len = start; /* leave `out` as it was */
         int rc = mst_mpack_sink_status(&sink, MST_ENOMEM);
         return mst_err_set(err, rc, "envelope: cannot encode: %s",

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "wire/mpack.h"
 #include "wire/request.h" /* MST_IDENTITY_MAX */
-#include "base/status.h"
 
 static const char *const status_texts[] = {
     "OK",           "Aborted",      "Unknown Action",
@@ -120,20 +120,18 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
     return MST_OK;
 }
 
-static int pack_key(msgpack_packer *pk, const char *k) {
-    return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
-                                                             : MST_ENOMEM;
-}
-
 static int pack_reply(msgpack_packer *pk, const void *obj) {
     const struct mst_reply *r = obj;
-    if (msgpack_pack_map(pk, 6) != 0 || pack_key(pk, "id") ||
+    if (msgpack_pack_map(pk, 6) != 0 || mst_mpack_pack_cstr(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
-        pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
-        pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
-        pack_key(pk, "status") || msgpack_pack_int(pk, r->status) != 0 ||
-        pack_key(pk, "statusmsg") || mst_mpack_pack_cstr(pk, r->statusmsg) ||
-        pack_key(pk, "data"))
+        mst_mpack_pack_cstr(pk, "sender") ||
+        mst_mpack_pack_cstr(pk, r->sender) || mst_mpack_pack_cstr(pk, "time") ||
+        msgpack_pack_int64(pk, r->time_ms) != 0 ||
+        mst_mpack_pack_cstr(pk, "status") ||
+        msgpack_pack_int(pk, r->status) != 0 ||
+        mst_mpack_pack_cstr(pk, "statusmsg") ||
+        mst_mpack_pack_cstr(pk, r->statusmsg) ||
+        mst_mpack_pack_cstr(pk, "data"))
         return MST_ENOMEM;
     return mst_mpack_pack_json(pk, r->data);
 }
