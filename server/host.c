@@ -15,6 +15,7 @@
 #include "wire/request.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "ddl/load.h"
 
 extern const struct muster_agent mst_rpcutil_agent;
 extern const char mst_rpcutil_ddl[]; /* agents/embed_ddl.py */

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "base/util.h"
 #include "worker.h"
+#include "ddl/load.h"
 
 /* Why external agents cannot run here (agents.run_as), or "". */
 static char user_problem[MST_ERR_LEN];

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ddl/ddl.h"
+#include "ddl/aggregate.h"
 #include "options.h"
 #include "wire/reply.h"
 
@@ -264,7 +265,8 @@ static void print_aggregate(const json_t *ag) {
 static void print_summary(const struct mst_output *out,
                           const struct mst_call_stats *st) {
     clear_progress(out);
-    json_t *aggs = out->act ? mst_ddl_aggregate(out->act, out->ok_data) : NULL;
+    json_t *aggs =
+        out->act ? mst_ddl_aggregate_compute(out->act, out->ok_data) : NULL;
     size_t i;
     json_t *ag;
     json_array_foreach(aggs, i, ag) print_aggregate(ag);
@@ -300,8 +302,9 @@ int mst_output_finish(struct mst_output *out,
                                 "action", out->action, "replies",
                                 out->replies, "stats", stats_json(st));
         if (out->act != NULL)
-            json_object_set_new(doc, "aggregates",
-                                mst_ddl_aggregate(out->act, out->ok_data));
+            json_object_set_new(
+                doc, "aggregates",
+                mst_ddl_aggregate_compute(out->act, out->ok_data));
         json_dumpf(doc, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(doc);

@@ -8,10 +8,14 @@
 #include <string.h>
 
 #include "base/config.h"
-#include "ddl/ddl.h"
-#include "targeting/regexp.h"
-#include "runner.h"
 #include "base/status.h"
+#include "ddl/aggregate.h"
+#include "ddl/ddl.h"
+#include "ddl/inputs.h"
+#include "ddl/load.h"
+#include "ddl/path.h"
+#include "runner.h"
+#include "targeting/regexp.h"
 
 #define DDL_DIR MST_TEST_DATA "/ddl"
 #define AGENTS_DIR MST_TEST_DATA "/../../agents"
@@ -51,15 +55,15 @@ START_TEST(loads_rpcutil) {
     ck_assert_uint_eq(fact->maxlength, 128);
     ck_assert(!fact->optional);
     json_t *ok = json_string("os.family"), *no = json_string("a b");
-    ck_assert_int_eq(mst_ddl_check_value(fact, ok, &err), MST_OK);
-    ck_assert_int_eq(mst_ddl_check_value(fact, no, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_check_value(fact, ok, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_inputs_check_value(fact, no, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "does not match"));
     json_decref(ok);
     json_decref(no);
     const struct mst_ddl_input *facts =
         mst_ddl_input(mst_ddl_action(ddl, "get_facts"), "facts");
     ok = json_string("role, os.family,n");
-    ck_assert_int_eq(mst_ddl_check_value(facts, ok, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_inputs_check_value(facts, ok, &err), MST_OK);
     json_decref(ok);
     ck_assert_ptr_null(mst_ddl_action(ddl, "nope"));
     mst_ddl_free(&ddl);
@@ -166,7 +170,7 @@ static void conv(const char *name, const char *text, const char *want) {
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *v = NULL;
     struct mst_err err = {0};
-    int rc = mst_ddl_convert(mst_ddl_input(act, name), text, &v, &err);
+    int rc = mst_ddl_inputs_convert(mst_ddl_input(act, name), text, &v, &err);
     if (want == NULL) {
         ck_assert_msg(rc == MST_EINVAL, "%s=%s accepted", name, text);
         ck_assert_ptr_nonnull(strstr(err.msg, "expected"));
@@ -222,7 +226,7 @@ static void valid(const char *name, const char *text, int ok) {
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *v = json_string(text);
     struct mst_err err = {0};
-    int rc = mst_ddl_check_value(mst_ddl_input(act, name), v, &err);
+    int rc = mst_ddl_inputs_check_value(mst_ddl_input(act, name), v, &err);
     ck_assert_msg(ok ? rc == MST_OK : rc == MST_EINVAL, "%s=\"%s\": %d %s",
                   name, text, rc, err.msg);
     json_decref(v);
@@ -280,7 +284,7 @@ static int check_json(const char *text, json_t **data_r, struct mst_err *err) {
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *data = json_loads(text, JSON_ALLOW_NUL, NULL);
     ck_assert_ptr_nonnull(data);
-    int rc = mst_ddl_validate(act, data, err);
+    int rc = mst_ddl_inputs_validate(act, data, err);
     mst_ddl_free(&ddl);
     *data_r = data;
     return rc;
@@ -308,12 +312,12 @@ START_TEST(validates_json) {
 
     ck_assert_int_eq(check_json("{}", &d, &err), MST_ENOTFOUND);
     ck_assert_str_eq(err.msg, "missing required input name");
-    ck_assert_int_eq(mst_ddl_rpc_status(MST_ENOTFOUND), 3);
+    ck_assert_int_eq(mst_ddl_inputs_rpc_status(MST_ENOTFOUND), 3);
     json_decref(d);
     ck_assert_int_eq(check_json("{\"name\": \"w\", \"bogus\": 1}", &d, &err),
                      MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "unknown input \"bogus\""));
-    ck_assert_int_eq(mst_ddl_rpc_status(MST_EINVAL), 4);
+    ck_assert_int_eq(mst_ddl_inputs_rpc_status(MST_EINVAL), 4);
     json_decref(d);
     ck_assert_int_eq(check_json("{\"name\": 5}", &d, &err), MST_EINVAL);
     ck_assert_str_eq(err.msg, "input name: expected a string, got an integer");
@@ -346,7 +350,7 @@ START_TEST(validates_json) {
     struct mst_ddl *ddl;
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *arr = json_array();
-    ck_assert_int_eq(mst_ddl_validate(act, arr, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_validate(act, arr, &err), MST_EINVAL);
     json_decref(arr);
     mst_ddl_free(&ddl);
 }
@@ -358,36 +362,38 @@ START_TEST(parses_args) {
     struct mst_err err = {0};
     json_t *d = NULL;
     char *ok[] = {"name=web", "count=7", "flag=yes", "v4=10.0.0.1"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, ok, 4, &d, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, ok, 4, &d, &err), MST_OK);
     ck_assert_int_eq(json_integer_value(json_object_get(d, "count")), 7);
     ck_assert(json_is_true(json_object_get(d, "flag")));
     ck_assert_str_eq(json_string_value(json_object_get(d, "mode")), "fast");
     json_decref(d);
     char *eq_in_value[] = {"name=a", "safe=x=y"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, eq_in_value, 2, &d, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, eq_in_value, 2, &d, &err),
+                     MST_OK);
     ck_assert_str_eq(json_string_value(json_object_get(d, "safe")), "x=y");
     json_decref(d);
 
     d = NULL;
     char *missing[] = {"count=1"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, missing, 1, &d, &err),
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, missing, 1, &d, &err),
                      MST_ENOTFOUND);
     ck_assert_ptr_null(d);
     char *unknown[] = {"name=a", "colour=red"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, unknown, 2, &d, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, unknown, 2, &d, &err),
+                     MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "unknown input \"colour\" (all "
                                           "takes: name, safe,"));
     char *typed[] = {"name=a", "count=many"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, typed, 2, &d, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, typed, 2, &d, &err), MST_EINVAL);
     ck_assert_str_eq(err.msg, "input count: expected an integer, got \"many\"");
     char *twice[] = {"name=a", "name=b"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, twice, 2, &d, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, twice, 2, &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "given twice"));
     char *noeq[] = {"name"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, noeq, 1, &d, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, noeq, 1, &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "expected KEY=VALUE"));
     char *bad[] = {"name=a b"};
-    ck_assert_int_eq(mst_ddl_parse_args(act, bad, 1, &d, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_inputs_parse(act, bad, 1, &d, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "does not match"));
     mst_ddl_free(&ddl);
 }
@@ -397,7 +403,7 @@ START_TEST(redacts) {
     struct mst_ddl *ddl;
     const struct mst_ddl_action *act = good_all(&ddl);
     json_t *d = json_pack("{s:s, s:s}", "name", "a", "password", "hunter2");
-    json_t *r = mst_ddl_redact(act, d);
+    json_t *r = mst_ddl_inputs_redact(act, d);
     ck_assert_str_eq(json_string_value(json_object_get(r, "password")),
                      "***");
     ck_assert_str_eq(json_string_value(json_object_get(r, "name")), "a");
@@ -417,7 +423,7 @@ START_TEST(aggregates) {
                                " {\"size\": \"x\", \"state\": \"down\"},"
                                " {\"state\": 3}, {}]",
                                0, NULL);
-    json_t *r = mst_ddl_aggregate(act, datas);
+    json_t *r = mst_ddl_aggregate_compute(act, datas);
     ck_assert_uint_eq(json_array_size(r), 3);
     json_t *sum0 = json_array_get(r, 0);
     ck_assert_str_eq(json_string_value(json_object_get(sum0, "function")),
@@ -443,10 +449,10 @@ START_TEST(aggregates) {
     json_decref(datas);
 
     json_t *empty = json_array();
-    r = mst_ddl_aggregate(act, empty);
+    r = mst_ddl_aggregate_compute(act, empty);
     ck_assert(json_is_null(json_object_get(json_array_get(r, 1), "value")));
     json_decref(r);
-    r = mst_ddl_aggregate(mst_ddl_action(ddl, "none"), empty);
+    r = mst_ddl_aggregate_compute(mst_ddl_action(ddl, "none"), empty);
     ck_assert_uint_eq(json_array_size(r), 0);
     json_decref(r);
     json_decref(empty);
@@ -494,20 +500,22 @@ START_TEST(finds_files) {
     mst_strv_push(&dirs, AGENTS_DIR);
     struct mst_ddl *ddl = NULL;
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_ddl_find(&dirs, "good", &ddl, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "good", &ddl, &err), MST_OK);
     mst_ddl_free(&ddl);
-    ck_assert_int_eq(mst_ddl_find(&dirs, "rpcutil", &ddl, &err), MST_OK);
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "rpcutil", &ddl, &err), MST_OK);
     ck_assert_str_eq(ddl->name, "rpcutil");
     mst_ddl_free(&ddl);
-    ck_assert_int_eq(mst_ddl_find(&dirs, "nope", &ddl, &err), MST_ENOTFOUND);
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "nope", &ddl, &err),
+                     MST_ENOTFOUND);
     ck_assert_str_eq(err.msg, "no DDL for agent nope");
-    ck_assert_int_eq(mst_ddl_find(&dirs, "bad-type", &ddl, &err), MST_ECONFIG);
-    ck_assert_int_eq(mst_ddl_find(&dirs, "..", &ddl, &err), MST_EINVAL);
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "bad-type", &ddl, &err),
+                     MST_ECONFIG);
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "..", &ddl, &err), MST_EINVAL);
     /* bad-top-key.json names itself "bad" */
-    ck_assert_int_eq(mst_ddl_find(&dirs, "bad-top-key", &ddl, &err),
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "bad-top-key", &ddl, &err),
                      MST_ECONFIG);
     struct mst_strv names = {0};
-    ck_assert_int_eq(mst_ddl_list(&dirs, &names), MST_OK);
+    ck_assert_int_eq(mst_ddl_path_list(&dirs, &names), MST_OK);
     int good = 0, rpcutil = 0;
     for (size_t i = 0; i < names.n; i++) {
         good += strcmp(names.v[i], "good") == 0;
