@@ -92,13 +92,4 @@ const json_t *mst_facts_root(const struct mst_facts *facts);
  */
 char *mst_facts_value_text(const json_t *value);
 
-/*
- * mst_facts_yaml_to_json - parse a YAML (or JSON) document from `text` into
- * a new jansson value (caller owns).  Scalars are typed as YAML 1.1 core
- * would: integers, floats, true/false, null, else strings; quoted scalars
- * stay strings.  `name` is used in error messages.
- */
-int mst_facts_yaml_to_json(const char *text, size_t len, const char *name,
-                           json_t **out_r, struct mst_err *err);
-
 #endif
