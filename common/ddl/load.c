@@ -551,7 +551,7 @@ int mst_ddl_load_text(const char *text, size_t len, const char *label,
                       struct mst_ddl **ddl_r, struct mst_err *err) {
     struct ctx c = {label, err};
     if (len > MST_DDL_MAX_FILE)
-        return mst_err_set(err, MST_EIO, "%s: larger than %d bytes", label,
+        return mst_err_set(err, MST_ETOOBIG, "%s: larger than %d bytes", label,
                            MST_DDL_MAX_FILE);
     json_error_t je;
     json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
