@@ -98,9 +98,9 @@ static int one_of(const char *s, const char *const *words) {
 
 /*
  * The type of a plain scalar, as YAML 1.1 would resolve it for plain data
- * (facts, settings).  Numbers with leading zeros ("0755", zip codes) stay strings,
- * as do version-like "1.2.3", ".inf" and ".nan" (JSON has no infinities).
- * Returns a new value, or NULL only when out of memory.
+ * (facts, settings).  Numbers with leading zeros ("0755", zip codes) stay
+ * strings, as do version-like "1.2.3", ".inf" and ".nan" (JSON has no
+ * infinities).  Returns a new value, or NULL only when out of memory.
  */
 static json_t *plain_scalar(const char *s, size_t n) {
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};

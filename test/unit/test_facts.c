@@ -176,7 +176,8 @@ static const struct bad_case bad_cases[] = {
     {"list.yaml", MST_EDECODE, "list.yaml: ", "must be a mapping"},
     {"deep.yaml", MST_EDECODE, "deep.yaml:1: ", "deeper than 64"},
     {"deep.json", MST_EDECODE, "deep.json: ", "deeper than 64"},
-    {"missing.yaml", MST_ENOTFOUND, "missing.yaml: cannot open", "No such file"},
+    {"missing.yaml", MST_ENOTFOUND, "missing.yaml: cannot open",
+     "No such file"},
 };
 
 START_TEST(bad_file_names_file_and_line) {
