@@ -174,29 +174,14 @@ static int scalar_node(struct yaml_ctx *y, const yaml_event_t *ev,
 static int node(struct yaml_ctx *y, yaml_event_t *ev, int depth,
                 json_t **out_r);
 
-static int sequence_node(struct yaml_ctx *y, int depth, json_t **out_r) {
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return no_memory(y);
-    for (;;) {
-        yaml_event_t ev;
-        int rc = next_event(y, &ev);
-        if (rc == MST_OK && ev.type == YAML_SEQUENCE_END_EVENT) {
-            yaml_event_delete(&ev);
-            break;
-        }
-        json_t *item = NULL;
-        if (rc == MST_OK)
-            rc = node(y, &ev, depth + 1, &item);
-        if (rc == MST_OK && json_array_append_new(arr, item) != 0)
-            rc = no_memory(y);
-        if (rc != MST_OK) {
-            json_decref(arr);
-            return rc;
-        }
-    }
-    *out_r = arr;
-    return MST_OK;
+/* Appends the node that starts with `ev` (consumed) to `arr`. */
+static int sequence_entry(struct yaml_ctx *y, json_t *arr, yaml_event_t *ev,
+                          int depth) {
+    json_t *item = NULL;
+    int rc = node(y, ev, depth + 1, &item);
+    if (rc == MST_OK && json_array_append_new(arr, item) != 0)
+        rc = no_memory(y);
+    return rc;
 }
 
 /* Read one key: a scalar, taken as text whatever it looks like. */
@@ -237,25 +222,35 @@ static int mapping_entry(struct yaml_ctx *y, json_t *obj, yaml_event_t *kev,
     return rc;
 }
 
-static int mapping_node(struct yaml_ctx *y, int depth, json_t **out_r) {
-    json_t *obj = json_object();
-    if (obj == NULL)
+/* Adds the entry that starts with `ev` (consumed) to container `c`. */
+typedef int (*entry_fn)(struct yaml_ctx *y, json_t *c, yaml_event_t *ev,
+                        int depth);
+
+/*
+ * The entries of a sequence or a mapping up to its `end` event, each added
+ * to `c` by `entry`.  `c` is a new container (NULL: out of memory), given
+ * to *out_r or freed on error.
+ */
+static int container_node(struct yaml_ctx *y, int depth, json_t *c,
+                          yaml_event_type_t end, entry_fn entry,
+                          json_t **out_r) {
+    if (c == NULL)
         return no_memory(y);
     for (;;) {
         yaml_event_t ev;
         int rc = next_event(y, &ev);
-        if (rc == MST_OK && ev.type == YAML_MAPPING_END_EVENT) {
+        if (rc == MST_OK && ev.type == end) {
             yaml_event_delete(&ev);
             break;
         }
         if (rc == MST_OK)
-            rc = mapping_entry(y, obj, &ev, depth);
+            rc = entry(y, c, &ev, depth);
         if (rc != MST_OK) {
-            json_decref(obj);
+            json_decref(c);
             return rc;
         }
     }
-    *out_r = obj;
+    *out_r = c;
     return MST_OK;
 }
 
@@ -276,13 +271,15 @@ static int node(struct yaml_ctx *y, yaml_event_t *ev, int depth,
         if (rc == MST_OK)
             rc = check_tag(y, ev, ev->data.sequence_start.tag, TAG_SEQ);
         if (rc == MST_OK)
-            rc = sequence_node(y, depth, out_r);
+            rc = container_node(y, depth, json_array(), YAML_SEQUENCE_END_EVENT,
+                                sequence_entry, out_r);
     } else if (ev->type == YAML_MAPPING_START_EVENT) {
         rc = check_anchor(y, ev, ev->data.mapping_start.anchor);
         if (rc == MST_OK)
             rc = check_tag(y, ev, ev->data.mapping_start.tag, TAG_MAP);
         if (rc == MST_OK)
-            rc = mapping_node(y, depth, out_r);
+            rc = container_node(y, depth, json_object(), YAML_MAPPING_END_EVENT,
+                                mapping_entry, out_r);
     } else if (ev->type == YAML_ALIAS_EVENT) {
         rc = check_anchor(y, ev, ev->data.alias.anchor);
     } else {

@@ -232,8 +232,11 @@ static const char *const input_keys[] = {
     "prompt",   "description", "type", "validation", "maxlength",
     "optional", "default",     "enum", "sensitive",  NULL};
 
+/* One entry of an action's "input" map into `field`, a struct
+ * mst_ddl_input (a field_fn). */
 static int parse_input(const struct ctx *c, const char *path, const char *name,
-                       const json_t *obj, struct mst_ddl_input *in) {
+                       const json_t *obj, void *field) {
+    struct mst_ddl_input *in = field;
     if (!json_is_object(obj))
         return bad(c, path, "expected an object, got %s",
                    mst_ddl_json_kind(obj));
@@ -270,8 +273,11 @@ static int parse_input(const struct ctx *c, const char *path, const char *name,
 static const char *const output_keys[] = {"description", "display_as", "type",
                                           "default", NULL};
 
+/* One entry of an action's "output" map into `field`, a struct
+ * mst_ddl_output (a field_fn). */
 static int parse_output(const struct ctx *c, const char *path, const char *name,
-                        const json_t *obj, struct mst_ddl_output *out) {
+                        const json_t *obj, void *field) {
+    struct mst_ddl_output *out = field;
     if (!json_is_object(obj))
         return bad(c, path, "expected an object, got %s",
                    mst_ddl_json_kind(obj));
@@ -375,64 +381,64 @@ static int parse_display(const struct ctx *c, const char *path,
     return bad(c, p, "expected \"always\", \"ok\" or \"failed\"");
 }
 
-/* Check that `v` (may be NULL) is an object of at most the field limit. */
-static int field_map(const struct ctx *c, const char *path, const char *key,
-                     const json_t *v, size_t *n_r) {
+/* Parses entry `name` = `obj` of a field map into `field`. */
+typedef int (*field_fn)(const struct ctx *c, const char *path, const char *name,
+                        const json_t *obj, void *field);
+
+/*
+ * The map under `key` of `obj` ("input" or "output"), at most the field
+ * limit: each entry parsed by `parse` into a new array of elements of
+ * `size` bytes in *arr_r.  *n_r counts an element before it is parsed, so
+ * that on failure everything filled is freed with the DDL; *arr_r is set
+ * whatever the result.
+ */
+static int parse_fields(const struct ctx *c, const char *path,
+                        const json_t *obj, const char *key, size_t size,
+                        field_fn parse, void **arr_r, size_t *n_r) {
+    const json_t *map = json_object_get(obj, key);
     char p[PATH_LEN];
     sub(p, path, key);
-    *n_r = 0;
-    if (v == NULL)
+    *arr_r = NULL;
+    if (map == NULL)
         return MST_OK;
-    if (!json_is_object(v))
-        return bad(c, p, "expected an object, got %s", mst_ddl_json_kind(v));
-    if (json_object_size(v) > MST_DDL_MAX_FIELDS)
+    if (!json_is_object(map))
+        return bad(c, p, "expected an object, got %s", mst_ddl_json_kind(map));
+    size_t n = json_object_size(map);
+    if (n > MST_DDL_MAX_FIELDS)
         return bad(c, p, "more than %d entries", MST_DDL_MAX_FIELDS);
-    *n_r = json_object_size(v);
+    if (n == 0)
+        return MST_OK;
+    char *arr = calloc(n, size);
+    *arr_r = arr;
+    if (arr == NULL)
+        return mst_err_set(c->err, MST_ENOMEM, "out of memory");
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)map, name, v) {
+        char pf[PATH_LEN];
+        int rc = parse(c, sub(pf, p, name), name, v, arr + size * (*n_r)++);
+        if (rc != MST_OK)
+            return rc;
+    }
     return MST_OK;
 }
 
 static int parse_inputs(const struct ctx *c, const char *path,
                         const json_t *obj, struct mst_ddl_action *act) {
-    const json_t *map = json_object_get(obj, "input");
-    size_t n;
-    int rc = field_map(c, path, "input", map, &n);
-    if (rc != MST_OK || n == 0)
-        return rc;
-    act->inputs = calloc(n, sizeof *act->inputs);
-    if (act->inputs == NULL)
-        return mst_err_set(c->err, MST_ENOMEM, "out of memory");
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)map, key, v) {
-        char p[PATH_LEN], p2[PATH_LEN];
-        sub(p, sub(p2, path, "input"), key);
-        rc = parse_input(c, p, key, v, &act->inputs[act->n_inputs++]);
-        if (rc != MST_OK)
-            return rc;
-    }
-    return MST_OK;
+    void *arr;
+    int rc = parse_fields(c, path, obj, "input", sizeof *act->inputs,
+                          parse_input, &arr, &act->n_inputs);
+    act->inputs = arr;
+    return rc;
 }
 
 static int parse_outputs(const struct ctx *c, const char *path,
                          const json_t *obj, struct mst_ddl_action *act) {
-    const json_t *map = json_object_get(obj, "output");
-    size_t n;
-    int rc = field_map(c, path, "output", map, &n);
-    if (rc != MST_OK || n == 0)
-        return rc;
-    act->outputs = calloc(n, sizeof *act->outputs);
-    if (act->outputs == NULL)
-        return mst_err_set(c->err, MST_ENOMEM, "out of memory");
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)map, key, v) {
-        char p[PATH_LEN], p2[PATH_LEN];
-        sub(p, sub(p2, path, "output"), key);
-        rc = parse_output(c, p, key, v, &act->outputs[act->n_outputs++]);
-        if (rc != MST_OK)
-            return rc;
-    }
-    return MST_OK;
+    void *arr;
+    int rc = parse_fields(c, path, obj, "output", sizeof *act->outputs,
+                          parse_output, &arr, &act->n_outputs);
+    act->outputs = arr;
+    return rc;
 }
 
 static int parse_aggregates(const struct ctx *c, const char *path,

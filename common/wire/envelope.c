@@ -63,19 +63,12 @@ static const struct mst_mpack_field envelope_fields[] = {
 int mst_envelope_decode(struct mst_bytes in, const struct mst_mpack_limits *lim,
                         struct mst_envelope *env_r, struct mst_err *err) {
     struct mst_envelope env = {0};
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(in, lim, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "envelope");
-    else
-        rc = mst_mpack_read_fields(&u.data, envelope_fields,
-                                   sizeof envelope_fields /
-                                       sizeof envelope_fields[0],
-                                   &env, "envelope", err);
     /* The views point into `in` (msgpack-c unpacks bin without copying),
-     * so they outlive the zone released here. */
-    msgpack_unpacked_destroy(&u);
+     * so they outlive the unpacked message. */
+    int rc = mst_mpack_decode_fields(in, lim, envelope_fields,
+                                     sizeof envelope_fields /
+                                         sizeof envelope_fields[0],
+                                     &env, "envelope", err);
     *env_r = rc == MST_OK ? env : (struct mst_envelope){0};
     return rc;
 }

@@ -78,16 +78,9 @@ static const struct mst_mpack_field reply_fields[] = {
 
 int mst_reply_decode(struct mst_bytes payload, struct mst_reply *rep_r,
                      struct mst_err *err) {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(payload, NULL, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "reply");
-    else
-        rc = mst_mpack_read_fields(&u.data, reply_fields,
-                                   sizeof reply_fields / sizeof reply_fields[0],
-                                   rep_r, "reply", err);
-    msgpack_unpacked_destroy(&u);
+    int rc = mst_mpack_decode_fields(
+        payload, NULL, reply_fields,
+        sizeof reply_fields / sizeof reply_fields[0], rep_r, "reply", err);
     if (rc != MST_OK)
         mst_reply_clear(rep_r);
     return rc;
