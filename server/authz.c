@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "policy/policy.h"
+#include "base/file.h"
 #include "base/status.h"
 
 /* What decides for one agent: the file last seen and what it held. */
@@ -95,13 +96,6 @@ static void governing_file(const struct mst_authz *az, const char *agent,
     memset(st, 0, sizeof *st);
 }
 
-static int same_file(const struct stat *a, const struct stat *b) {
-    return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
-           a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /* Read the file anew; keep the last good version of it on a parse error. */
 static void refresh(struct entry *e, const char *path, const struct stat *st) {
     int same_path = strcmp(e->path, path) == 0;
@@ -142,7 +136,7 @@ int mst_authz_check(struct mst_authz *az, const char *agent,
     char path[sizeof e->path];
     struct stat st;
     governing_file(az, agent, path, sizeof path, &st);
-    if (strcmp(path, e->path) != 0 || !same_file(&st, &e->seen))
+    if (strcmp(path, e->path) != 0 || !mst_file_same(&st, &e->seen))
         refresh(e, path, &st);
     if (e->broken) {
         snprintf(why, why_len, "%s does not parse (fail closed)", e->path);

@@ -14,6 +14,7 @@
 #include "wire/request.h"
 #include "base/status.h"
 #include "worker.h"
+#include "ddl/inputs.h"
 
 /* A message being dispatched: the daemon, and when it arrived (for the
  * audit's duration). */
@@ -152,11 +153,11 @@ static int valid_call(const struct mst_agent_entry *entry,
         return 0;
     }
     struct mst_err err = {0};
-    int rc = mst_ddl_validate(act, req->data, &err);
+    int rc = mst_ddl_inputs_validate(act, req->data, &err);
     if (rc == MST_OK)
         return 1;
     snprintf(msg, sizeof msg, "%s/%s: %s", req->agent, req->action, err.msg);
-    refuse_call(rep, mst_ddl_rpc_status(rc), msg);
+    refuse_call(rep, mst_ddl_inputs_rpc_status(rc), msg);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
 
@@ -186,19 +187,10 @@ static int read_reply(const char *path, size_t max, json_t **reply_r,
     if (fd < 0)
         return mst_err_set(err, MST_EDECODE, "no reply file: %s",
                            strerror(errno));
-    char *buf = malloc(max + 1);
+    char *buf = NULL;
     size_t len = 0;
-    ssize_t n = 1;
-    while (buf != NULL && len <= max && n > 0) {
-        n = read(fd, buf + len, max + 1 - len);
-        len += n > 0 ? (size_t)n : 0;
-    }
+    int rc = mst_file_read_fd(fd, "reply file", max, &buf, &len, err);
     close(fd);
-    int rc = MST_OK;
-    if (buf == NULL)
-        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
-    else if (len > max)
-        rc = mst_err_set(err, MST_ETOOBIG, "reply over %zu bytes", max);
     json_error_t je;
     if (rc == MST_OK) {
         *reply_r = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);

@@ -15,6 +15,7 @@
 #include "wire/request.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "ddl/load.h"
 
 extern const struct muster_agent mst_rpcutil_agent;
 extern const char mst_rpcutil_ddl[]; /* agents/embed_ddl.py */
@@ -31,13 +32,6 @@ static void host_log(const struct muster_host *host, int level,
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     mst_log_write(level, "agent: %s", line);
-}
-
-static json_t *strv_json(const struct mst_strv *sv) {
-    json_t *a = json_array();
-    for (size_t i = 0; sv != NULL && i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
 }
 
 static json_t *agents_json(const struct musterd *d) {
@@ -81,13 +75,13 @@ static json_t *host_query(const struct muster_host *host, const char *topic) {
     if (strcmp(topic, "version") == 0)
         return json_string(MST_VERSION);
     if (strcmp(topic, "collectives") == 0)
-        return strv_json(&d->cfg->collectives);
+        return mst_strv_to_json(&d->cfg->collectives);
     if (strcmp(topic, "agents") == 0)
         return agents_json(d);
     if (strcmp(topic, "facts") == 0)
         return json_deep_copy(mst_facts_root(d->facts));
     if (strcmp(topic, "classes") == 0)
-        return strv_json(&d->classes);
+        return mst_strv_to_json(&d->classes);
     if (strcmp(topic, "stats") == 0)
         return stats_json(d);
     if (strncmp(topic, "fact:", 5) == 0) {

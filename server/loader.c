@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "base/util.h"
 #include "worker.h"
+#include "ddl/load.h"
 
 /* Why external agents cannot run here (agents.run_as), or "". */
 static char user_problem[MST_ERR_LEN];
@@ -213,11 +214,6 @@ static int load_external(struct musterd *d, const char *dir, const char *name) {
     return activate(d, &e, activate_external);
 }
 
-static int has_suffix(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* NAME.so, or an executable NAME (no dot) with a NAME.json beside it. */
 static int load_one(struct musterd *d, const char *dir, const char *file) {
     char path[PATH_MAX], ddl[PATH_MAX];
@@ -225,7 +221,7 @@ static int load_one(struct musterd *d, const char *dir, const char *file) {
     snprintf(path, sizeof path, "%s/%s", dir, file);
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return MST_OK;
-    if (has_suffix(file, ".so"))
+    if (mst_has_suffix(file, ".so"))
         return load_plugin(d, dir, file);
     snprintf(ddl, sizeof ddl, "%s/%s.json", dir, file);
     if (strchr(file, '.') != NULL || access(ddl, F_OK) != 0)

@@ -8,6 +8,7 @@
 #include "policy/audit.h"
 #include "authz.h"
 #include "ddl/ddl.h"
+#include "ddl/inputs.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
@@ -19,7 +20,8 @@ void musterd_audit(struct musterd *d, const struct mst_request *req,
         return;
     json_t *data = NULL;
     if (req != NULL && req->data != NULL)
-        data = act ? mst_ddl_redact(act, req->data) : json_incref(req->data);
+        data = act ? mst_ddl_inputs_redact(act, req->data)
+                   : json_incref(req->data);
     int64_t now_us = mst_now_us();
     struct mst_audit_record r = {
         .time_ms = mst_wall_ms() - (now_us - start_us) / 1000,

@@ -281,32 +281,6 @@ static const char *type_name(int type) {
     }
 }
 
-/* ---- strv ---- */
-
-void mst_strv_free(struct mst_strv *sv) {
-    if (sv == NULL)
-        return;
-    for (size_t i = 0; i < sv->n; i++)
-        free(sv->v[i]);
-    free(sv->v);
-    sv->v = NULL;
-    sv->n = 0;
-}
-
-int mst_strv_push(struct mst_strv *sv, const char *s) {
-    char *copy = strdup(s);
-    if (copy == NULL)
-        return MST_ENOMEM;
-    char **v = realloc(sv->v, (sv->n + 1) * sizeof *v);
-    if (v == NULL) {
-        free(copy);
-        return MST_ENOMEM;
-    }
-    v[sv->n++] = copy;
-    sv->v = v;
-    return MST_OK;
-}
-
 /* ---- defaults ---- */
 
 static int set_str(char **dst, const char *value) {

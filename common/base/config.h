@@ -13,16 +13,11 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strv.h"
 
 enum mst_config_role {
     MST_CONFIG_SERVER, /* musterd: server-only sections allowed */
     MST_CONFIG_CLIENT, /* muster: client-only sections allowed */
-};
-
-/* A list of strings; owned by the config. */
-struct mst_strv {
-    char **v;
-    size_t n;
 };
 
 /*
@@ -91,13 +86,5 @@ int mst_config_defaults(enum mst_config_role role, struct mst_config **cfg_r,
 
 /* mst_config_free - release `*cfg` and set it to NULL.  NULL is fine. */
 void mst_config_free(struct mst_config **cfg);
-
-/* mst_strv_free - free the strings and the vector; leaves it empty. */
-void mst_strv_free(struct mst_strv *sv);
-
-/*
- * mst_strv_push - append a copy of `s`.  Returns MST_OK or MST_ENOMEM.
- */
-int mst_strv_push(struct mst_strv *sv, const char *s);
 
 #endif
