@@ -77,8 +77,7 @@ static void run_external(struct musterd *d,
     if (musterd_ext_rpc(entry->path, req, dir, &d->ext_user,
                         (size_t)d->cfg->agents_max_output, &status, msg,
                         sizeof msg, &data, &err) != MST_OK) {
-        snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action,
-                 err.msg);
+        snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);
         musterd_outcome_set(out, MUSTER_ABORTED, msg, NULL);
         return;
     }

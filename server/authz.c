@@ -9,16 +9,16 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
-#include "policy/policy.h"
 #include "base/status.h"
+#include "policy/policy.h"
 
 /* What decides for one agent: the file last seen and what it held. */
 struct entry {
     char *agent;
-    char path[4096];          /* the file in force ("" when none) */
-    struct stat seen;         /* of that file when last read */
+    char path[4096];           /* the file in force ("" when none) */
+    struct stat seen;          /* of that file when last read */
     struct mst_policy *policy; /* last good version, or NULL */
-    int broken;               /* the file in force does not parse */
+    int broken;                /* the file in force does not parse */
 };
 
 struct musterd_authz {
@@ -28,7 +28,8 @@ struct musterd_authz {
     size_t n;
 };
 
-struct musterd_authz *musterd_authz_new(const char *policy_dir, int default_allow) {
+struct musterd_authz *musterd_authz_new(const char *policy_dir,
+                                        int default_allow) {
     struct musterd_authz *az = calloc(1, sizeof *az);
     if (az == NULL)
         return NULL;
@@ -97,8 +98,7 @@ static void governing_file(const struct musterd_authz *az, const char *agent,
 
 static int same_file(const struct stat *a, const struct stat *b) {
     return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
-           a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
            a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
@@ -129,9 +129,9 @@ static void refresh(struct entry *e, const char *path, const struct stat *st) {
 }
 
 int musterd_authz_check(struct musterd_authz *az, const char *agent,
-                    const char *action, const char *caller,
-                    const struct mst_filter_target *node, char *why,
-                    size_t why_len) {
+                        const char *action, const char *caller,
+                        const struct mst_filter_target *node, char *why,
+                        size_t why_len) {
     if (az->dir == NULL)
         return 1;
     struct entry *e = find_entry(az, agent);

@@ -24,7 +24,8 @@ struct musterd_authz;
  * with `default_allow` when no file decides.  Returns NULL when out of
  * memory.  Free with musterd_authz_free.
  */
-struct musterd_authz *musterd_authz_new(const char *policy_dir, int default_allow);
+struct musterd_authz *musterd_authz_new(const char *policy_dir,
+                                        int default_allow);
 
 /* musterd_authz_free - release `*az` and set it to NULL. */
 void musterd_authz_free(struct musterd_authz **az);
@@ -38,11 +39,12 @@ int musterd_authz_enabled(const struct musterd_authz *az);
  * the daemon's log only - never for the reply.
  */
 int musterd_authz_check(struct musterd_authz *az, const char *agent,
-                    const char *action, const char *caller,
-                    const struct mst_filter_target *node, char *why,
-                    size_t why_len);
+                        const char *action, const char *caller,
+                        const struct mst_filter_target *node, char *why,
+                        size_t why_len);
 
-/* musterd_authz_reload - forget what is cached (SIGHUP): files are read anew. */
+/* musterd_authz_reload - forget what is cached (SIGHUP): files are read anew.
+ */
 void musterd_authz_reload(struct musterd_authz *az);
 
 #endif

@@ -6,7 +6,8 @@ static const char *const counter_names[] = {
 #undef MUSTERD_COUNTER_NAME
 };
 
-void musterd_counters_bump(struct musterd_counters *cs, enum musterd_counter c) {
+void musterd_counters_bump(struct musterd_counters *cs,
+                           enum musterd_counter c) {
     cs->v[c]++;
 }
 

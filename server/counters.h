@@ -10,22 +10,23 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#define MUSTERD_COUNTER_MAP(X)                                                     \
-    X(RECEIVED, "received")         /* every delivery from the broker */      \
-    X(VALID, "valid")               /* decoded, verified and fresh */         \
-    X(INVALID, "invalid")           /* malformed envelope or payload */       \
-    X(OVERSIZED, "oversized")       /* bigger than the message cap */         \
-    X(UNVERIFIED, "unverified")     /* failed the security provider */        \
-    X(EXPIRED, "expired")           /* outside time +- (ttl + skew) */        \
-    X(REPLAYED, "replayed")         /* request id seen within its window */   \
-    X(REPLAY_FULL, "replay_full")   /* refused: replay cache full */          \
-    X(DENIED, "denied")             /* refused by an authorisation policy */  \
-    X(AUDIT_FAILED, "audit_failed") /* audit lines that could not be written */\
-    X(FILTERED, "filtered")         /* valid but the filter did not match */  \
+#define MUSTERD_COUNTER_MAP(X)                                                 \
+    X(RECEIVED, "received")       /* every delivery from the broker */         \
+    X(VALID, "valid")             /* decoded, verified and fresh */            \
+    X(INVALID, "invalid")         /* malformed envelope or payload */          \
+    X(OVERSIZED, "oversized")     /* bigger than the message cap */            \
+    X(UNVERIFIED, "unverified")   /* failed the security provider */           \
+    X(EXPIRED, "expired")         /* outside time +- (ttl + skew) */           \
+    X(REPLAYED, "replayed")       /* request id seen within its window */      \
+    X(REPLAY_FULL, "replay_full") /* refused: replay cache full */             \
+    X(DENIED, "denied")           /* refused by an authorisation policy */     \
+    X(AUDIT_FAILED,                                                            \
+      "audit_failed")       /* audit lines that could not be written */        \
+    X(FILTERED, "filtered") /* valid but the filter did not match */           \
     X(UNKNOWN_AGENT, "unknown_agent")                                          \
-    X(DISPATCHED, "dispatched")     /* handed to an agent */                  \
-    X(REPLIED, "replied")           /* replies published */                   \
-    X(REPLY_FAILED, "reply_failed") /* replies that could not be sent */      \
+    X(DISPATCHED, "dispatched")     /* handed to an agent */                   \
+    X(REPLIED, "replied")           /* replies published */                    \
+    X(REPLY_FAILED, "reply_failed") /* replies that could not be sent */       \
     X(RECONNECTS, "reconnects")
 
 enum musterd_counter {

@@ -117,8 +117,8 @@ static void flush_acks(struct musterd *d, int force) {
         (!force && d->ack_pending < (unsigned)d->cfg->broker_prefetch / 2))
         return;
     struct mst_err err = {0};
-    int rc = mst_connector_ack_through(d->conn, d->ack_tag,
-                                       d->ack_generation, &err);
+    int rc =
+        mst_connector_ack_through(d->conn, d->ack_tag, d->ack_generation, &err);
     if (rc != MST_OK && rc != MST_ENOTFOUND)
         MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
     d->ack_pending = 0;

@@ -71,8 +71,9 @@ static int fresh_id(const struct inbound *in, const struct mst_request *req,
         mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
     if (rc == MST_OK)
         return 1;
-    refuse(in, rc == MST_EFULL ? MUSTERD_COUNTER_REPLAY_FULL
-                              : MUSTERD_COUNTER_REPLAYED,
+    refuse(in,
+           rc == MST_EFULL ? MUSTERD_COUNTER_REPLAY_FULL
+                           : MUSTERD_COUNTER_REPLAYED,
            req, err.msg);
     return 0;
 }
@@ -147,9 +148,8 @@ static int valid_call(const struct musterd_agent_entry *entry,
  */
 static const char *decide(struct musterd *d,
                           const struct musterd_agent_entry *entry,
-                          const struct mst_request *req,
-                          struct mst_reply *rep, char *reason,
-                          size_t reason_len) {
+                          const struct mst_request *req, struct mst_reply *rep,
+                          char *reason, size_t reason_len) {
     char msg[MST_ERR_LEN + 64];
     if (entry == NULL) {
         musterd_counters_bump(&d->counters, MUSTERD_COUNTER_UNKNOWN_AGENT);
@@ -174,10 +174,12 @@ static const char *decide(struct musterd *d,
         return "denied";
     }
     if (musterd_audit_blocks(d)) {
-        snprintf(reason, reason_len, "the audit trail cannot be written "
-                                     "(audit.required)");
-        refuse_call(rep, MUSTER_ABORTED, "refused: this node cannot write "
-                                          "its audit trail");
+        snprintf(reason, reason_len,
+                 "the audit trail cannot be written "
+                 "(audit.required)");
+        refuse_call(rep, MUSTER_ABORTED,
+                    "refused: this node cannot write "
+                    "its audit trail");
         return "refused";
     }
     return "accepted";
@@ -204,7 +206,8 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
     if (!fresh_id(in, req, now_ms, skew_ms))
         return 0;
     if (!in_collective(d, req->collective)) {
-        refuse(in, MUSTERD_COUNTER_INVALID, req, "not a member of that collective");
+        refuse(in, MUSTERD_COUNTER_INVALID, req,
+               "not a member of that collective");
         return 0;
     }
     return 1;
@@ -215,9 +218,9 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
  * a caller who holds a reply can count on its audit line being written.
  */
 static void answer(struct musterd *d, const struct mst_request *req,
-                   const struct musterd_agent_entry *entry, const char *decision,
-                   const char *reason, struct mst_reply *rep,
-                   int64_t start_us) {
+                   const struct musterd_agent_entry *entry,
+                   const char *decision, const char *reason,
+                   struct mst_reply *rep, int64_t start_us) {
     MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req->id,
             req->agent, req->action, req->caller, req->sender,
             mst_rpc_status_text(rep->status), rep->status ? ": " : "",

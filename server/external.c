@@ -323,12 +323,12 @@ static int rpc_reply(const json_t *rep, int *status_r, char *msg,
 
 int musterd_ext_rpc(const char *path, const struct mst_request *req,
                     const char *dir, const struct musterd_ext_user *user,
-                    size_t max_output, int *status_r, char *msg,
-                    size_t msg_len, json_t **data_r, struct mst_err *err) {
+                    size_t max_output, int *status_r, char *msg, size_t msg_len,
+                    json_t **data_r, struct mst_err *err) {
     json_t *rep = NULL;
     json_t *rq = rpc_request(req);
-    int rc = rq ? musterd_ext_run(path, req->agent, dir, PROTOCOL_RPC, rq,
-                                  user, max_output, &rep, err)
+    int rc = rq ? musterd_ext_run(path, req->agent, dir, PROTOCOL_RPC, rq, user,
+                                  max_output, &rep, err)
                 : mst_err_set(err, MST_ENOMEM, "out of memory");
     json_decref(rq);
     if (rc == MST_OK)

@@ -54,8 +54,8 @@ void musterd_ext_rmdir(const char *dir);
  */
 int musterd_ext_rpc(const char *path, const struct mst_request *req,
                     const char *dir, const struct musterd_ext_user *user,
-                    size_t max_output, int *status_r, char *msg,
-                    size_t msg_len, json_t **data_r, struct mst_err *err);
+                    size_t max_output, int *status_r, char *msg, size_t msg_len,
+                    json_t **data_r, struct mst_err *err);
 
 /*
  * musterd_ext_activate - Choria's activation check of the external agent

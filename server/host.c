@@ -17,8 +17,8 @@
 #include "registry.h"
 #include "targeting/facts.h"
 
-static void host_log(const struct muster_host *host, int level,
-                     const char *fmt, ...) {
+static void host_log(const struct muster_host *host, int level, const char *fmt,
+                     ...) {
     (void)host;
     if (level > mst_log_threshold)
         return;
@@ -41,9 +41,9 @@ static json_t *agents_json(const struct musterd *d) {
     json_t *a = json_array();
     for (size_t i = 0; i < d->n_agents; i++) {
         const struct muster_agent *ag = d->agents[i].agent;
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "agent",
-                                           ag->name, "version", ag->version,
-                                           "origin", d->agents[i].origin));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "agent", ag->name,
+                                           "version", ag->version, "origin",
+                                           d->agents[i].origin));
     }
     return a;
 }
@@ -64,7 +64,8 @@ static json_t *stats_json(const struct musterd *d) {
     json_t *o = musterd_counters_json(&d->counters);
     int64_t now = mst_wall_ms();
     json_object_set_new(o, "pid", json_integer(getpid()));
-    json_object_set_new(o, "uptime", json_integer((now - d->started_ms) / 1000));
+    json_object_set_new(o, "uptime",
+                        json_integer((now - d->started_ms) / 1000));
     json_object_set_new(o, "starttime", json_integer(d->started_ms / 1000));
     json_object_set_new(o, "rss_kb", json_integer(rss_kb()));
     json_object_set_new(o, "version", json_string(MST_VERSION));
@@ -103,4 +104,3 @@ void musterd_host_init(struct musterd *d) {
     d->host.query = host_query;
     d->host.daemon = d;
 }
-

@@ -119,7 +119,7 @@ static int parse_args(int argc, char **argv, const char **cfg_path) {
 static int start_records(struct musterd *d) {
     struct mst_err err = {0};
     d->authz = musterd_authz_new(d->cfg->authorization_policy_dir,
-                             d->cfg->authorization_default_allow);
+                                 d->cfg->authorization_default_allow);
     if (d->authz == NULL)
         return 1;
     if (!musterd_authz_enabled(d->authz))

@@ -28,27 +28,27 @@ struct mst_security;
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
-    struct mst_replay *replay; /* request ids inside their window */
-    struct musterd_authz *authz;   /* policies (authz.c) */
-    struct mst_audit *audit;   /* NULL without audit.file */
+    struct mst_replay *replay;   /* request ids inside their window */
+    struct musterd_authz *authz; /* policies (authz.c) */
+    struct mst_audit *audit;     /* NULL without audit.file */
     struct mst_connector *conn;
-    struct mst_facts *facts;     /* replaced by musterd_refresh_take() */
-    struct mst_strv classes;     /* from classes_file; likewise */
+    struct mst_facts *facts; /* replaced by musterd_refresh_take() */
+    struct mst_strv classes; /* from classes_file; likewise */
     struct musterd_refresh *refresh;
-    struct musterd_pool *pool;   /* actions running in worker processes */
+    struct musterd_pool *pool; /* actions running in worker processes */
     struct musterd_counters counters;
     struct muster_host host;
     struct musterd_agent_entry *agents;
     size_t n_agents;
-    struct mst_strv agent_names; /* the same agents' names, for filters */
+    struct mst_strv agent_names;      /* the same agents' names, for filters */
     struct musterd_ext_user ext_user; /* agents.run_as, resolved */
-    int64_t started_ms;      /* wall clock, for uptime */
+    int64_t started_ms;               /* wall clock, for uptime */
     int foreground;
-    uint64_t ack_tag;         /* the last delivery taken, not yet acked */
-    unsigned ack_generation;  /* its connection */
-    unsigned ack_pending;     /* deliveries taken since the last ack */
-    int64_t retry_at_ms;      /* broker away: next attempt (mst_now_ms);
-                                 0 while connected */
+    uint64_t ack_tag;           /* the last delivery taken, not yet acked */
+    unsigned ack_generation;    /* its connection */
+    unsigned ack_pending;       /* deliveries taken since the last ack */
+    int64_t retry_at_ms;        /* broker away: next attempt (mst_now_ms);
+                                   0 while connected */
     volatile sig_atomic_t stop; /* SIGTERM/SIGINT */
     volatile sig_atomic_t hup;  /* SIGHUP: reopen logs, reload facts */
 };

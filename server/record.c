@@ -65,5 +65,5 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
         .agents = &d->agent_names,
     };
     return musterd_authz_check(d->authz, req->agent, req->action, req->caller,
-                           &node, why, why_len);
+                               &node, why, why_len);
 }

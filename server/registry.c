@@ -13,7 +13,7 @@
 #include "rpcutil/rpcutil.h"
 
 const struct musterd_agent_entry *musterd_find_agent(const struct musterd *d,
-                                                 const char *name) {
+                                                     const char *name) {
     for (size_t i = 0; i < d->n_agents; i++)
         if (strcmp(d->agents[i].agent->name, name) == 0)
             return &d->agents[i];
@@ -22,10 +22,12 @@ const struct musterd_agent_entry *musterd_find_agent(const struct musterd *d,
 
 int musterd_register_agent(struct musterd *d, struct musterd_agent_entry *e,
                            struct mst_err *err) {
-    const struct musterd_agent_entry *old = musterd_find_agent(d, e->agent->name);
+    const struct musterd_agent_entry *old =
+        musterd_find_agent(d, e->agent->name);
     if (old != NULL)
-        return mst_err_set(err, MST_EINVAL, "agent %s is already loaded from %s",
-                           e->agent->name, old->origin);
+        return mst_err_set(err, MST_EINVAL,
+                           "agent %s is already loaded from %s", e->agent->name,
+                           old->origin);
     struct musterd_agent_entry *v =
         realloc(d->agents, (d->n_agents + 1) * sizeof *v);
     if (v == NULL)

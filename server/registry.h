@@ -24,8 +24,8 @@ struct musterd_agent_entry {
     const char *origin;  /* "builtin" or the path it was loaded from */
     struct mst_ddl *ddl; /* owned; every request is validated with it */
     enum musterd_agent_kind kind;
-    char *path;                /* owned: the .so or executable; NULL if builtin */
-    void *handle;              /* owned: dlopen handle of a plugin, else NULL */
+    char *path;   /* owned: the .so or executable; NULL if builtin */
+    void *handle; /* owned: dlopen handle of a plugin, else NULL */
     struct muster_agent *made; /* owned: an external agent's descriptor */
 };
 

@@ -39,6 +39,7 @@ struct job {
     int fd;    /* result pipe, -1 once closed */
     int wstatus;
     struct mst_buf out;
+    int64_t timeout_ms;           /* the DDL's metadata.timeout */
     int64_t deadline_ms, kill_ms; /* kill_ms: when to KILL after TERM */
     enum killed killed;
     char dir[64]; /* external agents: the run's directory */
@@ -163,7 +164,7 @@ static int start(struct musterd *d, struct job *j, struct mst_err *err) {
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     j->pid = pid;
     j->fd = fds[0];
-    j->deadline_ms = mst_now_ms() + (int64_t)j->entry->ddl->timeout_s * 1000;
+    j->deadline_ms = mst_now_ms() + j->timeout_ms;
     mst_buf_init(&j->out, (size_t)d->cfg->agents_max_output);
     return MST_OK;
 }
@@ -204,6 +205,8 @@ void musterd_worker_submit(struct musterd *d,
         return;
     }
     j->entry = entry;
+    /* The DDL states whole seconds; the pool counts in ms like the rest. */
+    j->timeout_ms = (int64_t)entry->ddl->timeout_s * 1000;
     j->req = *req;
     memset(req, 0, sizeof *req);
     j->done = done;
@@ -278,8 +281,8 @@ static int parse_result(struct job *j, char *msg, size_t len, json_t **data_r) {
     json_t *text = json_object_get(r, "statusmsg");
     json_int_t c = json_integer_value(code);
     int status = MUSTER_UNKNOWN_ERROR;
-    if (json_is_integer(code) && c >= MUSTER_OK &&
-        c <= MUSTER_UNKNOWN_ERROR && json_is_string(text)) {
+    if (json_is_integer(code) && c >= MUSTER_OK && c <= MUSTER_UNKNOWN_ERROR &&
+        json_is_string(text)) {
         status = (int)c;
         mst_strlcpy(msg, json_string_value(text), len);
         *data_r = json_incref(json_object_get(r, "data"));
@@ -300,8 +303,8 @@ static void finish(struct musterd *d, struct job *j) {
         snprintf(msg, sizeof msg, "%s/%s interrupted: musterd is stopping", a,
                  act);
     else if (j->killed == TIMED_OUT)
-        snprintf(msg, sizeof msg, "%s/%s timed out after %d s", a, act,
-                 j->entry->ddl->timeout_s);
+        snprintf(msg, sizeof msg, "%s/%s timed out after %g s", a, act,
+                 (double)j->timeout_ms / 1000);
     else if (j->killed == TOO_BIG)
         snprintf(msg, sizeof msg, "%s/%s failed: output over %d bytes", a, act,
                  d->cfg->agents_max_output);
