@@ -51,8 +51,8 @@ struct mst_config {
     char *security_cert;
     char *security_key;
     int security_cert_cache;     /* 0: the role's default */
-    int security_skew_s;         /* allowed clock skew; default 60 */
-    int security_max_ttl_s;      /* largest accepted ttl; default 3600 */
+    int64_t security_skew_ms;    /* allowed clock skew; default 60 s */
+    int64_t security_max_ttl_ms; /* largest accepted ttl; default 3600 s */
     int security_replay_cache;   /* server: request ids remembered; 65536 */
     char *log_file;              /* NULL: stderr */
     int log_level;               /* enum mst_log_level; default info */
