@@ -20,9 +20,13 @@
 #include "base/config.h"
 #include "base/err.h"
 #include "base/status.h"
+#include "base/strv.h"
 #include "base/util.h"
 #include "client.h"
+#include "ddl/aggregate.h"
 #include "ddl/ddl.h"
+#include "ddl/inputs.h"
+#include "ddl/path.h"
 #include "discovery.h"
 #include "mst_build.h"
 #include "security/cert.h"
@@ -509,7 +513,7 @@ int muster_ddl_find(const struct muster_config *cfg, const char *agent,
     struct mst_ddl *ddl = NULL;
     int rc = muster_ddl_dirs(cfg, (struct muster_list *)(void *)&dirs);
     if (rc == MST_OK)
-        rc = mst_ddl_find(&dirs, agent, &ddl, &e);
+        rc = mst_ddl_path_find(&dirs, agent, &ddl, &e);
     if (rc == MST_ENOTFOUND)
         mst_err_set(&e, rc,
                     "no DDL for agent %s (looked for %s.json in "
@@ -526,7 +530,7 @@ int muster_ddl_list(const struct muster_config *cfg,
     struct mst_strv dirs = {0};
     int rc = muster_ddl_dirs(cfg, (struct muster_list *)(void *)&dirs);
     if (rc == MST_OK)
-        rc = mst_ddl_list(&dirs, strv_of(names_r));
+        rc = mst_ddl_path_list(&dirs, strv_of(names_r));
     mst_strv_free(&dirs);
     return rc;
 }
@@ -614,12 +618,8 @@ void muster_ddl_output_at(const struct muster_ddl_action *act, size_t i,
 void muster_ddl_aggregate_at(const struct muster_ddl_action *act, size_t i,
                              struct muster_ddl_aggregate *ag_r) {
     const struct mst_ddl_aggregate *ag = &act_of(act)->aggregates[i];
-    static const char *const names[] = {
-        [MST_DDL_SUMMARY] = "summary",
-        [MST_DDL_AVERAGE] = "average",
-        [MST_DDL_SUM] = "sum",
-    };
-    *ag_r = (struct muster_ddl_aggregate){names[ag->function], ag->output};
+    *ag_r = (struct muster_ddl_aggregate){mst_ddl_function_name(ag->function),
+                                          ag->output};
 }
 
 const char *muster_ddl_output_label(const struct muster_ddl_action *act,
@@ -633,18 +633,19 @@ int muster_ddl_parse_args(const struct muster_ddl_action *act,
                           char *const *args, size_t n, json_t **data_r,
                           struct muster_error *err) {
     struct mst_err e = {0};
-    return give(mst_ddl_parse_args(act_of(act), args, n, data_r, &e), &e, err);
+    return give(mst_ddl_inputs_parse(act_of(act), args, n, data_r, &e), &e,
+                err);
 }
 
 int muster_ddl_validate(const struct muster_ddl_action *act, json_t *data,
                         struct muster_error *err) {
     struct mst_err e = {0};
-    return give(mst_ddl_validate(act_of(act), data, &e), &e, err);
+    return give(mst_ddl_inputs_validate(act_of(act), data, &e), &e, err);
 }
 
 json_t *muster_ddl_aggregate(const struct muster_ddl_action *act,
                              const json_t *datas) {
-    return mst_ddl_aggregate(act_of(act), datas);
+    return mst_ddl_aggregate_compute(act_of(act), datas);
 }
 
 /* ---- text helpers ---- */

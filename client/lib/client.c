@@ -182,22 +182,25 @@ static struct mst_call_spec with_defaults(const struct mst_client *cl,
     return s;
 }
 
-/* The wire carries whole seconds: round up, so a request never expires
- * before the time asked for.  The one conversion of the TTL. */
-static int32_t wire_ttl_s(int64_t ttl_ms) {
-    int64_t s = (ttl_ms + 999) / 1000;
-    return (int32_t)(s > INT32_MAX ? INT32_MAX : s);
+/*
+ * The wire carries whole seconds: round up, so a request never expires
+ * before the time asked for.  The one rounding of the TTL; the AMQP
+ * expiration uses the same value, so the broker drops an untaken request
+ * when the nodes would refuse it.
+ */
+static int64_t wire_ttl_ms(int64_t ttl_ms) {
+    return (ttl_ms + 999) / 1000 * 1000;
 }
 
 /* The request payload, sealed, in `out`. */
 static int build(struct mst_client *cl, const struct mst_call_spec *spec,
-                 int32_t ttl_s, struct mst_buf *out, char id_r[MST_ID_LEN],
+                 int64_t ttl_ms, struct mst_buf *out, char id_r[MST_ID_LEN],
                  struct mst_err *err) {
     struct mst_request req = {0};
     if (mst_id_new(req.id) != MST_OK)
         return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
     req.time_ms = mst_wall_ms();
-    req.ttl_s = ttl_s;
+    req.ttl_ms = ttl_ms;
     req.collective = (char *)spec->collective;
     req.agent = (char *)spec->agent;
     req.action = (char *)spec->action;
@@ -215,10 +218,9 @@ static int build(struct mst_client *cl, const struct mst_call_spec *spec,
 
 /* The broker drops the request when the nodes would refuse it as expired. */
 static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
-                   int32_t ttl_s, const char *id, struct mst_bytes body,
+                   int64_t ttl_ms, const char *id, struct mst_bytes body,
                    struct mst_err *err) {
     const char *collective = spec->collective;
-    int64_t ttl_ms = (int64_t)ttl_s * 1000;
     if (spec->nodes == NULL)
         return mst_connector_publish_request(cl->conn, collective, NULL, id,
                                              ttl_ms, body, err);
@@ -396,11 +398,11 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
                     struct mst_call_stats *st, struct mst_err *err) {
     const struct mst_call_spec resolved = with_defaults(cl, given);
     const struct mst_call_spec *spec = &resolved;
-    int32_t ttl_s = wire_ttl_s(spec->ttl_ms);
+    int64_t ttl_ms = wire_ttl_ms(spec->ttl_ms);
     struct collect c = {.spec = spec, .h = h, .st = st};
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, spec, ttl_s, &body, st->request_id, err);
+    int rc = build(cl, spec, ttl_ms, &body, st->request_id, err);
     size_t n = spec->nodes ? spec->nodes->n : 0;
     c.done = calloc(n ? n : 1, 1);
     c.remaining = n;
@@ -408,7 +410,8 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
         rc = mst_err_set(err, MST_ENOMEM, "out of memory");
     c.start_us = c.last_us = mst_now_us();
     if (rc == MST_OK)
-        rc = publish(cl, spec, ttl_s, st->request_id, mst_buf_view(&body), err);
+        rc =
+            publish(cl, spec, ttl_ms, st->request_id, mst_buf_view(&body), err);
     if (rc == MST_OK)
         rc = gather(cl, &c, err);
     st->elapsed_us = mst_now_us() - c.start_us;
@@ -423,12 +426,12 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
 int mst_client_send(struct mst_client *cl, const struct mst_call_spec *given,
                     char id_r[MST_ID_LEN], struct mst_err *err) {
     const struct mst_call_spec spec = with_defaults(cl, given);
-    int32_t ttl_s = wire_ttl_s(spec.ttl_ms);
+    int64_t ttl_ms = wire_ttl_ms(spec.ttl_ms);
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, &spec, ttl_s, &body, id_r, err);
+    int rc = build(cl, &spec, ttl_ms, &body, id_r, err);
     if (rc == MST_OK)
-        rc = publish(cl, &spec, ttl_s, id_r, mst_buf_view(&body), err);
+        rc = publish(cl, &spec, ttl_ms, id_r, mst_buf_view(&body), err);
     mst_buf_free(&body);
     return rc;
 }
