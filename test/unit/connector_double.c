@@ -63,6 +63,8 @@ struct mst_connector {
     void (*on_publish)(struct mst_connector *,
                        const struct mst_double_published *, void *);
     void *on_publish_ud;
+    void (*on_idle)(struct mst_connector *, void *);
+    void *on_idle_ud;
     struct armed armed[MST_DOUBLE_OP_COUNT];
 };
 
@@ -564,6 +566,12 @@ void mst_double_on_publish(struct mst_connector *conn,
     conn->on_publish_ud = ud;
 }
 
+void mst_double_on_idle(struct mst_connector *conn,
+                        void (*fn)(struct mst_connector *, void *), void *ud) {
+    conn->on_idle = fn;
+    conn->on_idle_ud = ud;
+}
+
 size_t mst_double_published_count(const struct mst_connector *conn) {
     return conn->n_pubs;
 }
@@ -606,10 +614,16 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
     for (;;) {
         int64_t now = mst_now_ms();
         struct held *h = take_available(conn, now);
+        if (h == NULL && conn->on_idle != NULL) {
+            conn->on_idle(conn, conn->on_idle_ud);
+            h = take_available(conn, now);
+        }
         if (h != NULL) {
             hand_out(conn, h, msg_r);
             return 1;
         }
+        if (!conn->connected) /* the idle hook dropped the connection */
+            return not_connected(conn, err);
         int64_t until = next_at(conn);
         if (until == INT64_MAX && timeout_ms < 0) {
             go_down(conn, "double: nothing queued, consume would wait for "

@@ -91,6 +91,16 @@ void mst_double_on_publish(struct mst_connector *conn,
                            void *ud);
 
 /*
+ * mst_double_on_idle - call `fn(conn, ud)` whenever mst_connector_consume
+ * finds no message available, before it waits (NULL: stop): the place for
+ * a test to queue the next message or to end a loop under test (set its
+ * stop flag).  Messages queued by `fn` are handed out by the same consume.
+ */
+void mst_double_on_idle(struct mst_connector *conn,
+                        void (*fn)(struct mst_connector *conn, void *ud),
+                        void *ud);
+
+/*
  * mst_double_queue - append `m` to the consumer's queue (FIFO among messages
  * already available).  Returns MST_OK or MST_ENOMEM.
  */

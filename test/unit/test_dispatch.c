@@ -787,6 +787,103 @@ START_TEST(tampered_request_is_unverified) {
 }
 END_TEST
 
+/* ---- the I/O loop (daemon.c) over the double ------------------------------
+ */
+
+/* A script for musterd_run: what the broker holds, and when to stop. */
+static struct {
+    struct mst_buf req[2]; /* two sealed requests */
+    int phase;             /* what the idle broker does next */
+    int drop_after_reply;  /* lose the connection after the first reply */
+} loop;
+
+static void loop_idle(struct mst_connector *c, void *ud) {
+    (void)ud;
+    /* reconnect test: the second request comes on the new connection */
+    if (loop.drop_after_reply && loop.phase == 0 &&
+        mst_double_generation(c) == 2) {
+        struct mst_double_message m = {.kind = MST_MESSAGE_DELIVERY,
+                                       .body = mst_buf_view(&loop.req[1])};
+        ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+        loop.phase = 1;
+        return;
+    }
+    d.stop = 1; /* the queue ran dry: end musterd_run */
+}
+
+static void loop_published(struct mst_connector *c,
+                           const struct mst_double_published *pub, void *ud) {
+    (void)pub, (void)ud;
+    if (loop.drop_after_reply && mst_double_generation(c) == 1)
+        mst_double_drop(c, "double: connection reset");
+}
+
+/* musterd_run makes its own connector: script it as it is made.  The
+ * first request waits in the queue; without a drop an oversized delivery
+ * and the second request follow it. */
+static void loop_on_new(struct mst_connector *c, void *ud) {
+    (void)ud;
+    mst_double_on_idle(c, loop_idle, NULL);
+    mst_double_on_publish(c, loop_published, NULL);
+    struct mst_double_message m = {.kind = MST_MESSAGE_DELIVERY};
+    m.body = mst_buf_view(&loop.req[0]);
+    ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+    if (loop.drop_after_reply)
+        return;
+    struct mst_double_message big = {.kind = MST_MESSAGE_DELIVERY,
+                                     .oversized = 1};
+    ck_assert_int_eq(mst_double_queue(c, &big), MST_OK);
+    m.body = mst_buf_view(&loop.req[1]);
+    ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+}
+
+/* Run the daemon's loop over two fresh ping requests. */
+static void run_loop(int drop_after_reply) {
+    mst_connector_free(&d.conn); /* musterd_run makes its own */
+    memset(&loop, 0, sizeof loop);
+    loop.drop_after_reply = drop_after_reply;
+    for (int i = 0; i < 2; i++) {
+        struct mst_request r = request("rpcutil", "ping");
+        seal(client_sec, &r, &loop.req[i]);
+        request_done(&r);
+    }
+    mst_double_on_new(loop_on_new, NULL);
+    ck_assert_int_eq(musterd_run(&d), MST_OK);
+    mst_double_on_new(NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        mst_buf_free(&loop.req[i]);
+}
+
+START_TEST(loop_receives_dispatches_and_acks) {
+    run_loop(/* drop_after_reply = */ 0);
+    EXPECT_COUNTERS([MST_COUNTER_RECEIVED] = 3, [MST_COUNTER_OVERSIZED] = 1,
+                    [MST_COUNTER_VALID] = 2, [MST_COUNTER_DISPATCHED] = 2,
+                    [MST_COUNTER_REPLIED] = 2);
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 2);
+    ck_assert_str_eq(mst_double_node_queue(d.conn), "amq.gen-node-1");
+    /* one ack for the run of three deliveries, once the queue was dry */
+    int multiple = 0;
+    ck_assert_uint_eq(mst_double_acked_tag(d.conn, &multiple), 3);
+    ck_assert_int_eq(multiple, 1);
+}
+END_TEST
+
+START_TEST(loop_reconnects_after_a_lost_connection) {
+    run_loop(/* drop_after_reply = */ 1);
+    EXPECT_COUNTERS([MST_COUNTER_RECEIVED] = 2, [MST_COUNTER_VALID] = 2,
+                    [MST_COUNTER_DISPATCHED] = 2, [MST_COUNTER_REPLIED] = 2,
+                    [MST_COUNTER_RECONNECTS] = 1);
+    /* a new connection with a new, server-named node queue */
+    ck_assert_uint_eq(mst_double_generation(d.conn), 2);
+    ck_assert_str_eq(mst_double_node_queue(d.conn), "amq.gen-node-2");
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 2);
+    ck_assert_uint_eq(mst_double_published_at(d.conn, 0)->generation, 1);
+    ck_assert_uint_eq(mst_double_published_at(d.conn, 1)->generation, 2);
+    /* tags start again on the new connection */
+    ck_assert_uint_eq(mst_double_acked_tag(d.conn, NULL), 1);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("dispatch");
     TCase *none = tcase_create("none");
@@ -816,6 +913,8 @@ static Suite *suite(void) {
     tcase_add_test(none, plugin_runs_in_a_worker);
     tcase_add_test(none, plugin_failure_is_answered);
     tcase_add_test(none, plugin_input_is_checked_before_the_worker);
+    tcase_add_test(none, loop_receives_dispatches_and_acks);
+    tcase_add_test(none, loop_reconnects_after_a_lost_connection);
     suite_add_tcase(s, none);
 
     TCase *audit = tcase_create("audit_required");
