@@ -152,21 +152,6 @@ static void write_config(const char *security) {
                   "%s", err.msg);
 }
 
-static struct mst_security *provider(const char *ca_dir, const char *name,
-                                     enum mst_security_role role) {
-    struct mst_security_options o = {.provider = "none", .role = role};
-    if (ca_dir != NULL) {
-        o.provider = "x509";
-        o.ca = pki_path(ca_dir, "ca", "pem");
-        o.cert = pki_path(ca_dir, name, "pem");
-        o.key = pki_path(ca_dir, name, "key");
-    }
-    struct mst_security *sec = NULL;
-    struct mst_err err = {0};
-    ck_assert_msg(mst_security_new(&o, &sec, &err) == MST_OK, "%s", err.msg);
-    return sec;
-}
-
 static void connect_client(void) {
     struct mst_err err = {0};
     mst_double_on_new(on_new, NULL);
@@ -186,7 +171,7 @@ static void start_dir(void) {
 static void start_none(void) {
     start_dir();
     write_config("provider = \"none\";");
-    node_sec = provider(NULL, NULL, MST_SECURITY_SERVER);
+    node_sec = pki_provider(NULL, NULL, MST_SECURITY_SERVER);
     connect_client();
 }
 
@@ -654,7 +639,7 @@ static void start_x509(void) {
              pki_path(pki, "ca", "pem"), pki_path(pki, "alice", "pem"),
              pki_path(pki, "alice", "key"));
     write_config(security);
-    node_sec = provider(pki, "n1", MST_SECURITY_SERVER);
+    node_sec = pki_provider(pki, "n1", MST_SECURITY_SERVER);
     connect_client();
 }
 
@@ -675,7 +660,7 @@ END_TEST
 
 START_TEST(unsigned_replies_are_invalid) {
     mst_security_free(&node_sec);
-    node_sec = provider(NULL, NULL, MST_SECURITY_SERVER);
+    node_sec = pki_provider(NULL, NULL, MST_SECURITY_SERVER);
     struct mst_call_spec s = ping();
     s.discovery_timeout_ms = 30;
     plan((struct plan){.node = "n1"});
