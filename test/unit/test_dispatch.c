@@ -33,6 +33,7 @@
 #define REPLY_QUEUE "amq.gen-client-replies"
 #define MAX_TTL_S 600
 #define SKEW_S 60
+#define REPLAY_CACHE 16 /* the smallest allowed */
 
 static char pki[64], other_pki[64]; /* CAs, made once for the suite */
 static char dir[64];                /* one per test */
@@ -110,13 +111,13 @@ static void start(int x509, int broken_audit) {
     snprintf(text, sizeof text,
              "identity = \"" IDENTITY "\";\n"
              "collectives = [\"muster\", \"ops\"];\n"
-             "security: { %s skew = %d; max_ttl = %d; };\n"
+             "security: { %s skew = %d; max_ttl = %d; replay_cache = %d; };\n"
              "facts: { files = [\"%s\"]; refresh = 0; };\n"
              "agents: { dir = \"%s\"; run_as = \"root\"; };\n"
              "authorization: { policy_dir = \"%s\"; default = \"allow\"; };\n"
              "audit: { file = \"%s\"; required = %s; };\n"
              "log: { level = \"err\"; };\n",
-             security, SKEW_S, MAX_TTL_S, in_dir("facts.json"),
+             security, SKEW_S, MAX_TTL_S, REPLAY_CACHE, in_dir("facts.json"),
              in_dir("agents"), in_dir("policy"),
              in_dir(broken_audit ? "missing/audit.log" : "audit.log"),
              broken_audit ? "true" : "false");
@@ -136,7 +137,9 @@ static void start(int x509, int broken_audit) {
         .key = d.cfg->security_key,
     };
     ck_assert_msg(mst_security_new(&so, &d.sec, &err) == MST_OK, "%s", err.msg);
-    ck_assert_int_eq(mst_replay_new(1024, &d.replay, &err), MST_OK);
+    ck_assert_int_eq(
+        mst_replay_new((size_t)d.cfg->security_replay_cache, &d.replay, &err),
+        MST_OK);
     ck_assert_int_eq(musterd_load_knowledge(d.cfg, &d.facts, &d.classes, &err),
                      MST_OK);
     d.authz = mst_authz_new(d.cfg->authorization_policy_dir,
@@ -522,6 +525,24 @@ START_TEST(replayed_request_is_refused) {
 }
 END_TEST
 
+START_TEST(full_replay_cache_refuses) {
+    for (int i = 0; i < REPLAY_CACHE; i++) {
+        struct mst_request r = request("rpcutil", "ping");
+        dispatch(&r);
+        request_done(&r);
+    }
+    ck_assert_uint_eq(d.counters.v[MST_COUNTER_REPLIED], REPLAY_CACHE);
+    memset(&d.counters, 0, sizeof d.counters);
+    mst_double_clear_published(d.conn);
+    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+    /* every id is still inside its window: no room for one more */
+    struct mst_request r = request("rpcutil", "ping");
+    dispatch(&r);
+    expect_silent_refusal(MST_COUNTER_REPLAY_FULL, r.id, "");
+    request_done(&r);
+}
+END_TEST
+
 START_TEST(wrong_collective_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
     r.collective = "elsewhere";
@@ -858,6 +879,7 @@ static Suite *suite(void) {
     tcase_add_test(none, request_from_the_future_is_refused);
     tcase_add_test(none, ttl_over_max_ttl_is_refused);
     tcase_add_test(none, replayed_request_is_refused);
+    tcase_add_test(none, full_replay_cache_refuses);
     tcase_add_test(none, wrong_collective_is_refused);
     tcase_add_test(none, filter_not_matching_is_silent);
     tcase_add_test(none, broken_filter_is_invalid);
