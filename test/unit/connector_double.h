@@ -9,17 +9,26 @@
  * mst_connector_consume, read back what was published, make an operation
  * fail, drop the connection.  Nothing touches the network.
  *
+ * The broker it plays: one queue of messages for the connector's consumer
+ * (node or reply queue alike; a connector only ever has one), emptied when
+ * the connection is lost, as an exclusive auto-delete queue is.  Queue
+ * names are "amq.gen-node-G" and "amq.gen-reply-G" for connection
+ * generation G (1, 2, ...); delivery tags restart at 1 on each connection.
+ *
  * Differences from rabbitmq.c, on purpose:
  * - Connecting always succeeds unless a failure was armed; URLs are
  *   checked only for being present.
+ * - Exchanges are not modelled: a publish to any collective is recorded
+ *   (a real broker closes the channel for an exchange nobody declared).
  * - mst_connector_consume waits (really sleeps, up to `timeout_ms`) only
  *   for messages queued with a delay; with nothing queued at all and
- *   `timeout_ms` < 0 it returns MST_ECONNECT ("would wait for ever")
- *   instead of hanging the test.
+ *   `timeout_ms` < 0 it drops the connection and returns MST_ECONNECT
+ *   ("would wait for ever") instead of hanging the test.
  * - mst_connector_reconnect and _retry never sleep: an armed failure of
  *   MST_DOUBLE_OP_CONNECT fails one pass (_retry reports the delay it would
  *   have slept, 1000 ms doubling to 30000 ms, without jitter).
  * - mst_connector_fd is a pipe that is readable while messages are queued.
+ * - mst_connector_url shows the first URL without its user info.
  *
  * Not thread-safe, like the real connector.  Test code only.
  */
