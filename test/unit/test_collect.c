@@ -25,6 +25,13 @@
 #include "wire/reply.h"
 #include "wire/request.h"
 
+/*
+ * A quiet time or timeout that ends a test whose queued replies must all
+ * be read first: they are read at once, so this only has to outlast a
+ * busy machine's scheduling delays.  Tests about ending early use less.
+ */
+#define SETTLE_MS 500
+
 /* How one node answers a request published to it (or to everyone). */
 struct plan {
     const char *node;
@@ -287,7 +294,7 @@ END_TEST
 
 START_TEST(same_sender_twice_counts_once) {
     struct mst_call_spec s = ping();
-    s.discovery_timeout_ms = 30;
+    s.discovery_timeout_ms = SETTLE_MS;
     plan((struct plan){.node = "n1", .copies = 3});
     plan((struct plan){.node = "n2", .status = MUSTER_ABORTED});
     struct mst_call_stats st;
@@ -345,7 +352,7 @@ END_TEST
 
 START_TEST(overall_timeout_ends_a_broadcast) {
     struct mst_call_spec s = ping();
-    s.timeout_ms = 40;
+    s.timeout_ms = SETTLE_MS;
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
     call(&s, &st);
@@ -418,7 +425,7 @@ START_TEST(addressed_call_times_out_naming_the_silent) {
     struct mst_strv nodes = nodes_of(NAMES("n1", "n2", "n3"));
     struct mst_call_spec s = ping();
     s.nodes = &nodes;
-    s.timeout_ms = 40;
+    s.timeout_ms = SETTLE_MS;
     s.discovery_timeout_ms = 10; /* broadcasts only: must not end this */
     plan((struct plan){.node = "n1"});
     plan((struct plan){.node = "n2", .silent = 1});
@@ -518,7 +525,7 @@ END_TEST
 START_TEST(discovery_lists_the_repliers_sorted) {
     struct mst_call_spec s = ping();
     s.agent = "package"; /* discovery always pings */
-    s.discovery_timeout_ms = 30;
+    s.discovery_timeout_ms = SETTLE_MS;
     plan((struct plan){.node = "web2"});
     plan((struct plan){.node = "db1", .copies = 2});
     plan((struct plan){.node = "web1"});
@@ -549,7 +556,7 @@ static void rollout(const struct mst_strv *nodes,
                     struct mst_call_stats *st) {
     struct mst_call_spec s = ping();
     s.nodes = nodes;
-    s.timeout_ms = 40; /* a silent node ends its batch soon */
+    s.timeout_ms = SETTLE_MS; /* a silent node ends its batch */
     struct mst_err err = {0};
     memset(st, 0, sizeof *st);
     ck_assert_msg(mst_discovery_rollout(cl, &s, ro, &handlers, st, &err) ==
@@ -645,7 +652,7 @@ static void start_x509(void) {
 
 START_TEST(signed_replies_must_name_their_signer) {
     struct mst_call_spec s = ping();
-    s.discovery_timeout_ms = 30;
+    s.discovery_timeout_ms = SETTLE_MS;
     plan((struct plan){.node = "n1"});
     plan((struct plan){.node = "n2"}); /* signed by n1's certificate */
     struct mst_call_stats st;
@@ -662,7 +669,7 @@ START_TEST(unsigned_replies_are_invalid) {
     mst_security_free(&node_sec);
     node_sec = pki_provider(NULL, NULL, MST_SECURITY_SERVER);
     struct mst_call_spec s = ping();
-    s.discovery_timeout_ms = 30;
+    s.discovery_timeout_ms = SETTLE_MS;
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
     call(&s, &st);
@@ -676,6 +683,7 @@ static Suite *suite(void) {
     Suite *s = suite_create("collect");
     TCase *bc = tcase_create("broadcast");
     tcase_add_checked_fixture(bc, start_none, stop);
+    tcase_set_timeout(bc, 30);
     tcase_add_test(bc, broadcast_is_published_as_the_protocol_says);
     tcase_add_test(bc, same_sender_twice_counts_once);
     tcase_add_test(bc, expected_count_completes);
@@ -687,6 +695,7 @@ static Suite *suite(void) {
 
     TCase *ad = tcase_create("addressed");
     tcase_add_checked_fixture(ad, start_none, stop);
+    tcase_set_timeout(ad, 30);
     tcase_add_test(ad, addressed_call_completes_with_unknown_nodes);
     tcase_add_test(ad, addressed_call_times_out_naming_the_silent);
     tcase_add_test(ad, unaddressed_sender_is_unexpected);
@@ -696,6 +705,7 @@ static Suite *suite(void) {
 
     TCase *br = tcase_create("broker_failures");
     tcase_add_checked_fixture(br, start_none, stop);
+    tcase_set_timeout(br, 30);
     tcase_add_test(br, failed_publish_fails_the_call);
     tcase_add_test(br, lost_connection_fails_the_call);
     tcase_add_test(br, failed_connect_fails_the_client);
@@ -703,6 +713,7 @@ static Suite *suite(void) {
 
     TCase *ro = tcase_create("rollout");
     tcase_add_checked_fixture(ro, start_none, stop);
+    tcase_set_timeout(ro, 30);
     tcase_add_test(ro, rollout_goes_in_batches);
     tcase_add_test(ro, rollout_stops_after_failures);
     tcase_add_test(ro, rollout_counts_silent_and_unknown_nodes_as_failed);
@@ -711,6 +722,7 @@ static Suite *suite(void) {
     TCase *x = tcase_create("x509");
     tcase_add_unchecked_fixture(x, pki_setup, pki_teardown);
     tcase_add_checked_fixture(x, start_x509, stop);
+    tcase_set_timeout(x, 30);
     tcase_add_test(x, signed_replies_must_name_their_signer);
     tcase_add_test(x, unsigned_replies_are_invalid);
     suite_add_tcase(s, x);

@@ -896,6 +896,7 @@ static Suite *suite(void) {
 
     TCase *audit = tcase_create("audit_required");
     tcase_add_checked_fixture(audit, start_broken_audit, stop);
+    tcase_set_timeout(audit, 30);
     tcase_add_test(audit, unwritable_required_audit_refuses);
     suite_add_tcase(s, audit);
 
