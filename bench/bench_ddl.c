@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddl/ddl.h"
-#include "stats.h"
 #include "base/status.h"
+#include "ddl/ddl.h"
+#include "ddl/inputs.h"
+#include "ddl/load.h"
+#include "stats.h"
 
 int main(int argc, char **argv) {
     if (argc < 3) {
@@ -27,8 +29,8 @@ int main(int argc, char **argv) {
     }
     const struct mst_ddl_action *act = mst_ddl_action(ddl, argv[2]);
     json_t *data = NULL;
-    if (act == NULL || mst_ddl_parse_args(act, argv + 3, (size_t)(argc - 3),
-                                          &data, &err) != MST_OK) {
+    if (act == NULL || mst_ddl_inputs_parse(act, argv + 3, (size_t)(argc - 3),
+                                            &data, &err) != MST_OK) {
         fprintf(stderr, "bench_ddl: %s\n", act ? err.msg : "no such action");
         return 1;
     }
@@ -37,7 +39,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < N; i++) {
         json_t *copy = json_deep_copy(data); /* as decoded off the wire */
         int64_t t = bench_now_ns();
-        int rc = mst_ddl_validate(act, copy, &err);
+        int rc = mst_ddl_inputs_validate(act, copy, &err);
         ns[i] = bench_now_ns() - t;
         json_decref(copy);
         if (rc != MST_OK) {

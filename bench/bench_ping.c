@@ -37,7 +37,7 @@ int main(int argc, char **argv) {
     for (size_t r = 0; r < rounds && t != NULL; r++) {
         struct mst_call_spec spec = {
             .agent = "rpcutil", .action = "ping", .expected = n,
-            .discovery_timeout_ms = 10000, .timeout_ms = 10000, .ttl_s = 60};
+            .discovery_timeout_ms = 10000, .timeout_ms = 10000, .ttl_ms = 60000};
         struct mst_call_stats st = {0};
         if (mst_client_call(cl, &spec, NULL, &st, &err) != MST_OK) {
             fprintf(stderr, "bench_ping: %s\n", err.msg);

@@ -56,7 +56,7 @@ static int seq(const char *node, size_t count) {
     for (size_t i = 0; i < count; i++) {
         struct mst_call_spec spec = {.agent = "rpcutil", .action = "ping",
                                      .nodes = &nodes, .timeout_ms = 10000,
-                                     .ttl_s = 60};
+                                     .ttl_ms = 60000};
         struct mst_call_stats st = {0};
         if (mst_client_call(cl, &spec, NULL, &st, &err) != MST_OK ||
             st.ok != 1) {
@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
     int rc = 2;
     struct mst_strv nodes = {0};
     struct mst_call_spec spec = {.agent = "rpcutil", .action = "ping",
-                                 .timeout_ms = 10000, .ttl_s = 60};
+                                 .timeout_ms = 10000, .ttl_ms = 60000};
     if (strcmp(argv[2], "seq") == 0) {
         rc = seq(argv[3], strtoul(argv[4], NULL, 10));
     } else if (strcmp(argv[2], "pipe") == 0 && argc == 6) {

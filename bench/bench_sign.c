@@ -53,7 +53,7 @@ static struct mst_security *make(const char *dir, const char *name,
 /* A request payload of the usual size (an rpcutil ping). */
 static void payload(struct mst_buf *p) {
     struct mst_request req = {.time_ms = mst_wall_ms(),
-                              .ttl_s = 60,
+                              .ttl_ms = 60000,
                               .collective = "muster",
                               .agent = "rpcutil",
                               .action = "ping",

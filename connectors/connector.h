@@ -51,7 +51,9 @@ struct mst_message {
     struct mst_bytes routing_key;    /* returned: the identity addressed */
     uint64_t delivery_tag;           /* for mst_connector_ack */
     int reply_code;                  /* returned: 312 NO_ROUTE, ... */
-    int oversized;                   /* body was over max_body and dropped */
+    int oversized;                   /* body was over max_body: not read into
+                                        memory, only skipped (body empty) */
+    uint64_t body_size;              /* the size the message announced */
     unsigned generation;             /* private: the connection it came on */
 };
 

@@ -42,6 +42,21 @@ struct url {
     struct amqp_connection_info info;
 };
 
+/*
+ * The message being read, frame by frame (read_content): what the views of
+ * struct mst_message point into.  Everything is copied out of rabbitmq-c's
+ * frame pool, which is recycled as the body frames arrive, so a message
+ * never holds more than one frame of the library's memory.
+ */
+struct content {
+    amqp_bytes_t routing_key;    /* malloc'd */
+    amqp_bytes_t reply_to;       /* malloc'd */
+    amqp_bytes_t correlation_id; /* malloc'd */
+    uint8_t *body;               /* malloc'd, `cap` bytes */
+    size_t cap;
+    size_t len;
+};
+
 /* A copied list of strings (what was declared, for reconnect). */
 struct names {
     char **v;
@@ -73,11 +88,7 @@ struct mst_connector {
     char *reply_queue;
 
     /* The message last handed out by mst_connector_consume. */
-    int have_envelope;
-    amqp_envelope_t envelope;
-    int have_returned;
-    amqp_message_t returned;
-    amqp_bytes_t returned_key; /* malloc'd copy */
+    struct content in;
 
     uint64_t rng;        /* xorshift state for backoff jitter */
     unsigned failed_passes; /* mst_connector_retry failures in a row */
@@ -348,17 +359,25 @@ fail:
 
 /* ---- the current message ------------------------------------------------ */
 
+/*
+ * A body buffer up to this size is kept for the next message; a larger one
+ * (at most max_body) is given back, so one big message does not keep its
+ * memory for the life of the process.
+ */
+#define BODY_KEEP (64u * 1024u)
+
 static void release_current(struct mst_connector *conn) {
-    if (conn->have_envelope) {
-        amqp_destroy_envelope(&conn->envelope);
-        conn->have_envelope = 0;
+    struct content *in = &conn->in;
+    amqp_bytes_free(in->routing_key);
+    amqp_bytes_free(in->reply_to);
+    amqp_bytes_free(in->correlation_id);
+    in->routing_key = in->reply_to = in->correlation_id = amqp_empty_bytes;
+    in->len = 0;
+    if (in->cap > BODY_KEEP) {
+        free(in->body);
+        in->body = NULL;
+        in->cap = 0;
     }
-    if (conn->have_returned) {
-        amqp_destroy_message(&conn->returned);
-        conn->have_returned = 0;
-    }
-    amqp_bytes_free(conn->returned_key);
-    conn->returned_key = amqp_empty_bytes;
 }
 
 void mst_connector_release(struct mst_connector *conn,
@@ -374,6 +393,7 @@ void mst_connector_free(struct mst_connector **connp) {
         return;
     struct mst_connector *conn = *connp;
     release_current(conn);
+    free(conn->in.body);
     close_politely(conn);
     for (size_t i = 0; i < conn->n_urls; i++) {
         free(conn->urls[i].buf);
@@ -854,78 +874,163 @@ int mst_connector_publish_reply(struct mst_connector *conn,
 
 /* ---- consuming ---------------------------------------------------------- */
 
-/* Body, or nothing if it is over the cap (it was already read, sadly). */
-static void fill_body(struct mst_connector *conn, amqp_bytes_t *body,
-                      struct mst_message *msg) {
-    if (body->len > conn->max_body) {
-        amqp_bytes_free(*body);
-        *body = amqp_empty_bytes;
-        msg->oversized = 1;
-        return;
-    }
-    msg->body = view(*body);
-}
+/*
+ * Messages are read frame by frame instead of with amqp_consume_message():
+ * rabbitmq-c 0.11 mallocs the body size a content header announces before
+ * it reads a byte of the body, so one 120 MiB broadcast would inflate every
+ * daemon by 120 MiB.  Here the announced size is checked first; a body over
+ * max_body is read and dropped one frame at a time (the frame pool is
+ * recycled after each), and the delivery is handed on, marked oversized,
+ * to be acknowledged and counted.
+ */
 
-static void fill_properties(const amqp_basic_properties_t *p,
-                            struct mst_message *msg) {
-    if (p->_flags & AMQP_BASIC_REPLY_TO_FLAG)
-        msg->reply_to = view(p->reply_to);
-    if (p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG)
-        msg->correlation_id = view(p->correlation_id);
-}
-
-static void fill_delivery(struct mst_connector *conn, struct mst_message *msg) {
-    amqp_envelope_t *env = &conn->envelope;
-    msg->kind = MST_MESSAGE_DELIVERY;
-    msg->delivery_tag = env->delivery_tag;
-    msg->generation = conn->generation;
-    msg->routing_key = view(env->routing_key);
-    fill_properties(&env->message.properties, msg);
-    fill_body(conn, &env->message.body, msg);
-}
-
-/* basic.return: the method is read, its header and body follow. */
-static int read_returned(struct mst_connector *conn, const amqp_frame_t *f,
-                         struct mst_message *msg, struct mst_err *err) {
-    const amqp_basic_return_t *ret = f->payload.method.decoded;
-    /* The method lives in a pool recycled by the next consume: copy. */
-    conn->returned_key = amqp_bytes_malloc_dup(ret->routing_key);
-    if (ret->routing_key.len > 0 && conn->returned_key.bytes == NULL)
+static int copy_bytes(amqp_bytes_t *dst, amqp_bytes_t src, struct mst_err *err) {
+    *dst = amqp_bytes_malloc_dup(src);
+    if (src.len > 0 && dst->bytes == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    msg->reply_code = ret->reply_code;
-    amqp_rpc_reply_t r =
-        amqp_read_message(conn->amqp, f->channel, &conn->returned, 0);
-    if (r.reply_type != AMQP_RESPONSE_NORMAL)
-        return rpc_failed(conn, r, "reading a returned message", err);
-    conn->have_returned = 1;
-    msg->kind = MST_MESSAGE_RETURNED;
-    msg->routing_key = view(conn->returned_key);
-    fill_properties(&conn->returned.properties, msg);
-    fill_body(conn, &conn->returned.body, msg);
-    return 1;
+    return MST_OK;
+}
+
+static int copy_properties(struct mst_connector *conn,
+                           const amqp_basic_properties_t *p,
+                           struct mst_err *err) {
+    int rc = MST_OK;
+    if (p->_flags & AMQP_BASIC_REPLY_TO_FLAG)
+        rc = copy_bytes(&conn->in.reply_to, p->reply_to, err);
+    if (rc == MST_OK && (p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG))
+        rc = copy_bytes(&conn->in.correlation_id, p->correlation_id, err);
+    return rc;
+}
+
+static int on_method(struct mst_connector *conn, const amqp_frame_t *f,
+                     struct mst_message *msg, struct mst_err *err);
+
+/*
+ * The next frame of a message on `channel`, which must be of `type`.  The
+ * broker sends a message's frames back to back; only a close (shutdown,
+ * an operator) may come between them, and ends the connection.
+ */
+static int next_frame(struct mst_connector *conn, amqp_channel_t channel,
+                      uint8_t type, amqp_frame_t *f, struct mst_err *err) {
+    int rc = amqp_simple_wait_frame(conn->amqp, f);
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "reading a message", err);
+    if (f->frame_type == AMQP_FRAME_METHOD &&
+        (f->payload.method.id == AMQP_CONNECTION_CLOSE_METHOD ||
+         f->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD))
+        return on_method(conn, f, NULL, err);
+    if (f->frame_type != type || f->channel != channel)
+        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA,
+                         "reading a message: frames out of order", err);
+    return MST_OK;
+}
+
+static int body_room(struct content *in, size_t size, struct mst_err *err) {
+    if (size <= in->cap)
+        return MST_OK;
+    uint8_t *b = realloc(in->body, size);
+    if (b == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    in->body = b;
+    in->cap = size;
+    return MST_OK;
 }
 
 /*
- * A frame other than a delivery is waiting.  Returns 1 (a message in
- * *msg), 0 (nothing for the caller) or a negative status; a connection or
- * channel closed by the broker is acknowledged and the connection dropped.
+ * The body of `size` bytes announced by a content header: into conn->in
+ * when it fits max_body, else read and dropped.  Either way each frame is
+ * released as soon as it is consumed.
  */
-static int other_frame(struct mst_connector *conn, struct mst_message *msg,
-                       struct mst_err *err) {
-    amqp_frame_t f;
-    int rc = amqp_simple_wait_frame(conn->amqp, &f);
-    if (rc != AMQP_STATUS_OK)
-        return io_failed(conn, rc, "reading from the broker", err);
-    if (f.frame_type != AMQP_FRAME_METHOD)
-        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA, "unexpected frame",
-                         err);
-    switch (f.payload.method.id) {
+static int read_body(struct mst_connector *conn, amqp_channel_t channel,
+                     uint64_t size, int keep, struct mst_err *err) {
+    struct content *in = &conn->in;
+    if (keep && body_room(in, (size_t)size, err) != MST_OK)
+        return MST_ENOMEM;
+    uint64_t got = 0;
+    while (got < size) {
+        amqp_frame_t f;
+        int rc = next_frame(conn, channel, AMQP_FRAME_BODY, &f, err);
+        if (rc != MST_OK)
+            return rc;
+        amqp_bytes_t part = f.payload.body_fragment;
+        if (part.len > size - got)
+            return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA,
+                             "reading a message: body longer than announced",
+                             err);
+        if (keep)
+            memcpy(in->body + got, part.bytes, part.len);
+        got += part.len;
+        /* Nothing of this frame is referenced any more: recycle it. */
+        amqp_maybe_release_buffers_on_channel(conn->amqp, channel);
+    }
+    in->len = keep ? (size_t)size : 0;
+    return MST_OK;
+}
+
+/*
+ * A method with content (deliver, return) was read on `channel`: read its
+ * header and body into conn->in and fill the views of `msg`.
+ */
+static int read_content(struct mst_connector *conn, amqp_channel_t channel,
+                        struct mst_message *msg, struct mst_err *err) {
+    amqp_frame_t h;
+    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, &h, err);
+    if (rc == MST_OK)
+        rc = copy_properties(conn, h.payload.properties.decoded, err);
+    if (rc != MST_OK)
+        return rc;
+    uint64_t size = h.payload.properties.body_size;
+    msg->body_size = size;
+    msg->oversized = size > conn->max_body;
+    rc = read_body(conn, channel, size, !msg->oversized, err);
+    if (rc != MST_OK)
+        return rc;
+    msg->reply_to = view(conn->in.reply_to);
+    msg->correlation_id = view(conn->in.correlation_id);
+    msg->routing_key = view(conn->in.routing_key);
+    msg->body = (struct mst_bytes){conn->in.body, conn->in.len};
+    return 1;
+}
+
+static int read_delivery(struct mst_connector *conn, const amqp_frame_t *f,
+                         struct mst_message *msg, struct mst_err *err) {
+    const amqp_basic_deliver_t *d = f->payload.method.decoded;
+    msg->kind = MST_MESSAGE_DELIVERY;
+    msg->delivery_tag = d->delivery_tag;
+    msg->generation = conn->generation;
+    /* The method lives in the frame pool, recycled as the body arrives. */
+    if (copy_bytes(&conn->in.routing_key, d->routing_key, err) != MST_OK)
+        return MST_ENOMEM;
+    return read_content(conn, f->channel, msg, err);
+}
+
+/* basic.return: an addressed request no queue was bound for. */
+static int read_returned(struct mst_connector *conn, const amqp_frame_t *f,
+                         struct mst_message *msg, struct mst_err *err) {
+    const amqp_basic_return_t *ret = f->payload.method.decoded;
+    msg->kind = MST_MESSAGE_RETURNED;
+    msg->reply_code = ret->reply_code;
+    if (copy_bytes(&conn->in.routing_key, ret->routing_key, err) != MST_OK)
+        return MST_ENOMEM;
+    return read_content(conn, f->channel, msg, err);
+}
+
+/*
+ * One method frame.  Returns 1 (a message in *msg), 0 (nothing for the
+ * caller) or a negative status; a connection or channel closed by the
+ * broker is acknowledged and the connection dropped.
+ */
+static int on_method(struct mst_connector *conn, const amqp_frame_t *f,
+                     struct mst_message *msg, struct mst_err *err) {
+    switch (f->payload.method.id) {
+    case AMQP_BASIC_DELIVER_METHOD:
+        return read_delivery(conn, f, msg, err);
     case AMQP_BASIC_RETURN_METHOD:
-        return read_returned(conn, &f, msg, err);
+        return read_returned(conn, f, msg, err);
     case AMQP_CONNECTION_CLOSE_METHOD:
     case AMQP_CHANNEL_CLOSE_METHOD: {
         amqp_rpc_reply_t r = {.reply_type = AMQP_RESPONSE_SERVER_EXCEPTION,
-                              .reply = f.payload.method};
+                              .reply = f->payload.method};
         rpc_failed(conn, r, "connection lost", err);
         /* Whatever the broker's reason, for the caller it is a lost link. */
         if (err != NULL)
@@ -941,20 +1046,20 @@ static int other_frame(struct mst_connector *conn, struct mst_message *msg,
     }
 }
 
-static int consume_result(struct mst_connector *conn, amqp_rpc_reply_t r,
-                          struct mst_message *msg, struct mst_err *err) {
-    if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-        conn->have_envelope = 1;
-        fill_delivery(conn, msg);
-        return 1;
-    }
-    if (r.reply_type != AMQP_RESPONSE_LIBRARY_EXCEPTION)
-        return rpc_failed(conn, r, "consuming", err);
-    if (r.library_error == AMQP_STATUS_TIMEOUT)
+/* Wait up to `tv` (NULL: for ever) for one frame and handle it. */
+static int consume_frame(struct mst_connector *conn, struct timeval *tv,
+                         struct mst_message *msg, struct mst_err *err) {
+    amqp_maybe_release_buffers(conn->amqp);
+    amqp_frame_t f;
+    int rc = amqp_simple_wait_frame_noblock(conn->amqp, &f, tv);
+    if (rc == AMQP_STATUS_TIMEOUT)
         return 0;
-    if (r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
-        return other_frame(conn, msg, err);
-    return io_failed(conn, r.library_error, "connection lost", err);
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "connection lost", err);
+    if (f.frame_type != AMQP_FRAME_METHOD)
+        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA, "unexpected frame",
+                         err);
+    return on_method(conn, &f, msg, err);
 }
 
 int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
@@ -965,20 +1070,14 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
         return not_connected(err);
     int64_t deadline = mst_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
-        amqp_maybe_release_buffers(conn->amqp);
         int64_t left = deadline - mst_now_ms();
         if (left < 0)
             left = 0;
         struct timeval tv = {(time_t)(left / 1000),
                              (suseconds_t)(left % 1000) * 1000};
-        amqp_rpc_reply_t r = amqp_consume_message(
-            conn->amqp, &conn->envelope, timeout_ms < 0 ? NULL : &tv, 0);
-        int rc = consume_result(conn, r, msg_r, err);
-        int ignored = rc == 0 &&
-                      r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-                      r.library_error == AMQP_STATUS_UNEXPECTED_STATE;
+        int rc = consume_frame(conn, timeout_ms < 0 ? NULL : &tv, msg_r, err);
         /* After an ignored frame, wait on for what is left of the time. */
-        if (!ignored || (timeout_ms >= 0 && mst_now_ms() >= deadline))
+        if (rc != 0 || (timeout_ms >= 0 && mst_now_ms() >= deadline))
             return rc;
     }
 }

@@ -229,10 +229,11 @@ EOF
 # mst_daemon_start NAME CFG LOG: start `musterd -c CFG -f` in the background
 # (logs to LOG), record its pid and leave it in MST_LAST_PID (not printed:
 # call it without $(...) so the daemon stays a child of the caller's shell
-# and `wait` can collect its exit status).  Binary: $MUSTER_BUILD/server/musterd.
+# and `wait` can collect its exit status).  Binary: $MST_MUSTERD if set (an
+# installed musterd), else $MUSTER_BUILD/server/musterd.
 # With MST_DETACH=1 the daemon gets its own session (outlives a terminal).
 mst_daemon_start() {
-    local name=$1 cfg=$2 log=$3 bin=${MUSTER_BUILD:?}/server/musterd
+    local name=$1 cfg=$2 log=$3 bin=${MST_MUSTERD:-${MUSTER_BUILD:?}/server/musterd}
     [ -x "$bin" ] || mst_die "no $bin (build first)"
     if [ -n "${MST_DETACH:-}" ]; then
         setsid "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &

@@ -9,27 +9,29 @@
 #include <sys/stat.h>
 
 #include "base/log.h"
-#include "policy/policy.h"
+#include "base/file.h"
 #include "base/status.h"
+#include "policy/policy.h"
 
 /* What decides for one agent: the file last seen and what it held. */
 struct entry {
     char *agent;
-    char path[4096];          /* the file in force ("" when none) */
-    struct stat seen;         /* of that file when last read */
+    char path[4096];           /* the file in force ("" when none) */
+    struct stat seen;          /* of that file when last read */
     struct mst_policy *policy; /* last good version, or NULL */
-    int broken;               /* the file in force does not parse */
+    int broken;                /* the file in force does not parse */
 };
 
-struct mst_authz {
+struct musterd_authz {
     char *dir;
     int default_allow;
     struct entry *entries;
     size_t n;
 };
 
-struct mst_authz *mst_authz_new(const char *policy_dir, int default_allow) {
-    struct mst_authz *az = calloc(1, sizeof *az);
+struct musterd_authz *musterd_authz_new(const char *policy_dir,
+                                        int default_allow) {
+    struct musterd_authz *az = calloc(1, sizeof *az);
     if (az == NULL)
         return NULL;
     az->default_allow = default_allow;
@@ -46,7 +48,7 @@ static void entry_clear(struct entry *e) {
     memset(e, 0, sizeof *e);
 }
 
-void mst_authz_free(struct mst_authz **az) {
+void musterd_authz_free(struct musterd_authz **az) {
     if (az == NULL || *az == NULL)
         return;
     for (size_t i = 0; i < (*az)->n; i++)
@@ -57,16 +59,16 @@ void mst_authz_free(struct mst_authz **az) {
     *az = NULL;
 }
 
-int mst_authz_enabled(const struct mst_authz *az) {
+int musterd_authz_enabled(const struct musterd_authz *az) {
     return az->dir != NULL;
 }
 
-void mst_authz_reload(struct mst_authz *az) {
+void musterd_authz_reload(struct musterd_authz *az) {
     for (size_t i = 0; i < az->n; i++)
         memset(&az->entries[i].seen, 0, sizeof az->entries[i].seen);
 }
 
-static struct entry *find_entry(struct mst_authz *az, const char *agent) {
+static struct entry *find_entry(struct musterd_authz *az, const char *agent) {
     for (size_t i = 0; i < az->n; i++)
         if (strcmp(az->entries[i].agent, agent) == 0)
             return &az->entries[i];
@@ -83,7 +85,7 @@ static struct entry *find_entry(struct mst_authz *az, const char *agent) {
 }
 
 /* The file that governs `agent` now, with its stat; "" when none. */
-static void governing_file(const struct mst_authz *az, const char *agent,
+static void governing_file(const struct musterd_authz *az, const char *agent,
                            char *path, size_t size, struct stat *st) {
     snprintf(path, size, "%s/%s.policy", az->dir, agent);
     if (stat(path, st) == 0)
@@ -93,13 +95,6 @@ static void governing_file(const struct mst_authz *az, const char *agent,
         return;
     path[0] = '\0';
     memset(st, 0, sizeof *st);
-}
-
-static int same_file(const struct stat *a, const struct stat *b) {
-    return a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
-           a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
 /* Read the file anew; keep the last good version of it on a parse error. */
@@ -128,10 +123,10 @@ static void refresh(struct entry *e, const char *path, const struct stat *st) {
                       : "keeping the version loaded before");
 }
 
-int mst_authz_check(struct mst_authz *az, const char *agent,
-                    const char *action, const char *caller,
-                    const struct mst_filter_target *node, char *why,
-                    size_t why_len) {
+int musterd_authz_check(struct musterd_authz *az, const char *agent,
+                        const char *action, const char *caller,
+                        const struct mst_filter_target *node, char *why,
+                        size_t why_len) {
     if (az->dir == NULL)
         return 1;
     struct entry *e = find_entry(az, agent);
@@ -142,7 +137,7 @@ int mst_authz_check(struct mst_authz *az, const char *agent,
     char path[sizeof e->path];
     struct stat st;
     governing_file(az, agent, path, sizeof path, &st);
-    if (strcmp(path, e->path) != 0 || !same_file(&st, &e->seen))
+    if (strcmp(path, e->path) != 0 || !mst_file_same(&st, &e->seen))
         refresh(e, path, &st);
     if (e->broken) {
         snprintf(why, why_len, "%s does not parse (fail closed)", e->path);

@@ -13,11 +13,16 @@
 #include <poll.h>
 #include <string.h>
 
-#include "policy/audit.h"
+#include "daemon.h"
+
 #include "authz.h"
 #include "base/log.h"
-#include "musterd.h"
 #include "base/status.h"
+#include "connector.h"
+#include "dispatch.h"
+#include "musterd.h"
+#include "policy/audit.h"
+#include "refresh.h"
 #include "worker.h"
 
 /* How long one poll may block, so that signals and heartbeats are served
@@ -78,7 +83,7 @@ static void reload(struct musterd *d) {
         MST_LOG(MST_LOG_ERR, "log: %s", err.msg);
     if (d->audit != NULL && mst_audit_reopen(d->audit, &err) != MST_OK)
         MST_LOG(MST_LOG_ERR, "%s", err.msg);
-    mst_authz_reload(d->authz);
+    musterd_authz_reload(d->authz);
     musterd_refresh_poke(d);
     MST_LOG(MST_LOG_INFO, "SIGHUP: log and audit reopened, policies and "
                           "facts reloading");
@@ -87,15 +92,17 @@ static void reload(struct musterd *d) {
 static void handle(struct musterd *d, const struct mst_message *msg) {
     if (msg->kind != MST_MESSAGE_DELIVERY)
         return;
-    mst_counters_bump(&d->counters, MST_COUNTER_RECEIVED);
+    musterd_counters_bump(&d->counters, MUSTERD_COUNTER_RECEIVED);
     /* Acknowledged before anything runs; sent by flush_acks(). */
     d->ack_tag = msg->delivery_tag;
     d->ack_generation = msg->generation;
     d->ack_pending++;
     if (msg->oversized) {
-        mst_counters_bump(&d->counters, MST_COUNTER_OVERSIZED);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_OVERSIZED);
         MST_LOG(MST_LOG_WARNING,
-                "refused a message: body larger than the message cap");
+                "refused a message: body of %llu bytes over the message "
+                "cap; dropped unread",
+                (unsigned long long)msg->body_size);
         return;
     }
     musterd_dispatch(d, msg->body);
@@ -112,8 +119,8 @@ static void flush_acks(struct musterd *d, int force) {
         (!force && d->ack_pending < (unsigned)d->cfg->broker_prefetch / 2))
         return;
     struct mst_err err = {0};
-    int rc = mst_connector_ack_through(d->conn, d->ack_tag,
-                                       d->ack_generation, &err);
+    int rc =
+        mst_connector_ack_through(d->conn, d->ack_tag, d->ack_generation, &err);
     if (rc != MST_OK && rc != MST_ENOTFOUND)
         MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
     d->ack_pending = 0;
@@ -182,7 +189,7 @@ int musterd_run(struct musterd *d) {
         }
         if (serve_once(d, &err) < 0 && !d->stop) {
             MST_LOG(MST_LOG_WARNING, "broker connection lost: %s", err.msg);
-            mst_counters_bump(&d->counters, MST_COUNTER_RECONNECTS);
+            musterd_counters_bump(&d->counters, MUSTERD_COUNTER_RECONNECTS);
             try_broker(d);
         }
     }

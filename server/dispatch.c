@@ -6,14 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "targeting/filter.h"
+#include "dispatch.h"
+
+#include "action.h"
 #include "base/log.h"
+#include "base/status.h"
+#include "connector.h"
 #include "musterd.h"
 #include "record.h"
+#include "registry.h"
+#include "security/replay.h"
+#include "targeting/filter.h"
 #include "wire/reply.h"
 #include "wire/request.h"
-#include "base/status.h"
 #include "worker.h"
+#include "ddl/inputs.h"
 
 /* A message being dispatched: the daemon, and when it arrived (for the
  * audit's duration). */
@@ -23,9 +30,9 @@ struct inbound {
 };
 
 /* Why a request was not run: the log line, the counter, the audit line. */
-static void refuse(const struct inbound *in, enum mst_counter c,
+static void refuse(const struct inbound *in, enum musterd_counter c,
                    const struct mst_request *req, const char *why) {
-    mst_counters_bump(&in->d->counters, c);
+    musterd_counters_bump(&in->d->counters, c);
     musterd_audit(in->d, req, NULL, "refused", why, -1, in->arrived_us);
     MST_LOG(MST_LOG_WARNING, "refused request %s from %s@%s: %s",
             req && req->id[0] ? req->id : "(undecoded)",
@@ -45,9 +52,9 @@ static void refuse_unverified(const struct inbound *in, struct mst_bytes body,
     if (mst_envelope_decode(body, NULL, &env, NULL) == MST_OK &&
         mst_request_decode(env.payload, &req, NULL) == MST_OK) {
         snprintf(line, sizeof line, "%s (names unverified)", why);
-        refuse(in, MST_COUNTER_UNVERIFIED, &req, line);
+        refuse(in, MUSTERD_COUNTER_UNVERIFIED, &req, line);
     } else {
-        refuse(in, MST_COUNTER_UNVERIFIED, NULL, why);
+        refuse(in, MUSTERD_COUNTER_UNVERIFIED, NULL, why);
     }
     mst_request_clear(&req);
 }
@@ -60,13 +67,14 @@ static void refuse_unverified(const struct inbound *in, struct mst_bytes body,
 static int fresh_id(const struct inbound *in, const struct mst_request *req,
                     int64_t now_ms, int64_t skew_ms) {
     struct mst_err err = {0};
-    int64_t expires = req->time_ms + (int64_t)req->ttl_s * 1000 + skew_ms;
+    int64_t expires = req->time_ms + req->ttl_ms + skew_ms;
     int rc =
         mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
     if (rc == MST_OK)
         return 1;
-    refuse(in, rc == MST_EFULL ? MST_COUNTER_REPLAY_FULL
-                              : MST_COUNTER_REPLAYED,
+    refuse(in,
+           rc == MST_EFULL ? MUSTERD_COUNTER_REPLAY_FULL
+                           : MUSTERD_COUNTER_REPLAYED,
            req, err.msg);
     return 0;
 }
@@ -96,37 +104,11 @@ static void send_reply(struct musterd *d, const struct mst_request *req,
     mst_buf_free(&out);
     rep->sender = NULL; /* borrowed from the config */
     if (rc == MST_OK) {
-        mst_counters_bump(&d->counters, MST_COUNTER_REPLIED);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_REPLIED);
         return;
     }
-    mst_counters_bump(&d->counters, MST_COUNTER_REPLY_FAILED);
+    musterd_counters_bump(&d->counters, MUSTERD_COUNTER_REPLY_FAILED);
     MST_LOG(MST_LOG_WARNING, "reply to request %s: %s", req->id, err.msg);
-}
-
-/*
- * Run a built-in action inline and fill `rep`; the request already passed
- * every check.  Built-in agents are trusted and take microseconds; plugin
- * and external agents go to worker.c instead.
- */
-static void run_action(struct musterd *d, const struct muster_agent *agent,
-                       const struct mst_request *req, struct mst_reply *rep) {
-    char msg[256] = "";
-    rep->data = json_object();
-    const struct muster_action *act = musterd_find_action(agent, req->action);
-    if (act == NULL) {
-        rep->status = MUSTER_UNKNOWN_ACTION;
-        snprintf(msg, sizeof msg, "unknown action %s/%s", req->agent,
-                 req->action);
-    } else {
-        struct muster_call call = musterd_call_of(req);
-        mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
-        rep->status = act->run(&d->host, &call, rep->data, msg, sizeof msg);
-        if (rep->status < MUSTER_OK || rep->status > MUSTER_UNKNOWN_ERROR)
-            rep->status = MUSTER_UNKNOWN_ERROR;
-    }
-    if (msg[0] == '\0')
-        mst_strlcpy(msg, mst_rpc_status_text(rep->status), sizeof msg);
-    rep->statusmsg = strdup(msg);
 }
 
 /* Answer without running anything: status `status` and message `msg`. */
@@ -141,7 +123,7 @@ static void refuse_call(struct mst_reply *rep, int status, const char *msg) {
  * request may come from a client that skipped the check.  Fills `rep` and
  * returns 0 when the call must not run.
  */
-static int valid_call(const struct mst_agent_entry *entry,
+static int valid_call(const struct musterd_agent_entry *entry,
                       const struct mst_request *req, struct mst_reply *rep) {
     const struct mst_ddl_action *act = mst_ddl_action(entry->ddl, req->action);
     char msg[MST_ERR_LEN + 64];
@@ -152,11 +134,11 @@ static int valid_call(const struct mst_agent_entry *entry,
         return 0;
     }
     struct mst_err err = {0};
-    int rc = mst_ddl_validate(act, req->data, &err);
+    int rc = mst_ddl_inputs_validate(act, req->data, &err);
     if (rc == MST_OK)
         return 1;
     snprintf(msg, sizeof msg, "%s/%s: %s", req->agent, req->action, err.msg);
-    refuse_call(rep, mst_ddl_rpc_status(rc), msg);
+    refuse_call(rep, mst_ddl_inputs_rpc_status(rc), msg);
     return 0;
 }
 
@@ -166,13 +148,12 @@ static int valid_call(const struct mst_agent_entry *entry,
  * request must not run, and returns the audit decision; `reason` says why.
  */
 static const char *decide(struct musterd *d,
-                          const struct mst_agent_entry *entry,
-                          const struct mst_request *req,
-                          struct mst_reply *rep, char *reason,
-                          size_t reason_len) {
+                          const struct musterd_agent_entry *entry,
+                          const struct mst_request *req, struct mst_reply *rep,
+                          char *reason, size_t reason_len) {
     char msg[MST_ERR_LEN + 64];
     if (entry == NULL) {
-        mst_counters_bump(&d->counters, MST_COUNTER_UNKNOWN_AGENT);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_UNKNOWN_AGENT);
         snprintf(msg, sizeof msg, "no agent %s on this node", req->agent);
         refuse_call(rep, MUSTER_UNKNOWN_ACTION, msg);
         mst_strlcpy(reason, msg, reason_len);
@@ -183,7 +164,7 @@ static const char *decide(struct musterd *d,
         return "refused";
     }
     if (!musterd_authorised(d, req, reason, reason_len)) {
-        mst_counters_bump(&d->counters, MST_COUNTER_DENIED);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_DENIED);
         MST_LOG(MST_LOG_WARNING, "denied request %s %s/%s from %s@%s by %s",
                 req->id, req->agent, req->action, req->caller, req->sender,
                 reason);
@@ -194,10 +175,12 @@ static const char *decide(struct musterd *d,
         return "denied";
     }
     if (musterd_audit_blocks(d)) {
-        snprintf(reason, reason_len, "the audit trail cannot be written "
-                                     "(audit.required)");
-        refuse_call(rep, MUSTER_ABORTED, "refused: this node cannot write "
-                                          "its audit trail");
+        snprintf(reason, reason_len,
+                 "the audit trail cannot be written "
+                 "(audit.required)");
+        refuse_call(rep, MUSTER_ABORTED,
+                    "refused: this node cannot write "
+                    "its audit trail");
         return "refused";
     }
     return "accepted";
@@ -207,23 +190,25 @@ static const char *decide(struct musterd *d,
 static int acceptable(const struct inbound *in, const struct mst_request *req) {
     const struct musterd *d = in->d;
     struct mst_err err = {0};
-    int64_t skew_ms = (int64_t)d->cfg->security_skew_s * 1000;
+    int64_t skew_ms = d->cfg->security_skew_ms;
     int64_t now_ms = mst_wall_ms();
-    if (req->ttl_s <= 0 || req->ttl_s > d->cfg->security_max_ttl_s) {
+    if (req->ttl_ms <= 0 || req->ttl_ms > d->cfg->security_max_ttl_ms) {
         char why[128];
-        snprintf(why, sizeof why, "ttl %d s outside 1 to %d s",
-                 (int)req->ttl_s, d->cfg->security_max_ttl_s);
-        refuse(in, MST_COUNTER_EXPIRED, req, why);
+        snprintf(why, sizeof why, "ttl %g s outside 1 to %g s",
+                 (double)req->ttl_ms / 1000,
+                 (double)d->cfg->security_max_ttl_ms / 1000);
+        refuse(in, MUSTERD_COUNTER_EXPIRED, req, why);
         return 0;
     }
     if (mst_request_check_time(req, now_ms, skew_ms, &err) != MST_OK) {
-        refuse(in, MST_COUNTER_EXPIRED, req, err.msg);
+        refuse(in, MUSTERD_COUNTER_EXPIRED, req, err.msg);
         return 0;
     }
     if (!fresh_id(in, req, now_ms, skew_ms))
         return 0;
     if (!in_collective(d, req->collective)) {
-        refuse(in, MST_COUNTER_INVALID, req, "not a member of that collective");
+        refuse(in, MUSTERD_COUNTER_INVALID, req,
+               "not a member of that collective");
         return 0;
     }
     return 1;
@@ -234,9 +219,9 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
  * a caller who holds a reply can count on its audit line being written.
  */
 static void answer(struct musterd *d, const struct mst_request *req,
-                   const struct mst_agent_entry *entry, const char *decision,
-                   const char *reason, struct mst_reply *rep,
-                   int64_t start_us) {
+                   const struct musterd_agent_entry *entry,
+                   const char *decision, const char *reason,
+                   struct mst_reply *rep, int64_t start_us) {
     MST_LOG(MST_LOG_INFO, "request %s %s/%s from %s@%s: %s%s%s", req->id,
             req->agent, req->action, req->caller, req->sender,
             mst_rpc_status_text(rep->status), rep->status ? ": " : "",
@@ -258,10 +243,64 @@ static int matches(const struct inbound *in, const struct mst_request *req) {
     };
     int rc = mst_filter_match(req->filter, &t, &err);
     if (rc < 0)
-        refuse(in, MST_COUNTER_INVALID, req, err.msg);
+        refuse(in, MUSTERD_COUNTER_INVALID, req, err.msg);
     else if (rc == 0)
-        mst_counters_bump(&d->counters, MST_COUNTER_FILTERED);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_FILTERED);
     return rc > 0;
+}
+
+/* The reply of a request that ran (inline or in a worker): `out` borrowed. */
+static void answer_outcome(struct musterd *d, const struct mst_request *req,
+                           const struct musterd_agent_entry *entry,
+                           const struct musterd_outcome *out,
+                           int64_t arrived_us) {
+    struct mst_reply rep = {0};
+    rep.status = out->status;
+    rep.statusmsg = strdup(out->msg);
+    rep.data = out->data ? json_incref(out->data) : json_object();
+    answer(d, req, entry, "accepted", "", &rep, arrived_us);
+    mst_reply_clear(&rep);
+}
+
+/* What the worker pool reports, with the arrival time kept for it. */
+struct pending {
+    struct musterd *d;
+    int64_t arrived_us;
+};
+
+static void worker_done(void *ud, const struct mst_request *req,
+                        const struct musterd_agent_entry *entry,
+                        const struct musterd_outcome *out) {
+    struct pending *p = ud;
+    answer_outcome(p->d, req, entry, out, p->arrived_us);
+    free(p);
+}
+
+/*
+ * Run an accepted request: built-in agents inline (trusted, microseconds),
+ * the others in the worker pool, which answers through worker_done.  Takes
+ * over *req.
+ */
+static void run(const struct inbound *in,
+                const struct musterd_agent_entry *entry,
+                struct mst_request *req) {
+    struct musterd *d = in->d;
+    musterd_counters_bump(&d->counters, MUSTERD_COUNTER_DISPATCHED);
+    if (entry->kind != MUSTERD_AGENT_BUILTIN) {
+        struct pending *p = malloc(sizeof *p);
+        if (p != NULL) {
+            *p = (struct pending){.d = d, .arrived_us = in->arrived_us};
+            musterd_worker_submit(d, entry, req, worker_done, p);
+            return;
+        }
+    }
+    struct musterd_outcome out = {0};
+    if (entry->kind == MUSTERD_AGENT_BUILTIN)
+        musterd_action_run(d, entry, req, NULL, &out);
+    else
+        musterd_outcome_set(&out, MUSTER_UNKNOWN_ERROR, "out of memory", NULL);
+    answer_outcome(d, req, entry, &out, in->arrived_us);
+    musterd_outcome_clear(&out);
 }
 
 void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
@@ -275,7 +314,7 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
         return;
     }
     if (rc != MST_OK) {
-        refuse(&in, MST_COUNTER_INVALID, NULL, err.msg);
+        refuse(&in, MUSTERD_COUNTER_INVALID, NULL, err.msg);
         return;
     }
     /* The caller a node trusts is the verified signer; "none" trusts the
@@ -287,40 +326,22 @@ void musterd_dispatch(struct musterd *d, struct mst_bytes body) {
         free(req.caller);
         req.caller = strdup(caller);
         if (req.caller == NULL) {
-            refuse(&in, MST_COUNTER_INVALID, NULL, "out of memory");
+            refuse(&in, MUSTERD_COUNTER_INVALID, NULL, "out of memory");
             goto done;
         }
     }
     if (!acceptable(&in, &req) || !matches(&in, &req))
         goto done;
-    mst_counters_bump(&d->counters, MST_COUNTER_VALID);
-    const struct mst_agent_entry *entry = musterd_find_agent(d, req.agent);
+    musterd_counters_bump(&d->counters, MUSTERD_COUNTER_VALID);
+    const struct musterd_agent_entry *entry = musterd_find_agent(d, req.agent);
     struct mst_reply rep = {0};
     char reason[MST_ERR_LEN] = "";
     const char *decision = decide(d, entry, &req, &rep, reason, sizeof reason);
-    if (rep.statusmsg == NULL && entry->kind != MST_AGENT_BUILTIN) {
-        mst_counters_bump(&d->counters, MST_COUNTER_DISPATCHED);
-        musterd_worker_submit(d, entry, &req, in.arrived_us);
-        goto done; /* answered by musterd_dispatch_done */
-    }
     if (rep.statusmsg == NULL)
-        run_action(d, entry->agent, &req, &rep);
-    answer(d, &req, entry, decision, reason, &rep, in.arrived_us);
+        run(&in, entry, &req);
+    else
+        answer(d, &req, entry, decision, reason, &rep, in.arrived_us);
     mst_reply_clear(&rep);
 done:
     mst_request_clear(&req);
-}
-
-void musterd_dispatch_done(struct musterd *d, const struct mst_request *req,
-                           const struct mst_agent_entry *entry, int status,
-                           const char *statusmsg, json_t *data,
-                           int64_t start_us) {
-    struct mst_reply rep = {0};
-    rep.status = status;
-    if (statusmsg == NULL || statusmsg[0] == '\0')
-        statusmsg = mst_rpc_status_text(status);
-    rep.statusmsg = strdup(statusmsg);
-    rep.data = data ? data : json_object();
-    answer(d, req, entry, "accepted", "", &rep, start_us);
-    mst_reply_clear(&rep);
 }

@@ -21,9 +21,15 @@
 
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
 
+#define PROTOCOL_RPC "io.choria.mcorpc.external.v1.rpc_request"
+#define PROTOCOL_ACTIVATION "io.choria.mcorpc.external.v1.activation_request"
+#define SCHEMA_BASE "https://choria.io/schemas/mcorpc/external/v1/"
+/* Activation checks are meant to be quick; their reply is tiny. */
+#define ACTIVATION_MAX_OUTPUT (64 * 1024)
 #define REQUEST_FILE "request.json"
 #define REPLY_FILE "reply.json"
 #define LINE_MAX_LEN 1024
@@ -186,19 +192,10 @@ static int read_reply(const char *path, size_t max, json_t **reply_r,
     if (fd < 0)
         return mst_err_set(err, MST_EDECODE, "no reply file: %s",
                            strerror(errno));
-    char *buf = malloc(max + 1);
+    char *buf = NULL;
     size_t len = 0;
-    ssize_t n = 1;
-    while (buf != NULL && len <= max && n > 0) {
-        n = read(fd, buf + len, max + 1 - len);
-        len += n > 0 ? (size_t)n : 0;
-    }
+    int rc = mst_file_read_fd(fd, "reply file", max, &buf, &len, err);
     close(fd);
-    int rc = MST_OK;
-    if (buf == NULL)
-        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
-    else if (len > max)
-        rc = mst_err_set(err, MST_ETOOBIG, "reply over %zu bytes", max);
     json_error_t je;
     if (rc == MST_OK) {
         *reply_r = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -287,4 +284,70 @@ int musterd_ext_run(const char *path, const char *name, const char *dir,
         ;
     rc = outcome(status, too_big, max_output, err);
     return rc == MST_OK ? read_reply(r.rep, max_output, reply_r, err) : rc;
+}
+
+/* Choria's rpc_request; the ttl and msgtime in seconds, as it defines. */
+static json_t *rpc_request(const struct mst_request *req) {
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:I, s:I, s:O}", "$schema",
+        SCHEMA_BASE "rpc_request.json", "protocol", PROTOCOL_RPC, "agent",
+        req->agent, "action", req->action, "requestid", req->id, "senderid",
+        req->sender, "callerid", req->caller, "collective", req->collective,
+        "ttl", (json_int_t)(req->ttl_ms / 1000), "msgtime",
+        (json_int_t)(req->time_ms / 1000), "data", req->data);
+}
+
+/* Choria's reply: statuscode 0..5, statusmsg and data optional. */
+static int rpc_reply(const json_t *rep, int *status_r, char *msg,
+                     size_t msg_len, json_t **data_r, struct mst_err *err) {
+    json_t *code = json_object_get(rep, "statuscode");
+    json_t *text = json_object_get(rep, "statusmsg");
+    json_t *data = json_object_get(rep, "data");
+    if ((code && !json_is_integer(code)) || (text && !json_is_string(text)) ||
+        (data && !json_is_object(data) && !json_is_null(data)))
+        return mst_err_set(err, MST_EDECODE, "replied with wrong types");
+    json_int_t c = code ? json_integer_value(code) : 0;
+    *status_r = c < 0 || c > INT_MAX ? INT_MAX : (int)c;
+    mst_strlcpy(msg, text ? json_string_value(text) : "", msg_len);
+    *data_r = json_is_object(data) ? json_incref(data) : NULL;
+    return MST_OK;
+}
+
+int musterd_ext_rpc(const char *path, const struct mst_request *req,
+                    const char *dir, const struct musterd_ext_user *user,
+                    size_t max_output, int *status_r, char *msg, size_t msg_len,
+                    json_t **data_r, struct mst_err *err) {
+    json_t *rep = NULL;
+    json_t *rq = rpc_request(req);
+    int rc = rq ? musterd_ext_run(path, req->agent, dir, PROTOCOL_RPC, rq, user,
+                                  max_output, &rep, err)
+                : mst_err_set(err, MST_ENOMEM, "out of memory");
+    json_decref(rq);
+    if (rc == MST_OK)
+        rc = rpc_reply(rep, status_r, msg, msg_len, data_r, err);
+    json_decref(rep);
+    return rc;
+}
+
+int musterd_ext_activate(const char *path, const char *name,
+                         const struct musterd_ext_user *user, int *active_r,
+                         struct mst_err *err) {
+    char dir[64];
+    json_t *rep = NULL;
+    *active_r = 0;
+    json_t *rq = json_pack("{s:s, s:s, s:s}", "$schema",
+                           SCHEMA_BASE "activation_request.json", "protocol",
+                           PROTOCOL_ACTIVATION, "agent", name);
+    if (rq == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    int rc = musterd_ext_mkdir(user, dir, sizeof dir, err);
+    if (rc == MST_OK) {
+        rc = musterd_ext_run(path, name, dir, PROTOCOL_ACTIVATION, rq, user,
+                             ACTIVATION_MAX_OUTPUT, &rep, err);
+        musterd_ext_rmdir(dir);
+    }
+    json_decref(rq);
+    *active_r = rc == MST_OK && json_is_true(json_object_get(rep, "activate"));
+    json_decref(rep);
+    return rc;
 }

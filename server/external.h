@@ -1,21 +1,20 @@
 /*
  * external.h - run an external agent once, the way Choria does: the request
  * as JSON in a file, the reply as JSON in another, both paths as arguments
- * and in the environment.  Blocking: call it only inside a worker process
- * (or at start-up); the daemon bounds its time by killing the worker's
- * process group.
+ * and in the environment.  This file alone knows the protocol's JSON (the
+ * rpc and activation requests and their replies).  Blocking: call it only
+ * inside a worker process (or at start-up); the daemon bounds its time by
+ * killing the worker's process group.
  */
-#ifndef MST_EXTERNAL_H
-#define MST_EXTERNAL_H
+#ifndef MUSTERD_EXTERNAL_H
+#define MUSTERD_EXTERNAL_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "base/err.h"
-
-#define MUSTERD_EXT_RPC "io.choria.mcorpc.external.v1.rpc_request"
-#define MUSTERD_EXT_ACTIVATION "io.choria.mcorpc.external.v1.activation_request"
+#include "wire/request.h"
 
 /* Who external agents run as (agents.run_as). */
 struct musterd_ext_user {
@@ -41,6 +40,32 @@ int musterd_ext_mkdir(const struct musterd_ext_user *user, char *dir_r,
 
 /* musterd_ext_rmdir - remove a run's directory and the files in it. */
 void musterd_ext_rmdir(const char *dir);
+
+/*
+ * musterd_ext_rpc - run `req` with the external agent at `path` in the run
+ * directory `dir` (musterd_ext_mkdir) as `user`: the request becomes
+ * Choria's rpc_request (its ttl in whole seconds, the protocol's unit),
+ * the agent's reply its status in *status_r (as the agent said; the
+ * caller checks the range), its statusmsg in `msg` (size `msg_len`, ""
+ * when absent) and its data in *data_r (a new object, or NULL; caller
+ * decrefs).  More than `max_output` bytes of output or reply kill it.
+ * Returns MST_OK, or as musterd_ext_run, or MST_EDECODE when the reply has
+ * the wrong types, with the reason in `err`.
+ */
+int musterd_ext_rpc(const char *path, const struct mst_request *req,
+                    const char *dir, const struct musterd_ext_user *user,
+                    size_t max_output, int *status_r, char *msg, size_t msg_len,
+                    json_t **data_r, struct mst_err *err);
+
+/*
+ * musterd_ext_activate - Choria's activation check of the external agent
+ * `name` at `path`, in a run directory of its own, as `user`: *active_r is
+ * 1 when it answered {"activate": true}, else 0.  Returns MST_OK, or as
+ * musterd_ext_run with the reason in `err`.
+ */
+int musterd_ext_activate(const char *path, const char *name,
+                         const struct musterd_ext_user *user, int *active_r,
+                         struct mst_err *err);
 
 /*
  * musterd_ext_run - run the agent at `path` as

@@ -16,7 +16,11 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "external.h"
+#include "musterd.h"
+#include "registry.h"
 #include "worker.h"
+#include "ddl/load.h"
 
 /* Why external agents cannot run here (agents.run_as), or "". */
 static char user_problem[MST_ERR_LEN];
@@ -60,7 +64,7 @@ static int load_ddl(const char *dir, const char *name, const char *path,
     return 1;
 }
 
-static int keep(struct musterd *d, struct mst_agent_entry *e) {
+static int keep(struct musterd *d, struct musterd_agent_entry *e) {
     struct mst_err err = {0};
     int rc = musterd_register_agent(d, e, &err);
     if (rc == MST_EINVAL)
@@ -73,7 +77,7 @@ static int keep(struct musterd *d, struct mst_agent_entry *e) {
 /* Exit status 0: active, 1: not active on this node (in a child). */
 struct activation {
     struct musterd *d;
-    const struct mst_agent_entry *e;
+    const struct musterd_agent_entry *e;
 };
 
 static int activate_plugin(void *arg) {
@@ -84,29 +88,17 @@ static int activate_plugin(void *arg) {
 static int activate_external(void *arg) {
     const struct activation *a = arg;
     struct mst_err err = {0};
-    char dir[64];
-    json_t *rep = NULL;
-    json_t *req = json_pack(
-        "{s:s, s:s, s:s}", "$schema",
-        "https://choria.io/schemas/mcorpc/external/v1/activation_request.json",
-        "protocol", MUSTERD_EXT_ACTIVATION, "agent", a->e->agent->name);
-    int rc = musterd_ext_mkdir(&a->d->ext_user, dir, sizeof dir, &err);
-    if (rc == MST_OK) {
-        rc = musterd_ext_run(a->e->path, a->e->agent->name, dir,
-                             MUSTERD_EXT_ACTIVATION, req, &a->d->ext_user,
-                             64 * 1024, &rep, &err);
-        musterd_ext_rmdir(dir);
-    }
-    json_decref(req);
-    if (rc != MST_OK)
+    int active = 0;
+    if (musterd_ext_activate(a->e->path, a->e->agent->name, &a->d->ext_user,
+                             &active, &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "%s: activation check: %s", a->e->path, err.msg);
-    int active = rc == MST_OK && json_is_true(json_object_get(rep, "activate"));
-    json_decref(rep);
-    return rc != MST_OK ? 2 : !active;
+        return 2;
+    }
+    return !active;
 }
 
 /* Register `e` if its activation check says so; frees it otherwise. */
-static int activate(struct musterd *d, struct mst_agent_entry *e,
+static int activate(struct musterd *d, struct musterd_agent_entry *e,
                     int (*check)(void *)) {
     struct mst_err err = {0};
     struct activation a = {d, e};
@@ -163,7 +155,7 @@ static int load_plugin(struct musterd *d, const char *dir, const char *file) {
     char path[PATH_MAX], name[NAME_MAX + 1];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     snprintf(name, sizeof name, "%.*s", (int)(strlen(file) - 3), file);
-    struct mst_agent_entry e = {.kind = MST_AGENT_PLUGIN};
+    struct musterd_agent_entry e = {.kind = MUSTERD_AGENT_PLUGIN};
     e.handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (e.handle == NULL)
         return refuse(path, "cannot load: %s (check its libraries with ldd)",
@@ -191,7 +183,7 @@ static int load_plugin(struct musterd *d, const char *dir, const char *file) {
 }
 
 static int load_external(struct musterd *d, const char *dir, const char *name) {
-    struct mst_agent_entry e = {.kind = MST_AGENT_EXTERNAL};
+    struct musterd_agent_entry e = {.kind = MUSTERD_AGENT_EXTERNAL};
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (user_problem[0] != '\0')
@@ -213,11 +205,6 @@ static int load_external(struct musterd *d, const char *dir, const char *name) {
     return activate(d, &e, activate_external);
 }
 
-static int has_suffix(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
 /* NAME.so, or an executable NAME (no dot) with a NAME.json beside it. */
 static int load_one(struct musterd *d, const char *dir, const char *file) {
     char path[PATH_MAX], ddl[PATH_MAX];
@@ -225,7 +212,7 @@ static int load_one(struct musterd *d, const char *dir, const char *file) {
     snprintf(path, sizeof path, "%s/%s", dir, file);
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return MST_OK;
-    if (has_suffix(file, ".so"))
+    if (mst_has_suffix(file, ".so"))
         return load_plugin(d, dir, file);
     snprintf(ddl, sizeof ddl, "%s/%s.json", dir, file);
     if (strchr(file, '.') != NULL || access(ddl, F_OK) != 0)

@@ -4,10 +4,12 @@
  * DDL NAME.json beside it.  An agent that cannot be used is refused with
  * one log line "PATH: reason" and the others still load.
  */
-#ifndef MST_LOADER_H
-#define MST_LOADER_H
+#ifndef MUSTERD_LOADER_H
+#define MUSTERD_LOADER_H
 
-#include "musterd.h"
+#include "base/err.h"
+
+struct musterd;
 
 /*
  * musterd_loader_load - scan d->cfg->agents_dir (in name order) and

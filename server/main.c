@@ -8,14 +8,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/audit.h"
 #include "authz.h"
-#include "loader.h"
 #include "base/log.h"
-#include "mst_build.h"
-#include "musterd.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
+#include "daemon.h"
+#include "host.h"
+#include "loader.h"
+#include "mst_build.h"
+#include "musterd.h"
+#include "policy/audit.h"
+#include "refresh.h"
+#include "registry.h"
+#include "security/replay.h"
+#include "security/security.h"
 #include "worker.h"
 
 static struct musterd daemon_state;
@@ -111,11 +118,11 @@ static int parse_args(int argc, char **argv, const char **cfg_path) {
 /* Authorisation and the audit trail, as configured. */
 static int start_records(struct musterd *d) {
     struct mst_err err = {0};
-    d->authz = mst_authz_new(d->cfg->authorization_policy_dir,
-                             d->cfg->authorization_default_allow);
+    d->authz = musterd_authz_new(d->cfg->authorization_policy_dir,
+                                 d->cfg->authorization_default_allow);
     if (d->authz == NULL)
         return 1;
-    if (!mst_authz_enabled(d->authz))
+    if (!musterd_authz_enabled(d->authz))
         MST_LOG(MST_LOG_WARNING, "authorization: no policy_dir: every "
                                  "verified caller may run every action");
     if (d->cfg->audit_file == NULL)
@@ -186,7 +193,7 @@ static void stop(struct musterd *d) {
     mst_facts_free(&d->facts);
     mst_strv_free(&d->classes);
     mst_replay_free(&d->replay);
-    mst_authz_free(&d->authz);
+    musterd_authz_free(&d->authz);
     mst_audit_free(&d->audit);
     mst_security_free(&d->sec);
     mst_config_free(&d->cfg);

@@ -5,12 +5,14 @@
 
 #include <stdlib.h>
 
-#include "policy/audit.h"
 #include "authz.h"
 #include "ddl/ddl.h"
+#include "ddl/inputs.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "musterd.h"
+#include "policy/audit.h"
 
 void musterd_audit(struct musterd *d, const struct mst_request *req,
                    const struct mst_ddl_action *act, const char *decision,
@@ -19,7 +21,8 @@ void musterd_audit(struct musterd *d, const struct mst_request *req,
         return;
     json_t *data = NULL;
     if (req != NULL && req->data != NULL)
-        data = act ? mst_ddl_redact(act, req->data) : json_incref(req->data);
+        data = act ? mst_ddl_inputs_redact(act, req->data)
+                   : json_incref(req->data);
     int64_t now_us = mst_now_us();
     struct mst_audit_record r = {
         .time_ms = mst_wall_ms() - (now_us - start_us) / 1000,
@@ -38,7 +41,7 @@ void musterd_audit(struct musterd *d, const struct mst_request *req,
     int was_healthy = mst_audit_healthy(d->audit);
     struct mst_err err = {0};
     if (mst_audit_write(d->audit, &r, &err) != MST_OK) {
-        mst_counters_bump(&d->counters, MST_COUNTER_AUDIT_FAILED);
+        musterd_counters_bump(&d->counters, MUSTERD_COUNTER_AUDIT_FAILED);
         if (was_healthy)
             MST_LOG(MST_LOG_ERR, "%s; requests %s", err.msg,
                     d->cfg->audit_required ? "are refused until it works "
@@ -63,6 +66,6 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
         .classes = &d->classes,
         .agents = &d->agent_names,
     };
-    return mst_authz_check(d->authz, req->agent, req->action, req->caller,
-                           &node, why, why_len);
+    return musterd_authz_check(d->authz, req->agent, req->action, req->caller,
+                               &node, why, why_len);
 }

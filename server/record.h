@@ -2,13 +2,15 @@
  * record.h - musterd's audit trail and authorisation, as the dispatcher
  * uses them.
  */
-#ifndef MST_RECORD_H
-#define MST_RECORD_H
+#ifndef MUSTERD_RECORD_H
+#define MUSTERD_RECORD_H
 
 #include <stdint.h>
 
-#include "musterd.h"
+#include "ddl/ddl.h"
 #include "wire/request.h"
+
+struct musterd;
 
 /*
  * musterd_audit - write the audit line for one request (no-op without

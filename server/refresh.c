@@ -15,9 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "refresh.h"
+
 #include "base/log.h"
-#include "musterd.h"
 #include "base/status.h"
+#include "musterd.h"
 
 struct musterd_refresh {
     pthread_t thread;

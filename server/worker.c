@@ -20,24 +20,26 @@
 
 #include "base/log.h"
 #include "base/proc.h"
-#include "wire/reply.h"
 #include "base/status.h"
 #include "base/util.h"
-
-#define CHORIA_RPC_SCHEMA                                                      \
-    "https://choria.io/schemas/mcorpc/external/v1/rpc_request.json"
+#include "connector.h"
+#include "external.h"
+#include "musterd.h"
+#include "registry.h"
 
 enum killed { NOT_KILLED, TIMED_OUT, TOO_BIG, STOPPING };
 
 struct job {
     struct job *next;
-    const struct mst_agent_entry *entry;
+    const struct musterd_agent_entry *entry;
     struct mst_request req; /* owned */
-    int64_t arrived_us;
+    musterd_worker_done_fn done;
+    void *ud;
     pid_t pid; /* 0 while queued */
     int fd;    /* result pipe, -1 once closed */
     int wstatus;
     struct mst_buf out;
+    int64_t timeout_ms;           /* the DDL's metadata.timeout */
     int64_t deadline_ms, kill_ms; /* kill_ms: when to KILL after TERM */
     enum killed killed;
     char dir[64]; /* external agents: the run's directory */
@@ -91,68 +93,6 @@ static void write_all(int fd, const char *s, size_t len) {
     }
 }
 
-static json_t *result(int status, const char *msg, json_t *data) {
-    return json_pack("{s:i, s:s, s:o}", "statuscode", status, "statusmsg", msg,
-                     "data", data ? data : json_object());
-}
-
-/* In the worker: the C handler. */
-static json_t *run_plugin(struct musterd *d, const struct job *j) {
-    const struct mst_request *req = &j->req;
-    const struct muster_action *act =
-        musterd_find_action(j->entry->agent, req->action);
-    char msg[256] = "";
-    if (act == NULL)
-        return result(MUSTER_UNKNOWN_ACTION, "unknown action", NULL);
-    struct muster_call call = musterd_call_of(req);
-    json_t *data = json_object();
-    int status = act->run(&d->host, &call, data, msg, sizeof msg);
-    return result(status, msg, data);
-}
-
-/* Choria's reply: statuscode 0..5, statusmsg and data optional. */
-static json_t *from_reply(json_t *rep) {
-    json_t *code = json_object_get(rep, "statuscode");
-    json_t *msg = json_object_get(rep, "statusmsg");
-    json_t *data = json_object_get(rep, "data");
-    if ((code && !json_is_integer(code)) || (msg && !json_is_string(msg)) ||
-        (data && !json_is_object(data) && !json_is_null(data)))
-        return result(MUSTER_UNKNOWN_ERROR,
-                      "the agent's reply has wrong "
-                      "types",
-                      NULL);
-    return result(code ? (int)json_integer_value(code) : MUSTER_OK,
-                  msg ? json_string_value(msg) : "",
-                  json_is_object(data) ? json_incref(data) : NULL);
-}
-
-/* In the worker: the external agent, per Choria's protocol. */
-static json_t *run_external(struct musterd *d, const struct job *j) {
-    const struct mst_request *req = &j->req;
-    struct mst_err err = {0};
-    json_t *rq = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:i, s:I, s:O}", "$schema",
-        CHORIA_RPC_SCHEMA, "protocol", MUSTERD_EXT_RPC, "agent", req->agent,
-        "action", req->action, "requestid", req->id, "senderid", req->sender,
-        "callerid", req->caller, "collective", req->collective, "ttl",
-        (int)req->ttl_s, "msgtime", (json_int_t)(req->time_ms / 1000), "data",
-        req->data);
-    json_t *rep = NULL;
-    int rc = rq ? musterd_ext_run(j->entry->path, req->agent, j->dir,
-                                  MUSTERD_EXT_RPC, rq, &d->ext_user,
-                                  (size_t)d->cfg->agents_max_output, &rep, &err)
-                : mst_err_set(&err, MST_ENOMEM, "out of memory");
-    json_decref(rq);
-    if (rc != MST_OK) {
-        char msg[MST_ERR_LEN + 64];
-        snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);
-        return result(MUSTER_ABORTED, msg, NULL);
-    }
-    json_t *res = from_reply(rep);
-    json_decref(rep);
-    return res;
-}
-
 /* In the worker: let go of everything that belongs to the daemon. */
 static void detach(struct musterd *d, int keep_fd) {
     setpgid(0, 0);
@@ -170,19 +110,24 @@ static void detach(struct musterd *d, int keep_fd) {
 /* The worker process: never returns. */
 static void worker_main(struct musterd *d, const struct job *j, int fd) {
     detach(d, fd);
-    json_t *res = j->entry->kind == MST_AGENT_EXTERNAL ? run_external(d, j)
-                                                       : run_plugin(d, j);
+    struct musterd_outcome out = {0};
+    musterd_action_run(d, j->entry, &j->req, j->dir[0] ? j->dir : NULL, &out);
+    json_t *res = json_pack("{s:i, s:s, s:o}", "statuscode", out.status,
+                            "statusmsg", out.msg, "data",
+                            out.data ? json_incref(out.data) : json_object());
     char *text = res ? json_dumps(res, JSON_COMPACT) : NULL;
     if (text != NULL)
         write_all(fd, text, strlen(text));
     _exit(text != NULL ? 0 : 70);
 }
 
-/* Answer and forget `j` (removed from the list by the caller). */
-static void answer(struct musterd *d, struct job *j, int status,
-                   const char *msg, json_t *data) {
-    musterd_dispatch_done(d, &j->req, j->entry, status, msg, data,
-                          j->arrived_us);
+/* Report and forget `j` (removed from the list by the caller); `data` is
+ * taken over. */
+static void answer(struct job *j, int status, const char *msg, json_t *data) {
+    struct musterd_outcome out = {0};
+    musterd_outcome_set(&out, status, msg, data);
+    j->done(j->ud, &j->req, j->entry, &out);
+    musterd_outcome_clear(&out);
     if (j->dir[0] != '\0')
         musterd_ext_rmdir(j->dir);
     if (j->fd >= 0)
@@ -202,7 +147,7 @@ static void unlink_job(struct musterd_pool *p, struct job *j) {
 
 static int start(struct musterd *d, struct job *j, struct mst_err *err) {
     int fds[2];
-    if (j->entry->kind == MST_AGENT_EXTERNAL &&
+    if (j->entry->kind == MUSTERD_AGENT_EXTERNAL &&
         musterd_ext_mkdir(&d->ext_user, j->dir, sizeof j->dir, err) != MST_OK)
         return err->code;
     if (pipe2(fds, O_CLOEXEC) != 0)
@@ -219,7 +164,7 @@ static int start(struct musterd *d, struct job *j, struct mst_err *err) {
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     j->pid = pid;
     j->fd = fds[0];
-    j->deadline_ms = mst_now_ms() + (int64_t)j->entry->ddl->timeout_s * 1000;
+    j->deadline_ms = mst_now_ms() + j->timeout_ms;
     mst_buf_init(&j->out, (size_t)d->cfg->agents_max_output);
     return MST_OK;
 }
@@ -239,7 +184,7 @@ static void start_queued(struct musterd *d) {
                 snprintf(msg, sizeof msg, "%s/%s not run: %s", j->req.agent,
                          j->req.action, err.msg);
                 unlink_job(p, j);
-                answer(d, j, MUSTER_ABORTED, msg, NULL);
+                answer(j, MUSTER_ABORTED, msg, NULL);
             }
         }
         j = next;
@@ -247,19 +192,25 @@ static void start_queued(struct musterd *d) {
 }
 
 void musterd_worker_submit(struct musterd *d,
-                           const struct mst_agent_entry *entry,
-                           struct mst_request *req, int64_t arrived_us) {
+                           const struct musterd_agent_entry *entry,
+                           struct mst_request *req, musterd_worker_done_fn done,
+                           void *ud) {
     struct musterd_pool *p = d->pool;
     struct job *j = calloc(1, sizeof *j);
     if (j == NULL) {
-        musterd_dispatch_done(d, req, entry, MUSTER_UNKNOWN_ERROR,
-                              "out of memory", NULL, arrived_us);
+        struct musterd_outcome out = {0};
+        musterd_outcome_set(&out, MUSTER_UNKNOWN_ERROR, "out of memory", NULL);
+        done(ud, req, entry, &out);
+        mst_request_clear(req);
         return;
     }
     j->entry = entry;
+    /* The DDL states whole seconds; the pool counts in ms like the rest. */
+    j->timeout_ms = (int64_t)entry->ddl->timeout_s * 1000;
     j->req = *req;
     memset(req, 0, sizeof *req);
-    j->arrived_us = arrived_us;
+    j->done = done;
+    j->ud = ud;
     j->fd = -1;
     if (p->queued >= (size_t)d->cfg->broker_prefetch) {
         char msg[256];
@@ -267,7 +218,7 @@ void musterd_worker_submit(struct musterd *d,
                  "%s/%s not run: node busy, %zu requests "
                  "waiting already",
                  j->req.agent, j->req.action, p->queued);
-        answer(d, j, MUSTER_ABORTED, msg, NULL);
+        answer(j, MUSTER_ABORTED, msg, NULL);
         return;
     }
     struct job **tail = &p->head;
@@ -330,8 +281,8 @@ static int parse_result(struct job *j, char *msg, size_t len, json_t **data_r) {
     json_t *text = json_object_get(r, "statusmsg");
     json_int_t c = json_integer_value(code);
     int status = MUSTER_UNKNOWN_ERROR;
-    if (json_is_integer(code) && c >= MUSTER_OK &&
-        c <= MUSTER_UNKNOWN_ERROR && json_is_string(text)) {
+    if (json_is_integer(code) && c >= MUSTER_OK && c <= MUSTER_UNKNOWN_ERROR &&
+        json_is_string(text)) {
         status = (int)c;
         mst_strlcpy(msg, json_string_value(text), len);
         *data_r = json_incref(json_object_get(r, "data"));
@@ -352,8 +303,8 @@ static void finish(struct musterd *d, struct job *j) {
         snprintf(msg, sizeof msg, "%s/%s interrupted: musterd is stopping", a,
                  act);
     else if (j->killed == TIMED_OUT)
-        snprintf(msg, sizeof msg, "%s/%s timed out after %d s", a, act,
-                 j->entry->ddl->timeout_s);
+        snprintf(msg, sizeof msg, "%s/%s timed out after %g s", a, act,
+                 (double)j->timeout_ms / 1000);
     else if (j->killed == TOO_BIG)
         snprintf(msg, sizeof msg, "%s/%s failed: output over %d bytes", a, act,
                  d->cfg->agents_max_output);
@@ -369,7 +320,7 @@ static void finish(struct musterd *d, struct job *j) {
         status = parse_result(j, msg, sizeof msg, &data);
     d->pool->running--;
     unlink_job(d->pool, j);
-    answer(d, j, status, msg, data);
+    answer(j, status, msg, data);
 }
 
 /* TERM at the deadline, KILL after the grace; both to the whole group. */
@@ -467,7 +418,7 @@ void musterd_worker_stop(struct musterd *d) {
                      j->req.agent, j->req.action);
             unlink_job(p, j);
             p->queued--;
-            answer(d, j, MUSTER_ABORTED, msg, NULL);
+            answer(j, MUSTER_ABORTED, msg, NULL);
             continue;
         }
         j->killed = STOPPING;

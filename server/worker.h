@@ -5,17 +5,22 @@
  * worker: it polls their result pipes and a SIGCHLD self-pipe next to the
  * broker socket (musterd_worker_fds / musterd_worker_service), kills a
  * worker's process group at its DDL timeout (TERM, KILL after
- * agents.kill_grace) and always answers the caller through
- * musterd_dispatch_done.  I/O thread only.
+ * agents.kill_grace) and reports how every submitted request ended through
+ * the callback given with it.  The pool runs actions with
+ * musterd_action_run (action.c) and knows nothing of the dispatcher.
+ * I/O thread only.
  */
-#ifndef MST_WORKER_H
-#define MST_WORKER_H
+#ifndef MUSTERD_WORKER_H
+#define MUSTERD_WORKER_H
 
 #include <poll.h>
 #include <stdint.h>
 
-#include "musterd.h"
+#include "action.h"
+#include "base/err.h"
 #include "wire/request.h"
+
+struct musterd;
 
 /*
  * musterd_worker_init - the pool for `d` (d->pool) and the SIGCHLD
@@ -24,13 +29,28 @@
 int musterd_worker_init(struct musterd *d, struct mst_err *err);
 
 /*
+ * musterd_worker_done_fn - how a submitted request ended: `out` is its
+ * outcome (the action's, or the pool's: timed out, crashed, too much
+ * output, node busy, musterd stopping).  `req`, `entry` and `out` are
+ * borrowed for the call; `ud` is the one given to musterd_worker_submit.
+ * Called in the I/O thread, exactly once per submitted request, from
+ * musterd_worker_submit itself (busy, out of memory),
+ * musterd_worker_service or musterd_worker_stop.
+ */
+typedef void (*musterd_worker_done_fn)(void *ud, const struct mst_request *req,
+                                       const struct musterd_agent_entry *entry,
+                                       const struct musterd_outcome *out);
+
+/*
  * musterd_worker_submit - run `req` (taken over: *req is zeroed) with
- * `entry` in a worker, now or when a slot frees.  When the queue is full
- * the caller is answered "busy" at once.  `arrived_us` is for the audit.
+ * `entry` in a worker, now or when a slot frees, and report its end to
+ * `done(ud, ...)`; `ud` must stay valid until then.  When the queue is
+ * full `done` is called at once with "node busy".
  */
 void musterd_worker_submit(struct musterd *d,
-                           const struct mst_agent_entry *entry,
-                           struct mst_request *req, int64_t arrived_us);
+                           const struct musterd_agent_entry *entry,
+                           struct mst_request *req, musterd_worker_done_fn done,
+                           void *ud);
 
 /* Descriptors the pool may ask to poll: the SIGCHLD pipe and one result
  * pipe per running worker (agents.max_parallel is at most 256). */
@@ -49,7 +69,7 @@ int musterd_worker_wait_ms(const struct musterd *d, int cap);
 
 /*
  * musterd_worker_service - after poll(): read results, reap workers, apply
- * deadlines, answer finished requests and start queued ones.  `fds` and `n`
+ * deadlines, report finished requests and start queued ones.  `fds` and `n`
  * as filled by musterd_worker_fds (revents set by poll).
  */
 void musterd_worker_service(struct musterd *d, const struct pollfd *fds,

@@ -10,6 +10,10 @@
  * daemon only through the `struct muster_host` table they are given, so
  * they need no daemon symbols and are built with hidden visibility.
  *
+ * Installed as <muster/agent.h> with muster-agent.pc: build an agent out
+ * of tree with `cc $(pkg-config --cflags --libs muster-agent) -shared
+ * -fPIC` (docs/agents.md, agents/examples/hello/).
+ *
  * Inputs and outputs are jansson values: the inputs were validated against
  * the agent's DDL before the handler runs; the handler adds its outputs to
  * the `reply` object.  Memory: every json_t a handler receives is borrowed;
@@ -24,18 +28,22 @@
 
 #include <muster/status.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MUSTER_AGENT_ABI_VERSION 1
 
 /* What the daemon tells a handler about the request it runs. */
 struct muster_call {
-    const char *id;         /* request id */
+    const char *id; /* request id */
     const char *agent;
     const char *action;
-    const char *caller;     /* verified caller, e.g. "cert=alice" */
-    const char *sender;     /* the client's host */
+    const char *caller; /* verified caller, e.g. "cert=alice" */
+    const char *sender; /* the client's host */
     const char *collective;
-    int ttl;                /* seconds */
-    const json_t *data;     /* validated inputs (object) */
+    int ttl;            /* whole seconds the request stays valid */
+    const json_t *data; /* validated inputs (object) */
 };
 
 /* Services of the daemon, passed to every entry point. */
@@ -43,8 +51,8 @@ struct muster_host {
     uint32_t abi_version; /* MUSTER_AGENT_ABI_VERSION */
     uint32_t struct_size; /* sizeof(struct muster_host) of the daemon */
     /* log one line at a syslog level (3 err .. 7 debug) */
-    void (*log)(const struct muster_host *host, int level, const char *fmt,
-                ...) __attribute__((format(printf, 3, 4)));
+    void (*log)(const struct muster_host *host, int level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
     /*
      * query - a new JSON value describing the daemon: "identity" (string),
      * "version" (string), "collectives" (array), "agents" (array of
@@ -84,5 +92,19 @@ struct muster_agent {
     const struct muster_action *actions; /* ends with { NULL, NULL } */
     void *reserved[4];
 };
+
+/*
+ * The descriptor every agent defines.  Declared here with default
+ * visibility and C linkage so that its definition is exported as it is,
+ * even from an agent built with -fvisibility=hidden or written in C++
+ * (where a const object alone would have internal linkage).
+ */
+/* MUSTER_AGENT_EXPORT - default visibility, whatever the compiler flags. */
+#define MUSTER_AGENT_EXPORT __attribute__((visibility("default")))
+MUSTER_AGENT_EXPORT extern const struct muster_agent muster_agent;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "muster/agent.h"
+#include "rpcutil/rpcutil.h"
 
 static int ping(const struct muster_host *host, const struct muster_call *call,
                 json_t *reply, char *msg, size_t msg_len) {

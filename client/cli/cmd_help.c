@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "ddl/ddl.h"
+#include "ddl/path.h"
 #include "base/status.h"
 
 /* The directories to search, in order.  The caller frees `dirs`. */
@@ -33,7 +34,7 @@ int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
     struct mst_err err = {0};
     int rc = ddl_dirs(cli, &dirs);
     if (rc == MST_OK)
-        rc = mst_ddl_find(&dirs, agent, ddl_r, &err);
+        rc = mst_ddl_path_find(&dirs, agent, ddl_r, &err);
     mst_strv_free(&dirs);
     if (rc == MST_ENOTFOUND)
         return mst_cli_error(MST_EXIT_USAGE,
@@ -156,12 +157,12 @@ static int list_agents(const struct mst_cli *cli) {
     struct mst_strv dirs = {0}, names = {0};
     int rc = ddl_dirs(cli, &dirs);
     if (rc == MST_OK)
-        rc = mst_ddl_list(&dirs, &names);
+        rc = mst_ddl_path_list(&dirs, &names);
     printf("Agents with a DDL on this client (muster help AGENT for one):\n\n");
     for (size_t i = 0; rc == MST_OK && i < names.n; i++) {
         struct mst_ddl *ddl = NULL;
         struct mst_err err = {0};
-        if (mst_ddl_find(&dirs, names.v[i], &ddl, &err) == MST_OK)
+        if (mst_ddl_path_find(&dirs, names.v[i], &ddl, &err) == MST_OK)
             printf("  %-20s %s\n", names.v[i], ddl->description);
         else
             printf("  %-20s (broken DDL: %s)\n", names.v[i], err.msg);

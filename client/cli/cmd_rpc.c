@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "ddl/ddl.h"
+#include "ddl/inputs.h"
 #include "targeting/filter.h"
 #include "output.h"
 #include "wire/request.h"
@@ -58,8 +59,8 @@ int mst_cmd_rpc(struct mst_cli *cli) {
     struct mst_err err = {0};
     if (act == NULL)
         rc = no_action(ddl, action);
-    else if (mst_ddl_parse_args(act, cli->args + 3, (size_t)cli->nargs - 3,
-                                &data, &err) != MST_OK)
+    else if (mst_ddl_inputs_parse(act, cli->args + 3, (size_t)cli->nargs - 3,
+                                  &data, &err) != MST_OK)
         rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action, err.msg);
     if (rc < 0) {
         cli->ddl_action = act;

@@ -406,8 +406,7 @@ void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec) {
     spec->discovery_window_ms =
         cli->window_ms ? cli->window_ms : cli->cfg->discovery_window_ms;
     spec->timeout_ms = cli->timeout_ms ? cli->timeout_ms : cli->cfg->timeout_ms;
-    int64_t ttl_ms = cli->ttl_ms ? cli->ttl_ms : cli->cfg->ttl_ms;
-    spec->ttl_s = (int32_t)((ttl_ms + 999) / 1000);
+    spec->ttl_ms = cli->ttl_ms; /* 0: the library applies the config's */
     spec->nodes = NULL;
     if (cli->identities.n > 0 && !cli->identity_regex &&
         mst_filter_is_identity_only(cli->filter))

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ddl/ddl.h"
+#include "ddl/aggregate.h"
 #include "options.h"
 #include "wire/reply.h"
 
@@ -211,13 +212,6 @@ struct mst_call_handlers mst_output_handlers(struct mst_output *out) {
                                       .ud = out};
 }
 
-static json_t *strv_json(const struct mst_strv *sv) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
 static json_t *stats_json(const struct mst_call_stats *st) {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
                      "s:f, s:s}",
@@ -225,10 +219,10 @@ static json_t *stats_json(const struct mst_call_stats *st) {
                      (json_int_t)st->responses, "ok", (json_int_t)st->ok,
                      "failed", (json_int_t)st->failed, "invalid",
                      (json_int_t)st->invalid, "no_responses",
-                     strv_json(&st->no_response), "unknown_nodes",
-                     strv_json(&st->unknown), "unexpected_responses",
-                     strv_json(&st->unexpected), "not_reached",
-                     strv_json(&st->not_reached), "batches",
+                     mst_strv_to_json(&st->no_response), "unknown_nodes",
+                     mst_strv_to_json(&st->unknown), "unexpected_responses",
+                     mst_strv_to_json(&st->unexpected), "not_reached",
+                     mst_strv_to_json(&st->not_reached), "batches",
                      (json_int_t)st->batches, "elapsed_ms",
                      (double)st->elapsed_us / 1000.0, "ended",
                      mst_call_end_name(st->ended));
@@ -271,7 +265,8 @@ static void print_aggregate(const json_t *ag) {
 static void print_summary(const struct mst_output *out,
                           const struct mst_call_stats *st) {
     clear_progress(out);
-    json_t *aggs = out->act ? mst_ddl_aggregate(out->act, out->ok_data) : NULL;
+    json_t *aggs =
+        out->act ? mst_ddl_aggregate_compute(out->act, out->ok_data) : NULL;
     size_t i;
     json_t *ag;
     json_array_foreach(aggs, i, ag) print_aggregate(ag);
@@ -307,8 +302,9 @@ int mst_output_finish(struct mst_output *out,
                                 "action", out->action, "replies",
                                 out->replies, "stats", stats_json(st));
         if (out->act != NULL)
-            json_object_set_new(doc, "aggregates",
-                                mst_ddl_aggregate(out->act, out->ok_data));
+            json_object_set_new(
+                doc, "aggregates",
+                mst_ddl_aggregate_compute(out->act, out->ok_data));
         json_dumpf(doc, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(doc);

@@ -161,6 +161,18 @@ static int seen_before(struct collect *c, const char *sender) {
     return 0;
 }
 
+/*
+ * The request's ttl: the spec's, else the configured default (applied here
+ * only), rounded up to the whole seconds the wire carries.  The AMQP
+ * expiration uses the same value, so the broker drops an untaken request
+ * when the nodes would refuse it.
+ */
+static int64_t request_ttl_ms(const struct mst_client *cl,
+                              const struct mst_call_spec *spec) {
+    int64_t ttl_ms = spec->ttl_ms > 0 ? spec->ttl_ms : cl->cfg->ttl_ms;
+    return (ttl_ms + 999) / 1000 * 1000;
+}
+
 /* The request payload, sealed, in `out`. */
 static int build(struct mst_client *cl, const struct mst_call_spec *spec,
                  struct mst_buf *out, char id_r[MST_ID_LEN],
@@ -169,7 +181,7 @@ static int build(struct mst_client *cl, const struct mst_call_spec *spec,
     if (mst_id_new(req.id) != MST_OK)
         return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
     req.time_ms = mst_wall_ms();
-    req.ttl_s = spec->ttl_s > 0 ? spec->ttl_s : (int32_t)(cl->cfg->ttl_ms / 1000);
+    req.ttl_ms = request_ttl_ms(cl, spec);
     req.collective = (char *)(spec->collective ? spec->collective
                                                : cl->cfg->collectives.v[0]);
     req.agent = (char *)spec->agent;
@@ -191,9 +203,7 @@ static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
                    struct mst_err *err) {
     const char *collective =
         spec->collective ? spec->collective : cl->cfg->collectives.v[0];
-    int32_t ttl_s = spec->ttl_s > 0 ? spec->ttl_s
-                                    : (int32_t)(cl->cfg->ttl_ms / 1000);
-    int64_t ttl_ms = (int64_t)ttl_s * 1000;
+    int64_t ttl_ms = request_ttl_ms(cl, spec);
     if (spec->nodes == NULL)
         return mst_connector_publish_request(cl->conn, collective, NULL, id,
                                              ttl_ms, body, err);

@@ -31,7 +31,8 @@ struct mst_call_spec {
                                      quiet ends it (capped by the above);
                                      0 = off */
     int64_t timeout_ms;           /* overall limit */
-    int32_t ttl_s;                /* request validity */
+    int64_t ttl_ms;               /* request validity; 0 = the config's
+                                     ttl; sent rounded up to seconds */
     size_t expected;              /* broadcast: stop once this many have
                                      answered (0 = wait for quiet) */
 };

@@ -178,12 +178,6 @@ static void add_stats(struct mst_call_stats *to,
     to->ended = from->ended;
 }
 
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 int mst_discovery_rollout(struct mst_client *cl,
                           const struct mst_call_spec *spec,
                           const struct mst_discovery_rollout *ro,
@@ -203,7 +197,7 @@ int mst_discovery_rollout(struct mst_client *cl,
             break;
         }
         if (b > 0 && ro->batch_sleep_ms > 0)
-            sleep_ms(ro->batch_sleep_ms);
+            mst_sleep_ms(ro->batch_sleep_ms);
         struct mst_strv slice = {all->v + from,
                                  from + size > all->n ? all->n - from : size};
         if (ro->batch_size > 0 && h != NULL && h->batch != NULL)

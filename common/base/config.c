@@ -116,12 +116,12 @@ static const struct key security_keys[] = {
      NULL},
     {"key", K_STRING, ROLE_BOTH, OFF(security_key), 0, 0, NULL, 0, check_path,
      NULL},
-    {"skew", K_INT, ROLE_BOTH, OFF(security_skew_s), 0, 3600, NULL, 60, NULL,
-     NULL},
+    {"skew", K_SECONDS, ROLE_BOTH, OFF(security_skew_ms), 0, 3600 * 1000LL,
+     NULL, 60000, NULL, NULL},
     {"cert_cache", K_INT, ROLE_BOTH, OFF(security_cert_cache), 0, 1000000,
      NULL, 0, NULL, NULL},
-    {"max_ttl", K_INT, ROLE_BOTH, OFF(security_max_ttl_s), 1, 86400, NULL, 3600,
-     NULL, NULL},
+    {"max_ttl", K_SECONDS, ROLE_BOTH, OFF(security_max_ttl_ms), 1000,
+     86400 * 1000LL, NULL, 3600 * 1000LL, NULL, NULL},
     {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),
      MST_REPLAY_MIN, MST_REPLAY_MAX, NULL, 65536, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
@@ -279,32 +279,6 @@ static const char *type_name(int type) {
     default:
         return "nothing";
     }
-}
-
-/* ---- strv ---- */
-
-void mst_strv_free(struct mst_strv *sv) {
-    if (sv == NULL)
-        return;
-    for (size_t i = 0; i < sv->n; i++)
-        free(sv->v[i]);
-    free(sv->v);
-    sv->v = NULL;
-    sv->n = 0;
-}
-
-int mst_strv_push(struct mst_strv *sv, const char *s) {
-    char *copy = strdup(s);
-    if (copy == NULL)
-        return MST_ENOMEM;
-    char **v = realloc(sv->v, (sv->n + 1) * sizeof *v);
-    if (v == NULL) {
-        free(copy);
-        return MST_ENOMEM;
-    }
-    v[sv->n++] = copy;
-    sv->v = v;
-    return MST_OK;
 }
 
 /* ---- defaults ---- */

@@ -13,16 +13,11 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strv.h"
 
 enum mst_config_role {
     MST_CONFIG_SERVER, /* musterd: server-only sections allowed */
     MST_CONFIG_CLIENT, /* muster: client-only sections allowed */
-};
-
-/* A list of strings; owned by the config. */
-struct mst_strv {
-    char **v;
-    size_t n;
 };
 
 /*
@@ -56,8 +51,8 @@ struct mst_config {
     char *security_cert;
     char *security_key;
     int security_cert_cache;     /* 0: the role's default */
-    int security_skew_s;         /* allowed clock skew; default 60 */
-    int security_max_ttl_s;      /* largest accepted ttl; default 3600 */
+    int64_t security_skew_ms;    /* allowed clock skew; default 60 s */
+    int64_t security_max_ttl_ms; /* largest accepted ttl; default 3600 s */
     int security_replay_cache;   /* server: request ids remembered; 65536 */
     char *log_file;              /* NULL: stderr */
     int log_level;               /* enum mst_log_level; default info */
@@ -91,13 +86,5 @@ int mst_config_defaults(enum mst_config_role role, struct mst_config **cfg_r,
 
 /* mst_config_free - release `*cfg` and set it to NULL.  NULL is fine. */
 void mst_config_free(struct mst_config **cfg);
-
-/* mst_strv_free - free the strings and the vector; leaves it empty. */
-void mst_strv_free(struct mst_strv *sv);
-
-/*
- * mst_strv_push - append a copy of `s`.  Returns MST_OK or MST_ENOMEM.
- */
-int mst_strv_push(struct mst_strv *sv, const char *s);
 
 #endif

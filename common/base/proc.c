@@ -134,12 +134,6 @@ static int collect(struct sink s[2], int64_t deadline_ms, int overflow_kills) {
     }
 }
 
-static void sleep_ms(long ms) {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /*
  * Reap the child.  When `stop`, its group gets TERM first and KILL after
  * KILL_GRACE_MS, so that helpers it started die with it.
@@ -151,7 +145,7 @@ static int reap(pid_t pid, int stop) {
         for (int waited = 0; waited < KILL_GRACE_MS; waited += 50) {
             if (waitpid(pid, &status, WNOHANG) == pid)
                 return status;
-            sleep_ms(50);
+            mst_sleep_ms(50);
         }
         kill(-pid, SIGKILL);
     }

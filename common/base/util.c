@@ -25,6 +25,15 @@ int64_t mst_wall_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void mst_sleep_ms(int64_t ms) {
+    if (ms <= 0)
+        return;
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+                          .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
 int mst_id_new(char id[MST_ID_LEN]) {
     static const char hex[] = "0123456789abcdef";
     uint8_t raw[16];
@@ -91,4 +100,9 @@ int mst_is_name(const char *s, size_t max) {
             return 0;
     }
     return n > 0;
+}
+
+int mst_has_suffix(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
 }

@@ -20,6 +20,12 @@ int64_t mst_now_us(void);
 int64_t mst_wall_ms(void);
 
 /*
+ * mst_sleep_ms - sleep `ms` milliseconds (nothing for ms <= 0), resuming
+ * after a signal, so the whole time passes.
+ */
+void mst_sleep_ms(int64_t ms);
+
+/*
  * mst_id_new - fill `id` with 32 random hex digits and a NUL (128 bits from
  * getrandom(2)).  Returns MST_OK or MST_EIO.
  */
@@ -30,6 +36,12 @@ int mst_id_new(char id[MST_ID_LEN]);
  * Returns strlen(src); truncated if that is >= size.
  */
 size_t mst_strlcpy(char *dst, const char *src, size_t size);
+
+/*
+ * mst_has_suffix - true if `s` ends in `suffix` (case matters) after at
+ * least one other byte: "x.so" has ".so", ".so" does not.
+ */
+int mst_has_suffix(const char *s, const char *suffix);
 
 /*
  * mst_parse_int - parse all of `text` as a base-10 integer in [min, max].

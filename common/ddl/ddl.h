@@ -1,8 +1,14 @@
 /*
- * ddl.h - agent DDLs in Choria's JSON schema: load and check them, convert
- * and validate inputs, compute aggregates.
+ * ddl.h - agent DDLs in Choria's JSON schema: the loaded form, shared by
+ * the modules of the ddl part.
  *
- * One module for both sides.  The client converts `key=value` strings into
+ *   ddl/ddl.h        the loaded DDL (this file): types, lookups, names
+ *   ddl/load.h       reading and checking a JSON DDL (mst_ddl_load_*)
+ *   ddl/inputs.h     converting and validating inputs (mst_ddl_inputs_*)
+ *   ddl/aggregate.h  aggregates over replies (mst_ddl_aggregate_*)
+ *   ddl/path.h       finding DDL files on ddl_path (mst_ddl_path_*)
+ *
+ * One part for both sides.  The client converts `key=value` strings into
  * typed JSON and validates them before it publishes anything; musterd
  * validates the same JSON again before it runs an action, because a request
  * may come from a client that skipped the first check.  Both use the same
@@ -22,10 +28,7 @@
 #include <regex.h>
 #include <stddef.h>
 
-#include "base/err.h"
-
 /* Limits against hostile or runaway files. */
-#define MST_DDL_MAX_FILE (1024 * 1024) /* bytes of JSON */
 #define MST_DDL_MAX_ACTIONS 256
 #define MST_DDL_MAX_FIELDS 256 /* inputs, outputs or aggregates per action */
 #define MST_DDL_MAX_NAME 128   /* agent, action, input and output names */
@@ -124,42 +127,8 @@ struct mst_ddl {
     size_t n_actions;
 };
 
-/*
- * mst_ddl_load_file - read and check the DDL at `path`.  Returns MST_OK and
- * *ddl_r (free with mst_ddl_free), or MST_EIO (cannot read, too big) or
- * MST_ECONFIG with one line naming the file and the bad field, e.g.
- * `rpcutil.json: actions[2].input.fact.type: unknown type "str"`.
- */
-int mst_ddl_load_file(const char *path, struct mst_ddl **ddl_r,
-                      struct mst_err *err);
-
-/*
- * mst_ddl_load_text - the same from `len` bytes of JSON in memory (borrowed);
- * `label` names it in errors.  For DDLs compiled into a program and for
- * fuzzing.
- */
-int mst_ddl_load_text(const char *text, size_t len, const char *label,
-                      struct mst_ddl **ddl_r, struct mst_err *err);
-
 /* mst_ddl_free - release `*ddl` and set it to NULL.  NULL is fine. */
 void mst_ddl_free(struct mst_ddl **ddl);
-
-/*
- * mst_ddl_find - look for agent `agent`'s DDL in each directory of `dirs`
- * in order, as DIR/AGENT.json or DIR/AGENT/AGENT.json; the first file found
- * is loaded (and must name the agent in metadata.name).  Returns MST_OK,
- * MST_ENOTFOUND (no file anywhere), or the load error.
- */
-struct mst_strv;
-int mst_ddl_find(const struct mst_strv *dirs, const char *agent,
-                 struct mst_ddl **ddl_r, struct mst_err *err);
-
-/*
- * mst_ddl_list - the names of the agents that have a DDL in `dirs` (the
- * files mst_ddl_find would load), sorted, each once, appended to *names_r.
- * Unreadable directories are skipped.  Returns MST_OK or MST_ENOMEM.
- */
-int mst_ddl_list(const struct mst_strv *dirs, struct mst_strv *names_r);
 
 /* mst_ddl_action - the action called `name`, or NULL.  Borrowed. */
 const struct mst_ddl_action *mst_ddl_action(const struct mst_ddl *ddl,
@@ -171,77 +140,19 @@ const struct mst_ddl_input *mst_ddl_input(const struct mst_ddl_action *act,
 const struct mst_ddl_output *mst_ddl_output(const struct mst_ddl_action *act,
                                             const char *name);
 
-/*
- * mst_ddl_parse_args - build the inputs of `act` from `n` "KEY=VALUE"
- * strings as a person types them: each value converted to its input's type
- * (see docs/agents.md), then the whole validated as by mst_ddl_validate
- * (defaults added).  Returns MST_OK and a new object in *data_r (the
- * caller's), or MST_EINVAL / MST_ENOTFOUND (missing required input) with
- * one line in `err` naming the input.
- */
-int mst_ddl_parse_args(const struct mst_ddl_action *act, char *const *args,
-                       size_t n, json_t **data_r, struct mst_err *err);
-
-/*
- * mst_ddl_convert - convert `text` to the type of `in`.  Returns MST_OK and
- * a new value in *value_r, or MST_EINVAL ("expected an integer, got ...").
- * The value is not yet validated.
- */
-int mst_ddl_convert(const struct mst_ddl_input *in, const char *text,
-                    json_t **value_r, struct mst_err *err);
-
-/*
- * mst_ddl_validate - check `data` (an object, as received) against `act`:
- * no unknown input, every required input present, each value of its type
- * and passing its validation, maxlength and enum.  Adds the default of each
- * absent optional input that has one, and turns an integer given for a
- * float into a float, so `data` is modified.  Returns MST_OK, MST_ENOTFOUND
- * for a missing required input (RPC status 3) or MST_EINVAL (status 4),
- * with one line in `err`.
- */
-int mst_ddl_validate(const struct mst_ddl_action *act, json_t *data,
-                     struct mst_err *err);
-
-/*
- * mst_ddl_rpc_status - the MCollective RPC status for a validation result:
- * 0 for MST_OK, 3 (missing data) for MST_ENOTFOUND, 4 (invalid data) else.
- */
-int mst_ddl_rpc_status(int rc);
-
-/*
- * mst_ddl_redact - a copy of `data` with the value of every sensitive input
- * of `act` replaced by "***", for logs and the audit trail.  The
- * caller owns the result (NULL when out of memory).
- */
-json_t *mst_ddl_redact(const struct mst_ddl_action *act, const json_t *data);
-
-/*
- * mst_ddl_aggregate - compute `act`'s aggregates over `datas`, an array of
- * the data objects of successful replies (borrowed).  Returns a new array
- * (the caller's; empty when the action has none) of
- *   {"function": "summary", "output": NAME, "display_as": LABEL,
- *    "value": {VALUE: COUNT, ...}}       (keys: strings as they are, other
- *                                          values as compact JSON)
- *   {"function": "average"|"sum", "output", "display_as", "value": NUMBER,
- *    "count": N, "text": FORMATTED}
- * Replies without the output, or with a non-number for average/sum, are
- * left out of that aggregate.  NULL only when out of memory.
- */
-json_t *mst_ddl_aggregate(const struct mst_ddl_action *act,
-                          const json_t *datas);
-
 /* mst_ddl_type_name - "string", "integer", ... */
 const char *mst_ddl_type_name(enum mst_ddl_type type);
 
 /* mst_ddl_display_name - "always", "ok" or "failed". */
 const char *mst_ddl_display_name(enum mst_ddl_display display);
 
+/* mst_ddl_function_name - "summary", "average" or "sum". */
+const char *mst_ddl_function_name(enum mst_ddl_function function);
+
 /*
- * mst_ddl_check_value - check one value against `in` (type, validation,
- * maxlength, enum) without touching anything else.  Returns MST_OK or
- * MST_EINVAL with the reason (not prefixed with the input's name).
+ * mst_ddl_json_kind - what a JSON value is, for messages: "an object",
+ * "an array", "a string", "an integer", "a float", "a boolean" or "null".
  */
-int mst_ddl_check_value(const struct mst_ddl_input *in, const json_t *value,
-                        struct mst_err *err);
+const char *mst_ddl_json_kind(const json_t *value);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "base/status.h"
 
 /* Longest policy file read; real ones are a few dozen lines. */
@@ -198,28 +199,15 @@ int mst_policy_parse(const char *text, const char *name,
 
 int mst_policy_load(const char *path, struct mst_policy **policy_r,
                     struct mst_err *err) {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return mst_err_set(err, errno == ENOENT ? MST_ENOTFOUND : MST_EIO,
-                           "%s: %s", path, strerror(errno));
-    char *text = malloc(POLICY_MAX_BYTES + 1);
-    size_t n = text ? fread(text, 1, POLICY_MAX_BYTES + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (text == NULL)
-        rc = mst_err_set(err, MST_ENOMEM, "out of memory");
-    else if (bad)
-        rc = mst_err_set(err, MST_EIO, "%s: read error", path);
-    else if (n > POLICY_MAX_BYTES)
-        rc = mst_err_set(err, MST_EINVAL, "%s: larger than %d bytes", path,
-                         POLICY_MAX_BYTES);
-    else if (memchr(text, '\0', n) != NULL)
+    char *text = NULL;
+    size_t n = 0;
+    int rc = mst_file_read(path, POLICY_MAX_BYTES, &text, &n, err);
+    if (rc != MST_OK)
+        return rc;
+    if (memchr(text, '\0', n) != NULL)
         rc = mst_err_set(err, MST_EINVAL, "%s: contains a NUL byte", path);
-    else {
-        text[n] = '\0';
+    else
         rc = mst_policy_parse(text, path, policy_r, err);
-    }
     free(text);
     return rc;
 }

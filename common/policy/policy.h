@@ -46,8 +46,9 @@ int mst_policy_parse(const char *text, const char *name,
                      struct mst_policy **policy_r, struct mst_err *err);
 
 /*
- * mst_policy_load - read and parse the file at `path`.  MST_ENOTFOUND when
- * it does not exist; MST_EIO when it cannot be read.
+ * mst_policy_load - read and parse the file at `path` (at most 1 MiB, see
+ * base/file.h).  MST_ENOTFOUND when it does not exist; MST_EIO when it
+ * cannot be read; MST_ETOOBIG when it is larger; else as mst_policy_parse.
  */
 int mst_policy_load(const char *path, struct mst_policy **policy_r,
                     struct mst_err *err);

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/config.h"
+#include "base/strv.h"
 #include "base/err.h"
 
 enum mst_key_type {

@@ -20,10 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "targeting/facts.h"
-#include "targeting/regexp.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "targeting/facts.h"
+#include "targeting/regexp.h"
 
 #define NODES_MAX (2 * MST_EXPR_TERMS_MAX)
 
@@ -226,16 +227,8 @@ static int set_text(struct parser *P, char **dst, struct tok t) {
 
 static int check_regex(struct parser *P, struct tok t, const char *text) {
     struct mst_err rerr = {0};
-    size_t n = strlen(text);
-    char *body = strndup(text + 1, n - 2);
-    regex_t re;
-    int rc =
-        body ? mst_regexp_compile(&re, body, REG_NOSUB, &rerr) : MST_ENOMEM;
-    free(body);
-    if (rc == MST_OK) {
-        regfree(&re);
+    if (mst_regexp_check_slashed(text, &rerr) == MST_OK)
         return 0;
-    }
     return fail_at(P, t.pos, "%s", rerr.msg[0] ? rerr.msg : "out of memory");
 }
 
@@ -498,11 +491,6 @@ int mst_expr_parse(const char *text, struct mst_expr **expr_r,
 
 /* ---- comparison ---- */
 
-static int is_regex(const char *s) {
-    size_t n = strlen(s);
-    return n >= 2 && s[0] == '/' && s[n - 1] == '/';
-}
-
 /* [-+]?digits(.digits)? */
 static int looks_number(const char *s) {
     size_t i = (*s == '-' || *s == '+') ? 1 : 0;
@@ -606,24 +594,13 @@ static int compare_values(const char *have, const char *want) {
     return strcmp(have, want);
 }
 
-static int regex_match(const char *slashed, const char *text,
-                       struct mst_err *err) {
-    size_t n = strlen(slashed);
-    char *body = strndup(slashed + 1, n - 2);
-    if (body == NULL)
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = mst_regexp_match(body, text, err);
-    free(body);
-    return rc;
-}
-
 int mst_expr_compare(const char *have, const char *op, const char *want,
                      struct mst_err *err) {
     if (strcmp(op, "=") == 0)
         op = "==";
     int eq = strcmp(op, "==") == 0, ne = strcmp(op, "!=") == 0;
-    if (is_regex(want) && (eq || ne || strcmp(op, "=~") == 0)) {
-        int rc = regex_match(want, have, err);
+    if (mst_regexp_is_slashed(want) && (eq || ne || strcmp(op, "=~") == 0)) {
+        int rc = mst_regexp_match_slashed(want, have, err);
         return rc < 0 ? rc : ne ? !rc : rc;
     }
     if (strcmp(op, "=~") == 0)
@@ -668,23 +645,11 @@ static const char *file_type(mode_t m) {
  */
 #define SHA256_MEMO 8
 struct sha256_memo {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime, ctime;
+    struct stat st; /* the file as it was when hashed */
     char hex[2 * 32 + 1];
 };
 static _Thread_local struct sha256_memo memo[SHA256_MEMO];
 static _Thread_local unsigned memo_next;
-
-static int same_file(const struct sha256_memo *m, const struct stat *st) {
-    return m->hex[0] != '\0' && m->dev == st->st_dev &&
-           m->ino == st->st_ino && m->size == st->st_size &&
-           m->mtime.tv_sec == st->st_mtim.tv_sec &&
-           m->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-           m->ctime.tv_sec == st->st_ctim.tv_sec &&
-           m->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
 
 /*
  * File times tick coarsely (a few ms), so a file changed again within the
@@ -701,9 +666,7 @@ static void remember(const struct stat *st, const char *hex) {
     if (!settled(&st->st_mtim) || !settled(&st->st_ctim))
         return;
     struct sha256_memo *m = &memo[memo_next++ % SHA256_MEMO];
-    *m = (struct sha256_memo){.dev = st->st_dev, .ino = st->st_ino,
-                              .size = st->st_size, .mtime = st->st_mtim,
-                              .ctime = st->st_ctim};
+    m->st = *st;
     mst_strlcpy(m->hex, hex, sizeof m->hex);
 }
 
@@ -712,7 +675,7 @@ static char *sha256_hex(const char *path, const struct stat *st) {
     if (!S_ISREG(st->st_mode) || st->st_size > MST_EXPR_SHA256_MAX)
         return NULL;
     for (size_t i = 0; i < SHA256_MEMO; i++)
-        if (same_file(&memo[i], st))
+        if (memo[i].hex[0] != '\0' && mst_file_same(&memo[i].st, st))
             return strdup(memo[i].hex);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)

@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "base/config.h"
+#include "base/strv.h"
 #include "base/err.h"
 
 struct mst_facts;
@@ -27,8 +27,9 @@ struct mst_facts_sources {
 /*
  * mst_facts_load - read each file (".json" as JSON; anything else as YAML,
  * which also reads JSON) into one fact tree.  Returns MST_OK and a new
- * object in *facts_r (free with mst_facts_free), or MST_EIO/MST_EDECODE
- * with "FILE:LINE: reason" in `err`.  n == 0 gives empty facts.
+ * object in *facts_r (free with mst_facts_free), or MST_ENOTFOUND, MST_EIO,
+ * MST_ETOOBIG (over 16 MiB; see base/file.h) or MST_EDECODE with
+ * "FILE:LINE: reason" in `err`.  n == 0 gives empty facts.
  */
 int mst_facts_load(const char *const *files, size_t n,
                    struct mst_facts **facts_r, struct mst_err *err);
@@ -42,7 +43,7 @@ int mst_facts_load(const char *const *files, size_t n,
  * YAML; ".json", ".yaml"/".yml" and ".txt" (key=value) names force the
  * format.  Later sources win at the top level.  An executable writable by
  * group or others is refused.  Any broken source fails the whole load
- * (MST_EIO, MST_EDECODE, MST_ETIMEOUT, ...) naming the source, so that a
+ * (MST_ENOTFOUND, MST_EIO, MST_EDECODE, MST_ETIMEOUT, ...) naming the source, so that a
  * caller can keep its last good facts.
  */
 int mst_facts_load_sources(const struct mst_facts_sources *src,
@@ -59,8 +60,8 @@ int mst_facts_parse_text(const char *text, size_t len, const char *name,
 /*
  * mst_facts_load_classes - Puppet's classes.txt: one class per line,
  * blank lines and surrounding spaces ignored.  Fills `classes_r` (empty
- * on entry; free with mst_strv_free).  Returns MST_OK, or MST_EIO /
- * MST_EDECODE naming the file.
+ * on entry; free with mst_strv_free).  Returns MST_OK, or MST_ENOTFOUND,
+ * MST_EIO, MST_ETOOBIG or MST_EDECODE naming the file.
  */
 int mst_facts_load_classes(const char *path, struct mst_strv *classes_r,
                            struct mst_err *err);
@@ -90,14 +91,5 @@ const json_t *mst_facts_root(const struct mst_facts *facts);
  * Containers give NULL.  The caller frees the result.
  */
 char *mst_facts_value_text(const json_t *value);
-
-/*
- * mst_facts_yaml_to_json - parse a YAML (or JSON) document from `text` into
- * a new jansson value (caller owns).  Scalars are typed as YAML 1.1 core
- * would: integers, floats, true/false, null, else strings; quoted scalars
- * stay strings.  `name` is used in error messages.
- */
-int mst_facts_yaml_to_json(const char *text, size_t len, const char *name,
-                           json_t **out_r, struct mst_err *err);
 
 #endif

@@ -19,31 +19,6 @@ static const char *const kind_keys[] = {
 static const char *const fact_ops[] = {"==", "!=", "<=", ">=", "=~",
                                        "=",  "<",  ">"};
 
-static int is_regex(const char *s) {
-    size_t n = strlen(s);
-    return n >= 2 && s[0] == '/' && s[n - 1] == '/';
-}
-
-/* Match or compile "/re/" (without the slashes). */
-static int slashed_regex(const char *s, const char *text,
-                         struct mst_err *err) {
-    size_t n = strlen(s);
-    char *body = strndup(s + 1, n - 2);
-    if (body == NULL)
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc;
-    if (text == NULL) {
-        regex_t re;
-        rc = mst_regexp_compile(&re, body, REG_NOSUB, err);
-        if (rc == MST_OK)
-            regfree(&re);
-    } else {
-        rc = mst_regexp_match(body, text, err);
-    }
-    free(body);
-    return rc;
-}
-
 static int check_value(const char *text, struct mst_err *err) {
     size_t n = strlen(text);
     if (n == 0)
@@ -52,7 +27,8 @@ static int check_value(const char *text, struct mst_err *err) {
         return mst_err_set(err, MST_EINVAL,
                            "filter value longer than %d bytes",
                            MST_FILTER_VALUE_MAX);
-    return is_regex(text) ? slashed_regex(text, NULL, err) : MST_OK;
+    return mst_regexp_is_slashed(text) ? mst_regexp_check_slashed(text, err)
+                                      : MST_OK;
 }
 
 /* Split "name OP value" at the first operator. */
@@ -80,12 +56,12 @@ static json_t *parse_fact(const char *text, struct mst_err *err) {
                     (size_t)(value - text) + 1);
         return NULL;
     }
-    if (strcmp(op, "=~") == 0 && !is_regex(value)) {
+    if (strcmp(op, "=~") == 0 && !mst_regexp_is_slashed(value)) {
         mst_err_set(err, MST_EINVAL,
                     "fact filter '%s': =~ needs a /regular expression/", text);
         return NULL;
     }
-    if ((op[0] == '<' || op[0] == '>') && is_regex(value)) {
+    if ((op[0] == '<' || op[0] == '>') && mst_regexp_is_slashed(value)) {
         mst_err_set(err, MST_EINVAL,
                     "fact filter '%s' at position %zu: %s cannot take a "
                     "regular expression",
@@ -184,7 +160,8 @@ int mst_filter_is_identity_only(const json_t *filter) {
         size_t i;
         json_t *id;
         json_array_foreach(v, i, id) {
-            if (!json_is_string(id) || is_regex(json_string_value(id)))
+            if (!json_is_string(id) ||
+                mst_regexp_is_slashed(json_string_value(id)))
                 return 0;
         }
         any = 1;
@@ -195,9 +172,9 @@ int mst_filter_is_identity_only(const json_t *filter) {
 /* Match `have` against `want` (exact, or /regex/).  1, 0 or error. */
 static int match_text(const char *want, const char *have,
                       struct mst_err *err) {
-    if (!is_regex(want))
+    if (!mst_regexp_is_slashed(want))
         return strcmp(want, have) == 0;
-    return slashed_regex(want, have, err);
+    return mst_regexp_match_slashed(want, have, err);
 }
 
 static int match_any(const char *want, const struct mst_strv *have,

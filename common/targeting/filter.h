@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "base/config.h"
+#include "base/strv.h"
 #include "base/err.h"
 #include "targeting/facts.h"
 

@@ -119,6 +119,40 @@ int mst_regexp_match(const char *pattern, const char *text,
     return rc;
 }
 
+/* ---- "/re/" ---- */
+
+int mst_regexp_is_slashed(const char *s) {
+    size_t n = strlen(s);
+    return n >= 2 && s[0] == '/' && s[n - 1] == '/';
+}
+
+/* The pattern between the slashes, as a new string (NULL: no memory). */
+static char *unslash(const char *slashed) {
+    return strndup(slashed + 1, strlen(slashed) - 2);
+}
+
+int mst_regexp_check_slashed(const char *slashed, struct mst_err *err) {
+    char *body = unslash(slashed);
+    if (body == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    regex_t re;
+    int rc = mst_regexp_compile(&re, body, REG_NOSUB, err);
+    if (rc == MST_OK)
+        regfree(&re);
+    free(body);
+    return rc;
+}
+
+int mst_regexp_match_slashed(const char *slashed, const char *text,
+                             struct mst_err *err) {
+    char *body = unslash(slashed);
+    if (body == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    int rc = mst_regexp_match(body, text, err);
+    free(body);
+    return rc;
+}
+
 /* ---- RE2/PCRE escapes to POSIX ---- */
 
 /* A bounded string builder; `over` records that something did not fit. */

@@ -36,6 +36,28 @@ int mst_regexp_match(const char *pattern, const char *text,
                     struct mst_err *err);
 
 /*
+ * Filters write a regular expression between slashes: "/^web\d+$/".
+ * mst_regexp_is_slashed - true if `s` is such a "/re/" (two slashes at
+ * least; "//" is the empty pattern).
+ */
+int mst_regexp_is_slashed(const char *s);
+
+/*
+ * mst_regexp_check_slashed - compile the pattern between the slashes of
+ * `slashed` (which must satisfy mst_regexp_is_slashed) and free it, to
+ * refuse a bad filter before it is sent or run.  Returns MST_OK, MST_EINVAL
+ * with the reason, or MST_ENOMEM.
+ */
+int mst_regexp_check_slashed(const char *slashed, struct mst_err *err);
+
+/*
+ * mst_regexp_match_slashed - mst_regexp_match with the pattern between the
+ * slashes of `slashed`.  Returns 1, 0, MST_EINVAL or MST_ENOMEM.
+ */
+int mst_regexp_match_slashed(const char *slashed, const char *text,
+                             struct mst_err *err);
+
+/*
  * mst_regexp_translate - rewrite a pattern written for RE2/Ruby/PCRE (as in
  * Choria DDLs: "^[\w\-\.]+$") as the POSIX ERE it means, into `dst` of
  * `size` bytes.  Outside brackets \d \w \s and their capitals become

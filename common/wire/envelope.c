@@ -63,19 +63,12 @@ static const struct mst_mpack_field envelope_fields[] = {
 int mst_envelope_decode(struct mst_bytes in, const struct mst_mpack_limits *lim,
                         struct mst_envelope *env_r, struct mst_err *err) {
     struct mst_envelope env = {0};
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(in, lim, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "envelope");
-    else
-        rc = mst_mpack_read_fields(&u.data, envelope_fields,
-                                   sizeof envelope_fields /
-                                       sizeof envelope_fields[0],
-                                   &env, "envelope", err);
     /* The views point into `in` (msgpack-c unpacks bin without copying),
-     * so they outlive the zone released here. */
-    msgpack_unpacked_destroy(&u);
+     * so they outlive the unpacked message. */
+    int rc = mst_mpack_decode_fields(in, lim, envelope_fields,
+                                     sizeof envelope_fields /
+                                         sizeof envelope_fields[0],
+                                     &env, "envelope", err);
     *env_r = rc == MST_OK ? env : (struct mst_envelope){0};
     return rc;
 }
@@ -85,10 +78,6 @@ static int pack_bin_or_nil(msgpack_packer *pk, struct mst_bytes b) {
     if (b.len == 0)
         return msgpack_pack_nil(pk);
     return msgpack_pack_bin_with_body(pk, b.ptr, b.len);
-}
-
-static int pack_key(msgpack_packer *pk, const char *k) {
-    return msgpack_pack_str_with_body(pk, k, strlen(k));
 }
 
 int mst_envelope_encode(const struct mst_envelope *env, struct mst_buf *out,
@@ -103,13 +92,15 @@ int mst_envelope_encode(const struct mst_envelope *env, struct mst_buf *out,
     msgpack_packer pk;
     mst_mpack_sink_init(&sink, &pk, out);
     /* Fixed key order, so that equal envelopes are equal bytes. */
-    if (msgpack_pack_map(&pk, 4) != 0 || pack_key(&pk, "v") != 0 ||
+    if (msgpack_pack_map(&pk, 4) != 0 || mst_mpack_pack_cstr(&pk, "v") != 0 ||
         msgpack_pack_uint8(&pk, MST_ENVELOPE_VERSION) != 0 ||
-        pack_key(&pk, "payload") != 0 ||
+        mst_mpack_pack_cstr(&pk, "payload") != 0 ||
         msgpack_pack_bin_with_body(&pk, env->payload.ptr, env->payload.len) !=
             0 ||
-        pack_key(&pk, "sig") != 0 || pack_bin_or_nil(&pk, env->sig) != 0 ||
-        pack_key(&pk, "cert") != 0 || pack_bin_or_nil(&pk, env->cert) != 0) {
+        mst_mpack_pack_cstr(&pk, "sig") != 0 ||
+        pack_bin_or_nil(&pk, env->sig) != 0 ||
+        mst_mpack_pack_cstr(&pk, "cert") != 0 ||
+        pack_bin_or_nil(&pk, env->cert) != 0) {
         out->len = start; /* leave `out` as it was */
         int rc = mst_mpack_sink_status(&sink, MST_ENOMEM);
         return mst_err_set(err, rc, "envelope: cannot encode: %s",

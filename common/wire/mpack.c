@@ -689,6 +689,21 @@ int mst_mpack_read_fields(const msgpack_object *map,
     return MST_OK;
 }
 
+int mst_mpack_decode_fields(struct mst_bytes in,
+                            const struct mst_mpack_limits *lim,
+                            const struct mst_mpack_field *fields, size_t n,
+                            void *dst, const char *what, struct mst_err *err) {
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = mst_mpack_unpack(in, lim, &u, err);
+    if (rc != MST_OK)
+        mst_err_prefix(err, "%s", what);
+    else
+        rc = mst_mpack_read_fields(&u.data, fields, n, dst, what, err);
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
 int mst_mpack_get_object(const msgpack_object *obj, const char *what,
                          json_t **out_r, struct mst_err *err) {
     if (obj == NULL || obj->type != MSGPACK_OBJECT_MAP)

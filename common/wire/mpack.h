@@ -188,6 +188,19 @@ int mst_mpack_read_fields(const msgpack_object *map,
                           void *dst, const char *what, struct mst_err *err);
 
 /*
+ * mst_mpack_decode_fields - unpack `in` (mst_mpack_unpack with `lim`, NULL
+ * for the defaults) and read its map with mst_mpack_read_fields.  Strings
+ * a read() copies are the caller's; bin views it stores point into `in`,
+ * not into memory freed here.  Returns as those two; messages start with
+ * `what`.  What read() stored in `dst` is the caller's to release, also
+ * on failure.
+ */
+int mst_mpack_decode_fields(struct mst_bytes in,
+                            const struct mst_mpack_limits *lim,
+                            const struct mst_mpack_field *fields, size_t n,
+                            void *dst, const char *what, struct mst_err *err);
+
+/*
  * mst_mpack_utf8_valid - true if `s` holds `len` bytes of valid UTF-8
  * (no overlong forms, surrogates or code points above U+10FFFF).
  */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "wire/mpack.h"
 #include "wire/request.h" /* MST_IDENTITY_MAX */
-#include "base/status.h"
 
 static const char *const status_texts[] = {
     "OK",           "Aborted",      "Unknown Action",
@@ -78,16 +78,9 @@ static const struct mst_mpack_field reply_fields[] = {
 
 int mst_reply_decode(struct mst_bytes payload, struct mst_reply *rep_r,
                      struct mst_err *err) {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(payload, NULL, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "reply");
-    else
-        rc = mst_mpack_read_fields(&u.data, reply_fields,
-                                   sizeof reply_fields / sizeof reply_fields[0],
-                                   rep_r, "reply", err);
-    msgpack_unpacked_destroy(&u);
+    int rc = mst_mpack_decode_fields(
+        payload, NULL, reply_fields,
+        sizeof reply_fields / sizeof reply_fields[0], rep_r, "reply", err);
     if (rc != MST_OK)
         mst_reply_clear(rep_r);
     return rc;
@@ -120,20 +113,18 @@ static int check_reply(const struct mst_reply *rep, struct mst_err *err) {
     return MST_OK;
 }
 
-static int pack_key(msgpack_packer *pk, const char *k) {
-    return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
-                                                             : MST_ENOMEM;
-}
-
 static int pack_reply(msgpack_packer *pk, const void *obj) {
     const struct mst_reply *r = obj;
-    if (msgpack_pack_map(pk, 6) != 0 || pack_key(pk, "id") ||
+    if (msgpack_pack_map(pk, 6) != 0 || mst_mpack_pack_cstr(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
-        pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
-        pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
-        pack_key(pk, "status") || msgpack_pack_int(pk, r->status) != 0 ||
-        pack_key(pk, "statusmsg") || mst_mpack_pack_cstr(pk, r->statusmsg) ||
-        pack_key(pk, "data"))
+        mst_mpack_pack_cstr(pk, "sender") ||
+        mst_mpack_pack_cstr(pk, r->sender) || mst_mpack_pack_cstr(pk, "time") ||
+        msgpack_pack_int64(pk, r->time_ms) != 0 ||
+        mst_mpack_pack_cstr(pk, "status") ||
+        msgpack_pack_int(pk, r->status) != 0 ||
+        mst_mpack_pack_cstr(pk, "statusmsg") ||
+        mst_mpack_pack_cstr(pk, r->statusmsg) ||
+        mst_mpack_pack_cstr(pk, "data"))
         return MST_ENOMEM;
     return mst_mpack_pack_json(pk, r->data);
 }

@@ -63,11 +63,12 @@ static int read_time(const msgpack_object *v, void *d, struct mst_err *err) {
                              &((struct mst_request *)d)->time_ms, err);
 }
 
+/* The wire's ttl is in seconds (docs/protocol.md); converted here only. */
 static int read_ttl(const msgpack_object *v, void *d, struct mst_err *err) {
-    int64_t ttl;
-    int rc = mst_mpack_get_int(v, "request ttl", 1, MST_TTL_MAX_S, &ttl, err);
+    int64_t ttl_s;
+    int rc = mst_mpack_get_int(v, "request ttl", 1, MST_TTL_MAX_S, &ttl_s, err);
     if (rc == MST_OK)
-        ((struct mst_request *)d)->ttl_s = (int32_t)ttl;
+        ((struct mst_request *)d)->ttl_ms = ttl_s * 1000;
     return rc;
 }
 
@@ -163,9 +164,12 @@ static int check_request(const struct mst_request *req, struct mst_err *err) {
         return mst_err_set(err, MST_EINVAL, "request id: invalid");
     if (req->time_ms < 0)
         return mst_err_set(err, MST_EINVAL, "request time: negative");
-    if (req->ttl_s < 1 || req->ttl_s > MST_TTL_MAX_S)
-        return mst_err_set(err, MST_EINVAL, "request ttl: not 1..%d",
-                           MST_TTL_MAX_S);
+    if (req->ttl_ms < 1000 || req->ttl_ms > MST_TTL_MAX_S * 1000LL ||
+        req->ttl_ms % 1000 != 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "request ttl: %lld ms is not a whole number of "
+                           "seconds 1..%d (the wire's unit)",
+                           (long long)req->ttl_ms, MST_TTL_MAX_S);
     if ((rc = check_text(req->collective, "collective", MST_NAME_MAX, 1,
                          err)) != MST_OK ||
         (rc = check_text(req->agent, "agent", MST_NAME_MAX, 1, err)) !=
@@ -198,7 +202,7 @@ static int pack_request(msgpack_packer *pk, const void *obj) {
     if (msgpack_pack_map(pk, 11) != 0 || pack_key(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
         pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
-        pack_key(pk, "ttl") || msgpack_pack_int64(pk, r->ttl_s) != 0 ||
+        pack_key(pk, "ttl") || msgpack_pack_int64(pk, r->ttl_ms / 1000) != 0 ||
         pack_key(pk, "collective") || mst_mpack_pack_cstr(pk, r->collective) ||
         pack_key(pk, "agent") || mst_mpack_pack_cstr(pk, r->agent) ||
         pack_key(pk, "action") || mst_mpack_pack_cstr(pk, r->action) ||
@@ -258,7 +262,7 @@ int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
         ahead = req->time_ms > now_ms ? INT64_MAX : INT64_MIN;
     if (__builtin_sub_overflow(now_ms, req->time_ms, &age))
         age = now_ms > req->time_ms ? INT64_MAX : INT64_MIN;
-    if (__builtin_add_overflow((int64_t)req->ttl_s * 1000, skew_ms, &window))
+    if (__builtin_add_overflow(req->ttl_ms, skew_ms, &window))
         window = INT64_MAX;
     if (ahead > skew_ms)
         return mst_err_set(err, MST_EEXPIRED,
@@ -268,9 +272,9 @@ int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
                            (long long)skew_ms);
     if (age > window)
         return mst_err_set(err, MST_EEXPIRED,
-                           "request %s expired (time %lld, now %lld, ttl %d "
-                           "s, skew %lld ms)",
+                           "request %s expired (time %lld, now %lld, ttl %lld "
+                           "ms, skew %lld ms)",
                            req->id, (long long)req->time_ms, (long long)now_ms,
-                           (int)req->ttl_s, (long long)skew_ms);
+                           (long long)req->ttl_ms, (long long)skew_ms);
     return MST_OK;
 }

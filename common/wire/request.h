@@ -31,7 +31,9 @@
 struct mst_request {
     char id[MST_ID_LEN]; /* 32 hex digits */
     int64_t time_ms;     /* ms since the epoch, when sent */
-    int32_t ttl_s;       /* seconds the request stays valid, 1..86400 */
+    int64_t ttl_ms;      /* how long the request stays valid: whole
+                            seconds 1..MST_TTL_MAX_S on the wire, where
+                            the codec converts (docs/protocol.md) */
     char *collective;
     char *agent;
     char *action;

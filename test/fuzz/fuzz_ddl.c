@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddl/ddl.h"
-#include "targeting/regexp.h"
 #include "base/status.h"
+#include "ddl/aggregate.h"
+#include "ddl/ddl.h"
+#include "ddl/inputs.h"
+#include "ddl/load.h"
+#include "targeting/regexp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,19 +24,19 @@ static void exercise(const struct mst_ddl_action *act, const char *text,
     struct mst_err err = {0};
     for (size_t i = 0; i < act->n_inputs; i++)
         if (act->inputs[i].def != NULL &&
-            mst_ddl_check_value(&act->inputs[i], act->inputs[i].def, &err) !=
-                MST_OK)
+            mst_ddl_inputs_check_value(&act->inputs[i], act->inputs[i].def,
+                                       &err) != MST_OK)
             abort(); /* the loader let an invalid default through */
     json_t *copy = json_deep_copy(wire);
     if (copy != NULL)
-        mst_ddl_validate(act, copy, &err);
+        mst_ddl_inputs_validate(act, copy, &err);
     json_decref(copy);
     char *args[2] = {(char *)text, (char *)"x=1"};
     json_t *out = NULL;
-    if (mst_ddl_parse_args(act, args, 2, &out, &err) == MST_OK)
+    if (mst_ddl_inputs_parse(act, args, 2, &out, &err) == MST_OK)
         json_decref(out);
     json_t *datas = json_pack("[O, {s:i}]", wire ? wire : json_null(), "x", 1);
-    json_decref(mst_ddl_aggregate(act, datas));
+    json_decref(mst_ddl_aggregate_compute(act, datas));
     json_decref(datas);
 }
 

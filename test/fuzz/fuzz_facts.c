@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "base/yaml_json.h"
 #include "targeting/facts.h"
 #include "base/status.h"
 
@@ -13,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *v = NULL;
     struct mst_err err = {0, ""};
-    int rc = mst_facts_yaml_to_json((const char *)data, size, "fuzz", &v, &err);
+    int rc = mst_yaml_json_parse((const char *)data, size, "fuzz", &v, &err);
     if (rc != MST_OK) {
         if (v != NULL || err.msg[0] == '\0')
             abort();

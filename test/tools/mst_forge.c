@@ -113,7 +113,7 @@ static int cmd_request(int argc, char **argv) {
     struct mst_request req = {0};
     mst_id_new(req.id);
     req.time_ms = mst_wall_ms() + offset * 1000;
-    req.ttl_s = (int32_t)ttl;
+    req.ttl_ms = ttl * 1000;
     req.collective = strdup("muster");
     req.agent = strdup("rpcutil");
     req.action = strdup("ping");

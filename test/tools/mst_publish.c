@@ -16,20 +16,12 @@
 #include <stdlib.h>
 
 #include "base/config.h"
-#include "connector.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
 
 #define MAX_BODY (64 * 1024 * 1024)
-
-static int read_all(FILE *f, struct mst_buf *buf) {
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (mst_buf_append(buf, chunk, n) != MST_OK)
-            return -1;
-    return ferror(f) ? -1 : 0;
-}
 
 /* Split "C.broadcast" / "C.direct" into the collective and the kind. */
 static int parse_exchange(const char *exchange, char *collective,
@@ -57,15 +49,16 @@ int main(int argc, char **argv) {
                         "ROUTING_KEY FILE|- [COUNT]\n");
         return 2;
     }
-    FILE *in = strcmp(argv[4], "-") == 0 ? stdin : fopen(argv[4], "rb");
-    struct mst_buf body;
-    mst_buf_init(&body, MAX_BODY);
-    if (in == NULL || read_all(in, &body) != 0) {
-        fprintf(stderr, "mst_publish: cannot read %s\n", argv[4]);
+    char *body = NULL;
+    size_t len = 0;
+    struct mst_err err = {0};
+    int rc = strcmp(argv[4], "-") == 0
+                 ? mst_file_read_fd(0, "stdin", MAX_BODY, &body, &len, &err)
+                 : mst_file_read(argv[4], MAX_BODY, &body, &len, &err);
+    if (rc != MST_OK) {
+        fprintf(stderr, "mst_publish: %s\n", err.msg);
         return 1;
     }
-    if (in != stdin)
-        fclose(in);
     struct mst_strv urls = {0}, collectives = {0};
     mst_strv_push(&urls, argv[1]);
     mst_strv_push(&collectives, collective);
@@ -73,21 +66,20 @@ int main(int argc, char **argv) {
                                       .urls = &urls, .heartbeat_s = 30,
                                       .connection_name = "mst_publish"};
     struct mst_connector *conn = NULL;
-    struct mst_err err = {0};
-    int rc = mst_connector_new(&o, &conn, &err);
+    rc = mst_connector_new(&o, &conn, &err);
     if (rc == MST_OK)
         rc = mst_connector_connect(conn, &err);
     if (rc == MST_OK)
         rc = mst_connector_declare_reply_queue(conn, &collectives, &err);
     for (long long i = 0; rc == MST_OK && i < count; i++)
-        rc = mst_connector_publish_request(conn, collective,
-                                           direct ? argv[3] : NULL,
-                                           "00000000000000000000000000000000",
-                                           60000, mst_buf_view(&body), &err);
+        rc = mst_connector_publish_request(
+            conn, collective, direct ? argv[3] : NULL,
+            "00000000000000000000000000000000", 60000,
+            (struct mst_bytes){(const uint8_t *)body, len}, &err);
     if (rc != MST_OK)
         fprintf(stderr, "mst_publish: %s\n", err.msg);
     mst_connector_free(&conn);
-    mst_buf_free(&body);
+    free(body);
     mst_strv_free(&urls);
     mst_strv_free(&collectives);
     return rc == MST_OK ? 0 : 1;

@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
                                  .discovery_timeout_ms =
                                      cfg->discovery_timeout_ms,
                                  .timeout_ms = cfg->timeout_ms,
-                                 .ttl_s = 60};
+                                 .ttl_ms = 60000};
     struct mst_call_handlers h = {.reply = print_reply};
     struct mst_call_stats st = {0};
     struct mst_client *cl = NULL;

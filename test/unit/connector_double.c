@@ -27,6 +27,7 @@ struct held {
     enum mst_message_kind kind;
     uint8_t *body;
     size_t len;
+    uint64_t announced; /* the size the message announced */
     char *reply_to, *correlation_id, *routing_key;
     int reply_code;
     int oversized;
@@ -175,6 +176,7 @@ int mst_double_queue(struct mst_connector *conn,
     if (h != NULL) {
         h->kind = m->kind;
         h->oversized = m->oversized || m->body.len > conn->max_body;
+        h->announced = m->body.len;
         if (!h->oversized) {
             h->body = dup_bytes(m->body, &failed);
             h->len = m->body.len;
@@ -593,6 +595,7 @@ static void hand_out(struct mst_connector *conn, struct held *h,
     msg->correlation_id = text_view(h->correlation_id);
     msg->routing_key = text_view(h->routing_key);
     msg->oversized = h->oversized;
+    msg->body_size = h->announced;
     msg->generation = conn->generation;
     if (h->kind == MST_MESSAGE_RETURNED)
         msg->reply_code = h->reply_code;

@@ -59,7 +59,9 @@ struct mst_double_message {
     const char *correlation_id;
     const char *routing_key; /* returned: the identity that was addressed */
     int reply_code;          /* returned: 0 means 312 (NO_ROUTE) */
-    int oversized;           /* deliver with no body, as over max_body */
+    int oversized;           /* deliver with no body, as over max_body
+                                (a body over max_body is dropped anyway);
+                                body_size is body.len either way */
     int64_t after_ms;        /* not available before now + after_ms */
 };
 

@@ -9,20 +9,18 @@
 #include <stdlib.h>
 
 #include "base/bytes.h"
+#include "base/file.h"
+#include "base/status.h"
 
 /* Load test/data/msgpack/<name>.bin; the caller frees the returned data. */
 static inline uint8_t *fixture_load(const char *name, size_t *len_r) {
     char path[512];
     snprintf(path, sizeof path, "%s/msgpack/%s.bin", MST_TEST_DATA, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open fixture %s", path);
-    uint8_t *data = malloc(1 << 20);
-    ck_assert_ptr_nonnull(data);
-    size_t n = fread(data, 1, 1 << 20, f);
-    ck_assert_msg(!ferror(f) && feof(f), "cannot read fixture %s", path);
-    fclose(f);
-    *len_r = n;
-    return data;
+    char *data = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(mst_file_read(path, 1 << 20, &data, len_r, &err) == MST_OK,
+                  "fixture: %s", err.msg);
+    return (uint8_t *)data;
 }
 
 /* A fixture and what the function under test must return for it. */

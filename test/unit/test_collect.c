@@ -230,7 +230,7 @@ static struct mst_call_spec ping(void) {
                                   .action = "ping",
                                   .discovery_timeout_ms = 20000,
                                   .timeout_ms = 20000,
-                                  .ttl_s = 60};
+                                  .ttl_ms = 60000};
 }
 
 static struct mst_strv nodes_of(const char *const *names) {

@@ -45,8 +45,8 @@ START_TEST(full_server_file) {
     ck_assert_str_eq(c->agents_dir, "/agents");
     ck_assert_str_eq(c->security_provider, "none");
     ck_assert_ptr_null(c->security_ca);
-    ck_assert_int_eq(c->security_skew_s, 0);
-    ck_assert_int_eq(c->security_max_ttl_s, 86400);
+    ck_assert_int_eq(c->security_skew_ms, 0);
+    ck_assert_int_eq(c->security_max_ttl_ms, 86400 * 1000);
     ck_assert_str_eq(c->authorization_policy_dir, "/policy");
     ck_assert_int_eq(c->authorization_default_allow, 1);
     ck_assert_str_eq(c->audit_file, "/audit.log");
@@ -84,8 +84,8 @@ static void assert_defaults(const struct mst_config *c) {
     ck_assert_ptr_null(c->facts_dir);
     ck_assert_ptr_null(c->classes_file);
     ck_assert_str_eq(c->agents_dir, MST_AGENTDIR);
-    ck_assert_int_eq(c->security_skew_s, 60);
-    ck_assert_int_eq(c->security_max_ttl_s, 3600);
+    ck_assert_int_eq(c->security_skew_ms, 60000);
+    ck_assert_int_eq(c->security_max_ttl_ms, 3600 * 1000);
     ck_assert_ptr_null(c->log_file);
     ck_assert_int_eq(c->log_level, MST_LOG_INFO);
     ck_assert_int_eq(c->discovery_timeout_ms, 2000);

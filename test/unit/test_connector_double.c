@@ -121,10 +121,12 @@ START_TEST(deliveries_in_order_with_views_until_the_next_consume) {
     ck_assert_uint_eq(msg.delivery_tag, 1);
     ck_assert_int_eq(mst_connector_consume(conn, 0, &msg, NULL), 1);
     ck_assert_uint_eq(msg.body.len, 6);
+    ck_assert_uint_eq(msg.body_size, 6);
     ck_assert_uint_eq(msg.delivery_tag, 2);
     ck_assert_int_eq(mst_connector_consume(conn, 0, &msg, NULL), 1);
     ck_assert_int_eq(msg.oversized, 1);
     ck_assert_uint_eq(msg.body.len, 0);
+    ck_assert_uint_eq(msg.body_size, 24); /* announced, never held */
     ck_assert_int_eq(mst_connector_ack(conn, &msg, NULL), MST_OK);
     ck_assert(!readable(mst_connector_fd(conn)));
     mst_connector_release(conn, &msg);

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "host.h"
 #include "loader.h"
 #include "base/log.h"
 #include "musterd.h"
+#include "registry.h"
 #include "runner.h"
 #include "base/status.h"
 #include "worker.h"
@@ -137,19 +139,19 @@ static char *read_log(void) {
 }
 
 START_TEST(good_agents_are_registered) {
-    const struct mst_agent_entry *e = musterd_find_agent(&d, "test_agent");
+    const struct musterd_agent_entry *e = musterd_find_agent(&d, "test_agent");
     ck_assert_ptr_nonnull(e);
-    ck_assert_int_eq(e->kind, MST_AGENT_PLUGIN);
+    ck_assert_int_eq(e->kind, MUSTERD_AGENT_PLUGIN);
     ck_assert_ptr_nonnull(e->ddl);
     ck_assert_ptr_nonnull(musterd_find_action(e->agent, "hang"));
     ck_assert_ptr_null(musterd_find_action(e->agent, "nope"));
     e = musterd_find_agent(&d, "ext_ok");
     ck_assert_ptr_nonnull(e);
-    ck_assert_int_eq(e->kind, MST_AGENT_EXTERNAL);
+    ck_assert_int_eq(e->kind, MUSTERD_AGENT_EXTERNAL);
     ck_assert_str_eq(e->agent->version, "1.0.0");
     e = musterd_find_agent(&d, "rpcutil");
     ck_assert_ptr_nonnull(e);
-    ck_assert_int_eq(e->kind, MST_AGENT_BUILTIN);
+    ck_assert_int_eq(e->kind, MUSTERD_AGENT_BUILTIN);
 }
 END_TEST
 

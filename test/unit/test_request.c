@@ -190,7 +190,7 @@ START_TEST(request_fixture_fields) {
     ck_assert_int_eq(mst_request_decode(MST_BYTES(data, len), &req, NULL),
                      MST_OK);
     ck_assert_int_eq(req.time_ms, 1700000000000LL);
-    ck_assert_int_eq(req.ttl_s, 60);
+    ck_assert_int_eq(req.ttl_ms, 60000);
     ck_assert_str_eq(req.collective, "muster");
     ck_assert_str_eq(req.agent, "rpcutil");
     ck_assert_str_eq(req.action, "ping");
@@ -217,7 +217,7 @@ static void sample_request(struct mst_request *r) {
     memset(r, 0, sizeof *r);
     strcpy(r->id, ID);
     r->time_ms = 1700000000000LL;
-    r->ttl_s = 30;
+    r->ttl_ms = 30000;
     r->collective = strdup("muster");
     r->agent = strdup("package");
     r->action = strdup("install");
@@ -246,7 +246,7 @@ START_TEST(request_round_trip) {
     ck_assert_str_eq(signer, "");
     ck_assert_str_eq(back.id, req.id);
     ck_assert_int_eq(back.time_ms, req.time_ms);
-    ck_assert_int_eq(back.ttl_s, req.ttl_s);
+    ck_assert_int_eq(back.ttl_ms, req.ttl_ms);
     ck_assert_str_eq(back.collective, req.collective);
     ck_assert_str_eq(back.agent, req.agent);
     ck_assert_str_eq(back.action, req.action);
@@ -328,10 +328,10 @@ static void break_request(struct mst_request *r, int which) {
         r->time_ms = -1;
         break;
     case 2:
-        r->ttl_s = 0;
+        r->ttl_ms = 0;
         break;
     case 3:
-        r->ttl_s = MST_TTL_MAX_S + 1;
+        r->ttl_ms = (MST_TTL_MAX_S + 1) * 1000LL;
         break;
     case 4:
         free(r->agent);
@@ -369,6 +369,9 @@ static void break_request(struct mst_request *r, int which) {
     case 12:
         json_decref(r->data);
         r->data = NULL;
+        break;
+    case 13: /* the wire carries whole seconds: no rounding in the codec */
+        r->ttl_ms = 1500;
         break;
     default:
         ck_abort();
@@ -432,7 +435,7 @@ START_TEST(encode_caps) {
 END_TEST
 
 START_TEST(time_window) {
-    struct mst_request r = {.id = ID, .time_ms = 1000000, .ttl_s = 10};
+    struct mst_request r = {.id = ID, .time_ms = 1000000, .ttl_ms = 10000};
     struct mst_err err = {0};
     ck_assert_int_eq(mst_request_check_time(&r, 1000000, 0, NULL), MST_OK);
     ck_assert_int_eq(mst_request_check_time(&r, 1010000, 0, NULL), MST_OK);
@@ -498,7 +501,7 @@ int main(void) {
     tc = tcase_create("encode");
     tcase_add_test(tc, request_round_trip);
     tcase_add_test(tc, reply_round_trip);
-    tcase_add_loop_test(tc, request_encode_refuses, 0, 13);
+    tcase_add_loop_test(tc, request_encode_refuses, 0, 14);
     tcase_add_test(tc, encode_caps);
     suite_add_tcase(s, tc);
     tc = tcase_create("misc");

@@ -50,7 +50,7 @@ static void fill_request(struct mst_request *req) {
     memset(req, 0, sizeof *req);
     strcpy(req->id, "0123456789abcdef0123456789abcdef");
     req->time_ms = 1700000000000;
-    req->ttl_s = 60;
+    req->ttl_ms = 60000;
     req->collective = "muster";
     req->agent = "rpcutil";
     req->action = "ping";
