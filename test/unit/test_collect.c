@@ -681,9 +681,7 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("collect");
-    TCase *bc = tcase_create("broadcast");
-    tcase_add_checked_fixture(bc, start_none, stop);
-    tcase_set_timeout(bc, 30);
+    TCase *bc = mst_test_case(s, "broadcast", start_none, stop, 30);
     tcase_add_test(bc, broadcast_is_published_as_the_protocol_says);
     tcase_add_test(bc, same_sender_twice_counts_once);
     tcase_add_test(bc, expected_count_completes);
@@ -691,41 +689,28 @@ static Suite *suite(void) {
     tcase_add_test(bc, quiet_time_ends_without_replies);
     tcase_add_test(bc, overall_timeout_ends_a_broadcast);
     tcase_add_test(bc, invalid_messages_are_counted);
-    suite_add_tcase(s, bc);
 
-    TCase *ad = tcase_create("addressed");
-    tcase_add_checked_fixture(ad, start_none, stop);
-    tcase_set_timeout(ad, 30);
+    TCase *ad = mst_test_case(s, "addressed", start_none, stop, 30);
     tcase_add_test(ad, addressed_call_completes_with_unknown_nodes);
     tcase_add_test(ad, addressed_call_times_out_naming_the_silent);
     tcase_add_test(ad, unaddressed_sender_is_unexpected);
     tcase_add_test(ad, send_then_poll);
     tcase_add_test(ad, discovery_lists_the_repliers_sorted);
-    suite_add_tcase(s, ad);
 
-    TCase *br = tcase_create("broker_failures");
-    tcase_add_checked_fixture(br, start_none, stop);
-    tcase_set_timeout(br, 30);
+    TCase *br = mst_test_case(s, "broker_failures", start_none, stop, 30);
     tcase_add_test(br, failed_publish_fails_the_call);
     tcase_add_test(br, lost_connection_fails_the_call);
     tcase_add_test(br, failed_connect_fails_the_client);
-    suite_add_tcase(s, br);
 
-    TCase *ro = tcase_create("rollout");
-    tcase_add_checked_fixture(ro, start_none, stop);
-    tcase_set_timeout(ro, 30);
+    TCase *ro = mst_test_case(s, "rollout", start_none, stop, 30);
     tcase_add_test(ro, rollout_goes_in_batches);
     tcase_add_test(ro, rollout_stops_after_failures);
     tcase_add_test(ro, rollout_counts_silent_and_unknown_nodes_as_failed);
-    suite_add_tcase(s, ro);
 
-    TCase *x = tcase_create("x509");
+    TCase *x = mst_test_case(s, "x509", start_x509, stop, 30);
     tcase_add_unchecked_fixture(x, pki_setup, pki_teardown);
-    tcase_add_checked_fixture(x, start_x509, stop);
-    tcase_set_timeout(x, 30);
     tcase_add_test(x, signed_replies_must_name_their_signer);
     tcase_add_test(x, unsigned_replies_are_invalid);
-    suite_add_tcase(s, x);
     return s;
 }
 

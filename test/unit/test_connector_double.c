@@ -220,8 +220,7 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("connector_double");
-    TCase *tc = tcase_create("contract");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    TCase *tc = mst_test_case(s, "contract", setup, teardown, 30);
     tcase_add_test(tc, options_are_checked_and_the_password_hidden);
     tcase_add_test(tc, nothing_works_before_connect);
     tcase_add_test(tc, publish_needs_a_reply_queue_and_a_ttl);
@@ -230,7 +229,6 @@ static Suite *suite(void) {
     tcase_add_test(tc, delayed_messages_wait_their_turn);
     tcase_add_test(tc, reconnect_starts_a_new_generation);
     tcase_add_test(tc, injected_failures_and_backoff);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -885,9 +885,7 @@ END_TEST
 
 static Suite *suite(void) {
     Suite *s = suite_create("dispatch");
-    TCase *none = tcase_create("none");
-    tcase_add_checked_fixture(none, start_none, stop);
-    tcase_set_timeout(none, 30);
+    TCase *none = mst_test_case(s, "none", start_none, stop, 30);
     tcase_add_test(none, valid_request_is_answered);
     tcase_add_test(none, reply_goes_to_the_signed_reply_queue);
     tcase_add_test(none, matching_filter_is_answered);
@@ -912,24 +910,18 @@ static Suite *suite(void) {
     tcase_add_test(none, plugin_failure_is_answered);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
-    suite_add_tcase(s, none);
 
-    TCase *audit = tcase_create("audit_required");
-    tcase_add_checked_fixture(audit, start_broken_audit, stop);
-    tcase_set_timeout(audit, 30);
+    TCase *audit =
+        mst_test_case(s, "audit_required", start_broken_audit, stop, 30);
     tcase_add_test(audit, unwritable_required_audit_refuses);
-    suite_add_tcase(s, audit);
 
-    TCase *x509 = tcase_create("x509");
+    TCase *x509 = mst_test_case(s, "x509", start_x509, stop, 30);
     tcase_add_unchecked_fixture(x509, pki_setup, pki_teardown);
-    tcase_add_checked_fixture(x509, start_x509, stop);
-    tcase_set_timeout(x509, 30);
     tcase_add_test(x509, signed_request_is_answered_as_the_signer);
     tcase_add_loop_test(x509,
                         request_not_signed_under_the_site_ca_is_unverified, 0,
                         sizeof foreign_signers / sizeof foreign_signers[0]);
     tcase_add_test(x509, tampered_request_is_unverified);
-    suite_add_tcase(s, x509);
     return s;
 }
 
