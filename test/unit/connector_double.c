@@ -4,12 +4,10 @@
  */
 #include "connector_double.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/status.h"
@@ -107,12 +105,6 @@ static int copy_names(struct mst_strv *to, const struct mst_strv *from) {
     mst_strv_free(to);
     *to = n;
     return MST_OK;
-}
-
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* "amqp://user:pw@host:port/v" -> "amqp://host:port/v" (password hidden) */
@@ -637,7 +629,7 @@ int mst_connector_consume(struct mst_connector *conn, int timeout_ms,
             until = deadline;
         if (now >= deadline)
             return 0;
-        sleep_ms(until - now);
+        mst_sleep_ms(until - now);
     }
 }
 
