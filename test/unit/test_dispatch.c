@@ -6,7 +6,7 @@
  * (exactly the ones expected moved), the reply (status, data, sent to the
  * reply queue named in the signed payload) or its absence, and the audit
  * line.  The builtin rpcutil agent runs inline; test/agents' test_agent
- * runs in a forked worker.
+ * (a plugin) and exttest (an external agent) run in forked workers.
  */
 #include <check.h>
 #include <stdio.h>
@@ -105,6 +105,8 @@ static void start(int x509, int broken_audit) {
     ck_assert_int_eq(mkdir(in_dir("policy"), 0700), 0);
     copy_agent("test_agent.so");
     copy_agent("test_agent.json");
+    copy_agent("exttest");
+    copy_agent("exttest.json");
     write_file(in_dir("policy/rpcutil.policy"), rpcutil_policy);
     write_file(in_dir("facts.json"), "{\"role\": \"web\"}\n");
     char security[1024] = "provider = \"none\";";
@@ -160,6 +162,7 @@ static void start(int x509, int broken_audit) {
     ck_assert_int_eq(musterd_register_builtin(&d, &err), MST_OK);
     ck_assert_int_eq(musterd_loader_load(&d, &err), MST_OK);
     ck_assert_ptr_nonnull(musterd_find_agent(&d, "test_agent"));
+    ck_assert_ptr_nonnull(musterd_find_agent(&d, "exttest"));
 
     struct mst_connector_options co = {.urls = &d.cfg->broker_urls};
     ck_assert_int_eq(mst_connector_new(&co, &d.conn, &err), MST_OK);
@@ -712,6 +715,25 @@ START_TEST(plugin_failure_is_answered) {
 }
 END_TEST
 
+START_TEST(external_agent_runs_in_a_worker) {
+    struct mst_request r = request("exttest", "ok");
+    dispatch(&r);
+    expect_no_reply(); /* not yet: the worker answers */
+    wait_for_worker();
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
+                     "all good");
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
 /* ---- audit.required with an audit file that cannot be written -------------
  */
 
@@ -908,6 +930,7 @@ static Suite *suite(void) {
     tcase_add_test(none, failed_reply_is_counted);
     tcase_add_test(none, plugin_runs_in_a_worker);
     tcase_add_test(none, plugin_failure_is_answered);
+    tcase_add_test(none, external_agent_runs_in_a_worker);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
 
