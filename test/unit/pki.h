@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/cert.h"
 #include "base/status.h"
+#include "security/cert.h"
+#include "security/security.h"
 
 /* Make a CA in a new temporary directory; its path goes to `dir`. */
 static inline void pki_init(char dir[64], enum mst_key_type type) {
@@ -41,6 +42,26 @@ static inline const char *pki_path(const char *dir, const char *name,
     at = (at + 1) % 16;
     snprintf(buf[at], sizeof buf[at], "%s/%s.%s", dir, name, ext);
     return buf[at];
+}
+
+/*
+ * A provider for `role`: "none" when `ca_dir` is NULL, else x509 as `name`
+ * of the CA in `ca_dir`.  Free with mst_security_free.
+ */
+static inline struct mst_security *pki_provider(const char *ca_dir,
+                                                const char *name,
+                                                enum mst_security_role role) {
+    struct mst_security_options o = {.provider = "none", .role = role};
+    if (ca_dir != NULL) {
+        o.provider = "x509";
+        o.ca = pki_path(ca_dir, "ca", "pem");
+        o.cert = pki_path(ca_dir, name, "pem");
+        o.key = pki_path(ca_dir, name, "key");
+    }
+    struct mst_security *sec = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(mst_security_new(&o, &sec, &err) == MST_OK, "%s", err.msg);
+    return sec;
 }
 
 /* Remove the directory and its files. */

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <ftw.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -144,10 +145,22 @@ static const char *me(void) {
     return pw->pw_name;
 }
 
+static int remove_entry(const char *p, const struct stat *st, int type,
+                        struct FTW *ftw) {
+    (void)st, (void)type, (void)ftw;
+    return remove(p);
+}
+
+/* Each test runs in its own process (Check's fork mode): at its exit. */
+static void remove_tmpdir(void) {
+    nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void make_tmpdir(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/muster-agents-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
     snprintf(canary, sizeof canary, "%s/CANARY", tmpdir);
+    atexit(remove_tmpdir);
 }
 
 static void write_file(const char *path, const char *text) {

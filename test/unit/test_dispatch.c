@@ -1,0 +1,953 @@
+/*
+ * test_dispatch.c - musterd's dispatch without a broker: real envelopes
+ * (security "none" and x509 with a CA made here) go into
+ * musterd_dispatch(), and the connector double (connector_double.h) shows
+ * what was published.  Every path is checked three ways: the counters
+ * (exactly the ones expected moved), the reply (status, data, sent to the
+ * reply queue named in the signed payload) or its absence, and the audit
+ * line.  The builtin rpcutil agent runs inline; test/agents' test_agent
+ * (a plugin) and exttest (an external agent) run in forked workers.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "authz.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "connector_double.h"
+#include "daemon.h"
+#include "dispatch.h"
+#include "fixture.h"
+#include "host.h"
+#include "loader.h"
+#include "musterd.h"
+#include "pki.h"
+#include "policy/audit.h"
+#include "refresh.h"
+#include "registry.h"
+#include "runner.h"
+#include "security/replay.h"
+#include "targeting/facts.h"
+#include "wire/reply.h"
+#include "wire/request.h"
+#include "worker.h"
+
+#define IDENTITY "node1"
+#define REPLY_QUEUE "amq.gen-client-replies"
+#define MAX_TTL_S 600
+#define SKEW_S 60
+#define REPLAY_CACHE 16 /* the smallest allowed */
+
+static char pki[64], other_pki[64]; /* CAs, made once for the suite */
+static char dir[64];                /* one per test */
+static struct musterd d;
+static struct mst_security *client_sec; /* seals what the tests send */
+
+/* ---- the CAs ------------------------------------------------------------ */
+
+static void pki_setup(void) {
+    pki_init(pki, MST_KEY_EC);
+    pki_issue(pki, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
+    pki_issue(pki, IDENTITY, MST_CERT_SERVER, MST_KEY_EC, 0);
+    pki_init(other_pki, MST_KEY_EC);
+    pki_issue(other_pki, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
+}
+
+static void pki_teardown(void) {
+    pki_remove(pki);
+    pki_remove(other_pki);
+}
+
+/* ---- the daemon ---------------------------------------------------------- */
+
+static const char *in_dir(const char *name) {
+    static char buf[8][300];
+    static int at;
+    at = (at + 1) % 8;
+    snprintf(buf[at], sizeof buf[at], "%s/%s", dir, name);
+    return buf[at];
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void copy_agent(const char *file) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp '%s/%s' '%s'", MST_TEST_AGENTS_DIR, file,
+             in_dir("agents"));
+    ck_assert_msg(system(cmd) == 0, "cannot copy %s", file);
+}
+
+/* rpcutil: alice may do anything, everyone may ping and read facts. */
+static const char rpcutil_policy[] = "policy default deny\n"
+                                     "allow\tcert=alice user=alice\t*\t*\t*\n"
+                                     "allow\t*\tping get_fact\t*\t*\n";
+
+/*
+ * A daemon state as main() builds it, from a config file: identity node1,
+ * collectives muster and ops, facts role=web, policies, an audit file, the
+ * builtin agents and test_agent; the connector is the double, connected,
+ * with the node topology declared.  `x509` picks the provider; with
+ * `broken_audit` the audit file cannot be opened and audit.required is set.
+ */
+static void start(int x509, int broken_audit) {
+    snprintf(dir, sizeof dir, "/tmp/test_dispatch.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(mkdir(in_dir("agents"), 0700), 0);
+    ck_assert_int_eq(mkdir(in_dir("policy"), 0700), 0);
+    copy_agent("test_agent.so");
+    copy_agent("test_agent.json");
+    copy_agent("exttest");
+    copy_agent("exttest.json");
+    write_file(in_dir("policy/rpcutil.policy"), rpcutil_policy);
+    write_file(in_dir("facts.json"), "{\"role\": \"web\"}\n");
+    char security[1024] = "provider = \"none\";";
+    if (x509)
+        snprintf(security, sizeof security,
+                 "provider = \"x509\"; ca = \"%s\"; cert = \"%s\"; "
+                 "key = \"%s\";",
+                 pki_path(pki, "ca", "pem"), pki_path(pki, IDENTITY, "pem"),
+                 pki_path(pki, IDENTITY, "key"));
+    char text[4096];
+    snprintf(text, sizeof text,
+             "identity = \"" IDENTITY "\";\n"
+             "collectives = [\"muster\", \"ops\"];\n"
+             "security: { %s skew = %d; max_ttl = %d; replay_cache = %d; };\n"
+             "facts: { files = [\"%s\"]; refresh = 0; };\n"
+             "agents: { dir = \"%s\"; run_as = \"root\"; };\n"
+             "authorization: { policy_dir = \"%s\"; default = \"allow\"; };\n"
+             "audit: { file = \"%s\"; required = %s; };\n"
+             "log: { level = \"err\"; };\n",
+             security, SKEW_S, MAX_TTL_S, REPLAY_CACHE, in_dir("facts.json"),
+             in_dir("agents"), in_dir("policy"),
+             in_dir(broken_audit ? "missing/audit.log" : "audit.log"),
+             broken_audit ? "true" : "false");
+    write_file(in_dir("server.cfg"), text);
+
+    struct mst_err err = {0};
+    memset(&d, 0, sizeof d);
+    ck_assert_msg(mst_config_load(in_dir("server.cfg"), MST_CONFIG_SERVER,
+                                  &d.cfg, &err) == MST_OK,
+                  "%s", err.msg);
+    mst_log_threshold = d.cfg->log_level;
+    struct mst_security_options so = {
+        .provider = d.cfg->security_provider,
+        .role = MST_SECURITY_SERVER,
+        .ca = d.cfg->security_ca,
+        .cert = d.cfg->security_cert,
+        .key = d.cfg->security_key,
+    };
+    ck_assert_msg(mst_security_new(&so, &d.sec, &err) == MST_OK, "%s", err.msg);
+    ck_assert_int_eq(
+        mst_replay_new((size_t)d.cfg->security_replay_cache, &d.replay, &err),
+        MST_OK);
+    ck_assert_int_eq(musterd_load_knowledge(d.cfg, &d.facts, &d.classes, &err),
+                     MST_OK);
+    d.authz = musterd_authz_new(d.cfg->authorization_policy_dir,
+                                d.cfg->authorization_default_allow);
+    ck_assert_ptr_nonnull(d.authz);
+    if (d.cfg->audit_file != NULL)
+        ck_assert_int_eq(mst_audit_open(d.cfg->audit_file, &d.audit, &err),
+                         MST_OK);
+    musterd_host_init(&d);
+    ck_assert_int_eq(musterd_worker_init(&d, &err), MST_OK);
+    ck_assert_int_eq(musterd_register_builtin(&d, &err), MST_OK);
+    ck_assert_int_eq(musterd_loader_load(&d, &err), MST_OK);
+    ck_assert_ptr_nonnull(musterd_find_agent(&d, "test_agent"));
+    ck_assert_ptr_nonnull(musterd_find_agent(&d, "exttest"));
+
+    struct mst_connector_options co = {.urls = &d.cfg->broker_urls};
+    ck_assert_int_eq(mst_connector_new(&co, &d.conn, &err), MST_OK);
+    ck_assert_int_eq(mst_connector_connect(d.conn, &err), MST_OK);
+    ck_assert_int_eq(mst_connector_declare_node(d.conn, d.cfg->identity,
+                                                &d.cfg->collectives, &err),
+                     MST_OK);
+    client_sec = pki_provider(x509 ? pki : NULL, "alice", MST_SECURITY_CLIENT);
+}
+
+static void start_none(void) {
+    start(/* x509 = */ 0, /* broken_audit = */ 0);
+}
+
+static void start_x509(void) {
+    start(/* x509 = */ 1, /* broken_audit = */ 0);
+}
+
+static void stop(void) {
+    musterd_worker_stop(&d);
+    mst_connector_free(&d.conn);
+    musterd_free_agents(&d);
+    mst_facts_free(&d.facts);
+    mst_strv_free(&d.classes);
+    mst_replay_free(&d.replay);
+    musterd_authz_free(&d.authz);
+    mst_audit_free(&d.audit);
+    mst_security_free(&d.sec);
+    mst_security_free(&client_sec);
+    mst_config_free(&d.cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* ---- requests in, replies and audit lines out -----------------------------
+ */
+
+/* A valid request from client1; json members are new (request_done). */
+static struct mst_request request(const char *agent, const char *action) {
+    struct mst_request r = {0};
+    ck_assert_int_eq(mst_id_new(r.id), MST_OK);
+    r.time_ms = mst_wall_ms();
+    r.ttl_ms = 60000;
+    r.collective = "muster";
+    r.agent = (char *)agent;
+    r.action = (char *)action;
+    r.caller = "user=alice";
+    r.sender = "client1";
+    r.reply_to = REPLY_QUEUE;
+    r.filter = json_object();
+    r.data = json_object();
+    return r;
+}
+
+static void request_done(struct mst_request *r) {
+    json_decref(r->filter);
+    json_decref(r->data);
+}
+
+static void set_json(json_t **slot, const char *text) {
+    json_decref(*slot);
+    *slot = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(*slot);
+}
+
+/* `r` sealed by `sec` into `out` (initialised here; the caller frees). */
+static void seal(struct mst_security *sec, const struct mst_request *r,
+                 struct mst_buf *out) {
+    struct mst_err err = {0};
+    mst_buf_init(out, 0);
+    ck_assert_msg(mst_request_seal(sec, r, out, &err) == MST_OK, "%s", err.msg);
+}
+
+/* What the I/O loop does with a delivery's body. */
+static void dispatch_sealed(struct mst_security *sec,
+                            const struct mst_request *r) {
+    struct mst_buf out;
+    seal(sec, r, &out);
+    musterd_dispatch(&d, mst_buf_view(&out));
+    mst_buf_free(&out);
+}
+
+static void dispatch(const struct mst_request *r) {
+    dispatch_sealed(client_sec, r);
+}
+
+/* Let the worker pool run until something is published (bounded by the
+ * test's timeout, never by an assertion on time). */
+static void wait_for_worker(void) {
+    while (mst_double_published_count(d.conn) == 0)
+        musterd_worker_poll(&d, 100);
+}
+
+static const char *const counter_names[] = {
+#define COUNTER_NAME(name, text) text,
+    MUSTERD_COUNTER_MAP(COUNTER_NAME)
+#undef COUNTER_NAME
+};
+
+/* Exactly the counters in `want` moved, by exactly that much. */
+static void expect_counters(const uint64_t want[MUSTERD_COUNTER_COUNT]) {
+    for (int c = 0; c < MUSTERD_COUNTER_COUNT; c++)
+        ck_assert_msg(d.counters.v[c] == want[c],
+                      "counter %s is %llu, expected %llu", counter_names[c],
+                      (unsigned long long)d.counters.v[c],
+                      (unsigned long long)want[c]);
+}
+#define EXPECT_COUNTERS(...)                                                   \
+    expect_counters((const uint64_t[MUSTERD_COUNTER_COUNT]){__VA_ARGS__})
+
+static void expect_no_reply(void) {
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 0);
+}
+
+/*
+ * The one reply published, answering `r`: to the reply queue of the signed
+ * payload with the request id as correlation id, from node1, with
+ * `status`.  Opened into *rep (clear it) with the client's provider; the
+ * verified signer goes to `signer` ("" under none).
+ */
+static void expect_reply(const struct mst_request *r, int status,
+                         struct mst_reply *rep, char signer[MST_SIGNER_LEN]) {
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 1);
+    const struct mst_double_published *p = mst_double_published_at(d.conn, 0);
+    ck_assert_str_eq(p->exchange, "");
+    ck_assert_str_eq(p->routing_key, r->reply_to);
+    ck_assert_str_eq(p->correlation_id, r->id);
+    struct mst_err err = {0};
+    memset(rep, 0, sizeof *rep);
+    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
+                                 signer, &err) == MST_OK,
+                  "%s", err.msg);
+    ck_assert_str_eq(rep->id, r->id);
+    ck_assert_str_eq(rep->sender, IDENTITY);
+    ck_assert_msg(rep->status == status, "status %d (%s), expected %d",
+                  rep->status, rep->statusmsg, status);
+    ck_assert_ptr_nonnull(rep->data);
+}
+
+/* The reply to `r` has `status` and a statusmsg containing `msg_part`. */
+static void expect_answer(const struct mst_request *r, int status,
+                          const char *msg_part) {
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(r, status, &rep, signer);
+    ck_assert_msg(strstr(rep.statusmsg, msg_part) != NULL,
+                  "statusmsg '%s' lacks '%s'", rep.statusmsg, msg_part);
+    mst_reply_clear(&rep);
+}
+
+/* Every line of the audit file, as a JSON array. */
+static json_t *audit_lines(void) {
+    json_t *lines = json_array();
+    FILE *f = fopen(d.cfg->audit_file, "r");
+    if (f == NULL)
+        return lines;
+    char line[8192];
+    while (fgets(line, sizeof line, f) != NULL) {
+        json_error_t e;
+        json_t *o = json_loads(line, 0, &e);
+        ck_assert_msg(o != NULL, "audit line: %s", e.text);
+        json_array_append_new(lines, o);
+    }
+    fclose(f);
+    return lines;
+}
+
+static void expect_audit_lines(size_t n) {
+    json_t *lines = audit_lines();
+    ck_assert_uint_eq(json_array_size(lines), n);
+    json_decref(lines);
+}
+
+/*
+ * The audit file holds one line, for request `id` (NULL: undecoded), with
+ * `decision`, `status` (-1: null, no reply) and a reason containing
+ * `reason_part` (NULL: not checked; an accepted request may carry the
+ * policy line that allowed it).
+ */
+static void expect_audit(const char *id, const char *decision, int status,
+                         const char *reason_part) {
+    json_t *lines = audit_lines();
+    ck_assert_uint_eq(json_array_size(lines), 1);
+    json_t *a = json_array_get(lines, 0);
+    if (id != NULL)
+        ck_assert_str_eq(json_string_value(json_object_get(a, "id")), id);
+    else
+        ck_assert(json_is_null(json_object_get(a, "id")));
+    ck_assert_str_eq(json_string_value(json_object_get(a, "decision")),
+                     decision);
+    json_t *st = json_object_get(a, "status");
+    if (status < 0)
+        ck_assert(json_is_null(st));
+    else
+        ck_assert_int_eq(json_integer_value(st), status);
+    const char *reason = json_string_value(json_object_get(a, "reason"));
+    if (reason_part != NULL)
+        ck_assert_msg(reason && strstr(reason, reason_part),
+                      "audit reason '%s' lacks '%s'", reason ? reason : "",
+                      reason_part);
+    json_decref(lines);
+}
+
+static const char *audit_field(const char *key) {
+    static char value[512];
+    json_t *lines = audit_lines();
+    json_t *a = json_array_get(lines, json_array_size(lines) - 1);
+    const char *s = json_string_value(json_object_get(a, key));
+    mst_strlcpy(value, s ? s : "", sizeof value);
+    json_decref(lines);
+    return value;
+}
+
+/* `r` ran and was answered "OK", and nothing else was counted. */
+static void expect_served(const struct mst_request *r) {
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    expect_answer(r, MUSTER_OK, "OK");
+}
+
+/* A request refused before anything ran: counted under `c` alone, no
+ * reply, an audit line "refused" with no status and `reason_part`. */
+static void expect_silent_refusal(enum musterd_counter c, const char *id,
+                                  const char *reason_part) {
+    uint64_t want[MUSTERD_COUNTER_COUNT] = {0};
+    want[c] = 1;
+    expect_counters(want);
+    expect_no_reply();
+    expect_audit(id, "refused", -1, reason_part);
+}
+
+/* ---- security none: the path of a valid request -----------------------------
+ */
+
+START_TEST(valid_request_is_answered) {
+    struct mst_request r = request("rpcutil", "ping");
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    ck_assert_str_eq(signer, "");
+    ck_assert(json_is_integer(json_object_get(rep.data, "pong")));
+    ck_assert_str_eq(rep.statusmsg, "OK");
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    ck_assert_str_eq(audit_field("caller"), "user=alice");
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(reply_goes_to_the_signed_reply_queue) {
+    struct mst_request r = request("rpcutil", "get_fact");
+    r.reply_to = "amq.gen-elsewhere";
+    set_json(&r.data, "{\"fact\": \"role\"}");
+    dispatch(&r);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    ck_assert_str_eq(json_string_value(json_object_get(rep.data, "value")),
+                     "web");
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(matching_filter_is_answered) {
+    struct mst_request r = request("rpcutil", "ping");
+    set_json(&r.filter,
+             "{\"identity\": [\"/^node/\"], \"agent\": [\"test_agent\"], "
+             "\"fact\": [{\"fact\": \"role\", \"op\": \"==\", "
+             "\"value\": \"web\"}]}");
+    dispatch(&r);
+    expect_served(&r);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(second_collective_is_served) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.collective = "ops";
+    dispatch(&r);
+    expect_served(&r);
+    request_done(&r);
+}
+END_TEST
+
+/* ---- refusals before anything runs: no reply -------------------------------
+ */
+
+START_TEST(malformed_envelope_is_invalid) {
+    static const char junk[] = "this is not msgpack";
+    musterd_dispatch(&d, MST_BYTES(junk, sizeof junk - 1));
+    expect_silent_refusal(MUSTERD_COUNTER_INVALID, NULL, "");
+}
+END_TEST
+
+START_TEST(bad_version_is_invalid) {
+    size_t len;
+    uint8_t *bin = fixture_load("env_bad_version", &len);
+    musterd_dispatch(&d, MST_BYTES(bin, len));
+    free(bin);
+    expect_silent_refusal(MUSTERD_COUNTER_INVALID, NULL, "version");
+}
+END_TEST
+
+START_TEST(payload_that_is_no_request_is_invalid) {
+    static const uint8_t not_a_request[] = {0x81, 0xa1, 'x', 0x01}; /* x:1 */
+    struct mst_buf out;
+    mst_buf_init(&out, 0);
+    ck_assert_int_eq(
+        mst_security_seal(client_sec,
+                          MST_BYTES(not_a_request, sizeof not_a_request), &out,
+                          NULL),
+        MST_OK);
+    musterd_dispatch(&d, mst_buf_view(&out));
+    mst_buf_free(&out);
+    expect_silent_refusal(MUSTERD_COUNTER_INVALID, NULL, "");
+}
+END_TEST
+
+START_TEST(expired_request_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.time_ms -= r.ttl_ms + (int64_t)(SKEW_S + 5) * 1000;
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id, "expired");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(request_from_the_future_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.time_ms += (int64_t)(SKEW_S + 5) * 1000;
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id, "");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(ttl_over_max_ttl_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.ttl_ms = (int64_t)(MAX_TTL_S + 1) * 1000;
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id,
+                          "ttl 601 s outside 1 to 600 s");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(replayed_request_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    struct mst_buf out;
+    seal(client_sec, &r, &out);
+    musterd_dispatch(&d, mst_buf_view(&out));
+    musterd_dispatch(&d, mst_buf_view(&out));
+    mst_buf_free(&out);
+    EXPECT_COUNTERS(
+        [MUSTERD_COUNTER_VALID] = 1, [MUSTERD_COUNTER_DISPATCHED] = 1,
+        [MUSTERD_COUNTER_REPLIED] = 1, [MUSTERD_COUNTER_REPLAYED] = 1);
+    expect_answer(&r, MUSTER_OK, "OK"); /* only the first was answered */
+    json_t *lines = audit_lines();
+    ck_assert_uint_eq(json_array_size(lines), 2);
+    json_t *second = json_array_get(lines, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(second, "decision")),
+                     "refused");
+    ck_assert(json_is_null(json_object_get(second, "status")));
+    json_decref(lines);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(full_replay_cache_refuses) {
+    for (int i = 0; i < REPLAY_CACHE; i++) {
+        struct mst_request r = request("rpcutil", "ping");
+        dispatch(&r);
+        request_done(&r);
+    }
+    ck_assert_uint_eq(d.counters.v[MUSTERD_COUNTER_REPLIED], REPLAY_CACHE);
+    memset(&d.counters, 0, sizeof d.counters);
+    mst_double_clear_published(d.conn);
+    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+    /* every id is still inside its window: no room for one more */
+    struct mst_request r = request("rpcutil", "ping");
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_REPLAY_FULL, r.id, "");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(wrong_collective_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.collective = "elsewhere";
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_INVALID, r.id,
+                          "not a member of that collective");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(filter_not_matching_is_silent) {
+    const char *filters[] = {
+        "{\"identity\": [\"web9\"]}",
+        "{\"fact\": [{\"fact\": \"role\", \"op\": \"==\", \"value\": "
+        "\"db\"}]}",
+        "{\"agent\": [\"puppet\"]}",
+    };
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        struct mst_request r = request("rpcutil", "ping");
+        set_json(&r.filter, filters[i]);
+        dispatch(&r);
+        request_done(&r);
+    }
+    EXPECT_COUNTERS([MUSTERD_COUNTER_FILTERED] = 3);
+    expect_no_reply();
+    expect_audit_lines(0); /* not for us: nothing to audit */
+}
+END_TEST
+
+START_TEST(broken_filter_is_invalid) {
+    struct mst_request r = request("rpcutil", "ping");
+    set_json(&r.filter, "{\"fact\": [{\"fact\": \"role\", \"op\": \"~~\", "
+                        "\"value\": \"web\"}]}");
+    dispatch(&r);
+    expect_silent_refusal(MUSTERD_COUNTER_INVALID, r.id, "");
+    request_done(&r);
+}
+END_TEST
+
+/* ---- refusals answered with a status ----------------------------------------
+ */
+
+/* Calls refused with a status after the checks: no agent, no action,
+ * inputs that fail the DDL (checked before a worker is started too). */
+static const struct refused_call {
+    const char *agent, *action, *data;
+    int status;
+    const char *msg;   /* part of the reply's statusmsg */
+    const char *audit; /* part of the audit reason */
+    int unknown_agent; /* counted as such */
+} refused_calls[] = {
+    {"nosuch", "ping", "{}", MUSTER_UNKNOWN_ACTION,
+     "no agent nosuch on this node", "no agent nosuch", 1},
+    {"rpcutil", "nosuch", "{}", MUSTER_UNKNOWN_ACTION,
+     "unknown action rpcutil/nosuch", "rpcutil/nosuch", 0},
+    {"rpcutil", "get_fact", "{\"fact\": \"no spaces allowed\"}",
+     MUSTER_INVALID_DATA, "rpcutil/get_fact", "fact", 0},
+    {"rpcutil", "get_fact", "{}", MUSTER_MISSING_DATA, "fact", "fact", 0},
+    {"test_agent", "echo", "{\"message\": \"no <tags>\"}", MUSTER_INVALID_DATA,
+     "test_agent/echo", "message", 0},
+};
+
+START_TEST(refused_call_is_answered) {
+    const struct refused_call *c = &refused_calls[_i];
+    struct mst_request r = request(c->agent, c->action);
+    set_json(&r.data, c->data);
+    dispatch(&r); /* answered at once: nothing ran, no worker started */
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_UNKNOWN_AGENT] =
+                        (uint64_t)c->unknown_agent,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    expect_answer(&r, c->status, c->msg);
+    expect_audit(r.id, "refused", c->status, c->audit);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(denied_by_policy_is_answered) {
+    struct mst_request r = request("rpcutil", "daemon_stats");
+    r.caller = "user=mallory";
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1, [MUSTERD_COUNTER_DENIED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    /* the reply says no more than that; the file and line are for logs */
+    expect_answer(&r, MUSTER_ABORTED,
+                  "unauthorised: you may not call rpcutil/daemon_stats");
+    expect_audit(r.id, "denied", MUSTER_ABORTED, "rpcutil.policy");
+    ck_assert_str_eq(audit_field("caller"), "user=mallory");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(policy_allows_the_same_call_to_alice) {
+    struct mst_request r = request("rpcutil", "daemon_stats");
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    /* daemon_stats counts this request as valid already */
+    ck_assert_int_eq(json_integer_value(json_object_get(rep.data, "valid")), 1);
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(failed_reply_is_counted) {
+    struct mst_request r = request("rpcutil", "ping");
+    mst_double_fail_next(d.conn, MST_DOUBLE_OP_PUBLISH, MST_ECONNECT, 1);
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLY_FAILED] = 1);
+    expect_no_reply();
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    request_done(&r);
+}
+END_TEST
+
+/* ---- the plugin, in a forked worker -----------------------------------------
+ */
+
+START_TEST(plugin_runs_in_a_worker) {
+    struct mst_request r = request("test_agent", "ok");
+    dispatch(&r);
+    expect_no_reply(); /* not yet: the worker answers */
+    wait_for_worker();
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    json_int_t pid = json_integer_value(json_object_get(rep.data, "pid"));
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_ne(pid, getpid());
+    ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
+                     "all good");
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(plugin_failure_is_answered) {
+    struct mst_request r = request("test_agent", "fail");
+    dispatch(&r);
+    wait_for_worker();
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_ABORTED, &rep, signer);
+    expect_audit(r.id, "accepted", MUSTER_ABORTED, NULL);
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(external_agent_runs_in_a_worker) {
+    struct mst_request r = request("exttest", "ok");
+    dispatch(&r);
+    expect_no_reply(); /* not yet: the worker answers */
+    wait_for_worker();
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
+                     "all good");
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+/* ---- audit.required with an audit file that cannot be written -------------
+ */
+
+static void start_broken_audit(void) {
+    start(/* x509 = */ 0, /* broken_audit = */ 1);
+}
+
+START_TEST(unwritable_required_audit_refuses) {
+    struct mst_request r = request("rpcutil", "ping");
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_AUDIT_FAILED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    expect_answer(&r, MUSTER_ABORTED, "cannot write its audit trail");
+    request_done(&r);
+}
+END_TEST
+
+/* ---- x509 ---------------------------------------------------------------- */
+
+START_TEST(signed_request_is_answered_as_the_signer) {
+    struct mst_request r = request("rpcutil", "daemon_stats");
+    r.caller = "user=mallory"; /* claimed; the certificate says alice */
+    dispatch(&r);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    struct mst_reply rep;
+    char signer[MST_SIGNER_LEN];
+    expect_reply(&r, MUSTER_OK, &rep, signer);
+    ck_assert_str_eq(signer, IDENTITY);
+    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
+    ck_assert_str_eq(audit_field("caller"), "cert=alice");
+    mst_reply_clear(&rep);
+    request_done(&r);
+}
+END_TEST
+
+/* Sealed without a signature, or signed under another CA. */
+static const struct {
+    const char *ca_dir, *name;
+} foreign_signers[] = {{NULL, NULL}, {other_pki, "alice"}};
+
+START_TEST(request_not_signed_under_the_site_ca_is_unverified) {
+    struct mst_security *sec =
+        pki_provider(foreign_signers[_i].ca_dir, foreign_signers[_i].name,
+                     MST_SECURITY_CLIENT);
+    struct mst_request r = request("rpcutil", "ping");
+    dispatch_sealed(sec, &r);
+    mst_security_free(&sec);
+    expect_silent_refusal(MUSTERD_COUNTER_UNVERIFIED, r.id,
+                          "(names unverified)");
+    request_done(&r);
+}
+END_TEST
+
+START_TEST(tampered_request_is_unverified) {
+    struct mst_request r = request("rpcutil", "ping");
+    struct mst_buf out;
+    seal(client_sec, &r, &out);
+    /* the same length, still a valid payload: only the signature can tell */
+    uint8_t *action = memmem(out.data, out.len, "ping", 4);
+    ck_assert_ptr_nonnull(action);
+    action[0] = 'p', action[1] = 'o', action[2] = 'n', action[3] = 'g';
+    musterd_dispatch(&d, mst_buf_view(&out));
+    mst_buf_free(&out);
+    expect_silent_refusal(MUSTERD_COUNTER_UNVERIFIED, r.id,
+                          "(names unverified)");
+    request_done(&r);
+}
+END_TEST
+
+/* ---- the I/O loop (daemon.c) over the double ------------------------------
+ */
+
+/* A script for musterd_run: what the broker holds, and when to stop. */
+static struct {
+    struct mst_buf req[2]; /* two sealed requests */
+    int phase;             /* what the idle broker does next */
+    int drop_after_reply;  /* lose the connection after the first reply */
+} loop;
+
+static void loop_idle(struct mst_connector *c, void *ud) {
+    (void)ud;
+    /* reconnect test: the second request comes on the new connection */
+    if (loop.drop_after_reply && loop.phase == 0 &&
+        mst_double_generation(c) == 2) {
+        struct mst_double_message m = {.kind = MST_MESSAGE_DELIVERY,
+                                       .body = mst_buf_view(&loop.req[1])};
+        ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+        loop.phase = 1;
+        return;
+    }
+    d.stop = 1; /* the queue ran dry: end musterd_run */
+}
+
+static void loop_published(struct mst_connector *c,
+                           const struct mst_double_published *pub, void *ud) {
+    (void)pub, (void)ud;
+    if (loop.drop_after_reply && mst_double_generation(c) == 1)
+        mst_double_drop(c, "double: connection reset");
+}
+
+/* musterd_run makes its own connector: script it as it is made.  The
+ * first request waits in the queue; without a drop an oversized delivery
+ * and the second request follow it. */
+static void loop_on_new(struct mst_connector *c, void *ud) {
+    (void)ud;
+    mst_double_on_idle(c, loop_idle, NULL);
+    mst_double_on_publish(c, loop_published, NULL);
+    struct mst_double_message m = {.kind = MST_MESSAGE_DELIVERY};
+    m.body = mst_buf_view(&loop.req[0]);
+    ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+    if (loop.drop_after_reply)
+        return;
+    struct mst_double_message big = {.kind = MST_MESSAGE_DELIVERY,
+                                     .oversized = 1};
+    ck_assert_int_eq(mst_double_queue(c, &big), MST_OK);
+    m.body = mst_buf_view(&loop.req[1]);
+    ck_assert_int_eq(mst_double_queue(c, &m), MST_OK);
+}
+
+/* Run the daemon's loop over two fresh ping requests. */
+static void run_loop(int drop_after_reply) {
+    mst_connector_free(&d.conn); /* musterd_run makes its own */
+    memset(&loop, 0, sizeof loop);
+    loop.drop_after_reply = drop_after_reply;
+    for (int i = 0; i < 2; i++) {
+        struct mst_request r = request("rpcutil", "ping");
+        seal(client_sec, &r, &loop.req[i]);
+        request_done(&r);
+    }
+    mst_double_on_new(loop_on_new, NULL);
+    ck_assert_int_eq(musterd_run(&d), MST_OK);
+    mst_double_on_new(NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        mst_buf_free(&loop.req[i]);
+}
+
+START_TEST(loop_receives_dispatches_and_acks) {
+    run_loop(/* drop_after_reply = */ 0);
+    EXPECT_COUNTERS(
+        [MUSTERD_COUNTER_RECEIVED] = 3, [MUSTERD_COUNTER_OVERSIZED] = 1,
+        [MUSTERD_COUNTER_VALID] = 2, [MUSTERD_COUNTER_DISPATCHED] = 2,
+        [MUSTERD_COUNTER_REPLIED] = 2);
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 2);
+    ck_assert_str_eq(mst_double_node_queue(d.conn), "amq.gen-node-1");
+    /* one ack for the run of three deliveries, once the queue was dry */
+    int multiple = 0;
+    ck_assert_uint_eq(mst_double_acked_tag(d.conn, &multiple), 3);
+    ck_assert_int_eq(multiple, 1);
+}
+END_TEST
+
+START_TEST(loop_reconnects_after_a_lost_connection) {
+    run_loop(/* drop_after_reply = */ 1);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_RECEIVED] = 2, [MUSTERD_COUNTER_VALID] = 2,
+                    [MUSTERD_COUNTER_DISPATCHED] = 2,
+                    [MUSTERD_COUNTER_REPLIED] = 2,
+                    [MUSTERD_COUNTER_RECONNECTS] = 1);
+    /* a new connection with a new, server-named node queue */
+    ck_assert_uint_eq(mst_double_generation(d.conn), 2);
+    ck_assert_str_eq(mst_double_node_queue(d.conn), "amq.gen-node-2");
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 2);
+    ck_assert_uint_eq(mst_double_published_at(d.conn, 0)->generation, 1);
+    ck_assert_uint_eq(mst_double_published_at(d.conn, 1)->generation, 2);
+    /* tags start again on the new connection */
+    ck_assert_uint_eq(mst_double_acked_tag(d.conn, NULL), 1);
+}
+END_TEST
+
+static Suite *suite(void) {
+    Suite *s = suite_create("dispatch");
+    TCase *none = mst_test_case(s, "none", start_none, stop, 30);
+    tcase_add_test(none, valid_request_is_answered);
+    tcase_add_test(none, reply_goes_to_the_signed_reply_queue);
+    tcase_add_test(none, matching_filter_is_answered);
+    tcase_add_test(none, second_collective_is_served);
+    tcase_add_test(none, malformed_envelope_is_invalid);
+    tcase_add_test(none, bad_version_is_invalid);
+    tcase_add_test(none, payload_that_is_no_request_is_invalid);
+    tcase_add_test(none, expired_request_is_refused);
+    tcase_add_test(none, request_from_the_future_is_refused);
+    tcase_add_test(none, ttl_over_max_ttl_is_refused);
+    tcase_add_test(none, replayed_request_is_refused);
+    tcase_add_test(none, full_replay_cache_refuses);
+    tcase_add_test(none, wrong_collective_is_refused);
+    tcase_add_test(none, filter_not_matching_is_silent);
+    tcase_add_test(none, broken_filter_is_invalid);
+    tcase_add_loop_test(none, refused_call_is_answered, 0,
+                        sizeof refused_calls / sizeof refused_calls[0]);
+    tcase_add_test(none, denied_by_policy_is_answered);
+    tcase_add_test(none, policy_allows_the_same_call_to_alice);
+    tcase_add_test(none, failed_reply_is_counted);
+    tcase_add_test(none, plugin_runs_in_a_worker);
+    tcase_add_test(none, plugin_failure_is_answered);
+    tcase_add_test(none, external_agent_runs_in_a_worker);
+    tcase_add_test(none, loop_receives_dispatches_and_acks);
+    tcase_add_test(none, loop_reconnects_after_a_lost_connection);
+
+    TCase *audit =
+        mst_test_case(s, "audit_required", start_broken_audit, stop, 30);
+    tcase_add_test(audit, unwritable_required_audit_refuses);
+
+    TCase *x509 = mst_test_case(s, "x509", start_x509, stop, 30);
+    tcase_add_unchecked_fixture(x509, pki_setup, pki_teardown);
+    tcase_add_test(x509, signed_request_is_answered_as_the_signer);
+    tcase_add_loop_test(x509,
+                        request_not_signed_under_the_site_ca_is_unverified, 0,
+                        sizeof foreign_signers / sizeof foreign_signers[0]);
+    tcase_add_test(x509, tampered_request_is_unverified);
+    return s;
+}
+
+int main(void) {
+    return mst_test_run(suite());
+}
