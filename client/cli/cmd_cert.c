@@ -7,10 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "security/cert.h"
 #include "commands.h"
-#include "base/status.h"
-#include "base/util.h"
 
 static const char cert_usage[] =
     "usage: muster cert init DIR [--key-type ec|rsa|ed25519] [--days N]\n"
@@ -30,11 +27,11 @@ static const char cert_usage[] =
     "  show    print subject, issuer, validity, usage and fingerprint\n";
 
 struct cert_args {
-    enum mst_key_type key_type;
+    enum muster_key_type key_type;
     long long days;
     long long start_days;
-    enum mst_cert_kind kind;
-    struct mst_strv sans;
+    enum muster_cert_kind kind;
+    struct muster_list *sans;
 };
 
 enum {
@@ -61,39 +58,39 @@ static int parse_opt(struct cert_args *a, int opt) {
     switch (opt) {
     case OPT_CLIENT:
     case OPT_SERVER: {
-        enum mst_cert_kind k =
-            opt == OPT_CLIENT ? MST_CERT_CLIENT : MST_CERT_SERVER;
-        if (a->kind != MST_CERT_OTHER && a->kind != k)
+        enum muster_cert_kind k =
+            opt == OPT_CLIENT ? MUSTER_CERT_CLIENT : MUSTER_CERT_SERVER;
+        if (a->kind != MUSTER_CERT_OTHER && a->kind != k)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --client and --server exclude each "
                                  "other");
         a->kind = k;
-        return -1;
+        return MST_EXIT_GO_ON;
     }
     case OPT_DAYS:
-        if (mst_parse_int(optarg, 1, 36500, &a->days) != MST_OK)
+        if (muster_parse_int(optarg, 1, 36500, &a->days) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --days '%s': expected 1 to 36500",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_START:
-        if (mst_parse_int(optarg, -36500, 36500, &a->start_days) != MST_OK)
+        if (muster_parse_int(optarg, -36500, 36500, &a->start_days) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --start-days '%s': expected -36500 "
                                  "to 36500",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_KEY_TYPE:
-        if (mst_cert_parse_key_type(optarg, &a->key_type) != MST_OK)
+        if (muster_key_type_parse(optarg, &a->key_type) != 0)
             return mst_cli_error(MST_EXIT_USAGE,
                                  "cert: --key-type '%s': expected ec, rsa or "
                                  "ed25519",
                                  optarg);
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_SAN:
-        if (mst_strv_push(&a->sans, optarg) != MST_OK)
+        if (muster_list_add(a->sans, optarg) != 0)
             return mst_cli_error(MST_EXIT_USAGE, "out of memory");
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'h':
         fputs(cert_usage, stdout);
         return MST_EXIT_OK;
@@ -109,50 +106,53 @@ static int parse(struct cert_args *a, int argc, char **argv) {
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", cert_longopts, NULL)) != -1) {
         int rc = parse_opt(a, opt);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
     }
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int run(struct cert_args *a, int n, char **v) {
-    struct mst_err err = {0};
+    struct muster_error err = {0};
     int rc;
     if (n == 2 && strcmp(v[0], "init") == 0) {
-        rc = mst_cert_init(v[1], a->key_type, a->days ? (int)a->days : 3650,
-                           &err);
-        if (rc == MST_OK)
+        rc = muster_cert_init(v[1], a->key_type, a->days ? (int)a->days : 3650,
+                              &err);
+        if (rc == 0)
             printf("CA written to %s/ca.pem (key %s/ca.key)\n", v[1], v[1]);
     } else if (n == 3 && strcmp(v[0], "issue") == 0) {
-        struct mst_cert_request req = {
+        struct muster_cert_request req = {
             .name = v[2],
             .kind = a->kind,
             .key_type = a->key_type,
             .days = a->days ? (int)a->days : 365,
             .start_days = (int)a->start_days,
-            .sans = &a->sans,
+            .sans = a->sans,
         };
-        rc = mst_cert_issue(v[1], &req, &err);
-        if (rc == MST_OK)
+        rc = muster_cert_issue(v[1], &req, &err);
+        if (rc == 0)
             printf("%s certificate written to %s/%s.pem (key %s/%s.key)\n",
-                   mst_cert_kind_name(a->kind), v[1], v[2], v[1], v[2]);
+                   muster_cert_kind_name(a->kind), v[1], v[2], v[1], v[2]);
     } else if (n == 2 && strcmp(v[0], "show") == 0) {
-        rc = mst_cert_show(v[1], stdout, &err);
+        rc = muster_cert_show(v[1], stdout, &err);
     } else {
         fputs(cert_usage, stderr);
         return MST_EXIT_USAGE;
     }
-    if (rc == MST_OK)
+    if (rc == 0)
         return MST_EXIT_OK;
-    return mst_cli_error(rc == MST_EINVAL ? MST_EXIT_USAGE : MST_EXIT_FAILED,
-                         "cert: %s", err.msg);
+    return mst_cli_error(rc == MUSTER_EINVAL ? MST_EXIT_USAGE : MST_EXIT_FAILED,
+                         "cert: %s", err.message);
 }
 
 int mst_cmd_cert(int argc, char **argv) {
-    struct cert_args a = {.key_type = MST_KEY_EC, .kind = MST_CERT_OTHER};
-    int rc = parse(&a, argc, argv);
-    if (rc < 0)
+    struct cert_args a = {.key_type = MUSTER_KEY_EC,
+                          .kind = MUSTER_CERT_OTHER,
+                          .sans = muster_list_new()};
+    int rc = a.sans ? parse(&a, argc, argv)
+                    : mst_cli_error(MST_EXIT_USAGE, "out of memory");
+    if (rc == MST_EXIT_GO_ON)
         rc = run(&a, argc - optind, argv + optind);
-    mst_strv_free(&a.sans);
+    muster_list_free(&a.sans);
     return rc;
 }

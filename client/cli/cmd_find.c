@@ -7,56 +7,47 @@
 #include <string.h>
 
 #include "commands.h"
-#include "discovery.h"
-#include "targeting/facts.h"
-#include "wire/reply.h"
-#include "wire/request.h"
-#include "base/status.h"
-#include "base/util.h"
+
+/* Longest node identity. */
+#define IDENTITY_MAX_LEN 255
 
 /* Every reply of a call, as {sender, status, statusmsg, data}. */
-static void collect(void *ud, const struct mst_reply *rep, const char *signer,
-                    int64_t rtt_us) {
-    (void)signer, (void)rtt_us;
+static void collect(void *ud, const struct muster_reply *rep) {
     json_array_append_new(ud, json_pack("{s:s, s:i, s:s, s:O}", "sender",
                                         rep->sender, "status", rep->status,
-                                        "statusmsg", rep->statusmsg, "data",
-                                        rep->data));
+                                        "statusmsg", rep->status_message,
+                                        "data", rep->data));
 }
 
-static void warn_missing(const char *label, const struct mst_strv *sv) {
-    for (size_t i = 0; i < sv->n; i++)
-        fprintf(stderr, "muster: %s: %s\n", label, sv->v[i]);
+static size_t warn_missing(const char *label, const struct muster_list *l) {
+    for (size_t i = 0; i < muster_list_count(l); i++)
+        fprintf(stderr, "muster: %s: %s\n", label, muster_list_get(l, i));
+    return muster_list_count(l);
 }
 
-static int missing(const struct mst_call_stats *st) {
-    warn_missing("no response from", &st->no_response);
-    warn_missing("no such node", &st->unknown);
-    warn_missing("not reached", &st->not_reached);
-    return st->no_response.n + st->unknown.n + st->not_reached.n > 0;
+static int missing(const struct muster_stats *st) {
+    return warn_missing("no response from", st->no_response) +
+               warn_missing("no such node", st->unknown) +
+               warn_missing("not reached", st->not_reached) >
+           0;
 }
 
-/* Send `spec` to the nodes the command line targets; replies in `replies`.
- * Returns -1 when it went out, else an exit status. */
-static int gather(struct mst_cli *cli, struct mst_client *cl,
-                  struct mst_call_spec *spec, json_t *replies,
-                  struct mst_call_stats *st) {
-    struct mst_strv nodes = {0};
-    int rc = mst_cli_targets(cli, cl, spec, &nodes);
-    if (rc >= 0) {
-        mst_strv_free(&nodes);
-        return rc;
-    }
-    struct mst_call_handlers h = {.reply = collect, .ud = replies};
-    struct mst_err err = {0};
-    int sent =
-        spec->nodes == NULL
-            ? mst_client_call(cl, spec, &h, st, &err)
-            : mst_discovery_rollout(cl, spec, &cli->rollout, &h, st, &err);
-    mst_strv_free(&nodes);
-    if (sent != MST_OK)
-        return mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
-    return -1;
+/* Send `req` to the nodes the command line targets; replies in `replies`.
+ * Returns MST_EXIT_GO_ON when it went out, else an exit status. */
+static int gather(struct mst_cli *cli, struct muster_client *cl,
+                  struct muster_request *req, json_t *replies,
+                  struct muster_stats *st) {
+    struct muster_list *nodes = muster_list_new();
+    if (nodes == NULL)
+        return mst_cli_error(MST_EXIT_USAGE, "out of memory");
+    int rc = mst_cli_targets(cli, cl, req, nodes);
+    struct muster_handlers h = {.reply = collect, .ud = replies};
+    struct muster_error err = {0};
+    if (rc == MST_EXIT_GO_ON && mst_cli_send(cli, cl, req, &h, st, &err) != 0)
+        rc = mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+    req->nodes = NULL; /* it pointed to `nodes` */
+    muster_list_free(&nodes);
+    return rc;
 }
 
 static int by_sender(const void *a, const void *b) {
@@ -85,15 +76,15 @@ int mst_cmd_find(struct mst_cli *cli) {
     if (cli->nargs != 1)
         return mst_cli_error(MST_EXIT_USAGE,
                              "find takes no arguments; try 'muster --help'");
-    struct mst_call_spec spec = {.agent = "rpcutil", .action = "ping"};
-    mst_cli_spec(cli, &spec);
-    struct mst_client *cl = mst_cli_connect(cli);
+    struct muster_request req = {.agent = "rpcutil", .action = "ping"};
+    mst_cli_spec(cli, &req);
+    struct muster_client *cl = mst_cli_connect(cli);
     if (cl == NULL)
         return MST_EXIT_BROKER;
     json_t *replies = json_array();
-    struct mst_call_stats st = {0};
-    int rc = gather(cli, cl, &spec, replies, &st);
-    if (rc < 0) {
+    struct muster_stats st = {0};
+    int rc = gather(cli, cl, &req, replies, &st);
+    if (rc == MST_EXIT_GO_ON) {
         sort_replies(replies);
         json_t *names = json_array();
         size_t i;
@@ -111,9 +102,9 @@ int mst_cmd_find(struct mst_cli *cli) {
         rc = missing(&st) || json_array_size(replies) == 0 ? MST_EXIT_FAILED
                                                            : MST_EXIT_OK;
     }
-    mst_call_stats_clear(&st);
+    muster_stats_clear(&st);
     json_decref(replies);
-    mst_client_free(&cl);
+    muster_client_free(&cl);
     return rc;
 }
 
@@ -122,8 +113,7 @@ int mst_cmd_find(struct mst_cli *cli) {
 static char *value_label(const json_t *v) {
     if (v == NULL || json_is_null(v))
         return strdup("(not set)");
-    char *text = mst_facts_value_text(v);
-    return text ? text : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    return muster_value_text(v);
 }
 
 /* { value: [nodes] } from the replies that succeeded. */
@@ -184,16 +174,16 @@ int mst_cmd_facts(struct mst_cli *cli) {
         return mst_cli_error(MST_EXIT_USAGE, "usage: muster facts FACT");
     const char *fact = cli->args[1];
     json_t *data = json_pack("{s:s}", "fact", fact);
-    struct mst_call_spec spec = {
+    struct muster_request req = {
         .agent = "rpcutil", .action = "get_fact", .data = data};
-    mst_cli_spec(cli, &spec);
-    struct mst_client *cl = mst_cli_connect(cli);
+    mst_cli_spec(cli, &req);
+    struct muster_client *cl = mst_cli_connect(cli);
     int rc = MST_EXIT_BROKER;
     json_t *replies = json_array();
-    struct mst_call_stats st = {0};
+    struct muster_stats st = {0};
     if (cl != NULL)
-        rc = gather(cli, cl, &spec, replies, &st);
-    if (rc < 0) {
+        rc = gather(cli, cl, &req, replies, &st);
+    if (rc == MST_EXIT_GO_ON) {
         sort_replies(replies);
         json_t *values = group_values(replies);
         if (cli->json) {
@@ -210,10 +200,10 @@ int mst_cmd_facts(struct mst_cli *cli) {
                  ? MST_EXIT_FAILED
                  : MST_EXIT_OK;
     }
-    mst_call_stats_clear(&st);
+    muster_stats_clear(&st);
     json_decref(replies);
     json_decref(data);
-    mst_client_free(&cl);
+    muster_client_free(&cl);
     return rc;
 }
 
@@ -292,22 +282,22 @@ static void print_inventory(const char *node, const json_t *inv,
 
 /* One addressed rpcutil action on `node`; its data, or NULL after a
  * message. */
-static json_t *ask(struct mst_cli *cli, struct mst_client *cl,
-                   const struct mst_strv *node, const char *action) {
-    struct mst_call_spec spec = {.agent = "rpcutil", .action = action};
-    mst_cli_spec(cli, &spec);
-    spec.filter = NULL;
-    spec.nodes = node;
+static json_t *ask(struct mst_cli *cli, struct muster_client *cl,
+                   const struct muster_list *node, const char *action) {
+    struct muster_request req = {.agent = "rpcutil", .action = action};
+    mst_cli_spec(cli, &req);
+    req.filter = NULL;
+    req.nodes = node;
     json_t *replies = json_array();
-    struct mst_call_handlers h = {.reply = collect, .ud = replies};
-    struct mst_call_stats st = {0};
-    struct mst_err err = {0};
+    struct muster_handlers h = {.reply = collect, .ud = replies};
+    struct muster_stats st = {0};
+    struct muster_error err = {0};
     json_t *data = NULL;
-    if (mst_client_call(cl, &spec, &h, &st, &err) != MST_OK)
-        mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
+    if (muster_client_call(cl, &req, &h, &st, &err) != 0)
+        mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
     else if (!missing(&st) && json_array_size(replies) == 1)
         data = json_incref(json_object_get(json_array_get(replies, 0), "data"));
-    mst_call_stats_clear(&st);
+    muster_stats_clear(&st);
     json_decref(replies);
     return data;
 }
@@ -315,16 +305,19 @@ static json_t *ask(struct mst_cli *cli, struct mst_client *cl,
 int mst_cmd_inventory(struct mst_cli *cli) {
     if (cli->nargs != 2)
         return mst_cli_error(MST_EXIT_USAGE, "usage: muster inventory NODE");
-    if (!mst_is_name(cli->args[1], MST_IDENTITY_MAX))
+    if (!muster_name_valid(cli->args[1], IDENTITY_MAX_LEN))
         return mst_cli_error(MST_EXIT_USAGE, "'%s' is not a node identity",
                              cli->args[1]);
-    struct mst_strv node = {0};
-    mst_strv_push(&node, cli->args[1]);
-    struct mst_client *cl = mst_cli_connect(cli);
+    struct muster_list *node = muster_list_new();
+    if (node == NULL || muster_list_add(node, cli->args[1]) != 0) {
+        muster_list_free(&node);
+        return mst_cli_error(MST_EXIT_USAGE, "out of memory");
+    }
+    struct muster_client *cl = mst_cli_connect(cli);
     int rc = MST_EXIT_BROKER;
     if (cl != NULL) {
-        json_t *inv = ask(cli, cl, &node, "inventory");
-        json_t *stats = inv ? ask(cli, cl, &node, "daemon_stats") : NULL;
+        json_t *inv = ask(cli, cl, node, "inventory");
+        json_t *stats = inv ? ask(cli, cl, node, "daemon_stats") : NULL;
         rc = stats ? MST_EXIT_OK : MST_EXIT_FAILED;
         if (stats != NULL && cli->json) {
             json_t *doc = json_pack("{s:s, s:O, s:O}", "identity", cli->args[1],
@@ -338,7 +331,7 @@ int mst_cmd_inventory(struct mst_cli *cli) {
         json_decref(inv);
         json_decref(stats);
     }
-    mst_strv_free(&node);
-    mst_client_free(&cl);
+    muster_list_free(&node);
+    muster_client_free(&cl);
     return rc;
 }

@@ -14,14 +14,13 @@ int mst_cmd_facts(struct mst_cli *cli);
 int mst_cmd_inventory(struct mst_cli *cli);
 int mst_cmd_help(struct mst_cli *cli);
 
-struct mst_ddl;
 /*
  * mst_cli_find_ddl - load `agent`'s DDL from $MUSTER_DDL_PATH and the
- * configured ddl_path into *ddl_r (the caller frees it).  Returns -1 when
- * found, else prints one line and returns the exit status.
+ * configured ddl_path into *ddl_r (the caller frees it).  Returns
+ * MST_EXIT_GO_ON when found, else prints one line and returns the exit status.
  */
 int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
-                     struct mst_ddl **ddl_r);
+                     struct muster_ddl **ddl_r);
 
 /* mst_cmd_cert - `muster cert ...`; argv[0] is "cert".  No config used. */
 int mst_cmd_cert(int argc, char **argv);
@@ -30,7 +29,7 @@ int mst_cmd_cert(int argc, char **argv);
  * mst_cmd_run_call - connect, send `spec`, print with `style`, return the
  * exit status.  Shared by the commands that send one request.
  */
-int mst_cmd_run_call(struct mst_cli *cli, struct mst_call_spec *spec,
+int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
                      int style);
 
 #endif

@@ -9,13 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "targeting/filter.h"
-#include "output.h"
 #include "mst_build.h"
-#include "base/status.h"
-#include "base/util.h"
+#include "output.h"
 
 /* Limits on time options: a week is longer than any sane request. */
 #define MAX_TIME_MS (7LL * 24 * 3600 * 1000)
@@ -138,29 +136,22 @@ int mst_cli_error(int code, const char *fmt, ...) {
     return code;
 }
 
-static int add_filter(struct mst_cli *cli, enum mst_filter_kind kind,
+static int add_filter(struct mst_cli *cli, enum muster_filter_kind kind,
                       const char *text, const char *opt) {
-    struct mst_err err = {0};
+    struct muster_error err = {0};
     cli->filters++;
-    if (mst_filter_add(cli->filter, kind, text, &err) != MST_OK)
+    if (muster_filter_add(cli->filter, kind, text, &err) != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", opt, text,
-                             err.msg);
-    if (kind == MST_FILTER_IDENTITY) {
-        size_t n = strlen(text);
-        if (n >= 2 && text[0] == '/' && text[n - 1] == '/')
-            cli->identity_regex = 1;
-        else if (mst_strv_push(&cli->identities, text) != MST_OK)
-            return mst_cli_error(MST_EXIT_USAGE, "out of memory");
-    }
-    return -1;
+                             err.message);
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_time(const char *text, const char *opt, int64_t *out) {
-    if (mst_parse_seconds(text, MAX_TIME_MS, out) != MST_OK || *out == 0)
+    if (muster_parse_seconds(text, MAX_TIME_MS, out) != 0 || *out == 0)
         return mst_cli_error(MST_EXIT_USAGE,
                              "%s '%s': expected a number of seconds above 0",
                              opt, text);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 enum {
@@ -179,20 +170,20 @@ enum {
 };
 
 static int parse_count(const char *text, const char *opt,
-                       struct mst_discovery_count *c) {
-    struct mst_err err = {0};
-    if (mst_discovery_count_parse(text, c, &err) != MST_OK)
-        return mst_cli_error(MST_EXIT_USAGE, "%s %s", opt, err.msg);
-    return -1;
+                       struct muster_count *c) {
+    struct muster_error err = {0};
+    if (muster_count_parse(text, c, &err) != 0)
+        return mst_cli_error(MST_EXIT_USAGE, "%s %s", opt, err.message);
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_number(const char *text, const char *opt, long long max,
                         long long *out) {
-    if (mst_parse_int(text, 0, max, out) != MST_OK)
+    if (muster_parse_int(text, 0, max, out) != 0)
         return mst_cli_error(MST_EXIT_USAGE,
                              "%s '%s': expected a whole number from 0 to %lld",
                              opt, text, max);
-    return -1;
+    return MST_EXIT_GO_ON;
 }
 
 static int parse_rollout(struct mst_cli *cli, int opt) {
@@ -204,11 +195,13 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
         cli->rollout.batch_size = (size_t)v;
         return rc;
     case OPT_BATCH_SLEEP:
-        if (mst_parse_seconds(optarg, MAX_TIME_MS,
-                              &cli->rollout.batch_sleep_ms) != MST_OK)
-            return mst_cli_error(MST_EXIT_USAGE, "--batch-sleep '%s': "
-                                 "expected a number of seconds", optarg);
-        return -1;
+        if (muster_parse_seconds(optarg, MAX_TIME_MS,
+                                 &cli->rollout.batch_sleep_ms) != 0)
+            return mst_cli_error(MST_EXIT_USAGE,
+                                 "--batch-sleep '%s': "
+                                 "expected a number of seconds",
+                                 optarg);
+        return MST_EXIT_GO_ON;
     case OPT_BATCH_FAIL:
         return parse_count(optarg, "--batch-fail", &cli->rollout.fail);
     case OPT_LIMIT:
@@ -224,7 +217,7 @@ static int parse_rollout(struct mst_cli *cli, int opt) {
         return rc;
     default:
         cli->nodes_file = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     }
 }
 
@@ -234,12 +227,11 @@ static int parse_display(struct mst_cli *cli, const char *text) {
     for (int i = 0; i < 3; i++)
         if (strcmp(text, names[i]) == 0) {
             cli->display = MST_OUTPUT_DISPLAY_ALL + i;
-            return -1;
+            return MST_EXIT_GO_ON;
         }
     return mst_cli_error(MST_EXIT_USAGE,
                          "--display '%s': expected all, ok or failed", text);
 }
-
 
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -278,19 +270,19 @@ static int parse_one(struct mst_cli *cli, int opt) {
     switch (opt) {
     case 'c':
         cli->config_path = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'I':
-        return add_filter(cli, MST_FILTER_IDENTITY, optarg, "-I");
+        return add_filter(cli, MUSTER_FILTER_IDENTITY, optarg, "-I");
     case 'F':
-        return add_filter(cli, MST_FILTER_FACT, optarg, "-F");
+        return add_filter(cli, MUSTER_FILTER_FACT, optarg, "-F");
     case 'C':
-        return add_filter(cli, MST_FILTER_CLASS, optarg, "-C");
+        return add_filter(cli, MUSTER_FILTER_CLASS, optarg, "-C");
     case 'A':
-        return add_filter(cli, MST_FILTER_AGENT, optarg, "-A");
+        return add_filter(cli, MUSTER_FILTER_AGENT, optarg, "-A");
     case 'W':
-        return add_filter(cli, MST_FILTER_WITH, optarg, "-W");
+        return add_filter(cli, MUSTER_FILTER_WITH, optarg, "-W");
     case 'S':
-        return add_filter(cli, MST_FILTER_COMPOUND, optarg, "-S");
+        return add_filter(cli, MUSTER_FILTER_COMPOUND, optarg, "-S");
     case OPT_NODES:
     case OPT_WINDOW:
     case OPT_LIMIT:
@@ -301,13 +293,15 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_rollout(cli, opt);
     case OPT_JSONL:
         cli->jsonl = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'T':
-        if (!mst_is_name(optarg, 128))
-            return mst_cli_error(MST_EXIT_USAGE, "-T '%s': not a collective "
-                                 "name", optarg);
+        if (!muster_name_valid(optarg, 128))
+            return mst_cli_error(MST_EXIT_USAGE,
+                                 "-T '%s': not a collective "
+                                 "name",
+                                 optarg);
         cli->collective = optarg;
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_DT:
         return parse_time(optarg, "--dt", &cli->dt_ms);
     case 't':
@@ -316,15 +310,15 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_time(optarg, "--ttl", &cli->ttl_ms);
     case 'j':
         cli->json = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case OPT_DISPLAY:
         return parse_display(cli, optarg);
     case OPT_NO_PROGRESS:
         cli->no_progress = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'v':
         cli->verbose = 1;
-        return -1;
+        return MST_EXIT_GO_ON;
     case 'h':
         fputs(usage_text, stdout);
         return MST_EXIT_OK;
@@ -337,39 +331,30 @@ static int parse_one(struct mst_cli *cli, int opt) {
     }
 }
 
-/* -c, then $MUSTER_CONFIG, then ~/.config/muster/client.cfg, then /etc. */
-static int find_config(struct mst_cli *cli, char *buf, size_t size) {
-    if (cli->config_path != NULL)
-        return -1;
-    const char *env = getenv("MUSTER_CONFIG");
-    if (env != NULL && *env != '\0') {
-        cli->config_path = env;
-        return -1;
-    }
-    const char *home = getenv("HOME");
-    if (home != NULL) {
-        snprintf(buf, size, "%s/.config/muster/client.cfg", home);
-        if (access(buf, F_OK) == 0) {
-            cli->config_path = buf;
-            return -1;
-        }
-    }
-    cli->config_path = MST_SYSCONFDIR "/client.cfg";
-    if (access(cli->config_path, F_OK) == 0)
-        return -1;
-    return mst_cli_error(MST_EXIT_USAGE,
-                         "no client configuration: give -c FILE or set "
-                         "MUSTER_CONFIG (also looked in ~/.config/muster/ "
-                         "and " MST_SYSCONFDIR ")");
+/* -c FILE, else the library's search ($MUSTER_CONFIG, ~/.config/muster/,
+ * then SYSCONFDIR). */
+static int load_config(struct mst_cli *cli) {
+    struct muster_error err = {0};
+    int rc = muster_config_load(cli->config_path, &cli->cfg, &err);
+    if (rc == MUSTER_ENOTFOUND && cli->config_path == NULL)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "no client configuration: give -c FILE or set "
+                             "MUSTER_CONFIG (also looked in ~/.config/muster/ "
+                             "and " MST_SYSCONFDIR ")");
+    if (rc != 0)
+        return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
+    return MST_EXIT_GO_ON;
 }
 
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
-    cli->filter = json_object();
+    cli->filter = muster_filter_new();
+    if (cli->filter == NULL)
+        return mst_cli_error(MST_EXIT_USAGE, "out of memory");
     int opt;
     while ((opt = getopt_long(argc, argv, "c:I:F:C:A:W:S:T:t:jvhV", longopts,
                               NULL)) != -1) {
         int rc = parse_one(cli, opt);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
     }
     cli->args = argv + optind;
@@ -381,101 +366,98 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     if (cli->nargs == 0)
         return mst_cli_error(MST_EXIT_USAGE, "no command given; try 'muster "
                                              "--help'");
-    static char path[4096];
-    int rc = find_config(cli, path, sizeof path);
-    if (rc >= 0)
-        return rc;
-    struct mst_err err = {0};
-    if (mst_config_load(cli->config_path, MST_CONFIG_CLIENT, &cli->cfg,
-                        &err) != MST_OK)
-        return mst_cli_error(MST_EXIT_USAGE, "%s", err.msg);
-    return -1;
+    return load_config(cli);
 }
 
 void mst_cli_free(struct mst_cli *cli) {
-    json_decref(cli->filter);
-    mst_strv_free(&cli->identities);
-    mst_config_free(&cli->cfg);
+    muster_filter_free(&cli->filter);
+    muster_config_free(&cli->cfg);
 }
 
-void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec) {
-    spec->filter = cli->filter;
-    spec->collective = cli->collective;
-    spec->discovery_timeout_ms =
-        cli->dt_ms ? cli->dt_ms : cli->cfg->discovery_timeout_ms;
-    spec->discovery_window_ms =
-        cli->window_ms ? cli->window_ms : cli->cfg->discovery_window_ms;
-    spec->timeout_ms = cli->timeout_ms ? cli->timeout_ms : cli->cfg->timeout_ms;
-    spec->ttl_ms = cli->ttl_ms; /* 0: the library applies the config's */
-    spec->nodes = NULL;
-    if (cli->identities.n > 0 && !cli->identity_regex &&
-        mst_filter_is_identity_only(cli->filter))
-        spec->nodes = &cli->identities;
+void mst_cli_spec(const struct mst_cli *cli, struct muster_request *req) {
+    req->filter = cli->filter;
+    req->collective = cli->collective;
+    /* 0 = the configured default, which the library applies */
+    req->discovery_timeout_ms = cli->dt_ms;
+    req->discovery_window_ms = cli->window_ms;
+    req->timeout_ms = cli->timeout_ms;
+    req->ttl_ms = cli->ttl_ms;
+    req->nodes = muster_filter_identities(cli->filter);
 }
 
-struct mst_client *mst_cli_connect(const struct mst_cli *cli) {
-    struct mst_err err = {0};
-    struct mst_client *cl = NULL;
-    if (mst_client_new(cli->cfg, &cl, &err) != MST_OK) {
-        mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
+struct muster_client *mst_cli_connect(const struct mst_cli *cli) {
+    struct muster_error err = {0};
+    struct muster_client *cl = NULL;
+    if (muster_client_new(cli->cfg, &cl, &err) != 0) {
+        mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
         return NULL;
     }
     return cl;
 }
 
-static int read_nodes_file(const char *path, struct mst_strv *nodes) {
-    struct mst_err err = {0};
+int mst_cli_send(const struct mst_cli *cli, struct muster_client *cl,
+                 const struct muster_request *req,
+                 const struct muster_handlers *h, struct muster_stats *st,
+                 struct muster_error *err) {
+    if (req->nodes == NULL)
+        return muster_client_call(cl, req, h, st, err);
+    return muster_client_rollout(cl, req, &cli->rollout, h, st, err);
+}
+
+static int read_nodes_file(const char *path, struct muster_list *nodes) {
+    struct muster_error err = {0};
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "r");
     if (f == NULL)
         return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: %s", path,
                              strerror(errno));
-    int rc = mst_discovery_read_nodes(f, is_stdin ? "stdin" : path, nodes,
-                                      &err);
+    int rc = muster_list_read_nodes(nodes, f, is_stdin ? "stdin" : path, &err);
     if (!is_stdin)
         fclose(f);
-    if (rc != MST_OK)
-        return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.msg);
-    if (nodes->n == 0)
-        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities",
-                             path);
-    return -1;
+    if (rc != 0)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes: %s", err.message);
+    if (muster_list_count(nodes) == 0)
+        return mst_cli_error(MST_EXIT_USAGE, "--nodes %s: no identities", path);
+    return MST_EXIT_GO_ON;
 }
 
 static uint64_t random_seed(void) {
-    uint64_t seed = (uint64_t)mst_wall_ms() ^ ((uint64_t)getpid() << 32);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t seed = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+                    ((uint64_t)getpid() << 32);
     FILE *f = fopen("/dev/urandom", "rb");
     if (f != NULL) {
         if (fread(&seed, sizeof seed, 1, f) != 1)
-            seed ^= (uint64_t)mst_now_us();
+            seed ^= (uint64_t)ts.tv_nsec;
         fclose(f);
     }
     return seed;
 }
 
-int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
-                    struct mst_call_spec *spec, struct mst_strv *nodes) {
+int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
+                    struct muster_request *req, struct muster_list *nodes) {
     int need_list = cli->limit.n > 0 || cli->rollout.batch_size > 0 ||
                     cli->rollout.fail.n > 0;
     if (cli->nodes_file != NULL) {
         int rc = read_nodes_file(cli->nodes_file, nodes);
-        if (rc >= 0)
+        if (rc != MST_EXIT_GO_ON)
             return rc;
-        spec->filter = NULL; /* the list is the whole choice */
-    } else if (spec->nodes != NULL) {
-        for (size_t i = 0; i < spec->nodes->n; i++)
-            mst_strv_push(nodes, spec->nodes->v[i]);
+        req->filter = NULL; /* the list is the whole choice */
+    } else if (req->nodes != NULL) {
+        for (size_t i = 0; i < muster_list_count(req->nodes); i++)
+            muster_list_add(nodes, muster_list_get(req->nodes, i));
     } else if (need_list) {
-        struct mst_err err = {0};
-        if (mst_discovery_run(cl, spec, nodes, &err) != MST_OK)
-            return mst_cli_error(MST_EXIT_BROKER, "%s", err.msg);
-        if (nodes->n == 0)
+        struct muster_error err = {0};
+        if (muster_client_discover(cl, req, nodes, &err) != 0)
+            return mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        if (muster_list_count(nodes) == 0)
             return mst_cli_error(MST_EXIT_FAILED, "no nodes matched");
     } else {
-        return -1; /* a plain broadcast */
+        return MST_EXIT_GO_ON; /* a plain broadcast */
     }
-    mst_discovery_limit(nodes, &cli->limit,
-                        cli->has_limit_seed ? cli->limit_seed : random_seed());
-    spec->nodes = nodes;
-    return -1;
+    muster_list_limit(nodes, &cli->limit,
+                      cli->has_limit_seed ? cli->limit_seed : random_seed());
+    req->nodes = nodes;
+    return MST_EXIT_GO_ON;
 }

@@ -4,52 +4,46 @@
 #ifndef MST_OPTIONS_H
 #define MST_OPTIONS_H
 
-#include <jansson.h>
+#include <muster/client.h>
 #include <stdint.h>
-
-#include "client.h"
-#include "base/config.h"
-#include "discovery.h"
 
 /* Exit statuses of muster (documented in --help). */
 enum mst_exit {
-    MST_EXIT_OK = 0,      /* every targeted node answered OK */
-    MST_EXIT_FAILED = 1,  /* a node failed, did not answer, or none did */
-    MST_EXIT_USAGE = 2,   /* bad arguments, filter or configuration */
-    MST_EXIT_BROKER = 3,  /* broker or security set-up failed */
+    MST_EXIT_GO_ON = -1, /* not an exit status: the command carries on */
+    MST_EXIT_OK = 0,     /* every targeted node answered OK */
+    MST_EXIT_FAILED = 1, /* a node failed, did not answer, or none did */
+    MST_EXIT_USAGE = 2,  /* bad arguments, filter or configuration */
+    MST_EXIT_BROKER = 3, /* broker or security set-up failed */
 };
 
 struct mst_cli {
-    const char *config_path;
-    struct mst_config *cfg;
-    json_t *filter;              /* built from -I -F -C -A -S -W */
-    int filters;                 /* how many filter options were given */
-    struct mst_strv identities;  /* exact -I names, for addressing */
-    int identity_regex;          /* some -I was a /regex/ */
-    const char *collective;      /* -T */
-    int64_t dt_ms;               /* --dt, 0 = config */
-    int64_t timeout_ms;          /* -t, 0 = config */
-    int64_t ttl_ms;              /* --ttl, 0 = config */
-    int64_t window_ms;           /* --discovery-window, 0 = config */
-    const char *nodes_file;      /* --nodes FILE or "-" */
-    struct mst_discovery_count limit; /* --limit-nodes */
-    uint64_t limit_seed;         /* --limit-seed (else random) */
+    const char *config_path; /* -c, or NULL: the library looks */
+    struct muster_config *cfg;
+    struct muster_filter *filter; /* built from -I -F -C -A -S -W */
+    int filters;                  /* how many filter options were given */
+    const char *collective;       /* -T */
+    int64_t dt_ms;                /* --dt, 0 = config */
+    int64_t timeout_ms;           /* -t, 0 = config */
+    int64_t ttl_ms;               /* --ttl, 0 = config */
+    int64_t window_ms;            /* --discovery-window, 0 = config */
+    const char *nodes_file;       /* --nodes FILE or "-" */
+    struct muster_count limit;    /* --limit-nodes */
+    uint64_t limit_seed;          /* --limit-seed (else random) */
     int has_limit_seed;
-    struct mst_discovery_rollout rollout; /* --batch, --batch-sleep,
-                                             --batch-fail */
-    int json;                    /* -j */
-    int jsonl;                   /* --jsonl */
-    int verbose;                 /* -v */
-    int display;                 /* --display: enum mst_output_display */
-    int no_progress;             /* --no-progress */
-    const struct mst_ddl_action *ddl_action; /* set by rpc; borrowed */
-    char **args;                 /* the command and its arguments */
+    struct muster_rollout rollout; /* --batch, --batch-sleep, --batch-fail */
+    int json;                      /* -j */
+    int jsonl;                     /* --jsonl */
+    int verbose;                   /* -v */
+    int display;                   /* --display: enum mst_output_display */
+    int no_progress;               /* --no-progress */
+    const struct muster_ddl_action *ddl_action; /* set by rpc; borrowed */
+    char **args; /* the command and its arguments */
     int nargs;
 };
 
 /*
  * mst_cli_parse - parse argv into `cli` (zeroed by the caller) and load the
- * configuration.  Prints --help/--version itself.  Returns -1 to go on, or
+ * configuration.  Prints --help/--version itself.  Returns MST_EXIT_GO_ON, or
  * an exit status to stop with (after printing one line to stderr).
  * Free with mst_cli_free().
  */
@@ -59,27 +53,38 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv);
 void mst_cli_free(struct mst_cli *cli);
 
 /*
- * mst_cli_spec - fill the targeting fields of `spec` from `cli`: addressed
+ * mst_cli_spec - fill the targeting fields of `req` from `cli`: addressed
  * when only exact identities were given, broadcast with the filter
- * otherwise.
+ * otherwise.  Times the command line did not give stay 0: the library
+ * applies the configured defaults.
  */
-void mst_cli_spec(const struct mst_cli *cli, struct mst_call_spec *spec);
+void mst_cli_spec(const struct mst_cli *cli, struct muster_request *req);
 
 /*
- * mst_cli_targets - settle who `spec` goes to, after mst_cli_spec: the
+ * mst_cli_targets - settle who `req` goes to, after mst_cli_spec: the
  * --nodes list, or (with --limit-nodes or --batch) the nodes found by
- * discovery, limited as asked.  `nodes` (empty on entry) holds the list
- * spec->nodes then points to; free it after the call.  Returns -1 to go
- * on, or an exit status after printing why.
+ * discovery, limited as asked.  `nodes` (empty on entry; the caller's)
+ * holds the list req->nodes then points to.  Returns MST_EXIT_GO_ON, or an
+ * exit status after printing why.
  */
-int mst_cli_targets(const struct mst_cli *cli, struct mst_client *cl,
-                    struct mst_call_spec *spec, struct mst_strv *nodes);
+int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
+                    struct muster_request *req, struct muster_list *nodes);
+
+/*
+ * mst_cli_send - send `req`: a broadcast when nothing narrowed the nodes
+ * down, else a rollout (one batch unless --batch) over the known list.
+ * As muster_client_call.
+ */
+int mst_cli_send(const struct mst_cli *cli, struct muster_client *cl,
+                 const struct muster_request *req,
+                 const struct muster_handlers *h, struct muster_stats *st,
+                 struct muster_error *err);
 
 /*
  * mst_cli_connect - a connected client, or NULL after printing one line
  * saying why (exit with MST_EXIT_BROKER).
  */
-struct mst_client *mst_cli_connect(const struct mst_cli *cli);
+struct muster_client *mst_cli_connect(const struct mst_cli *cli);
 
 /* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
 int mst_cli_error(int code, const char *fmt, ...)

@@ -8,10 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ddl/ddl.h"
-#include "ddl/aggregate.h"
 #include "options.h"
-#include "wire/reply.h"
 
 struct mst_output {
     enum mst_output_style style;
@@ -24,7 +21,8 @@ struct mst_output {
     json_t *replies; /* -j: every reply, in arrival order */
     json_t *ok_data; /* data of the OK replies, for the aggregates */
     double min_ms, max_ms, sum_ms;
-    const struct mst_ddl_action *act; /* NULL without a DDL */
+    const struct muster_ddl_action *act; /* NULL without a DDL */
+    enum muster_ddl_display ddl_display; /* the action's rule */
     enum mst_output_display display;
     int progress;    /* drawing a bar on stdout */
     size_t expected; /* replies the bar counts towards; 0 = unknown */
@@ -67,8 +65,8 @@ static void print_value(const char *key, const json_t *v, int width) {
         printf("%s\n", json_string_value(v));
         return;
     }
-    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
-                                   JSON_SORT_KEYS);
+    char *text =
+        json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     if (text == NULL) {
         printf("?\n");
         return;
@@ -83,9 +81,14 @@ static void print_value(const char *key, const json_t *v, int width) {
 }
 
 void mst_output_set_view(struct mst_output *out,
-                         const struct mst_ddl_action *act, int display,
+                         const struct muster_ddl_action *act, int display,
                          int progress, size_t expected) {
     out->act = act;
+    if (act != NULL) {
+        struct muster_ddl_action_about about;
+        muster_ddl_action_about(act, &about);
+        out->ddl_display = about.display;
+    }
     out->display = (enum mst_output_display)display;
     out->expected = expected;
     out->progress = progress && !out->json && expected != 1 &&
@@ -94,43 +97,46 @@ void mst_output_set_view(struct mst_output *out,
 
 /* The DDL's label for output `key`, or the key itself. */
 static const char *label(const struct mst_output *out, const char *key) {
-    const struct mst_ddl_output *o = mst_ddl_output(out->act, key);
-    return o ? o->display_as : key;
+    return muster_ddl_output_label(out->act, key);
 }
 
 static void print_rpc(const struct mst_output *out,
-                      const struct mst_reply *rep) {
+                      const struct muster_reply *rep) {
     if (rep->status != MUSTER_OK) {
         printf("%-40s %s: %s\n", rep->sender,
-               mst_rpc_status_text(rep->status), rep->statusmsg);
+               muster_rpc_status_text(rep->status), rep->status_message);
         return;
     }
     printf("%s\n", rep->sender);
     int width = 0;
     const char *key;
     json_t *v;
-    json_object_foreach(rep->data, key, v) {
+    json_object_foreach((json_t *)rep->data, key, v) {
         int n = (int)strlen(label(out, key));
         width = n > width ? n : width;
     }
-    json_object_foreach(rep->data, key, v)
+    json_object_foreach((json_t *)rep->data, key, v)
         print_value(label(out, key), v, width + 4);
     putchar('\n');
 }
 
 /* Whether a person sees this reply: --display, else -v, else the DDL. */
-static int shown(const struct mst_output *out, const struct mst_reply *rep) {
+static int shown(const struct mst_output *out, const struct muster_reply *rep) {
     int ok = rep->status == MUSTER_OK;
     switch (out->display) {
-    case MST_OUTPUT_DISPLAY_ALL: return 1;
-    case MST_OUTPUT_DISPLAY_OK: return ok;
-    case MST_OUTPUT_DISPLAY_FAILED: return !ok;
-    default: break;
+    case MST_OUTPUT_DISPLAY_ALL:
+        return 1;
+    case MST_OUTPUT_DISPLAY_OK:
+        return ok;
+    case MST_OUTPUT_DISPLAY_FAILED:
+        return !ok;
+    default:
+        break;
     }
     if (out->verbose || out->act == NULL)
         return 1;
-    return out->act->display == MST_DDL_DISPLAY_ALWAYS ||
-           (out->act->display == MST_DDL_DISPLAY_OK) == ok;
+    return out->ddl_display == MUSTER_DDL_DISPLAY_ALWAYS ||
+           (out->ddl_display == MUSTER_DDL_DISPLAY_OK) == ok;
 }
 
 /* The bar: "\r * [ ====>    ] 3 / 10", or a count when 10 is unknown. */
@@ -143,8 +149,8 @@ static void draw_progress(const struct mst_output *out) {
         size_t done = n > out->expected ? out->expected : n;
         int fill = (int)(done * (size_t)width / out->expected);
         printf("\r * [ %.*s>%*s ] %zu / %zu", fill,
-               "========================================", width - fill, "",
-               n, out->expected);
+               "========================================", width - fill, "", n,
+               out->expected);
     }
     fflush(stdout);
 }
@@ -154,10 +160,9 @@ static void clear_progress(const struct mst_output *out) {
         printf("\r\033[K");
 }
 
-static void on_reply(void *ud, const struct mst_reply *rep,
-                     const char *signer, int64_t rtt_us) {
+static void on_reply(void *ud, const struct muster_reply *rep) {
     struct mst_output *out = ud;
-    double ms = (double)rtt_us / 1000.0;
+    double ms = rep->rtt_ms;
     if (json_array_size(out->replies) == 0 || ms < out->min_ms)
         out->min_ms = ms;
     if (ms > out->max_ms)
@@ -166,14 +171,14 @@ static void on_reply(void *ud, const struct mst_reply *rep,
     json_array_append_new(
         out->replies,
         json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
-                  "signer", signer, "statuscode", rep->status, "statusmsg",
-                  rep->statusmsg, "data", rep->data, "rtt_ms", ms));
+                  "signer", rep->signer, "statuscode", rep->status, "statusmsg",
+                  rep->status_message, "data", rep->data, "rtt_ms", ms));
     if (rep->status == MUSTER_OK)
-        json_array_append(out->ok_data, rep->data);
+        json_array_append(out->ok_data, (json_t *)rep->data);
     if (out->jsonl) {
-        json_dumpf(json_array_get(out->replies,
-                                  json_array_size(out->replies) - 1),
-                   stdout, JSON_COMPACT);
+        json_dumpf(
+            json_array_get(out->replies, json_array_size(out->replies) - 1),
+            stdout, JSON_COMPACT);
         putchar('\n');
         fflush(stdout);
     }
@@ -195,45 +200,47 @@ static void on_invalid(void *ud, const char *why) {
 }
 
 static void on_batch(void *ud, size_t index, size_t count,
-                     const struct mst_strv *nodes) {
+                     const struct muster_list *nodes) {
     struct mst_output *out = ud;
     FILE *f = out->json || out->jsonl ? stderr : out->notes;
     fprintf(f, "batch %zu/%zu:", index, count);
-    for (size_t i = 0; i < nodes->n; i++)
-        fprintf(f, " %s", nodes->v[i]);
+    for (size_t i = 0; i < muster_list_count(nodes); i++)
+        fprintf(f, " %s", muster_list_get(nodes, i));
     fputc('\n', f);
     fflush(f);
 }
 
-struct mst_call_handlers mst_output_handlers(struct mst_output *out) {
-    return (struct mst_call_handlers){.reply = on_reply,
-                                      .invalid = on_invalid,
-                                      .batch = on_batch,
-                                      .ud = out};
+struct muster_handlers mst_output_handlers(struct mst_output *out) {
+    return (struct muster_handlers){
+        .reply = on_reply, .invalid = on_invalid, .batch = on_batch, .ud = out};
 }
 
-static json_t *stats_json(const struct mst_call_stats *st) {
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
-                     "s:f, s:s}",
-                     "request_id", st->request_id, "responses",
-                     (json_int_t)st->responses, "ok", (json_int_t)st->ok,
-                     "failed", (json_int_t)st->failed, "invalid",
-                     (json_int_t)st->invalid, "no_responses",
-                     mst_strv_to_json(&st->no_response), "unknown_nodes",
-                     mst_strv_to_json(&st->unknown), "unexpected_responses",
-                     mst_strv_to_json(&st->unexpected), "not_reached",
-                     mst_strv_to_json(&st->not_reached), "batches",
-                     (json_int_t)st->batches, "elapsed_ms",
-                     (double)st->elapsed_us / 1000.0, "ended",
-                     mst_call_end_name(st->ended));
+static json_t *list_json(const struct muster_list *l) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < muster_list_count(l); i++)
+        json_array_append_new(a, json_string(muster_list_get(l, i)));
+    return a;
 }
 
-static void print_list(const char *label, const struct mst_strv *sv) {
-    if (sv->n == 0)
+static json_t *stats_json(const struct muster_stats *st) {
+    return json_pack(
+        "{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
+        "s:f, s:s}",
+        "request_id", st->request_id, "responses", (json_int_t)st->responses,
+        "ok", (json_int_t)st->ok, "failed", (json_int_t)st->failed, "invalid",
+        (json_int_t)st->invalid, "no_responses", list_json(st->no_response),
+        "unknown_nodes", list_json(st->unknown), "unexpected_responses",
+        list_json(st->unexpected), "not_reached", list_json(st->not_reached),
+        "batches", (json_int_t)st->batches, "elapsed_ms", st->elapsed_ms,
+        "ended", muster_end_name(st->ended));
+}
+
+static void print_list(const char *label, const struct muster_list *l) {
+    if (muster_list_count(l) == 0)
         return;
     printf("%s:", label);
-    for (size_t i = 0; i < sv->n; i++)
-        printf(" %s", sv->v[i]);
+    for (size_t i = 0; i < muster_list_count(l); i++)
+        printf(" %s", muster_list_get(l, i));
     putchar('\n');
 }
 
@@ -255,18 +262,17 @@ static void print_aggregate(const json_t *ag) {
         width = len > width ? len : width;
     }
     json_object_foreach((json_t *)counts, key, n)
-        printf("   %*s = %lld\n", width, key,
-               (long long)json_integer_value(n));
+        printf("   %*s = %lld\n", width, key, (long long)json_integer_value(n));
     if (json_object_size(counts) == 0)
         printf("   (no values)\n");
     putchar('\n');
 }
 
 static void print_summary(const struct mst_output *out,
-                          const struct mst_call_stats *st) {
+                          const struct muster_stats *st) {
     clear_progress(out);
     json_t *aggs =
-        out->act ? mst_ddl_aggregate_compute(out->act, out->ok_data) : NULL;
+        out->act ? muster_ddl_aggregate(out->act, out->ok_data) : NULL;
     size_t i;
     json_t *ag;
     json_array_foreach(aggs, i, ag) print_aggregate(ag);
@@ -276,22 +282,22 @@ static void print_summary(const struct mst_output *out,
         printf("%zu replies max: %.2f min: %.2f avg: %.2f\n", st->responses,
                out->max_ms, out->min_ms, out->sum_ms / (double)st->responses);
     } else if (out->style == MST_OUTPUT_RPC) {
-        size_t targets = st->responses + st->no_response.n + st->unknown.n;
+        size_t silent =
+            muster_list_count(st->no_response) + muster_list_count(st->unknown);
         printf("Finished processing %zu / %zu hosts in %.2f ms\n",
-               st->responses, targets, (double)st->elapsed_us / 1000.0);
+               st->responses, st->responses + silent, st->elapsed_ms);
         printf("OK: %zu  failed: %zu  no reply: %zu\n", st->ok, st->failed,
-               st->no_response.n + st->unknown.n);
+               silent);
     }
-    print_list("No response from", &st->no_response);
-    print_list("No such node", &st->unknown);
-    print_list("Unexpected responses from", &st->unexpected);
-    print_list("Not reached (rollout stopped)", &st->not_reached);
+    print_list("No response from", st->no_response);
+    print_list("No such node", st->unknown);
+    print_list("Unexpected responses from", st->unexpected);
+    print_list("Not reached (rollout stopped)", st->not_reached);
     if (st->responses == 0)
         fprintf(stderr, "muster: no responses received\n");
 }
 
-int mst_output_finish(struct mst_output *out,
-                      const struct mst_call_stats *st) {
+int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {
     if (out->jsonl) {
         json_t *doc = json_pack("{s:o}", "stats", stats_json(st));
         json_dumpf(doc, stdout, JSON_COMPACT);
@@ -299,12 +305,11 @@ int mst_output_finish(struct mst_output *out,
         json_decref(doc);
     } else if (out->json) {
         json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
-                                "action", out->action, "replies",
-                                out->replies, "stats", stats_json(st));
+                                "action", out->action, "replies", out->replies,
+                                "stats", stats_json(st));
         if (out->act != NULL)
-            json_object_set_new(
-                doc, "aggregates",
-                mst_ddl_aggregate_compute(out->act, out->ok_data));
+            json_object_set_new(doc, "aggregates",
+                                muster_ddl_aggregate(out->act, out->ok_data));
         json_dumpf(doc, stdout, JSON_INDENT(2));
         putchar('\n');
         json_decref(doc);
@@ -312,7 +317,8 @@ int mst_output_finish(struct mst_output *out,
         print_summary(out, st);
     }
     int all_ok = st->responses > 0 && st->failed == 0 && st->invalid == 0 &&
-                 st->no_response.n == 0 && st->unknown.n == 0 &&
-                 st->not_reached.n == 0;
+                 muster_list_count(st->no_response) == 0 &&
+                 muster_list_count(st->unknown) == 0 &&
+                 muster_list_count(st->not_reached) == 0;
     return all_ok ? MST_EXIT_OK : MST_EXIT_FAILED;
 }

@@ -5,9 +5,8 @@
 #ifndef MST_OUTPUT_H
 #define MST_OUTPUT_H
 
+#include <muster/client.h>
 #include <stdint.h>
-
-#include "client.h"
 
 enum mst_output_style {
     MST_OUTPUT_PING, /* one line per node with its round-trip time */
@@ -23,7 +22,6 @@ enum mst_output_display {
 };
 
 struct mst_output;
-struct mst_ddl_action;
 
 /*
  * mst_output_new - an output for one call.  `agent` and `action` are
@@ -49,17 +47,16 @@ void mst_output_free(struct mst_output **out);
  * stdout when it is a terminal and `expected` (0 = unknown) is not 1.
  */
 void mst_output_set_view(struct mst_output *out,
-                         const struct mst_ddl_action *act, int display,
+                         const struct muster_ddl_action *act, int display,
                          int progress, size_t expected);
 
-/* mst_output_handlers - callbacks for mst_client_call that feed `out`. */
-struct mst_call_handlers mst_output_handlers(struct mst_output *out);
+/* mst_output_handlers - callbacks for muster_client_call that feed `out`. */
+struct muster_handlers mst_output_handlers(struct mst_output *out);
 
 /*
  * mst_output_finish - print the summary (or the JSON document) and return
  * the exit status the statistics call for (enum mst_exit).
  */
-int mst_output_finish(struct mst_output *out,
-                      const struct mst_call_stats *st);
+int mst_output_finish(struct mst_output *out, const struct muster_stats *st);
 
 #endif

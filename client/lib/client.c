@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connector.h"
-#include "wire/request.h"
-#include "security/security.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
+#include "security/security.h"
+#include "wire/request.h"
 
 struct mst_client {
     const struct mst_config *cfg;
@@ -28,13 +28,13 @@ struct collect {
     const struct mst_call_spec *spec;
     const struct mst_call_handlers *h;
     struct mst_call_stats *st;
-    void *seen;                /* tsearch tree: senders already counted
-                                  (owned copies) */
-    void *addressed;           /* tsearch tree: &spec->nodes->v[i] */
-    unsigned char *done;       /* per addressed node: answered or unknown */
-    size_t remaining;          /* addressed nodes still awaited */
+    void *seen;          /* tsearch tree: senders already counted
+                            (owned copies) */
+    void *addressed;     /* tsearch tree: &spec->nodes->v[i] */
+    unsigned char *done; /* per addressed node: answered or unknown */
+    size_t remaining;    /* addressed nodes still awaited */
     int64_t start_us;
-    int64_t last_us;           /* last reply, for the discovery window */
+    int64_t last_us; /* last reply, for the discovery window */
 };
 
 /* Nodes trust the verified certificate, so say what they will see. */
@@ -81,8 +81,8 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
     if (rc == MST_OK)
         rc = mst_connector_connect(cl->conn, err);
     if (rc == MST_OK)
-        rc = mst_connector_declare_reply_queue(cl->conn, &cfg->collectives,
-                                               err);
+        rc =
+            mst_connector_declare_reply_queue(cl->conn, &cfg->collectives, err);
     if (rc != MST_OK) {
         mst_client_free(&cl);
         return rc;
@@ -162,28 +162,46 @@ static int seen_before(struct collect *c, const char *sender) {
 }
 
 /*
- * The request's ttl: the spec's, else the configured default (applied here
- * only), rounded up to the whole seconds the wire carries.  The AMQP
+ * `spec` with every 0 replaced by the configuration's default: the one
+ * place defaults are applied (the CLI and the public API pass 0).
+ */
+static struct mst_call_spec with_defaults(const struct mst_client *cl,
+                                          const struct mst_call_spec *spec) {
+    const struct mst_config *cfg = cl->cfg;
+    struct mst_call_spec s = *spec;
+    if (s.collective == NULL)
+        s.collective = cfg->collectives.v[0];
+    if (s.discovery_timeout_ms <= 0)
+        s.discovery_timeout_ms = cfg->discovery_timeout_ms;
+    if (s.discovery_window_ms <= 0)
+        s.discovery_window_ms = cfg->discovery_window_ms;
+    if (s.timeout_ms <= 0)
+        s.timeout_ms = cfg->timeout_ms;
+    if (s.ttl_ms <= 0)
+        s.ttl_ms = cfg->ttl_ms;
+    return s;
+}
+
+/*
+ * The wire carries whole seconds: round up, so a request never expires
+ * before the time asked for.  The one rounding of the TTL; the AMQP
  * expiration uses the same value, so the broker drops an untaken request
  * when the nodes would refuse it.
  */
-static int64_t request_ttl_ms(const struct mst_client *cl,
-                              const struct mst_call_spec *spec) {
-    int64_t ttl_ms = spec->ttl_ms > 0 ? spec->ttl_ms : cl->cfg->ttl_ms;
+static int64_t wire_ttl_ms(int64_t ttl_ms) {
     return (ttl_ms + 999) / 1000 * 1000;
 }
 
 /* The request payload, sealed, in `out`. */
 static int build(struct mst_client *cl, const struct mst_call_spec *spec,
-                 struct mst_buf *out, char id_r[MST_ID_LEN],
+                 int64_t ttl_ms, struct mst_buf *out, char id_r[MST_ID_LEN],
                  struct mst_err *err) {
     struct mst_request req = {0};
     if (mst_id_new(req.id) != MST_OK)
         return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
     req.time_ms = mst_wall_ms();
-    req.ttl_ms = request_ttl_ms(cl, spec);
-    req.collective = (char *)(spec->collective ? spec->collective
-                                               : cl->cfg->collectives.v[0]);
+    req.ttl_ms = ttl_ms;
+    req.collective = (char *)spec->collective;
     req.agent = (char *)spec->agent;
     req.action = (char *)spec->action;
     req.caller = cl->caller;
@@ -198,12 +216,11 @@ static int build(struct mst_client *cl, const struct mst_call_spec *spec,
     return rc;
 }
 
+/* The broker drops the request when the nodes would refuse it as expired. */
 static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
-                   const char *id, struct mst_bytes body,
+                   int64_t ttl_ms, const char *id, struct mst_bytes body,
                    struct mst_err *err) {
-    const char *collective =
-        spec->collective ? spec->collective : cl->cfg->collectives.v[0];
-    int64_t ttl_ms = request_ttl_ms(cl, spec);
+    const char *collective = spec->collective;
     if (spec->nodes == NULL)
         return mst_connector_publish_request(cl->conn, collective, NULL, id,
                                              ttl_ms, body, err);
@@ -217,8 +234,8 @@ static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
 }
 
 static void on_returned(struct collect *c, const struct mst_message *msg) {
-    ssize_t i = node_index(c, (const char *)msg->routing_key.ptr,
-                           msg->routing_key.len);
+    ssize_t i =
+        node_index(c, (const char *)msg->routing_key.ptr, msg->routing_key.len);
     if (i < 0 || c->done[i])
         return;
     c->done[i] = 1;
@@ -269,8 +286,10 @@ static int open_reply(struct mst_client *cl, const struct mst_message *msg,
         return MST_ESECURITY;
     }
     if (signer[0] != '\0' && strcmp(signer, rep->sender) != 0) {
-        snprintf(why, MST_ERR_LEN, "reply claiming to be from %.100s is "
-                 "signed by %.100s", rep->sender, signer);
+        snprintf(why, MST_ERR_LEN,
+                 "reply claiming to be from %.100s is "
+                 "signed by %.100s",
+                 rep->sender, signer);
         mst_reply_clear(rep);
         return MST_ESECURITY;
     }
@@ -374,13 +393,16 @@ static void list_missing(struct collect *c) {
             mst_strv_push(&c->st->no_response, c->spec->nodes->v[i]);
 }
 
-int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
+int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
                     const struct mst_call_handlers *h,
                     struct mst_call_stats *st, struct mst_err *err) {
+    const struct mst_call_spec resolved = with_defaults(cl, given);
+    const struct mst_call_spec *spec = &resolved;
+    int64_t ttl_ms = wire_ttl_ms(spec->ttl_ms);
     struct collect c = {.spec = spec, .h = h, .st = st};
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, spec, &body, st->request_id, err);
+    int rc = build(cl, spec, ttl_ms, &body, st->request_id, err);
     size_t n = spec->nodes ? spec->nodes->n : 0;
     c.done = calloc(n ? n : 1, 1);
     c.remaining = n;
@@ -388,7 +410,8 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
         rc = mst_err_set(err, MST_ENOMEM, "out of memory");
     c.start_us = c.last_us = mst_now_us();
     if (rc == MST_OK)
-        rc = publish(cl, spec, st->request_id, mst_buf_view(&body), err);
+        rc =
+            publish(cl, spec, ttl_ms, st->request_id, mst_buf_view(&body), err);
     if (rc == MST_OK)
         rc = gather(cl, &c, err);
     st->elapsed_us = mst_now_us() - c.start_us;
@@ -400,13 +423,15 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *spec,
     return rc;
 }
 
-int mst_client_send(struct mst_client *cl, const struct mst_call_spec *spec,
+int mst_client_send(struct mst_client *cl, const struct mst_call_spec *given,
                     char id_r[MST_ID_LEN], struct mst_err *err) {
+    const struct mst_call_spec spec = with_defaults(cl, given);
+    int64_t ttl_ms = wire_ttl_ms(spec.ttl_ms);
     struct mst_buf body;
     mst_buf_init(&body, 0);
-    int rc = build(cl, spec, &body, id_r, err);
+    int rc = build(cl, &spec, ttl_ms, &body, id_r, err);
     if (rc == MST_OK)
-        rc = publish(cl, spec, id_r, mst_buf_view(&body), err);
+        rc = publish(cl, &spec, ttl_ms, id_r, mst_buf_view(&body), err);
     mst_buf_free(&body);
     return rc;
 }

@@ -1,7 +1,8 @@
 /*
- * client.h - libmusterclient: send one request to many nodes and gather the
- * replies.  The muster CLI is a thin layer over this; cron jobs and site
- * tools can link it directly.
+ * client.h - inside libmusterclient: send one request to many nodes and
+ * gather the replies.  Internal (not installed): programs use the public
+ * <muster/client.h> (api.c), which wraps this; bench/ and test/tools link
+ * it directly through libmusterclient_internal_dep.
  *
  * A client owns one broker connection and one reply queue.  Not
  * thread-safe: use one client per thread.
@@ -18,21 +19,26 @@
 
 struct mst_client;
 
-/* What to ask and of whom.  Everything is borrowed for the call. */
+/*
+ * What to ask and of whom.  Everything is borrowed for the call.  Times
+ * are milliseconds; 0 takes the configuration's default, applied here in
+ * the library and nowhere else.
+ */
 struct mst_call_spec {
     const char *agent;
     const char *action;
-    const json_t *data;          /* inputs (object); NULL = {} */
-    const json_t *filter;        /* see filter.h; NULL = every node */
-    const char *collective;      /* NULL = the first configured */
+    const json_t *data;           /* inputs (object); NULL = {} */
+    const json_t *filter;         /* see filter.h; NULL = every node */
+    const char *collective;       /* NULL = the first configured */
     const struct mst_strv *nodes; /* non-NULL: address exactly these */
-    int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it */
+    int64_t discovery_timeout_ms; /* broadcast: quiet time that ends it;
+                                     0 = config discovery_timeout */
     int64_t discovery_window_ms;  /* broadcast: once replies flow, this much
                                      quiet ends it (capped by the above);
-                                     0 = off */
-    int64_t timeout_ms;           /* overall limit */
-    int64_t ttl_ms;               /* request validity; 0 = the config's
-                                     ttl; sent rounded up to seconds */
+                                     0 = config discovery_window (0 = off) */
+    int64_t timeout_ms;           /* overall limit; 0 = config timeout */
+    int64_t ttl_ms;               /* request validity; 0 = config ttl; sent
+                                     rounded up to whole seconds */
     size_t expected;              /* broadcast: stop once this many have
                                      answered (0 = wait for quiet) */
 };
@@ -52,11 +58,11 @@ struct mst_call_handlers {
 
 /* Why collection stopped, shown as stats.ended in JSON output. */
 enum mst_call_end {
-    MST_END_NONE = 0,      /* not collected (failed before or during) */
-    MST_END_COMPLETE,      /* every addressed or expected node answered */
-    MST_END_WINDOW,        /* broadcast: --discovery-window of quiet */
-    MST_END_QUIET,         /* broadcast: --dt of quiet */
-    MST_END_TIMEOUT,       /* the overall limit */
+    MST_END_NONE = 0, /* not collected (failed before or during) */
+    MST_END_COMPLETE, /* every addressed or expected node answered */
+    MST_END_WINDOW,   /* broadcast: --discovery-window of quiet */
+    MST_END_QUIET,    /* broadcast: --dt of quiet */
+    MST_END_TIMEOUT,  /* the overall limit */
 };
 
 /* "complete", "discovery_window", ... ; "" for MST_END_NONE. */

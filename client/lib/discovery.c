@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "wire/request.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "wire/request.h"
 
 #define COUNT_MAX 1000000
 #define LINE_MAX_LEN 1024

@@ -1,8 +1,10 @@
 /*
  * discovery.h - which nodes a request goes to, and in what order: node
  * lists from files, discovery by broadcast, random limits, and rollouts in
- * batches that stop when too many nodes fail.  Part of libmusterclient,
- * so that site tools get the same behaviour as the muster CLI.
+ * batches that stop when too many nodes fail.  Inside libmusterclient
+ * (not installed): <muster/client.h> offers it as muster_client_rollout,
+ * _discover, muster_list_limit ..., so that site tools get the same
+ * behaviour as the muster CLI.
  */
 #ifndef MST_DISCOVERY_H
 #define MST_DISCOVERY_H

@@ -754,3 +754,141 @@ int mst_config_load(const char *path, enum mst_config_role role,
     *cfg_r = c;
     return MST_OK;
 }
+
+/* ---- setting and reading one key ---- */
+
+/* The schema entry of a dotted key ("broker.urls"), or NULL. */
+static const struct key *lookup_key(const char *dotted) {
+    const struct key *table = top_keys, *k = NULL;
+    char part[KEY_PATH_LEN];
+    for (const char *p = dotted; table != NULL;) {
+        size_t n = strcspn(p, ".");
+        if (n == 0 || n >= sizeof part)
+            return NULL;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        k = find_key(table, part);
+        if (k == NULL || p[n] == '\0')
+            return k;
+        table = k->type == K_GROUP ? k->sub : NULL;
+        p += n + 1;
+    }
+    return NULL;
+}
+
+/* "a, b" into a libconfig array of strings under `parent`. */
+static void add_items(config_setting_t *parent, const char *text) {
+    config_setting_t *a = config_setting_add(parent, "v", CONFIG_TYPE_ARRAY);
+    while (a != NULL && *text != '\0') {
+        size_t n = strcspn(text, ",");
+        const char *from = text, *end = text + n;
+        while (from < end && *from == ' ')
+            from++;
+        while (end > from && end[-1] == ' ')
+            end--;
+        char *item = strndup(from, (size_t)(end - from));
+        if (item != NULL)
+            config_setting_set_string(
+                config_setting_add(a, NULL, CONFIG_TYPE_STRING), item);
+        free(item);
+        text += n + (text[n] == ',');
+    }
+}
+
+/* `text` as a libconfig setting of the type `k` reads, or NULL. */
+static config_setting_t *setting_from_text(config_t *lc, const struct key *k,
+                                           const char *text) {
+    config_setting_t *root = config_root_setting(lc), *s = NULL;
+    long long iv;
+    char *end;
+    double dv;
+    switch (k->type) {
+    case K_STRV:
+        add_items(root, text);
+        return config_setting_get_member(root, "v");
+    case K_INT:
+        if (mst_parse_int(text, LLONG_MIN, LLONG_MAX, &iv) != MST_OK)
+            break;
+        s = config_setting_add(root, "v", CONFIG_TYPE_INT64);
+        config_setting_set_int64(s, iv);
+        return s;
+    case K_SECONDS:
+        errno = 0;
+        dv = strtod(text, &end);
+        if (end == text || *end != '\0' || errno != 0)
+            break;
+        s = config_setting_add(root, "v", CONFIG_TYPE_FLOAT);
+        config_setting_set_float(s, dv);
+        return s;
+    case K_BOOL:
+        if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+            break;
+        s = config_setting_add(root, "v", CONFIG_TYPE_BOOL);
+        config_setting_set_bool(s, strcmp(text, "true") == 0);
+        return s;
+    case K_GROUP:
+        break;
+    default:
+        s = config_setting_add(root, "v", CONFIG_TYPE_STRING);
+        config_setting_set_string(s, text);
+        return s;
+    }
+    return NULL;
+}
+
+int mst_config_set(struct mst_config *cfg, enum mst_config_role role,
+                   const char *key, const char *text, struct mst_err *err) {
+    const struct key *k = lookup_key(key);
+    if (k == NULL || k->type == K_GROUP)
+        return mst_err_set(err, MST_ECONFIG, "config: %s: unknown key", key);
+    if ((k->roles & (1u << role)) == 0)
+        return mst_err_set(err, MST_ECONFIG,
+                           "config: %s: only allowed in the %s configuration",
+                           key, role_name(k->roles));
+    config_t lc;
+    config_init(&lc);
+    struct walk w = {cfg, 1u << role, "config", NULL, err};
+    config_setting_t *s = setting_from_text(&lc, k, text);
+    int rc = s != NULL ? take(&w, s, k, key)
+                       : mst_err_set(err, MST_ECONFIG,
+                                     "config: %s: \"%s\" is not a valid value "
+                                     "of its type",
+                                     key, text);
+    config_destroy(&lc);
+    return rc;
+}
+
+int mst_config_get(const struct mst_config *cfg, const char *key, char *buf,
+                   size_t size, struct mst_err *err) {
+    const struct key *k = lookup_key(key);
+    if (k == NULL || k->type == K_GROUP)
+        return mst_err_set(err, MST_ECONFIG, "config: %s: unknown key", key);
+    struct mst_config *c = (struct mst_config *)cfg; /* read only below */
+    size_t len = 0;
+    const struct mst_strv *sv;
+    switch (k->type) {
+    case K_STRING:
+        return snprintf(buf, size, "%s",
+                        *str_field(c, k) ? *str_field(c, k) : "");
+    case K_STRV:
+        sv = strv_field(c, k);
+        if (size > 0)
+            buf[0] = '\0';
+        for (size_t i = 0; i < sv->n; i++) {
+            size_t at = len < size ? len : size;
+            len += (size_t)snprintf(buf + at, size - at, "%s%s", i ? "," : "",
+                                    sv->v[i]);
+        }
+        return (int)len;
+    case K_SECONDS:
+        return snprintf(buf, size, "%g", (double)*ms_field(c, k) / 1000.0);
+    case K_LEVEL:
+        return snprintf(buf, size, "%s", mst_log_level_name(*int_field(c, k)));
+    case K_ALLOW:
+        return snprintf(buf, size, "%s", *int_field(c, k) ? "allow" : "deny");
+    case K_BOOL:
+        return snprintf(buf, size, "%s", *int_field(c, k) ? "true" : "false");
+    default:
+        return snprintf(buf, size, "%d", *int_field(c, k));
+    }
+}

@@ -84,6 +84,26 @@ int mst_config_load(const char *path, enum mst_config_role role,
 int mst_config_defaults(enum mst_config_role role, struct mst_config **cfg_r,
                         struct mst_err *err);
 
+/*
+ * mst_config_set - set the key `key` (dotted, as in the file: "broker.urls")
+ * allowed in `role` from `text`, converted by the key's type: strings as
+ * they are, lists comma-separated, integers in decimal, times in seconds,
+ * booleans "true"/"false", log levels and allow/deny by name.  The checks
+ * of mst_config_load apply (not the cross-field ones).  Returns MST_OK or
+ * MST_ECONFIG ("config: KEY: why"), MST_ENOMEM; `cfg` is unchanged on
+ * error.
+ */
+int mst_config_set(struct mst_config *cfg, enum mst_config_role role,
+                   const char *key, const char *text, struct mst_err *err);
+
+/*
+ * mst_config_get - the value of `key` as text mst_config_set accepts, in
+ * `buf` of `size` bytes (cut to fit).  Returns the length of the whole text
+ * or MST_ECONFIG for an unknown key or a section.
+ */
+int mst_config_get(const struct mst_config *cfg, const char *key, char *buf,
+                   size_t size, struct mst_err *err);
+
 /* mst_config_free - release `*cfg` and set it to NULL.  NULL is fine. */
 void mst_config_free(struct mst_config **cfg);
 

@@ -30,6 +30,11 @@ int mst_log_level_parse(const char *name) {
     return -1;
 }
 
+const char *mst_log_level_name(int level) {
+    return level >= MST_LOG_ERR && level <= MST_LOG_DEBUG ? level_names[level]
+                                                          : "?";
+}
+
 void mst_log_write(int level, const char *fmt, ...) {
     char line[2048];
     struct timespec ts;

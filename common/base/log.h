@@ -39,6 +39,9 @@ void mst_log_write(int level, const char *fmt, ...)
  */
 int mst_log_level_parse(const char *name);
 
+/* mst_log_level_name - the name of a level ("?" for others).  Static. */
+const char *mst_log_level_name(int level);
+
 /*
  * mst_log_open - send the log to `path` (appending; NULL or "" or "-" means
  * stderr).  Returns MST_OK or MST_EIO with the reason in `err`.  Not

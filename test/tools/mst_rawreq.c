@@ -49,11 +49,7 @@ int main(int argc, char **argv) {
     struct mst_call_spec spec = {.agent = argv[3],
                                  .action = argv[4],
                                  .data = data,
-                                 .nodes = &nodes,
-                                 .discovery_timeout_ms =
-                                     cfg->discovery_timeout_ms,
-                                 .timeout_ms = cfg->timeout_ms,
-                                 .ttl_ms = 60000};
+                                 .nodes = &nodes}; /* times: config */
     struct mst_call_handlers h = {.reply = print_reply};
     struct mst_call_stats st = {0};
     struct mst_client *cl = NULL;

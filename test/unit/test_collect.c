@@ -292,6 +292,38 @@ START_TEST(broadcast_is_published_as_the_protocol_says) {
 }
 END_TEST
 
+/* Times left at 0 take the configuration's values, applied in the library
+ * alone; the ttl goes out rounded up to whole seconds, the same in the
+ * request and in the AMQP expiration. */
+START_TEST(defaults_come_from_the_config_and_the_ttl_rounds_up) {
+    cfg->ttl_ms = 1500;
+    cfg->discovery_timeout_ms = SETTLE_MS;
+    struct mst_call_spec s = {.agent = "rpcutil", .action = "ping"};
+    plan((struct plan){.node = "n1"});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_QUIET);
+    ck_assert_uint_eq(st.responses, 1);
+    const struct mst_double_published *p = mst_double_published_at(conn, 0);
+    ck_assert_int_eq(p->expiration_ms, 2000);
+    ck_assert_str_eq(p->exchange, "muster.broadcast");
+    struct mst_request req = {0};
+    char signer[MST_SIGNER_LEN];
+    ck_assert_int_eq(mst_request_open(node_sec, MST_BYTES(p->body, p->len),
+                                      &req, signer, NULL),
+                     MST_OK);
+    ck_assert_int_eq(req.ttl_ms, 2000);
+    mst_request_clear(&req);
+    mst_call_stats_clear(&st);
+    s.ttl_ms = 2001; /* given: the config's is not used */
+    s.expected = 1;
+    plan((struct plan){.node = "n1"});
+    call(&s, &st);
+    ck_assert_int_eq(mst_double_published_at(conn, 1)->expiration_ms, 3000);
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
 START_TEST(same_sender_twice_counts_once) {
     struct mst_call_spec s = ping();
     s.discovery_timeout_ms = SETTLE_MS;
@@ -683,6 +715,7 @@ static Suite *suite(void) {
     Suite *s = suite_create("collect");
     TCase *bc = mst_test_case(s, "broadcast", start_none, stop, 30);
     tcase_add_test(bc, broadcast_is_published_as_the_protocol_says);
+    tcase_add_test(bc, defaults_come_from_the_config_and_the_ttl_rounds_up);
     tcase_add_test(bc, same_sender_twice_counts_once);
     tcase_add_test(bc, expected_count_completes);
     tcase_add_test(bc, discovery_window_ends_once_replies_flow);

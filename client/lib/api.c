@@ -1,0 +1,708 @@
+/*
+ * api.c - <muster/client.h>: the public face of libmusterclient over the
+ * internal modules (client.c, discovery.c, common/).
+ *
+ * Handles are the internal objects themselves behind opaque types
+ * (muster_config = mst_config, muster_client = mst_client, muster_list =
+ * mst_strv, muster_ddl = mst_ddl, muster_ddl_action = mst_ddl_action):
+ * pointers are converted, never dereferenced as the public type, so
+ * nothing is copied on the way in or out.  Only muster_filter has a
+ * struct of its own.  Every exported function is declared in the public
+ * header; everything else in this library is hidden (meson.build:
+ * gnu_symbol_visibility and client.map).
+ */
+#include "muster/client.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/config.h"
+#include "base/err.h"
+#include "base/status.h"
+#include "base/strv.h"
+#include "base/util.h"
+#include "client.h"
+#include "ddl/aggregate.h"
+#include "ddl/ddl.h"
+#include "ddl/inputs.h"
+#include "ddl/path.h"
+#include "discovery.h"
+#include "mst_build.h"
+#include "security/cert.h"
+#include "targeting/facts.h"
+#include "targeting/filter.h"
+#include "wire/reply.h"
+#include "wire/request.h"
+
+/* The public codes are the internal ones: keep them tied. */
+/* Every internal status code has its public twin of the same value
+ * (MST_OK's is MUSTER_OK, 0, from <muster/status.h>). */
+#define SAME_CODE(name, value, text)                                           \
+    _Static_assert((int)MUSTER_##name == (int)MST_##name, "MUSTER_" #name);
+MST_STATUS_MAP(SAME_CODE)
+#undef SAME_CODE
+_Static_assert(MUSTER_ID_LEN == MST_ID_LEN, "request id length");
+_Static_assert(MUSTER_ERROR_LEN == MST_ERR_LEN, "error message length");
+_Static_assert((int)MUSTER_END_TIMEOUT == (int)MST_END_TIMEOUT &&
+                   (int)MUSTER_END_QUIET == (int)MST_END_QUIET &&
+                   (int)MUSTER_END_WINDOW == (int)MST_END_WINDOW,
+               "enum muster_end follows enum mst_call_end");
+_Static_assert((int)MUSTER_FILTER_WITH == (int)MST_FILTER_WITH &&
+                   (int)MUSTER_FILTER_COMPOUND == (int)MST_FILTER_COMPOUND &&
+                   (int)MUSTER_FILTER_AGENT == (int)MST_FILTER_AGENT &&
+                   (int)MUSTER_FILTER_CLASS == (int)MST_FILTER_CLASS &&
+                   (int)MUSTER_FILTER_FACT == (int)MST_FILTER_FACT,
+               "enum muster_filter_kind follows enum mst_filter_kind");
+_Static_assert((int)MUSTER_DDL_DISPLAY_ALWAYS == (int)MST_DDL_DISPLAY_ALWAYS &&
+                   (int)MUSTER_DDL_DISPLAY_OK == (int)MST_DDL_DISPLAY_OK,
+               "enum muster_ddl_display follows enum mst_ddl_display");
+_Static_assert((int)MUSTER_KEY_ED25519 == (int)MST_KEY_ED25519 &&
+                   (int)MUSTER_KEY_RSA == (int)MST_KEY_RSA &&
+                   (int)MUSTER_CERT_SERVER == (int)MST_CERT_SERVER &&
+                   (int)MUSTER_CERT_CLIENT == (int)MST_CERT_CLIENT,
+               "key types and certificate kinds follow security/cert.h");
+
+/* ---- conversions between the public and the internal types ---- */
+
+static struct mst_config *cfg_of(const struct muster_config *c) {
+    return (struct mst_config *)(void *)c;
+}
+
+static struct mst_client *client_of(struct muster_client *cl) {
+    return (struct mst_client *)(void *)cl;
+}
+
+static struct mst_strv *strv_of(const struct muster_list *l) {
+    return (struct mst_strv *)(void *)l;
+}
+
+static const struct muster_list *list_of(const struct mst_strv *sv) {
+    return (const struct muster_list *)(const void *)sv;
+}
+
+static const struct mst_ddl *ddl_of(const struct muster_ddl *d) {
+    return (const struct mst_ddl *)(const void *)d;
+}
+
+static const struct mst_ddl_action *act_of(const struct muster_ddl_action *a) {
+    return (const struct mst_ddl_action *)(const void *)a;
+}
+
+static const struct muster_ddl_action *
+public_act(const struct mst_ddl_action *a) {
+    return (const struct muster_ddl_action *)(const void *)a;
+}
+
+/* The internal error into the public one (same code, same text). */
+static int give(int rc, const struct mst_err *in, struct muster_error *out) {
+    if (out != NULL && rc != MST_OK) {
+        out->code = rc;
+        mst_strlcpy(out->message, in->msg[0] ? in->msg : mst_strerror(rc),
+                    sizeof out->message);
+    }
+    return rc;
+}
+
+/* ---- results ---- */
+
+const char *muster_strerror(int code) {
+    return mst_strerror(code);
+}
+
+const char *muster_rpc_status_text(int status) {
+    return mst_rpc_status_text(status);
+}
+
+/* ---- configuration ---- */
+
+/* $MUSTER_CONFIG, ~/.config/muster/client.cfg, then SYSCONFDIR. */
+static int find_config(char *buf, size_t size, struct mst_err *err) {
+    const char *env = getenv("MUSTER_CONFIG");
+    if (env != NULL && *env != '\0')
+        return snprintf(buf, size, "%s", env) < (int)size
+                   ? MST_OK
+                   : mst_err_set(err, MST_EINVAL, "MUSTER_CONFIG too long");
+    const char *home = getenv("HOME");
+    if (home != NULL) {
+        snprintf(buf, size, "%s/.config/muster/client.cfg", home);
+        if (access(buf, F_OK) == 0)
+            return MST_OK;
+    }
+    snprintf(buf, size, "%s", MST_SYSCONFDIR "/client.cfg");
+    if (access(buf, F_OK) == 0)
+        return MST_OK;
+    return mst_err_set(err, MST_ENOTFOUND,
+                       "no client configuration: set MUSTER_CONFIG (also "
+                       "looked in ~/.config/muster/ and " MST_SYSCONFDIR ")");
+}
+
+int muster_config_load(const char *path, struct muster_config **cfg_r,
+                       struct muster_error *err) {
+    struct mst_err e = {0};
+    char found[4096];
+    int rc = MST_OK;
+    if (path == NULL && (rc = find_config(found, sizeof found, &e)) == MST_OK)
+        path = found;
+    struct mst_config *cfg = NULL;
+    if (rc == MST_OK)
+        rc = mst_config_load(path, MST_CONFIG_CLIENT, &cfg, &e);
+    if (rc == MST_OK)
+        *cfg_r = (struct muster_config *)(void *)cfg;
+    return give(rc, &e, err);
+}
+
+int muster_config_new(struct muster_config **cfg_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_config *cfg = NULL;
+    int rc = mst_config_defaults(MST_CONFIG_CLIENT, &cfg, &e);
+    if (rc == MST_OK)
+        *cfg_r = (struct muster_config *)(void *)cfg;
+    return give(rc, &e, err);
+}
+
+int muster_config_set(struct muster_config *cfg, const char *key,
+                      const char *value, struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_config_set(cfg_of(cfg), MST_CONFIG_CLIENT, key, value, &e),
+                &e, err);
+}
+
+int muster_config_get(const struct muster_config *cfg, const char *key,
+                      char *buf, size_t size, struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_config_get(cfg_of(cfg), key, buf, size, &e);
+    return rc < 0 ? give(rc, &e, err) : rc;
+}
+
+const char *muster_config_path(const struct muster_config *cfg) {
+    const char *p = cfg_of(cfg)->path;
+    return p ? p : "";
+}
+
+void muster_config_free(struct muster_config **cfg) {
+    if (cfg == NULL)
+        return;
+    struct mst_config *c = cfg_of(*cfg);
+    mst_config_free(&c);
+    *cfg = NULL;
+}
+
+/* ---- lists ---- */
+
+struct muster_list *muster_list_new(void) {
+    return calloc(1, sizeof(struct mst_strv));
+}
+
+void muster_list_free(struct muster_list **list) {
+    if (list == NULL || *list == NULL)
+        return;
+    mst_strv_free(strv_of(*list));
+    free(*list);
+    *list = NULL;
+}
+
+int muster_list_add(struct muster_list *list, const char *s) {
+    return mst_strv_push(strv_of(list), s);
+}
+
+size_t muster_list_count(const struct muster_list *list) {
+    return list ? strv_of(list)->n : 0;
+}
+
+const char *muster_list_get(const struct muster_list *list, size_t i) {
+    return i < muster_list_count(list) ? strv_of(list)->v[i] : NULL;
+}
+
+int muster_list_read_nodes(struct muster_list *list, FILE *f, const char *name,
+                           struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_discovery_read_nodes(f, name, strv_of(list), &e), &e, err);
+}
+
+int muster_count_parse(const char *text, struct muster_count *count_r,
+                       struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_discovery_count c = {0};
+    int rc = mst_discovery_count_parse(text, &c, &e);
+    if (rc == MST_OK)
+        *count_r = (struct muster_count){c.n, c.percent};
+    return give(rc, &e, err);
+}
+
+static struct mst_discovery_count count_in(const struct muster_count *c) {
+    return (struct mst_discovery_count){c->n, c->percent};
+}
+
+size_t muster_count_of(const struct muster_count *count, size_t total) {
+    struct mst_discovery_count c = count_in(count);
+    return mst_discovery_count_of(&c, total);
+}
+
+void muster_list_limit(struct muster_list *list,
+                       const struct muster_count *limit, uint64_t seed) {
+    struct mst_discovery_count c = count_in(limit);
+    mst_discovery_limit(strv_of(list), &c, seed);
+}
+
+/* ---- filters ---- */
+
+struct muster_filter {
+    json_t *json;          /* as sent */
+    struct mst_strv exact; /* the exact identities added, for addressing */
+};
+
+struct muster_filter *muster_filter_new(void) {
+    struct muster_filter *f = calloc(1, sizeof *f);
+    if (f != NULL && (f->json = json_object()) == NULL) {
+        free(f);
+        f = NULL;
+    }
+    return f;
+}
+
+void muster_filter_free(struct muster_filter **f) {
+    if (f == NULL || *f == NULL)
+        return;
+    json_decref((*f)->json);
+    mst_strv_free(&(*f)->exact);
+    free(*f);
+    *f = NULL;
+}
+
+int muster_filter_add(struct muster_filter *f, enum muster_filter_kind kind,
+                      const char *text, struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_filter_add(f->json, (enum mst_filter_kind)kind, text, &e);
+    size_t n = strlen(text);
+    int regex = n >= 2 && text[0] == '/' && text[n - 1] == '/';
+    if (rc == MST_OK && kind == MUSTER_FILTER_IDENTITY && !regex &&
+        mst_strv_push(&f->exact, text) != MST_OK)
+        rc = mst_err_set(&e, MST_ENOMEM, "out of memory");
+    return give(rc, &e, err);
+}
+
+const struct muster_list *
+muster_filter_identities(const struct muster_filter *f) {
+    if (f == NULL || !mst_filter_is_identity_only(f->json))
+        return NULL;
+    return list_of(&f->exact);
+}
+
+const json_t *muster_filter_json(const struct muster_filter *f) {
+    return f->json;
+}
+
+/* ---- clients ---- */
+
+int muster_client_new(const struct muster_config *cfg,
+                      struct muster_client **cl_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_client *cl = NULL;
+    int rc = mst_client_new(cfg_of(cfg), &cl, &e);
+    if (rc == MST_OK)
+        *cl_r = (struct muster_client *)(void *)cl;
+    return give(rc, &e, err);
+}
+
+void muster_client_free(struct muster_client **cl) {
+    if (cl == NULL)
+        return;
+    struct mst_client *c = client_of(*cl);
+    mst_client_free(&c);
+    *cl = NULL;
+}
+
+const char *muster_client_caller(const struct muster_client *cl) {
+    return mst_client_caller((const struct mst_client *)(const void *)cl);
+}
+
+const char *muster_end_name(enum muster_end end) {
+    return mst_call_end_name((enum mst_call_end)end);
+}
+
+static int spec_of(const struct muster_request *r, struct mst_call_spec *s,
+                   struct mst_err *e) {
+    if (r->agent == NULL || r->action == NULL)
+        return mst_err_set(e, MST_EINVAL,
+                           "a request needs an agent and an "
+                           "action");
+    *s = (struct mst_call_spec){
+        .agent = r->agent,
+        .action = r->action,
+        .data = r->data,
+        .filter = r->filter ? r->filter->json : NULL,
+        .collective = r->collective,
+        .nodes = r->nodes ? strv_of(r->nodes) : NULL,
+        .discovery_timeout_ms = r->discovery_timeout_ms,
+        .discovery_window_ms = r->discovery_window_ms,
+        .timeout_ms = r->timeout_ms,
+        .ttl_ms = r->ttl_ms,
+        .expected = r->expected,
+    };
+    return MST_OK;
+}
+
+/* The public handlers behind the internal callbacks. */
+static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
+                     int64_t rtt_us) {
+    const struct muster_handlers *h = ud;
+    struct muster_reply r = {
+        .request_id = rep->id,
+        .sender = rep->sender,
+        .signer = signer,
+        .status = rep->status,
+        .status_message = rep->statusmsg ? rep->statusmsg : "",
+        .data = rep->data,
+        .time_ms = rep->time_ms,
+        .rtt_ms = rtt_us < 0 ? -1.0 : (double)rtt_us / 1000.0,
+    };
+    if (h->reply != NULL)
+        h->reply(h->ud, &r);
+}
+
+static void on_invalid(void *ud, const char *why) {
+    const struct muster_handlers *h = ud;
+    if (h->invalid != NULL)
+        h->invalid(h->ud, why);
+}
+
+static void on_batch(void *ud, size_t index, size_t count,
+                     const struct mst_strv *nodes) {
+    const struct muster_handlers *h = ud;
+    if (h->batch != NULL)
+        h->batch(h->ud, index, count, list_of(nodes));
+}
+
+static struct mst_call_handlers handlers_of(const struct muster_handlers *h) {
+    static const struct muster_handlers none = {0};
+    return (struct mst_call_handlers){.reply = on_reply,
+                                      .invalid = on_invalid,
+                                      .batch = on_batch,
+                                      .ud = (void *)(h ? h : &none)};
+}
+
+/* The public view of the internal stats, which st->priv owns. */
+static void show_stats(struct muster_stats *st) {
+    const struct mst_call_stats *in = st->priv;
+    memcpy(st->request_id, in->request_id, sizeof st->request_id);
+    st->responses = in->responses;
+    st->ok = in->ok;
+    st->failed = in->failed;
+    st->invalid = in->invalid;
+    st->batches = in->batches;
+    st->elapsed_ms = (double)in->elapsed_us / 1000.0;
+    st->ended = (enum muster_end)in->ended;
+    st->no_response = list_of(&in->no_response);
+    st->unknown = list_of(&in->unknown);
+    st->unexpected = list_of(&in->unexpected);
+    st->not_reached = list_of(&in->not_reached);
+}
+
+void muster_stats_clear(struct muster_stats *st) {
+    if (st == NULL)
+        return;
+    if (st->priv != NULL)
+        mst_call_stats_clear(st->priv);
+    free(st->priv);
+    memset(st, 0, sizeof *st);
+}
+
+/* Shared by call and rollout: `ro` NULL = one call. */
+static int run(struct muster_client *cl, const struct muster_request *req,
+               const struct muster_rollout *ro, const struct muster_handlers *h,
+               struct muster_stats *st, struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_call_spec spec;
+    int rc = spec_of(req, &spec, &e);
+    if (rc == MST_OK && ro != NULL && spec.nodes == NULL)
+        rc = mst_err_set(&e, MST_EINVAL, "a rollout needs a list of nodes");
+    if (rc == MST_OK && st->priv == NULL &&
+        (st->priv = calloc(1, sizeof(struct mst_call_stats))) == NULL)
+        rc = mst_err_set(&e, MST_ENOMEM, "out of memory");
+    if (rc != MST_OK)
+        return give(rc, &e, err);
+    struct mst_call_handlers ih = handlers_of(h);
+    if (ro == NULL) {
+        rc = mst_client_call(client_of(cl), &spec, &ih, st->priv, &e);
+    } else {
+        struct mst_discovery_rollout r = {ro->batch_size, ro->batch_sleep_ms,
+                                          count_in(&ro->fail)};
+        rc = mst_discovery_rollout(client_of(cl), &spec, &r, &ih, st->priv, &e);
+    }
+    show_stats(st);
+    return give(rc, &e, err);
+}
+
+int muster_client_call(struct muster_client *cl,
+                       const struct muster_request *req,
+                       const struct muster_handlers *h,
+                       struct muster_stats *st_r, struct muster_error *err) {
+    return run(cl, req, NULL, h, st_r, err);
+}
+
+int muster_client_rollout(struct muster_client *cl,
+                          const struct muster_request *req,
+                          const struct muster_rollout *ro,
+                          const struct muster_handlers *h,
+                          struct muster_stats *st_r, struct muster_error *err) {
+    return run(cl, req, ro, h, st_r, err);
+}
+
+int muster_client_discover(struct muster_client *cl,
+                           const struct muster_request *req,
+                           struct muster_list *nodes_r,
+                           struct muster_error *err) {
+    struct mst_err e = {0};
+    struct muster_request ping = *req;
+    ping.agent = "rpcutil"; /* ignored, but spec_of wants them */
+    ping.action = "ping";
+    struct mst_call_spec spec;
+    int rc = spec_of(&ping, &spec, &e);
+    if (rc == MST_OK)
+        rc = mst_discovery_run(client_of(cl), &spec, strv_of(nodes_r), &e);
+    return give(rc, &e, err);
+}
+
+int muster_client_send(struct muster_client *cl,
+                       const struct muster_request *req,
+                       char id_r[MUSTER_ID_LEN], struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_call_spec spec;
+    int rc = spec_of(req, &spec, &e);
+    if (rc == MST_OK)
+        rc = mst_client_send(client_of(cl), &spec, id_r, &e);
+    return give(rc, &e, err);
+}
+
+int muster_client_poll(struct muster_client *cl, int64_t timeout_ms,
+                       const struct muster_handlers *h,
+                       struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_call_handlers ih = handlers_of(h);
+    int ms = timeout_ms > INT32_MAX ? INT32_MAX
+             : timeout_ms < 0       ? 0
+                                    : (int)timeout_ms;
+    int rc = mst_client_poll(client_of(cl), ms, &ih, &e);
+    return rc < 0 ? give(rc, &e, err) : rc;
+}
+
+/* ---- DDLs ---- */
+
+int muster_ddl_dirs(const struct muster_config *cfg,
+                    struct muster_list *dirs_r) {
+    struct mst_strv *dirs = strv_of(dirs_r);
+    const char *env = getenv("MUSTER_DDL_PATH");
+    char *copy = env ? strdup(env) : NULL;
+    int rc = env != NULL && copy == NULL ? MST_ENOMEM : MST_OK;
+    char *save = NULL;
+    for (char *d = copy ? strtok_r(copy, ":", &save) : NULL;
+         d != NULL && rc == MST_OK; d = strtok_r(NULL, ":", &save))
+        rc = mst_strv_push(dirs, d);
+    free(copy);
+    const struct mst_strv *conf = &cfg_of(cfg)->ddl_path;
+    for (size_t i = 0; rc == MST_OK && i < conf->n; i++)
+        rc = mst_strv_push(dirs, conf->v[i]);
+    return rc;
+}
+
+int muster_ddl_find(const struct muster_config *cfg, const char *agent,
+                    struct muster_ddl **ddl_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_strv dirs = {0};
+    struct mst_ddl *ddl = NULL;
+    int rc = muster_ddl_dirs(cfg, (struct muster_list *)(void *)&dirs);
+    if (rc == MST_OK)
+        rc = mst_ddl_path_find(&dirs, agent, &ddl, &e);
+    if (rc == MST_ENOTFOUND)
+        mst_err_set(&e, rc,
+                    "no DDL for agent %s (looked for %s.json in "
+                    "the DDL directories)",
+                    agent, agent);
+    mst_strv_free(&dirs);
+    if (rc == MST_OK)
+        *ddl_r = (struct muster_ddl *)(void *)ddl;
+    return give(rc, &e, err);
+}
+
+int muster_ddl_list(const struct muster_config *cfg,
+                    struct muster_list *names_r) {
+    struct mst_strv dirs = {0};
+    int rc = muster_ddl_dirs(cfg, (struct muster_list *)(void *)&dirs);
+    if (rc == MST_OK)
+        rc = mst_ddl_path_list(&dirs, strv_of(names_r));
+    mst_strv_free(&dirs);
+    return rc;
+}
+
+void muster_ddl_free(struct muster_ddl **ddl) {
+    if (ddl == NULL)
+        return;
+    struct mst_ddl *d = (struct mst_ddl *)(void *)*ddl;
+    mst_ddl_free(&d);
+    *ddl = NULL;
+}
+
+void muster_ddl_about(const struct muster_ddl *ddl,
+                      struct muster_ddl_about *about_r) {
+    const struct mst_ddl *d = ddl_of(ddl);
+    *about_r = (struct muster_ddl_about){
+        .name = d->name,
+        .description = d->description,
+        .author = d->author,
+        .license = d->license,
+        .version = d->version,
+        .url = d->url,
+        .path = d->path,
+        .timeout_s = d->timeout_s,
+        .n_actions = d->n_actions,
+    };
+}
+
+const struct muster_ddl_action *muster_ddl_action(const struct muster_ddl *ddl,
+                                                  const char *name) {
+    return public_act(mst_ddl_action(ddl_of(ddl), name));
+}
+
+const struct muster_ddl_action *
+muster_ddl_action_at(const struct muster_ddl *ddl, size_t i) {
+    const struct mst_ddl *d = ddl_of(ddl);
+    return i < d->n_actions ? public_act(&d->actions[i]) : NULL;
+}
+
+void muster_ddl_action_about(const struct muster_ddl_action *act,
+                             struct muster_ddl_action_about *about_r) {
+    const struct mst_ddl_action *a = act_of(act);
+    *about_r = (struct muster_ddl_action_about){
+        .name = a->name,
+        .description = a->description,
+        .display = (enum muster_ddl_display)a->display,
+        .display_name = mst_ddl_display_name(a->display),
+        .n_inputs = a->n_inputs,
+        .n_outputs = a->n_outputs,
+        .n_aggregates = a->n_aggregates,
+    };
+}
+
+static const char *validator_name(const struct mst_ddl_input *in) {
+    if (in->validator == MST_DDL_V_NONE)
+        return NULL;
+    return in->validator == MST_DDL_V_REGEX ? "regex" : in->validation;
+}
+
+void muster_ddl_input_at(const struct muster_ddl_action *act, size_t i,
+                         struct muster_ddl_input *in_r) {
+    const struct mst_ddl_input *in = &act_of(act)->inputs[i];
+    *in_r = (struct muster_ddl_input){
+        .name = in->name,
+        .prompt = in->prompt,
+        .description = in->description,
+        .type = mst_ddl_type_name(in->type),
+        .validator = validator_name(in),
+        .validation = in->validation,
+        .maxlength = in->maxlength,
+        .optional = in->optional,
+        .sensitive = in->sensitive,
+        .default_value = in->def,
+        .enum_values = in->enum_values,
+    };
+}
+
+void muster_ddl_output_at(const struct muster_ddl_action *act, size_t i,
+                          struct muster_ddl_output *out_r) {
+    const struct mst_ddl_output *o = &act_of(act)->outputs[i];
+    *out_r = (struct muster_ddl_output){o->name, o->description, o->display_as,
+                                        mst_ddl_type_name(o->type)};
+}
+
+void muster_ddl_aggregate_at(const struct muster_ddl_action *act, size_t i,
+                             struct muster_ddl_aggregate *ag_r) {
+    const struct mst_ddl_aggregate *ag = &act_of(act)->aggregates[i];
+    *ag_r = (struct muster_ddl_aggregate){mst_ddl_function_name(ag->function),
+                                          ag->output};
+}
+
+const char *muster_ddl_output_label(const struct muster_ddl_action *act,
+                                    const char *key) {
+    const struct mst_ddl_output *o =
+        act ? mst_ddl_output(act_of(act), key) : NULL;
+    return o ? o->display_as : key;
+}
+
+int muster_ddl_parse_args(const struct muster_ddl_action *act,
+                          char *const *args, size_t n, json_t **data_r,
+                          struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_ddl_inputs_parse(act_of(act), args, n, data_r, &e), &e,
+                err);
+}
+
+int muster_ddl_validate(const struct muster_ddl_action *act, json_t *data,
+                        struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_ddl_inputs_validate(act_of(act), data, &e), &e, err);
+}
+
+json_t *muster_ddl_aggregate(const struct muster_ddl_action *act,
+                             const json_t *datas) {
+    return mst_ddl_aggregate_compute(act_of(act), datas);
+}
+
+/* ---- text helpers ---- */
+
+int muster_name_valid(const char *s, size_t max) {
+    return mst_is_name(s, max);
+}
+
+int muster_parse_seconds(const char *text, int64_t max_ms, int64_t *ms_r) {
+    return mst_parse_seconds(text, max_ms, ms_r);
+}
+
+int muster_parse_int(const char *text, long long min, long long max,
+                     long long *v_r) {
+    return mst_parse_int(text, min, max, v_r);
+}
+
+char *muster_value_text(const json_t *v) {
+    char *text = mst_facts_value_text(v);
+    return text ? text : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* ---- the site CA ---- */
+
+int muster_key_type_parse(const char *text, enum muster_key_type *type_r) {
+    enum mst_key_type t;
+    int rc = mst_cert_parse_key_type(text, &t);
+    if (rc == MST_OK)
+        *type_r = (enum muster_key_type)t;
+    return rc;
+}
+
+const char *muster_cert_kind_name(enum muster_cert_kind k) {
+    return mst_cert_kind_name((enum mst_cert_kind)k);
+}
+
+int muster_cert_init(const char *dir, enum muster_key_type type, int days,
+                     struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_cert_init(dir, (enum mst_key_type)type, days, &e), &e, err);
+}
+
+int muster_cert_issue(const char *dir, const struct muster_cert_request *req,
+                      struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_cert_request r = {
+        .name = req->name,
+        .kind = (enum mst_cert_kind)req->kind,
+        .key_type = (enum mst_key_type)req->key_type,
+        .days = req->days,
+        .start_days = req->start_days,
+        .sans = req->sans ? strv_of(req->sans) : NULL,
+    };
+    return give(mst_cert_issue(dir, &r, &e), &e, err);
+}
+
+int muster_cert_show(const char *path, FILE *out, struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_cert_show(path, out, &e), &e, err);
+}
