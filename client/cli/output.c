@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "exit_status.h"
 
 struct mst_output {
     enum mst_output_style style;

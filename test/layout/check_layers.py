@@ -33,7 +33,8 @@ PARTS = [
 # Parts whose every .c must declare its functions in its own header.
 OWN_HEADER = ['common/', 'connectors/', 'server/', 'client/lib/']
 # An implementation -> the interface header that declares its functions.
-IMPLEMENTS = {'connectors/rabbitmq.c': 'connectors/connector.h'}
+IMPLEMENTS = {'connectors/rabbitmq.c': 'connectors/connector.h',
+              'client/lib/api.c': 'client/lib/muster/client.h'}
 
 # A module's private interface kept in a header of another name: it belongs
 # to that module (security.c dispatches through the provider table that
