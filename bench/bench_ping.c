@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/status.h"
 #include "client.h"
 #include "stats.h"
-#include "base/status.h"
 
 int main(int argc, char **argv) {
     if (argc < 4) {
@@ -35,9 +35,12 @@ int main(int argc, char **argv) {
     int64_t *t = calloc(rounds, sizeof *t);
     size_t incomplete = 0;
     for (size_t r = 0; r < rounds && t != NULL; r++) {
-        struct mst_call_spec spec = {
-            .agent = "rpcutil", .action = "ping", .expected = n,
-            .discovery_timeout_ms = 10000, .timeout_ms = 10000, .ttl_ms = 60000};
+        struct mst_call_spec spec = {.agent = "rpcutil",
+                                     .action = "ping",
+                                     .expected = n,
+                                     .discovery_timeout_ms = 10000,
+                                     .timeout_ms = 10000,
+                                     .ttl_ms = 60000};
         struct mst_call_stats st = {0};
         if (mst_client_call(cl, &spec, NULL, &st, &err) != MST_OK) {
             fprintf(stderr, "bench_ping: %s\n", err.msg);

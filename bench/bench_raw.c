@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "amqp_compat.h"
-#include "stats.h"
 #include "base/util.h"
+#include "stats.h"
 
 #define EXCHANGE "raw.broadcast"
 
@@ -48,9 +48,9 @@ static amqp_connection_state_t connect_to(const char *url_text) {
                 ci.port);
         return NULL;
     }
-    amqp_rpc_reply_t r = amqp_login(c, ci.vhost, 0, 131072, 30,
-                                    AMQP_SASL_METHOD_PLAIN, ci.user,
-                                    ci.password);
+    amqp_rpc_reply_t r =
+        amqp_login(c, ci.vhost, 0, 131072, 30, AMQP_SASL_METHOD_PLAIN, ci.user,
+                   ci.password);
     free(url);
     if (r.reply_type != AMQP_RESPONSE_NORMAL)
         return NULL;
@@ -83,8 +83,7 @@ static int respond(const char *url) {
                     amqp_empty_table);
     amqp_basic_qos(c, 1, 0, 32, 0);
     amqp_basic_consume(c, 1, q, amqp_empty_bytes, /* no_local = */ 0,
-                       /* no_ack = */ 0, /* exclusive = */ 1,
-                       amqp_empty_table);
+                       /* no_ack = */ 0, /* exclusive = */ 1, amqp_empty_table);
     if (!ok(c, "basic.consume"))
         return 1;
     printf("connected queue %.*s\n", (int)q.len, (char *)q.bytes);
@@ -115,8 +114,7 @@ static int respond(const char *url) {
 }
 
 /* One broadcast; microseconds until n replies came, or -1 after 10 s. */
-static int64_t round_trip(amqp_connection_state_t c, amqp_bytes_t q,
-                          size_t n) {
+static int64_t round_trip(amqp_connection_state_t c, amqp_bytes_t q, size_t n) {
     amqp_basic_properties_t p = {0};
     p._flags = AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_CORRELATION_ID_FLAG |
                AMQP_BASIC_EXPIRATION_FLAG;
@@ -124,8 +122,8 @@ static int64_t round_trip(amqp_connection_state_t c, amqp_bytes_t q,
     p.correlation_id = amqp_cstring_bytes("raw");
     p.expiration = amqp_cstring_bytes("60000");
     int64_t start = mst_now_us();
-    amqp_basic_publish(c, 1, amqp_cstring_bytes(EXCHANGE), amqp_empty_bytes,
-                       0, 0, &p, amqp_cstring_bytes("ping"));
+    amqp_basic_publish(c, 1, amqp_cstring_bytes(EXCHANGE), amqp_empty_bytes, 0,
+                       0, &p, amqp_cstring_bytes("ping"));
     for (size_t got = 0; got < n;) {
         amqp_envelope_t env;
         struct timeval tv = {10, 0};
@@ -139,8 +137,7 @@ static int64_t round_trip(amqp_connection_state_t c, amqp_bytes_t q,
     return mst_now_us() - start;
 }
 
-static int request(const char *url, size_t n, size_t rounds,
-                   const char *name) {
+static int request(const char *url, size_t n, size_t rounds, const char *name) {
     amqp_connection_state_t c = connect_to(url);
     if (c == NULL)
         return 1;

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "client.h"
-#include "stats.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "client.h"
+#include "stats.h"
 
 static struct mst_client *cl;
 static size_t replies, refused;
@@ -33,8 +33,8 @@ static int64_t cpu_us(void) {
            ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
-static void on_reply(void *ud, const struct mst_reply *rep,
-                     const char *signer, int64_t rtt_us) {
+static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
+                     int64_t rtt_us) {
     (void)ud, (void)rep, (void)signer, (void)rtt_us;
     replies++;
 }
@@ -45,8 +45,8 @@ static void on_invalid(void *ud, const char *why) {
         fprintf(stderr, "bench_rpc: %s\n", why);
 }
 
-static const struct mst_call_handlers handlers = {
-    .reply = on_reply, .invalid = on_invalid};
+static const struct mst_call_handlers handlers = {.reply = on_reply,
+                                                  .invalid = on_invalid};
 
 static int seq(const char *node, size_t count) {
     struct mst_strv nodes = {0};
@@ -54,8 +54,10 @@ static int seq(const char *node, size_t count) {
     int64_t *t = calloc(count, sizeof *t);
     struct mst_err err = {0};
     for (size_t i = 0; i < count; i++) {
-        struct mst_call_spec spec = {.agent = "rpcutil", .action = "ping",
-                                     .nodes = &nodes, .timeout_ms = 10000,
+        struct mst_call_spec spec = {.agent = "rpcutil",
+                                     .action = "ping",
+                                     .nodes = &nodes,
+                                     .timeout_ms = 10000,
                                      .ttl_ms = 60000};
         struct mst_call_stats st = {0};
         if (mst_client_call(cl, &spec, NULL, &st, &err) != MST_OK ||
@@ -119,8 +121,10 @@ int main(int argc, char **argv) {
     }
     int rc = 2;
     struct mst_strv nodes = {0};
-    struct mst_call_spec spec = {.agent = "rpcutil", .action = "ping",
-                                 .timeout_ms = 10000, .ttl_ms = 60000};
+    struct mst_call_spec spec = {.agent = "rpcutil",
+                                 .action = "ping",
+                                 .timeout_ms = 10000,
+                                 .ttl_ms = 60000};
     if (strcmp(argv[2], "seq") == 0) {
         rc = seq(argv[3], strtoul(argv[4], NULL, 10));
     } else if (strcmp(argv[2], "pipe") == 0 && argc == 6) {

@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/cert.h"
-#include "wire/request.h"
-#include "security/security.h"
-#include "stats.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "security/cert.h"
+#include "security/security.h"
+#include "stats.h"
+#include "wire/request.h"
 
 /* The person's line, and a "FIGURE_TAG: median" line for bench/run.sh. */
 static void report(const char *what, const char *figure, const char *tag,
@@ -87,8 +87,7 @@ static void bench_verify(const char *dir, const char *client,
     if (cache == 0)
         report("verify (cert cached)", "verify_us", tag, ns, n);
     else
-        report("verify (no cache: chain too)", "verify_nocache_us", tag, ns,
-               n);
+        report("verify (no cache: chain too)", "verify_nocache_us", tag, ns, n);
     mst_security_free(&node);
 }
 

@@ -90,7 +90,7 @@ struct mst_connector {
     /* The message last handed out by mst_connector_consume. */
     struct content in;
 
-    uint64_t rng;        /* xorshift state for backoff jitter */
+    uint64_t rng;           /* xorshift state for backoff jitter */
     unsigned failed_passes; /* mst_connector_retry failures in a row */
 };
 
@@ -434,8 +434,8 @@ static int check_host(amqp_socket_t *sock, const char *host) {
 
 /* A TLS socket: TLS 1.2 or later, the CA verified, the host name checked. */
 static amqp_socket_t *tls_socket(struct mst_connector *conn,
-                                 amqp_connection_state_t amqp,
-                                 const char *host, struct mst_err *err) {
+                                 amqp_connection_state_t amqp, const char *host,
+                                 struct mst_err *err) {
     amqp_socket_t *sock = amqp_ssl_socket_new(amqp);
     if (sock == NULL) {
         mst_err_set(err, MST_ECONNECT, "cannot create a TLS socket");
@@ -465,8 +465,7 @@ static amqp_socket_t *tls_socket(struct mst_connector *conn,
     amqp_ssl_socket_set_verify_peer(sock, /* verify = */ 1);
     amqp_ssl_socket_set_verify_hostname(sock, /* verify = */ 0);
     if (!check_host(sock, host)) {
-        mst_err_set(err, MST_ECONNECT, "TLS: cannot check host name %s",
-                    host);
+        mst_err_set(err, MST_ECONNECT, "TLS: cannot check host name %s", host);
         return NULL;
     }
     if (conn->tls_cert != NULL) {
@@ -513,8 +512,9 @@ static int connect_one(struct mst_connector *conn, const struct url *u,
     conn->amqp = amqp_new_connection();
     if (conn->amqp == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    amqp_socket_t *sock = u->info.ssl ? tls_socket(conn, conn->amqp, u->info.host, err)
-                                      : amqp_tcp_socket_new(conn->amqp);
+    amqp_socket_t *sock = u->info.ssl
+                              ? tls_socket(conn, conn->amqp, u->info.host, err)
+                              : amqp_tcp_socket_new(conn->amqp);
     if (sock == NULL) {
         if (!u->info.ssl)
             mst_err_set(err, MST_ENOMEM, "cannot create a socket");
@@ -884,7 +884,8 @@ int mst_connector_publish_reply(struct mst_connector *conn,
  * to be acknowledged and counted.
  */
 
-static int copy_bytes(amqp_bytes_t *dst, amqp_bytes_t src, struct mst_err *err) {
+static int copy_bytes(amqp_bytes_t *dst, amqp_bytes_t src,
+                      struct mst_err *err) {
     *dst = amqp_bytes_malloc_dup(src);
     if (src.len > 0 && dst->bytes == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");

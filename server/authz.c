@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "base/log.h"
 #include "base/file.h"
+#include "base/log.h"
 #include "base/status.h"
 #include "policy/policy.h"
 

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "connector.h"
+#include "ddl/inputs.h"
 #include "musterd.h"
 #include "record.h"
 #include "registry.h"
@@ -20,7 +21,6 @@
 #include "wire/reply.h"
 #include "wire/request.h"
 #include "worker.h"
-#include "ddl/inputs.h"
 
 /* A message being dispatched: the daemon, and when it arrived (for the
  * audit's duration). */

@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "base/proc.h"
-#include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
 

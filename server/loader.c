@@ -16,11 +16,11 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "ddl/load.h"
 #include "external.h"
 #include "musterd.h"
 #include "registry.h"
 #include "worker.h"
-#include "ddl/load.h"
 
 /* Why external agents cannot run here (agents.run_as), or "". */
 static char user_problem[MST_ERR_LEN];

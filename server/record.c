@@ -6,11 +6,11 @@
 #include <stdlib.h>
 
 #include "authz.h"
-#include "ddl/ddl.h"
-#include "ddl/inputs.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "ddl/ddl.h"
+#include "ddl/inputs.h"
 #include "musterd.h"
 #include "policy/audit.h"
 

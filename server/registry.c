@@ -9,8 +9,8 @@
 
 #include "base/log.h"
 #include "base/status.h"
-#include "musterd.h"
 #include "ddl/load.h"
+#include "musterd.h"
 #include "rpcutil/rpcutil.h"
 
 const struct musterd_agent_entry *musterd_find_agent(const struct musterd *d,

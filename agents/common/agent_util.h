@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "muster/agent.h"
 #include "base/proc.h"
+#include "muster/agent.h"
 
 /* What a standard agent keeps of a command's stdout and of its stderr. */
 #define MST_AGENT_MAX_OUT (64 * 1024)

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "agent_util.h"
-#include "targeting/regexp.h"
 #include "base/status.h"
+#include "targeting/regexp.h"
 
 #define MAX_PROCS 4096   /* entries in one reply */
 #define MAX_CMDLINE 1024 /* bytes of each command line kept */

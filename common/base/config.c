@@ -22,10 +22,10 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "security/replay.h"
-#include "mst_build.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "mst_build.h"
+#include "security/replay.h"
 
 #define ROLE_SERVER (1u << MST_CONFIG_SERVER)
 #define ROLE_CLIENT (1u << MST_CONFIG_CLIENT)
@@ -88,16 +88,16 @@ static const struct key facts_keys[] = {
      NULL},
     {"refresh", K_SECONDS, ROLE_SERVER, OFF(facts_refresh_ms), 0,
      86400 * 1000LL, NULL, 300000, NULL, NULL},
-    {"timeout", K_SECONDS, ROLE_SERVER, OFF(facts_timeout_ms), 1,
-     3600 * 1000LL, NULL, 10000, NULL, NULL},
+    {"timeout", K_SECONDS, ROLE_SERVER, OFF(facts_timeout_ms), 1, 3600 * 1000LL,
+     NULL, 10000, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
 static const struct key agents_keys[] = {
     {"dir", K_STRING, ROLE_SERVER, OFF(agents_dir), 0, 0, MST_AGENTDIR, 0,
      check_path, NULL},
-    {"max_parallel", K_INT, ROLE_SERVER, OFF(agents_max_parallel), 1, 256,
-     NULL, 4, NULL, NULL},
+    {"max_parallel", K_INT, ROLE_SERVER, OFF(agents_max_parallel), 1, 256, NULL,
+     4, NULL, NULL},
     {"max_output", K_INT, ROLE_SERVER, OFF(agents_max_output), 1024,
      64 * 1024 * 1024, NULL, 1024 * 1024, NULL, NULL},
     {"kill_grace", K_SECONDS, ROLE_SERVER, OFF(agents_kill_grace_ms), 0,
@@ -118,8 +118,8 @@ static const struct key security_keys[] = {
      NULL},
     {"skew", K_SECONDS, ROLE_BOTH, OFF(security_skew_ms), 0, 3600 * 1000LL,
      NULL, 60000, NULL, NULL},
-    {"cert_cache", K_INT, ROLE_BOTH, OFF(security_cert_cache), 0, 1000000,
-     NULL, 0, NULL, NULL},
+    {"cert_cache", K_INT, ROLE_BOTH, OFF(security_cert_cache), 0, 1000000, NULL,
+     0, NULL, NULL},
     {"max_ttl", K_SECONDS, ROLE_BOTH, OFF(security_max_ttl_ms), 1000,
      86400 * 1000LL, NULL, 3600 * 1000LL, NULL, NULL},
     {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),

@@ -29,38 +29,39 @@ struct mst_config {
     char *path;                  /* the file it came from */
     char *identity;              /* default: the host name */
     struct mst_strv collectives; /* default: ["muster"] */
-    struct mst_strv broker_urls; /* default: ["amqp://guest:guest@127.0.0.1:5672"] */
-    int broker_heartbeat;        /* seconds, 0 disables; default 30 */
-    int broker_prefetch;         /* unacked deliveries per daemon; default 32 */
-    struct mst_strv facts_files; /* server; default: none */
-    char *facts_dir;             /* server; NULL when unset */
-    int64_t facts_refresh_ms;    /* server: reload interval; 0 = SIGHUP only;
-                                    default 300000 */
-    int64_t facts_timeout_ms;    /* server: per facts.dir executable;
-                                    default 10000 */
-    char *classes_file;          /* server; NULL when unset */
-    char *agents_dir;            /* server; default MST_AGENTDIR */
-    int agents_max_parallel;     /* server: workers at once; default 4 */
-    int agents_max_output;       /* server: bytes a worker/agent may print;
-                                    default 1 MiB */
-    int64_t agents_kill_grace_ms;/* server: TERM -> KILL; default 5000 */
-    char *agents_run_as;         /* server: user for external agents when
-                                    root; "root" allows root; "nobody" */
-    char *security_provider;     /* "x509" (default) or "none" */
-    char *security_ca;           /* NULL when unset */
+    struct mst_strv
+        broker_urls;      /* default: ["amqp://guest:guest@127.0.0.1:5672"] */
+    int broker_heartbeat; /* seconds, 0 disables; default 30 */
+    int broker_prefetch;  /* unacked deliveries per daemon; default 32 */
+    struct mst_strv facts_files;  /* server; default: none */
+    char *facts_dir;              /* server; NULL when unset */
+    int64_t facts_refresh_ms;     /* server: reload interval; 0 = SIGHUP only;
+                                     default 300000 */
+    int64_t facts_timeout_ms;     /* server: per facts.dir executable;
+                                     default 10000 */
+    char *classes_file;           /* server; NULL when unset */
+    char *agents_dir;             /* server; default MST_AGENTDIR */
+    int agents_max_parallel;      /* server: workers at once; default 4 */
+    int agents_max_output;        /* server: bytes a worker/agent may print;
+                                     default 1 MiB */
+    int64_t agents_kill_grace_ms; /* server: TERM -> KILL; default 5000 */
+    char *agents_run_as;          /* server: user for external agents when
+                                     root; "root" allows root; "nobody" */
+    char *security_provider;      /* "x509" (default) or "none" */
+    char *security_ca;            /* NULL when unset */
     char *security_cert;
     char *security_key;
-    int security_cert_cache;     /* 0: the role's default */
-    int64_t security_skew_ms;    /* allowed clock skew; default 60 s */
-    int64_t security_max_ttl_ms; /* largest accepted ttl; default 3600 s */
-    int security_replay_cache;   /* server: request ids remembered; 65536 */
-    char *log_file;              /* NULL: stderr */
-    int log_level;               /* enum mst_log_level; default info */
-    int64_t discovery_timeout_ms;/* client; default 2000 */
-    int64_t discovery_window_ms; /* client: adaptive quiet time; 0 = off */
-    int64_t timeout_ms;          /* client: overall request timeout; default 10000 */
-    int64_t ttl_ms;              /* client: request ttl; default 60000 */
-    struct mst_strv ddl_path;    /* client: DDL directories; MST_DDLDIR */
+    int security_cert_cache;      /* 0: the role's default */
+    int64_t security_skew_ms;     /* allowed clock skew; default 60 s */
+    int64_t security_max_ttl_ms;  /* largest accepted ttl; default 3600 s */
+    int security_replay_cache;    /* server: request ids remembered; 65536 */
+    char *log_file;               /* NULL: stderr */
+    int log_level;                /* enum mst_log_level; default info */
+    int64_t discovery_timeout_ms; /* client; default 2000 */
+    int64_t discovery_window_ms;  /* client: adaptive quiet time; 0 = off */
+    int64_t timeout_ms; /* client: overall request timeout; default 10000 */
+    int64_t ttl_ms;     /* client: request ttl; default 60000 */
+    struct mst_strv ddl_path; /* client: DDL directories; MST_DDLDIR */
     /* DESIGN's sample configuration has these two server sections. */
     char *authorization_policy_dir;  /* server; NULL when unset */
     int authorization_default_allow; /* server; 0 = "deny" (default) */

@@ -13,8 +13,8 @@
 #define MST_ERR_LEN 256
 
 struct mst_err {
-    int code;               /* an enum mst_status value */
-    char msg[MST_ERR_LEN];  /* NUL-terminated, never empty after a set */
+    int code;              /* an enum mst_status value */
+    char msg[MST_ERR_LEN]; /* NUL-terminated, never empty after a set */
 };
 
 /*

@@ -20,18 +20,18 @@
 struct mst_audit;
 
 struct mst_audit_record {
-    int64_t time_ms;        /* when the request arrived (epoch ms) */
-    const char *id;         /* NULL for messages that did not decode */
+    int64_t time_ms; /* when the request arrived (epoch ms) */
+    const char *id;  /* NULL for messages that did not decode */
     const char *caller;
     const char *sender;
     const char *collective;
     const char *agent;
     const char *action;
-    const json_t *data;     /* inputs, already redacted; may be NULL */
-    const char *decision;   /* "accepted", "refused" or "denied" */
-    const char *reason;     /* why refused or denied; NULL when accepted */
-    int status;             /* RPC status of the reply; -1: no reply */
-    int64_t duration_ms;    /* arrival to reply */
+    const json_t *data;   /* inputs, already redacted; may be NULL */
+    const char *decision; /* "accepted", "refused" or "denied" */
+    const char *reason;   /* why refused or denied; NULL when accepted */
+    int status;           /* RPC status of the reply; -1: no reply */
+    int64_t duration_ms;  /* arrival to reply */
 };
 
 /*
@@ -56,8 +56,8 @@ int mst_audit_reopen(struct mst_audit *audit, struct mst_err *err);
  * mst_audit_write - append one line for `rec`.  Returns MST_OK or MST_EIO
  * (with the reason) when the line could not be written whole.
  */
-int mst_audit_write(struct mst_audit *audit,
-                    const struct mst_audit_record *rec, struct mst_err *err);
+int mst_audit_write(struct mst_audit *audit, const struct mst_audit_record *rec,
+                    struct mst_err *err);
 
 /* mst_audit_healthy - non-zero if the last open or write succeeded. */
 int mst_audit_healthy(const struct mst_audit *audit);

@@ -100,8 +100,7 @@ static int parse_rule(char *line, struct rule *r, struct mst_err *err) {
                            n);
     if (strcmp(f[0], "allow") != 0 && strcmp(f[0], "deny") != 0)
         return mst_err_set(err, MST_EINVAL,
-                           "first field must be allow or deny, not '%s'",
-                           f[0]);
+                           "first field must be allow or deny, not '%s'", f[0]);
     r->allow = f[0][0] == 'a';
     if (n == 4 && !looks_compound(f[3]) && strcmp(f[3], "*") != 0)
         return mst_err_set(err, MST_EINVAL,
@@ -221,9 +220,9 @@ static int listed(const struct mst_strv *list, const char *value) {
     return 0;
 }
 
-struct mst_policy_decision mst_policy_check(const struct mst_policy *policy,
-                                            const struct mst_policy_request *req,
-                                            int fallback_allow) {
+struct mst_policy_decision
+mst_policy_check(const struct mst_policy *policy,
+                 const struct mst_policy_request *req, int fallback_allow) {
     for (size_t i = 0; i < policy->n; i++) {
         const struct rule *r = &policy->rules[i];
         if (!listed(&r->callers, req->caller) ||

@@ -26,7 +26,7 @@ struct mst_policy;
 
 /* What is being asked, by whom, of which node. */
 struct mst_policy_request {
-    const char *caller;                   /* verified, e.g. "cert=alice" */
+    const char *caller; /* verified, e.g. "cert=alice" */
     const char *action;
     const struct mst_filter_target *node; /* this node's facts, classes */
 };
@@ -62,8 +62,8 @@ void mst_policy_free(struct mst_policy **policy);
  * A rule whose facts or classes cannot be evaluated on this node does not
  * match.  Thread-safe for a policy that is not being freed.
  */
-struct mst_policy_decision mst_policy_check(const struct mst_policy *policy,
-                                            const struct mst_policy_request *req,
-                                            int fallback_allow);
+struct mst_policy_decision
+mst_policy_check(const struct mst_policy *policy,
+                 const struct mst_policy_request *req, int fallback_allow);
 
 #endif

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/strv.h"
 #include "base/err.h"
+#include "base/strv.h"
 
 enum mst_key_type {
     MST_KEY_EC,      /* ECDSA P-256: the default, fast to sign and verify */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/security_provider.h"
 #include "base/status.h"
+#include "security/security_provider.h"
 
 struct mst_security {
     const struct mst_security_ops *ops;

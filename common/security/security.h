@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 #include "base/bytes.h"
-#include "wire/envelope.h"
 #include "base/err.h"
+#include "wire/envelope.h"
 
 struct mst_security;
 
@@ -98,8 +98,8 @@ int mst_security_seal(struct mst_security *sec, struct mst_bytes payload,
  * Returns MST_OK, MST_EDECODE/ETOOBIG/ETOODEEP or MST_ESECURITY.
  */
 int mst_security_open(struct mst_security *sec, struct mst_bytes in,
-                      struct mst_envelope *env_r,
-                      char signer_r[MST_SIGNER_LEN], struct mst_err *err);
+                      struct mst_envelope *env_r, char signer_r[MST_SIGNER_LEN],
+                      struct mst_err *err);
 
 /* Encoders and decoders of payloads (requests, replies) for the below. */
 typedef int (*mst_security_encode_fn)(const void *obj, struct mst_buf *out,
@@ -121,7 +121,6 @@ int mst_security_seal_with(struct mst_security *sec,
  */
 int mst_security_open_with(struct mst_security *sec, struct mst_bytes in,
                            mst_security_decode_fn decode, void *obj_r,
-                           char signer_r[MST_SIGNER_LEN],
-                           struct mst_err *err);
+                           char signer_r[MST_SIGNER_LEN], struct mst_err *err);
 
 #endif

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/cert.h"
-#include "security/security_provider.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "security/cert.h"
+#include "security/security_provider.h"
 
 /*
  * Verified certificates kept, by role: a node sees few client certificates,
@@ -143,7 +143,7 @@ static int x509_create(const struct mst_security_options *o, void **state_r,
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
     s->role = o->role;
-    size_t want = o->cert_cache > 0 ? (size_t)o->cert_cache
+    size_t want = o->cert_cache > 0                ? (size_t)o->cert_cache
                   : o->role == MST_SECURITY_CLIENT ? CACHE_DEFAULT_CLIENT
                                                    : CACHE_DEFAULT_SERVER;
     /* a whole number of sets */

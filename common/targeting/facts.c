@@ -7,6 +7,7 @@
  */
 #include "targeting/facts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,8 +96,8 @@ static char *trimmed(const char *s, size_t n) {
     return strndup(s, n);
 }
 
-static int parse_key_value(const char *text, const char *name,
-                           json_t **out_r, struct mst_err *err) {
+static int parse_key_value(const char *text, const char *name, json_t **out_r,
+                           struct mst_err *err) {
     json_t *obj = json_object();
     int lineno = 0, rc = obj ? MST_OK : MST_ENOMEM;
     for (const char *line = text; rc == MST_OK && *line != '\0';) {
@@ -109,12 +109,12 @@ static int parse_key_value(const char *text, const char *name,
         if (eq != NULL && (key == NULL || value == NULL))
             rc = MST_ENOMEM;
         else if (eq != NULL && key[0] == '\0')
-            rc = mst_err_set(err, MST_EDECODE, "%s:%d: empty key", name,
-                             lineno);
-        else if (eq != NULL && json_object_set_new(obj, key,
-                                                   json_string(value)) != 0)
-            rc = mst_err_set(err, MST_EDECODE, "%s:%d: not UTF-8", name,
-                             lineno);
+            rc =
+                mst_err_set(err, MST_EDECODE, "%s:%d: empty key", name, lineno);
+        else if (eq != NULL &&
+                 json_object_set_new(obj, key, json_string(value)) != 0)
+            rc =
+                mst_err_set(err, MST_EDECODE, "%s:%d: not UTF-8", name, lineno);
         free(key);
         free(value);
         line += n + (line[n] == '\n');

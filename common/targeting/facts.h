@@ -11,8 +11,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "base/strv.h"
 #include "base/err.h"
+#include "base/strv.h"
 
 struct mst_facts;
 
@@ -20,8 +20,8 @@ struct mst_facts;
 struct mst_facts_sources {
     const char *const *files; /* fact files, in order */
     size_t n_files;
-    const char *dir;          /* facts.dir, or NULL */
-    int64_t exec_timeout_ms;  /* per executable in `dir` */
+    const char *dir;         /* facts.dir, or NULL */
+    int64_t exec_timeout_ms; /* per executable in `dir` */
 };
 
 /*
@@ -43,8 +43,8 @@ int mst_facts_load(const char *const *files, size_t n,
  * YAML; ".json", ".yaml"/".yml" and ".txt" (key=value) names force the
  * format.  Later sources win at the top level.  An executable writable by
  * group or others is refused.  Any broken source fails the whole load
- * (MST_ENOTFOUND, MST_EIO, MST_EDECODE, MST_ETIMEOUT, ...) naming the source, so that a
- * caller can keep its last good facts.
+ * (MST_ENOTFOUND, MST_EIO, MST_EDECODE, MST_ETIMEOUT, ...) naming the source,
+ * so that a caller can keep its last good facts.
  */
 int mst_facts_load_sources(const struct mst_facts_sources *src,
                            struct mst_facts **facts_r, struct mst_err *err);

@@ -3,32 +3,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "targeting/expr.h"
 #include "targeting/regexp.h"
-#include "base/status.h"
 
 static const char *const kind_keys[] = {
-    [MST_FILTER_IDENTITY] = "identity",
-    [MST_FILTER_FACT] = "fact",
-    [MST_FILTER_CLASS] = "class",
-    [MST_FILTER_AGENT] = "agent",
+    [MST_FILTER_IDENTITY] = "identity", [MST_FILTER_FACT] = "fact",
+    [MST_FILTER_CLASS] = "class",       [MST_FILTER_AGENT] = "agent",
     [MST_FILTER_COMPOUND] = "compound",
 };
 
 /* Longest first, so that "<=" is not read as "<". */
-static const char *const fact_ops[] = {"==", "!=", "<=", ">=", "=~",
-                                       "=",  "<",  ">"};
+static const char *const fact_ops[] = {
+    "==", "!=", "<=", ">=", "=~", "=", "<", ">"};
 
 static int check_value(const char *text, struct mst_err *err) {
     size_t n = strlen(text);
     if (n == 0)
         return mst_err_set(err, MST_EINVAL, "empty filter value");
     if (n > MST_FILTER_VALUE_MAX)
-        return mst_err_set(err, MST_EINVAL,
-                           "filter value longer than %d bytes",
+        return mst_err_set(err, MST_EINVAL, "filter value longer than %d bytes",
                            MST_FILTER_VALUE_MAX);
     return mst_regexp_is_slashed(text) ? mst_regexp_check_slashed(text, err)
-                                      : MST_OK;
+                                       : MST_OK;
 }
 
 /* Split "name OP value" at the first operator. */
@@ -82,8 +79,7 @@ static int check_compound(const char *text, struct mst_err *err) {
 }
 
 /* Several -S AND together: "(first) and (second)". */
-static int add_compound(json_t *filter, const char *text,
-                        struct mst_err *err) {
+static int add_compound(json_t *filter, const char *text, struct mst_err *err) {
     int rc = check_compound(text, err);
     if (rc != MST_OK)
         return rc;
@@ -92,9 +88,9 @@ static int add_compound(json_t *filter, const char *text,
     if (old != NULL && asprintf(&joined, "(%s) and (%s)", old, text) < 0)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     rc = joined ? check_compound(joined, err) : MST_OK;
-    if (rc == MST_OK && json_object_set_new(filter, "compound",
-                                            json_string(joined ? joined
-                                                               : text)) != 0)
+    if (rc == MST_OK &&
+        json_object_set_new(filter, "compound",
+                            json_string(joined ? joined : text)) != 0)
         rc = mst_err_set(err, MST_EINVAL, "expression is not UTF-8");
     free(joined);
     return rc;
@@ -110,9 +106,9 @@ static int add_with(json_t *filter, const char *text, struct mst_err *err) {
     int words = 0;
     for (char *w = strtok_r(copy, " \t", &save); w && rc == MST_OK;
          w = strtok_r(NULL, " \t", &save), words++)
-        rc = mst_filter_add(tmp, strpbrk(w, "=<>!") ? MST_FILTER_FACT
-                                                    : MST_FILTER_CLASS,
-                            w, err);
+        rc = mst_filter_add(
+            tmp, strpbrk(w, "=<>!") ? MST_FILTER_FACT : MST_FILTER_CLASS, w,
+            err);
     if (rc == MST_OK && words == 0)
         rc = mst_err_set(err, MST_EINVAL, "empty filter");
     if (rc == MST_OK)
@@ -170,8 +166,7 @@ int mst_filter_is_identity_only(const json_t *filter) {
 }
 
 /* Match `have` against `want` (exact, or /regex/).  1, 0 or error. */
-static int match_text(const char *want, const char *have,
-                      struct mst_err *err) {
+static int match_text(const char *want, const char *have, struct mst_err *err) {
     if (!mst_regexp_is_slashed(want))
         return strcmp(want, have) == 0;
     return mst_regexp_match_slashed(want, have, err);
@@ -213,8 +208,7 @@ static int match_fact(const json_t *entry, const struct mst_facts *facts,
 }
 
 static int match_entry(enum mst_filter_kind kind, const json_t *entry,
-                       const struct mst_filter_target *t,
-                       struct mst_err *err) {
+                       const struct mst_filter_target *t, struct mst_err *err) {
     if (kind == MST_FILTER_FACT)
         return match_fact(entry, t->facts, err);
     const char *want = json_string_value(entry);
@@ -275,8 +269,7 @@ static int find_kind(const char *key) {
  * facts, classes and agents AND together.
  */
 static int match_list(enum mst_filter_kind kind, const json_t *list,
-                      const struct mst_filter_target *t,
-                      struct mst_err *err) {
+                      const struct mst_filter_target *t, struct mst_err *err) {
     int any = kind == MST_FILTER_IDENTITY;
     size_t i;
     json_t *entry;

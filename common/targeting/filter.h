@@ -21,8 +21,8 @@
 
 #include <jansson.h>
 
-#include "base/strv.h"
 #include "base/err.h"
+#include "base/strv.h"
 #include "targeting/facts.h"
 
 /* Longest filter value or regular expression accepted. */
@@ -43,9 +43,9 @@ enum mst_filter_kind {
 /* What a node knows about itself when it evaluates a filter (borrowed). */
 struct mst_filter_target {
     const char *identity;
-    const struct mst_facts *facts;   /* may be NULL: no facts */
-    const struct mst_strv *classes;  /* may be NULL */
-    const struct mst_strv *agents;   /* names of the loaded agents */
+    const struct mst_facts *facts;  /* may be NULL: no facts */
+    const struct mst_strv *classes; /* may be NULL */
+    const struct mst_strv *agents;  /* names of the loaded agents */
 };
 
 /*

@@ -93,7 +93,7 @@ static int check_bounds(const char *pattern, struct mst_err *err) {
 }
 
 int mst_regexp_compile(regex_t *re, const char *pattern, int cflags,
-                      struct mst_err *err) {
+                       struct mst_err *err) {
     int rc = check_bounds(pattern, err);
     if (rc != MST_OK)
         return rc;
@@ -109,7 +109,7 @@ int mst_regexp_compile(regex_t *re, const char *pattern, int cflags,
 }
 
 int mst_regexp_match(const char *pattern, const char *text,
-                    struct mst_err *err) {
+                     struct mst_err *err) {
     regex_t re;
     int rc = mst_regexp_compile(&re, pattern, REG_NOSUB, err);
     if (rc != MST_OK)
@@ -185,22 +185,32 @@ static int is_ere_special(char c) {
 /* A control-character escape (\n \t \r \f \v), or 0. */
 static char control_escape(char c) {
     switch (c) {
-    case 'n': return '\n';
-    case 't': return '\t';
-    case 'r': return '\r';
-    case 'f': return '\f';
-    case 'v': return '\v';
-    default: return 0;
+    case 'n':
+        return '\n';
+    case 't':
+        return '\t';
+    case 'r':
+        return '\r';
+    case 'f':
+        return '\f';
+    case 'v':
+        return '\v';
+    default:
+        return 0;
     }
 }
 
 /* Members a class escape adds inside brackets; NULL if `c` is not one. */
 static const char *class_members(char c) {
     switch (c) {
-    case 'd': return "0-9";
-    case 'w': return "[:alnum:]_";
-    case 's': return "[:space:]";
-    default: return NULL;
+    case 'd':
+        return "0-9";
+    case 'w':
+        return "[:alnum:]_";
+    case 's':
+        return "[:space:]";
+    default:
+        return NULL;
     }
 }
 
@@ -285,16 +295,25 @@ static int translate_bracket(const char *s, size_t *i, struct sbuf *o,
 /* What an escape outside brackets becomes; NULL if unsupported. */
 static const char *outside_escape(char d, char lit[3]) {
     switch (d) {
-    case 'd': return "[0-9]";
-    case 'D': return "[^0-9]";
-    case 'w': return "[[:alnum:]_]";
-    case 'W': return "[^[:alnum:]_]";
-    case 's': return "[[:space:]]";
-    case 'S': return "[^[:space:]]";
-    case 'A': return "^";
+    case 'd':
+        return "[0-9]";
+    case 'D':
+        return "[^0-9]";
+    case 'w':
+        return "[[:alnum:]_]";
+    case 'W':
+        return "[^[:alnum:]_]";
+    case 's':
+        return "[[:space:]]";
+    case 'S':
+        return "[^[:space:]]";
+    case 'A':
+        return "^";
     case 'z':
-    case 'Z': return "$";
-    default: break;
+    case 'Z':
+        return "$";
+    default:
+        break;
     }
     lit[0] = lit[1] = lit[2] = '\0';
     if (control_escape(d)) {

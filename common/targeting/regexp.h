@@ -26,14 +26,14 @@
  * `re` untouched).
  */
 int mst_regexp_compile(regex_t *re, const char *pattern, int cflags,
-                      struct mst_err *err);
+                       struct mst_err *err);
 
 /*
  * mst_regexp_match - compile `pattern`, match `text`, free.  Returns 1, 0,
  * or MST_EINVAL for a bad pattern.
  */
 int mst_regexp_match(const char *pattern, const char *text,
-                    struct mst_err *err);
+                     struct mst_err *err);
 
 /*
  * Filters write a regular expression between slashes: "/^web\d+$/".

@@ -1,7 +1,8 @@
 /*
  * envelope.h - the outer layer of every muster message.
  *
- *   envelope = { "v": 1, "payload": <bin>, "sig": <bin|nil>, "cert": <bin|nil> }
+ *   envelope = { "v": 1, "payload": <bin>, "sig": <bin|nil>, "cert": <bin|nil>
+ * }
  *
  * The signature covers the exact payload bytes, so no canonical form is
  * needed.  The envelope knows nothing of what the payload means.

@@ -19,9 +19,9 @@
 #include "base/util.h"
 
 struct mst_mpack_limits {
-    size_t max_bytes;     /* whole input; MST_ETOOBIG above */
-    unsigned max_depth;   /* nested containers; MST_ETOODEEP above */
-    size_t max_elements;  /* all array items + map entries together */
+    size_t max_bytes;    /* whole input; MST_ETOOBIG above */
+    unsigned max_depth;  /* nested containers; MST_ETOODEEP above */
+    size_t max_elements; /* all array items + map entries together */
 };
 
 /*
@@ -149,9 +149,8 @@ int mst_mpack_get_object(const msgpack_object *obj, const char *what,
  * [min, max].  `what` names the field.  Returns MST_OK or MST_EDECODE
  * (not an integer, or out of range).
  */
-int mst_mpack_get_int(const msgpack_object *obj, const char *what,
-                      int64_t min, int64_t max, int64_t *out_r,
-                      struct mst_err *err);
+int mst_mpack_get_int(const msgpack_object *obj, const char *what, int64_t min,
+                      int64_t max, int64_t *out_r, struct mst_err *err);
 
 /*
  * mst_mpack_id_valid - true if `s` is exactly MST_ID_LEN - 1 (32)

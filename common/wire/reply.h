@@ -9,12 +9,11 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "muster/status.h"
 #include "base/bytes.h"
 #include "base/err.h"
-#include "security/security.h"
 #include "base/util.h"
-
+#include "muster/status.h"
+#include "security/security.h"
 
 /* Bound on a reply's statusmsg, in bytes. */
 #define MST_STATUSMSG_MAX 4096
@@ -27,9 +26,9 @@ struct mst_reply {
     char id[MST_ID_LEN]; /* the request's id */
     char *sender;        /* the node's identity */
     int64_t time_ms;
-    int status;          /* enum muster_status */
+    int status; /* enum muster_status */
     char *statusmsg;
-    json_t *data;        /* object, never NULL when valid */
+    json_t *data; /* object, never NULL when valid */
 };
 
 /* mst_reply_clear - free every owned field and zero the struct. */

@@ -14,9 +14,9 @@
 
 #include "base/bytes.h"
 #include "base/err.h"
-#include "wire/mpack.h"
-#include "security/security.h"
 #include "base/util.h"
+#include "security/security.h"
+#include "wire/mpack.h"
 
 /* Bounds on the text fields of requests and replies. */
 #define MST_NAME_MAX 128     /* agent, action, collective */

@@ -9,11 +9,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "base/status.h"
 #include "wire/envelope.h"
 #include "wire/mpack.h"
 #include "wire/reply.h"
 #include "wire/request.h"
-#include "base/status.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

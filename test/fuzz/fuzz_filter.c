@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "targeting/filter.h"
 #include "base/status.h"
+#include "targeting/filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,8 +20,8 @@ static struct mst_facts *facts;
 static void init_facts(void) {
     if (facts != NULL)
         return;
-    json_t *root = json_pack("{s:s, s:i, s:{s:s}}", "role", "web", "n", 3,
-                             "os", "family", "Debian");
+    json_t *root = json_pack("{s:s, s:i, s:{s:s}}", "role", "web", "n", 3, "os",
+                             "family", "Debian");
     mst_facts_from_json(root, &facts, NULL);
 }
 

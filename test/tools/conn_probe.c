@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connector.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
 
 #define NODE_ID "probe-node"
 #define COLLECTIVE "probe"
@@ -126,8 +126,8 @@ static void login_checks(const char *url) {
              host ? host : "@127.0.0.1");
     char *v[] = {bad};
     struct mst_strv urls = {v, 1};
-    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
-                                      .urls = &urls, .heartbeat_s = 10};
+    struct mst_connector_options o = {
+        .tls_ca = getenv("MUSTER_TLS_CA"), .urls = &urls, .heartbeat_s = 10};
     struct mst_connector *c = NULL;
     struct mst_err err = {0};
     mst_connector_new(&o, &c, &err);
@@ -149,8 +149,8 @@ static void failover_check(const char *url) {
     snprintf(bad, sizeof bad, "%s/no-such-vhost", url);
     char *v[] = {bad, (char *)url};
     struct mst_strv urls = {v, 2};
-    struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
-                                      .urls = &urls, .heartbeat_s = 10};
+    struct mst_connector_options o = {
+        .tls_ca = getenv("MUSTER_TLS_CA"), .urls = &urls, .heartbeat_s = 10};
     struct mst_connector *c = NULL;
     struct mst_err err = {0};
     mst_connector_new(&o, &c, &err);

@@ -20,13 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/cert.h"
+#include "base/status.h"
+#include "base/util.h"
 #include "connector.h"
+#include "security/cert.h"
 #include "wire/envelope.h"
 #include "wire/reply.h"
 #include "wire/request.h"
-#include "base/status.h"
-#include "base/util.h"
 
 struct signer {
     EVP_PKEY *key;

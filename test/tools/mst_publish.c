@@ -24,8 +24,8 @@
 #define MAX_BODY (64 * 1024 * 1024)
 
 /* Split "C.broadcast" / "C.direct" into the collective and the kind. */
-static int parse_exchange(const char *exchange, char *collective,
-                          size_t size, int *direct) {
+static int parse_exchange(const char *exchange, char *collective, size_t size,
+                          int *direct) {
     const char *dot = strrchr(exchange, '.');
     if (dot == NULL || (size_t)(dot - exchange) >= size)
         return -1;
@@ -63,7 +63,8 @@ int main(int argc, char **argv) {
     mst_strv_push(&urls, argv[1]);
     mst_strv_push(&collectives, collective);
     struct mst_connector_options o = {.tls_ca = getenv("MUSTER_TLS_CA"),
-                                      .urls = &urls, .heartbeat_s = 30,
+                                      .urls = &urls,
+                                      .heartbeat_s = 30,
                                       .connection_name = "mst_publish"};
     struct mst_connector *conn = NULL;
     rc = mst_connector_new(&o, &conn, &err);

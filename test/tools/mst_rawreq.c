@@ -11,9 +11,9 @@
  */
 #include <stdio.h>
 
-#include "client.h"
 #include "base/config.h"
 #include "base/status.h"
+#include "client.h"
 
 static void print_reply(void *ud, const struct mst_reply *rep,
                         const char *signer, int64_t rtt_us) {

@@ -5,9 +5,9 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
-#include <ftw.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdarg.h>

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/status.h"
 #include "policy/audit.h"
 #include "runner.h"
-#include "base/status.h"
 
 static char dir[] = "/tmp/test_audit.XXXXXX";
 static char path[256];
@@ -25,11 +25,16 @@ static void teardown(void) {
 }
 
 static struct mst_audit_record record(const char *id) {
-    return (struct mst_audit_record){
-        .time_ms = 1700000000123LL, .id = id, .caller = "cert=alice",
-        .sender = "admin1", .collective = "muster", .agent = "service",
-        .action = "restart", .decision = "accepted", .status = 0,
-        .duration_ms = 12};
+    return (struct mst_audit_record){.time_ms = 1700000000123LL,
+                                     .id = id,
+                                     .caller = "cert=alice",
+                                     .sender = "admin1",
+                                     .collective = "muster",
+                                     .agent = "service",
+                                     .action = "restart",
+                                     .decision = "accepted",
+                                     .status = 0,
+                                     .duration_ms = 12};
 }
 
 /* Every line of `file` parsed as JSON, in an array. */
@@ -53,11 +58,12 @@ START_TEST(one_json_line_per_record) {
     ck_assert_int_eq(mst_audit_open(path, &a, NULL), MST_OK);
     ck_assert_int_eq(mst_audit_healthy(a), 1);
     struct mst_audit_record r = record("0123456789abcdef0123456789abcdef");
-    json_t *data = json_pack("{s:s, s:s}", "service", "nginx", "password",
-                             "***");
+    json_t *data =
+        json_pack("{s:s, s:s}", "service", "nginx", "password", "***");
     r.data = data;
     ck_assert_int_eq(mst_audit_write(a, &r, NULL), MST_OK);
-    struct mst_audit_record refused = {.time_ms = 1, .decision = "refused",
+    struct mst_audit_record refused = {.time_ms = 1,
+                                       .decision = "refused",
                                        .reason = "malformed message",
                                        .status = -1};
     ck_assert_int_eq(mst_audit_write(a, &refused, NULL), MST_OK);

@@ -10,9 +10,9 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "base/status.h"
 #include "mst_build.h"
 #include "runner.h"
-#include "base/status.h"
 
 #define DATA MST_TEST_DATA "/config/"
 #define CONF MST_TEST_DATA "/../../conf/"

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire/envelope.h"
+#include "base/status.h"
 #include "fixture.h"
 #include "runner.h"
 #include "security/security.h"
-#include "base/status.h"
+#include "wire/envelope.h"
 
 static const struct fixture_case decode_cases[] = {
     {"env_ok", MST_OK},

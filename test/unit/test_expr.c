@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/status.h"
+#include "runner.h"
 #include "targeting/expr.h"
 #include "targeting/facts.h"
 #include "targeting/regexp.h"
-#include "runner.h"
-#include "base/status.h"
 
 static struct mst_facts *facts;
 static char tmpdir[] = "/tmp/test_expr.XXXXXX";
@@ -212,8 +212,7 @@ START_TEST(sha256_follows_changes) {
     fputs("jello\n", f);
     fclose(f);
     FALSE(text);
-    snprintf(text, sizeof text, "fstat(\"%s\").sha256 == %s", file_path,
-             after);
+    snprintf(text, sizeof text, "fstat(\"%s\").sha256 == %s", file_path, after);
     TRUE(text);
 }
 END_TEST

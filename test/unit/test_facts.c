@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "targeting/facts.h"
-#include "runner.h"
 #include "base/status.h"
+#include "runner.h"
+#include "targeting/facts.h"
 
 #define DATA MST_TEST_DATA "/facts/"
 #define CONF MST_TEST_DATA "/../../conf/"
@@ -256,8 +256,8 @@ static void remove_dir(void) {
 
 static int load_dir(struct mst_facts **f, struct mst_err *err) {
     static const char *const files[] = {DATA "base.yaml"};
-    struct mst_facts_sources src = {.files = files, .n_files = 1,
-                                    .dir = dir, .exec_timeout_ms = 2000};
+    struct mst_facts_sources src = {
+        .files = files, .n_files = 1, .dir = dir, .exec_timeout_ms = 2000};
     return mst_facts_load_sources(&src, f, err);
 }
 

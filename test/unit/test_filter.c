@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "targeting/filter.h"
-#include "runner.h"
 #include "base/status.h"
+#include "runner.h"
+#include "targeting/filter.h"
 
 static struct mst_facts *facts;
 static struct mst_strv classes, agents;
@@ -32,8 +32,10 @@ static int eval(int n, const int *kinds, const char *const *texts) {
         ck_assert_msg(mst_filter_add(f, (enum mst_filter_kind)kinds[i],
                                      texts[i], &err) == MST_OK,
                       "%s: %s", texts[i], err.msg);
-    struct mst_filter_target t = {.identity = "web1", .facts = facts,
-                                  .classes = &classes, .agents = &agents};
+    struct mst_filter_target t = {.identity = "web1",
+                                  .facts = facts,
+                                  .classes = &classes,
+                                  .agents = &agents};
     int rc = mst_filter_match(f, &t, &err);
     json_decref(f);
     return rc;
@@ -66,7 +68,8 @@ START_TEST(fact_operators) {
     ck_assert_int_eq(one(MST_FILTER_FACT, "os.family=Debian"), 1);
     ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>=8"), 1);
     ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>10"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<10"), 1); /* numeric, not text */
+    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<10"),
+                     1); /* numeric, not text */
     ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<=7"), 0);
     ck_assert_int_eq(one(MST_FILTER_FACT, "role=~/^w.b$/"), 1);
     ck_assert_int_eq(one(MST_FILTER_FACT, "missing=x"), 0);
@@ -101,8 +104,9 @@ START_TEST(bad_filters_are_refused_with_a_reason) {
         {MST_FILTER_FACT, "role=", "missing value"},
         {MST_FILTER_FACT, "role=~web", "needs a /regular expression/"},
         {MST_FILTER_COMPOUND, "role=web and (", "position 15: expected"},
-        {MST_FILTER_COMPOUND, "fstat(\"x\").size", "position 8: fstat() "
-                                                    "needs an absolute path"},
+        {MST_FILTER_COMPOUND, "fstat(\"x\").size",
+         "position 8: fstat() "
+         "needs an absolute path"},
         {MST_FILTER_WITH, "", "empty filter"},
         {MST_FILTER_WITH, "apache role=", "missing value"},
         {MST_FILTER_IDENTITY, "/(/", "bad regular expression"},
@@ -137,10 +141,14 @@ END_TEST
 START_TEST(hostile_filter_objects_are_errors_not_matches) {
     struct mst_filter_target t = {.identity = "web1"};
     const char *bad[] = {
-        "[]", "{\"nonsense\": []}", "{\"identity\": \"web1\"}",
-        "{\"identity\": [1]}", "{\"fact\": [{\"fact\": \"a\"}]}",
+        "[]",
+        "{\"nonsense\": []}",
+        "{\"identity\": \"web1\"}",
+        "{\"identity\": [1]}",
+        "{\"fact\": [{\"fact\": \"a\"}]}",
         "{\"fact\": [{\"fact\": \"a\", \"op\": \"<>\", \"value\": \"1\"}]}",
-        "{\"compound\": [\"a\"]}", "{\"compound\": \"(((\"}",
+        "{\"compound\": [\"a\"]}",
+        "{\"compound\": \"(((\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *f = json_loads(bad[i], 0, NULL);

@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "base/log.h"
+#include "base/status.h"
 #include "host.h"
 #include "loader.h"
-#include "base/log.h"
 #include "musterd.h"
 #include "registry.h"
 #include "runner.h"
-#include "base/status.h"
 #include "worker.h"
 
 static char dir[] = "/tmp/test_loader.XXXXXX";
@@ -66,12 +66,12 @@ static void write_external(const char *name, const char *body, mode_t mode) {
 }
 
 static const char *const built[] = {
-    "test_agent.so",     "test_agent.json",     "good_minimal.so",
-    "bad_abi.so",        "bad_abi.json",
-    "bad_size.so",       "bad_size.json",       "no_ddl.so",
-    "wrong_ddl.so",      "wrong_ddl.json",      "no_symbol.so",
-    "no_symbol.json",    "inactive.so",         "inactive.json",
-    "activate_crash.so", "activate_crash.json",
+    "test_agent.so",       "test_agent.json", "good_minimal.so",
+    "bad_abi.so",          "bad_abi.json",    "bad_size.so",
+    "bad_size.json",       "no_ddl.so",       "wrong_ddl.so",
+    "wrong_ddl.json",      "no_symbol.so",    "no_symbol.json",
+    "inactive.so",         "inactive.json",   "activate_crash.so",
+    "activate_crash.json",
 };
 
 static void setup(void) {
@@ -165,7 +165,8 @@ static const struct {
     {"wrong_ddl", "its DDL"},
     {"no_symbol", "no_symbol.so: no muster_agent symbol"},
     {"inactive", "agent inactive not active on this node"},
-    {"activate_crash", "activate_crash.so: activation check crashed (signal 11)"},
+    {"activate_crash",
+     "activate_crash.so: activation check crashed (signal 11)"},
     {"good_minimal", "good_minimal.so: no handler for action extra of its DDL"},
     {"ext_no", "agent ext_no not active on this node"},
     {"ext_open", "ext_open: writable by group or others"},

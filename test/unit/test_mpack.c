@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixture.h"
-#include "wire/mpack.h"
-#include "runner.h"
 #include "base/status.h"
+#include "fixture.h"
+#include "runner.h"
+#include "wire/mpack.h"
 
 /* What mst_mpack_check() says about each raw fixture (default limits). */
 static const struct fixture_case check_cases[] = {

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "policy/policy.h"
 #include "runner.h"
-#include "base/status.h"
 
 static struct mst_facts *facts;
 static struct mst_strv classes;
@@ -28,8 +28,8 @@ static int decide(const char *text, const char *caller, const char *action,
                   int *line) {
     struct mst_policy *p = NULL;
     struct mst_err err = {0};
-    ck_assert_msg(mst_policy_parse(text, "t.policy", &p, &err) == MST_OK,
-                  "%s", err.msg);
+    ck_assert_msg(mst_policy_parse(text, "t.policy", &p, &err) == MST_OK, "%s",
+                  err.msg);
     struct mst_policy_request req = {caller, action, &node};
     struct mst_policy_decision d = mst_policy_check(p, &req, 0);
     mst_policy_free(&p);
@@ -82,11 +82,9 @@ START_TEST(facts_and_classes) {
                                        "apache\n"),
                             "cert=a", "status", NULL),
                      0);
-    ck_assert_int_eq(decide("allow\t*\t*\trole=web env=dev\t*\n", "cert=a",
-                            "x", NULL),
-                     0);
-    ck_assert_int_eq(decide("allow\t*\t*\t*\tmysql\n", "cert=a", "x", NULL),
-                     0);
+    ck_assert_int_eq(
+        decide("allow\t*\t*\trole=web env=dev\t*\n", "cert=a", "x", NULL), 0);
+    ck_assert_int_eq(decide("allow\t*\t*\t*\tmysql\n", "cert=a", "x", NULL), 0);
 }
 END_TEST
 
@@ -102,9 +100,8 @@ START_TEST(compound_expressions) {
 END_TEST
 
 START_TEST(tabs_may_repeat_and_spaces_trail) {
-    ck_assert_int_eq(decide("allow\t\tcert=a\t\t*\t*\t*  \r\n", "cert=a", "x",
-                            NULL),
-                     1);
+    ck_assert_int_eq(
+        decide("allow\t\tcert=a\t\t*\t*\t*  \r\n", "cert=a", "x", NULL), 1);
 }
 END_TEST
 
@@ -133,8 +130,8 @@ START_TEST(malformed_lines_name_file_and_line) {
         ck_assert_int_ne(mst_policy_parse(bad[i].text, "t.policy", &p, &err),
                          MST_OK);
         ck_assert_ptr_null(p);
-        ck_assert_msg(strncmp(err.msg, bad[i].expect,
-                              strlen(bad[i].expect)) == 0,
+        ck_assert_msg(strncmp(err.msg, bad[i].expect, strlen(bad[i].expect)) ==
+                          0,
                       "%zu: got '%s'", i, err.msg);
     }
 }
@@ -143,15 +140,15 @@ END_TEST
 START_TEST(load_from_file) {
     struct mst_policy *p = NULL;
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_policy_load(MST_TEST_DATA "/policy/service.policy",
-                                     &p, &err),
-                     MST_OK);
+    ck_assert_int_eq(
+        mst_policy_load(MST_TEST_DATA "/policy/service.policy", &p, &err),
+        MST_OK);
     struct mst_policy_request req = {"cert=bob", "status", &node};
     ck_assert_int_eq(mst_policy_check(p, &req, 0).allow, 1);
     mst_policy_free(&p);
-    ck_assert_int_eq(mst_policy_load(MST_TEST_DATA "/policy/none.policy", &p,
-                                     &err),
-                     MST_ENOTFOUND);
+    ck_assert_int_eq(
+        mst_policy_load(MST_TEST_DATA "/policy/none.policy", &p, &err),
+        MST_ENOTFOUND);
 }
 END_TEST
 

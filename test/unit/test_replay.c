@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "security/replay.h"
-#include "runner.h"
 #include "base/status.h"
+#include "runner.h"
+#include "security/replay.h"
 
 static void id_of(unsigned n, char id[MST_ID_LEN]) {
     snprintf(id, MST_ID_LEN, "%032x", n);

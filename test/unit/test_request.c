@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "fixture.h"
+#include "runner.h"
 #include "wire/reply.h"
 #include "wire/request.h"
-#include "runner.h"
-#include "base/status.h"
 
 #define ID "0123456789abcdef0123456789abcdef"
 

@@ -6,12 +6,12 @@
 #include <check.h>
 #include <sys/stat.h>
 
-#include "wire/envelope.h"
 #include "pki.h"
-#include "wire/reply.h"
-#include "wire/request.h"
 #include "runner.h"
 #include "security/security.h"
+#include "wire/envelope.h"
+#include "wire/reply.h"
+#include "wire/request.h"
 
 static char dir[64], other[64];
 

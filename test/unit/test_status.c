@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runner.h"
 #include "base/status.h"
+#include "runner.h"
 
 static const int all_codes[] = {
 #define CODE(name, value, text) MST_##name,
