@@ -206,7 +206,7 @@ void musterd_worker_submit(struct musterd *d,
     }
     j->entry = entry;
     /* The DDL states whole seconds; the pool counts in ms like the rest. */
-    j->timeout_ms = (int64_t)entry->ddl->timeout_s * 1000;
+    j->timeout_ms = entry->ddl->timeout_ms;
     j->req = *req;
     memset(req, 0, sizeof *req);
     j->done = done;

@@ -125,10 +125,10 @@ static void render(const struct muster_ddl *ddl) {
     struct muster_ddl_about d;
     muster_ddl_about(ddl, &d);
     printf("NAME\n    %s - %s\n\n", d.name, d.description);
-    printf("    Version %s, %s, by %s.  Timeout %d s.\n",
+    printf("    Version %s, %s, by %s.  Timeout %g s.\n",
            d.version[0] ? d.version : "?",
            d.license[0] ? d.license : "no licence given",
-           d.author[0] ? d.author : "?", d.timeout_s);
+           d.author[0] ? d.author : "?", (double)d.timeout_ms / 1000);
     if (d.url[0] != '\0')
         printf("    %s\n", d.url);
     printf("    DDL: %s\n\nSYNOPSIS\n", d.path);

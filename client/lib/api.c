@@ -554,7 +554,7 @@ void muster_ddl_about(const struct muster_ddl *ddl,
         .version = d->version,
         .url = d->url,
         .path = d->path,
-        .timeout_s = d->timeout_s,
+        .timeout_ms = d->timeout_ms,
         .n_actions = d->n_actions,
     };
 }

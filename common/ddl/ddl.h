@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Limits against hostile or runaway files. */
 #define MST_DDL_MAX_ACTIONS 256
@@ -122,7 +123,7 @@ struct mst_ddl {
     char *license;
     char *version;
     char *url;
-    int timeout_s; /* metadata.timeout; default 10 */
+    int64_t timeout_ms; /* metadata.timeout (seconds in the file); 10 s */
     struct mst_ddl_action *actions;
     size_t n_actions;
 };

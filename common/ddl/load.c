@@ -542,14 +542,14 @@ static int parse_metadata(const struct ctx *c, const json_t *root,
     if (rc != MST_OK)
         return rc;
     const json_t *t = json_object_get(md, "timeout");
-    ddl->timeout_s = 10;
+    ddl->timeout_ms = 10 * 1000;
     if (t != NULL && (!json_is_integer(t) || json_integer_value(t) < 1 ||
                       json_integer_value(t) > 86400))
         return bad(c, "metadata.timeout",
                    "expected an integer of seconds, "
                    "1 to 86400");
     if (t != NULL)
-        ddl->timeout_s = (int)json_integer_value(t);
+        ddl->timeout_ms = (int64_t)json_integer_value(t) * 1000;
     return MST_OK;
 }
 

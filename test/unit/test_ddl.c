@@ -22,7 +22,7 @@ START_TEST(loads_rpcutil) {
     struct mst_err err = {0};
     ck_assert_int_eq(mst_ddl_load_file(path, &ddl, &err), MST_OK);
     ck_assert_str_eq(ddl->name, "rpcutil");
-    ck_assert_int_eq(ddl->timeout_s, 2);
+    ck_assert_int_eq(ddl->timeout_ms, 2000);
     ck_assert_uint_eq(ddl->n_actions, 7);
     const struct mst_ddl_action *gf = mst_ddl_action(ddl, "get_fact");
     ck_assert_ptr_nonnull(gf);
@@ -55,7 +55,7 @@ START_TEST(loads_good) {
     ck_assert_str_eq(ddl->description,
                      "Every type, validator and aggregate, for test_ddl");
     ck_assert_str_eq(ddl->author, "muster developers");
-    ck_assert_int_eq(ddl->timeout_s, 5);
+    ck_assert_int_eq(ddl->timeout_ms, 5000);
     ck_assert_int_eq(act->display, MST_DDL_DISPLAY_OK);
     ck_assert_uint_eq(act->n_inputs, 16);
     ck_assert_uint_eq(act->n_outputs, 3);

@@ -541,8 +541,8 @@ MUSTER_CLIENT_API void muster_ddl_free(struct muster_ddl **ddl);
 /* An agent's metadata; strings borrowed from the DDL ("" when absent). */
 struct muster_ddl_about {
     const char *name, *description, *author, *license, *version, *url;
-    const char *path; /* the file it was loaded from */
-    int timeout_s;    /* metadata.timeout */
+    const char *path;   /* the file it was loaded from */
+    int64_t timeout_ms; /* metadata.timeout */
     size_t n_actions;
 };
 
