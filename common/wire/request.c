@@ -127,17 +127,10 @@ static const struct mst_mpack_field request_fields[] = {
 
 int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
                        struct mst_err *err) {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(payload, NULL, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "request");
-    else
-        rc = mst_mpack_read_fields(&u.data, request_fields,
-                                   sizeof request_fields /
-                                       sizeof request_fields[0],
-                                   req_r, "request", err);
-    msgpack_unpacked_destroy(&u);
+    int rc = mst_mpack_decode_fields(payload, NULL, request_fields,
+                                     sizeof request_fields /
+                                         sizeof request_fields[0],
+                                     req_r, "request", err);
     if (rc != MST_OK)
         mst_request_clear(req_r);
     return rc;
@@ -190,30 +183,30 @@ static int check_request(const struct mst_request *req, struct mst_err *err) {
     return MST_OK;
 }
 
-static int pack_key(msgpack_packer *pk, const char *k) {
-    return msgpack_pack_str_with_body(pk, k, strlen(k)) == 0 ? MST_OK
-                                                             : MST_ENOMEM;
-}
-
 /* Returns the first failing step's status; the sink knows ETOOBIG. */
 static int pack_request(msgpack_packer *pk, const void *obj) {
     const struct mst_request *r = obj;
     int rc;
-    if (msgpack_pack_map(pk, 11) != 0 || pack_key(pk, "id") ||
+    if (msgpack_pack_map(pk, 11) != 0 || mst_mpack_pack_cstr(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
-        pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
-        pack_key(pk, "ttl") || msgpack_pack_int64(pk, r->ttl_ms / 1000) != 0 ||
-        pack_key(pk, "collective") || mst_mpack_pack_cstr(pk, r->collective) ||
-        pack_key(pk, "agent") || mst_mpack_pack_cstr(pk, r->agent) ||
-        pack_key(pk, "action") || mst_mpack_pack_cstr(pk, r->action) ||
-        pack_key(pk, "caller") || mst_mpack_pack_cstr(pk, r->caller) ||
-        pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
-        pack_key(pk, "filter"))
+        mst_mpack_pack_cstr(pk, "time") ||
+        msgpack_pack_int64(pk, r->time_ms) != 0 ||
+        mst_mpack_pack_cstr(pk, "ttl") ||
+        msgpack_pack_int64(pk, r->ttl_ms / 1000) != 0 ||
+        mst_mpack_pack_cstr(pk, "collective") ||
+        mst_mpack_pack_cstr(pk, r->collective) ||
+        mst_mpack_pack_cstr(pk, "agent") || mst_mpack_pack_cstr(pk, r->agent) ||
+        mst_mpack_pack_cstr(pk, "action") ||
+        mst_mpack_pack_cstr(pk, r->action) ||
+        mst_mpack_pack_cstr(pk, "caller") ||
+        mst_mpack_pack_cstr(pk, r->caller) ||
+        mst_mpack_pack_cstr(pk, "sender") ||
+        mst_mpack_pack_cstr(pk, r->sender) || mst_mpack_pack_cstr(pk, "filter"))
         return MST_ENOMEM;
     if ((rc = mst_mpack_pack_json(pk, r->filter)) != MST_OK)
         return rc;
-    if (pack_key(pk, "reply_to") || mst_mpack_pack_cstr(pk, r->reply_to) ||
-        pack_key(pk, "data"))
+    if (mst_mpack_pack_cstr(pk, "reply_to") ||
+        mst_mpack_pack_cstr(pk, r->reply_to) || mst_mpack_pack_cstr(pk, "data"))
         return MST_ENOMEM;
     return mst_mpack_pack_json(pk, r->data);
 }
