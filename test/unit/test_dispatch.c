@@ -569,8 +569,9 @@ END_TEST
 START_TEST(filter_not_matching_is_silent) {
     const char *filters[] = {
         "{\"identity\": [\"web9\"]}",
-        "{\"fact\": [{\"fact\": \"role\", \"op\": \"==\", \"value\": "
-        "\"db\"}]}",
+        /* one string, split for the line length */
+        ("{\"fact\": [{\"fact\": \"role\", \"op\": \"==\", "
+         "\"value\": \"db\"}]}"),
         "{\"agent\": [\"puppet\"]}",
     };
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
