@@ -74,10 +74,11 @@ START_TEST(formats_hold_one_conversion) {
         "%-#q",
         "%d                                                              "};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        ck_assert_msg(mst_ddl_aggregate_format_ok(ok[i]), "%s", ok[i]);
+        ck_assert_msg(mst_ddl_aggregate_format_ok(MST_DDL_AVERAGE, ok[i]), "%s",
+                      ok[i]);
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
-        ck_assert_msg(!mst_ddl_aggregate_format_ok(refused[i]), "%s",
-                      refused[i]);
+        ck_assert_msg(!mst_ddl_aggregate_format_ok(MST_DDL_AVERAGE, refused[i]),
+                      "%s", refused[i]);
 }
 END_TEST
 
