@@ -206,6 +206,75 @@ START_TEST(loads_choria_forms) {
 }
 END_TEST
 
+/*
+ * Every DDL published by the choria-plugins agents and go-choria (copies
+ * in test/data/ddl/choria/, sources in its SOURCE) loads, without a
+ * warning, with a few facts of each: the agent, its number of actions,
+ * one input's type and validation, one aggregate.  Their regexes use
+ * \\A \\z \\d \\w \\s, which mst_regexp_translate reads today and RE2
+ * syntax (issue 11, regexp.c) keeps.
+ */
+static const struct {
+    const char *file; /* below test/data/ddl/choria/ */
+    const char *agent;
+    size_t n_actions;
+    const char *action, *input;
+    enum mst_ddl_type type;
+    enum mst_ddl_validator validator;
+    const char *aggregate_action; /* its first aggregate, or NULL */
+    enum mst_ddl_function function;
+} published[] = {
+    {"filemgr.json", "filemgr", 3, "remove", "file", MST_DDL_STRING,
+     MST_DDL_V_REGEX, NULL, 0},
+    {"nettest.json", "nettest", 2, "ping", "fqdn", MST_DDL_STRING,
+     MST_DDL_V_NETTEST_FQDN, "ping", MST_DDL_NETTEST_MMA},
+    {"nrpe.json", "nrpe", 2, "runcommand", "command", MST_DDL_STRING,
+     MST_DDL_V_REGEX, "runcommand", MST_DDL_NAGIOS_STATES},
+    {"package.json", "package", 14, "yum_clean", "mode", MST_DDL_LIST,
+     MST_DDL_V_NONE, "status", MST_DDL_SUMMARY},
+    {"process.json", "process", 1, "list", "pattern", MST_DDL_STRING,
+     MST_DDL_V_SHELLSAFE, "list", MST_DDL_PROCESS_SUMMARY},
+    {"puppet.json", "puppet", 6, "runonce", "tags", MST_DDL_STRING,
+     MST_DDL_V_PUPPET_TAGS, "disable", MST_DDL_BOOLEAN_SUMMARY},
+    {"service.json", "service", 4, "restart", "service", MST_DDL_STRING,
+     MST_DDL_V_SERVICE_NAME, "status", MST_DDL_SUMMARY},
+    {"go-choria/choria_registry.json", "choria_registry", 2, "names",
+     "plugin_type", MST_DDL_LIST, MST_DDL_V_NONE, NULL, 0},
+    {"go-choria/choria_util.json", "choria_util", 4, "machine_transition",
+     "version", MST_DDL_STRING, MST_DDL_V_REGEX, "info", MST_DDL_SUMMARY},
+    {"go-choria/go_agent.json", "echo", 1, "ping", "message", MST_DDL_STRING,
+     MST_DDL_V_REGEX, NULL, 0},
+    {"go-choria/rpcutil.json", "rpcutil", 9, "get_facts", "facts",
+     MST_DDL_STRING, MST_DDL_V_REGEX, "get_fact", MST_DDL_SUMMARY},
+    {"go-choria/scout.json", "scout", 5, "goss_validate", "yaml_rules",
+     MST_DDL_STRING, MST_DDL_V_REGEX, "goss_validate", MST_DDL_SUMMARY},
+};
+
+START_TEST(loads_published) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/choria/%s", DDL_DIR, published[_i].file);
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(mst_ddl_load_file(path, &ddl, &err) == MST_OK, "%s", err.msg);
+    ck_assert_msg(ddl->warnings.n == 0, "%s", ddl->warnings.v[0]);
+    ck_assert_str_eq(ddl->name, published[_i].agent);
+    ck_assert_uint_eq(ddl->n_actions, published[_i].n_actions);
+    const struct mst_ddl_action *act =
+        mst_ddl_action(ddl, published[_i].action);
+    ck_assert_ptr_nonnull(act);
+    const struct mst_ddl_input *in = mst_ddl_input(act, published[_i].input);
+    ck_assert_ptr_nonnull(in);
+    ck_assert_int_eq(in->type, published[_i].type);
+    ck_assert_int_eq(in->validator, published[_i].validator);
+    if (published[_i].aggregate_action != NULL) {
+        act = mst_ddl_action(ddl, published[_i].aggregate_action);
+        ck_assert_uint_gt(act->n_aggregates, 0);
+        ck_assert_int_eq(act->aggregates[0].function, published[_i].function);
+    }
+    mst_ddl_free(&ddl);
+}
+END_TEST
+
 START_TEST(refuses_missing_and_huge) {
     struct mst_ddl *ddl = NULL;
     struct mst_err err = {0};
@@ -292,6 +361,8 @@ int main(void) {
     tcase_add_loop_test(tc, warns_and_loads, 0,
                         (int)(sizeof warned / sizeof warned[0]));
     tcase_add_test(tc, defaults_skip_validation);
+    tcase_add_loop_test(tc, loads_published, 0,
+                        (int)(sizeof published / sizeof published[0]));
     tcase_add_test(tc, loads_choria_forms);
     tcase_add_test(tc, refuses_missing_and_huge);
     tcase_add_test(tc, names_round_trip);
