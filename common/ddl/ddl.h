@@ -17,7 +17,7 @@
  * A loaded DDL is plain read-only data (struct mst_ddl below), owned by the
  * struct and freed with mst_ddl_free().  Every field is filled and checked
  * at load: a DDL that loaded is internally consistent (types known,
- * defaults of the right type and valid, regexes compiled within the bounds
+ * defaults of the right type, regexes compiled within the bounds
  * of regexp.h, aggregates naming declared outputs).  Loaded DDLs are never
  * modified, so one may be shared by threads.
  */
