@@ -167,30 +167,38 @@ static json_t *counted(const struct mst_ddl_aggregate *ag,
     return counts;
 }
 
-/* With a format, one line per value: (value, count), most frequent first
- * as go-choria prints them. */
+struct tally {
+    const char *key;
+    json_int_t n;
+};
+
+/* Most frequent first (go-choria's order), then by value. */
+static int by_count(const void *a, const void *b) {
+    const struct tally *x = a, *y = b;
+    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->key, y->key);
+}
+
+/* With a format, one line per value: (value, count). */
 static json_t *counted_lines(const struct mst_ddl_aggregate *ag,
                              const json_t *counts) {
-    json_t *lines = json_array();
+    size_t n = json_object_size(counts), i = 0;
+    struct tally *t = calloc(n + 1, sizeof *t);
+    json_t *lines = t ? json_array() : NULL;
     const char *key;
-    json_t *n;
-    json_int_t last = INT64_MAX;
-    while (lines != NULL && json_array_size(lines) < json_object_size(counts)) {
-        json_int_t most = -1;
-        json_object_foreach((json_t *)counts, key, n) {
-            json_int_t c = json_integer_value(n);
-            most = c > most && c < last ? c : most;
-        }
-        json_object_foreach((json_t *)counts, key, n) {
-            if (json_integer_value(n) != most)
-                continue;
-            struct arg args[2] = {{0, key}, {(double)most, NULL}};
-            char line[256];
-            format(ag->format, args, 2, line, sizeof line);
-            json_array_append_new(lines, json_string(line));
-        }
-        last = most;
+    json_t *v;
+    json_object_foreach((json_t *)counts, key, v) {
+        if (t != NULL)
+            t[i++] = (struct tally){key, json_integer_value(v)};
     }
+    if (t != NULL)
+        qsort(t, n, sizeof *t, by_count);
+    for (i = 0; lines != NULL && i < n; i++) {
+        struct arg args[2] = {{0, t[i].key}, {(double)t[i].n, NULL}};
+        char line[256];
+        format(ag->format, args, 2, line, sizeof line);
+        json_array_append_new(lines, json_string(line));
+    }
+    free(t);
     return lines;
 }
 
@@ -358,6 +366,16 @@ static void chart_line(const char *label, const char *const *cells, char *buf,
     buf[last < size ? last : size - 1] = '\0';
 }
 
+/* The row of `x` from the bottom, as asciigraph's round(x * ratio) -
+ * round(min * ratio), kept within the chart whatever the replies hold. */
+static int level(double x, double min, double ratio, int rows) {
+    double big = 1e15; /* beyond, x * ratio loses its units: relative */
+    double y = fabs(x * ratio) < big && fabs(min * ratio) < big
+                   ? round(x * ratio) - round(min * ratio)
+                   : round((x - min) * ratio);
+    return !(y > 0) ? 0 : y > rows ? rows : (int)y;
+}
+
 /* go-choria's chart aggregate: asciigraph.Plot(values, Height(15),
  * Width(60), Offset(5)) of the numbers (and numeric strings) seen. */
 static json_t *chart(const struct mst_ddl_aggregate *ag, const json_t *datas) {
@@ -383,18 +401,17 @@ static json_t *chart(const struct mst_ddl_aggregate *ag, const json_t *datas) {
     }
     double interval = fabs(max - min);
     double ratio = interval != 0 ? CHART_HEIGHT / interval : 1;
-    int lo = (int)round(min * ratio), hi = (int)round(max * ratio);
-    int rows = abs(hi - lo);
+    int rows = level(max, min, ratio, CHART_HEIGHT + 1);
     const char *cells[CHART_HEIGHT + 2][CHART_COLS];
     for (int r = 0; r <= rows; r++)
         for (int x = 0; x < CHART_COLS; x++)
             cells[r][x] = " ";
     for (int r = 0; r <= rows; r++)
         cells[r][CHART_OFFSET - 1] = "┤";
-    cells[rows - ((int)round(v[0] * ratio) - lo)][CHART_OFFSET - 1] = "┼";
+    cells[rows - level(v[0], min, ratio, rows)][CHART_OFFSET - 1] = "┼";
     for (int x = 0; x + 1 < CHART_WIDTH; x++) {
-        int y0 = (int)round(v[x] * ratio) - lo;
-        int y1 = (int)round(v[x + 1] * ratio) - lo;
+        int y0 = level(v[x], min, ratio, rows);
+        int y1 = level(v[x + 1], min, ratio, rows);
         const char **c0 = &cells[rows - y0][x + CHART_OFFSET];
         const char **c1 = &cells[rows - y1][x + CHART_OFFSET];
         if (y0 == y1) {
@@ -407,13 +424,15 @@ static json_t *chart(const struct mst_ddl_aggregate *ag, const json_t *datas) {
             cells[rows - y][x + CHART_OFFSET] = "│";
     }
     int prec = chart_precision(min, max);
-    char text[(CHART_HEIGHT + 2) * (CHART_COLS * 3 + 32)], tmp[32];
+    char text[(CHART_HEIGHT + 2) * (CHART_COLS * 3 + 64)], tmp[32];
     int width = snprintf(tmp, sizeof tmp, "%.*f", prec, max);
     int wmin = snprintf(tmp, sizeof tmp, "%.*f", prec, min);
     width = wmin > width ? wmin : width;
+    width = width > 40 ? 40 : width;
     size_t at = 0;
     for (int r = 0; r <= rows; r++) {
-        double mag = rows > 0 ? max - (double)r * interval / rows : lo;
+        double mag =
+            rows > 0 ? max - (double)r * interval / rows : round(min * ratio);
         char label[48];
         snprintf(label, sizeof label, "%*.*f", width + 1, prec, mag);
         chart_line(label, cells[r], text + at, sizeof text - at);
