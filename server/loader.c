@@ -55,6 +55,8 @@ static int load_ddl(const char *dir, const char *name, const char *path,
         refuse(path, "DDL: %s", err.msg);
         return 0;
     }
+    for (size_t i = 0; i < (*ddl_r)->warnings.n; i++)
+        MST_LOG(MST_LOG_WARNING, "%s", (*ddl_r)->warnings.v[i]);
     if (strcmp((*ddl_r)->name, name) != 0) {
         refuse(path, "its DDL %s names agent \"%s\", expected \"%s\"", ddl_path,
                (*ddl_r)->name, name);

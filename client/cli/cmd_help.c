@@ -22,6 +22,9 @@ int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
                              agent, agent);
     if (rc != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
+    const char *w;
+    for (size_t i = 0; (w = muster_ddl_warning(*ddl_r, i)) != NULL; i++)
+        fprintf(stderr, "muster: warning: %s\n", w);
     return MST_EXIT_GO_ON;
 }
 

@@ -247,13 +247,26 @@ static void print_list(const char *label, const struct muster_list *l) {
 static void print_aggregate(const json_t *ag) {
     const char *fn = json_string_value(json_object_get(ag, "function"));
     const char *name = json_string_value(json_object_get(ag, "display_as"));
-    if (strcmp(fn, "summary") != 0) {
-        printf("%s of %s: %s\n", strcmp(fn, "sum") == 0 ? "Sum" : "Average",
-               name, json_string_value(json_object_get(ag, "text")));
+    const json_t *counts = json_object_get(ag, "value");
+    const char *text = json_string_value(json_object_get(ag, "text"));
+    if (!json_is_object(counts) && text != NULL && strchr(text, '\n')) {
+        printf("Summary of %s:\n\n%s\n\n", name, text); /* a chart... */
+        return;
+    }
+    if (!json_is_object(counts)) {
+        printf("%s of %s: %s\n",
+               strcmp(fn, "sum") == 0       ? "Sum"
+               : strcmp(fn, "average") == 0 ? "Average"
+                                            : "Summary",
+               name, text);
         return;
     }
     printf("Summary of %s:\n\n", name);
-    const json_t *counts = json_object_get(ag, "value");
+    const json_t *lines = json_object_get(ag, "lines"); /* DDL's format */
+    size_t i;
+    json_t *line;
+    json_array_foreach(lines, i, line)
+        printf("   %s\n", json_string_value(line));
     int width = 0;
     const char *key;
     json_t *n;
@@ -261,8 +274,9 @@ static void print_aggregate(const json_t *ag) {
         int len = (int)strlen(key);
         width = len > width ? len : width;
     }
-    json_object_foreach((json_t *)counts, key, n)
-        printf("   %*s = %lld\n", width, key, (long long)json_integer_value(n));
+    if (lines == NULL)
+        json_object_foreach((json_t *)counts, key, n) printf(
+            "   %*s = %lld\n", width, key, (long long)json_integer_value(n));
     if (json_object_size(counts) == 0)
         printf("   (no values)\n");
     putchar('\n');

@@ -535,6 +535,11 @@ int muster_ddl_list(const struct muster_config *cfg,
     return rc;
 }
 
+const char *muster_ddl_warning(const struct muster_ddl *ddl, size_t i) {
+    const struct mst_ddl *d = ddl_of(ddl);
+    return i < d->warnings.n ? d->warnings.v[i] : NULL;
+}
+
 void muster_ddl_free(struct muster_ddl **ddl) {
     if (ddl == NULL)
         return;

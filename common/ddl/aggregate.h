@@ -1,6 +1,8 @@
 /*
- * aggregate.h - an action's aggregates (summary, average, sum) over the
- * data of the replies, as `muster rpc` prints below the replies.
+ * aggregate.h - an action's aggregates over the data of the replies, as
+ * `muster rpc` prints below the replies: MCollective's summary, average and
+ * sum, and the choria-plugins agents' boolean_summary, nagios_states,
+ * process_summary, nettest_mma, and go-choria's chart.
  */
 #ifndef MST_DDL_AGGREGATE_H
 #define MST_DDL_AGGREGATE_H
@@ -12,24 +14,35 @@
 /*
  * mst_ddl_aggregate_compute - compute `act`'s aggregates over `datas`, an
  * array of the data objects of successful replies (borrowed).  Returns a
- * new array (the caller's; empty when the action has none) of
- *   {"function": "summary", "output": NAME, "display_as": LABEL,
- *    "value": {VALUE: COUNT, ...}}       (keys: strings as they are, other
- *                                          values as compact JSON)
- *   {"function": "average"|"sum", "output", "display_as", "value": NUMBER,
- *    "count": N, "text": FORMATTED}
- * Replies without the output, or with a non-number for average/sum, are
- * left out of that aggregate.  NULL only when out of memory.
+ * new array (the caller's; empty when the action has none) of objects with
+ * "function", "output", "display_as" and
+ *   summary, boolean_summary, nagios_states: "value": {VALUE: COUNT, ...}
+ *       (keys: strings as they are, other values as compact JSON; true and
+ *       false by boolean_summary's labels; nagios_states: OK, WARNING,
+ *       CRITICAL, UNKNOWN), and with a DDL format "lines": [TEXT, ...],
+ *       one per value, most frequent first;
+ *   average, sum: "value": NUMBER, "count": N, "text": FORMATTED;
+ *   nettest_mma: "value": [MIN, MAX, AVERAGE], "count", "text";
+ *   process_summary: "value": [HOSTS, PROCESSES, RSS, VSIZE] (bytes),
+ *       "count", "text" (four lines);
+ *   chart: "count", "text" (an ASCII chart, several lines).
+ * Replies without the output, or with a value the function cannot use,
+ * are left out of that aggregate (nagios_states counts them UNKNOWN, as
+ * its Ruby code does).  NULL only when out of memory.
  */
 json_t *mst_ddl_aggregate_compute(const struct mst_ddl_action *act,
                                   const json_t *datas);
 
 /*
- * mst_ddl_aggregate_format_ok - true if `format` is safe to give a number
- * to: shorter than 64 bytes, text around exactly one
- * %[flags][width][.precision]CONV with CONV in d i f g e E s ("%%" is a
- * literal percent).  The loader refuses any other format.
+ * mst_ddl_aggregate_format_ok - true if `format` is safe for `function`:
+ * shorter than 64 bytes, text around %[flags][width][.precision]CONV with
+ * CONV in d i f g e E s ("%%" is a literal percent): one conversion for
+ * average and sum; for the counting ones %s (the value) and optionally a
+ * second d i or s (its count); three for nettest_mma; one %s for chart.
+ * process_summary has its own fixed format and ignores the DDL's.  The
+ * loader refuses any other format.
  */
-int mst_ddl_aggregate_format_ok(const char *format);
+int mst_ddl_aggregate_format_ok(enum mst_ddl_function function,
+                                const char *format);
 
 #endif

@@ -28,10 +28,21 @@ const char *mst_ddl_display_name(enum mst_ddl_display display) {
                                              : "failed";
 }
 
+static const char *const function_names[] = {
+    [MST_DDL_SUMMARY] = "summary",
+    [MST_DDL_AVERAGE] = "average",
+    [MST_DDL_SUM] = "sum",
+    [MST_DDL_BOOLEAN_SUMMARY] = "boolean_summary",
+    [MST_DDL_NAGIOS_STATES] = "nagios_states",
+    [MST_DDL_PROCESS_SUMMARY] = "process_summary",
+    [MST_DDL_NETTEST_MMA] = "nettest_mma",
+    [MST_DDL_CHART] = "chart",
+};
+
 const char *mst_ddl_function_name(enum mst_ddl_function function) {
-    return function == MST_DDL_SUMMARY   ? "summary"
-           : function == MST_DDL_AVERAGE ? "average"
-                                         : "sum";
+    return (size_t)function < sizeof function_names / sizeof function_names[0]
+               ? function_names[function]
+               : "?";
 }
 
 const char *mst_ddl_json_kind(const json_t *v) {
@@ -83,6 +94,8 @@ static void free_action(struct mst_ddl_action *a) {
     for (size_t i = 0; i < a->n_aggregates; i++) {
         free(a->aggregates[i].output);
         free(a->aggregates[i].format);
+        free(a->aggregates[i].label_true);
+        free(a->aggregates[i].label_false);
     }
     free(a->aggregates);
 }
@@ -101,6 +114,7 @@ void mst_ddl_free(struct mst_ddl **ddl) {
     free(d->license);
     free(d->version);
     free(d->url);
+    mst_strv_free(&d->warnings);
     free(d);
     *ddl = NULL;
 }

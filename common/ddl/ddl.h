@@ -17,7 +17,7 @@
  * A loaded DDL is plain read-only data (struct mst_ddl below), owned by the
  * struct and freed with mst_ddl_free().  Every field is filled and checked
  * at load: a DDL that loaded is internally consistent (types known,
- * defaults of the right type and valid, regexes compiled within the bounds
+ * defaults of the right type, regexes compiled within the bounds
  * of regexp.h, aggregates naming declared outputs).  Loaded DDLs are never
  * modified, so one may be shared by threads.
  */
@@ -29,19 +29,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/strv.h"
+
 /* Limits against hostile or runaway files. */
 #define MST_DDL_MAX_ACTIONS 256
 #define MST_DDL_MAX_FIELDS 256 /* inputs, outputs or aggregates per action */
 #define MST_DDL_MAX_NAME 128   /* agent, action, input and output names */
 
-/* Value types.  `list` is MCollective's: one string from `enum`. */
+/* Value types.  `list` is MCollective's: one string of its choices (the
+ * DDL's `list`, or `enum`). */
 enum mst_ddl_type {
     MST_DDL_STRING,
     MST_DDL_INTEGER,
     MST_DDL_FLOAT,
     MST_DDL_NUMBER, /* integer or float */
     MST_DDL_BOOLEAN,
-    MST_DDL_LIST,  /* a string, one of `enum` */
+    MST_DDL_LIST,  /* a string, one of `list` (or `enum`) */
     MST_DDL_ARRAY, /* a JSON array */
     MST_DDL_HASH,  /* a JSON object */
     MST_DDL_ANY,   /* outputs only */
@@ -65,12 +68,28 @@ enum mst_ddl_validator {
     MST_DDL_V_BOOLEAN,   /* a string that reads as a boolean */
     MST_DDL_V_HOSTNAME,
     MST_DDL_V_DURATION, /* "10", "1.5s", "2m", "1h" */
+    /* The choria-plugins agents' own validators, as their Ruby code
+     * checks (docs/agents.md). */
+    MST_DDL_V_SERVICE_NAME,
+    MST_DDL_V_PACKAGE_NAME,
+    MST_DDL_V_NETTEST_FQDN,
+    MST_DDL_V_NETTEST_SERVER_ADDRESS,
+    MST_DDL_V_PUPPET_TAGS,
+    MST_DDL_V_PUPPET_VARIABLE,
+    MST_DDL_V_PUPPET_SERVER_ADDRESS,
+    MST_DDL_V_PUPPET_RESOURCE,
 };
 
 enum mst_ddl_function {
     MST_DDL_SUMMARY, /* value -> number of nodes */
     MST_DDL_AVERAGE,
     MST_DDL_SUM,
+    /* The choria-plugins agents' aggregates (docs/agents.md). */
+    MST_DDL_BOOLEAN_SUMMARY, /* true/false -> labels -> number of nodes */
+    MST_DDL_NAGIOS_STATES,   /* exit code -> OK/WARNING/... -> nodes */
+    MST_DDL_PROCESS_SUMMARY, /* process lists -> hosts, count, sizes */
+    MST_DDL_NETTEST_MMA,     /* min, max, average */
+    MST_DDL_CHART,           /* an ASCII chart of the values */
 };
 
 /* Read-only after load; every string is owned by the DDL. */
@@ -79,7 +98,7 @@ struct mst_ddl_input {
     char *prompt;      /* "" when absent */
     char *description; /* "" when absent */
     enum mst_ddl_type type;
-    enum mst_ddl_validator validator;
+    enum mst_ddl_validator validator; /* NONE also for an unknown one */
     char *validation; /* as written (regex or validator name); NULL */
     size_t maxlength; /* in characters; 0 = no limit */
     int optional;
@@ -100,7 +119,8 @@ struct mst_ddl_output {
 struct mst_ddl_aggregate {
     enum mst_ddl_function function;
     char *output; /* the output it reads (args[0]) */
-    char *format; /* one printf conversion, checked; NULL */
+    char *format; /* checked printf format (aggregate.h); NULL */
+    char *label_true, *label_false; /* boolean_summary's; NULL */
 };
 
 struct mst_ddl_action {
@@ -126,6 +146,12 @@ struct mst_ddl {
     int64_t timeout_ms; /* metadata.timeout (seconds in the file); 10 s */
     struct mst_ddl_action *actions;
     size_t n_actions;
+    /* What loaded but is not fully understood: an unknown validator or
+     * aggregate (that input checked by type only, that aggregate left
+     * out), an ignored validation, a refused DDL of the same name skipped
+     * on ddl_path.  One line each, naming the file and the field; the
+     * program that loaded the DDL decides whether to log or print them. */
+    struct mst_strv warnings;
 };
 
 /* mst_ddl_free - release `*ddl` and set it to NULL.  NULL is fine. */
@@ -147,7 +173,8 @@ const char *mst_ddl_type_name(enum mst_ddl_type type);
 /* mst_ddl_display_name - "always", "ok" or "failed". */
 const char *mst_ddl_display_name(enum mst_ddl_display display);
 
-/* mst_ddl_function_name - "summary", "average" or "sum". */
+/* mst_ddl_function_name - "summary", "average", "sum", "boolean_summary",
+ * ... as DDLs name them. */
 const char *mst_ddl_function_name(enum mst_ddl_function function);
 
 /*

@@ -5,6 +5,7 @@
 #include "ddl/inputs.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -89,6 +90,172 @@ static int duration_ok(const char *s) {
            (s[1] == '\0' && strchr("smhd", s[0]) != NULL);
 }
 
+/* ---- the choria-plugins agents' validators (validator/NAME.rb) ---- */
+
+/* MCollective's and go-choria's shellsafe, which the plugin validators
+ * call: none of ` $ ; | && > <. */
+static int choria_shellsafe(const char *s) {
+    return strpbrk(s, "`$;|><") == NULL && strstr(s, "&&") == NULL;
+}
+
+/* Every character of `s` in `set` (letters and digits included), 1+. */
+static int word_of(const char *s, size_t len, const char *set) {
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)s[i]) && strchr(set, s[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+static int all_digits(const char *s, size_t len) {
+    return len > 0 && strspn(s, "0123456789") >= len;
+}
+
+/*
+ * The host name regex of nettest_fqdn.rb, nettest_server_address.rb and
+ * puppet_server_address_validation.rb: dot-separated labels of letters,
+ * digits and inner '-', each ending in a letter or digit and starting with
+ * a letter (a digit too when `digit_first`); no length limits.
+ */
+static int ruby_hostname(const char *s, size_t len, int digit_first) {
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != '.')
+            continue;
+        size_t n = i - start;
+        const char *l = s + start;
+        if (n == 0 || !word_of(l, n, "-") || l[n - 1] == '-' ||
+            !(isalpha((unsigned char)l[0]) ||
+              (digit_first && isdigit((unsigned char)l[0]))))
+            return 0;
+        start = i + 1;
+    }
+    return 1;
+}
+
+/* puppet_variable_validator.rb: one letter, or 1+ of [a-zA-Z0-9_]. */
+static int puppet_variable(const char *s, size_t len) {
+    if (len == 1)
+        return isalpha((unsigned char)s[0]);
+    return word_of(s, len, "_");
+}
+
+/* One tag: "::"-separated puppet variables; like Ruby's split, trailing
+ * empty parts are dropped, so "" and "a::" pass and "::a" does not. */
+static int puppet_tag(const char *s, size_t len) {
+    while (len >= 2 && s[len - 1] == ':' && s[len - 2] == ':')
+        len -= 2;
+    for (size_t p = 0; p < len;) {
+        size_t end = p;
+        while (end < len &&
+               !(s[end] == ':' && end + 1 < len && s[end + 1] == ':'))
+            end++;
+        if (!puppet_variable(s + p, end - p))
+            return 0;
+        p = end + 2;
+    }
+    return 1;
+}
+
+/* puppet_tags_validator.rb: comma-separated tags (empty ones pass, as
+ * Ruby's "".split("::") gives nothing to check). */
+static int puppet_tags(const char *s) {
+    for (;;) {
+        size_t n = strcspn(s, ",");
+        if (!puppet_tag(s, n))
+            return 0;
+        if (s[n] == '\0')
+            return 1;
+        s += n + 1;
+    }
+}
+
+/* nettest_server_address.rb: HOST:PORT, the host as the fqdn regex but
+ * labels may start with a digit, the port digits; like Ruby's split, a
+ * third field is ignored. */
+static int nettest_server_address(const char *s) {
+    const char *colon = strchr(s, ':');
+    if (colon == NULL)
+        return 0;
+    size_t port = strcspn(colon + 1, ":");
+    return ruby_hostname(s, (size_t)(colon - s), 1) &&
+           all_digits(colon + 1, port);
+}
+
+/* Ruby's IPAddr.new(x) for the validators: an address, not all digits. */
+static int ruby_ip(const char *s, size_t len) {
+    char buf[64];
+    if (len >= sizeof buf || all_digits(s, len))
+        return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return is_ip(AF_INET, buf) || is_ip(AF_INET6, buf);
+}
+
+/*
+ * puppet_server_address_validation.rb: a host name, an IPv4 address, an
+ * IPv6 address, or any of them with :PORT ([IPV6]:PORT).  Parsed as it
+ * does: a bare IPv6 address; "[...]" then optionally ":PORT"; one colon
+ * splits NAME:PORT ("NAME:" has no port, as Ruby's split); else all name.
+ */
+static int puppet_server_address(const char *s) {
+    size_t len = strlen(s);
+    const char *name = s, *port = NULL;
+    size_t name_len = len, port_len = 0;
+    const char *close = s[0] == '[' ? strchr(s, ']') : NULL;
+    if (ruby_ip(s, len) && strchr(s, ':') != NULL) {
+        return 1;
+    } else if (close != NULL && strspn(s + 1, "0123456789abcdefABCDEF:.") ==
+                                    (size_t)(close - s - 1)) {
+        name = s + 1;
+        name_len = (size_t)(close - name);
+        if (close[1] != '\0') {
+            port = close + 2; /* Ruby drops the character after ']' */
+            port_len = strcspn(port, "]");
+        }
+    } else if (strchr(s, ':') != NULL && strchr(s, ':') == strrchr(s, ':')) {
+        name_len = (size_t)(strchr(s, ':') - s);
+        port = s + name_len + 1;
+        port_len = strlen(port);
+        port = port_len > 0 ? port : NULL;
+    }
+    if (!ruby_ip(name, name_len) && !ruby_hostname(name, name_len, 0))
+        return 0;
+    return port == NULL || all_digits(port, port_len);
+}
+
+/* puppet_resource_validator.rb: TYPE[TITLE], TYPE of [a-zA-Z0-9_]. */
+static int puppet_resource(const char *s) {
+    size_t type = strcspn(s, "["), len = strlen(s);
+    return type > 0 && word_of(s, type, "_") && len >= type + 3 &&
+           s[len - 1] == ']' && strcspn(s + type, "\n") >= len - type;
+}
+
+static int plugin_validator(enum mst_ddl_validator v, const char *s) {
+    size_t len = strlen(s);
+    switch (v) {
+    case MST_DDL_V_SERVICE_NAME: /* service_name.rb */
+        return word_of(s, len, ".-_:@");
+    case MST_DDL_V_PACKAGE_NAME: /* package_name.rb */
+        return word_of(s, len, ".-_");
+    case MST_DDL_V_NETTEST_FQDN: /* nettest_fqdn.rb: IPv4 or host name */
+        return is_ip(AF_INET, s) || ruby_hostname(s, len, 0);
+    case MST_DDL_V_NETTEST_SERVER_ADDRESS:
+        return choria_shellsafe(s) && nettest_server_address(s);
+    case MST_DDL_V_PUPPET_TAGS:
+        return choria_shellsafe(s) && puppet_tags(s);
+    case MST_DDL_V_PUPPET_VARIABLE:
+        return choria_shellsafe(s) && puppet_variable(s, len);
+    case MST_DDL_V_PUPPET_SERVER_ADDRESS:
+        return choria_shellsafe(s) && puppet_server_address(s);
+    case MST_DDL_V_PUPPET_RESOURCE:
+        return puppet_resource(s);
+    default:
+        return 0;
+    }
+}
+
 static int check_validator(const struct mst_ddl_input *in, const char *s,
                            struct mst_err *err) {
     int ok;
@@ -121,7 +288,7 @@ static int check_validator(const struct mst_ddl_input *in, const char *s,
         ok = duration_ok(s);
         break;
     default:
-        ok = 0;
+        ok = plugin_validator(in->validator, s);
         break;
     }
     if (ok)
@@ -131,6 +298,21 @@ static int check_validator(const struct mst_ddl_input *in, const char *s,
                            in->validation);
     return mst_err_set(err, MST_EINVAL, "\"%.64s\" is not %s", s,
                        in->validation);
+}
+
+static int one_of(const struct mst_ddl_input *in, const char *s,
+                  struct mst_err *err) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(in->enum_values, i, x) {
+        if (strcmp(json_string_value(x), s) == 0)
+            return MST_OK;
+    }
+    char *choices = json_dumps(in->enum_values, JSON_COMPACT);
+    int rc = mst_err_set(err, MST_EINVAL, "\"%.64s\" is not one of %s", s,
+                         choices ? choices : "the list");
+    free(choices);
+    return rc;
 }
 
 static int check_string(const struct mst_ddl_input *in, const json_t *v,
@@ -143,24 +325,11 @@ static int check_string(const struct mst_ddl_input *in, const json_t *v,
         return mst_err_set(err, MST_EINVAL,
                            "longer than %zu characters (maxlength)",
                            in->maxlength);
-    if (in->type == MST_DDL_LIST) {
-        size_t i;
-        json_t *x;
-        json_array_foreach(in->enum_values, i, x) {
-            if (strcmp(json_string_value(x), s) == 0)
-                return MST_OK;
-        }
-        char *choices = json_dumps(in->enum_values, JSON_COMPACT);
-        int rc = mst_err_set(err, MST_EINVAL, "\"%.64s\" is not one of %s", s,
-                             choices ? choices : "the list");
-        free(choices);
-        return rc;
-    }
     return check_validator(in, s, err);
 }
 
-int mst_ddl_inputs_check_value(const struct mst_ddl_input *in,
-                               const json_t *value, struct mst_err *err) {
+int mst_ddl_inputs_check_type(const struct mst_ddl_input *in,
+                              const json_t *value, struct mst_err *err) {
     int ok;
     switch (in->type) {
     case MST_DDL_STRING:
@@ -194,9 +363,17 @@ int mst_ddl_inputs_check_value(const struct mst_ddl_input *in,
                                ? "hash (object)"
                                : mst_ddl_type_name(in->type),
                            mst_ddl_json_kind(value));
-    if (json_is_string(value))
-        return check_string(in, value, err);
+    if (in->type == MST_DDL_LIST)
+        return one_of(in, json_string_value(value), err);
     return MST_OK;
+}
+
+int mst_ddl_inputs_check_value(const struct mst_ddl_input *in,
+                               const json_t *value, struct mst_err *err) {
+    int rc = mst_ddl_inputs_check_type(in, value, err);
+    if (rc == MST_OK && json_is_string(value))
+        rc = check_string(in, value, err);
+    return rc;
 }
 
 /* ---- converting what a person typed ---- */

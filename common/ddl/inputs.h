@@ -49,12 +49,21 @@ int mst_ddl_inputs_validate(const struct mst_ddl_action *act, json_t *data,
 
 /*
  * mst_ddl_inputs_check_value - check one value against `in` (type,
- * validation, maxlength, enum) without touching anything else.  Returns
+ * validation, maxlength, list) without touching anything else.  Returns
  * MST_OK or MST_EINVAL with the reason (not prefixed with the input's
- * name).  The loader checks defaults with it.
+ * name).
  */
 int mst_ddl_inputs_check_value(const struct mst_ddl_input *in,
                                const json_t *value, struct mst_err *err);
+
+/*
+ * mst_ddl_inputs_check_type - check that `value` is of `in`'s type (for a
+ * list: one of its choices), nothing else.  Returns MST_OK or MST_EINVAL
+ * with the reason.  The loader checks defaults with it: Choria checks no
+ * default against its validation, and "" defaults are common.
+ */
+int mst_ddl_inputs_check_type(const struct mst_ddl_input *in,
+                              const json_t *value, struct mst_err *err);
 
 /*
  * mst_ddl_inputs_rpc_status - the MCollective RPC status for a validation

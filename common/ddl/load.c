@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/file.h"
 #include "base/status.h"
@@ -19,10 +20,12 @@
 
 #define PATH_LEN 200
 
-/* Where the loader is: the file's label and the dotted path to a field. */
+/* Where the loader is: the file's label and the dotted path to a field;
+ * the DDL being filled, for its warnings. */
 struct ctx {
     const char *label;
     struct mst_err *err;
+    struct mst_ddl *ddl;
 };
 
 /* `path` + "." + `key` into `p` (cut at PATH_LEN: paths only label). */
@@ -44,6 +47,22 @@ static int bad(const struct ctx *c, const char *path, const char *fmt, ...) {
     va_end(ap);
     return mst_err_set(c->err, MST_ECONFIG, "%s: %s%s%s", c->label, path,
                        path[0] ? ": " : "", why);
+}
+
+static int warn(const struct ctx *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A warning line for the DDL's owner; loading goes on. */
+static int warn(const struct ctx *c, const char *path, const char *fmt, ...) {
+    char why[MST_ERR_LEN], line[MST_ERR_LEN + PATH_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%s: %s: %s", c->label, path, why);
+    return mst_strv_push(&c->ddl->warnings, line) == MST_OK
+               ? MST_OK
+               : mst_err_set(c->err, MST_ENOMEM, "out of memory");
 }
 
 /* Every key of `obj` must be in `allowed` (NULL-terminated). */
@@ -109,10 +128,21 @@ static const struct {
     const char *name;
     enum mst_ddl_validator v;
 } validators[] = {
-    {"shellsafe", MST_DDL_V_SHELLSAFE}, {"ipv4address", MST_DDL_V_IPV4},
-    {"ipv6address", MST_DDL_V_IPV6},    {"ipaddress", MST_DDL_V_IPADDRESS},
-    {"boolean", MST_DDL_V_BOOLEAN},     {"hostname", MST_DDL_V_HOSTNAME},
+    {"shellsafe", MST_DDL_V_SHELLSAFE},
+    {"ipv4address", MST_DDL_V_IPV4},
+    {"ipv6address", MST_DDL_V_IPV6},
+    {"ipaddress", MST_DDL_V_IPADDRESS},
+    {"boolean", MST_DDL_V_BOOLEAN},
+    {"hostname", MST_DDL_V_HOSTNAME},
     {"duration", MST_DDL_V_DURATION},
+    {"service_name", MST_DDL_V_SERVICE_NAME},
+    {"package_name", MST_DDL_V_PACKAGE_NAME},
+    {"nettest_fqdn", MST_DDL_V_NETTEST_FQDN},
+    {"nettest_server_address", MST_DDL_V_NETTEST_SERVER_ADDRESS},
+    {"puppet_tags", MST_DDL_V_PUPPET_TAGS},
+    {"puppet_variable", MST_DDL_V_PUPPET_VARIABLE},
+    {"puppet_server_address", MST_DDL_V_PUPPET_SERVER_ADDRESS},
+    {"puppet_resource", MST_DDL_V_PUPPET_RESOURCE},
 };
 
 static int parse_type(const struct ctx *c, const char *path, const json_t *obj,
@@ -130,7 +160,7 @@ static int parse_type(const struct ctx *c, const char *path, const json_t *obj,
         return bad(c, p, "expected a string, got %s", mst_ddl_json_kind(v));
     const char *t = json_string_value(v);
     for (int i = MST_DDL_STRING; i <= MST_DDL_ANY; i++)
-        if (strcmp(t, mst_ddl_type_name(i)) == 0 &&
+        if (strcasecmp(t, mst_ddl_type_name(i)) == 0 &&
             (output || i != MST_DDL_ANY)) {
             *out = (enum mst_ddl_type)i;
             return MST_OK;
@@ -150,22 +180,25 @@ static int parse_validation(const struct ctx *c, const char *path,
     const char *text = in->validation;
     if (text == NULL || text[0] == '\0')
         return MST_OK;
+    /* Choria's schema allows a validation on any input and checks it on
+     * strings only; "boolean" on a boolean says nothing more. */
     if (in->type != MST_DDL_STRING)
-        return bad(c, p,
-                   "only string inputs take a validation (this one is "
-                   "%s)",
-                   mst_ddl_type_name(in->type));
+        return strcasecmp(text, mst_ddl_type_name(in->type)) == 0
+                   ? MST_OK
+                   : warn(c, p,
+                          "\"%s\" ignored: only string inputs are checked "
+                          "beyond their type (this one is %s)",
+                          text, mst_ddl_type_name(in->type));
     for (size_t i = 0; i < sizeof validators / sizeof validators[0]; i++)
         if (strcmp(text, validators[i].name) == 0) {
             in->validator = validators[i].v;
             return MST_OK;
         }
     if (strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(text))
-        return bad(c, p,
-                   "unknown validator \"%s\" (shellsafe, ipv4address, "
-                   "ipv6address, ipaddress, boolean, hostname, duration, or "
-                   "a regular expression)",
-                   text);
+        return warn(c, p,
+                    "unknown validator \"%s\": the input is checked by type "
+                    "only",
+                    text);
     char posix[2 * MST_REGEXP_MAX_LEN + 1];
     struct mst_err e = {0};
     int rc = mst_regexp_translate(text, posix, sizeof posix, &e);
@@ -191,13 +224,20 @@ static int parse_maxlength(const struct ctx *c, const char *path,
     return MST_OK;
 }
 
-static int parse_enum(const struct ctx *c, const char *path, const json_t *obj,
-                      struct mst_ddl_input *in) {
-    const json_t *v = json_object_get(obj, "enum");
+/* A list input's choices: Choria's `list`, or `enum` as muster wrote it
+ * first. */
+static int parse_choices(const struct ctx *c, const char *path,
+                         const json_t *obj, struct mst_ddl_input *in) {
+    const json_t *list = json_object_get(obj, "list");
+    const json_t *en = json_object_get(obj, "enum");
+    const json_t *v = list ? list : en;
     char p[PATH_LEN];
-    sub(p, path, "enum");
+    sub(p, path, list ? "list" : "enum");
+    if (list != NULL && en != NULL)
+        return bad(c, p, "give the choices once, in list or in enum");
     if (in->type != MST_DDL_LIST)
-        return v ? bad(c, p, "only list inputs take an enum") : MST_OK;
+        return v ? bad(c, p, "only list inputs take a list of choices")
+                 : MST_OK;
     if (!json_is_array(v) || json_array_size(v) == 0)
         return bad(c, p, "a list input needs a non-empty array of strings");
     size_t i;
@@ -220,7 +260,7 @@ static int parse_default(const struct ctx *c, const char *path,
     char p[PATH_LEN];
     sub(p, path, "default");
     struct mst_err e = {0};
-    if (mst_ddl_inputs_check_value(in, v, &e) != MST_OK)
+    if (mst_ddl_inputs_check_type(in, v, &e) != MST_OK)
         return bad(c, p, "%s", e.msg);
     in->def = in->type == MST_DDL_FLOAT && json_is_integer(v)
                   ? json_real((double)json_integer_value(v))
@@ -229,8 +269,8 @@ static int parse_default(const struct ctx *c, const char *path,
 }
 
 static const char *const input_keys[] = {
-    "prompt",   "description", "type", "validation", "maxlength",
-    "optional", "default",     "enum", "sensitive",  NULL};
+    "prompt",  "description", "type", "validation", "maxlength", "optional",
+    "default", "enum",        "list", "sensitive",  NULL};
 
 /* One entry of an action's "input" map into `field`, a struct
  * mst_ddl_input (a field_fn). */
@@ -262,7 +302,7 @@ static int parse_input(const struct ctx *c, const char *path, const char *name,
     if (rc == MST_OK)
         rc = get_bool(c, path, obj, "sensitive", &in->sensitive);
     if (rc == MST_OK)
-        rc = parse_enum(c, path, obj, in);
+        rc = parse_choices(c, path, obj, in);
     if (rc == MST_OK)
         rc = parse_default(c, path, obj, in);
     return rc;
@@ -308,22 +348,44 @@ static int parse_aggregate_format(const struct ctx *c, const char *path,
                                   const json_t *obj,
                                   struct mst_ddl_aggregate *ag) {
     const json_t *f = json_object_get(obj, "format");
-    const json_t *args = json_object_get(obj, "args");
-    if (f == NULL && json_array_size(args) > 1)
-        f = json_object_get(json_array_get(args, 1), "format");
+    const json_t *opts = json_array_get(json_object_get(obj, "args"), 1);
     if (f == NULL)
+        f = json_object_get(opts, "format");
+    if (f == NULL || ag->function == MST_DDL_PROCESS_SUMMARY)
         return MST_OK;
     char p[PATH_LEN];
     sub(p, path, "format");
     if (!json_is_string(f) ||
-        !mst_ddl_aggregate_format_ok(json_string_value(f)))
+        !mst_ddl_aggregate_format_ok(ag->function, json_string_value(f)))
         return bad(c, p,
-                   "expected one printf conversion (%%d %%i %%f %%g "
-                   "%%e %%s) in a string shorter than 64 bytes");
+                   "not a format %s takes (docs/agents.md: %%d %%i %%f %%g "
+                   "%%e %%s in a string shorter than 64 bytes)",
+                   mst_ddl_function_name(ag->function));
     ag->format = strdup(json_string_value(f));
     return ag->format ? MST_OK
                       : mst_err_set(c->err, MST_ENOMEM, "out of memory");
 }
+
+/* boolean_summary's {"true": LABEL, "false": LABEL} (args[1]). */
+static int parse_boolean_labels(const struct ctx *c, const char *path,
+                                const json_t *obj,
+                                struct mst_ddl_aggregate *ag) {
+    const json_t *opts = json_array_get(json_object_get(obj, "args"), 1);
+    const json_t *t = json_object_get(opts, "true");
+    const json_t *f = json_object_get(opts, "false");
+    char p[PATH_LEN];
+    sub(p, path, "args");
+    if ((t != NULL && !json_is_string(t)) || (f != NULL && !json_is_string(f)))
+        return bad(c, p, "the true and false labels must be strings");
+    if ((t != NULL &&
+         (ag->label_true = strdup(json_string_value(t))) == NULL) ||
+        (f != NULL && (ag->label_false = strdup(json_string_value(f))) == NULL))
+        return mst_err_set(c->err, MST_ENOMEM, "out of memory");
+    return MST_OK;
+}
+
+/* Returned by parse_aggregate for a function muster does not know. */
+#define SKIPPED 1
 
 static int parse_aggregate(const struct ctx *c, const char *path,
                            const json_t *obj, const struct mst_ddl_action *act,
@@ -339,15 +401,15 @@ static int parse_aggregate(const struct ctx *c, const char *path,
     char p[PATH_LEN];
     sub(p, path, "function");
     int known = 0;
-    for (int f = MST_DDL_SUMMARY; rc == MST_OK && !known && f <= MST_DDL_SUM;
+    for (int f = MST_DDL_SUMMARY; rc == MST_OK && !known && f <= MST_DDL_CHART;
          f++)
         if ((known = strcmp(fn, mst_ddl_function_name(f)) == 0))
             ag->function = (enum mst_ddl_function)f;
     if (rc == MST_OK && !known)
-        rc = bad(c, p, "unknown function \"%s\" (summary, average, sum)", fn);
+        rc = warn(c, p, "unknown aggregate function \"%s\": left out", fn);
     free(fn);
-    if (rc != MST_OK)
-        return rc;
+    if (rc != MST_OK || !known)
+        return rc != MST_OK ? rc : SKIPPED;
     const json_t *args = json_object_get(obj, "args");
     const json_t *arg0 = json_array_get(args, 0);
     sub(p, path, "args");
@@ -359,7 +421,10 @@ static int parse_aggregate(const struct ctx *c, const char *path,
     ag->output = strdup(json_string_value(arg0));
     if (ag->output == NULL)
         return mst_err_set(c->err, MST_ENOMEM, "out of memory");
-    return parse_aggregate_format(c, path, obj, ag);
+    rc = parse_aggregate_format(c, path, obj, ag);
+    if (rc == MST_OK && ag->function == MST_DDL_BOOLEAN_SUMMARY)
+        rc = parse_boolean_labels(c, path, obj, ag);
+    return rc;
 }
 
 /* ---- actions ---- */
@@ -462,7 +527,10 @@ static int parse_aggregates(const struct ctx *c, const char *path,
         if (snprintf(pi, sizeof pi, "%s%s", p, idx) >= PATH_LEN)
             pi[PATH_LEN - 1] = '\0';
         int rc = parse_aggregate(c, pi, json_array_get(list, i), act,
-                                 &act->aggregates[act->n_aggregates++]);
+                                 &act->aggregates[act->n_aggregates]);
+        if (rc == SKIPPED)
+            continue;
+        act->n_aggregates++; /* freed with the DDL even when half filled */
         if (rc != MST_OK)
             return rc;
     }
@@ -555,7 +623,6 @@ static int parse_metadata(const struct ctx *c, const json_t *root,
 
 int mst_ddl_load_text(const char *text, size_t len, const char *label,
                       struct mst_ddl **ddl_r, struct mst_err *err) {
-    struct ctx c = {label, err};
     if (len > MST_DDL_MAX_FILE)
         return mst_err_set(err, MST_ETOOBIG, "%s: larger than %d bytes", label,
                            MST_DDL_MAX_FILE);
@@ -565,6 +632,7 @@ int mst_ddl_load_text(const char *text, size_t len, const char *label,
         return mst_err_set(err, MST_ECONFIG, "%s:%d:%d: %s", label, je.line,
                            je.column, je.text);
     struct mst_ddl *ddl = calloc(1, sizeof *ddl);
+    struct ctx c = {label, err, ddl};
     int rc = ddl ? MST_OK : mst_err_set(err, MST_ENOMEM, "out of memory");
     static const char *const top_keys[] = {"$schema", "metadata", "actions",
                                            NULL};

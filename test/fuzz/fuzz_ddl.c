@@ -24,9 +24,9 @@ static void exercise(const struct mst_ddl_action *act, const char *text,
     struct mst_err err = {0};
     for (size_t i = 0; i < act->n_inputs; i++)
         if (act->inputs[i].def != NULL &&
-            mst_ddl_inputs_check_value(&act->inputs[i], act->inputs[i].def,
-                                       &err) != MST_OK)
-            abort(); /* the loader let an invalid default through */
+            mst_ddl_inputs_check_type(&act->inputs[i], act->inputs[i].def,
+                                      &err) != MST_OK)
+            abort(); /* the loader let a default of another type through */
     json_t *copy = json_deep_copy(wire);
     if (copy != NULL)
         mst_ddl_inputs_validate(act, copy, &err);

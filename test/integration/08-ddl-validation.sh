@@ -25,6 +25,29 @@ assert_contains "$OUT" "maxlength: 128"
 assert_exit 2 muster_cmd help nosuchagent
 assert_contains "$ERR" "no DDL for agent nosuchagent"
 
+step "help renders every published Choria DDL from MUSTER_DDL_PATH"
+choria="$MST_ROOT/test/data/ddl/choria"
+for f in "$choria"/*.json "$choria"/go-choria/*.json; do
+    case $f in */schema-agent-v1.json) continue ;; esac
+    agent=$(jq -r .metadata.name "$f") # go_agent.json holds agent echo
+    action=$(jq -r '.actions[0].action' "$f")
+    MUSTER_DDL_PATH="$choria:$choria/go-choria" \
+        assert_exit 0 muster_cmd help "$agent"
+    assert_contains "$OUT" "$action"
+    [ -z "$ERR" ] || fail "help $agent warned: $ERR"
+done
+MUSTER_DDL_PATH="$choria:$choria/go-choria" assert_exit 0 muster_cmd help
+assert_contains "$OUT" "echo"
+assert_contains "$OUT" "nettest"
+
+step "a refused DDL ahead on the path is skipped with a warning"
+mkdir -p "$T/shadow"
+echo '{"metadata": {"name": "rpcutil"}, "actions": [{"action": "ping", "x": 1}]}' \
+    >"$T/shadow/rpcutil.json"
+MUSTER_DDL_PATH="$T/shadow" assert_exit 0 muster_cmd help rpcutil
+assert_contains "$OUT" "get_fact"
+assert_contains "$ERR" "warning: skipped: $T/shadow/rpcutil.json: actions[0].x: unknown key"
+
 step "the CLI refuses bad inputs before publishing"
 before1=$(received 1)
 before2=$(received 2)

@@ -187,6 +187,44 @@ START_TEST(ddl_inputs_are_converted_and_validated) {
 }
 END_TEST
 
+#define DDL_DATA MST_AGENT_SRC_DIR "/../test/data/ddl"
+
+/* Every published Choria DDL is found by its agent's name on
+ * MUSTER_DDL_PATH and loads without a warning; a refused DDL ahead on the
+ * path is skipped and reported as one. */
+START_TEST(ddl_choria_published_and_warnings) {
+    static const char *const agents[] = {
+        "filemgr",     "nettest", "nrpe",    "package",
+        "process",     "puppet",  "service", "choria_registry",
+        "choria_util", "echo",    "rpcutil", "scout"};
+    setenv("MUSTER_DDL_PATH", DDL_DATA "/choria:" DDL_DATA "/choria/go-choria",
+           1);
+    struct muster_error err = {0};
+    struct muster_list *names = muster_list_new();
+    ck_assert_int_eq(muster_ddl_list(cfg, names), 0);
+    for (size_t i = 0; i < sizeof agents / sizeof agents[0]; i++) {
+        struct muster_ddl *ddl = NULL;
+        ck_assert_msg(muster_ddl_find(cfg, agents[i], &ddl, &err) == 0,
+                      "%s: %s", agents[i], err.message);
+        ck_assert_msg(muster_ddl_warning(ddl, 0) == NULL, "%s",
+                      muster_ddl_warning(ddl, 0));
+        int listed = 0;
+        for (size_t j = 0; j < muster_list_count(names); j++)
+            listed += strcmp(muster_list_get(names, j), agents[i]) == 0;
+        ck_assert_msg(listed == 1, "%s listed %d times", agents[i], listed);
+        muster_ddl_free(&ddl);
+    }
+    muster_list_free(&names);
+    setenv("MUSTER_DDL_PATH", DDL_DATA "/path/shadow:" DDL_DATA "/path/choria",
+           1);
+    struct muster_ddl *ddl = NULL;
+    ck_assert_int_eq(muster_ddl_find(cfg, "twin", &ddl, &err), 0);
+    ck_assert_ptr_nonnull(strstr(muster_ddl_warning(ddl, 0), "skipped: "));
+    ck_assert_ptr_null(muster_ddl_warning(ddl, 1));
+    muster_ddl_free(&ddl);
+}
+END_TEST
+
 START_TEST(ddl_descriptions_and_aggregates) {
     struct muster_ddl *ddl = package_ddl();
     struct muster_ddl_about about;
@@ -246,6 +284,7 @@ int main(void) {
     tcase_add_test(tc, counts_and_limits);
     tcase_add_test(tc, ddl_inputs_are_converted_and_validated);
     tcase_add_test(tc, ddl_descriptions_and_aggregates);
+    tcase_add_test(tc, ddl_choria_published_and_warnings);
     tcase_add_test(tc, texts_and_codes);
     suite_add_tcase(s, tc);
     return mst_test_run(s);

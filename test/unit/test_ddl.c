@@ -88,25 +88,24 @@ static const struct {
      "actions[2].input.fact.type: unknown type \"str\""},
     {"bad-no-type", MST_ECONFIG, "actions[0].input.x.type: required"},
     {"bad-input-key", MST_ECONFIG, "actions[0].input.x.optinal: unknown key"},
-    {"bad-validator", MST_ECONFIG,
-     "actions[0].input.x.validation: unknown validator \"shelsafe\""},
     {"bad-regex", MST_ECONFIG, "actions[0].input.x.validation: bad regular"},
     {"bad-regex-bomb", MST_ECONFIG, "repetition bound"},
-    {"bad-validation-type", MST_ECONFIG, "only string inputs take"},
     {"bad-default", MST_ECONFIG,
      "actions[0].input.x.default: expected an integer, got a string"},
-    {"bad-default-invalid", MST_ECONFIG, "\"nope\" is not ipv4address"},
+    {"bad-default-list", MST_ECONFIG,
+     "actions[0].input.x.default: \"c\" is not one of [\"a\",\"b\"]"},
     {"bad-list-enum", MST_ECONFIG, "actions[0].input.x.enum: a list input"},
-    {"bad-enum-type", MST_ECONFIG, "only list inputs take an enum"},
+    {"bad-list-type", MST_ECONFIG, "only list inputs take a list of choices"},
+    {"bad-list-twice", MST_ECONFIG, "give the choices once"},
     {"bad-maxlength", MST_ECONFIG, "maxlength: expected an integer"},
     {"bad-optional", MST_ECONFIG, "optional: expected true or false"},
     {"bad-display", MST_ECONFIG, "actions[0].display: expected \"always\""},
     {"bad-dup-action", MST_ECONFIG, "actions[1]: action \"a\" defined twice"},
     {"bad-dup-key", MST_ECONFIG, "duplicate object key"},
-    {"bad-agg-function", MST_ECONFIG,
-     "actions[0].aggregate[0].function: unknown function \"median\""},
     {"bad-agg-output", MST_ECONFIG, "\"y\" is not an output"},
-    {"bad-agg-format", MST_ECONFIG, "format: expected one printf"},
+    {"bad-agg-format", MST_ECONFIG, "format: not a format sum takes"},
+    {"bad-agg-summary-format", MST_ECONFIG,
+     "format: not a format summary takes"},
     {"bad-output-type", MST_ECONFIG, "output.x.type: unknown type \"strng\""},
     {"bad-input-any", MST_ECONFIG, "input.x.type: unknown type \"any\""},
 };
@@ -125,6 +124,154 @@ START_TEST(refuses_broken) {
     ck_assert_msg(strstr(err.msg, broken[_i].msg) != NULL,
                   "%s: expected '%s' in '%s'", broken[_i].name, broken[_i].msg,
                   err.msg);
+}
+END_TEST
+
+/* What loads with one warning naming the file and the field. */
+static const struct {
+    const char *name;
+    const char *warning; /* after "DIR/warn-x.json: " */
+} warned[] = {
+    {"warn-validator", "actions[0].input.x.validation: unknown validator "
+                       "\"shelsafe\": the input is checked by type only"},
+    {"warn-validation-type",
+     "actions[0].input.x.validation: \"^[0-9]+$\" ignored: only string "
+     "inputs are checked beyond their type (this one is integer)"},
+    {"warn-agg-function", "actions[0].aggregate[0].function: unknown "
+                          "aggregate function \"median\": left out"},
+};
+
+START_TEST(warns_and_loads) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.json", DDL_DIR, warned[_i].name);
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(mst_ddl_load_file(path, &ddl, &err) == MST_OK, "%s: %s",
+                  warned[_i].name, err.msg);
+    ck_assert_uint_eq(ddl->warnings.n, 1);
+    char want[1024];
+    snprintf(want, sizeof want, "%s: %s", path, warned[_i].warning);
+    ck_assert_str_eq(ddl->warnings.v[0], want);
+    /* What is not understood is left out: the input is checked by its
+     * type only, the aggregate is not computed. */
+    const struct mst_ddl_action *a = mst_ddl_action(ddl, "a");
+    ck_assert_uint_eq(a->n_aggregates, 0);
+    if (a->n_inputs > 0)
+        ck_assert_int_eq(a->inputs[0].validator, MST_DDL_V_NONE);
+    mst_ddl_free(&ddl);
+}
+END_TEST
+
+/* A default is checked against its type, not its validation (Choria
+ * checks none; "" defaults are common); a value given still is. */
+START_TEST(defaults_skip_validation) {
+    struct mst_ddl *ddl = load("default-unvalidated");
+    const struct mst_ddl_input *x =
+        mst_ddl_input(mst_ddl_action(ddl, "a"), "x");
+    ck_assert_str_eq(json_string_value(x->def), "nope");
+    ck_assert_uint_eq(ddl->warnings.n, 0);
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_ddl_inputs_check_value(x, x->def, &err), MST_EINVAL);
+    mst_ddl_free(&ddl);
+}
+END_TEST
+
+/* Choria's forms: "list" choices, Hash and Array, a validation naming the
+ * input's own type, the plugin aggregates, a two-value summary format. */
+START_TEST(loads_choria_forms) {
+    struct mst_ddl *ddl = load("choria-forms");
+    ck_assert_uint_eq(ddl->warnings.n, 0);
+    const struct mst_ddl_action *act = mst_ddl_action(ddl, "check");
+    const struct mst_ddl_input *mode = mst_ddl_input(act, "mode");
+    ck_assert_int_eq(mode->type, MST_DDL_LIST);
+    char *choices = json_dumps(mode->enum_values, JSON_COMPACT);
+    ck_assert_str_eq(choices, "[\"all\",\"headers\"]");
+    free(choices);
+    ck_assert_int_eq(mst_ddl_input(act, "opts")->type, MST_DDL_HASH);
+    ck_assert_int_eq(mst_ddl_input(act, "items")->type, MST_DDL_ARRAY);
+    ck_assert_int_eq(mst_ddl_input(act, "noop")->validator, MST_DDL_V_NONE);
+    const struct mst_ddl_input *tags = mst_ddl_input(act, "tags");
+    ck_assert_int_eq(tags->validator, MST_DDL_V_PUPPET_TAGS);
+    ck_assert_str_eq(json_string_value(tags->def), "");
+    static const enum mst_ddl_function fns[] = {
+        MST_DDL_SUMMARY,         MST_DDL_BOOLEAN_SUMMARY, MST_DDL_NAGIOS_STATES,
+        MST_DDL_PROCESS_SUMMARY, MST_DDL_NETTEST_MMA,     MST_DDL_CHART};
+    ck_assert_uint_eq(act->n_aggregates, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(act->aggregates[i].function, fns[i]);
+    ck_assert_str_eq(act->aggregates[0].format, "%s Tests on %d node(s)");
+    ck_assert_str_eq(act->aggregates[1].label_true, "on");
+    ck_assert_str_eq(act->aggregates[1].label_false, "off");
+    mst_ddl_free(&ddl);
+}
+END_TEST
+
+/*
+ * Every DDL published by the choria-plugins agents and go-choria (copies
+ * in test/data/ddl/choria/, sources in its SOURCE) loads, without a
+ * warning, with a few facts of each: the agent, its number of actions,
+ * one input's type and validation, one aggregate.  Their regexes use
+ * \\A \\z \\d \\w \\s, which mst_regexp_translate reads today and RE2
+ * syntax (issue 11, regexp.c) keeps.
+ */
+static const struct {
+    const char *file; /* below test/data/ddl/choria/ */
+    const char *agent;
+    size_t n_actions;
+    const char *action, *input;
+    enum mst_ddl_type type;
+    enum mst_ddl_validator validator;
+    const char *aggregate_action; /* its first aggregate, or NULL */
+    enum mst_ddl_function function;
+} published[] = {
+    {"filemgr.json", "filemgr", 3, "remove", "file", MST_DDL_STRING,
+     MST_DDL_V_REGEX, NULL, 0},
+    {"nettest.json", "nettest", 2, "ping", "fqdn", MST_DDL_STRING,
+     MST_DDL_V_NETTEST_FQDN, "ping", MST_DDL_NETTEST_MMA},
+    {"nrpe.json", "nrpe", 2, "runcommand", "command", MST_DDL_STRING,
+     MST_DDL_V_REGEX, "runcommand", MST_DDL_NAGIOS_STATES},
+    {"package.json", "package", 14, "yum_clean", "mode", MST_DDL_LIST,
+     MST_DDL_V_NONE, "status", MST_DDL_SUMMARY},
+    {"process.json", "process", 1, "list", "pattern", MST_DDL_STRING,
+     MST_DDL_V_SHELLSAFE, "list", MST_DDL_PROCESS_SUMMARY},
+    {"puppet.json", "puppet", 6, "runonce", "tags", MST_DDL_STRING,
+     MST_DDL_V_PUPPET_TAGS, "disable", MST_DDL_BOOLEAN_SUMMARY},
+    {"service.json", "service", 4, "restart", "service", MST_DDL_STRING,
+     MST_DDL_V_SERVICE_NAME, "status", MST_DDL_SUMMARY},
+    {"go-choria/choria_registry.json", "choria_registry", 2, "names",
+     "plugin_type", MST_DDL_LIST, MST_DDL_V_NONE, NULL, 0},
+    {"go-choria/choria_util.json", "choria_util", 4, "machine_transition",
+     "version", MST_DDL_STRING, MST_DDL_V_REGEX, "info", MST_DDL_SUMMARY},
+    {"go-choria/go_agent.json", "echo", 1, "ping", "message", MST_DDL_STRING,
+     MST_DDL_V_REGEX, NULL, 0},
+    {"go-choria/rpcutil.json", "rpcutil", 9, "get_facts", "facts",
+     MST_DDL_STRING, MST_DDL_V_REGEX, "get_fact", MST_DDL_SUMMARY},
+    {"go-choria/scout.json", "scout", 5, "goss_validate", "yaml_rules",
+     MST_DDL_STRING, MST_DDL_V_REGEX, "goss_validate", MST_DDL_SUMMARY},
+};
+
+START_TEST(loads_published) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/choria/%s", DDL_DIR, published[_i].file);
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_msg(mst_ddl_load_file(path, &ddl, &err) == MST_OK, "%s", err.msg);
+    ck_assert_msg(ddl->warnings.n == 0, "%s", ddl->warnings.v[0]);
+    ck_assert_str_eq(ddl->name, published[_i].agent);
+    ck_assert_uint_eq(ddl->n_actions, published[_i].n_actions);
+    const struct mst_ddl_action *act =
+        mst_ddl_action(ddl, published[_i].action);
+    ck_assert_ptr_nonnull(act);
+    const struct mst_ddl_input *in = mst_ddl_input(act, published[_i].input);
+    ck_assert_ptr_nonnull(in);
+    ck_assert_int_eq(in->type, published[_i].type);
+    ck_assert_int_eq(in->validator, published[_i].validator);
+    if (published[_i].aggregate_action != NULL) {
+        act = mst_ddl_action(ddl, published[_i].aggregate_action);
+        ck_assert_uint_gt(act->n_aggregates, 0);
+        ck_assert_int_eq(act->aggregates[0].function, published[_i].function);
+    }
+    mst_ddl_free(&ddl);
 }
 END_TEST
 
@@ -167,6 +314,7 @@ START_TEST(names_round_trip) {
     ck_assert_str_eq(mst_ddl_function_name(MST_DDL_SUMMARY), "summary");
     ck_assert_str_eq(mst_ddl_function_name(MST_DDL_AVERAGE), "average");
     ck_assert_str_eq(mst_ddl_function_name(MST_DDL_SUM), "sum");
+    ck_assert_str_eq(mst_ddl_function_name(MST_DDL_CHART), "chart");
     /* Each display name loads back as its value; good.json spells each
      * aggregate function. */
     for (int d = MST_DDL_DISPLAY_FAILED; d <= MST_DDL_DISPLAY_ALWAYS; d++) {
@@ -210,6 +358,12 @@ int main(void) {
     tcase_add_test(tc, loads_good);
     tcase_add_loop_test(tc, refuses_broken, 0,
                         (int)(sizeof broken / sizeof broken[0]));
+    tcase_add_loop_test(tc, warns_and_loads, 0,
+                        (int)(sizeof warned / sizeof warned[0]));
+    tcase_add_test(tc, defaults_skip_validation);
+    tcase_add_loop_test(tc, loads_published, 0,
+                        (int)(sizeof published / sizeof published[0]));
+    tcase_add_test(tc, loads_choria_forms);
     tcase_add_test(tc, refuses_missing_and_huge);
     tcase_add_test(tc, names_round_trip);
     tcase_add_test(tc, json_kinds);

@@ -139,6 +139,119 @@ static int check_json(const char *text, json_t **data_r, struct mst_err *err) {
     return rc;
 }
 
+/* The choria-plugins validators on the cases of their Ruby specs
+ * (spec/validator/NAME_validator_spec.rb), and a few of Ruby's edges. */
+static const struct {
+    const char *validator, *value;
+    int ok;
+} plugin_cases[] = {
+    {"service_name", "rspec", 1},
+    {"service_name", "rspec-service-1", 1},
+    {"service_name", "rspec.service", 1},
+    {"service_name", "rspec@service", 1},
+    {"service_name", "rspec:service", 1},
+    {"service_name", "rspec!", 0},
+    {"service_name", "", 0},
+    {"package_name", "rspec-package-1", 1},
+    {"package_name", "rspec.package", 1},
+    {"package_name", "lib_x", 1},
+    {"package_name", "rspec!", 0},
+    {"package_name", "a:b", 0},
+    {"nettest_fqdn", "1.2.3.4", 1},
+    {"nettest_fqdn", "host1.example.com", 1},
+    {"nettest_fqdn", "exmaple.com", 1},
+    {"nettest_fqdn", "localhost", 1},
+    {"nettest_fqdn", "not a hostname", 0},
+    {"nettest_fqdn", "1host.example.com", 0}, /* labels start with a letter */
+    {"nettest_fqdn", "host-.com", 0},
+    {"nettest_fqdn", "::1", 0},
+    {"nettest_server_address", "host.example.com:8080", 1},
+    {"nettest_server_address", "1host:80", 1},
+    {"nettest_server_address", "host.example.com", 0},
+    {"nettest_server_address", ":8080", 0},
+    {"nettest_server_address", "localhost#:8080", 0},
+    {"nettest_server_address", "host.example.com:rspec", 0},
+    {"nettest_server_address", "host:80;ls", 0}, /* shellsafe */
+    {"puppet_variable", "a", 1},
+    {"puppet_variable", "A", 1},
+    {"puppet_variable", "1a", 1},
+    {"puppet_variable", "a1", 1},
+    {"puppet_variable", "1", 0},
+    {"puppet_variable", "a-b", 0},
+    {"puppet_variable", "a.b", 0},
+    {"puppet_variable", "a b", 0},
+    {"puppet_tags", "one,two::three", 1},
+    {"puppet_tags", "a,", 1},
+    {"puppet_tags", "a::", 1},
+    {"puppet_tags", "a,,b", 1},
+    {"puppet_tags", "::a", 0},
+    {"puppet_tags", "a:b", 0},
+    {"puppet_tags", "a-b", 0},
+    {"puppet_tags", "a|b", 0},
+    {"puppet_server_address", "box", 1},
+    {"puppet_server_address", "a-nother.box.com", 1},
+    {"puppet_server_address", "a", 1},
+    {"puppet_server_address", "1.1.1.1", 1},
+    {"puppet_server_address", "255.255.255.255", 1},
+    {"puppet_server_address", "fe80::7a31:c1ff:fed6:92a2", 1},
+    {"puppet_server_address", "::FFFF:129.144.52.38", 1},
+    {"puppet_server_address", "::1", 1},
+    {"puppet_server_address", "a:123", 1},
+    {"puppet_server_address", "a:", 1},
+    {"puppet_server_address", "1.1.1.1:123", 1},
+    {"puppet_server_address", "[::1]:123", 1},
+    {"puppet_server_address", "[2001:0db8:0000:0000:0000:ff00:0042:8329]:9999",
+     1},
+    {"puppet_server_address", "foo bar", 0},
+    {"puppet_server_address", "1", 0},
+    {"puppet_server_address", "300000", 0},
+    {"puppet_server_address", "a_box", 0},
+    {"puppet_server_address", "a_nother.box.com", 0},
+    {"puppet_server_address", "1.2", 0},
+    {"puppet_server_address", "300.1.1.1", 0},
+    {"puppet_server_address", "200.200", 0},
+    {"puppet_server_address", "fe80::7a31:c1ff:fed6:92a2:e0e0e0", 0},
+    {"puppet_server_address", "gggg::7a31:c1ff:fed6:92a2", 0},
+    {"puppet_server_address", "a:a", 0},
+    {"puppet_server_address", "1.1.1.1:a", 0},
+    {"puppet_server_address", "[::1]:a", 0},
+    {"puppet_server_address", "[::1]:", 0},
+    {"puppet_server_address", "box;ls", 0},
+    {"puppet_resource", "rspec[abc]", 1},
+    {"puppet_resource", "rspec[ ]", 1},
+    {"puppet_resource", "rspec_rspec[rspec]", 1},
+    {"puppet_resource", "rspec", 0},
+    {"puppet_resource", "rspec[mcollective", 0},
+    {"puppet_resource", "[mcollective]", 0},
+    {"puppet_resource", "rspec[]", 0},
+    {"puppet_resource", "rspec-rspec[rspec]", 0},
+};
+
+START_TEST(plugin_validators) {
+    char text[256];
+    int n = snprintf(text, sizeof text,
+                     "{\"metadata\": {\"name\": \"v\"}, \"actions\": "
+                     "[{\"action\": \"a\", \"input\": {\"x\": {\"type\": "
+                     "\"string\", \"validation\": \"%s\"}}}]}",
+                     plugin_cases[_i].validator);
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_ddl_load_text(text, (size_t)n, "v", &ddl, &err),
+                     MST_OK);
+    ck_assert_uint_eq(ddl->warnings.n, 0);
+    const struct mst_ddl_input *x = mst_ddl_input(&ddl->actions[0], "x");
+    json_t *v = json_string(plugin_cases[_i].value);
+    int rc = mst_ddl_inputs_check_value(x, v, &err);
+    ck_assert_msg((rc == MST_OK) == plugin_cases[_i].ok, "%s \"%s\": %s",
+                  plugin_cases[_i].validator, plugin_cases[_i].value,
+                  rc == MST_OK ? "accepted" : err.msg);
+    if (rc != MST_OK)
+        ck_assert_ptr_nonnull(strstr(err.msg, plugin_cases[_i].validator));
+    json_decref(v);
+    mst_ddl_free(&ddl);
+}
+END_TEST
+
 START_TEST(validates_json) {
     json_t *d;
     struct mst_err err = {0};
@@ -268,6 +381,8 @@ int main(void) {
     TCase *tc = tcase_create("inputs");
     tcase_add_test(tc, converts_types);
     tcase_add_test(tc, validators);
+    tcase_add_loop_test(tc, plugin_validators, 0,
+                        (int)(sizeof plugin_cases / sizeof plugin_cases[0]));
     tcase_add_test(tc, validates_json);
     tcase_add_test(tc, parses_args);
     tcase_add_test(tc, redacts);

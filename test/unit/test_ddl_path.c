@@ -1,7 +1,9 @@
 /*
  * test_ddl_path.c - finding DDL files on a list of directories
- * (ddl/path.h): DIR/AGENT.json and DIR/AGENT/AGENT.json, the first
- * directory wins, names checked, the list sorted and unique.
+ * (ddl/path.h): DIR/AGENT.json, DIR/AGENT/AGENT.json and Choria's
+ * DIR/mcollective/agent/AGENT.json, the first that loads wins, a refused
+ * one is a warning, agents known by metadata.name, the list sorted and
+ * unique.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -51,10 +53,72 @@ START_TEST(finds_files) {
 }
 END_TEST
 
+/* Choria's DIR/mcollective/agent/NAME.json, found behind a refused DDL of
+ * the same name, whose refusal becomes a warning. */
+START_TEST(skips_refused_to_choria_layout) {
+    struct mst_strv dirs = {0};
+    mst_strv_push(&dirs, DDL_DIR "/path/shadow");
+    mst_strv_push(&dirs, DDL_DIR "/path/choria");
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "twin", &ddl, &err), MST_OK);
+    ck_assert_str_eq(ddl->path, DDL_DIR "/path/choria/mcollective/agent/"
+                                        "twin.json");
+    ck_assert_uint_eq(ddl->warnings.n, 1);
+    ck_assert_str_eq(ddl->warnings.v[0],
+                     "skipped: " DDL_DIR "/path/shadow/twin.json: "
+                     "actions[0].extra: unknown key");
+    mst_ddl_free(&ddl);
+    /* Alone, the refused one is the error. */
+    struct mst_strv shadow = {0};
+    mst_strv_push(&shadow, DDL_DIR "/path/shadow");
+    ck_assert_int_eq(mst_ddl_path_find(&shadow, "twin", &ddl, &err),
+                     MST_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "unknown key"));
+    struct mst_strv names = {0};
+    ck_assert_int_eq(mst_ddl_path_list(&dirs, &names), MST_OK);
+    ck_assert_uint_eq(names.n, 1);
+    ck_assert_str_eq(names.v[0], "twin");
+    mst_strv_free(&names);
+    mst_strv_free(&shadow);
+    mst_strv_free(&dirs);
+}
+END_TEST
+
+/* An agent is known by metadata.name: go-choria's go_agent.json holds
+ * agent echo, listed and found as echo. */
+START_TEST(finds_by_metadata_name) {
+    struct mst_strv dirs = {0};
+    mst_strv_push(&dirs, DDL_DIR "/choria/go-choria");
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "echo", &ddl, &err), MST_OK);
+    ck_assert_str_eq(ddl->name, "echo");
+    ck_assert_ptr_nonnull(strstr(ddl->path, "go_agent.json"));
+    mst_ddl_free(&ddl);
+    /* by its file name it is not agent go_agent */
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "go_agent", &ddl, &err),
+                     MST_ENOTFOUND);
+    struct mst_strv names = {0};
+    ck_assert_int_eq(mst_ddl_path_list(&dirs, &names), MST_OK);
+    int echo = 0, go_agent = 0;
+    for (size_t i = 0; i < names.n; i++) {
+        echo += strcmp(names.v[i], "echo") == 0;
+        go_agent += strcmp(names.v[i], "go_agent") == 0;
+    }
+    ck_assert_int_eq(echo, 1);
+    ck_assert_int_eq(go_agent, 0);
+    mst_strv_free(&names);
+    mst_strv_free(&dirs);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ddl_path");
     TCase *tc = tcase_create("path");
     tcase_add_test(tc, finds_files);
+    tcase_add_test(tc, skips_refused_to_choria_layout);
+    tcase_add_test(tc, finds_by_metadata_name);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }

@@ -515,8 +515,11 @@ MUSTER_CLIENT_API int muster_ddl_dirs(const struct muster_config *cfg,
                                       struct muster_list *dirs_r);
 
 /*
- * muster_ddl_find - load agent `agent`'s DDL: the first DIR/AGENT.json or
- * DIR/AGENT/AGENT.json in muster_ddl_dirs().
+ * muster_ddl_find - load agent `agent`'s DDL: the first DIR/AGENT.json,
+ * DIR/AGENT/AGENT.json or DIR/mcollective/agent/AGENT.json in
+ * muster_ddl_dirs() that loads (else any DDL file there whose
+ * metadata.name is `agent`); refused ones on the way are warnings
+ * (muster_ddl_warning).
  * Returns: 0; MUSTER_ENOTFOUND (none anywhere); MUSTER_ECONFIG ("FILE:
  *   field: why"); MUSTER_EIO; MUSTER_ENOMEM.
  * Ownership: the caller owns *ddl_r (muster_ddl_free()); read-only, so
@@ -534,6 +537,16 @@ MUSTER_CLIENT_API int muster_ddl_find(const struct muster_config *cfg,
  */
 MUSTER_CLIENT_API int muster_ddl_list(const struct muster_config *cfg,
                                       struct muster_list *names_r);
+
+/*
+ * muster_ddl_warning - the i-th (from 0) of what the DDL loaded with but
+ * muster does not fully understand: an unknown validator (that input is
+ * checked by type only) or aggregate (left out), an ignored validation, a
+ * refused DDL of the same name skipped on the path.  One line naming the
+ * file and the field; NULL past the last.  Borrowed from the DDL.
+ */
+MUSTER_CLIENT_API const char *muster_ddl_warning(const struct muster_ddl *ddl,
+                                                 size_t i);
 
 /* muster_ddl_free - release *ddl and set it to NULL.  NULL is fine. */
 MUSTER_CLIENT_API void muster_ddl_free(struct muster_ddl **ddl);
