@@ -41,16 +41,13 @@ static int refuse(const char *path, const char *fmt, ...) {
     return MST_OK;
 }
 
-/* DIR/NAME.json loaded and named NAME. */
-static int load_ddl(const char *dir, const char *name, const char *path,
-                    struct mst_ddl **ddl_r) {
-    char ddl_path[PATH_MAX];
+/*
+ * The DDL at `ddl_path` for the agent at `path`, which must name agent
+ * `name`.  Returns 1 with *ddl_r, or 0 after refusing the agent.
+ */
+static int load_ddl_file(const char *ddl_path, const char *name,
+                         const char *path, struct mst_ddl **ddl_r) {
     struct mst_err err = {0};
-    snprintf(ddl_path, sizeof ddl_path, "%s/%s.json", dir, name);
-    if (access(ddl_path, F_OK) != 0) {
-        refuse(path, "no DDL %s beside it", ddl_path);
-        return 0;
-    }
     if (mst_ddl_load_file(ddl_path, ddl_r, &err) != MST_OK) {
         refuse(path, "DDL: %s", err.msg);
         return 0;
@@ -64,6 +61,18 @@ static int load_ddl(const char *dir, const char *name, const char *path,
         return 0;
     }
     return 1;
+}
+
+/* DIR/NAME.json loaded and named NAME. */
+static int load_ddl(const char *dir, const char *name, const char *path,
+                    struct mst_ddl **ddl_r) {
+    char ddl_path[PATH_MAX];
+    snprintf(ddl_path, sizeof ddl_path, "%s/%s.json", dir, name);
+    if (access(ddl_path, F_OK) != 0) {
+        refuse(path, "no DDL %s beside it", ddl_path);
+        return 0;
+    }
+    return load_ddl_file(ddl_path, name, path, ddl_r);
 }
 
 static int keep(struct musterd *d, struct musterd_agent_entry *e) {
@@ -184,13 +193,15 @@ static int load_plugin(struct musterd *d, const char *dir, const char *file) {
     return activate(d, &e, activate_plugin);
 }
 
-static int load_external(struct musterd *d, const char *dir, const char *name) {
+/* The executable DIR/NAME, described by the DDL at `ddl_path`. */
+static int load_external(struct musterd *d, const char *dir, const char *name,
+                         const char *ddl_path) {
     struct musterd_agent_entry e = {.kind = MUSTERD_AGENT_EXTERNAL};
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (user_problem[0] != '\0')
         return refuse(path, "%s", user_problem);
-    if (!load_ddl(dir, name, path, &e.ddl))
+    if (!load_ddl_file(ddl_path, name, path, &e.ddl))
         return MST_OK;
     e.path = strdup(path);
     e.made = calloc(1, sizeof *e.made);
@@ -207,7 +218,54 @@ static int load_external(struct musterd *d, const char *dir, const char *name) {
     return activate(d, &e, activate_external);
 }
 
-/* NAME.so, or an executable NAME (no dot) with a NAME.json beside it. */
+/* An executable agent DIR/NAME: refused unless it may be run. */
+static int load_executable(struct musterd *d, const char *dir, const char *name,
+                           const char *ddl_path) {
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return refuse(path, "named by the DDL %s, but no such file", ddl_path);
+    if (!mst_is_name(name, NAME_MAX) || (st.st_mode & 0111) == 0)
+        return refuse(path,
+                      "has a DDL but is not an executable agent "
+                      "(mode %o)",
+                      (unsigned)(st.st_mode & 07777));
+    if (st.st_mode & 0022)
+        return refuse(path, "writable by group or others: refusing to run "
+                            "it");
+    return load_external(d, dir, name, ddl_path);
+}
+
+/*
+ * DIR/FILE.json whose metadata.name is not FILE (Choria's go_agent.json
+ * holding agent "echo"): as Choria does, the agent is the executable
+ * DIR/<metadata.name>, unless that has a DDL of its own name.  A DDL
+ * named after its agent is handled with the agent's file.
+ */
+static int load_by_metadata(struct musterd *d, const char *dir,
+                            const char *file) {
+    char ddl_path[PATH_MAX], own[PATH_MAX];
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    snprintf(ddl_path, sizeof ddl_path, "%s/%s", dir, file);
+    size_t base = strlen(file) - strlen(".json");
+    if (mst_ddl_load_file(ddl_path, &ddl, &err) != MST_OK)
+        return MST_OK; /* refused, if at all, with the agent it describes */
+    int other = strlen(ddl->name) != base || strncmp(ddl->name, file, base);
+    char name[NAME_MAX + 1];
+    mst_strlcpy(name, ddl->name, sizeof name);
+    mst_ddl_free(&ddl);
+    snprintf(own, sizeof own, "%s/%s.json", dir, name);
+    if (!other || access(own, F_OK) == 0)
+        return MST_OK;
+    return load_executable(d, dir, name, ddl_path);
+}
+
+/*
+ * NAME.so, an executable NAME (no dot) with a NAME.json beside it, or a
+ * DDL naming another executable (load_by_metadata).
+ */
 static int load_one(struct musterd *d, const char *dir, const char *file) {
     char path[PATH_MAX], ddl[PATH_MAX];
     struct stat st;
@@ -216,18 +274,12 @@ static int load_one(struct musterd *d, const char *dir, const char *file) {
         return MST_OK;
     if (mst_has_suffix(file, ".so"))
         return load_plugin(d, dir, file);
+    if (mst_has_suffix(file, ".json"))
+        return load_by_metadata(d, dir, file);
     snprintf(ddl, sizeof ddl, "%s/%s.json", dir, file);
     if (strchr(file, '.') != NULL || access(ddl, F_OK) != 0)
         return MST_OK;
-    if (!mst_is_name(file, NAME_MAX) || (st.st_mode & 0111) == 0)
-        return refuse(path,
-                      "has a DDL but is not an executable agent "
-                      "(mode %o)",
-                      (unsigned)(st.st_mode & 07777));
-    if (st.st_mode & 0022)
-        return refuse(path, "writable by group or others: refusing to run "
-                            "it");
-    return load_external(d, dir, file);
+    return load_executable(d, dir, file, ddl);
 }
 
 int musterd_loader_load(struct musterd *d, struct mst_err *err) {

@@ -99,6 +99,12 @@ static void setup(void) {
     write_external("ext_no", "echo '{\"activate\": false}' >\"$2\"", 0755);
     write_external("ext_open", "exit 0", 0777);
     write_external("ext_noexec", "exit 0", 0644);
+    /* Choria's layout: go_agent.json describes the executable "echo_ext" */
+    write_external("echo_ext", "echo '{\"activate\": true}' >\"$2\"", 0755);
+    snprintf(path, sizeof path, "%s/echo_ext.json", agents);
+    ck_assert_int_eq(unlink(path), 0);
+    write_ddl("go_agent.json", "echo_ext");
+    write_ddl("lost.json", "lost_agent"); /* names no executable */
     char text[600];
     snprintf(text, sizeof text,
              "identity = \"loader-test\";\n"
@@ -149,6 +155,10 @@ START_TEST(good_agents_are_registered) {
     ck_assert_ptr_nonnull(e);
     ck_assert_int_eq(e->kind, MUSTERD_AGENT_EXTERNAL);
     ck_assert_str_eq(e->agent->version, "1.0.0");
+    e = musterd_find_agent(&d, "echo_ext"); /* by its DDL's metadata.name */
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->kind, MUSTERD_AGENT_EXTERNAL);
+    ck_assert_ptr_null(musterd_find_agent(&d, "go_agent"));
     e = musterd_find_agent(&d, "rpcutil");
     ck_assert_ptr_nonnull(e);
     ck_assert_int_eq(e->kind, MUSTERD_AGENT_BUILTIN);
@@ -171,6 +181,7 @@ static const struct {
     {"ext_no", "agent ext_no not active on this node"},
     {"ext_open", "ext_open: writable by group or others"},
     {"ext_noexec", "ext_noexec: has a DDL but is not an executable agent"},
+    {"lost_agent", "lost_agent: named by the DDL"},
 };
 
 START_TEST(bad_agents_are_refused_with_one_line) {
@@ -185,7 +196,7 @@ END_TEST
 START_TEST(names_list_every_registered_agent) {
     size_t n = d.agent_names.n;
     ck_assert_uint_eq(n, d.n_agents);
-    ck_assert_uint_eq(n, 3); /* rpcutil, ext_ok, test_agent */
+    ck_assert_uint_eq(n, 4); /* rpcutil, ext_ok, echo_ext, test_agent */
 }
 END_TEST
 
