@@ -714,8 +714,10 @@ static int parse_primary(struct parser *p, json_t **v_r) {
             *v_r != NULL ? parse_hash_pairs(p, *v_r, NULL, "}") : MST_ENOMEM;
         if (rc == MST_OK)
             rc = expect(p, "}");
-        if (rc != MST_OK)
+        if (rc != MST_OK) {
             json_decref(*v_r);
+            *v_r = NULL;
+        }
         return rc;
     }
     return unexpected(p, t, "a value");

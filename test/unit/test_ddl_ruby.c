@@ -141,6 +141,45 @@ START_TEST(mcollective_rpcutil_converts_and_loads) {
 }
 END_TEST
 
+/* The DDLs of MCollective's own package, service and puppet agents
+ * (the puppetlabs repositories, now choria-legacy): the actions their
+ * loops and interpolations make, evaluated as Ruby would. */
+static const struct {
+    const char *agent, *version;
+    size_t n_actions;
+    const char *action, *text_path, *text;
+} legacy[] = {
+    {"package", "4.7.0", 12, "purge", "description", "Purge a package"},
+    {"service", "3.2.0", 4, "stop", "output.status.description",
+     "The status of the service after stopping"},
+    {"service", "3.2.0", 4, "start", "output.status.description",
+     "The status of the service after starting"},
+    {"puppet", "1.14.0", 6, "runonce", "input.tags.validation", "puppet_tags"},
+};
+
+START_TEST(mcollective_agents_convert) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/ddl/ruby/%s.ddl", MST_TEST_DATA,
+             legacy[_i].agent);
+    json_t *doc = convert_file(path);
+    const json_t *md = json_object_get(doc, "metadata");
+    ck_assert_str_eq(json_string_value(json_object_get(md, "name")),
+                     legacy[_i].agent);
+    ck_assert_str_eq(json_string_value(json_object_get(md, "version")),
+                     legacy[_i].version);
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "actions")),
+                      legacy[_i].n_actions);
+    const json_t *v = action_named(doc, legacy[_i].action);
+    char keys[128];
+    snprintf(keys, sizeof keys, "%s", legacy[_i].text_path);
+    for (char *save, *k = strtok_r(keys, ".", &save); k != NULL;
+         k = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, k);
+    ck_assert_str_eq(json_string_value(v), legacy[_i].text);
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(filemgr_loads) {
     json_t *doc = convert_file(CHORIA_DIR "/ruby/filemgr.ddl");
     struct mst_err err = {0};
@@ -269,6 +308,9 @@ static const struct {
     {"action 'a', :description => 'd' do\n  summarize do\n"
      "    aggregate summary\n  end\nend\n",
      "t.ddl:5: 'summary' not understood (FUNCTION(:output) expected)"},
+    {"action 'a', :description => 'd' do\n  summarize do\n"
+     "    aggregate summary(:x, {:a => })\n  end\nend\n",
+     "t.ddl:5: '}' not understood (a value expected)"},
     {"action 'a', :description => \"\\u00e9\" do\nend\n",
      "t.ddl:3: escape \\u not understood"},
     {"metadata :name => 'y', :description => 'd', :author => 'a',\n"
@@ -329,6 +371,8 @@ int main(void) {
     tcase_add_loop_test(tc, choria_agent_matches_published_json, 0,
                         sizeof choria_agents / sizeof choria_agents[0]);
     tcase_add_test(tc, mcollective_rpcutil_converts_and_loads);
+    tcase_add_loop_test(tc, mcollective_agents_convert, 0,
+                        sizeof legacy / sizeof legacy[0]);
     tcase_add_test(tc, filemgr_loads);
     tcase_add_test(tc, subset_syntax);
     tcase_add_loop_test(tc, outside_the_subset_is_refused, 0,
