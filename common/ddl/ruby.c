@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/bytes.h"
 #include "base/status.h"
 
 #define MAX_DEPTH 32    /* nested arrays, hashes, blocks, interpolations */
@@ -243,8 +244,11 @@ static int lex_one(struct conv *c, const char *s, size_t len, size_t *i,
         return MST_OK;
     }
     size_t n = punct_len(s, len, at);
-    if (n == 0)
+    if (n == 0 && isprint((unsigned char)ch))
         return fail_at(c, t->line, MST_ECONFIG, "'%c' not understood", ch);
+    if (n == 0)
+        return fail_at(c, t->line, MST_ECONFIG, "byte \\x%02x not understood",
+                       (unsigned char)ch);
     *t = (struct tok){T_PUNCT, s + at, n, t->line, false};
     *i = at + n;
     return MST_OK;
@@ -353,48 +357,44 @@ static int enter(struct parser *p, const struct tok *t) {
 
 /* ---- strings ---- */
 
-struct sbuf {
-    char *s;
-    size_t n, cap;
-};
-
-static int sb_add(struct sbuf *b, const char *s, size_t n) {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *v = realloc(b->s, cap);
-        if (v == NULL)
-            return MST_ENOMEM;
-        b->s = v;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-    return MST_OK;
+/* A new buffer for building a string (capped like the input). */
+static struct mst_buf new_buf(void) {
+    struct mst_buf b;
+    mst_buf_init(&b, MST_DDL_RUBY_MAX_FILE);
+    return b;
 }
 
-static json_t *sb_take(struct sbuf *b) {
-    json_t *v = json_stringn(b->s ? b->s : "", b->n);
-    free(b->s);
-    *b = (struct sbuf){0};
+/* The buffer's bytes as a JSON string; the buffer is emptied. */
+static json_t *take_string(struct mst_buf *b) {
+    json_t *v = json_stringn(b->data ? (const char *)b->data : "", b->len);
+    mst_buf_free(b);
     return v;
+}
+
+/* The `n` pieces joined into a new JSON string in *v_r. */
+static int join(const struct mst_bytes *piece, size_t n, json_t **v_r) {
+    struct mst_buf b = new_buf();
+    int rc = MST_OK;
+    for (size_t i = 0; rc == MST_OK && i < n; i++)
+        rc = mst_buf_append(&b, piece[i].ptr, piece[i].len);
+    *v_r = rc == MST_OK ? take_string(&b) : NULL;
+    mst_buf_free(&b);
+    return rc != MST_OK ? rc : *v_r != NULL ? MST_OK : MST_ENOMEM;
 }
 
 /* Ruby's single-quoted string: only \\ and \' are escapes. */
 static json_t *single_quoted(const struct tok *t) {
-    struct sbuf b = {0};
+    struct mst_buf b = new_buf();
     for (size_t i = 0; i < t->len; i++) {
         size_t skip = t->text[i] == '\\' && i + 1 < t->len &&
                       (t->text[i + 1] == '\\' || t->text[i + 1] == '\'');
-        if (sb_add(&b, t->text + i + skip, 1) != MST_OK) {
-            free(b.s);
+        if (mst_buf_append(&b, t->text + i + skip, 1) != MST_OK) {
+            mst_buf_free(&b);
             return NULL;
         }
         i += skip;
     }
-    return sb_take(&b);
+    return take_string(&b);
 }
 
 static int parse_value(struct parser *p, json_t **v_r);
@@ -402,7 +402,7 @@ static int parse_value(struct parser *p, json_t **v_r);
 /* The interpolation `#{...}` whose text is src[0..len): tokenized and read
  * as one value of the subset, which must be a string. */
 static int interpolate(struct parser *p, const struct tok *t, const char *src,
-                       size_t len, struct sbuf *b) {
+                       size_t len, struct mst_buf *b) {
     struct toks ts = {0};
     json_t *v = NULL;
     int rc = enter(p, t);
@@ -418,7 +418,7 @@ static int interpolate(struct parser *p, const struct tok *t, const char *src,
                       src);
     }
     if (rc == MST_OK)
-        rc = sb_add(b, json_string_value(v), json_string_length(v));
+        rc = mst_buf_append(b, json_string_value(v), json_string_length(v));
     json_decref(v);
     free(ts.v);
     p->depth--;
@@ -427,7 +427,7 @@ static int interpolate(struct parser *p, const struct tok *t, const char *src,
 
 /* The escape at s[0] (after the backslash) of a double-quoted string. */
 static int escape(struct parser *p, const struct tok *t, char ch,
-                  struct sbuf *b) {
+                  struct mst_buf *b) {
     static const char from[] = "ntrseabfv";
     static const char to[] = "\n\t\r \033\a\b\f\v";
     const char *k = strchr(from, ch);
@@ -436,7 +436,7 @@ static int escape(struct parser *p, const struct tok *t, char ch,
     if (ch == '\n')
         return MST_OK; /* a continued line */
     char out = k != NULL ? to[k - from] : ch;
-    return sb_add(b, &out, 1);
+    return mst_buf_append(b, &out, 1);
 }
 
 /* The end of the interpolation that starts at s[i] (after "#{"): the
@@ -453,7 +453,7 @@ static size_t interpolation_end(const char *s, size_t len, size_t i) {
 }
 
 static int double_quoted(struct parser *p, const struct tok *t, json_t **v_r) {
-    struct sbuf b = {0};
+    struct mst_buf b = new_buf();
     int rc = MST_OK;
     const char *s = t->text;
     for (size_t i = 0; rc == MST_OK && i < t->len; i++) {
@@ -470,14 +470,14 @@ static int double_quoted(struct parser *p, const struct tok *t, json_t **v_r) {
                    (s[i + 1] == '@' || s[i + 1] == '$')) {
             rc = FAIL(p, t, "interpolation #%c not understood", s[i + 1]);
         } else {
-            rc = sb_add(&b, s + i, 1);
+            rc = mst_buf_append(&b, s + i, 1);
         }
     }
     if (rc != MST_OK) {
-        free(b.s);
+        mst_buf_free(&b);
         return rc;
     }
-    *v_r = sb_take(&b);
+    *v_r = take_string(&b);
     return *v_r != NULL ? MST_OK : MST_ENOMEM;
 }
 
@@ -539,15 +539,16 @@ static int method_sub(struct parser *p, json_t **v) {
             at = n == 0 ? s : memmem(s, len, lit, n);
     }
     if (rc == MST_OK && at != NULL) {
-        struct sbuf b = {0};
-        if (sb_add(&b, s, (size_t)(at - s)) != MST_OK ||
-            sb_add(&b, json_string_value(with), json_string_length(with)) ||
-            sb_add(&b, at + n, len - (size_t)(at - s) - n)) {
-            free(b.s);
-            rc = MST_ENOMEM;
-        } else {
+        const struct mst_bytes piece[] = {
+            MST_BYTES(s, at - s),
+            MST_BYTES(json_string_value(with), json_string_length(with)),
+            MST_BYTES(at + n, len - (size_t)(at - s) - n),
+        };
+        json_t *out = NULL;
+        rc = join(piece, 3, &out);
+        if (rc == MST_OK) {
             json_decref(*v);
-            *v = sb_take(&b);
+            *v = out;
         }
     }
     json_decref(with);
@@ -742,16 +743,17 @@ static int parse_value(struct parser *p, json_t **v_r) {
         if (rc == MST_OK && (!json_is_string(v) || !json_is_string(rhs)))
             rc =
                 FAIL(p, plus, "'+' of anything but two strings not understood");
+        json_t *sum = NULL;
         if (rc == MST_OK) {
-            struct sbuf b = {0};
-            if (sb_add(&b, json_string_value(v), json_string_length(v)) ||
-                sb_add(&b, json_string_value(rhs), json_string_length(rhs))) {
-                free(b.s);
-                rc = MST_ENOMEM;
-            } else {
-                json_decref(v);
-                v = sb_take(&b);
-            }
+            const struct mst_bytes piece[] = {
+                MST_BYTES(json_string_value(v), json_string_length(v)),
+                MST_BYTES(json_string_value(rhs), json_string_length(rhs)),
+            };
+            rc = join(piece, 2, &sum);
+        }
+        if (rc == MST_OK) {
+            json_decref(v);
+            v = sum;
         }
         json_decref(rhs);
     }
@@ -1407,31 +1409,62 @@ static void conv_clear(struct conv *c) {
     }
 }
 
+/* The first line of text that is not UTF-8 (JSON strings must be), or 0. */
+static int bad_utf8_line(const char *text, size_t len) {
+    int line = 1;
+    for (size_t i = 0; i < len; line++) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t n = nl != NULL ? (size_t)(nl - text) - i : len - i;
+        json_t *probe = json_stringn(text + i, n);
+        if (probe == NULL)
+            return line;
+        json_decref(probe);
+        i += n + 1;
+    }
+    return 0;
+}
+
+static int convert(struct conv *c, const char *text, size_t len,
+                   json_t **doc_r) {
+    struct toks ts = {0};
+    int bad = bad_utf8_line(text, len);
+    int rc = bad ? fail_at(c, bad, MST_ECONFIG, "not UTF-8")
+                 : lex(c, text, len, 1, &ts);
+    if (rc == MST_OK) {
+        struct parser p = {c, ts.v, ts.n, 0, 0, true};
+        rc = parse_block(&p, S_TOP);
+    }
+    free(ts.v);
+    if (rc == MST_OK && c->metadata == NULL)
+        rc = mst_err_set(c->err, MST_ECONFIG, "%s: no metadata", c->label);
+    if (rc == MST_OK) {
+        *doc_r = json_pack("{s:s,s:O,s:O}", "$schema", SCHEMA_URL, "metadata",
+                           c->metadata, "actions", c->actions);
+        rc = *doc_r != NULL ? MST_OK : MST_ENOMEM;
+    }
+    return rc;
+}
+
 int mst_ddl_ruby_convert(const char *text, size_t len, const char *label,
                          json_t **ddl_r, struct mst_err *err) {
-    struct conv c = {.label = label, .err = err, .actions = json_array()};
-    struct toks ts = {0};
     if (len > MST_DDL_RUBY_MAX_FILE)
         return mst_err_set(err, MST_ETOOBIG, "%s: more than %d bytes", label,
                            MST_DDL_RUBY_MAX_FILE);
-    int rc = c.actions != NULL ? lex(&c, text, len, 1, &ts) : MST_ENOMEM;
-    if (rc == MST_OK) {
-        struct parser p = {&c, ts.v, ts.n, 0, 0, true};
-        rc = parse_block(&p, S_TOP);
-        if (rc == MST_OK && c.metadata == NULL)
-            rc = mst_err_set(err, MST_ECONFIG, "%s: no metadata", label);
-    }
+    struct mst_err e = {0};
+    struct conv c = {.label = label, .err = &e, .actions = json_array()};
     json_t *doc = NULL;
-    if (rc == MST_OK) {
-        doc = json_pack("{s:s,s:O,s:O}", "$schema", SCHEMA_URL, "metadata",
-                        c.metadata, "actions", c.actions);
-        rc = doc != NULL ? MST_OK : MST_ENOMEM;
-    }
-    if (rc == MST_ENOMEM)
-        mst_err_set(err, rc, "%s: out of memory", label);
-    free(ts.v);
+    int rc = c.actions != NULL ? convert(&c, text, len, &doc) : MST_ENOMEM;
     conv_clear(&c);
-    if (rc == MST_OK)
+    if (rc == MST_OK) {
         *ddl_r = doc;
+        return MST_OK;
+    }
+    /* out of memory, or a string grown past the cap, somewhere deep */
+    if (e.msg[0] == '\0')
+        mst_err_set(&e, rc, "%s: %s", label,
+                    rc == MST_ETOOBIG ? "a string longer than 1 MiB"
+                                      : mst_strerror(rc));
+    if (err != NULL)
+        *err = e;
     return rc;
 }

@@ -292,6 +292,8 @@ static const struct {
     {"action 'a', :description => 'd' do\n  display :ok\n",
      "t.ddl:5: end of file: 'end' missing"},
     {"end\n", "t.ddl:3: 'end' without a block"},
+    {"# caf\xe9\n", "t.ddl:3: not UTF-8"},
+    {"\xc3\xa9\n", "t.ddl:3: byte \\xc3 not understood"},
     {"action 'a', :description => 'open\ndo\nend\n",
      "t.ddl:3: string never closed"},
     {"x = 1\n", "t.ddl:3: '=' not understood"},
