@@ -25,6 +25,9 @@ int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
 /* mst_cmd_cert - `muster cert ...`; argv[0] is "cert".  No config used. */
 int mst_cmd_cert(int argc, char **argv);
 
+/* mst_cmd_ddl - `muster ddl convert ...`; argv[0] is "ddl".  No config. */
+int mst_cmd_ddl(int argc, char **argv);
+
 /*
  * mst_cmd_run_call - connect, send `spec`, print with `style`, return the
  * exit status.  Shared by the commands that send one request.

@@ -52,10 +52,13 @@ int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
 }
 
 int main(int argc, char **argv) {
-    /* The CA tooling needs no configuration or broker, and has its own
-     * options: hand it everything after "cert". */
+    /* The CA tooling and the DDL converter need no configuration or
+     * broker, and have their own options: hand them everything after
+     * their name. */
     if (argc >= 2 && strcmp(argv[1], "cert") == 0)
         return mst_cmd_cert(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "ddl") == 0)
+        return mst_cmd_ddl(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
     for (size_t i = 0;

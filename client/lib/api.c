@@ -27,6 +27,7 @@
 #include "ddl/ddl.h"
 #include "ddl/inputs.h"
 #include "ddl/path.h"
+#include "ddl/ruby.h"
 #include "discovery.h"
 #include "mst_build.h"
 #include "security/cert.h"
@@ -546,6 +547,12 @@ void muster_ddl_free(struct muster_ddl **ddl) {
     struct mst_ddl *d = (struct mst_ddl *)(void *)*ddl;
     mst_ddl_free(&d);
     *ddl = NULL;
+}
+
+int muster_ddl_convert_ruby(const char *text, size_t len, const char *label,
+                            json_t **json_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    return give(mst_ddl_ruby_convert(text, len, label, json_r, &e), &e, err);
 }
 
 void muster_ddl_about(const struct muster_ddl *ddl,

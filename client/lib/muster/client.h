@@ -551,6 +551,25 @@ MUSTER_CLIENT_API const char *muster_ddl_warning(const struct muster_ddl *ddl,
 /* muster_ddl_free - release *ddl and set it to NULL.  NULL is fine. */
 MUSTER_CLIENT_API void muster_ddl_free(struct muster_ddl **ddl);
 
+/*
+ * muster_ddl_convert_ruby - turn an MCollective Ruby DDL (agent/NAME.ddl)
+ * into a DDL in Choria's JSON schema, without running Ruby: only the
+ * declarative subset DDLs are written in is read (docs/agents.md
+ * "Converting Ruby DDLs").
+ *   text, len [in]  the Ruby (borrowed; need not end in NUL); at most 1 MiB.
+ *   label     [in]  names the file in errors.
+ *   json_r    [out] {"$schema", "metadata", "actions"}; the caller owns it
+ *                   (json_decref).
+ *   err       [out] may be NULL.
+ * Returns: 0; MUSTER_ECONFIG ("LABEL:LINE: what is not understood");
+ *   MUSTER_ETOOBIG; MUSTER_ETOODEEP; MUSTER_ENOMEM.
+ * Threads: safe.
+ */
+MUSTER_CLIENT_API int muster_ddl_convert_ruby(const char *text, size_t len,
+                                              const char *label,
+                                              json_t **json_r,
+                                              struct muster_error *err);
+
 /* An agent's metadata; strings borrowed from the DDL ("" when absent). */
 struct muster_ddl_about {
     const char *name, *description, *author, *license, *version, *url;
