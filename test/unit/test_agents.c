@@ -134,6 +134,69 @@ START_TEST(descriptor_matches_ddl) {
 }
 END_TEST
 
+/* The published choria-plugins DDL of `name` (test/data/ddl/choria/). */
+static json_t *load_published_ddl(const char *name) {
+    char path[1024];
+    json_error_t e;
+    snprintf(path, sizeof path, "%s/../test/data/ddl/choria/%s.json",
+             MST_AGENT_SRC_DIR, name);
+    json_t *ddl = json_load_file(path, 0, &e);
+    ck_assert_msg(ddl != NULL, "%s:%d: %s", path, e.line, e.text);
+    return ddl;
+}
+
+static json_t *find_action(json_t *ddl, const char *name) {
+    size_t i;
+    json_t *act;
+    json_array_foreach(json_object_get(ddl, "actions"), i, act) {
+        if (strcmp(json_string_value(json_object_get(act, "action")), name) ==
+            0)
+            return act;
+    }
+    return NULL;
+}
+
+/*
+ * Our DDL is a superset of the published one: every action, every input
+ * with the same type (and optional where it is optional there, so a
+ * script that leaves it out still works), every output.  Read with
+ * jansson, not with our loader, so the check does not depend on what the
+ * loader accepts.
+ */
+START_TEST(ddl_superset_of_choria) {
+    const char *name = agent_names[_i];
+    json_t *ours = load_ddl(name), *pub = load_published_ddl(name), *pact;
+    size_t i;
+    json_array_foreach(json_object_get(pub, "actions"), i, pact) {
+        const char *an = json_string_value(json_object_get(pact, "action"));
+        json_t *act = find_action(ours, an);
+        ck_assert_msg(act != NULL, "%s: no action %s", name, an);
+        const char *key;
+        json_t *pin, *pout;
+        json_object_foreach(json_object_get(pact, "input"), key, pin) {
+            json_t *in = json_object_get(json_object_get(act, "input"), key);
+            ck_assert_msg(in != NULL, "%s.%s: no input %s", name, an, key);
+            const char *want = json_string_value(json_object_get(pin, "type"));
+            const char *got = json_string_value(json_object_get(in, "type"));
+            ck_assert_msg(got != NULL && strcmp(want, got) == 0,
+                          "%s.%s input %s: type %s, published %s", name, an,
+                          key, got ? got : "(none)", want);
+            ck_assert_msg(!json_is_true(json_object_get(pin, "optional")) ||
+                              json_is_true(json_object_get(in, "optional")),
+                          "%s.%s input %s: required here, optional there", name,
+                          an, key);
+        }
+        json_object_foreach(json_object_get(pact, "output"), key, pout) {
+            ck_assert_msg(
+                json_object_get(json_object_get(act, "output"), key) != NULL,
+                "%s.%s: no output %s", name, an, key);
+        }
+    }
+    json_decref(ours);
+    json_decref(pub);
+}
+END_TEST
+
 /* A fresh directory for one test, with a canary path in it. */
 static char tmpdir[256];
 static char canary[300];
@@ -295,7 +358,7 @@ static json_t *connect_local(int port) {
     json_t *r;
     ck_assert_int_eq(
         call("nettest", "connect",
-             json_pack("{s:s, s:i}", "host", "127.0.0.1", "port", port), &r,
+             json_pack("{s:s, s:i}", "fqdn", "127.0.0.1", "port", port), &r,
              msg, sizeof msg),
         MUSTER_OK);
     return r;
@@ -309,19 +372,49 @@ START_TEST(nettest_connect) {
     r = connect_local(port);
     ck_assert(json_is_true(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
-                     "connected");
+                     "Connected");
     ck_assert(json_real_value(json_object_get(r, "connect_time")) >= 0);
     json_decref(r);
     close(fd);
     r = connect_local(port);
     ck_assert(json_is_false(json_object_get(r, "connect")));
     ck_assert_str_eq(json_string_value(json_object_get(r, "connect_status")),
-                     "refused");
+                     "Connection Refused");
     json_decref(r);
     ck_assert_int_eq(call("nettest", "connect",
-                          json_pack("{s:s, s:i}", "host", "::1", "port", 0),
+                          json_pack("{s:s, s:i}", "fqdn", "::1", "port", 0),
                           NULL, msg, sizeof msg),
                      MUSTER_INVALID_DATA);
+}
+END_TEST
+
+/* Choria's interface: ping takes fqdn and answers rtt; the agent sends
+ * its own ICMP echo requests, so this needs no ping command. */
+START_TEST(nettest_ping) {
+    char msg[256];
+    json_t *r;
+    int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+    if (fd < 0 && (fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) < 0)
+        return; /* neither a ping socket nor root here: nothing to test */
+    close(fd);
+    ck_assert_int_eq(
+        call("nettest", "ping",
+             json_pack("{s:s, s:i}", "fqdn", "127.0.0.1", "count", 2), &r, msg,
+             sizeof msg),
+        MUSTER_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "received")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "transmitted")), 2);
+    ck_assert(json_real_value(json_object_get(r, "rtt")) > 0);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "host")),
+                     "127.0.0.1");
+    json_decref(r);
+    /* the old input name is gone: Choria's scripts say fqdn */
+    ck_assert_int_eq(call1("nettest", "ping", "host", "127.0.0.1", NULL, msg),
+                     MUSTER_MISSING_DATA);
+    ck_assert_int_eq(
+        call1("nettest", "ping", "fqdn", "no-such-host.invalid", NULL, msg),
+        MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, "Cannot resolve"));
 }
 END_TEST
 
@@ -376,8 +469,8 @@ static const struct {
 } targets[] = {
     {"package", "status", "package"}, {"package", "install", "package"},
     {"package", "purge", "package"},  {"service", "status", "service"},
-    {"service", "stop", "service"},   {"nettest", "ping", "host"},
-    {"nettest", "connect", "host"},   {"nrpe", "runcommand", "command"},
+    {"service", "stop", "service"},   {"nettest", "ping", "fqdn"},
+    {"nettest", "connect", "fqdn"},   {"nrpe", "runcommand", "command"},
     {"puppet", "disable", "message"},
 };
 
@@ -422,7 +515,8 @@ static void write_nrpe_config(void) {
              "command[check_warn]=/bin/false\n"
              "command[check_shell]=/bin/echo hi; touch %s\n"
              "command[check_subst]=/bin/echo \"$(touch %s)\"\n"
-             "command[check_relative]=touch %s\n",
+             "command[check_relative]=touch %s\n"
+             "command[check_args]=/bin/echo $ARG1$ -x $ARG2$\n",
              canary, canary, canary);
     write_file(path, text);
 }
@@ -457,6 +551,49 @@ START_TEST(nrpe_runcommand) {
 }
 END_TEST
 
+/* Choria's args ("a!b", each $ARGn$ one word, never a shell) and
+ * runallcommands. */
+START_TEST(nrpe_args_and_runallcommands) {
+    char msg[256];
+    json_t *r;
+    make_tmpdir();
+    write_nrpe_config();
+    ck_assert_int_eq(call("nrpe", "runcommand",
+                          json_pack("{s:s, s:s}", "command", "check_args",
+                                    "args", "one two!$(touch CANARY);x"),
+                          &r, msg, sizeof msg),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "output")),
+                     "one two -x $(touch CANARY);x");
+    json_decref(r);
+    ck_assert_int_eq(call("nrpe", "runcommand",
+                          json_pack("{s:s, s:s}", "command", "check_args",
+                                    "args", "only-one"),
+                          NULL, msg, sizeof msg),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, "no argument"));
+    ck_assert_int_eq(
+        call("nrpe", "runallcommands", json_object(), &r, msg, sizeof msg),
+        MUSTER_OK);
+    json_t *cmds = json_object_get(r, "commands");
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(cmds, "check_ok"), "exitcode")),
+                     0);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(cmds, "check_ok"), "output")),
+                     "OK - all fine");
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(cmds, "check_warn"), "exitcode")),
+                     1);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(cmds, "check_shell"), "exitcode")),
+                     3);
+    ck_assert_int_eq((int)json_object_size(cmds), 6);
+    json_decref(r);
+    ck_assert_int_ne(access(canary, F_OK), 0);
+}
+END_TEST
+
 START_TEST(puppet_only_where_installed) {
     char msg[256];
     const struct muster_agent *a = load("puppet");
@@ -475,15 +612,18 @@ int main(void) {
     TCase *tc = tcase_create("agents");
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, descriptor_matches_ddl, 0, (int)N_AGENTS);
+    tcase_add_loop_test(tc, ddl_superset_of_choria, 0, (int)N_AGENTS);
     tcase_add_test(tc, filemgr_status_sha256);
     tcase_add_test(tc, filemgr_refuses_symlinks_and_bad_paths);
     tcase_add_test(tc, filemgr_touch_remove);
     tcase_add_test(tc, process_finds_itself);
     tcase_add_test(tc, nettest_connect);
+    tcase_add_test(tc, nettest_ping);
     tcase_add_test(tc, package_status);
     tcase_add_test(tc, service_status);
     tcase_add_test(tc, injection_is_refused);
     tcase_add_test(tc, nrpe_runcommand);
+    tcase_add_test(tc, nrpe_args_and_runallcommands);
     tcase_add_test(tc, puppet_only_where_installed);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
