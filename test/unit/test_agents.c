@@ -437,6 +437,58 @@ START_TEST(package_status) {
 }
 END_TEST
 
+/* Choria's package actions that need no network: refusals before any
+ * change, epoch/release, count and md5 of the installed list, outdated
+ * packages from a simulated upgrade. */
+START_TEST(package_choria_actions) {
+    char msg[256];
+    json_t *r;
+    if (access("/usr/bin/dpkg", X_OK) != 0)
+        return; /* the expectations below are dpkg's */
+    ck_assert_int_eq(call1("package", "status", "package", "dpkg", &r, msg),
+                     MUSTER_OK);
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(r, "epoch")));
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(r, "release")));
+    json_decref(r);
+    ck_assert_int_eq(call1("package", "install", "package", "dpkg", &r, msg),
+                     MUSTER_ABORTED);
+    ck_assert_str_eq(msg, "Package is already installed");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "status")),
+                     "installed");
+    json_decref(r);
+    ck_assert_int_eq(call1("package", "uninstall", "package",
+                           "muster-no-such-package", NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_str_eq(msg, "Package is not present on the system");
+    ck_assert_int_eq(call("package", "install",
+                          json_pack("{s:s, s:s}", "package", "dpkg", "version",
+                                    "1.0; touch CANARY"),
+                          NULL, msg, sizeof msg),
+                     MUSTER_INVALID_DATA);
+    ck_assert_int_eq(call("package", "count", json_object(), &r, msg, 256),
+                     MUSTER_OK);
+    ck_assert_int_gt(atoi(json_string_value(json_object_get(r, "output"))), 10);
+    json_decref(r);
+    ck_assert_int_eq(call("package", "md5", json_object(), &r, msg, 256),
+                     MUSTER_OK);
+    ck_assert_uint_eq(strspn(json_string_value(json_object_get(r, "output")),
+                             "0123456789abcdef"),
+                      32);
+    json_decref(r);
+    ck_assert_int_eq(
+        call("package", "apt_checkupdates", json_object(), &r, msg, 256),
+        MUSTER_OK);
+    ck_assert(json_is_array(json_object_get(r, "outdated_packages")));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "package_manager")),
+                     "apt");
+    json_decref(r);
+    ck_assert_int_eq(call("package", "yum_clean",
+                          json_pack("{s:s}", "mode", "everything"), NULL, msg,
+                          256),
+                     MUSTER_INVALID_DATA); /* checked before looking for yum */
+}
+END_TEST
+
 START_TEST(service_status) {
     char msg[256];
     json_t *r;
@@ -620,6 +672,7 @@ int main(void) {
     tcase_add_test(tc, nettest_connect);
     tcase_add_test(tc, nettest_ping);
     tcase_add_test(tc, package_status);
+    tcase_add_test(tc, package_choria_actions);
     tcase_add_test(tc, service_status);
     tcase_add_test(tc, injection_is_refused);
     tcase_add_test(tc, nrpe_runcommand);
