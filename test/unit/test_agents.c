@@ -646,6 +646,159 @@ START_TEST(nrpe_args_and_runallcommands) {
 }
 END_TEST
 
+/* A fake puppet (MUSTER_PUPPET_COMMAND): `config print` names state
+ * files in tmpdir; `agent ...` writes its arguments to tmpdir/argv, one a
+ * line, and exits 2 (changes applied). */
+static void fake_puppet(void) {
+    char path[512], text[2048];
+    snprintf(path, sizeof path, "%s/puppet", tmpdir);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\n"
+             "D=%s\n"
+             "if [ \"$1\" = config ]; then\n"
+             "  echo \"agent_disabled_lockfile = $D/disabled.lock\"\n"
+             "  echo \"agent_catalog_run_lockfile = $D/running.lock\"\n"
+             "  echo \"lastrunfile = $D/last_run_summary.yaml\"\n"
+             "  echo \"pidfile = $D/agent.pid\"\n"
+             "  echo \"resourcefile = $D/resources.txt\"\n"
+             "  exit 0\n"
+             "fi\n"
+             "printf '%%s\\n' \"$@\" > $D/argv\n"
+             "exit 2\n",
+             tmpdir);
+    write_file(path, text);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    setenv("MUSTER_PUPPET_COMMAND", path, 1);
+}
+
+static char *read_text(const char *name) {
+    static char buf[4096];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+    fclose(f);
+    return buf;
+}
+
+START_TEST(puppet_status_and_runonce_arguments) {
+    char msg[256], path[512];
+    json_t *r;
+    make_tmpdir();
+    fake_puppet();
+    ck_assert_int_eq(load("puppet")->activate(&host), 1);
+    ck_assert_int_eq(call("puppet", "status", json_object(), &r, msg, 256),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "status")),
+                     "stopped");
+    ck_assert(json_is_false(json_object_get(r, "daemon_present")));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(r, "message")),
+               "Currently stopped; last completed run"));
+    json_decref(r);
+    /* a live pid in the pidfile: the daemon idles */
+    snprintf(path, sizeof path, "%s/agent.pid", tmpdir);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    write_file(path, pid);
+    ck_assert_int_eq(call("puppet", "status", json_object(), &r, msg, 256),
+                     MUSTER_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "status")), "idling");
+    ck_assert(json_is_true(json_object_get(r, "idling")));
+    json_decref(r);
+    ck_assert_int_eq(
+        call("puppet", "runonce",
+             json_pack("{s:b, s:s, s:s, s:s, s:b, s:i, s:b}", "noop", 1, "tags",
+                       "apache,ntp::server", "skip_tags", "db", "environment",
+                       "production", "splay", 1, "splaylimit", 10,
+                       "use_cached_catalog", 0),
+             &r, msg, 256),
+        MUSTER_OK);
+    ck_assert_str_eq(read_text("argv"),
+                     "agent\n--onetime\n--no-daemonize\n--color=false\n"
+                     "--no-usecacheonfailure\n--detailed-exitcodes\n--noop\n"
+                     "--tags\napache,ntp::server\n--skip_tags\ndb\n"
+                     "--environment\nproduction\n--splay\n--splaylimit\n10\n"
+                     "--no-use_cached_catalog\n");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "exitcode")), 2);
+    ck_assert_int_gt(json_integer_value(json_object_get(r, "initiated_at")), 0);
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(r, "summary")));
+    json_decref(r);
+    /* force: no splay whatever else is asked */
+    ck_assert_int_eq(call("puppet", "runonce",
+                          json_pack("{s:b, s:b}", "force", 1, "splay", 1), NULL,
+                          msg, 256),
+                     MUSTER_OK);
+    ck_assert_ptr_nonnull(strstr(read_text("argv"), "--no-splay\n"));
+    ck_assert_ptr_null(strstr(read_text("argv"), "--splay\n"));
+    const char *bad_tags[] = {"-x", "a;b", "a,,b", "a:::b", "ab::-c"};
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_int_eq(call("puppet", "runonce",
+                              json_pack("{s:s}", "tags", bad_tags[i]), NULL,
+                              msg, 256),
+                         MUSTER_INVALID_DATA);
+    ck_assert_int_eq(call("puppet", "runonce",
+                          json_pack("{s:s}", "server", "puppet:8140"), &r, msg,
+                          256),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, "'server' option is not allowed"));
+    json_decref(r);
+    ck_assert_int_eq(
+        call("puppet", "resource",
+             json_pack("{s:s, s:s}", "type", "Package", "name", "vim"), NULL,
+             msg, 256),
+        MUSTER_ABORTED);
+    ck_assert_str_eq(msg, "The package type is not listed in the type "
+                          "whitelist");
+    snprintf(path, sizeof path, "%s/disabled.lock", tmpdir);
+    write_file(path, "{\"disabled_message\": \"maintenance\"}");
+    ck_assert_int_eq(call("puppet", "runonce", json_object(), &r, msg, 256),
+                     MUSTER_ABORTED);
+    ck_assert_str_eq(msg, "Puppet is disabled: 'maintenance'");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "summary")), msg);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(puppet_last_run_summary) {
+    char msg[256], path[512];
+    json_t *r;
+    make_tmpdir();
+    fake_puppet();
+    snprintf(path, sizeof path, "%s/last_run_summary.yaml", tmpdir);
+    write_file(path, "---\nversion:\n  config: 1700000000\n  puppet: 8.4.0\n"
+                     "resources:\n  changed: 2\n  failed: 1\n  total: 40\n"
+                     "  out_of_sync: 3\ntime:\n  config_retrieval: 1.5\n"
+                     "  total: 7.9\n  last_run: 1700000100\n");
+    snprintf(path, sizeof path, "%s/resources.txt", tmpdir);
+    write_file(path, "file[/etc/motd]\nfile[/etc/hosts]\napt::source[x]\n");
+    ck_assert_int_eq(
+        call("puppet", "last_run_summary", json_object(), &r, msg, 256),
+        MUSTER_OK);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r, "changed_resources")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "failed_resources")),
+                     1);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "total_resources")),
+                     40);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r, "out_of_sync_resources")), 3);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(r, "corrected_resources")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "lastrun")),
+                     1700000100);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "total_time")), 7);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "config_version")),
+                     1700000000);
+    json_t *dist = json_object_get(r, "type_distribution");
+    ck_assert_int_eq(json_integer_value(json_object_get(dist, "File")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(dist, "Apt::Source")),
+                     1);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(puppet_only_where_installed) {
     char msg[256];
     const struct muster_agent *a = load("puppet");
@@ -678,6 +831,8 @@ int main(void) {
     tcase_add_test(tc, nrpe_runcommand);
     tcase_add_test(tc, nrpe_args_and_runallcommands);
     tcase_add_test(tc, puppet_only_where_installed);
+    tcase_add_test(tc, puppet_status_and_runonce_arguments);
+    tcase_add_test(tc, puppet_last_run_summary);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }
