@@ -245,16 +245,32 @@ START_TEST(filemgr_status_sha256) {
     ck_assert_str_eq(json_string_value(json_object_get(r, "sha256")),
                      "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2"
                      "e846f6be03");
-    ck_assert(json_is_true(json_object_get(r, "present")));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "md5")),
+                     "b1946ac92492d2347c6235b4d2611184");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "present")), 1);
+    ck_assert_int_gt(json_integer_value(json_object_get(r, "mtime_seconds")),
+                     0);
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(r, "mtime"))),
+                      strlen("2026-12-02 03:45:38 +0000"));
     ck_assert_int_eq(json_integer_value(json_object_get(r, "size")), 6);
     ck_assert_str_eq(json_string_value(json_object_get(r, "mode")), "0640");
     ck_assert_str_eq(json_string_value(json_object_get(r, "type")), "file");
     ck_assert_str_eq(json_string_value(json_object_get(r, "owner")), me());
     json_decref(r);
+    /* Choria: an absent file fails the status, with present 0 */
     snprintf(path, sizeof path, "%s/absent", tmpdir);
     ck_assert_int_eq(call1("filemgr", "status", "file", path, &r, msg),
+                     MUSTER_ABORTED);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "present")), 0);
+    ck_assert_ptr_nonnull(strstr(msg, "does not exist"));
+    json_decref(r);
+    ck_assert_int_eq(call("filemgr", "status",
+                          json_pack("{s:s, s:b}", "file", tmpdir, "dirlist", 1),
+                          &r, msg, sizeof msg),
                      MUSTER_OK);
-    ck_assert(json_is_false(json_object_get(r, "present")));
+    json_t *names = json_object_get(r, "dir_listing");
+    ck_assert_uint_eq(json_array_size(names), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(names, 0)), "hello");
     json_decref(r);
 }
 END_TEST
@@ -290,9 +306,11 @@ START_TEST(filemgr_refuses_symlinks_and_bad_paths) {
     json_t *nul = json_pack("{s:s%}", "file", "/etc/passwd\0x", (size_t)13);
     ck_assert_int_eq(call("filemgr", "status", nul, NULL, msg, sizeof msg),
                      MUSTER_INVALID_DATA);
-    ck_assert_int_eq(
-        call("filemgr", "status", json_object(), NULL, msg, sizeof msg),
-        MUSTER_MISSING_DATA);
+    /* no file: Choria's default one */
+    call("filemgr", "status", json_object(), &r, msg, sizeof msg);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "name")),
+                     "/var/run/mcollective.plugin.filemgr.touch");
+    json_decref(r);
 }
 END_TEST
 
