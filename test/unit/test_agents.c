@@ -357,6 +357,61 @@ START_TEST(process_finds_itself) {
 }
 END_TEST
 
+/* The pid's entry in the pslist of `r`, or NULL. */
+static json_t *in_pslist(json_t *r, pid_t pid) {
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(r, "pslist"), i, p) {
+        if (json_integer_value(json_object_get(p, "pid")) == pid)
+            return p;
+    }
+    return NULL;
+}
+
+/* Choria's pslist, user and just_zombies. */
+START_TEST(process_choria_inputs) {
+    char msg[256];
+    json_t *r;
+    ck_assert_int_eq(
+        call("process", "list",
+             json_pack("{s:s, s:s}", "pattern", "test_agents", "user", me()),
+             &r, msg, sizeof msg),
+        MUSTER_OK);
+    json_t *p = in_pslist(r, getpid());
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(json_string_value(json_object_get(p, "username")), me());
+    ck_assert_int_eq(json_integer_value(json_object_get(p, "ppid")), getppid());
+    ck_assert_int_gt(json_integer_value(json_object_get(p, "vsize")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(p, "state")), "R");
+    json_decref(r);
+    ck_assert_int_eq(call("process", "list",
+                          json_pack("{s:s, s:s}", "pattern", "test_agents",
+                                    "user", "muster-no-such-user"),
+                          &r, msg, sizeof msg),
+                     MUSTER_OK);
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "pslist")), 0);
+    json_decref(r);
+    pid_t child = fork(); /* a zombie until waited for */
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_gt(child, 0);
+    for (int tries = 0; tries < 200; tries++) {
+        ck_assert_int_eq(call("process", "list",
+                              json_pack("{s:b}", "just_zombies", 1), &r, msg,
+                              sizeof msg),
+                         MUSTER_OK);
+        if (in_pslist(r, child) != NULL)
+            break;
+        json_decref(r);
+        r = NULL;
+        usleep(10000); /* not yet exited */
+    }
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(in_pslist(r, getpid())); /* not a zombie */
+    json_decref(r);
+}
+END_TEST
+
 /* A listening socket on 127.0.0.1; its port in *port_r. */
 static int listen_local(int *port_r) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -840,6 +895,7 @@ int main(void) {
     tcase_add_test(tc, filemgr_refuses_symlinks_and_bad_paths);
     tcase_add_test(tc, filemgr_touch_remove);
     tcase_add_test(tc, process_finds_itself);
+    tcase_add_test(tc, process_choria_inputs);
     tcase_add_test(tc, nettest_connect);
     tcase_add_test(tc, nettest_ping);
     tcase_add_test(tc, package_status);
