@@ -573,7 +573,14 @@ START_TEST(service_status) {
     const char *st = json_string_value(json_object_get(r, "status"));
     ck_assert_msg(strcmp(st, "running") == 0 || strcmp(st, "stopped") == 0,
                   "status %s", st);
+    /* Choria refuses to start a running service, to stop a stopped one */
+    int running = strcmp(st, "running") == 0;
     json_decref(r);
+    ck_assert_int_eq(call1("service", running ? "start" : "stop", "service",
+                           name, NULL, msg),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(strstr(msg, running ? "Service is already running"
+                                              : "Service is already stopped"));
     ck_assert_int_eq(call1("service", "status", "service",
                            "muster-no-such-service", NULL, msg),
                      MUSTER_ABORTED);
