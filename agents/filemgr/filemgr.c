@@ -27,8 +27,8 @@
 #include "agent_util.h"
 
 #define MAX_PATH_LEN 4096
-#define DEFAULT_FILE "/var/run/mcollective.plugin.filemgr.touch" /* Choria's   \
-                                                                  */
+/* Choria's file when the caller names none */
+#define DEFAULT_FILE "/var/run/mcollective.plugin.filemgr.touch"
 #define MAX_LISTING 10000 /* names of a dirlist */
 
 /*
