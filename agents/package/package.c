@@ -139,20 +139,25 @@ static int query(const struct backend *b, const char *name, json_t *reply,
     return rc;
 }
 
+/* The "package" input checked, and this node's tools in `b`. */
+static int get_package(const struct muster_call *call, const char **name_r,
+                       struct backend *b, char *msg, size_t msg_len) {
+    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, name_r,
+                            msg, msg_len);
+    if (rc == MUSTER_OK && find_backend(b) != 0)
+        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                            "neither dpkg-query nor rpm is installed");
+    return rc;
+}
+
 static int status(const struct muster_host *host,
                   const struct muster_call *call, json_t *reply, char *msg,
                   size_t msg_len) {
     (void)host;
     const char *name;
     struct backend b;
-    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, &name,
-                            msg, msg_len);
-    if (rc != MUSTER_OK)
-        return rc;
-    if (find_backend(&b) != 0)
-        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                              "neither dpkg-query nor rpm is installed");
-    return query(&b, name, reply, msg, msg_len);
+    int rc = get_package(call, &name, &b, msg, msg_len);
+    return rc != MUSTER_OK ? rc : query(&b, name, reply, msg, msg_len);
 }
 
 /* The verb each action passes to apt-get and to dnf/yum, and whether it
@@ -544,13 +549,9 @@ static int search(const struct muster_host *host,
     (void)host;
     const char *name;
     struct backend b;
-    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, &name,
-                            msg, msg_len);
+    int rc = get_package(call, &name, &b, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
-    if (find_backend(&b) != 0)
-        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                              "Cannot find a compatible package system");
     const char *apt_argv[] = {"apt-cache", "madison", "--", name, NULL};
     const char *rpm_argv[] = {
         "dnf", "-q", "repoquery", "--qf", "%{name} | %{evr} | %{repoid}\n",
