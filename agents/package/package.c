@@ -407,33 +407,46 @@ static void parse_yum_check(const char *out, json_t *list) {
     }
 }
 
-static int apt_check(json_t *reply, char *msg, size_t msg_len) {
-    const char *argv[] = {"apt-get", "--simulate", "dist-upgrade", NULL};
+/* A manager's list of outdated packages: `argv` run (exit 0, or
+ * `also_ok`), its output parsed by `parse` into outdated_packages. */
+struct check {
+    const char *manager;
+    const char *argv[4];
+    int also_ok;
+    void (*parse)(const char *out, json_t *list);
+};
+
+static const struct check apt_checks = {
+    "apt",
+    {"apt-get", "--simulate", "dist-upgrade", NULL},
+    0,
+    parse_apt_simulate};
+/* yum check-update exits 100 when there are updates. */
+static const struct check yum_checks = {
+    "yum", {"yum", "-q", "check-update", NULL}, 100, parse_yum_check};
+
+static int run_check(const struct check *c, json_t *reply, char *msg,
+                     size_t msg_len) {
+    const char *argv[4];
+    memcpy(argv, c->argv, sizeof argv);
     struct mst_proc_result res;
-    int rc = run_tool(argv, 0, reply, &res, msg, msg_len);
+    int rc = run_tool(argv, c->also_ok, reply, &res, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     json_t *list = json_array();
-    parse_apt_simulate(res.out, list);
+    c->parse(res.out, list);
     mst_proc_result_free(&res);
     json_object_set_new(reply, "outdated_packages", list);
-    json_object_set_new(reply, "package_manager", json_string("apt"));
+    json_object_set_new(reply, "package_manager", json_string(c->manager));
     return MUSTER_OK;
 }
 
-/* yum check-update exits 100 when there are updates. */
+static int apt_check(json_t *reply, char *msg, size_t msg_len) {
+    return run_check(&apt_checks, reply, msg, msg_len);
+}
+
 static int yum_check(json_t *reply, char *msg, size_t msg_len) {
-    const char *argv[] = {"yum", "-q", "check-update", NULL};
-    struct mst_proc_result res;
-    int rc = run_tool(argv, 100, reply, &res, msg, msg_len);
-    if (rc != MUSTER_OK)
-        return rc;
-    json_t *list = json_array();
-    parse_yum_check(res.out, list);
-    mst_proc_result_free(&res);
-    json_object_set_new(reply, "outdated_packages", list);
-    json_object_set_new(reply, "package_manager", json_string("yum"));
-    return MUSTER_OK;
+    return run_check(&yum_checks, reply, msg, msg_len);
 }
 
 /* Choria's choice of manager: yum first, then apt-get. */
