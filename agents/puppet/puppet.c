@@ -509,7 +509,7 @@ static json_t *type_distribution(const char *path) {
             type[k++] = start && c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
         }
         type[k] = '\0';
-        if (k > 0 && mst_agent_text(type, k) != NULL) {
+        if (k > 0) { /* jansson refuses a key that is not UTF-8 */
             json_t *c = json_object_get(dist, type);
             json_object_set_new(dist, type,
                                 json_integer(json_integer_value(c) + 1));
