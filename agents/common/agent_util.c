@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "base/status.h"
 
 int mst_agent_fail(char *msg, size_t msg_len, int status, const char *fmt,
@@ -87,17 +89,39 @@ int mst_agent_is_name(const char *s, const char *extra, size_t max) {
     return 1;
 }
 
-int mst_agent_run(const char *const argv[], int64_t timeout_ms,
-                  const char *const *env, struct mst_proc_result *res_r,
-                  char *msg, size_t msg_len) {
+static int run_capped(const char *const argv[], int64_t timeout_ms,
+                      const char *const *env, size_t max_out,
+                      struct mst_proc_result *res_r, char *msg,
+                      size_t msg_len) {
     struct mst_proc_opts opts = {
-        .timeout_ms = timeout_ms, .max_out = MST_AGENT_MAX_OUT, .env = env};
+        .timeout_ms = timeout_ms, .max_out = max_out, .env = env};
     struct mst_err err;
     int rc = mst_proc_run(argv, &opts, res_r, &err);
     if (rc == MST_OK)
         return MUSTER_OK;
     return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "could not run %s",
                           err.msg);
+}
+
+int mst_agent_run(const char *const argv[], int64_t timeout_ms,
+                  const char *const *env, struct mst_proc_result *res_r,
+                  char *msg, size_t msg_len) {
+    return run_capped(argv, timeout_ms, env, MST_AGENT_MAX_OUT, res_r, msg,
+                      msg_len);
+}
+
+int mst_agent_run_all(const char *const argv[], int64_t timeout_ms,
+                      const char *const *env, size_t max_out,
+                      struct mst_proc_result *res_r, char *msg,
+                      size_t msg_len) {
+    int rc = run_capped(argv, timeout_ms, env, max_out, res_r, msg, msg_len);
+    if (rc == MUSTER_OK && res_r->truncated) {
+        mst_proc_result_free(res_r);
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                              "%s printed more than %zu bytes", argv[0],
+                              max_out);
+    }
+    return rc;
 }
 
 /* Length of the valid UTF-8 sequence at s (of n bytes), or 0. */
@@ -164,4 +188,29 @@ int mst_agent_tool_failed(const char *tool, const struct mst_proc_result *res,
     return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                           "%s failed (exit %d)%s%.*s", tool, res->exit_code,
                           n > 0 ? ": " : "", n > 200 ? 200 : n, why);
+}
+
+json_t *mst_agent_md5_hex(const char *s, size_t len) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    if (EVP_Digest(s, len, md, &md_len, EVP_md5(), NULL) != 1)
+        return NULL;
+    for (unsigned int i = 0; i < md_len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return json_stringn(hex, 2 * md_len);
+}
+
+int mst_agent_bool(const struct muster_call *call, const char *key, int dflt,
+                   int *val_r, char *msg, size_t msg_len) {
+    json_t *v = json_object_get(call->data, key);
+    if (v == NULL || json_is_null(v)) {
+        *val_r = dflt;
+        return MUSTER_OK;
+    }
+    if (!json_is_boolean(v))
+        return mst_agent_fail(msg, msg_len, MUSTER_INVALID_DATA,
+                              "input '%s' must be a boolean", key);
+    *val_r = json_is_true(v);
+    return MUSTER_OK;
 }

@@ -73,6 +73,16 @@ int mst_agent_run(const char *const argv[], int64_t timeout_ms,
                   char *msg, size_t msg_len);
 
 /*
+ * mst_agent_run_all - mst_agent_run keeping up to `max_out` bytes of each
+ * stream, for outputs that are read whole (package lists); one cut at
+ * `max_out` is MUSTER_ABORTED ("TOOL printed more than N bytes"), so a
+ * count or digest is never made of part of the output.
+ */
+int mst_agent_run_all(const char *const argv[], int64_t timeout_ms,
+                      const char *const *env, size_t max_out,
+                      struct mst_proc_result *res_r, char *msg, size_t msg_len);
+
+/*
  * mst_agent_text - a new JSON string of `len` bytes of `s`; bytes that
  * are not valid UTF-8 become '?', so a command's output always fits in a
  * reply.  Never NULL unless out of memory.
@@ -92,6 +102,20 @@ json_t *mst_agent_first_line(const char *s);
  */
 int mst_agent_tool_failed(const char *tool, const struct mst_proc_result *res,
                           char *msg, size_t msg_len);
+
+/*
+ * mst_agent_md5_hex - a new JSON string of the MD5 of `len` bytes of `s`
+ * in lower-case hex (what Choria's agents report as md5: a fingerprint,
+ * not a security check).  NULL only when out of memory.
+ */
+json_t *mst_agent_md5_hex(const char *s, size_t len);
+
+/*
+ * mst_agent_bool - the boolean input `key` in *val_r (`dflt` when absent).
+ * Returns MUSTER_OK or MUSTER_INVALID_DATA (with `msg`).
+ */
+int mst_agent_bool(const struct muster_call *call, const char *key, int dflt,
+                   int *val_r, char *msg, size_t msg_len);
 
 /*
  * MST_AGENT_EXPORT - define the one symbol an agent module exports (the

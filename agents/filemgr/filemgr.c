@@ -1,6 +1,8 @@
 /*
- * filemgr.c - the filemgr agent: status (with sha256), touch and remove of
- * one file given by absolute path.
+ * filemgr.c - the filemgr agent, with choria-plugins' interface: status
+ * (with sha256 and Choria's md5, times as text and seconds, a directory's
+ * listing), touch and remove of one file given by absolute path (Choria's
+ * default file when none is given).
  *
  * Paths are resolved without following any symbolic link
  * (openat2 RESOLVE_NO_SYMLINKS, or O_NOFOLLOW component by component on
@@ -8,6 +10,7 @@
  * cannot redirect the agent outside what the caller named; a link as the
  * last component is reported (status) or removed as the link itself.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -18,11 +21,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent_util.h"
 
 #define MAX_PATH_LEN 4096
+/* Choria's file when the caller names none */
+#define DEFAULT_FILE "/var/run/mcollective.plugin.filemgr.touch"
+#define MAX_LISTING 10000 /* names of a dirlist */
 
 /*
  * The agent's own allowlist: absolute, no control characters, no "..",
@@ -31,7 +38,11 @@
  */
 static int get_path(const struct muster_call *call, const char **path_r,
                     char *msg, size_t msg_len) {
-    int rc = mst_agent_string(call, "file", MAX_PATH_LEN, path_r, msg, msg_len);
+    *path_r = DEFAULT_FILE;
+    int rc = json_object_get(call->data, "file") == NULL
+                 ? MUSTER_OK
+                 : mst_agent_string(call, "file", MAX_PATH_LEN, path_r, msg,
+                                    msg_len);
     if (rc != MUSTER_OK)
         return rc;
     const char *p = *path_r;
@@ -140,58 +151,128 @@ static void add_owner(json_t *reply, const struct stat *st) {
     json_object_set_new(reply, "gid", json_integer(st->st_gid));
 }
 
-/* SHA-256 of what `fd` reads, as 64 hex digits in `hex`; 0 or -1. */
-static int sha256_fd(int fd, char hex[65]) {
+/* SHA-256 and MD5 (Choria's md5) of what `fd` reads, in hex; 0 or -1. */
+static int digests_fd(int fd, char sha256[65], char md5[33]) {
     unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
     unsigned int md_len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    EVP_MD_CTX *sha = EVP_MD_CTX_new(), *m5 = EVP_MD_CTX_new();
+    int ok = sha != NULL && m5 != NULL &&
+             EVP_DigestInit_ex(sha, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestInit_ex(m5, EVP_md5(), NULL) == 1;
     for (ssize_t n; ok && (n = read(fd, buf, sizeof buf)) != 0;) {
         if (n < 0 && errno == EINTR)
             continue;
-        ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
+        ok = n > 0 && EVP_DigestUpdate(sha, buf, (size_t)n) == 1 &&
+             EVP_DigestUpdate(m5, buf, (size_t)n) == 1;
     }
-    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 && md_len == 32;
-    EVP_MD_CTX_free(ctx);
+    ok = ok && EVP_DigestFinal_ex(sha, md, &md_len) == 1 && md_len == 32;
     for (unsigned i = 0; ok && i < md_len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
+    ok = ok && EVP_DigestFinal_ex(m5, md, &md_len) == 1 && md_len == 16;
+    for (unsigned i = 0; ok && i < md_len; i++)
+        snprintf(md5 + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(sha);
+    EVP_MD_CTX_free(m5);
     return ok ? 0 : -1;
 }
 
 /*
- * Hash a regular file: open it again for reading (the status fd is
- * O_PATH) and make sure it is still the same inode.
+ * Open a file again for reading (the status fd is O_PATH) and make sure
+ * it is still the same inode.  Returns the fd, or -1 with a muster status
+ * in *rc_r and the reason in `msg`.
  */
-static int add_sha256(json_t *reply, const char *path, const struct stat *st,
-                      char *msg, size_t msg_len) {
-    int fd = open_nofollow(path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
-    if (fd < 0)
-        return open_failed(path, fd, msg, msg_len);
+static int reopen_same(const char *path, int flags, const struct stat *st,
+                       int *rc_r, char *msg, size_t msg_len) {
+    int fd = open_nofollow(path, flags | O_NONBLOCK | O_NOCTTY, 0);
     struct stat now;
-    char hex[65];
-    int rc = MUSTER_OK;
+    if (fd < 0) {
+        *rc_r = open_failed(path, fd, msg, msg_len);
+        return -1;
+    }
     if (fstat(fd, &now) != 0 || now.st_dev != st->st_dev ||
-        now.st_ino != st->st_ino)
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                            "%s: changed while being read", path);
-    else if (sha256_fd(fd, hex) != 0)
+        now.st_ino != st->st_ino) {
+        close(fd);
+        *rc_r = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                               "%s: changed while being read", path);
+        return -1;
+    }
+    return fd;
+}
+
+/* Hash a regular file: sha256 and md5. */
+static int add_digests(json_t *reply, const char *path, const struct stat *st,
+                       char *msg, size_t msg_len) {
+    int rc = MUSTER_OK;
+    int fd = reopen_same(path, O_RDONLY, st, &rc, msg, msg_len);
+    if (fd < 0)
+        return rc;
+    char sha256[65], md5[33];
+    if (digests_fd(fd, sha256, md5) != 0)
         rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                             "%s: cannot read it: %s", path, strerror(errno));
-    else
-        json_object_set_new(reply, "sha256", json_string(hex));
+    else {
+        json_object_set_new(reply, "sha256", json_string(sha256));
+        json_object_set_new(reply, "md5", json_string(md5));
+    }
     close(fd);
     return rc;
+}
+
+/* A directory's names but "." and "..", for dirlist (dir_listing). */
+static int add_listing(json_t *reply, const char *path, const struct stat *st,
+                       char *msg, size_t msg_len) {
+    int rc = MUSTER_OK;
+    int fd = reopen_same(path, O_RDONLY | O_DIRECTORY, st, &rc, msg, msg_len);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return fd < 0 ? rc
+                      : mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s",
+                                       path, strerror(errno));
+    }
+    json_t *names = json_array();
+    for (struct dirent *e;
+         (e = readdir(d)) != NULL && json_array_size(names) < MAX_LISTING;)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            json_array_append_new(names,
+                                  mst_agent_text(e->d_name, strlen(e->d_name)));
+    closedir(d);
+    json_object_set_new(reply, "dir_listing", names);
+    return MUSTER_OK;
+}
+
+/* A time as Ruby's Time#to_s prints it (Choria's mtime, ctime, atime). */
+static json_t *ruby_time(time_t t) {
+    struct tm tm;
+    char buf[64];
+    if (localtime_r(&t, &tm) == NULL ||
+        strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+        return json_string("");
+    return json_string(buf);
+}
+
+static void add_times(json_t *reply, const struct stat *st) {
+    static const char *const names[] = {"mtime", "ctime", "atime"};
+    const time_t secs[] = {st->st_mtim.tv_sec, st->st_ctim.tv_sec,
+                           st->st_atim.tv_sec};
+    for (int i = 0; i < 3; i++) {
+        char key[24];
+        json_object_set_new(reply, names[i], ruby_time(secs[i]));
+        snprintf(key, sizeof key, "%s_seconds", names[i]);
+        json_object_set_new(reply, key, json_integer((json_int_t)secs[i]));
+    }
 }
 
 static void add_stat(json_t *reply, const struct stat *st) {
     char mode[8];
     snprintf(mode, sizeof mode, "%04o", (unsigned)(st->st_mode & 07777));
-    json_object_set_new(reply, "present", json_true());
+    json_object_set_new(reply, "present", json_integer(1));
+    json_object_set_new(reply, "output", json_string("present"));
     json_object_set_new(reply, "type", json_string(type_name(st->st_mode)));
     json_object_set_new(reply, "size", json_integer((json_int_t)st->st_size));
     json_object_set_new(reply, "mode", json_string(mode));
-    json_object_set_new(reply, "mtime",
-                        json_integer((json_int_t)st->st_mtim.tv_sec));
+    add_times(reply, st);
     add_owner(reply, st);
 }
 
@@ -200,14 +281,19 @@ static int status(const struct muster_host *host,
                   size_t msg_len) {
     (void)host;
     const char *path;
+    int dirlist;
     int rc = get_path(call, &path, msg, msg_len);
+    if (rc == MUSTER_OK)
+        rc = mst_agent_bool(call, "dirlist", 0, &dirlist, msg, msg_len);
     if (rc != MUSTER_OK)
         return rc;
     json_object_set_new(reply, "name", json_string(path));
     int fd = open_nofollow(path, O_PATH, 0);
-    if (fd == -ENOENT || fd == -ENOTDIR) {
-        json_object_set_new(reply, "present", json_false());
-        return MUSTER_OK;
+    if (fd == -ENOENT || fd == -ENOTDIR) { /* as Choria: a failure */
+        json_object_set_new(reply, "present", json_integer(0));
+        json_object_set_new(reply, "output", json_string("not present"));
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s does not exist",
+                              path);
     }
     if (fd < 0)
         return open_failed(path, fd, msg, msg_len);
@@ -218,8 +304,11 @@ static int status(const struct muster_host *host,
         return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
                               strerror(errno));
     add_stat(reply, &st);
-    return S_ISREG(st.st_mode) ? add_sha256(reply, path, &st, msg, msg_len)
-                               : MUSTER_OK;
+    if (S_ISREG(st.st_mode))
+        return add_digests(reply, path, &st, msg, msg_len);
+    if (S_ISDIR(st.st_mode) && dirlist)
+        return add_listing(reply, path, &st, msg, msg_len);
+    return MUSTER_OK;
 }
 
 /*

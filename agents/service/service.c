@@ -158,6 +158,19 @@ static int change(const struct muster_host *host,
     rc = query(&m, name, reply, msg, msg_len); /* refuses unknown names */
     if (rc != MUSTER_OK)
         return rc;
+    /* as Choria: starting a running service or stopping a stopped one is
+     * refused (with the status filled), and nothing runs */
+    const char *now = json_string_value(json_object_get(reply, "status"));
+    if (strcmp(verb, "start") == 0 && strcmp(now, "running") == 0)
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                              "Could not start '%s': Service is already "
+                              "running",
+                              name);
+    if (strcmp(verb, "stop") == 0 && strcmp(now, "stopped") == 0)
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                              "Could not stop '%s': Service is already "
+                              "stopped",
+                              name);
     const char *sd_argv[] = {m.tool, verb, "--", name, NULL};
     const char *sysv_argv[] = {m.tool, name, verb, NULL};
     struct mst_proc_result res;

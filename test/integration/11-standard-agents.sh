@@ -50,7 +50,7 @@ jq -e --argjson p "$(daemon_pid 1)" '[.replies[0].data.processes[].pid] | index(
     fail "musterd (pid $(daemon_pid 1)) not in the process list"
 
 step "nettest connect reaches the broker's port and is refused on a closed one"
-assert_exit 0 rpc nettest connect host=127.0.0.1 port="$MUSTER_TEST_PORT"
+assert_exit 0 rpc nettest connect fqdn=127.0.0.1 port="$MUSTER_TEST_PORT"
 assert_eq true "$(jq -r '.replies[0].data.connect' <<<"$OUT")"
 
 step "metacharacters never reach a command"
