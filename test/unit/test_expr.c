@@ -77,7 +77,8 @@ static int eval(const char *text) {
     struct mst_err err = {0};
     ck_assert_msg(mst_expr_parse(text, &e, &err) == MST_OK, "%s: %s", text,
                   err.msg);
-    struct mst_expr_env env = {fact, has_class, has_agent, NULL};
+    struct mst_expr_env env = {fact, has_class, has_agent, NULL,
+                               MST_MATCH_CHORIA};
     int rc = mst_expr_eval(e, &env, &err);
     mst_expr_free(&e);
     return rc;
@@ -114,9 +115,12 @@ START_TEST(numbers_versions_and_text) {
     ck_assert_int_eq(mst_expr_version_cmp("1.02", "1.2"), 0);
     ck_assert_int_gt(mst_expr_version_cmp("2.4.1", "2.4rc1"), 0);
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_expr_compare("10", "<", "9", &err), 0);
-    ck_assert_int_eq(mst_expr_compare("b", "=~", "b", &err), MST_EINVAL);
-    ck_assert_int_eq(mst_expr_compare("b", "<>", "b", &err), MST_EINVAL);
+    ck_assert_int_eq(mst_expr_compare("10", "<", "9", MST_MATCH_CHORIA, &err),
+                     0);
+    ck_assert_int_eq(mst_expr_compare("b", "=~", "b", MST_MATCH_CHORIA, &err),
+                     MST_EINVAL);
+    ck_assert_int_eq(mst_expr_compare("b", "<>", "b", MST_MATCH_CHORIA, &err),
+                     MST_EINVAL);
 }
 END_TEST
 
