@@ -355,6 +355,11 @@ static int parse_term(struct parser *P) {
     struct tok t = lex(P);
     if (t.type == T_WORD && is_call(P, t))
         return parse_call(P, t);
+    if (t.type == T_WORD && P->s[t.end] == '(')
+        return fail_at(P, t.pos,
+                       "unknown function '%.*s()' (there are fact(), "
+                       "agent() and fstat())",
+                       (int)(t.end - t.pos), P->s + t.pos);
     if (t.type != T_WORD && t.type != T_STR && t.type != T_REGEX)
         return unexpected(P, t,
                           "a fact comparison, class, function, '(' "
@@ -623,6 +628,12 @@ int mst_expr_compare(const char *have, const char *op, const char *want,
     if (strcmp(op, ">=") == 0)
         return c >= 0;
     return mst_err_set(err, MST_EINVAL, "unknown operator '%s'", op);
+}
+
+enum mst_match_semantics mst_expr_semantics(const char *name) {
+    return name != NULL && strcmp(name, "mcollective") == 0
+               ? MST_MATCH_MCOLLECTIVE
+               : MST_MATCH_CHORIA;
 }
 
 /* Go's strconv.ParseBool, which Choria uses: 1, 0, or -1 for neither. */

@@ -40,6 +40,10 @@ enum mst_match_semantics {
     MST_MATCH_MCOLLECTIVE,
 };
 
+/* mst_expr_semantics - the semantics named by filter_semantics ("choria",
+ * "mcollective"); NULL or anything else is MST_MATCH_CHORIA. */
+enum mst_match_semantics mst_expr_semantics(const char *name);
+
 /*
  * What an expression asks of the thing it is evaluated on.  Every callback
  * may be NULL (then: no facts, no classes, no agents).  `pattern` is an
