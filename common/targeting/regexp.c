@@ -11,7 +11,6 @@
 #include "targeting/regexp.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,14 +65,12 @@ static int fail(struct xlate *x, size_t pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int fail(struct xlate *x, size_t pos, const char *fmt, ...) {
-    char why[160];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
+    mst_err_vset(x->err, MST_EINVAL, fmt, ap);
     va_end(ap);
-    return mst_err_set(x->err, MST_EINVAL,
-                       "bad regular expression at position %zu: %s", pos + 1,
-                       why);
+    return mst_err_prefix(x->err, "bad regular expression at position %zu",
+                          pos + 1);
 }
 
 static int is_ere_special(char c) {
