@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "external.h"
 #include "musterd.h"
+#include "targeting/facts.h"
 #include "wire/reply.h"
 
 void musterd_outcome_set(struct musterd_outcome *out, int status,
@@ -65,6 +66,14 @@ static void run_handler(struct musterd *d, const struct muster_agent *agent,
     musterd_outcome_set(out, status, msg, data);
 }
 
+struct musterd_ext_env musterd_action_ext_env(const struct musterd *d) {
+    return (struct musterd_ext_env){
+        .user = &d->ext_user,
+        .config_file = d->cfg->path,
+        .facts = d->facts ? mst_facts_root(d->facts) : NULL,
+    };
+}
+
 /* An external agent, per Choria's protocol (external.c). */
 static void run_external(struct musterd *d,
                          const struct musterd_agent_entry *entry,
@@ -74,7 +83,8 @@ static void run_external(struct musterd *d,
     char msg[sizeof out->msg] = "";
     int status = MUSTER_OK;
     json_t *data = NULL;
-    if (musterd_ext_rpc(entry->path, req, dir, &d->ext_user,
+    struct musterd_ext_env env = musterd_action_ext_env(d);
+    if (musterd_ext_rpc(entry->path, req, dir, &env,
                         (size_t)d->cfg->agents_max_output, &status, msg,
                         sizeof msg, &data, &err) != MST_OK) {
         snprintf(msg, sizeof msg, "%s/%s %s", req->agent, req->action, err.msg);

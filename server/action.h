@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "external.h"
 #include "registry.h"
 #include "wire/request.h"
 
@@ -42,6 +43,13 @@ void musterd_action_run(struct musterd *d,
  */
 void musterd_outcome_set(struct musterd_outcome *out, int status,
                          const char *msg, json_t *data);
+
+/*
+ * musterd_action_ext_env - what `d`'s external agents are given besides
+ * their request: agents.run_as, musterd's configuration file (for
+ * CHORIA_EXTERNAL_CONFIG) and the current facts, all borrowed from `d`.
+ */
+struct musterd_ext_env musterd_action_ext_env(const struct musterd *d);
 
 /* musterd_outcome_clear - release out->data and zero `out`. */
 void musterd_outcome_clear(struct musterd_outcome *out);

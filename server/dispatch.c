@@ -240,6 +240,7 @@ static int matches(const struct inbound *in, const struct mst_request *req) {
         .facts = d->facts,
         .classes = &d->classes,
         .agents = &d->agent_names,
+        .semantics = mst_expr_semantics(d->cfg->filter_semantics),
     };
     int rc = mst_filter_match(req->filter, &t, &err);
     if (rc < 0)

@@ -24,6 +24,7 @@
 #include "base/proc.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "mst_build.h"
 
 #define PROTOCOL_RPC "io.choria.mcorpc.external.v1.rpc_request"
 #define PROTOCOL_ACTIVATION "io.choria.mcorpc.external.v1.activation_request"
@@ -32,6 +33,7 @@
 #define ACTIVATION_MAX_OUTPUT (64 * 1024)
 #define REQUEST_FILE "request.json"
 #define REPLY_FILE "reply.json"
+#define FACTS_FILE "facts.json"
 #define LINE_MAX_LEN 1024
 
 int musterd_ext_user_resolve(const char *name, struct musterd_ext_user *user_r,
@@ -100,28 +102,83 @@ static int put_file(const char *path, const char *text,
 
 struct run {
     const char *argv[5];
-    const char *envp[5];
-    char req[PATH_MAX], rep[PATH_MAX];
+    const char *envp[7];
+    char req[PATH_MAX], rep[PATH_MAX], facts[PATH_MAX];
     char env_req[PATH_MAX + 32], env_rep[PATH_MAX + 32], env_proto[128];
+    char env_config[2 * PATH_MAX], env_facts[PATH_MAX + 32];
 };
+
+/* The child reports why execve failed (its errno) on this descriptor. */
+#define EXEC_ERR_FD 3
 
 /* In the forked child before execve: only the agent's own state survives. */
 static void exec_agent(const struct run *r, const char *dir,
                        const struct musterd_ext_user *user, int out_fd,
-                       int err_fd) {
+                       int err_fd, int exec_fd) {
     mst_proc_reset_signals();
     int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
-        dup2(err_fd, 2) < 0)
+        dup2(err_fd, 2) < 0 || dup2(exec_fd, EXEC_ERR_FD) < 0 ||
+        fcntl(EXEC_ERR_FD, F_SETFD, FD_CLOEXEC) < 0)
         _exit(126);
-    closefrom(3);
+    closefrom(EXEC_ERR_FD + 1);
     if (chdir(dir) != 0)
         _exit(126);
     if (user->drop && (setgroups(0, NULL) != 0 || setgid(user->gid) != 0 ||
                        setuid(user->uid) != 0))
         _exit(126);
     execve(r->argv[0], (char *const *)r->argv, (char *const *)r->envp);
+    int e = errno;
+    if (write(EXEC_ERR_FD, &e, sizeof e) != (ssize_t)sizeof e) {
+        /* nothing more to say: the exit status tells the rest */
+    }
     _exit(127);
+}
+
+/* Whether uid/gid (no supplementary groups: the agent has none) may
+ * search the directory or execute the file `st` describes. */
+static int may_exec(const struct stat *st, uid_t uid, gid_t gid) {
+    if (uid == 0)
+        return S_ISDIR(st->st_mode) || (st->st_mode & 0111) != 0;
+    int shift = st->st_uid == uid ? 6 : st->st_gid == gid ? 3 : 0;
+    return (st->st_mode & (01 << shift)) != 0;
+}
+
+/* Why the agent's user cannot execute `path` when execve said EACCES: the
+ * first directory on the way it may not search, or else the file. */
+static int denied(const char *path, const struct musterd_ext_user *user,
+                  struct mst_err *err) {
+    uid_t uid = user->drop ? user->uid : geteuid();
+    gid_t gid = user->drop ? user->gid : getegid();
+    const struct passwd *pw = getpwuid(uid);
+    char who[64], where[PATH_MAX];
+    snprintf(who, sizeof who, "%s", pw ? pw->pw_name : "this user");
+    mst_strlcpy(where, path, sizeof where);
+    struct stat st;
+    for (const char *slash = strchr(path + 1, '/'); slash != NULL;
+         slash = strchr(slash + 1, '/')) {
+        snprintf(where, sizeof where, "%.*s", (int)(slash - path), path);
+        if (stat(where, &st) == 0 && !may_exec(&st, uid, gid))
+            break;
+        mst_strlcpy(where, path, sizeof where);
+    }
+    return mst_err_set(err, MST_EIO,
+                       "not executable by %s: permission denied on %s", who,
+                       where);
+}
+
+/* What the child's execve said: MST_OK when it ran the agent. */
+static int exec_result(int fd, const char *path,
+                       const struct musterd_ext_user *user,
+                       struct mst_err *err) {
+    int e = 0;
+    ssize_t n = read(fd, &e, sizeof e);
+    close(fd);
+    if (n != (ssize_t)sizeof e)
+        return MST_OK;
+    if (e == EACCES)
+        return denied(path, user, err);
+    return mst_err_set(err, MST_EIO, "cannot be executed: %s", strerror(e));
 }
 
 /* One of the agent's output streams, logged line by line. */
@@ -226,63 +283,100 @@ static int outcome(int status, int too_big, size_t max, struct mst_err *err) {
     return MST_OK;
 }
 
-static int prepare(struct run *r, const char *path, const char *dir,
-                   const char *protocol, const json_t *request,
-                   const struct musterd_ext_user *user, struct mst_err *err) {
+/* CHORIA_EXTERNAL_CONFIG: DIR/plugin.d/AGENT, DIR the absolute directory
+ * of musterd's configuration file. */
+static void config_env(char *out, size_t size, const char *config_file,
+                       const char *agent) {
+    char dir[PATH_MAX], abs[PATH_MAX];
+    const char *file = config_file ? config_file : MST_SYSCONFDIR "/server.cfg";
+    const char *slash = strrchr(file, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1,
+             slash ? file : ".");
+    if (dir[0] == '\0')
+        strcpy(dir, "/");
+    snprintf(out, size, "CHORIA_EXTERNAL_CONFIG=%s/plugin.d/%s",
+             realpath(dir, abs) ? abs : dir, agent);
+}
+
+static int put_json(const char *path, const json_t *v,
+                    const struct musterd_ext_user *user, struct mst_err *err) {
+    char *text =
+        json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(MST_JSON_REAL_DIGITS));
+    if (text == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    int rc = put_file(path, text, user, err);
+    free(text);
+    return rc;
+}
+
+static int prepare(struct run *r, const char *path, const char *name,
+                   const char *dir, const char *protocol, const json_t *request,
+                   const struct musterd_ext_env *env, struct mst_err *err) {
     snprintf(r->req, sizeof r->req, "%s/" REQUEST_FILE, dir);
     snprintf(r->rep, sizeof r->rep, "%s/" REPLY_FILE, dir);
+    snprintf(r->facts, sizeof r->facts, "%s/" FACTS_FILE, dir);
     snprintf(r->env_req, sizeof r->env_req, "CHORIA_EXTERNAL_REQUEST=%s",
              r->req);
     snprintf(r->env_rep, sizeof r->env_rep, "CHORIA_EXTERNAL_REPLY=%s", r->rep);
     snprintf(r->env_proto, sizeof r->env_proto, "CHORIA_EXTERNAL_PROTOCOL=%s",
              protocol);
+    config_env(r->env_config, sizeof r->env_config, env->config_file, name);
+    snprintf(r->env_facts, sizeof r->env_facts, "CHORIA_EXTERNAL_FACTS=%s",
+             r->facts);
     const char *argv[] = {path, r->req, r->rep, protocol, NULL};
-    const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", r->env_req,
-                          r->env_rep, r->env_proto, NULL};
+    const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                          r->env_req,
+                          r->env_rep,
+                          r->env_proto,
+                          r->env_config,
+                          r->env_facts,
+                          NULL};
     memcpy(r->argv, argv, sizeof argv);
     memcpy(r->envp, envp, sizeof envp);
-    char *text = json_dumps(request, JSON_COMPACT);
-    if (text == NULL)
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = put_file(r->req, text, user, err);
-    free(text);
-    return rc == MST_OK ? put_file(r->rep, "", user, err) : rc;
+    json_t *none = env->facts ? NULL : json_object();
+    int rc = put_json(r->req, request, env->user, err);
+    if (rc == MST_OK)
+        rc = put_json(r->facts, env->facts ? env->facts : none, env->user, err);
+    json_decref(none);
+    return rc == MST_OK ? put_file(r->rep, "", env->user, err) : rc;
 }
 
 int musterd_ext_run(const char *path, const char *name, const char *dir,
                     const char *protocol, const json_t *request,
-                    const struct musterd_ext_user *user, size_t max_output,
+                    const struct musterd_ext_env *env, size_t max_output,
                     json_t **reply_r, struct mst_err *err) {
     struct run r;
-    int out[2], errp[2];
+    /* stdout, stderr, and execve's errno */
+    int p[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
     *reply_r = NULL;
-    int rc = prepare(&r, path, dir, protocol, request, user, err);
+    int rc = prepare(&r, path, name, dir, protocol, request, env, err);
     if (rc != MST_OK)
         return rc;
-    if (pipe2(out, O_CLOEXEC) != 0)
-        return mst_err_set(err, MST_EIO, "pipe: %s", strerror(errno));
-    if (pipe2(errp, O_CLOEXEC) != 0) {
-        close(out[0]);
-        close(out[1]);
-        return mst_err_set(err, MST_EIO, "pipe: %s", strerror(errno));
-    }
-    pid_t pid = fork();
+    for (int i = 0; i < 3 && rc == MST_OK; i++)
+        if (pipe2(p[i], O_CLOEXEC) != 0)
+            rc = mst_err_set(err, MST_EIO, "pipe: %s", strerror(errno));
+    pid_t pid = rc == MST_OK ? fork() : -1;
     if (pid == 0)
-        exec_agent(&r, dir, user, out[1], errp[1]);
-    close(out[1]);
-    close(errp[1]);
-    struct stream st[2] = {{.fd = out[0], .level = MST_LOG_INFO},
-                           {.fd = errp[0], .level = MST_LOG_ERR}};
-    if (pid < 0) {
-        close(out[0]);
-        close(errp[0]);
-        return mst_err_set(err, MST_EIO, "fork: %s", strerror(errno));
+        exec_agent(&r, dir, env->user, p[0][1], p[1][1], p[2][1]);
+    if (pid < 0 && rc == MST_OK)
+        rc = mst_err_set(err, MST_EIO, "fork: %s", strerror(errno));
+    for (int i = 0; i < 3; i++) {
+        if (p[i][1] >= 0)
+            close(p[i][1]);
+        if (rc != MST_OK && p[i][0] >= 0)
+            close(p[i][0]);
     }
+    if (rc != MST_OK)
+        return rc;
+    struct stream st[2] = {{.fd = p[0][0], .level = MST_LOG_INFO},
+                           {.fd = p[1][0], .level = MST_LOG_ERR}};
     int too_big = watch(pid, st, name, max_output);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    rc = outcome(status, too_big, max_output, err);
+    rc = exec_result(p[2][0], path, env->user, err);
+    if (rc == MST_OK)
+        rc = outcome(status, too_big, max_output, err);
     return rc == MST_OK ? read_reply(r.rep, max_output, reply_r, err) : rc;
 }
 
@@ -314,12 +408,12 @@ static int rpc_reply(const json_t *rep, int *status_r, char *msg,
 }
 
 int musterd_ext_rpc(const char *path, const struct mst_request *req,
-                    const char *dir, const struct musterd_ext_user *user,
+                    const char *dir, const struct musterd_ext_env *env,
                     size_t max_output, int *status_r, char *msg, size_t msg_len,
                     json_t **data_r, struct mst_err *err) {
     json_t *rep = NULL;
     json_t *rq = rpc_request(req);
-    int rc = rq ? musterd_ext_run(path, req->agent, dir, PROTOCOL_RPC, rq, user,
+    int rc = rq ? musterd_ext_run(path, req->agent, dir, PROTOCOL_RPC, rq, env,
                                   max_output, &rep, err)
                 : mst_err_set(err, MST_ENOMEM, "out of memory");
     json_decref(rq);
@@ -330,7 +424,7 @@ int musterd_ext_rpc(const char *path, const struct mst_request *req,
 }
 
 int musterd_ext_activate(const char *path, const char *name,
-                         const struct musterd_ext_user *user, int *active_r,
+                         const struct musterd_ext_env *env, int *active_r,
                          struct mst_err *err) {
     char dir[64];
     json_t *rep = NULL;
@@ -340,9 +434,9 @@ int musterd_ext_activate(const char *path, const char *name,
                            PROTOCOL_ACTIVATION, "agent", name);
     if (rq == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = musterd_ext_mkdir(user, dir, sizeof dir, err);
+    int rc = musterd_ext_mkdir(env->user, dir, sizeof dir, err);
     if (rc == MST_OK) {
-        rc = musterd_ext_run(path, name, dir, PROTOCOL_ACTIVATION, rq, user,
+        rc = musterd_ext_run(path, name, dir, PROTOCOL_ACTIVATION, rq, env,
                              ACTIVATION_MAX_OUTPUT, &rep, err);
         musterd_ext_rmdir(dir);
     }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
@@ -100,8 +101,9 @@ static int activate_external(void *arg) {
     const struct activation *a = arg;
     struct mst_err err = {0};
     int active = 0;
-    if (musterd_ext_activate(a->e->path, a->e->agent->name, &a->d->ext_user,
-                             &active, &err) != MST_OK) {
+    struct musterd_ext_env env = musterd_action_ext_env(a->d);
+    if (musterd_ext_activate(a->e->path, a->e->agent->name, &env, &active,
+                             &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "%s: activation check: %s", a->e->path, err.msg);
         return 2;
     }

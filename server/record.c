@@ -65,6 +65,7 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
         .facts = d->facts,
         .classes = &d->classes,
         .agents = &d->agent_names,
+        .semantics = mst_expr_semantics(d->cfg->filter_semantics),
     };
     return musterd_authz_check(d->authz, req->agent, req->action, req->caller,
                                &node, why, why_len);

@@ -95,7 +95,7 @@ int mst_cmd_find(struct mst_cli *cli) {
                 printf("%s\n", json_string_value(json_object_get(r, "sender")));
         }
         if (cli->json) {
-            json_dumpf(names, stdout, JSON_INDENT(2));
+            json_dumpf(names, stdout, JSON_INDENT(2) | MUSTER_JSON_REAL);
             putchar('\n');
         }
         json_decref(names);
@@ -189,7 +189,8 @@ int mst_cmd_facts(struct mst_cli *cli) {
         if (cli->json) {
             json_t *doc =
                 json_pack("{s:s, s:O}", "fact", fact, "values", values);
-            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+            json_dumpf(doc, stdout,
+                       JSON_INDENT(2) | JSON_SORT_KEYS | MUSTER_JSON_REAL);
             putchar('\n');
             json_decref(doc);
         } else {
@@ -322,7 +323,8 @@ int mst_cmd_inventory(struct mst_cli *cli) {
         if (stats != NULL && cli->json) {
             json_t *doc = json_pack("{s:s, s:O, s:O}", "identity", cli->args[1],
                                     "inventory", inv, "stats", stats);
-            json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+            json_dumpf(doc, stdout,
+                       JSON_INDENT(2) | JSON_SORT_KEYS | MUSTER_JSON_REAL);
             putchar('\n');
             json_decref(doc);
         } else if (stats != NULL) {

@@ -51,7 +51,7 @@ static void wrap(int indent, const char *text) {
 }
 
 static void print_json_field(const char *label, const json_t *v) {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | MUSTER_JSON_REAL);
     printf("%16s%s: %s\n", "", label, s ? s : "?");
     free(s);
 }

@@ -65,8 +65,8 @@ static void print_value(const char *key, const json_t *v, int width) {
         printf("%s\n", json_string_value(v));
         return;
     }
-    char *text =
-        json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
+                                   JSON_SORT_KEYS | MUSTER_JSON_REAL);
     if (text == NULL) {
         printf("?\n");
         return;
@@ -178,7 +178,7 @@ static void on_reply(void *ud, const struct muster_reply *rep) {
     if (out->jsonl) {
         json_dumpf(
             json_array_get(out->replies, json_array_size(out->replies) - 1),
-            stdout, JSON_COMPACT);
+            stdout, JSON_COMPACT | MUSTER_JSON_REAL);
         putchar('\n');
         fflush(stdout);
     }
@@ -314,7 +314,7 @@ static void print_summary(const struct mst_output *out,
 int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {
     if (out->jsonl) {
         json_t *doc = json_pack("{s:o}", "stats", stats_json(st));
-        json_dumpf(doc, stdout, JSON_COMPACT);
+        json_dumpf(doc, stdout, JSON_COMPACT | MUSTER_JSON_REAL);
         putchar('\n');
         json_decref(doc);
     } else if (out->json) {
@@ -324,7 +324,7 @@ int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {
         if (out->act != NULL)
             json_object_set_new(doc, "aggregates",
                                 muster_ddl_aggregate(out->act, out->ok_data));
-        json_dumpf(doc, stdout, JSON_INDENT(2));
+        json_dumpf(doc, stdout, JSON_INDENT(2) | MUSTER_JSON_REAL);
         putchar('\n');
         json_decref(doc);
     } else {

@@ -677,7 +677,9 @@ int muster_parse_int(const char *text, long long min, long long max,
 
 char *muster_value_text(const json_t *v) {
     char *text = mst_facts_value_text(v);
-    return text ? text : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    return text ? text
+                : json_dumps(v,
+                             JSON_COMPACT | JSON_SORT_KEYS | MUSTER_JSON_REAL);
 }
 
 /* ---- the site CA ---- */

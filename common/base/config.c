@@ -68,6 +68,7 @@ static const char *check_name(const char *v);
 static const char *check_path(const char *v);
 static const char *check_url(const char *v);
 static const char *check_provider(const char *v);
+static const char *check_semantics(const char *v);
 
 #define OFF(field) offsetof(struct mst_config, field)
 
@@ -161,6 +162,8 @@ static const struct key top_keys[] = {
     {"facts", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, facts_keys},
     {"classes_file", K_STRING, ROLE_SERVER, OFF(classes_file), 0, 0, NULL, 0,
      check_path, NULL},
+    {"filter_semantics", K_STRING, ROLE_SERVER, OFF(filter_semantics), 0, 0,
+     "choria", 0, check_semantics, NULL},
     {"agents", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL, agents_keys},
     {"security", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, security_keys},
     {"authorization", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL,
@@ -195,6 +198,13 @@ static const char *check_path(const char *v) {
 static const char *check_provider(const char *v) {
     if (strcmp(v, "x509") != 0 && strcmp(v, "none") != 0)
         return "must be \"x509\" or \"none\"";
+    return NULL;
+}
+
+/* How facts compare in filters and policies (targeting/expr.h). */
+static const char *check_semantics(const char *v) {
+    if (strcmp(v, "choria") != 0 && strcmp(v, "mcollective") != 0)
+        return "must be \"choria\" or \"mcollective\"";
     return NULL;
 }
 
@@ -361,6 +371,7 @@ void mst_config_free(struct mst_config **cfg) {
     mst_strv_free(&c->ddl_path);
     free(c->facts_dir);
     free(c->classes_file);
+    free(c->filter_semantics);
     free(c->agents_dir);
     free(c->agents_run_as);
     free(c->security_provider);

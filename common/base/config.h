@@ -40,6 +40,8 @@ struct mst_config {
     int64_t facts_timeout_ms;     /* server: per facts.dir executable;
                                      default 10000 */
     char *classes_file;           /* server; NULL when unset */
+    char *filter_semantics;       /* server: how facts compare, "choria"
+                                     (default) or "mcollective" */
     char *agents_dir;             /* server; default MST_AGENTDIR */
     int agents_max_parallel;      /* server: workers at once; default 4 */
     int agents_max_output;        /* server: bytes a worker/agent may print;

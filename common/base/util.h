@@ -7,6 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Significant digits of the reals muster writes as JSON (audit lines):
+ * 1.812, not jansson's default %.17g 1.8120000000000001; the client API
+ * says the same as MUSTER_JSON_REAL. */
+#define MST_JSON_REAL_DIGITS 15
+
 /* Length of a request id as text: 32 lowercase hex digits, plus NUL. */
 #define MST_ID_LEN 33
 

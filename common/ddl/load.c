@@ -199,11 +199,8 @@ static int parse_validation(const struct ctx *c, const char *path,
                     "unknown validator \"%s\": the input is checked by type "
                     "only",
                     text);
-    char posix[2 * MST_REGEXP_MAX_LEN + 1];
     struct mst_err e = {0};
-    int rc = mst_regexp_translate(text, posix, sizeof posix, &e);
-    if (rc == MST_OK)
-        rc = mst_regexp_compile(&in->re, posix, REG_NOSUB, &e);
+    int rc = mst_regexp_compile(&in->re, text, REG_NOSUB, &e);
     if (rc != MST_OK)
         return bad(c, p, "%s", e.msg);
     in->validator = MST_DDL_V_REGEX;

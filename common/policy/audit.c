@@ -97,7 +97,8 @@ static char *format(const struct mst_audit_record *r) {
     json_object_set_new(o, "status",
                         r->status >= 0 ? json_integer(r->status) : json_null());
     json_object_set_new(o, "duration_ms", json_integer(r->duration_ms));
-    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
+                                   JSON_REAL_PRECISION(MST_JSON_REAL_DIGITS));
     json_decref(o);
     return line;
 }

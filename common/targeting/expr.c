@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -258,7 +259,9 @@ static int parse_value(struct parser *P, int nd) {
                            n->op);
     if (set_text(P, &n->value, t) < 0)
         return -1;
-    if (is_re && check_regex(P, t, n->value) < 0)
+    /* A quoted "/.../" compares as a regex too (mst_expr_compare): check
+     * it now, so that a node never meets a regex the client did not. */
+    if (mst_regexp_is_slashed(n->value) && check_regex(P, t, n->value) < 0)
         return -1;
     P->p = t.end;
     return nd;
@@ -352,6 +355,11 @@ static int parse_term(struct parser *P) {
     struct tok t = lex(P);
     if (t.type == T_WORD && is_call(P, t))
         return parse_call(P, t);
+    if (t.type == T_WORD && P->s[t.end] == '(')
+        return fail_at(P, t.pos,
+                       "unknown function '%.*s()' (there are fact(), "
+                       "agent() and fstat())",
+                       (int)(t.end - t.pos), P->s + t.pos);
     if (t.type != T_WORD && t.type != T_STR && t.type != T_REGEX)
         return unexpected(P, t,
                           "a fact comparison, class, function, '(' "
@@ -584,28 +592,31 @@ int mst_expr_version_cmp(const char *a, const char *b) {
     }
 }
 
-static int compare_values(const char *have, const char *want) {
+static int compare_values(const char *have, const char *want,
+                          enum mst_match_semantics sem) {
     if (looks_number(have) && looks_number(want)) {
         double a = strtod(have, NULL), b = strtod(want, NULL);
         return (a > b) - (a < b);
     }
     if (looks_version(have) && looks_version(want))
         return mst_expr_version_cmp(have, want);
-    return strcmp(have, want);
+    return sem == MST_MATCH_CHORIA ? strcasecmp(have, want)
+                                   : strcmp(have, want);
 }
 
 int mst_expr_compare(const char *have, const char *op, const char *want,
-                     struct mst_err *err) {
+                     enum mst_match_semantics sem, struct mst_err *err) {
     if (strcmp(op, "=") == 0)
         op = "==";
     int eq = strcmp(op, "==") == 0, ne = strcmp(op, "!=") == 0;
     if (mst_regexp_is_slashed(want) && (eq || ne || strcmp(op, "=~") == 0)) {
-        int rc = mst_regexp_match_slashed(want, have, err);
+        int rc = mst_regexp_match_slashed_flags(
+            want, have, sem == MST_MATCH_CHORIA ? REG_ICASE : 0, err);
         return rc < 0 ? rc : ne ? !rc : rc;
     }
     if (strcmp(op, "=~") == 0)
         return mst_err_set(err, MST_EINVAL, "=~ needs a /regular expression/");
-    int c = compare_values(have, want);
+    int c = compare_values(have, want, sem);
     if (eq || ne)
         return eq ? c == 0 : c != 0;
     if (strcmp(op, "<") == 0)
@@ -617,6 +628,63 @@ int mst_expr_compare(const char *have, const char *op, const char *want,
     if (strcmp(op, ">=") == 0)
         return c >= 0;
     return mst_err_set(err, MST_EINVAL, "unknown operator '%s'", op);
+}
+
+enum mst_match_semantics mst_expr_semantics(const char *name) {
+    return name != NULL && strcmp(name, "mcollective") == 0
+               ? MST_MATCH_MCOLLECTIVE
+               : MST_MATCH_CHORIA;
+}
+
+/* Go's strconv.ParseBool, which Choria uses: 1, 0, or -1 for neither. */
+static int bool_word(const char *s) {
+    static const char *const words[2][6] = {
+        {"0", "f", "F", "false", "FALSE", "False"},
+        {"1", "t", "T", "true", "TRUE", "True"}};
+    for (int b = 0; b < 2; b++)
+        for (size_t i = 0; i < 6; i++)
+            if (strcmp(s, words[b][i]) == 0)
+                return b;
+    return -1;
+}
+
+static int compare_scalar(const json_t *have, const char *op, const char *want,
+                          enum mst_match_semantics sem, struct mst_err *err) {
+    if (json_is_boolean(have) && !mst_regexp_is_slashed(want) &&
+        (strcmp(op, "==") == 0 || strcmp(op, "!=") == 0)) {
+        int same = bool_word(want) == (json_is_true(have) ? 1 : 0);
+        return op[0] == '=' ? same : !same;
+    }
+    char *text = mst_facts_value_text(have);
+    if (text == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    int rc = mst_expr_compare(text, op, want, sem, err);
+    free(text);
+    return rc;
+}
+
+int mst_expr_compare_fact(const json_t *have, const char *op, const char *want,
+                          enum mst_match_semantics sem, struct mst_err *err) {
+    if (strcmp(op, "=") == 0)
+        op = "==";
+    if (have == NULL)
+        return strcmp(op, "!=") == 0;
+    if (json_is_object(have))
+        return 0;
+    if (!json_is_array(have))
+        return compare_scalar(have, op, want, sem, err);
+    /* any element holds; "!=" holds when no element is equal */
+    int ne = strcmp(op, "!=") == 0;
+    size_t i;
+    const json_t *el;
+    json_array_foreach(have, i, el) {
+        if (json_is_array(el) || json_is_object(el))
+            continue;
+        int rc = compare_scalar(el, ne ? "==" : op, want, sem, err);
+        if (rc != 0)
+            return rc < 0 ? rc : !ne;
+    }
+    return ne;
 }
 
 /* ---- fstat ---- */
@@ -774,6 +842,10 @@ static int eval_leaf(const struct node *n, const struct mst_expr_env *env,
         return env->has_class ? env->has_class(env->ud, n->value, err) : 0;
     if (n->type == N_TEST && n->src == SRC_FACT && env->fact != NULL)
         return truthy_json(env->fact(env->ud, n->arg));
+    if (n->type == N_CMP && n->src == SRC_FACT)
+        return mst_expr_compare_fact(env->fact ? env->fact(env->ud, n->arg)
+                                               : NULL,
+                                     n->op, n->value, env->semantics, err);
     char *have = NULL;
     int rc = operand_text(n, env, &have, err);
     if (rc < 0)
@@ -783,7 +855,7 @@ static int eval_leaf(const struct node *n, const struct mst_expr_env *env,
     else if (have == NULL) /* missing: only "!=" holds */
         rc = strcmp(n->op, "!=") == 0;
     else
-        rc = mst_expr_compare(have, n->op, n->value, err);
+        rc = mst_expr_compare(have, n->op, n->value, env->semantics, err);
     free(have);
     return rc;
 }

@@ -31,6 +31,20 @@
 struct mst_expr;
 
 /*
+ * How text compares (config key filter_semantics, docs/filters.md):
+ * Choria's way ignores case in ==, !=, =~ and the text orderings, Ruby
+ * MCollective's is exact.  Booleans and arrays compare the same either way.
+ */
+enum mst_match_semantics {
+    MST_MATCH_CHORIA = 0, /* the default */
+    MST_MATCH_MCOLLECTIVE,
+};
+
+/* mst_expr_semantics - the semantics named by filter_semantics ("choria",
+ * "mcollective"); NULL or anything else is MST_MATCH_CHORIA. */
+enum mst_match_semantics mst_expr_semantics(const char *name);
+
+/*
  * What an expression asks of the thing it is evaluated on.  Every callback
  * may be NULL (then: no facts, no classes, no agents).  `pattern` is an
  * exact name or "/regex/".  has_class/has_agent return 1, 0 or a negative
@@ -41,6 +55,7 @@ struct mst_expr_env {
     int (*has_class)(void *ud, const char *pattern, struct mst_err *err);
     int (*has_agent)(void *ud, const char *pattern, struct mst_err *err);
     void *ud;
+    enum mst_match_semantics semantics;
 };
 
 /*
@@ -68,11 +83,22 @@ int mst_expr_eval(const struct mst_expr *expr, const struct mst_expr_env *env,
  * /like this/ is a regular expression (with ==, =~ and !=).  Otherwise the
  * sides compare as numbers when both are numbers, as versions when both
  * look like versions (two dots or more, or digits mixed with letters:
- * 1.10.2 > 1.9.12, 2.4.1-rc2), else as text.  Returns 1, 0, or MST_EINVAL
- * for an unknown operator or a bad regex.
+ * 1.10.2 > 1.9.12, 2.4.1-rc2), else as text (ignoring case under
+ * MST_MATCH_CHORIA).  Returns 1, 0, or MST_EINVAL for an unknown operator
+ * or a bad regex.
  */
 int mst_expr_compare(const char *have, const char *op, const char *want,
-                     struct mst_err *err);
+                     enum mst_match_semantics sem, struct mst_err *err);
+
+/*
+ * mst_expr_compare_fact - a fact value (borrowed; NULL = missing) against
+ * `want`.  Missing: only != holds.  A boolean equals true/t/T/1/TRUE/True
+ * or false/f/F/0/FALSE/False; an array holds when any element does (!=:
+ * when no element equals); an object never compares.  Scalars compare by
+ * mst_expr_compare on their text.
+ */
+int mst_expr_compare_fact(const json_t *have, const char *op, const char *want,
+                          enum mst_match_semantics sem, struct mst_err *err);
 
 /*
  * mst_expr_version_cmp - compare two version strings segment by segment

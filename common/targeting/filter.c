@@ -105,10 +105,13 @@ static int add_with(json_t *filter, const char *text, struct mst_err *err) {
     int rc = tmp ? MST_OK : mst_err_set(err, MST_ENOMEM, "out of memory");
     int words = 0;
     for (char *w = strtok_r(copy, " \t", &save); w && rc == MST_OK;
-         w = strtok_r(NULL, " \t", &save), words++)
+         w = strtok_r(NULL, " \t", &save), words++) {
         rc = mst_filter_add(
             tmp, strpbrk(w, "=<>!") ? MST_FILTER_FACT : MST_FILTER_CLASS, w,
             err);
+        if (rc != MST_OK)
+            mst_err_prefix(err, "word at position %zu", (size_t)(w - copy) + 1);
+    }
     if (rc == MST_OK && words == 0)
         rc = mst_err_set(err, MST_EINVAL, "empty filter");
     if (rc == MST_OK)
@@ -138,6 +141,11 @@ int mst_filter_add(json_t *filter, enum mst_filter_kind kind, const char *text,
             return mst_err_set(err, MST_EINVAL, "filter value is not UTF-8");
     }
     json_t *list = json_object_get(filter, kind_keys[kind]);
+    if (json_array_size(list) >= MST_FILTER_ENTRIES_MAX) {
+        json_decref(entry);
+        return mst_err_set(err, MST_EINVAL, "more than %d %s filters",
+                           MST_FILTER_ENTRIES_MAX, kind_keys[kind]);
+    }
     if (list == NULL) {
         list = json_array();
         json_object_set_new(filter, kind_keys[kind], list);
@@ -190,7 +198,7 @@ static int known_op(const char *op) {
 }
 
 static int match_fact(const json_t *entry, const struct mst_facts *facts,
-                      struct mst_err *err) {
+                      enum mst_match_semantics sem, struct mst_err *err) {
     const char *name, *op, *want;
     if (json_unpack((json_t *)entry, "{s:s, s:s, s:s}", "fact", &name, "op",
                     &op, "value", &want) != 0)
@@ -198,19 +206,14 @@ static int match_fact(const json_t *entry, const struct mst_facts *facts,
                            "fact filter entry needs fact, op and value");
     if (!known_op(op))
         return mst_err_set(err, MST_EINVAL, "unknown fact operator '%s'", op);
-    const json_t *v = facts ? mst_facts_get(facts, name) : NULL;
-    char *have = v ? mst_facts_value_text(v) : NULL;
-    if (have == NULL)
-        return strcmp(op, "!=") == 0;
-    int rc = mst_expr_compare(have, op, want, err);
-    free(have);
-    return rc;
+    return mst_expr_compare_fact(facts ? mst_facts_get(facts, name) : NULL, op,
+                                 want, sem, err);
 }
 
 static int match_entry(enum mst_filter_kind kind, const json_t *entry,
                        const struct mst_filter_target *t, struct mst_err *err) {
     if (kind == MST_FILTER_FACT)
-        return match_fact(entry, t->facts, err);
+        return match_fact(entry, t->facts, t->semantics, err);
     const char *want = json_string_value(entry);
     if (want == NULL || check_value(want, err) != MST_OK)
         return mst_err_set(err, MST_EINVAL, "%s filter entry must be text",
@@ -251,7 +254,8 @@ static int match_compound(const json_t *v, const struct mst_filter_target *t,
     struct mst_expr_env env = {.fact = env_fact,
                                .has_class = env_class,
                                .has_agent = env_agent,
-                               .ud = (void *)t};
+                               .ud = (void *)t,
+                               .semantics = t->semantics};
     rc = mst_expr_eval(e, &env, err);
     mst_expr_free(&e);
     return rc;

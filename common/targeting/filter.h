@@ -12,8 +12,8 @@
  * Several identities OR together (-I a -I b targets both); several facts,
  * classes or agents AND together, as in MCollective; the kinds AND together;
  * an empty object matches every node.  Strings
- * written /like this/ are POSIX extended regular expressions.  The client
- * builds filters from command-line options with mst_filter_add(), which
+ * written /like this/ are regular expressions in RE2 syntax (regexp.h).  The
+ * client builds filters from command-line options with mst_filter_add(), which
  * checks the syntax before anything is sent.
  */
 #ifndef MST_FILTER_H
@@ -23,6 +23,7 @@
 
 #include "base/err.h"
 #include "base/strv.h"
+#include "targeting/expr.h"
 #include "targeting/facts.h"
 
 /* Longest filter value or regular expression accepted. */
@@ -43,9 +44,10 @@ enum mst_filter_kind {
 /* What a node knows about itself when it evaluates a filter (borrowed). */
 struct mst_filter_target {
     const char *identity;
-    const struct mst_facts *facts;  /* may be NULL: no facts */
-    const struct mst_strv *classes; /* may be NULL */
-    const struct mst_strv *agents;  /* names of the loaded agents */
+    const struct mst_facts *facts;      /* may be NULL: no facts */
+    const struct mst_strv *classes;     /* may be NULL */
+    const struct mst_strv *agents;      /* names of the loaded agents */
+    enum mst_match_semantics semantics; /* how facts compare (expr.h) */
 };
 
 /*

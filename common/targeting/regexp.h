@@ -1,12 +1,18 @@
 /*
- * regexp.h - POSIX extended regular expressions from untrusted text, with
- * bounds.
+ * regexp.h - regular expressions from untrusted text, in RE2 syntax (what
+ * Choria and Go use), matched in bounded time.
  *
- * glibc's regcomp() builds automata whose size can explode on short
- * patterns ("a++++++..." or "(a{100}){100}"), so every pattern that comes
- * from a request, a filter or a DDL is checked here first: a length cap,
- * no quantifier stacked on a quantifier (undefined in POSIX ERE anyway),
- * and small {m,n} bounds.
+ * Every pattern that comes from a request, a filter, a policy or a DDL is
+ * written in RE2 syntax and translated here into the POSIX extended
+ * regular expression glibc's regcomp() compiles: \d \w \s \b and their
+ * capitals, (?:...), named groups, a leading (?i) or (?s), lazy
+ * quantifiers (same matches), \Q...\E, \x41, a '{' that starts no
+ * repetition read literally ("^{.+}$").  What POSIX cannot do in bounded
+ * time or RE2 does not have (back-references, \p{..}, inline flags
+ * elsewhere) is refused with its position.  Bounds: the pattern's length,
+ * the number of quantifiers, each repetition count and the product of
+ * nested ones, so the automaton stays small.  Matching is by byte: "."
+ * and [^...] take one byte of a multi-byte character (docs/filters.md).
  */
 #ifndef MST_REGEXP_H
 #define MST_REGEXP_H
@@ -18,12 +24,15 @@
 #define MST_REGEXP_MAX_LEN 512   /* bytes of pattern */
 #define MST_REGEXP_MAX_BOUND 100 /* largest m or n in {m,n} */
 #define MST_REGEXP_MAX_QUANT 32  /* quantifiers in one pattern */
+/* Room for any translated pattern ("." becomes 5 bytes). */
+#define MST_REGEXP_POSIX_MAX (6 * MST_REGEXP_MAX_LEN + 1)
 
 /*
- * mst_regexp_compile - check `pattern` against the bounds above and compile
- * it with REG_EXTENDED | `cflags`.  Returns MST_OK with `re` ready (free it
- * with regfree), or MST_EINVAL with the reason and position in `err` (and
- * `re` untouched).
+ * mst_regexp_compile - translate the RE2 `pattern` (checking the bounds
+ * above) and compile it with REG_EXTENDED | `cflags` (REG_ICASE, REG_NOSUB;
+ * a leading "(?i)" adds REG_ICASE).  Returns MST_OK with `re` ready (free
+ * it with regfree), or MST_EINVAL with the reason and position in `err`
+ * (and `re` untouched).
  */
 int mst_regexp_compile(regex_t *re, const char *pattern, int cflags,
                        struct mst_err *err);
@@ -57,17 +66,19 @@ int mst_regexp_check_slashed(const char *slashed, struct mst_err *err);
 int mst_regexp_match_slashed(const char *slashed, const char *text,
                              struct mst_err *err);
 
+/* mst_regexp_match_slashed_flags - the same, compiled with `cflags` added
+ * (REG_ICASE for Choria's case-insensitive fact matches). */
+int mst_regexp_match_slashed_flags(const char *slashed, const char *text,
+                                   int cflags, struct mst_err *err);
+
 /*
- * mst_regexp_translate - rewrite a pattern written for RE2/Ruby/PCRE (as in
- * Choria DDLs: "^[\w\-\.]+$") as the POSIX ERE it means, into `dst` of
- * `size` bytes.  Outside brackets \d \w \s and their capitals become
- * classes, \A and \z anchors, an escaped punctuation character stays
- * literal; inside brackets the same escapes become members ("[\w\-]" ->
- * "[[:alnum:]_-]"), since POSIX reads a backslash there literally.  Other
- * escapes (back-references, \b, \p{..}) and "(?" groups are refused.
- * Returns MST_OK or MST_EINVAL with the reason in `err`.
+ * mst_regexp_translate - rewrite the RE2 pattern `src` as the POSIX ERE it
+ * means, into `dst` of `size` bytes (MST_REGEXP_POSIX_MAX is always
+ * enough), and add to *cflags (may be NULL) the flags a leading "(?i)"
+ * asks for.  Returns MST_OK or MST_EINVAL with "regular expression at
+ * position N: reason" in `err`.
  */
-int mst_regexp_translate(const char *src, char *dst, size_t size,
+int mst_regexp_translate(const char *src, char *dst, size_t size, int *cflags,
                          struct mst_err *err);
 
 #endif

@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = strndup((const char *)data, size);
     if (text == NULL)
         return 0;
-    char re[2 * MST_REGEXP_MAX_LEN + 1];
-    mst_regexp_translate(text, re, sizeof re, NULL);
+    char re[MST_REGEXP_POSIX_MAX];
+    mst_regexp_translate(text, re, sizeof re, NULL, NULL);
     struct mst_ddl *ddl = NULL;
     if (mst_ddl_load_text((const char *)data, size, "fuzz", &ddl, NULL) ==
         MST_OK) {

@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     struct mst_expr *e = NULL;
     struct mst_err err = {0};
     if (mst_expr_parse(text, &e, &err) == MST_OK) {
-        struct mst_expr_env env = {fact, has_name, has_name, NULL};
+        struct mst_expr_env env = {fact, has_name, has_name, NULL,
+                                   MST_MATCH_CHORIA};
         int rc = mst_expr_eval(e, &env, &err);
         if (rc < 0 && rc != MST_ENOMEM)
             abort(); /* regexes were checked when parsing */

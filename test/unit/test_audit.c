@@ -89,6 +89,26 @@ START_TEST(one_json_line_per_record) {
 }
 END_TEST
 
+/* Reals in a line as people write them: 0.081, not 0.081000000000000003. */
+START_TEST(reals_are_written_short) {
+    struct mst_audit *a = NULL;
+    ck_assert_int_eq(mst_audit_open(path, &a, NULL), MST_OK);
+    struct mst_audit_record r = record("0123456789abcdef0123456789abcdef");
+    json_t *data = json_pack("{s:f}", "ratio", 0.081);
+    r.data = data;
+    ck_assert_int_eq(mst_audit_write(a, &r, NULL), MST_OK);
+    mst_audit_free(&a);
+    json_decref(data);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[4096] = "";
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    ck_assert_msg(strstr(line, "\"data\":{\"ratio\":0.081}") != NULL, "%s",
+                  line);
+}
+END_TEST
+
 START_TEST(rename_and_reopen_loses_nothing) {
     struct mst_audit *a = NULL;
     mst_audit_open(path, &a, NULL);
@@ -143,6 +163,7 @@ int main(void) {
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, one_json_line_per_record);
+    tcase_add_test(tc, reals_are_written_short);
     tcase_add_test(tc, rename_and_reopen_loses_nothing);
     tcase_add_test(tc, unwritable_file_is_reported_and_counted);
     tcase_add_test(tc, full_disk_is_an_error);

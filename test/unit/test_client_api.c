@@ -269,6 +269,15 @@ START_TEST(texts_and_codes) {
     ck_assert_str_eq(text, "{\"a\":[],\"b\":1}");
     free(text);
     json_decref(v);
+    /* reals as people write them, alone and inside containers */
+    v = json_pack("{s:f, s:[f]}", "elapsed_ms", 1.812, "t", 0.081);
+    text = muster_value_text(v);
+    ck_assert_str_eq(text, "{\"elapsed_ms\":1.812,\"t\":[0.081]}");
+    free(text);
+    text = muster_value_text(json_object_get(v, "elapsed_ms"));
+    ck_assert_str_eq(text, "1.812");
+    free(text);
+    json_decref(v);
 }
 END_TEST
 

@@ -42,6 +42,7 @@ START_TEST(full_server_file) {
     ck_assert_str_eq(c->facts_files.v[1], "/b.json");
     ck_assert_str_eq(c->facts_dir, "/f.d");
     ck_assert_str_eq(c->classes_file, "/classes.txt");
+    ck_assert_str_eq(c->filter_semantics, "choria"); /* the default */
     ck_assert_str_eq(c->agents_dir, "/agents");
     ck_assert_str_eq(c->security_provider, "none");
     ck_assert_ptr_null(c->security_ca);
@@ -194,6 +195,8 @@ static const struct bad_case bad_cases[] = {
      "bad-level.cfg:3: log.level", "\"verbose\" is not a log level"},
     {"bad-provider.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "bad-provider.cfg:1: security.provider", "\"x509\" or \"none\""},
+    {"bad-semantics.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "bad-semantics.cfg:1: filter_semantics", "\"choria\" or \"mcollective\""},
     {"server-only.cfg", MST_CONFIG_CLIENT, MST_ECONFIG,
      "server-only.cfg:2: facts", "only allowed in the server configuration"},
     {"client-only.cfg", MST_CONFIG_SERVER, MST_ECONFIG,

@@ -77,7 +77,8 @@ static int eval(const char *text) {
     struct mst_err err = {0};
     ck_assert_msg(mst_expr_parse(text, &e, &err) == MST_OK, "%s: %s", text,
                   err.msg);
-    struct mst_expr_env env = {fact, has_class, has_agent, NULL};
+    struct mst_expr_env env = {fact, has_class, has_agent, NULL,
+                               MST_MATCH_CHORIA};
     int rc = mst_expr_eval(e, &env, &err);
     mst_expr_free(&e);
     return rc;
@@ -114,9 +115,12 @@ START_TEST(numbers_versions_and_text) {
     ck_assert_int_eq(mst_expr_version_cmp("1.02", "1.2"), 0);
     ck_assert_int_gt(mst_expr_version_cmp("2.4.1", "2.4rc1"), 0);
     struct mst_err err = {0};
-    ck_assert_int_eq(mst_expr_compare("10", "<", "9", &err), 0);
-    ck_assert_int_eq(mst_expr_compare("b", "=~", "b", &err), MST_EINVAL);
-    ck_assert_int_eq(mst_expr_compare("b", "<>", "b", &err), MST_EINVAL);
+    ck_assert_int_eq(mst_expr_compare("10", "<", "9", MST_MATCH_CHORIA, &err),
+                     0);
+    ck_assert_int_eq(mst_expr_compare("b", "=~", "b", MST_MATCH_CHORIA, &err),
+                     MST_EINVAL);
+    ck_assert_int_eq(mst_expr_compare("b", "<>", "b", MST_MATCH_CHORIA, &err),
+                     MST_EINVAL);
 }
 END_TEST
 
@@ -253,7 +257,51 @@ static const struct {
     {"role = web x", 12, "expected 'and', 'or' or the end"},
     {"a\x01", 2, "control character"},
     {"not", 4, "expected a fact"},
+    {"puppet().enabled=false", 1, "unknown function 'puppet()'"},
+    {"role=web and nosuch(\"x\")", 14, "unknown function 'nosuch()'"},
+    {"role=\"/a(/\"", 6, "bad regular expression at position 2"},
+    {"host=~/^deb\\1$/", 7, "back-references"},
+    {"x=~/a(?i)b/", 4, "(?i is not supported"},
 };
+
+/* Facts as Choria compares them: booleans, arrays, case, RE2 regexes. */
+START_TEST(fact_values_compare_as_choria) {
+    TRUE("virtual == T");
+    TRUE("virtual == 1");
+    FALSE("virtual == false");
+    TRUE("disks == sdb");
+    TRUE("disks == SDA");
+    TRUE("disks =~ /^sd[ab]$/");
+    FALSE("disks != sdb");
+    TRUE("disks != sdc");
+    TRUE("fact(\"disks\") == sdb");
+    TRUE("role == WEB");
+    TRUE("role =~ /^W/");
+    TRUE("kernel =~ /^\\d+\\.\\d+\\.\\d+-\\d+-\\w+$/");
+    FALSE("not kernel =~ /\\d/");
+    TRUE("not role =~ /\\d/");
+    FALSE("os == Debian"); /* an object compares with nothing */
+}
+END_TEST
+
+/* Issue 15 point 6: a quoted "/.../" is compared as a regex, so it is
+ * checked as one when parsed (this one is not UTF-8). */
+START_TEST(fuzz_finding_quoted_regex_is_refused) {
+    char path[512], text[4096] = {0};
+    snprintf(path, sizeof path, "%s/fuzz/expr-quoted-regex-not-utf8",
+             MST_TEST_DATA);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_gt(fread(text, 1, sizeof text - 1, f), 0);
+    fclose(f);
+    struct mst_expr *e = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_expr_parse(text, &e, &err), MST_EINVAL);
+    ck_assert_msg(strstr(err.msg, "position 50: bad regular expression at "
+                                  "position 1: not UTF-8") == err.msg,
+                  "%s", err.msg);
+}
+END_TEST
 
 START_TEST(malformed_expressions_name_the_position) {
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
@@ -345,6 +393,8 @@ int main(void) {
     tcase_add_test(tc, sha256_follows_changes);
     tcase_add_test(tc, sha256_of_a_settled_file_repeats);
     tcase_add_test(tc, malformed_expressions_name_the_position);
+    tcase_add_test(tc, fact_values_compare_as_choria);
+    tcase_add_test(tc, fuzz_finding_quoted_regex_is_refused);
     tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
     tcase_add_test(tc, length_and_term_bounds);
     tcase_add_test(tc, long_chains_are_flat);

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +9,15 @@
 
 static struct mst_facts *facts;
 static struct mst_strv classes, agents;
+static enum mst_match_semantics semantics;
 
 static void setup(void) {
-    json_t *root = json_pack("{s:s, s:i, s:{s:s}, s:s}", "role", "web", "cpus",
-                             8, "os", "family", "Debian", "version", "10.2");
+    /* the last six as in go-choria's filter/facts/testdata/fact.yaml */
+    json_t *root = json_pack(
+        "{s:s, s:i, s:{s:s}, s:s, s:s, s:i, s:f, s:b, s:b, s:[i, i, s]}",
+        "role", "web", "cpus", 8, "os", "family", "Debian", "version", "10.2",
+        "string", "hello world", "inumber", 1, "fnumber", 1.2, "tbool", 1,
+        "fbool", 0, "sarray", 1, 2, "Three");
     ck_assert_int_eq(mst_facts_from_json(root, &facts, NULL), MST_OK);
     mst_strv_push(&classes, "apache");
     mst_strv_push(&classes, "base");
@@ -19,6 +25,7 @@ static void setup(void) {
 }
 
 static void teardown(void) {
+    semantics = MST_MATCH_CHORIA;
     mst_facts_free(&facts);
     mst_strv_free(&classes);
     mst_strv_free(&agents);
@@ -35,7 +42,8 @@ static int eval(int n, const int *kinds, const char *const *texts) {
     struct mst_filter_target t = {.identity = "web1",
                                   .facts = facts,
                                   .classes = &classes,
-                                  .agents = &agents};
+                                  .agents = &agents,
+                                  .semantics = semantics};
     int rc = mst_filter_match(f, &t, &err);
     json_decref(f);
     return rc;
@@ -74,6 +82,133 @@ START_TEST(fact_operators) {
     ck_assert_int_eq(one(MST_FILTER_FACT, "role=~/^w.b$/"), 1);
     ck_assert_int_eq(one(MST_FILTER_FACT, "missing=x"), 0);
     ck_assert_int_eq(one(MST_FILTER_FACT, "missing!=x"), 1);
+}
+END_TEST
+
+/* Choria's filter/facts/facts_test.go, case for case. */
+START_TEST(fact_semantics_follow_choria) {
+    static const struct {
+        const char *filter;
+        int want;
+    } cases[] = {
+        {"string==hello world", 1},
+        {"string==HeLlO WoRLD", 1},
+        {"string==helloworld", 0},
+        {"string!=hello world", 0},
+        {"string!=HeLlO WOrLd", 0},
+        {"string!=helloworld", 1},
+        {"string=~/hello/", 1},
+        {"string=~/HeLlO/", 1},
+        {"string=~/bye/", 0},
+        {"string<h", 0},
+        {"string<H", 0},
+        {"string<i", 1},
+        {"string<I", 1},
+        {"string>H", 1},
+        {"string>I", 0},
+        {"inumber==2", 0},
+        {"inumber!=1", 0},
+        {"inumber>=1", 1},
+        {"inumber>1", 0},
+        {"inumber<10", 1},
+        {"fnumber==1.2", 1},
+        {"fnumber=~/1\\.\\d+/", 1},
+        {"fnumber!=1.2", 0},
+        {"fnumber<=1.01", 0},
+        {"fnumber>=1", 1},
+        {"fnumber<1.0", 0},
+        {"fnumber>1.0", 1},
+        {"tbool==true", 1},
+        {"tbool==T", 1},
+        {"tbool==1", 1},
+        {"tbool==t", 1},
+        {"tbool==false", 0},
+        {"tbool!=bob", 1},
+        {"tbool!=false", 1},
+        {"tbool!=T", 0},
+        {"fbool==false", 1},
+        {"fbool==F", 1},
+        {"fbool==0", 1},
+        {"fbool==f", 1},
+        {"fbool==true", 0},
+        {"fbool!=bob", 1},
+        {"fbool!=true", 1},
+        {"fbool!=false", 0},
+        {"sarray=2", 1},
+        {"sarray=4", 0},
+        {"sarray=three", 1},
+        {"sarray=~/^thr/", 1},
+        {"sarray>1", 1},
+        {"sarray!=2", 0},
+        {"sarray!=4", 1},
+        {"os=Debian", 0},
+        {"os!=Debian", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(one(MST_FILTER_FACT, cases[i].filter) == cases[i].want,
+                      "%s: expected %d", cases[i].filter, cases[i].want);
+}
+END_TEST
+
+START_TEST(mcollective_semantics_are_case_sensitive) {
+    semantics = MST_MATCH_MCOLLECTIVE;
+    ck_assert_int_eq(one(MST_FILTER_FACT, "string==hello world"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "string==HeLlO WoRLD"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "string!=HeLlO WoRLD"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "string=~/HeLlO/"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "string=~/(?i)HeLlO/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "sarray=three"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "sarray=Three"), 1);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "tbool==T"), 1);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "string == 'HELLO WORLD'"), 0);
+    semantics = MST_MATCH_CHORIA;
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "string == 'HELLO WORLD'"), 1);
+}
+END_TEST
+
+START_TEST(regexes_are_re2) {
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web\\d+$/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^deb\\d+$/"), 0);
+    ck_assert_int_eq(one(MST_FILTER_FACT, "version=~/^\\d+\\.\\d$/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_CLASS, "/^\\w{6}$/"), 1); /* apache */
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "not role=~/\\d/"), 1);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "not cpus=~/\\d/"), 0);
+    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "sarray=~/^{?\\d}?$/"), 1);
+}
+END_TEST
+
+/* Read a fuzz finding kept in test/data/fuzz (NUL-terminated copy). */
+static char *finding(const char *name, size_t *len_r) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/fuzz/%s", MST_TEST_DATA, name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    char *buf = calloc(1, 65536);
+    *len_r = fread(buf, 1, 65535, f);
+    fclose(f);
+    return buf;
+}
+
+/* Issue 15 point 6: what the client accepts, every node can evaluate. */
+START_TEST(fuzz_findings_are_refused_when_added) {
+    size_t len;
+    char *text = finding("filter-long-with", &len);
+    json_t *f = json_object();
+    struct mst_err err = {0};
+    ck_assert_int_eq(
+        mst_filter_add(f, (enum mst_filter_kind)(text[0] % 6), text + 1, &err),
+        MST_EINVAL);
+    ck_assert_msg(strstr(err.msg, "word at position ") != NULL &&
+                      strstr(err.msg, "more than 256 fact filters") != NULL,
+                  "%s", err.msg);
+    free(text);
+    text = finding("expr-quoted-regex-not-utf8", &len);
+    ck_assert_int_eq(mst_filter_add(f, MST_FILTER_COMPOUND, text, &err),
+                     MST_EINVAL);
+    ck_assert_msg(strstr(err.msg, "position ") == err.msg, "%s", err.msg);
+    ck_assert_int_eq(json_object_size(f), 0);
+    json_decref(f);
+    free(text);
 }
 END_TEST
 
@@ -201,6 +336,10 @@ int main(void) {
     tcase_add_test(tc, empty_filter_matches_everything);
     tcase_add_test(tc, identity_exact_regex_and_or);
     tcase_add_test(tc, fact_operators);
+    tcase_add_test(tc, fact_semantics_follow_choria);
+    tcase_add_test(tc, mcollective_semantics_are_case_sensitive);
+    tcase_add_test(tc, regexes_are_re2);
+    tcase_add_test(tc, fuzz_findings_are_refused_when_added);
     tcase_add_test(tc, facts_and_classes_and_together);
     tcase_add_test(tc, bad_filters_are_refused_with_a_reason);
     tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);

@@ -51,6 +51,13 @@ extern "C" {
 #endif
 
 /* The API version; the soname's major number follows MAJOR. */
+/*
+ * Flags for json_dump*() of what the API returns: reals with 15 significant
+ * digits, as people write them (1.812, where jansson's default %.17g
+ * writes 1.8120000000000001); exact for every decimal of up to 15 digits.
+ */
+#define MUSTER_JSON_REAL JSON_REAL_PRECISION(15)
+
 #define MUSTER_CLIENT_VERSION_MAJOR 0
 #define MUSTER_CLIENT_VERSION_MINOR 1
 
