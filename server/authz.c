@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "policy/groups.h"
 #include "policy/policy.h"
 
 /* What decides for one agent: the file last seen and what it held. */
@@ -22,9 +23,18 @@ struct entry {
     int broken;                /* the file in force does not parse */
 };
 
+/* POLICY_DIR/groups, shared by every agent's policy. */
+struct groups_file {
+    char path[4096];
+    struct stat seen;          /* when last read; zero: not yet / gone */
+    struct mst_groups *groups; /* last good version, or NULL */
+    int broken;                /* does not parse and never did */
+};
+
 struct musterd_authz {
     char *dir;
     int default_allow;
+    struct groups_file groups;
     struct entry *entries;
     size_t n;
 };
@@ -39,6 +49,9 @@ struct musterd_authz *musterd_authz_new(const char *policy_dir,
         free(az);
         return NULL;
     }
+    if (policy_dir != NULL)
+        snprintf(az->groups.path, sizeof az->groups.path, "%s/groups",
+                 policy_dir);
     return az;
 }
 
@@ -54,6 +67,7 @@ void musterd_authz_free(struct musterd_authz **az) {
     for (size_t i = 0; i < (*az)->n; i++)
         entry_clear(&(*az)->entries[i]);
     free((*az)->entries);
+    mst_groups_free(&(*az)->groups.groups);
     free((*az)->dir);
     free(*az);
     *az = NULL;
@@ -66,6 +80,8 @@ int musterd_authz_enabled(const struct musterd_authz *az) {
 void musterd_authz_reload(struct musterd_authz *az) {
     for (size_t i = 0; i < az->n; i++)
         memset(&az->entries[i].seen, 0, sizeof az->entries[i].seen);
+    az->groups.broken = 0;
+    memset(&az->groups.seen, 0, sizeof az->groups.seen);
 }
 
 static struct entry *find_entry(struct musterd_authz *az, const char *agent) {
@@ -123,6 +139,38 @@ static void refresh(struct entry *e, const char *path, const struct stat *st) {
                       : "keeping the version loaded before");
 }
 
+/*
+ * Read the groups file again when it changed (inode, size, mtime).  Gone:
+ * no groups.  Broken: the last good version stays; with none, the groups
+ * file is broken and every request is denied until it is fixed.
+ */
+static void refresh_groups(struct groups_file *g) {
+    struct stat st;
+    if (stat(g->path, &st) != 0)
+        memset(&st, 0, sizeof st);
+    int gone = st.st_ino == 0;
+    if (mst_file_same(&st, &g->seen) && !(gone && g->groups != NULL))
+        return; /* unchanged; SIGHUP zeroes `seen`, so a gone file is too */
+    g->seen = st;
+    g->broken = 0;
+    if (gone) {
+        mst_groups_free(&g->groups);
+        return;
+    }
+    struct mst_groups *fresh = NULL;
+    struct mst_err err = {0};
+    if (mst_groups_load(g->path, &fresh, &err) == MST_OK) {
+        mst_groups_free(&g->groups);
+        g->groups = fresh;
+        MST_LOG(MST_LOG_INFO, "authorization: loaded %s", g->path);
+        return;
+    }
+    g->broken = g->groups == NULL;
+    MST_LOG(MST_LOG_ERR, "authorization: %s; %s", err.msg,
+            g->broken ? "denying every request until it is fixed"
+                      : "keeping the version loaded before");
+}
+
 int musterd_authz_check(struct musterd_authz *az, const char *agent,
                         const char *action, const char *caller,
                         const struct mst_filter_target *node, char *why,
@@ -139,6 +187,12 @@ int musterd_authz_check(struct musterd_authz *az, const char *agent,
     governing_file(az, agent, path, sizeof path, &st);
     if (strcmp(path, e->path) != 0 || !mst_file_same(&st, &e->seen))
         refresh(e, path, &st);
+    refresh_groups(&az->groups);
+    if (az->groups.broken) {
+        snprintf(why, why_len, "%s does not parse (fail closed)",
+                 az->groups.path);
+        return 0;
+    }
     if (e->broken) {
         snprintf(why, why_len, "%s does not parse (fail closed)", e->path);
         return 0;
@@ -147,7 +201,7 @@ int musterd_authz_check(struct musterd_authz *az, const char *agent,
         snprintf(why, why_len, "no policy file; authorization.default");
         return az->default_allow;
     }
-    struct mst_policy_request req = {caller, action, node};
+    struct mst_policy_request req = {caller, action, node, az->groups.groups};
     struct mst_policy_decision d =
         mst_policy_check(e->policy, &req, az->default_allow);
     if (d.line > 0)

@@ -7,6 +7,9 @@
 
 #include "base/file.h"
 #include "base/status.h"
+#include "policy/callers.h"
+#include "policy/groups.h"
+#include "targeting/regexp.h"
 
 /* Longest policy file read; real ones are a few dozen lines. */
 #define POLICY_MAX_BYTES (1024 * 1024)
@@ -55,10 +58,48 @@ static int split_words(char *field, struct mst_strv *out) {
     return out->n > 0 ? MST_OK : MST_EINVAL;
 }
 
-/* A FACTS field is a compound expression when it is not fact=value words. */
+/* One word of CALLERS: a "/regex/", a caller id or a group name. */
+static int check_caller(const char *w, struct mst_err *err) {
+    if (mst_regexp_is_slashed(w))
+        return mst_caller_check_regex(w, err);
+    if (strchr(w, '=') != NULL)
+        return mst_caller_check_id(w, err);
+    if (mst_groups_is_name(w))
+        return MST_OK;
+    return mst_err_set(err, MST_EINVAL,
+                       "'%s' is neither a caller id (cert=NAME, "
+                       "choria=NAME), a /regex/ nor a group name",
+                       w);
+}
+
+static int parse_callers(char *field, struct mst_strv *out,
+                         struct mst_err *err) {
+    if (split_words(field, out) != MST_OK)
+        return mst_err_set(err, MST_EINVAL, "bad CALLERS field");
+    for (size_t i = 0; i < out->n; i++)
+        if (check_caller(out->v[i], err) != MST_OK)
+            return mst_err_prefix(err, "CALLERS");
+    return MST_OK;
+}
+
+static int word_is(const char *w, size_t n, const char *keyword) {
+    return n == strlen(keyword) && strncmp(w, keyword, n) == 0;
+}
+
+/*
+ * A FACTS or CLASSES field is a compound expression when one of its words
+ * is and, or, not, starts with "!" or holds a "(" - the actionpolicy
+ * plugin's rule (is_compound?).
+ */
 static int looks_compound(const char *field) {
-    return strchr(field, '(') != NULL || strstr(field, " and ") != NULL ||
-           strstr(field, " or ") != NULL || strncmp(field, "not ", 4) == 0;
+    for (const char *w = field; *w != '\0';) {
+        size_t n = strcspn(w, " ");
+        if (word_is(w, n, "and") || word_is(w, n, "or") ||
+            word_is(w, n, "not") || w[0] == '!' || memchr(w, '(', n) != NULL)
+            return 1;
+        w += n + strspn(w + n, " ");
+    }
+    return 0;
 }
 
 static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
@@ -75,10 +116,26 @@ static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
     return any ? MST_OK : mst_err_set(err, MST_EINVAL, "empty field");
 }
 
-static int parse_facts(json_t *filter, char *field, struct mst_err *err) {
-    if (!looks_compound(field))
-        return add_words(filter, MST_FILTER_FACT, field, err);
-    return mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
+/*
+ * FACTS (kind MST_FILTER_FACT) or CLASSES (MST_FILTER_CLASS): "*", words
+ * of that kind, or one compound expression.
+ */
+static int parse_field(json_t *filter, enum mst_filter_kind kind, char *field,
+                       struct mst_err *err) {
+    int rc;
+    if (looks_compound(field))
+        rc = mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
+    else if (kind == MST_FILTER_CLASS && strpbrk(field, "=<>") != NULL)
+        rc = mst_err_set(err, MST_EINVAL,
+                         "'%s' is a fact comparison; facts go in the FACTS "
+                         "field",
+                         field);
+    else
+        rc = add_words(filter, kind, field, err);
+    if (rc == MST_OK)
+        return rc;
+    return mst_err_prefix(err, "%s field",
+                          kind == MST_FILTER_FACT ? "FACTS" : "CLASSES");
 }
 
 /* Cut a line at tabs; runs of tabs separate one field. */
@@ -95,25 +152,23 @@ static int parse_rule(char *line, struct rule *r, struct mst_err *err) {
     size_t n = split_tabs(line, f);
     if (n > POLICY_MAX_FIELDS || n < 4)
         return mst_err_set(err, MST_EINVAL,
-                           "expected 5 tab-separated fields (allow|deny "
-                           "CALLERS ACTIONS FACTS CLASSES), found %zu",
+                           "expected 4 or 5 tab-separated fields (allow|deny "
+                           "CALLERS ACTIONS FACTS [CLASSES]), found %zu",
                            n);
     if (strcmp(f[0], "allow") != 0 && strcmp(f[0], "deny") != 0)
         return mst_err_set(err, MST_EINVAL,
                            "first field must be allow or deny, not '%s'", f[0]);
     r->allow = f[0][0] == 'a';
-    if (n == 4 && !looks_compound(f[3]) && strcmp(f[3], "*") != 0)
-        return mst_err_set(err, MST_EINVAL,
-                           "missing the CLASSES field (only a compound "
-                           "FACTS expression may stand alone)");
-    if (split_words(f[1], &r->callers) != MST_OK)
-        return mst_err_set(err, MST_EINVAL, "bad CALLERS field");
+    int rc = parse_callers(f[1], &r->callers, err);
+    if (rc != MST_OK)
+        return rc;
     if (split_words(f[2], &r->actions) != MST_OK)
         return mst_err_set(err, MST_EINVAL, "bad ACTIONS field");
-    r->filter = json_object();
-    int rc = parse_facts(r->filter, f[3], err);
+    if ((r->filter = json_object()) == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    rc = parse_field(r->filter, MST_FILTER_FACT, f[3], err);
     if (rc == MST_OK && n == 5)
-        rc = add_words(r->filter, MST_FILTER_CLASS, f[4], err);
+        rc = parse_field(r->filter, MST_FILTER_CLASS, f[4], err);
     return rc;
 }
 
@@ -121,9 +176,6 @@ static int parse_default(const char *line, struct mst_policy *p,
                          struct mst_err *err) {
     if (p->has_default)
         return mst_err_set(err, MST_EINVAL, "a second 'policy default' line");
-    if (p->n > 0)
-        return mst_err_set(err, MST_EINVAL,
-                           "'policy default' must come before the rules");
     if (strcmp(line, "policy default allow") == 0)
         p->default_allow = 1;
     else if (strcmp(line, "policy default deny") != 0)
@@ -220,12 +272,32 @@ static int listed(const struct mst_strv *list, const char *value) {
     return 0;
 }
 
+/* Does one word of CALLERS (checked by check_caller) name the caller? */
+static int caller_word_matches(const char *w,
+                               const struct mst_policy_request *req) {
+    if (mst_regexp_is_slashed(w))
+        return mst_caller_match_regex(w, req->caller, NULL) == 1;
+    if (strchr(w, '=') != NULL)
+        return mst_caller_is(w, req->caller);
+    return mst_groups_has(req->groups, w, req->caller);
+}
+
+static int caller_listed(const struct mst_strv *callers,
+                         const struct mst_policy_request *req) {
+    if (callers->n == 0)
+        return 1; /* "*" */
+    for (size_t i = 0; i < callers->n; i++)
+        if (caller_word_matches(callers->v[i], req))
+            return 1;
+    return 0;
+}
+
 struct mst_policy_decision
 mst_policy_check(const struct mst_policy *policy,
                  const struct mst_policy_request *req, int fallback_allow) {
     for (size_t i = 0; i < policy->n; i++) {
         const struct rule *r = &policy->rules[i];
-        if (!listed(&r->callers, req->caller) ||
+        if (!caller_listed(&r->callers, req) ||
             !listed(&r->actions, req->action))
             continue;
         if (mst_filter_match(r->filter, req->node, NULL) != 1)

@@ -352,6 +352,9 @@ static int parse_term(struct parser *P) {
     struct tok t = lex(P);
     if (t.type == T_WORD && is_call(P, t))
         return parse_call(P, t);
+    if (t.type == T_WORD && P->s[t.end] == '(')
+        return fail_at(P, t.pos, "unknown function '%.*s'",
+                       (int)(t.end - t.pos), P->s + t.pos);
     if (t.type != T_WORD && t.type != T_STR && t.type != T_REGEX)
         return unexpected(P, t,
                           "a fact comparison, class, function, '(' "
