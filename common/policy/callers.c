@@ -9,6 +9,7 @@
 
 #define CERT "cert="
 #define CHORIA "choria="
+#define USER "user="
 #define CHORIA_USER_SUFFIX ".mcollective"
 
 static int starts(const char *s, const char *prefix) {
@@ -17,7 +18,8 @@ static int starts(const char *s, const char *prefix) {
 
 int mst_caller_check_id(const char *id, struct mst_err *err) {
     const char *eq = strchr(id, '=');
-    if ((starts(id, CERT) || starts(id, CHORIA)) && eq[1] != '\0')
+    if ((starts(id, CERT) || starts(id, CHORIA) || starts(id, USER)) &&
+        eq[1] != '\0')
         return MST_OK;
     if (starts(id, "uid="))
         return mst_err_set(err, MST_EINVAL,
@@ -32,7 +34,7 @@ int mst_caller_check_id(const char *id, struct mst_err *err) {
                            id);
     return mst_err_set(err, MST_EINVAL,
                        "'%s': unknown caller kind '%.*s' (muster knows "
-                       "cert=NAME and choria=NAME)",
+                       "cert=NAME, choria=NAME and user=NAME)",
                        id, (int)(eq - id), id);
 }
 

@@ -11,6 +11,9 @@
  *   choria=NAME.mcollective  Choria's id of user NAME (its client
  *                            certificates are USER.mcollective): also
  *                            names muster's certificate CN NAME
+ *   user=NAME                the caller a muster client claims, which
+ *                            musterd trusts only with the security
+ *                            provider "none"
  *   /regex/                  (policy CALLERS only) matched, unanchored,
  *                            against each of the forms above
  *
@@ -25,7 +28,7 @@
 #include "base/err.h"
 
 /*
- * mst_caller_check_id - MST_OK if `id` is cert=NAME or choria=NAME, else
+ * mst_caller_check_id - MST_OK if `id` is cert=, choria= or user=NAME, else
  * MST_EINVAL with the reason ("uid=500: ...") in `err`.
  */
 int mst_caller_check_id(const char *id, struct mst_err *err);
