@@ -4,12 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/file.h"
 #include "base/status.h"
 #include "base/strv.h"
 #include "policy/callers.h"
-
-#define GROUPS_MAX_BYTES (1024 * 1024)
+#include "policy/lines.h"
 
 struct group {
     char *name;
@@ -69,8 +67,9 @@ static int add_group(struct mst_groups *g, const char *name, int line,
     return MST_OK;
 }
 
-static int parse_line(char *line, int lineno, struct mst_groups *g,
-                      struct mst_err *err) {
+/* One line of the file into `ud`, the groups being built. */
+static int parse_line(char *line, int lineno, void *ud, struct mst_err *err) {
+    struct mst_groups *g = ud;
     char *save = NULL, *w = strtok_r(line, " \t\r", &save);
     if (w == NULL || *w == '#')
         return MST_OK;
@@ -95,24 +94,9 @@ static int parse_line(char *line, int lineno, struct mst_groups *g,
 int mst_groups_parse(const char *text, const char *name,
                      struct mst_groups **groups_r, struct mst_err *err) {
     struct mst_groups *g = calloc(1, sizeof *g);
-    char *copy = strdup(text);
-    if (g == NULL || copy == NULL) {
-        free(g);
-        free(copy);
+    if (g == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    }
-    int rc = MST_OK, line = 0;
-    for (char *cur = copy, *next; cur != NULL && rc == MST_OK; cur = next) {
-        char *nl = strchr(cur, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        line++;
-        rc = parse_line(cur, line, g, err);
-        if (rc != MST_OK)
-            mst_err_prefix(err, "%s:%d", name, line);
-    }
-    free(copy);
+    int rc = mst_lines_each(text, name, parse_line, g, err);
     if (rc != MST_OK) {
         mst_groups_free(&g);
         return rc;
@@ -124,14 +108,10 @@ int mst_groups_parse(const char *text, const char *name,
 int mst_groups_load(const char *path, struct mst_groups **groups_r,
                     struct mst_err *err) {
     char *text = NULL;
-    size_t n = 0;
-    int rc = mst_file_read(path, GROUPS_MAX_BYTES, &text, &n, err);
+    int rc = mst_lines_read(path, &text, err);
     if (rc != MST_OK)
         return rc;
-    if (memchr(text, '\0', n) != NULL)
-        rc = mst_err_set(err, MST_EINVAL, "%s: contains a NUL byte", path);
-    else
-        rc = mst_groups_parse(text, path, groups_r, err);
+    rc = mst_groups_parse(text, path, groups_r, err);
     free(text);
     return rc;
 }

@@ -5,14 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/file.h"
 #include "base/status.h"
 #include "policy/callers.h"
 #include "policy/groups.h"
+#include "policy/lines.h"
 #include "targeting/regexp.h"
 
-/* Longest policy file read; real ones are a few dozen lines. */
-#define POLICY_MAX_BYTES (1024 * 1024)
 #define POLICY_MAX_FIELDS 5
 
 struct rule {
@@ -195,8 +193,9 @@ static char *trim(char *s) {
     return s;
 }
 
-static int parse_line(char *raw, int lineno, struct mst_policy *p,
-                      struct mst_err *err) {
+/* One line of the file into `ud`, the policy being built. */
+static int parse_line(char *raw, int lineno, void *ud, struct mst_err *err) {
+    struct mst_policy *p = ud;
     char *line = trim(raw);
     if (*line == '\0' || *line == '#')
         return MST_OK;
@@ -221,25 +220,9 @@ static int parse_line(char *raw, int lineno, struct mst_policy *p,
 int mst_policy_parse(const char *text, const char *name,
                      struct mst_policy **policy_r, struct mst_err *err) {
     struct mst_policy *p = calloc(1, sizeof *p);
-    char *copy = strdup(text);
-    if (p == NULL || copy == NULL) {
-        free(p);
-        free(copy);
+    if (p == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    }
-    int rc = MST_OK, line = 0;
-    for (char *save = NULL, *cur = copy, *nl; cur != NULL && rc == MST_OK;
-         cur = save) {
-        nl = strchr(cur, '\n');
-        save = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        line++;
-        rc = parse_line(cur, line, p, err);
-        if (rc != MST_OK)
-            mst_err_prefix(err, "%s:%d", name, line);
-    }
-    free(copy);
+    int rc = mst_lines_each(text, name, parse_line, p, err);
     if (rc != MST_OK) {
         mst_policy_free(&p);
         return rc;
@@ -251,14 +234,10 @@ int mst_policy_parse(const char *text, const char *name,
 int mst_policy_load(const char *path, struct mst_policy **policy_r,
                     struct mst_err *err) {
     char *text = NULL;
-    size_t n = 0;
-    int rc = mst_file_read(path, POLICY_MAX_BYTES, &text, &n, err);
+    int rc = mst_lines_read(path, &text, err);
     if (rc != MST_OK)
         return rc;
-    if (memchr(text, '\0', n) != NULL)
-        rc = mst_err_set(err, MST_EINVAL, "%s: contains a NUL byte", path);
-    else
-        rc = mst_policy_parse(text, path, policy_r, err);
+    rc = mst_policy_parse(text, path, policy_r, err);
     free(text);
     return rc;
 }
