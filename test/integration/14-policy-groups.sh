@@ -5,7 +5,7 @@
 # only ping; anyone else is denied, with "unauthorised" in the reply and the
 # deciding file and line in the daemon's log.  A groups edit plus SIGHUP
 # changes the outcome; a broken groups edit keeps the last good groups and
-# logs file:line.
+# logs file:line; a groups file that never parsed denies everyone.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -83,5 +83,14 @@ printf 'policy default deny\nallow\tuid=500\t*\t*\t*\n' >"$P/rpcutil.policy.new"
 mv "$P/rpcutil.policy.new" "$P/rpcutil.policy"
 assert_exit 0 as carol rpc rpcutil ping -j
 logged_everywhere "rpcutil.policy:2: CALLERS: 'uid=500' is a unix-uid caller.*keeping the version loaded before"
+
+step "a groups file that never parsed denies everyone (fail closed)"
+rm "$P/groups"
+denied_everywhere carol ping # no groups file: ops names nobody
+assert_exit 0 as db_admin rpc rpcutil daemon_stats -j
+printf 'ops cert=carol\nbad!name cert=erin\n' >"$P/groups"
+denied_everywhere db_admin daemon_stats
+logged_everywhere "$P/groups:2: 'bad!name' is not a group name.*denying every request until it is fixed"
+logged_everywhere "denied request .* from cert=db_admin@db_admin by $P/groups does not parse (fail closed)"
 
 stop_daemons
