@@ -8,6 +8,7 @@
 #include "base/strv.h"
 #include "policy/callers.h"
 #include "policy/lines.h"
+#include "targeting/regexp.h"
 
 struct group {
     char *name;
@@ -83,6 +84,11 @@ static int parse_line(char *line, int lineno, void *ud, struct mst_err *err) {
     if (rc != MST_OK)
         return rc;
     while ((w = strtok_r(NULL, " \t\r", &save)) != NULL) {
+        if (mst_regexp_is_slashed(w))
+            return mst_err_set(err, MST_EINVAL,
+                               "group '%s': '%s': a group lists caller ids, "
+                               "not regular expressions",
+                               gr->name, w);
         if (mst_caller_check_id(w, err) != MST_OK)
             return mst_err_prefix(err, "group '%s'", gr->name);
         if (mst_strv_push(&gr->members, w) != MST_OK)

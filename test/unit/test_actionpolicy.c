@@ -468,7 +468,8 @@ START_TEST(bad_groups) {
         {"ok cert=a\nbad!name cert=b\n", "g:2: 'bad!name' is not a group"},
         {"a cert=x\na cert=y\n", "g:2: group 'a' is already defined on line 1"},
         {"a uid=500\n", "g:1: group 'a': 'uid=500' is a unix-uid caller"},
-        {"a /cert=.*/\n", "g:1: group 'a': '/cert=.*/': unknown caller kind"},
+        {"a /cert=.*/\n",
+         "g:1: group 'a': '/cert=.*/': a group lists caller ids"},
         {"a other\n", "g:1: group 'a': 'other' is not a caller id"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
