@@ -122,6 +122,10 @@ int mst_groups_load(const char *path, struct mst_groups **groups_r,
     return rc;
 }
 
+int mst_groups_defines(const struct mst_groups *groups, const char *group) {
+    return find(groups, group) != NULL;
+}
+
 int mst_groups_has(const struct mst_groups *groups, const char *group,
                    const char *caller) {
     const struct group *gr = find(groups, group);

@@ -44,6 +44,9 @@ void mst_groups_free(struct mst_groups **groups);
  */
 int mst_groups_is_name(const char *s);
 
+/* mst_groups_defines - true if `groups` (NULL: none) defines `group`. */
+int mst_groups_defines(const struct mst_groups *groups, const char *group);
+
 /*
  * mst_groups_has - 1 if group `group` of `groups` has a member that names
  * the verified `caller` ("cert=CN"); 0 otherwise, also when `groups` is

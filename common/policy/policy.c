@@ -251,14 +251,19 @@ static int listed(const struct mst_strv *list, const char *value) {
     return 0;
 }
 
-/* Does one word of CALLERS (checked by check_caller) name the caller? */
+/* Is a word of CALLERS (checked by check_caller) a group name? */
+static int is_group_word(const char *w) {
+    return !mst_regexp_is_slashed(w) && strchr(w, '=') == NULL;
+}
+
+/* Does one word of CALLERS name the caller? */
 static int caller_word_matches(const char *w,
                                const struct mst_policy_request *req) {
+    if (is_group_word(w))
+        return mst_groups_has(req->groups, w, req->caller);
     if (mst_regexp_is_slashed(w))
         return mst_caller_match_regex(w, req->caller, NULL) == 1;
-    if (strchr(w, '=') != NULL)
-        return mst_caller_is(w, req->caller);
-    return mst_groups_has(req->groups, w, req->caller);
+    return mst_caller_is(w, req->caller);
 }
 
 static int caller_listed(const struct mst_strv *callers,
@@ -285,4 +290,19 @@ mst_policy_check(const struct mst_policy *policy,
     }
     return (struct mst_policy_decision){
         policy->has_default ? policy->default_allow : fallback_allow, 0};
+}
+
+const char *mst_policy_undefined_group(const struct mst_policy *policy,
+                                       const struct mst_groups *groups,
+                                       int *line_r) {
+    for (size_t i = 0; i < policy->n; i++) {
+        const struct mst_strv *c = &policy->rules[i].callers;
+        for (size_t j = 0; j < c->n; j++)
+            if (is_group_word(c->v[j]) &&
+                !mst_groups_defines(groups, c->v[j])) {
+                *line_r = policy->rules[i].line;
+                return c->v[j];
+            }
+    }
+    return NULL;
 }

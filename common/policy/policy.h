@@ -71,4 +71,14 @@ struct mst_policy_decision
 mst_policy_check(const struct mst_policy *policy,
                  const struct mst_policy_request *req, int fallback_allow);
 
+/*
+ * mst_policy_undefined_group - the first group name in the CALLERS of
+ * `policy` that `groups` (NULL: no groups file) does not define, with its
+ * rule's line in *line_r; NULL when there is none.  Such a name matches
+ * nobody; the daemon warns about it.  The name is borrowed from `policy`.
+ */
+const char *mst_policy_undefined_group(const struct mst_policy *policy,
+                                       const struct mst_groups *groups,
+                                       int *line_r);
+
 #endif

@@ -87,6 +87,7 @@ logged_everywhere "rpcutil.policy:2: CALLERS: 'uid=500' is a unix-uid caller.*ke
 step "a groups file that never parsed denies everyone (fail closed)"
 rm "$P/groups"
 denied_everywhere carol ping # no groups file: ops names nobody
+logged_everywhere "rpcutil.policy:3: group 'ops' is not defined in $P/groups, so it matches nobody"
 assert_exit 0 as db_admin rpc rpcutil daemon_stats -j
 printf 'ops cert=carol\nbad!name cert=erin\n' >"$P/groups"
 denied_everywhere db_admin daemon_stats

@@ -485,6 +485,30 @@ START_TEST(bad_groups) {
 }
 END_TEST
 
+/* A group no groups file defines is named, with its line, for a warning. */
+START_TEST(undefined_group) {
+    struct mst_policy *p = NULL;
+    struct mst_groups *g = NULL;
+    ck_assert_int_eq(mst_policy_parse("allow\tcert=a /x/\t*\t*\t*\n"
+                                      "allow\tops cert=b\t*\t*\t*\n"
+                                      "allow\tcert=c devs\t*\t*\t*\n",
+                                      "t", &p, NULL),
+                     MST_OK);
+    int line = 0;
+    ck_assert_str_eq(mst_policy_undefined_group(p, NULL, &line), "ops");
+    ck_assert_int_eq(line, 2);
+    ck_assert_int_eq(mst_groups_parse("ops cert=b\n", "g", &g, NULL), MST_OK);
+    ck_assert_str_eq(mst_policy_undefined_group(p, g, &line), "devs");
+    ck_assert_int_eq(line, 3);
+    mst_groups_free(&g);
+    ck_assert_int_eq(mst_groups_parse("ops\ndevs cert=c\n", "g", &g, NULL),
+                     MST_OK);
+    ck_assert_ptr_null(mst_policy_undefined_group(p, g, &line));
+    mst_groups_free(&g);
+    mst_policy_free(&p);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 int main(void) {
@@ -495,5 +519,6 @@ int main(void) {
     tcase_add_loop_test(tc, bad_text, 0, N(bad_texts));
     tcase_add_test(tc, groups_fixture);
     tcase_add_test(tc, bad_groups);
+    tcase_add_test(tc, undefined_group);
     return mst_test_run(s);
 }
