@@ -353,7 +353,9 @@ static int parse_term(struct parser *P) {
     if (t.type == T_WORD && is_call(P, t))
         return parse_call(P, t);
     if (t.type == T_WORD && P->s[t.end] == '(')
-        return fail_at(P, t.pos, "unknown function '%.*s'",
+        return fail_at(P, t.pos,
+                       "unknown function '%.*s()' (there are fact(), "
+                       "agent() and fstat())",
                        (int)(t.end - t.pos), P->s + t.pos);
     if (t.type != T_WORD && t.type != T_STR && t.type != T_REGEX)
         return unexpected(P, t,

@@ -299,7 +299,7 @@ static const struct {
     {"example15", "2: CALLERS: 'uid=500' is a unix-uid caller"},
     {"example16", "2: CALLERS: 'uid=500' is a unix-uid caller"},
     /* with the uids rewritten, muster has no puppet() data function */
-    {"!example15", "5: FACTS field: position 2: unknown function 'puppet'"},
+    {"!example15", "5: FACTS field: position 2: unknown function 'puppet()'"},
     /* group members are caller ids; rspec_caller is not one */
     {"groups", "2: group 'sysadmin': 'rspec_caller' is not a caller id"},
 };
@@ -313,9 +313,9 @@ static const struct {
     {"allow\t*\t*\t*\tfoo=bar\n",
      "t:1: CLASSES field: 'foo=bar' is a fact comparison"},
     {"allow\t*\t*\tdata('field').value=othervalue\t*\n",
-     "t:1: FACTS field: position 1: unknown function 'data'"},
+     "t:1: FACTS field: position 1: unknown function 'data()'"},
     {"allow\t*\t*\trspec(\"data\").value=result\t*\n",
-     "t:1: FACTS field: position 1: unknown function 'rspec'"},
+     "t:1: FACTS field: position 1: unknown function 'rspec()'"},
 };
 
 static char *read_fixture(const char *name) {
