@@ -386,7 +386,8 @@ static int decide(const struct decision_row *row) {
          w = strtok_r(NULL, " ", &s))
         mst_strv_push(&classes, w);
     free(cl);
-    struct mst_filter_target node = {"rspec.node", facts, &classes, NULL};
+    struct mst_filter_target node = {
+        .identity = "rspec.node", .facts = facts, .classes = &classes};
     struct mst_policy_request req = {row->caller, row->action, &node, groups};
     int allow = mst_policy_check(p, &req, 0).allow;
     mst_strv_free(&classes);
