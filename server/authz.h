@@ -7,7 +7,9 @@
  * (inode, size, mtime) on every request, which costs one or two stat(2)
  * calls, and re-read when changed.  A file that fails to parse keeps the
  * last good version of that same file in force; with no good version the
- * agent is denied to everyone until the file is fixed.  Without
+ * agent is denied to everyone until the file is fixed.  POLICY_DIR/groups
+ * (policy/groups.h) is reloaded the same way; a broken one keeps its last
+ * good version, and with none every request is denied.  Without
  * authorization.policy_dir every request is allowed (logged at start-up).
  */
 #ifndef MUSTERD_AUTHZ_H

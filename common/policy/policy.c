@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/file.h"
 #include "base/status.h"
+#include "policy/callers.h"
+#include "policy/groups.h"
+#include "policy/lines.h"
+#include "targeting/regexp.h"
 
-/* Longest policy file read; real ones are a few dozen lines. */
-#define POLICY_MAX_BYTES (1024 * 1024)
 #define POLICY_MAX_FIELDS 5
 
 struct rule {
@@ -55,10 +56,48 @@ static int split_words(char *field, struct mst_strv *out) {
     return out->n > 0 ? MST_OK : MST_EINVAL;
 }
 
-/* A FACTS field is a compound expression when it is not fact=value words. */
+/* One word of CALLERS: a "/regex/", a caller id or a group name. */
+static int check_caller(const char *w, struct mst_err *err) {
+    if (mst_regexp_is_slashed(w))
+        return mst_caller_check_regex(w, err);
+    if (strchr(w, '=') != NULL)
+        return mst_caller_check_id(w, err);
+    if (mst_groups_is_name(w))
+        return MST_OK;
+    return mst_err_set(err, MST_EINVAL,
+                       "'%s' is neither a caller id (cert=NAME, "
+                       "choria=NAME), a /regex/ nor a group name",
+                       w);
+}
+
+static int parse_callers(char *field, struct mst_strv *out,
+                         struct mst_err *err) {
+    if (split_words(field, out) != MST_OK)
+        return mst_err_set(err, MST_EINVAL, "bad CALLERS field");
+    for (size_t i = 0; i < out->n; i++)
+        if (check_caller(out->v[i], err) != MST_OK)
+            return mst_err_prefix(err, "CALLERS");
+    return MST_OK;
+}
+
+static int word_is(const char *w, size_t n, const char *keyword) {
+    return n == strlen(keyword) && strncmp(w, keyword, n) == 0;
+}
+
+/*
+ * A FACTS or CLASSES field is a compound expression when one of its words
+ * is and, or, not, starts with "!" or holds a "(" - the actionpolicy
+ * plugin's rule (is_compound?).
+ */
 static int looks_compound(const char *field) {
-    return strchr(field, '(') != NULL || strstr(field, " and ") != NULL ||
-           strstr(field, " or ") != NULL || strncmp(field, "not ", 4) == 0;
+    for (const char *w = field; *w != '\0';) {
+        size_t n = strcspn(w, " ");
+        if (word_is(w, n, "and") || word_is(w, n, "or") ||
+            word_is(w, n, "not") || w[0] == '!' || memchr(w, '(', n) != NULL)
+            return 1;
+        w += n + strspn(w + n, " ");
+    }
+    return 0;
 }
 
 static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
@@ -75,10 +114,26 @@ static int add_words(json_t *filter, enum mst_filter_kind kind, char *field,
     return any ? MST_OK : mst_err_set(err, MST_EINVAL, "empty field");
 }
 
-static int parse_facts(json_t *filter, char *field, struct mst_err *err) {
-    if (!looks_compound(field))
-        return add_words(filter, MST_FILTER_FACT, field, err);
-    return mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
+/*
+ * FACTS (kind MST_FILTER_FACT) or CLASSES (MST_FILTER_CLASS): "*", words
+ * of that kind, or one compound expression.
+ */
+static int parse_field(json_t *filter, enum mst_filter_kind kind, char *field,
+                       struct mst_err *err) {
+    int rc;
+    if (looks_compound(field))
+        rc = mst_filter_add(filter, MST_FILTER_COMPOUND, field, err);
+    else if (kind == MST_FILTER_CLASS && strpbrk(field, "=<>") != NULL)
+        rc = mst_err_set(err, MST_EINVAL,
+                         "'%s' is a fact comparison; facts go in the FACTS "
+                         "field",
+                         field);
+    else
+        rc = add_words(filter, kind, field, err);
+    if (rc == MST_OK)
+        return rc;
+    return mst_err_prefix(err, "%s field",
+                          kind == MST_FILTER_FACT ? "FACTS" : "CLASSES");
 }
 
 /* Cut a line at tabs; runs of tabs separate one field. */
@@ -95,25 +150,23 @@ static int parse_rule(char *line, struct rule *r, struct mst_err *err) {
     size_t n = split_tabs(line, f);
     if (n > POLICY_MAX_FIELDS || n < 4)
         return mst_err_set(err, MST_EINVAL,
-                           "expected 5 tab-separated fields (allow|deny "
-                           "CALLERS ACTIONS FACTS CLASSES), found %zu",
+                           "expected 4 or 5 tab-separated fields (allow|deny "
+                           "CALLERS ACTIONS FACTS [CLASSES]), found %zu",
                            n);
     if (strcmp(f[0], "allow") != 0 && strcmp(f[0], "deny") != 0)
         return mst_err_set(err, MST_EINVAL,
                            "first field must be allow or deny, not '%s'", f[0]);
     r->allow = f[0][0] == 'a';
-    if (n == 4 && !looks_compound(f[3]) && strcmp(f[3], "*") != 0)
-        return mst_err_set(err, MST_EINVAL,
-                           "missing the CLASSES field (only a compound "
-                           "FACTS expression may stand alone)");
-    if (split_words(f[1], &r->callers) != MST_OK)
-        return mst_err_set(err, MST_EINVAL, "bad CALLERS field");
+    int rc = parse_callers(f[1], &r->callers, err);
+    if (rc != MST_OK)
+        return rc;
     if (split_words(f[2], &r->actions) != MST_OK)
         return mst_err_set(err, MST_EINVAL, "bad ACTIONS field");
-    r->filter = json_object();
-    int rc = parse_facts(r->filter, f[3], err);
+    if ((r->filter = json_object()) == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    rc = parse_field(r->filter, MST_FILTER_FACT, f[3], err);
     if (rc == MST_OK && n == 5)
-        rc = add_words(r->filter, MST_FILTER_CLASS, f[4], err);
+        rc = parse_field(r->filter, MST_FILTER_CLASS, f[4], err);
     return rc;
 }
 
@@ -121,9 +174,6 @@ static int parse_default(const char *line, struct mst_policy *p,
                          struct mst_err *err) {
     if (p->has_default)
         return mst_err_set(err, MST_EINVAL, "a second 'policy default' line");
-    if (p->n > 0)
-        return mst_err_set(err, MST_EINVAL,
-                           "'policy default' must come before the rules");
     if (strcmp(line, "policy default allow") == 0)
         p->default_allow = 1;
     else if (strcmp(line, "policy default deny") != 0)
@@ -143,8 +193,9 @@ static char *trim(char *s) {
     return s;
 }
 
-static int parse_line(char *raw, int lineno, struct mst_policy *p,
-                      struct mst_err *err) {
+/* One line of the file into `ud`, the policy being built. */
+static int parse_line(char *raw, int lineno, void *ud, struct mst_err *err) {
+    struct mst_policy *p = ud;
     char *line = trim(raw);
     if (*line == '\0' || *line == '#')
         return MST_OK;
@@ -169,25 +220,9 @@ static int parse_line(char *raw, int lineno, struct mst_policy *p,
 int mst_policy_parse(const char *text, const char *name,
                      struct mst_policy **policy_r, struct mst_err *err) {
     struct mst_policy *p = calloc(1, sizeof *p);
-    char *copy = strdup(text);
-    if (p == NULL || copy == NULL) {
-        free(p);
-        free(copy);
+    if (p == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    }
-    int rc = MST_OK, line = 0;
-    for (char *save = NULL, *cur = copy, *nl; cur != NULL && rc == MST_OK;
-         cur = save) {
-        nl = strchr(cur, '\n');
-        save = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
-        line++;
-        rc = parse_line(cur, line, p, err);
-        if (rc != MST_OK)
-            mst_err_prefix(err, "%s:%d", name, line);
-    }
-    free(copy);
+    int rc = mst_lines_each(text, name, parse_line, p, err);
     if (rc != MST_OK) {
         mst_policy_free(&p);
         return rc;
@@ -199,14 +234,10 @@ int mst_policy_parse(const char *text, const char *name,
 int mst_policy_load(const char *path, struct mst_policy **policy_r,
                     struct mst_err *err) {
     char *text = NULL;
-    size_t n = 0;
-    int rc = mst_file_read(path, POLICY_MAX_BYTES, &text, &n, err);
+    int rc = mst_lines_read(path, &text, err);
     if (rc != MST_OK)
         return rc;
-    if (memchr(text, '\0', n) != NULL)
-        rc = mst_err_set(err, MST_EINVAL, "%s: contains a NUL byte", path);
-    else
-        rc = mst_policy_parse(text, path, policy_r, err);
+    rc = mst_policy_parse(text, path, policy_r, err);
     free(text);
     return rc;
 }
@@ -220,12 +251,37 @@ static int listed(const struct mst_strv *list, const char *value) {
     return 0;
 }
 
+/* Is a word of CALLERS (checked by check_caller) a group name? */
+static int is_group_word(const char *w) {
+    return !mst_regexp_is_slashed(w) && strchr(w, '=') == NULL;
+}
+
+/* Does one word of CALLERS name the caller? */
+static int caller_word_matches(const char *w,
+                               const struct mst_policy_request *req) {
+    if (is_group_word(w))
+        return mst_groups_has(req->groups, w, req->caller);
+    if (mst_regexp_is_slashed(w))
+        return mst_caller_match_regex(w, req->caller, NULL) == 1;
+    return mst_caller_is(w, req->caller);
+}
+
+static int caller_listed(const struct mst_strv *callers,
+                         const struct mst_policy_request *req) {
+    if (callers->n == 0)
+        return 1; /* "*" */
+    for (size_t i = 0; i < callers->n; i++)
+        if (caller_word_matches(callers->v[i], req))
+            return 1;
+    return 0;
+}
+
 struct mst_policy_decision
 mst_policy_check(const struct mst_policy *policy,
                  const struct mst_policy_request *req, int fallback_allow) {
     for (size_t i = 0; i < policy->n; i++) {
         const struct rule *r = &policy->rules[i];
-        if (!listed(&r->callers, req->caller) ||
+        if (!caller_listed(&r->callers, req) ||
             !listed(&r->actions, req->action))
             continue;
         if (mst_filter_match(r->filter, req->node, NULL) != 1)
@@ -234,4 +290,19 @@ mst_policy_check(const struct mst_policy *policy,
     }
     return (struct mst_policy_decision){
         policy->has_default ? policy->default_allow : fallback_allow, 0};
+}
+
+const char *mst_policy_undefined_group(const struct mst_policy *policy,
+                                       const struct mst_groups *groups,
+                                       int *line_r) {
+    for (size_t i = 0; i < policy->n; i++) {
+        const struct mst_strv *c = &policy->rules[i].callers;
+        for (size_t j = 0; j < c->n; j++)
+            if (is_group_word(c->v[j]) &&
+                !mst_groups_defines(groups, c->v[j])) {
+                *line_r = policy->rules[i].line;
+                return c->v[j];
+            }
+    }
+    return NULL;
 }

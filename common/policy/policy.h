@@ -9,17 +9,21 @@
  *
  * One rule per line, fields separated by tabs (runs of tabs count as one):
  * allow|deny, CALLERS, ACTIONS, FACTS, CLASSES.  Each field is `*` or
- * space-separated values; FACTS may instead be one compound expression (the
- * -S grammar), and then the CLASSES field may be left out.  The first rule
- * that matches decides; when none does, the file's `policy default` line,
- * else the caller-supplied default.  Lines starting with # and blank lines
- * are ignored.  A file with any line that does not parse is refused as a
- * whole: the caller denies everything for that agent (fail closed).
+ * space-separated values.  CALLERS are caller ids, "/regex/" and group
+ * names (policy/callers.h, policy/groups.h; uid=N is refused).  FACTS and
+ * CLASSES may each be one compound expression (the -S grammar, its
+ * functions included), and CLASSES may be left out.  The first rule that
+ * matches decides; when none does, the file's `policy default` line (one,
+ * anywhere), else the caller-supplied default.  Lines starting with # and
+ * blank lines are ignored.  A file with any line that does not parse is
+ * refused as a whole: the caller denies everything for that agent (fail
+ * closed).
  */
 #ifndef MST_POLICY_H
 #define MST_POLICY_H
 
 #include "base/err.h"
+#include "policy/groups.h"
 #include "targeting/filter.h"
 
 struct mst_policy;
@@ -29,6 +33,7 @@ struct mst_policy_request {
     const char *caller; /* verified, e.g. "cert=alice" */
     const char *action;
     const struct mst_filter_target *node; /* this node's facts, classes */
+    const struct mst_groups *groups;      /* the groups file, or NULL */
 };
 
 /* The decision, and which line made it (0: no rule, the default). */
@@ -65,5 +70,15 @@ void mst_policy_free(struct mst_policy **policy);
 struct mst_policy_decision
 mst_policy_check(const struct mst_policy *policy,
                  const struct mst_policy_request *req, int fallback_allow);
+
+/*
+ * mst_policy_undefined_group - the first group name in the CALLERS of
+ * `policy` that `groups` (NULL: no groups file) does not define, with its
+ * rule's line in *line_r; NULL when there is none.  Such a name matches
+ * nobody; the daemon warns about it.  The name is borrowed from `policy`.
+ */
+const char *mst_policy_undefined_group(const struct mst_policy *policy,
+                                       const struct mst_groups *groups,
+                                       int *line_r);
 
 #endif

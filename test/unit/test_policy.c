@@ -30,7 +30,7 @@ static int decide(const char *text, const char *caller, const char *action,
     struct mst_err err = {0};
     ck_assert_msg(mst_policy_parse(text, "t.policy", &p, &err) == MST_OK, "%s",
                   err.msg);
-    struct mst_policy_request req = {caller, action, &node};
+    struct mst_policy_request req = {caller, action, &node, NULL};
     struct mst_policy_decision d = mst_policy_check(p, &req, 0);
     mst_policy_free(&p);
     if (line)
@@ -111,15 +111,26 @@ START_TEST(malformed_lines_name_file_and_line) {
         const char *expect;
     } bad[] = {
         {"policy default maybe\n", "t.policy:1: expected 'policy default"},
-        {"allow\tcert=a\t*\t*\t*\npolicy default deny\n",
-         "t.policy:2: 'policy default' must come before"},
         {"# ok\npermit\tcert=a\t*\t*\t*\n",
          "t.policy:2: first field must be allow or deny"},
-        {"allow\tcert=a\t*\n", "t.policy:1: expected 5 tab-separated"},
-        {"allow cert=a * * *\n", "t.policy:1: expected 5 tab-separated"},
-        {"allow\tcert=a\t*\trole=web\n", "t.policy:1: missing the CLASSES"},
-        {"allow\ta\tb\tc\td\te\n", "t.policy:1: expected 5 tab-separated"},
-        {"allow\tcert=a\t*\trole\t*\n", "t.policy:1: fact filter 'role'"},
+        {"allow\tcert=a\t*\n", "t.policy:1: expected 4 or 5 tab-separated"},
+        {"allow cert=a * * *\n", "t.policy:1: expected 4 or 5 tab-separated"},
+        {"allow\tuid=500\t*\t*\t*\n",
+         "t.policy:1: CALLERS: 'uid=500' is a unix-uid"},
+        {"allow\tgid=7\t*\t*\t*\n",
+         "t.policy:1: CALLERS: 'gid=7': unknown caller kind"},
+        {"allow\tcert=a x!y\t*\t*\t*\n",
+         "t.policy:1: CALLERS: 'x!y' is neither"},
+        {"allow\t/cert=(/\t*\t*\t*\n", "t.policy:1: CALLERS: "},
+        {"allow\t*\t*\t*\trole=web\n",
+         "t.policy:1: CLASSES field: 'role=web' is a fact comparison"},
+        {"allow\t*\t*\tpuppet().enabled=false\t*\n",
+         "t.policy:1: FACTS field: position 1: unknown function 'puppet()'"},
+        {"allow\t*\t*\t*\tone and nosuch(\"a\")\n",
+         "t.policy:1: CLASSES field: position 9: unknown function 'nosuch()'"},
+        {"allow\ta\tb\tc\td\te\n", "t.policy:1: expected 4 or 5 tab-separated"},
+        {"allow\tcert=a\t*\trole\t*\n",
+         "t.policy:1: FACTS field: fact filter 'role'"},
         {"allow\t*\t*\t(role=web and\t*\n", "t.policy:1: "},
         {"policy default deny\npolicy default allow\n",
          "t.policy:2: a second 'policy default'"},
@@ -143,7 +154,7 @@ START_TEST(load_from_file) {
     ck_assert_int_eq(
         mst_policy_load(MST_TEST_DATA "/policy/service.policy", &p, &err),
         MST_OK);
-    struct mst_policy_request req = {"cert=bob", "status", &node};
+    struct mst_policy_request req = {"cert=bob", "status", &node, NULL};
     ck_assert_int_eq(mst_policy_check(p, &req, 0).allow, 1);
     mst_policy_free(&p);
     ck_assert_int_eq(
