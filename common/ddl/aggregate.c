@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+
 /* ---- formats ---- */
 
 /* One argument of a format: a number, or a string when `text` is set. */
@@ -107,7 +109,8 @@ static void format(const char *f, const struct arg *args, size_t n_args,
 static char *summary_key(const json_t *v) {
     if (json_is_string(v))
         return strdup(json_string_value(v));
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS |
+                             JSON_REAL_PRECISION(MST_JSON_REAL_DIGITS));
 }
 
 static void count(json_t *counts, const char *key) {

@@ -308,7 +308,9 @@ static int one_of(const struct mst_ddl_input *in, const char *s,
         if (strcmp(json_string_value(x), s) == 0)
             return MST_OK;
     }
-    char *choices = json_dumps(in->enum_values, JSON_COMPACT);
+    char *choices =
+        json_dumps(in->enum_values,
+                   JSON_COMPACT | JSON_REAL_PRECISION(MST_JSON_REAL_DIGITS));
     int rc = mst_err_set(err, MST_EINVAL, "\"%.64s\" is not one of %s", s,
                          choices ? choices : "the list");
     free(choices);
