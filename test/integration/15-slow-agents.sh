@@ -26,11 +26,15 @@ LOG=$(daemon_log 1)
 HANGS=20 SHORT=5
 clients=()
 
-stats_calls=0
-dispatched() {
-    stats_calls=$((stats_calls + 1))
-    muster_cmd rpc rpcutil daemon_stats -I node1 -j |
-        jq -r '.replies[0].data.dispatched'
+# dispatched_hangs: node1's dispatched counter less the daemon_stats calls
+# made so far (each counts itself before it answers).  Runs in wait_for's
+# subshells: the calls are counted in a file.
+dispatched_hangs() {
+    local n
+    echo call >>"$T/stats_calls"
+    n=$(muster_cmd rpc rpcutil daemon_stats -I node1 -j |
+        jq -r '.replies[0].data.dispatched')
+    echo $((n - $(wc -l <"$T/stats_calls")))
 }
 
 step "$HANGS calls to an action that sleeps past its timeout"
@@ -38,9 +42,9 @@ for ((i = 1; i <= HANGS; i++)); do
     muster_cmd rpc test_agent hang -I node1 -t 300 -j >"$T/hang$i.out" 2>&1 &
     clients+=($!)
 done
-# Every hang is in the node (running or queued) once dispatched counts them
-# (the daemon_stats calls count themselves too, each before it answers).
-wait_for '[ "$(dispatched)" -ge $((HANGS + stats_calls)) ]' 60 ||
+# Every hang is in the node (running or queued) once dispatched counts it.
+# shellcheck disable=SC2016
+wait_for '[ "$(dispatched_hangs)" -ge "$HANGS" ]' 60 ||
     fail "node1 did not receive the $HANGS calls"
 
 step "short-TTL requests queued behind them"
