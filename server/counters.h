@@ -27,7 +27,8 @@
     X(DISPATCHED, "dispatched")     /* handed to an agent */                   \
     X(REPLIED, "replied")           /* replies published */                    \
     X(REPLY_FAILED, "reply_failed") /* replies that could not be sent */       \
-    X(RECONNECTS, "reconnects")
+    X(RECONNECTS, "reconnects")                                                \
+    X(EXPIRED_IN_QUEUE, "expired_in_queue") /* answered, never run */
 
 enum musterd_counter {
 #define MUSTERD_COUNTER_ENUM(name, text) MUSTERD_COUNTER_##name,

@@ -250,16 +250,18 @@ static int matches(const struct inbound *in, const struct mst_request *req) {
     return rc > 0;
 }
 
-/* The reply of a request that ran (inline or in a worker): `out` borrowed. */
+/* The reply of a request that ran (inline or in a worker), or that expired
+ * before it could: `out` borrowed. */
 static void answer_outcome(struct musterd *d, const struct mst_request *req,
                            const struct musterd_agent_entry *entry,
-                           const struct musterd_outcome *out,
+                           const struct musterd_outcome *out, int expired,
                            int64_t arrived_us) {
     struct mst_reply rep = {0};
     rep.status = out->status;
     rep.statusmsg = strdup(out->msg);
     rep.data = out->data ? json_incref(out->data) : json_object();
-    answer(d, req, entry, "accepted", "", &rep, arrived_us);
+    answer(d, req, entry, expired ? "expired" : "accepted",
+           expired ? out->msg : "", &rep, arrived_us);
     mst_reply_clear(&rep);
 }
 
@@ -271,9 +273,9 @@ struct pending {
 
 static void worker_done(void *ud, const struct mst_request *req,
                         const struct musterd_agent_entry *entry,
-                        const struct musterd_outcome *out) {
+                        const struct musterd_outcome *out, int expired) {
     struct pending *p = ud;
-    answer_outcome(p->d, req, entry, out, p->arrived_us);
+    answer_outcome(p->d, req, entry, out, expired, p->arrived_us);
     free(p);
 }
 
@@ -296,11 +298,17 @@ static void run(const struct inbound *in,
         }
     }
     struct musterd_outcome out = {0};
-    if (entry->kind == MUSTERD_AGENT_BUILTIN)
-        musterd_action_run(d, entry, req, NULL, &out);
-    else
+    int expired = 0;
+    char why[MST_ERR_LEN + 64];
+    if (entry->kind != MUSTERD_AGENT_BUILTIN)
         musterd_outcome_set(&out, MUSTER_UNKNOWN_ERROR, "out of memory", NULL);
-    answer_outcome(d, req, entry, &out, in->arrived_us);
+    else if ((expired = musterd_expired_before_run(
+                  d, req, (mst_now_us() - in->arrived_us) / 1000, why,
+                  sizeof why)))
+        musterd_outcome_set(&out, MUSTER_ABORTED, why, NULL);
+    else
+        musterd_action_run(d, entry, req, NULL, &out);
+    answer_outcome(d, req, entry, &out, expired, in->arrived_us);
     musterd_outcome_clear(&out);
 }
 

@@ -3,6 +3,7 @@
  */
 #include "record.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "authz.h"
@@ -69,4 +70,21 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
     };
     return musterd_authz_check(d->authz, req->agent, req->action, req->caller,
                                &node, why, why_len);
+}
+
+int musterd_expired_before_run(struct musterd *d, const struct mst_request *req,
+                               int64_t waited_ms, char *msg, size_t msg_len) {
+    struct mst_err err = {0};
+    if (mst_request_check_time(req, mst_wall_ms(), d->cfg->security_skew_ms,
+                               &err) == MST_OK)
+        return 0;
+    musterd_counters_bump(&d->counters, MUSTERD_COUNTER_EXPIRED_IN_QUEUE);
+    snprintf(msg, msg_len,
+             "%s/%s expired before it could run (waited %g s in the node's "
+             "queue; ttl %g s)",
+             req->agent, req->action, (double)(waited_ms / 100) / 10,
+             (double)req->ttl_ms / 1000);
+    MST_LOG(MST_LOG_WARNING, "request %s from %s@%s: %s", req->id, req->caller,
+            req->sender, msg);
+    return 1;
 }

@@ -25,6 +25,7 @@
 #include "connector.h"
 #include "external.h"
 #include "musterd.h"
+#include "record.h"
 #include "registry.h"
 
 enum killed { NOT_KILLED, TIMED_OUT, TOO_BIG, STOPPING };
@@ -39,6 +40,7 @@ struct job {
     int fd;    /* result pipe, -1 once closed */
     int wstatus;
     struct mst_buf out;
+    int64_t queued_ms;            /* when it was submitted */
     int64_t timeout_ms;           /* the DDL's metadata.timeout */
     int64_t deadline_ms, kill_ms; /* kill_ms: when to KILL after TERM */
     enum killed killed;
@@ -122,11 +124,12 @@ static void worker_main(struct musterd *d, const struct job *j, int fd) {
 }
 
 /* Report and forget `j` (removed from the list by the caller); `data` is
- * taken over. */
-static void answer(struct job *j, int status, const char *msg, json_t *data) {
+ * taken over; `expired` as for musterd_worker_done_fn. */
+static void report(struct job *j, int status, const char *msg, json_t *data,
+                   int expired) {
     struct musterd_outcome out = {0};
     musterd_outcome_set(&out, status, msg, data);
-    j->done(j->ud, &j->req, j->entry, &out);
+    j->done(j->ud, &j->req, j->entry, &out, expired);
     musterd_outcome_clear(&out);
     if (j->dir[0] != '\0')
         musterd_ext_rmdir(j->dir);
@@ -135,6 +138,10 @@ static void answer(struct job *j, int status, const char *msg, json_t *data) {
     mst_buf_free(&j->out);
     mst_request_clear(&j->req);
     free(j);
+}
+
+static void answer(struct job *j, int status, const char *msg, json_t *data) {
+    report(j, status, msg, data, 0);
 }
 
 static void unlink_job(struct musterd_pool *p, struct job *j) {
@@ -176,8 +183,15 @@ static void start_queued(struct musterd *d) {
         struct job *next = j->next;
         if (j->pid == 0) {
             struct mst_err err = {0};
+            char why[MST_ERR_LEN + 64];
             p->queued--;
-            if (start(d, j, &err) == MST_OK) {
+            /* A request may wait here far longer than its ttl: one past
+             * it must not run, whatever its caller was told meanwhile. */
+            if (musterd_expired_before_run(
+                    d, &j->req, mst_now_ms() - j->queued_ms, why, sizeof why)) {
+                unlink_job(p, j);
+                report(j, MUSTER_ABORTED, why, NULL, 1);
+            } else if (start(d, j, &err) == MST_OK) {
                 p->running++;
             } else {
                 char msg[MST_ERR_LEN + 64];
@@ -200,13 +214,14 @@ void musterd_worker_submit(struct musterd *d,
     if (j == NULL) {
         struct musterd_outcome out = {0};
         musterd_outcome_set(&out, MUSTER_UNKNOWN_ERROR, "out of memory", NULL);
-        done(ud, req, entry, &out);
+        done(ud, req, entry, &out, 0);
         mst_request_clear(req);
         return;
     }
     j->entry = entry;
     /* The DDL states whole seconds; the pool counts in ms like the rest. */
     j->timeout_ms = entry->ddl->timeout_ms;
+    j->queued_ms = mst_now_ms();
     j->req = *req;
     memset(req, 0, sizeof *req);
     j->done = done;

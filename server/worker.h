@@ -31,15 +31,19 @@ int musterd_worker_init(struct musterd *d, struct mst_err *err);
 /*
  * musterd_worker_done_fn - how a submitted request ended: `out` is its
  * outcome (the action's, or the pool's: timed out, crashed, too much
- * output, node busy, musterd stopping).  `req`, `entry` and `out` are
- * borrowed for the call; `ud` is the one given to musterd_worker_submit.
- * Called in the I/O thread, exactly once per submitted request, from
- * musterd_worker_submit itself (busy, out of memory),
+ * output, node busy, musterd stopping, expired).  `expired` is 1 when the
+ * request was never started because its expiry passed while it waited
+ * for a worker (checked immediately before every start with
+ * musterd_expired_before_run, which counted it), else 0.  `req`, `entry` and
+ * `out` are borrowed for the call; `ud` is the one given to
+ * musterd_worker_submit. Called in the I/O thread, exactly once per submitted
+ * request, from musterd_worker_submit itself (busy, out of memory),
  * musterd_worker_service or musterd_worker_stop.
  */
 typedef void (*musterd_worker_done_fn)(void *ud, const struct mst_request *req,
                                        const struct musterd_agent_entry *entry,
-                                       const struct musterd_outcome *out);
+                                       const struct musterd_outcome *out,
+                                       int expired);
 
 /*
  * musterd_worker_submit - run `req` (taken over: *req is zeroed) with

@@ -27,11 +27,13 @@ static int act_fail(const struct muster_host *host,
     return MUSTER_ABORTED;
 }
 
-/* Sleeps well past the DDL timeout (2 s): musterd must kill it. */
+/* Sleeps well past the DDL timeout (2 s): musterd must kill it.  The log
+ * line is the marker that it started (15-slow-agents.sh). */
 static int act_hang(const struct muster_host *host,
                     const struct muster_call *call, json_t *reply, char *msg,
                     size_t len) {
-    (void)host, (void)call, (void)reply, (void)msg, (void)len;
+    (void)reply, (void)msg, (void)len;
+    host->log(host, 6, "test_agent hang started for request %s", call->id);
     for (int i = 0; i < 600; i++)
         sleep(1);
     return MUSTER_OK;

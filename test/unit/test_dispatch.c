@@ -716,6 +716,69 @@ START_TEST(plugin_failure_is_answered) {
 }
 END_TEST
 
+/* The `i`th reply published, opened with the client's provider (clear it). */
+static void published_reply(size_t i, struct mst_reply *rep) {
+    const struct mst_double_published *p = mst_double_published_at(d.conn, i);
+    char signer[MST_SIGNER_LEN];
+    struct mst_err err = {0};
+    memset(rep, 0, sizeof *rep);
+    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
+                                 signer, &err) == MST_OK,
+                  "%s", err.msg);
+}
+
+/*
+ * The only worker is busy with an action that runs to its DDL timeout (2
+ * s) while a request whose expiry (time + ttl + skew) is one second away
+ * waits behind it: when the slot frees, the request is past its expiry and
+ * is answered "expired" without being run.  Order and outcomes only: the
+ * hang cannot end before its timeout, which lies past the expiry.
+ */
+START_TEST(request_expired_in_the_queue_is_answered_not_run) {
+    d.cfg->agents_max_parallel = 1;
+    struct mst_request slow = request("test_agent", "hang");
+    dispatch(&slow);
+    struct mst_request late = request("test_agent", "ok");
+    late.ttl_ms = 1000;
+    late.time_ms = mst_wall_ms() - late.ttl_ms - SKEW_S * 1000 + 1000;
+    dispatch(&late);
+    expect_no_reply();
+    while (mst_double_published_count(d.conn) < 2)
+        musterd_worker_poll(&d, 100);
+    EXPECT_COUNTERS(
+        [MUSTERD_COUNTER_VALID] = 2, [MUSTERD_COUNTER_DISPATCHED] = 2,
+        [MUSTERD_COUNTER_REPLIED] = 2, [MUSTERD_COUNTER_EXPIRED_IN_QUEUE] = 1);
+    struct mst_reply rep;
+    published_reply(0, &rep);
+    ck_assert_str_eq(rep.id, slow.id);
+    ck_assert_ptr_nonnull(strstr(rep.statusmsg, "timed out"));
+    mst_reply_clear(&rep);
+    published_reply(1, &rep);
+    ck_assert_str_eq(rep.id, late.id);
+    ck_assert_int_eq(rep.status, MUSTER_ABORTED);
+    ck_assert_msg(strstr(rep.statusmsg, "test_agent/ok expired before it "
+                                        "could run (waited ") &&
+                      strstr(rep.statusmsg, "s in the node's queue; ttl 1 s)"),
+                  "statusmsg '%s'", rep.statusmsg);
+    ck_assert_ptr_null(json_object_get(rep.data, "pid")); /* never ran */
+    mst_reply_clear(&rep);
+    json_t *lines = audit_lines();
+    ck_assert_uint_eq(json_array_size(lines), 2);
+    json_t *a = json_array_get(lines, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "id")), late.id);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "decision")),
+                     "expired");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "status")),
+                     MUSTER_ABORTED);
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(a, "reason")),
+               "expired before it could run"));
+    json_decref(lines);
+    request_done(&slow);
+    request_done(&late);
+}
+END_TEST
+
 START_TEST(external_agent_runs_in_a_worker) {
     struct mst_request r = request("exttest", "ok");
     dispatch(&r);
@@ -932,6 +995,7 @@ static Suite *suite(void) {
     tcase_add_test(none, plugin_runs_in_a_worker);
     tcase_add_test(none, plugin_failure_is_answered);
     tcase_add_test(none, external_agent_runs_in_a_worker);
+    tcase_add_test(none, request_expired_in_the_queue_is_answered_not_run);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
 
