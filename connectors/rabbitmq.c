@@ -31,9 +31,9 @@
 #define HANDSHAKE_TIMEOUT_S 10 /* AMQP login against a hung broker */
 #define CLOSE_TIMEOUT_S 2      /* polite close must not hang a shutdown */
 #define BACKOFF_FIRST_MS 1000
-#define BACKOFF_MAX_MS 30000
-#define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
-#define NAME_MAX_LEN 255   /* AMQP short string */
+#define BACKOFF_MAX_MS 30000 /* the default cap */
+#define SLEEP_SLICE_MS 100   /* how quickly *stop is noticed */
+#define NAME_MAX_LEN 255     /* AMQP short string */
 
 /* One broker URL, parsed once; `info` points into `buf`. */
 struct url {
@@ -74,6 +74,10 @@ struct mst_connector {
     char *tls_cert;
     char *tls_key;
     uint32_t max_body;
+    int queue_max_length;
+    int queue_reject_publish; /* x-overflow: else drop-head */
+    int64_t queue_ttl_ms;
+    int64_t reconnect_max_ms;
 
     amqp_connection_state_t amqp; /* NULL when not connected */
     unsigned generation;          /* bumped on every new connection */
@@ -312,6 +316,12 @@ static int copy_options(struct mst_connector *conn,
     conn->heartbeat_s = opts->heartbeat_s < 0 ? 30 : opts->heartbeat_s;
     conn->prefetch = opts->prefetch < 0 ? 0 : opts->prefetch;
     conn->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    conn->queue_max_length = opts->queue_max_length;
+    conn->queue_reject_publish = opts->queue_overflow != NULL &&
+                                 strcmp(opts->queue_overflow, "drop-head");
+    conn->queue_ttl_ms = opts->queue_ttl_ms;
+    conn->reconnect_max_ms =
+        opts->reconnect_max_ms > 0 ? opts->reconnect_max_ms : BACKOFF_MAX_MS;
     conn->connection_name = strdup_or_null(
         opts->connection_name ? opts->connection_name : "muster", &failed);
     conn->tls_ca = strdup_or_null(opts->tls_ca, &failed);
@@ -325,6 +335,14 @@ int mst_connector_new(const struct mst_connector_options *opts,
     *conn_r = NULL;
     if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
         return mst_err_set(err, MST_EINVAL, "no broker URL given");
+    if (opts->queue_overflow != NULL &&
+        strcmp(opts->queue_overflow, "drop-head") != 0 &&
+        strcmp(opts->queue_overflow, "reject-publish") != 0)
+        return mst_err_set(err, MST_EINVAL, "bad queue overflow \"%s\"",
+                           opts->queue_overflow);
+    if (opts->queue_max_length < 0 || opts->queue_ttl_ms < 0 ||
+        opts->queue_ttl_ms > INT32_MAX)
+        return mst_err_set(err, MST_EINVAL, "bad queue bounds");
     if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
         return mst_err_set(err, MST_EINVAL,
                            "a TLS client certificate needs its key and a key "
@@ -605,13 +623,39 @@ static int declare_exchanges(struct mst_connector *conn,
     return MST_OK;
 }
 
+/*
+ * The queue arguments from the options, in `entries` (3 at most): a bound
+ * on length and age, so that a stalled consumer cannot make the broker
+ * grow until its memory alarm blocks every publisher.
+ */
+static amqp_table_t queue_arguments(const struct mst_connector *conn,
+                                    amqp_table_entry_t entries[3]) {
+    amqp_table_t t = {0, entries};
+    if (conn->queue_max_length > 0) {
+        entries[t.num_entries].key = amqp_cstring_bytes("x-max-length");
+        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_I32;
+        entries[t.num_entries++].value.value.i32 = conn->queue_max_length;
+        entries[t.num_entries].key = amqp_cstring_bytes("x-overflow");
+        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_UTF8;
+        entries[t.num_entries++].value.value.bytes = amqp_cstring_bytes(
+            conn->queue_reject_publish ? "reject-publish" : "drop-head");
+    }
+    if (conn->queue_ttl_ms > 0) {
+        entries[t.num_entries].key = amqp_cstring_bytes("x-message-ttl");
+        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_I32;
+        entries[t.num_entries++].value.value.i32 = (int32_t)conn->queue_ttl_ms;
+    }
+    return t;
+}
+
 /* A new exclusive, auto-delete, server-named queue; its name in *name_r. */
 static int declare_queue(struct mst_connector *conn, char **name_r,
                          struct mst_err *err) {
+    amqp_table_entry_t entries[3];
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(
         conn->amqp, CHANNEL, amqp_empty_bytes, /* passive = */ 0,
         /* durable = */ 0, /* exclusive = */ 1, /* auto_delete = */ 1,
-        amqp_empty_table);
+        queue_arguments(conn, entries));
     int rc = rpc_check(conn, "declaring a server-named queue", err);
     if (rc != MST_OK)
         return rc;
@@ -753,16 +797,22 @@ static int sleep_unless_stopped(int64_t ms, volatile sig_atomic_t *stop) {
     }
 }
 
-/* Delay before pass `pass` (1, 2, ...): 1 s doubling to 30 s, +-20 %. */
-static int64_t backoff_ms(struct mst_connector *conn, unsigned pass) {
+int64_t mst_connector_backoff_ms(unsigned pass, int64_t cap_ms, uint64_t rnd) {
     int64_t base = BACKOFF_FIRST_MS;
-    for (unsigned i = 1; i < pass && base < BACKOFF_MAX_MS; i++)
+    for (unsigned i = 1; i < pass && base < cap_ms; i++)
         base *= 2;
-    if (base > BACKOFF_MAX_MS)
-        base = BACKOFF_MAX_MS;
+    if (base > cap_ms)
+        base = cap_ms;
     int64_t spread = base / 5;
-    int64_t jitter = (int64_t)(next_random(conn) % (uint64_t)(2 * spread + 1));
-    return base - spread + jitter;
+    /* Jitter spreads a fleet's reconnects, but the cap is a promise. */
+    int64_t high = base + spread > cap_ms ? cap_ms : base + spread;
+    int64_t low = base - spread;
+    return low + (int64_t)(rnd % (uint64_t)(high - low + 1));
+}
+
+static int64_t backoff_ms(struct mst_connector *conn, unsigned pass) {
+    return mst_connector_backoff_ms(pass, conn->reconnect_max_ms,
+                                    next_random(conn));
 }
 
 /* Declare again, on a fresh connection, everything declared before. */
