@@ -132,7 +132,8 @@ int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
  * mst_connector_declare_node - the daemon's topology: for each collective C
  * the exchanges C.broadcast (fanout) and C.direct (direct), both durable,
  * one exclusive, auto-delete, server-named queue with the options' bounds
- * (x-max-length, x-overflow, x-message-ttl) bound to both (to C.direct
+ * (x-max-length, x-overflow, x-message-ttl; what it drops is dead-lettered
+ * and counted, see mst_connector_dropped) bound to both (to C.direct
  * with routing key = identity), qos prefetch, and a consumer with
  * acknowledgements.  `identity` and `collectives` are copied and remembered
  * for mst_connector_reconnect/_retry, also when there is no connection yet
@@ -157,6 +158,17 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err);
+
+/*
+ * mst_connector_dropped - how many requests the broker dropped from the node
+ * queue (over x-max-length with drop-head, or expired there) since the
+ * connector was made: the node queue dead-letters them to a small exclusive
+ * queue of the daemon's, which the connector reads and counts inside
+ * mst_connector_consume (they are never handed out).  That queue is bounded
+ * too (100,000 messages, 16 MiB): past that, drops while the daemon is
+ * stalled go uncounted.  Always 0 for a client.
+ */
+uint64_t mst_connector_dropped(const struct mst_connector *conn);
 
 /*
  * mst_connector_reply_queue - the reply queue name, or NULL before one.

@@ -31,9 +31,12 @@
 #define HANDSHAKE_TIMEOUT_S 10 /* AMQP login against a hung broker */
 #define CLOSE_TIMEOUT_S 2      /* polite close must not hang a shutdown */
 #define BACKOFF_FIRST_MS 1000
-#define BACKOFF_MAX_MS 30000 /* the default cap */
-#define SLEEP_SLICE_MS 100   /* how quickly *stop is noticed */
-#define NAME_MAX_LEN 255     /* AMQP short string */
+#define BACKOFF_MAX_MS 30000   /* the default cap */
+#define DEAD_TAG "muster.dead" /* consumer tag of the dead-letter queue */
+#define DEAD_MAX_LENGTH 100000
+#define DEAD_MAX_BYTES (16 * 1024 * 1024)
+#define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
+#define NAME_MAX_LEN 255   /* AMQP short string */
 
 /* One broker URL, parsed once; `info` points into `buf`. */
 struct url {
@@ -87,6 +90,8 @@ struct mst_connector {
     char *identity;
     struct names node_collectives;
     char *node_queue;
+    char *dead_queue; /* where the broker puts what the node queue drops */
+    uint64_t dropped; /* dead letters seen, over every connection */
     int reply_declared;
     struct names reply_collectives;
     char *reply_queue;
@@ -425,6 +430,7 @@ void mst_connector_free(struct mst_connector **connp) {
     free(conn->identity);
     names_free(&conn->node_collectives);
     free(conn->node_queue);
+    free(conn->dead_queue);
     names_free(&conn->reply_collectives);
     free(conn->reply_queue);
     free(conn);
@@ -623,39 +629,68 @@ static int declare_exchanges(struct mst_connector *conn,
     return MST_OK;
 }
 
+/* Queue arguments (x-max-length and the like), at most QUEUE_ARGS. */
+#define QUEUE_ARGS 5
+struct queue_args {
+    amqp_table_entry_t e[QUEUE_ARGS];
+    amqp_table_t table;
+};
+
+static void arg_i32(struct queue_args *a, const char *key, int32_t v) {
+    amqp_table_entry_t *e = &a->e[a->table.num_entries++];
+    e->key = amqp_cstring_bytes(key);
+    e->value.kind = AMQP_FIELD_KIND_I32;
+    e->value.value.i32 = v;
+}
+
+static void arg_utf8(struct queue_args *a, const char *key, const char *v) {
+    amqp_table_entry_t *e = &a->e[a->table.num_entries++];
+    e->key = amqp_cstring_bytes(key);
+    e->value.kind = AMQP_FIELD_KIND_UTF8;
+    e->value.value.bytes = amqp_cstring_bytes(v);
+}
+
 /*
- * The queue arguments from the options, in `entries` (3 at most): a bound
- * on length and age, so that a stalled consumer cannot make the broker
- * grow until its memory alarm blocks every publisher.
+ * The options' bounds on length and age, so that a stalled consumer cannot
+ * make the broker grow until its memory alarm blocks every publisher; and,
+ * with `dead_queue`, where what is dropped (drop-head, expired) goes: the
+ * default exchange with the dead queue's name as routing key.
  */
-static amqp_table_t queue_arguments(const struct mst_connector *conn,
-                                    amqp_table_entry_t entries[3]) {
-    amqp_table_t t = {0, entries};
+static void queue_arguments(const struct mst_connector *conn,
+                            const char *dead_queue, struct queue_args *a) {
+    a->table = (amqp_table_t){0, a->e};
     if (conn->queue_max_length > 0) {
-        entries[t.num_entries].key = amqp_cstring_bytes("x-max-length");
-        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_I32;
-        entries[t.num_entries++].value.value.i32 = conn->queue_max_length;
-        entries[t.num_entries].key = amqp_cstring_bytes("x-overflow");
-        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_UTF8;
-        entries[t.num_entries++].value.value.bytes = amqp_cstring_bytes(
-            conn->queue_reject_publish ? "reject-publish" : "drop-head");
+        arg_i32(a, "x-max-length", conn->queue_max_length);
+        arg_utf8(a, "x-overflow",
+                 conn->queue_reject_publish ? "reject-publish" : "drop-head");
     }
-    if (conn->queue_ttl_ms > 0) {
-        entries[t.num_entries].key = amqp_cstring_bytes("x-message-ttl");
-        entries[t.num_entries].value.kind = AMQP_FIELD_KIND_I32;
-        entries[t.num_entries++].value.value.i32 = (int32_t)conn->queue_ttl_ms;
+    if (conn->queue_ttl_ms > 0)
+        arg_i32(a, "x-message-ttl", (int32_t)conn->queue_ttl_ms);
+    if (dead_queue != NULL) {
+        arg_utf8(a, "x-dead-letter-exchange", "");
+        arg_utf8(a, "x-dead-letter-routing-key", dead_queue);
     }
-    return t;
+}
+
+/*
+ * The dead-letter queue only counts: bounded by count and bytes, since it
+ * fills while the daemon is stalled too; past its bounds drops go uncounted.
+ */
+static void dead_queue_arguments(struct queue_args *a) {
+    a->table = (amqp_table_t){0, a->e};
+    arg_i32(a, "x-max-length", DEAD_MAX_LENGTH);
+    arg_i32(a, "x-max-length-bytes", DEAD_MAX_BYTES);
+    arg_utf8(a, "x-overflow", "drop-head");
 }
 
 /* A new exclusive, auto-delete, server-named queue; its name in *name_r. */
-static int declare_queue(struct mst_connector *conn, char **name_r,
+static int declare_queue(struct mst_connector *conn,
+                         const struct queue_args *args, char **name_r,
                          struct mst_err *err) {
-    amqp_table_entry_t entries[3];
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(
         conn->amqp, CHANNEL, amqp_empty_bytes, /* passive = */ 0,
         /* durable = */ 0, /* exclusive = */ 1, /* auto_delete = */ 1,
-        queue_arguments(conn, entries));
+        args->table);
     int rc = rpc_check(conn, "declaring a server-named queue", err);
     if (rc != MST_OK)
         return rc;
@@ -682,10 +717,12 @@ static int bind_queue(struct mst_connector *conn, const char *queue,
     return rpc_check(conn, what, err);
 }
 
+/* `tag` NULL: the broker names the consumer. */
 static int consume_queue(struct mst_connector *conn, const char *queue,
-                         int no_ack, struct mst_err *err) {
+                         const char *tag, int no_ack, struct mst_err *err) {
     amqp_basic_consume(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
-                       amqp_empty_bytes, /* no_local = */ 0, no_ack,
+                       tag ? amqp_cstring_bytes(tag) : amqp_empty_bytes,
+                       /* no_local = */ 0, no_ack,
                        /* exclusive = */ 1, amqp_empty_table);
     return rpc_check(conn, "starting a consumer", err);
 }
@@ -694,8 +731,16 @@ static int consume_queue(struct mst_connector *conn, const char *queue,
 static int node_topology(struct mst_connector *conn, struct mst_err *err) {
     struct mst_strv cs = names_view(&conn->node_collectives);
     int rc = declare_exchanges(conn, &cs, err);
+    struct queue_args args;
+    dead_queue_arguments(&args);
     if (rc == MST_OK)
-        rc = declare_queue(conn, &conn->node_queue, err);
+        rc = declare_queue(conn, &args, &conn->dead_queue, err);
+    if (rc == MST_OK)
+        rc = consume_queue(conn, conn->dead_queue, DEAD_TAG, /* no_ack = */ 1,
+                           err);
+    queue_arguments(conn, conn->dead_queue, &args);
+    if (rc == MST_OK)
+        rc = declare_queue(conn, &args, &conn->node_queue, err);
     for (size_t i = 0; rc == MST_OK && i < cs.n; i++) {
         rc = bind_queue(conn, conn->node_queue, cs.v[i], "broadcast", "", err);
         if (rc == MST_OK)
@@ -711,17 +756,20 @@ static int node_topology(struct mst_connector *conn, struct mst_err *err) {
         rc = rpc_check(conn, "setting the prefetch count", err);
     }
     if (rc == MST_OK)
-        rc = consume_queue(conn, conn->node_queue, /* no_ack = */ 0, err);
+        rc = consume_queue(conn, conn->node_queue, NULL, /* no_ack = */ 0, err);
     return rc;
 }
 
 static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
     struct mst_strv cs = names_view(&conn->reply_collectives);
     int rc = declare_exchanges(conn, &cs, err);
+    struct queue_args args;
+    queue_arguments(conn, NULL, &args);
     if (rc == MST_OK)
-        rc = declare_queue(conn, &conn->reply_queue, err);
+        rc = declare_queue(conn, &args, &conn->reply_queue, err);
     if (rc == MST_OK)
-        rc = consume_queue(conn, conn->reply_queue, /* no_ack = */ 1, err);
+        rc =
+            consume_queue(conn, conn->reply_queue, NULL, /* no_ack = */ 1, err);
     return rc;
 }
 
@@ -777,6 +825,10 @@ int mst_connector_declare_reply_queue(struct mst_connector *conn,
 
 const char *mst_connector_reply_queue(const struct mst_connector *conn) {
     return conn->reply_queue;
+}
+
+uint64_t mst_connector_dropped(const struct mst_connector *conn) {
+    return conn->dropped;
 }
 
 /* ---- reconnecting ------------------------------------------------------- */
@@ -1043,9 +1095,27 @@ static int read_content(struct mst_connector *conn, amqp_channel_t channel,
     return 1;
 }
 
+/* A dead letter: counted, its content skipped; 0 (nothing for the caller). */
+static int read_dead(struct mst_connector *conn, amqp_channel_t channel,
+                     struct mst_err *err) {
+    amqp_frame_t h;
+    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, &h, err);
+    if (rc == MST_OK)
+        rc = read_body(conn, channel, h.payload.properties.body_size,
+                       /* keep = */ 0, err);
+    if (rc != MST_OK)
+        return rc;
+    conn->dropped++;
+    return 0;
+}
+
 static int read_delivery(struct mst_connector *conn, const amqp_frame_t *f,
                          struct mst_message *msg, struct mst_err *err) {
     const amqp_basic_deliver_t *d = f->payload.method.decoded;
+    amqp_bytes_t dead = amqp_cstring_bytes(DEAD_TAG);
+    if (d->consumer_tag.len == dead.len &&
+        memcmp(d->consumer_tag.bytes, dead.bytes, dead.len) == 0)
+        return read_dead(conn, f->channel, err);
     msg->kind = MST_MESSAGE_DELIVERY;
     msg->delivery_tag = d->delivery_tag;
     msg->generation = conn->generation;
