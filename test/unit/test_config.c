@@ -272,7 +272,8 @@ START_TEST(server_sample_refused_as_client) {
     ck_assert_int_eq(
         mst_config_load(CONF "server.cfg", MST_CONFIG_CLIENT, &cfg, &err),
         MST_ECONFIG);
-    ck_assert_ptr_nonnull(strstr(err.msg, ": facts: only allowed"));
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, ": broker.queue_max_length: only allowed"));
 }
 END_TEST
 
