@@ -32,6 +32,13 @@ struct mst_connector_options {
     const char *tls_cert;        /* optional client certificate */
     const char *tls_key;         /* its key */
     uint32_t max_body;           /* larger deliveries are dropped; 0 = 1 MiB */
+    /* Bounds of the queue this connector declares (node or reply queue):
+     * x-max-length (0: unbounded), x-overflow "drop-head" or
+     * "reject-publish" (NULL: "drop-head"), x-message-ttl in ms (0: none). */
+    int queue_max_length;
+    const char *queue_overflow;
+    int64_t queue_ttl_ms;
+    int64_t reconnect_max_ms; /* backoff cap, jitter included; <=0: 30 s */
 };
 
 enum mst_message_kind {
@@ -63,8 +70,9 @@ struct mst_message {
  * MST_EINVAL for a malformed URL (named in `err`, password hidden), which
  * includes a trailing "/" after host:port: that selects the empty vhost.
  * For the default vhost "/" leave the path out or write "/%2f".  Also
- * MST_EINVAL for a client certificate without a key or the reverse, and
- * MST_ENOMEM.
+ * MST_EINVAL for a client certificate without a key or the reverse, an
+ * unknown queue_overflow, a negative bound or a queue TTL over 2^31-1 ms,
+ * and MST_ENOMEM.
  */
 int mst_connector_new(const struct mst_connector_options *opts,
                       struct mst_connector **conn_r, struct mst_err *err);
@@ -88,8 +96,8 @@ int mst_connector_connect(struct mst_connector *conn, struct mst_err *err);
 
 /*
  * mst_connector_reconnect - after a lost connection: retry passes over the
- * URLs, sleeping with capped exponential backoff and jitter (1 s doubling to
- * 30 s, +-20%) between passes, until connected and every earlier
+ * URLs, sleeping with capped exponential backoff and jitter
+ * (mst_connector_backoff_ms) between passes, until connected and every earlier
  * declaration (node topology, reply queue and consumers) is made again, or
  * until *stop (may be NULL) becomes non-zero: MST_ESTOPPED.  The first pass
  * starts at once; sleeps are cut in 100 ms slices so that *stop is noticed
@@ -99,6 +107,14 @@ int mst_connector_connect(struct mst_connector *conn, struct mst_err *err);
  */
 int mst_connector_reconnect(struct mst_connector *conn,
                             volatile sig_atomic_t *stop, struct mst_err *err);
+
+/*
+ * mst_connector_backoff_ms - the delay before reconnect pass `pass` (1, 2,
+ * ...): 1 s doubling up to `cap_ms`, with +-20 % jitter drawn from
+ * `rnd`, but never above `cap_ms` (at the cap: 80 % to 100 % of it).
+ * Pure; `cap_ms` below 1 s caps the first delay too.
+ */
+int64_t mst_connector_backoff_ms(unsigned pass, int64_t cap_ms, uint64_t rnd);
 
 /*
  * mst_connector_retry - one pass of mst_connector_reconnect, for a caller
@@ -115,7 +131,9 @@ int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
 /*
  * mst_connector_declare_node - the daemon's topology: for each collective C
  * the exchanges C.broadcast (fanout) and C.direct (direct), both durable,
- * one exclusive, auto-delete, server-named queue bound to both (to C.direct
+ * one exclusive, auto-delete, server-named queue with the options' bounds
+ * (x-max-length, x-overflow, x-message-ttl; what it drops is dead-lettered
+ * and counted, see mst_connector_dropped) bound to both (to C.direct
  * with routing key = identity), qos prefetch, and a consumer with
  * acknowledgements.  `identity` and `collectives` are copied and remembered
  * for mst_connector_reconnect/_retry, also when there is no connection yet
@@ -132,14 +150,25 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
 
 /*
  * mst_connector_declare_reply_queue - the client's exclusive, auto-delete,
- * server-named reply queue and a no-ack consumer on it.  Its name is then
- * mst_connector_reply_queue().  Also makes sure the exchanges of
- * `collectives` exist, so a publish to a fresh broker does not fail.
- * Return codes as mst_connector_declare_node.
+ * server-named reply queue (with the options' bounds) and a no-ack consumer on
+ * it.  Its name is then mst_connector_reply_queue().  Also makes sure the
+ * exchanges of `collectives` exist, so a publish to a fresh broker does not
+ * fail. Return codes as mst_connector_declare_node.
  */
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err);
+
+/*
+ * mst_connector_dropped - how many requests the broker dropped from the node
+ * queue (over x-max-length with drop-head, or expired there) since the
+ * connector was made: the node queue dead-letters them to a small exclusive
+ * queue of the daemon's, which the connector reads and counts inside
+ * mst_connector_consume (they are never handed out).  That queue is bounded
+ * too (100,000 messages, 16 MiB): past that, drops while the daemon is
+ * stalled go uncounted.  Always 0 for a client.
+ */
+uint64_t mst_connector_dropped(const struct mst_connector *conn);
 
 /*
  * mst_connector_reply_queue - the reply queue name, or NULL before one.

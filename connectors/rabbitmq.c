@@ -31,7 +31,10 @@
 #define HANDSHAKE_TIMEOUT_S 10 /* AMQP login against a hung broker */
 #define CLOSE_TIMEOUT_S 2      /* polite close must not hang a shutdown */
 #define BACKOFF_FIRST_MS 1000
-#define BACKOFF_MAX_MS 30000
+#define BACKOFF_MAX_MS 30000   /* the default cap */
+#define DEAD_TAG "muster.dead" /* consumer tag of the dead-letter queue */
+#define DEAD_MAX_LENGTH 100000
+#define DEAD_MAX_BYTES (16 * 1024 * 1024)
 #define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
 #define NAME_MAX_LEN 255   /* AMQP short string */
 
@@ -74,6 +77,10 @@ struct mst_connector {
     char *tls_cert;
     char *tls_key;
     uint32_t max_body;
+    int queue_max_length;
+    int queue_reject_publish; /* x-overflow: else drop-head */
+    int64_t queue_ttl_ms;
+    int64_t reconnect_max_ms;
 
     amqp_connection_state_t amqp; /* NULL when not connected */
     unsigned generation;          /* bumped on every new connection */
@@ -83,6 +90,8 @@ struct mst_connector {
     char *identity;
     struct names node_collectives;
     char *node_queue;
+    char *dead_queue; /* where the broker puts what the node queue drops */
+    uint64_t dropped; /* dead letters seen, over every connection */
     int reply_declared;
     struct names reply_collectives;
     char *reply_queue;
@@ -312,6 +321,12 @@ static int copy_options(struct mst_connector *conn,
     conn->heartbeat_s = opts->heartbeat_s < 0 ? 30 : opts->heartbeat_s;
     conn->prefetch = opts->prefetch < 0 ? 0 : opts->prefetch;
     conn->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    conn->queue_max_length = opts->queue_max_length;
+    conn->queue_reject_publish = opts->queue_overflow != NULL &&
+                                 strcmp(opts->queue_overflow, "drop-head");
+    conn->queue_ttl_ms = opts->queue_ttl_ms;
+    conn->reconnect_max_ms =
+        opts->reconnect_max_ms > 0 ? opts->reconnect_max_ms : BACKOFF_MAX_MS;
     conn->connection_name = strdup_or_null(
         opts->connection_name ? opts->connection_name : "muster", &failed);
     conn->tls_ca = strdup_or_null(opts->tls_ca, &failed);
@@ -325,6 +340,14 @@ int mst_connector_new(const struct mst_connector_options *opts,
     *conn_r = NULL;
     if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
         return mst_err_set(err, MST_EINVAL, "no broker URL given");
+    if (opts->queue_overflow != NULL &&
+        strcmp(opts->queue_overflow, "drop-head") != 0 &&
+        strcmp(opts->queue_overflow, "reject-publish") != 0)
+        return mst_err_set(err, MST_EINVAL, "bad queue overflow \"%s\"",
+                           opts->queue_overflow);
+    if (opts->queue_max_length < 0 || opts->queue_ttl_ms < 0 ||
+        opts->queue_ttl_ms > INT32_MAX)
+        return mst_err_set(err, MST_EINVAL, "bad queue bounds");
     if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
         return mst_err_set(err, MST_EINVAL,
                            "a TLS client certificate needs its key and a key "
@@ -407,6 +430,7 @@ void mst_connector_free(struct mst_connector **connp) {
     free(conn->identity);
     names_free(&conn->node_collectives);
     free(conn->node_queue);
+    free(conn->dead_queue);
     names_free(&conn->reply_collectives);
     free(conn->reply_queue);
     free(conn);
@@ -605,13 +629,68 @@ static int declare_exchanges(struct mst_connector *conn,
     return MST_OK;
 }
 
+/* Queue arguments (x-max-length and the like), at most QUEUE_ARGS. */
+#define QUEUE_ARGS 5
+struct queue_args {
+    amqp_table_entry_t e[QUEUE_ARGS];
+    amqp_table_t table;
+};
+
+static void arg_i32(struct queue_args *a, const char *key, int32_t v) {
+    amqp_table_entry_t *e = &a->e[a->table.num_entries++];
+    e->key = amqp_cstring_bytes(key);
+    e->value.kind = AMQP_FIELD_KIND_I32;
+    e->value.value.i32 = v;
+}
+
+static void arg_utf8(struct queue_args *a, const char *key, const char *v) {
+    amqp_table_entry_t *e = &a->e[a->table.num_entries++];
+    e->key = amqp_cstring_bytes(key);
+    e->value.kind = AMQP_FIELD_KIND_UTF8;
+    e->value.value.bytes = amqp_cstring_bytes(v);
+}
+
+/*
+ * The options' bounds on length and age, so that a stalled consumer cannot
+ * make the broker grow until its memory alarm blocks every publisher; and,
+ * with `dead_queue`, where what is dropped (drop-head, expired) goes: the
+ * default exchange with the dead queue's name as routing key.
+ */
+static void queue_arguments(const struct mst_connector *conn,
+                            const char *dead_queue, struct queue_args *a) {
+    a->table = (amqp_table_t){0, a->e};
+    if (conn->queue_max_length > 0) {
+        arg_i32(a, "x-max-length", conn->queue_max_length);
+        arg_utf8(a, "x-overflow",
+                 conn->queue_reject_publish ? "reject-publish" : "drop-head");
+    }
+    if (conn->queue_ttl_ms > 0)
+        arg_i32(a, "x-message-ttl", (int32_t)conn->queue_ttl_ms);
+    if (dead_queue != NULL) {
+        arg_utf8(a, "x-dead-letter-exchange", "");
+        arg_utf8(a, "x-dead-letter-routing-key", dead_queue);
+    }
+}
+
+/*
+ * The dead-letter queue only counts: bounded by count and bytes, since it
+ * fills while the daemon is stalled too; past its bounds drops go uncounted.
+ */
+static void dead_queue_arguments(struct queue_args *a) {
+    a->table = (amqp_table_t){0, a->e};
+    arg_i32(a, "x-max-length", DEAD_MAX_LENGTH);
+    arg_i32(a, "x-max-length-bytes", DEAD_MAX_BYTES);
+    arg_utf8(a, "x-overflow", "drop-head");
+}
+
 /* A new exclusive, auto-delete, server-named queue; its name in *name_r. */
-static int declare_queue(struct mst_connector *conn, char **name_r,
+static int declare_queue(struct mst_connector *conn,
+                         const struct queue_args *args, char **name_r,
                          struct mst_err *err) {
     amqp_queue_declare_ok_t *ok = amqp_queue_declare(
         conn->amqp, CHANNEL, amqp_empty_bytes, /* passive = */ 0,
         /* durable = */ 0, /* exclusive = */ 1, /* auto_delete = */ 1,
-        amqp_empty_table);
+        args->table);
     int rc = rpc_check(conn, "declaring a server-named queue", err);
     if (rc != MST_OK)
         return rc;
@@ -638,10 +717,12 @@ static int bind_queue(struct mst_connector *conn, const char *queue,
     return rpc_check(conn, what, err);
 }
 
+/* `tag` NULL: the broker names the consumer. */
 static int consume_queue(struct mst_connector *conn, const char *queue,
-                         int no_ack, struct mst_err *err) {
+                         const char *tag, int no_ack, struct mst_err *err) {
     amqp_basic_consume(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
-                       amqp_empty_bytes, /* no_local = */ 0, no_ack,
+                       tag ? amqp_cstring_bytes(tag) : amqp_empty_bytes,
+                       /* no_local = */ 0, no_ack,
                        /* exclusive = */ 1, amqp_empty_table);
     return rpc_check(conn, "starting a consumer", err);
 }
@@ -650,8 +731,16 @@ static int consume_queue(struct mst_connector *conn, const char *queue,
 static int node_topology(struct mst_connector *conn, struct mst_err *err) {
     struct mst_strv cs = names_view(&conn->node_collectives);
     int rc = declare_exchanges(conn, &cs, err);
+    struct queue_args args;
+    dead_queue_arguments(&args);
     if (rc == MST_OK)
-        rc = declare_queue(conn, &conn->node_queue, err);
+        rc = declare_queue(conn, &args, &conn->dead_queue, err);
+    if (rc == MST_OK)
+        rc = consume_queue(conn, conn->dead_queue, DEAD_TAG, /* no_ack = */ 1,
+                           err);
+    queue_arguments(conn, conn->dead_queue, &args);
+    if (rc == MST_OK)
+        rc = declare_queue(conn, &args, &conn->node_queue, err);
     for (size_t i = 0; rc == MST_OK && i < cs.n; i++) {
         rc = bind_queue(conn, conn->node_queue, cs.v[i], "broadcast", "", err);
         if (rc == MST_OK)
@@ -667,17 +756,20 @@ static int node_topology(struct mst_connector *conn, struct mst_err *err) {
         rc = rpc_check(conn, "setting the prefetch count", err);
     }
     if (rc == MST_OK)
-        rc = consume_queue(conn, conn->node_queue, /* no_ack = */ 0, err);
+        rc = consume_queue(conn, conn->node_queue, NULL, /* no_ack = */ 0, err);
     return rc;
 }
 
 static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
     struct mst_strv cs = names_view(&conn->reply_collectives);
     int rc = declare_exchanges(conn, &cs, err);
+    struct queue_args args;
+    queue_arguments(conn, NULL, &args);
     if (rc == MST_OK)
-        rc = declare_queue(conn, &conn->reply_queue, err);
+        rc = declare_queue(conn, &args, &conn->reply_queue, err);
     if (rc == MST_OK)
-        rc = consume_queue(conn, conn->reply_queue, /* no_ack = */ 1, err);
+        rc =
+            consume_queue(conn, conn->reply_queue, NULL, /* no_ack = */ 1, err);
     return rc;
 }
 
@@ -735,6 +827,10 @@ const char *mst_connector_reply_queue(const struct mst_connector *conn) {
     return conn->reply_queue;
 }
 
+uint64_t mst_connector_dropped(const struct mst_connector *conn) {
+    return conn->dropped;
+}
+
 /* ---- reconnecting ------------------------------------------------------- */
 
 /* Sleep `ms` in slices; non-zero if *stop was raised meanwhile. */
@@ -753,16 +849,22 @@ static int sleep_unless_stopped(int64_t ms, volatile sig_atomic_t *stop) {
     }
 }
 
-/* Delay before pass `pass` (1, 2, ...): 1 s doubling to 30 s, +-20 %. */
-static int64_t backoff_ms(struct mst_connector *conn, unsigned pass) {
+int64_t mst_connector_backoff_ms(unsigned pass, int64_t cap_ms, uint64_t rnd) {
     int64_t base = BACKOFF_FIRST_MS;
-    for (unsigned i = 1; i < pass && base < BACKOFF_MAX_MS; i++)
+    for (unsigned i = 1; i < pass && base < cap_ms; i++)
         base *= 2;
-    if (base > BACKOFF_MAX_MS)
-        base = BACKOFF_MAX_MS;
+    if (base > cap_ms)
+        base = cap_ms;
     int64_t spread = base / 5;
-    int64_t jitter = (int64_t)(next_random(conn) % (uint64_t)(2 * spread + 1));
-    return base - spread + jitter;
+    /* Jitter spreads a fleet's reconnects, but the cap is a promise. */
+    int64_t high = base + spread > cap_ms ? cap_ms : base + spread;
+    int64_t low = base - spread;
+    return low + (int64_t)(rnd % (uint64_t)(high - low + 1));
+}
+
+static int64_t backoff_ms(struct mst_connector *conn, unsigned pass) {
+    return mst_connector_backoff_ms(pass, conn->reconnect_max_ms,
+                                    next_random(conn));
 }
 
 /* Declare again, on a fresh connection, everything declared before. */
@@ -993,9 +1095,27 @@ static int read_content(struct mst_connector *conn, amqp_channel_t channel,
     return 1;
 }
 
+/* A dead letter: counted, its content skipped; 0 (nothing for the caller). */
+static int read_dead(struct mst_connector *conn, amqp_channel_t channel,
+                     struct mst_err *err) {
+    amqp_frame_t h;
+    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, &h, err);
+    if (rc == MST_OK)
+        rc = read_body(conn, channel, h.payload.properties.body_size,
+                       /* keep = */ 0, err);
+    if (rc != MST_OK)
+        return rc;
+    conn->dropped++;
+    return 0;
+}
+
 static int read_delivery(struct mst_connector *conn, const amqp_frame_t *f,
                          struct mst_message *msg, struct mst_err *err) {
     const amqp_basic_deliver_t *d = f->payload.method.decoded;
+    amqp_bytes_t dead = amqp_cstring_bytes(DEAD_TAG);
+    if (d->consumer_tag.len == dead.len &&
+        memcmp(d->consumer_tag.bytes, dead.bytes, dead.len) == 0)
+        return read_dead(conn, f->channel, err);
     msg->kind = MST_MESSAGE_DELIVERY;
     msg->delivery_tag = d->delivery_tag;
     msg->generation = conn->generation;

@@ -42,6 +42,11 @@ static int make_connector(struct musterd *d, struct mst_err *err) {
         .tls_ca = d->cfg->security_ca,
         .tls_cert = d->cfg->security_cert,
         .tls_key = d->cfg->security_key,
+        .queue_max_length = d->cfg->broker_queue_max_length,
+        .queue_overflow = d->cfg->broker_queue_overflow,
+        /* No request may live longer: nothing older is worth a worker. */
+        .queue_ttl_ms = d->cfg->security_max_ttl_ms,
+        .reconnect_max_ms = d->cfg->broker_reconnect_max_ms,
     };
     return mst_connector_new(&o, &d->conn, err);
 }

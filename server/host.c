@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "connector.h"
 #include "mst_build.h"
 #include "musterd.h"
 #include "registry.h"
@@ -56,6 +57,9 @@ static long rss_kb(void) {
 static json_t *stats_json(const struct musterd *d) {
     json_t *o = musterd_counters_json(&d->counters);
     int64_t now = mst_wall_ms();
+    /* Requests the broker dropped before we could see them. */
+    json_object_set_new(
+        o, "dropped", json_integer((json_int_t)mst_connector_dropped(d->conn)));
     json_object_set_new(o, "pid", json_integer(getpid()));
     json_object_set_new(o, "uptime",
                         json_integer((now - d->started_ms) / 1000));

@@ -72,6 +72,11 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
         .tls_ca = cfg->security_ca,
         .tls_cert = cfg->security_cert,
         .tls_key = cfg->security_key,
+        .queue_max_length = cfg->broker_reply_queue_max_length,
+        .queue_overflow = cfg->broker_queue_overflow,
+        /* A reply older than the longest request TTL answers nobody. */
+        .queue_ttl_ms = cfg->security_max_ttl_ms,
+        .reconnect_max_ms = cfg->broker_reconnect_max_ms,
     };
     int rc = mst_security_new(&so, &cl->sec, err);
     if (rc == MST_OK) {

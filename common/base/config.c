@@ -69,6 +69,7 @@ static const char *check_path(const char *v);
 static const char *check_url(const char *v);
 static const char *check_provider(const char *v);
 static const char *check_semantics(const char *v);
+static const char *check_overflow(const char *v);
 
 #define OFF(field) offsetof(struct mst_config, field)
 
@@ -79,6 +80,16 @@ static const struct key broker_keys[] = {
      NULL, NULL},
     {"prefetch", K_INT, ROLE_BOTH, OFF(broker_prefetch), 1, 10000, NULL, 32,
      NULL, NULL},
+    /* The node queue: 1000 requests is minutes of work for a busy node; a
+     * reply queue must hold one reply per node of the largest fleet. */
+    {"queue_max_length", K_INT, ROLE_SERVER, OFF(broker_queue_max_length), 1,
+     10000000, NULL, 1000, NULL, NULL},
+    {"reply_queue_max_length", K_INT, ROLE_CLIENT,
+     OFF(broker_reply_queue_max_length), 1, 10000000, NULL, 100000, NULL, NULL},
+    {"queue_overflow", K_STRING, ROLE_BOTH, OFF(broker_queue_overflow), 0, 0,
+     "drop-head", 0, check_overflow, NULL},
+    {"reconnect_max", K_SECONDS, ROLE_BOTH, OFF(broker_reconnect_max_ms), 1000,
+     3600 * 1000LL, NULL, 30000, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -202,6 +213,12 @@ static const char *check_provider(const char *v) {
 }
 
 /* How facts compare in filters and policies (targeting/expr.h). */
+static const char *check_overflow(const char *v) {
+    if (strcmp(v, "drop-head") != 0 && strcmp(v, "reject-publish") != 0)
+        return "must be \"drop-head\" or \"reject-publish\"";
+    return NULL;
+}
+
 static const char *check_semantics(const char *v) {
     if (strcmp(v, "choria") != 0 && strcmp(v, "mcollective") != 0)
         return "must be \"choria\" or \"mcollective\"";
@@ -372,6 +389,7 @@ void mst_config_free(struct mst_config **cfg) {
     free(c->facts_dir);
     free(c->classes_file);
     free(c->filter_semantics);
+    free(c->broker_queue_overflow);
     free(c->agents_dir);
     free(c->agents_run_as);
     free(c->security_provider);

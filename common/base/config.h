@@ -33,8 +33,13 @@ struct mst_config {
         broker_urls;      /* default: ["amqp://guest:guest@127.0.0.1:5672"] */
     int broker_heartbeat; /* seconds, 0 disables; default 30 */
     int broker_prefetch;  /* unacked deliveries per daemon; default 32 */
-    struct mst_strv facts_files;  /* server; default: none */
-    char *facts_dir;              /* server; NULL when unset */
+    int broker_queue_max_length;       /* server: x-max-length; default 1000 */
+    int broker_reply_queue_max_length; /* client: x-max-length of the reply
+                                          queue; default 100000 */
+    char *broker_queue_overflow; /* "drop-head" (default), "reject-publish" */
+    int64_t broker_reconnect_max_ms; /* backoff cap; default 30 s */
+    struct mst_strv facts_files;     /* server; default: none */
+    char *facts_dir;                 /* server; NULL when unset */
     int64_t facts_refresh_ms;     /* server: reload interval; 0 = SIGHUP only;
                                      default 300000 */
     int64_t facts_timeout_ms;     /* server: per facts.dir executable;

@@ -679,6 +679,11 @@ int mst_connector_has_buffered(const struct mst_connector *conn) {
     return conn->connected && next_at(conn) <= mst_now_ms();
 }
 
+uint64_t mst_connector_dropped(const struct mst_connector *conn) {
+    (void)conn;
+    return 0; /* the double has no broker to drop anything */
+}
+
 const char *mst_connector_url(const struct mst_connector *conn) {
     return conn->url;
 }

@@ -38,6 +38,9 @@ START_TEST(full_server_file) {
     ck_assert_str_eq(c->broker_urls.v[1], "amqp://rabbit2");
     ck_assert_int_eq(c->broker_heartbeat, 0);
     ck_assert_int_eq(c->broker_prefetch, 10000);
+    ck_assert_int_eq(c->broker_queue_max_length, 50);
+    ck_assert_str_eq(c->broker_queue_overflow, "reject-publish");
+    ck_assert_int_eq(c->broker_reconnect_max_ms, 3600 * 1000);
     ck_assert_uint_eq(c->facts_files.n, 2);
     ck_assert_str_eq(c->facts_files.v[1], "/b.json");
     ck_assert_str_eq(c->facts_dir, "/f.d");
@@ -67,6 +70,8 @@ START_TEST(client_file_with_seconds) {
     ck_assert_int_eq(c->discovery_timeout_ms, 500);
     ck_assert_int_eq(c->timeout_ms, 3000);
     ck_assert_int_eq(c->ttl_ms, 120250);
+    ck_assert_int_eq(c->broker_reply_queue_max_length, 7);
+    ck_assert_int_eq(c->broker_reconnect_max_ms, 1500);
     mst_config_free(&c);
 }
 END_TEST
@@ -81,6 +86,10 @@ static void assert_defaults(const struct mst_config *c) {
     ck_assert_str_eq(c->broker_urls.v[0], "amqp://guest:guest@127.0.0.1:5672");
     ck_assert_int_eq(c->broker_heartbeat, 30);
     ck_assert_int_eq(c->broker_prefetch, 32);
+    ck_assert_int_eq(c->broker_queue_max_length, 1000);
+    ck_assert_int_eq(c->broker_reply_queue_max_length, 100000);
+    ck_assert_str_eq(c->broker_queue_overflow, "drop-head");
+    ck_assert_int_eq(c->broker_reconnect_max_ms, 30000);
     ck_assert_uint_eq(c->facts_files.n, 0);
     ck_assert_ptr_null(c->facts_dir);
     ck_assert_ptr_null(c->classes_file);
@@ -177,6 +186,20 @@ static const struct bad_case bad_cases[] = {
      "float-for-int.cfg:1: broker.heartbeat", "got a float"},
     {"range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "range.cfg:2: broker.heartbeat", "3601 is out of range (0 to 3600)"},
+    {"queue-length-range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "queue-length-range.cfg:2: broker.queue_max_length",
+     "0 is out of range (1 to 10000000)"},
+    {"queue-length-string.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "queue-length-string.cfg:1: broker.queue_max_length",
+     "expected an integer, got a string"},
+    {"queue-overflow.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "queue-overflow.cfg:1: broker.queue_overflow",
+     "\"drop-head\" or \"reject-publish\""},
+    {"reconnect-range.cfg", MST_CONFIG_CLIENT, MST_ECONFIG,
+     "reconnect-range.cfg:1: broker.reconnect_max", "out of range"},
+    {"reply-queue-server.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "reply-queue-server.cfg:2: broker.reply_queue_max_length",
+     "only allowed in the client configuration"},
     {"range-seconds.cfg", MST_CONFIG_CLIENT, MST_ECONFIG,
      "range-seconds.cfg:2: discovery_timeout", "out of range"},
     {"bad-url.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
@@ -249,7 +272,8 @@ START_TEST(server_sample_refused_as_client) {
     ck_assert_int_eq(
         mst_config_load(CONF "server.cfg", MST_CONFIG_CLIENT, &cfg, &err),
         MST_ECONFIG);
-    ck_assert_ptr_nonnull(strstr(err.msg, ": facts: only allowed"));
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, ": broker.queue_max_length: only allowed"));
 }
 END_TEST
 
