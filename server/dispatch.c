@@ -49,6 +49,12 @@ static void refuse(const struct inbound *in, enum musterd_counter c,
     record_refusal(in, c, req, -1, why);
 }
 
+/* Below, with the reply code it uses. */
+static void refuse_with_reply(const struct inbound *in,
+                              const struct mst_request *req,
+                              enum musterd_counter c, int status,
+                              const char *reason);
+
 /*
  * A request that failed verification, decoded only to name who it claims
  * to be from in the log line (the names are unverified, and said to be).
@@ -66,6 +72,31 @@ static void refuse_unverified(const struct inbound *in, struct mst_bytes body,
         refuse(in, MUSTERD_COUNTER_UNVERIFIED, NULL, why);
     }
     mst_request_clear(&req);
+}
+
+/*
+ * Refuse an id seen inside its window.  Only requests that passed the
+ * signature and time checks get here, so forged ids cannot fill the table;
+ * the entry lives until the time check would refuse the request anyway.
+ */
+static int fresh_id(const struct inbound *in, const struct mst_request *req,
+                    int64_t now_ms, int64_t skew_ms) {
+    struct mst_err err = {0};
+    int64_t expires = req->time_ms + req->ttl_ms + skew_ms;
+    int rc =
+        mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
+    if (rc == MST_OK)
+        return 1;
+    if (rc == MST_EFULL) {
+        char why[MST_ERR_LEN + 32];
+        snprintf(why, sizeof why, "busy: %s; try again later", err.msg);
+        refuse_with_reply(in, req, MUSTERD_COUNTER_REPLAY_FULL, MUSTER_ABORTED,
+                          why);
+    } else {
+        /* the first copy was answered; the caller has that reply */
+        refuse(in, MUSTERD_COUNTER_REPLAYED, req, err.msg);
+    }
+    return 0;
 }
 
 static int in_collective(const struct musterd *d, const char *collective) {
@@ -190,31 +221,6 @@ static const char *decide(struct musterd *d,
         return "refused";
     }
     return "accepted";
-}
-
-/*
- * Refuse an id seen inside its window.  Only requests that passed the
- * signature and time checks get here, so forged ids cannot fill the table;
- * the entry lives until the time check would refuse the request anyway.
- */
-static int fresh_id(const struct inbound *in, const struct mst_request *req,
-                    int64_t now_ms, int64_t skew_ms) {
-    struct mst_err err = {0};
-    int64_t expires = req->time_ms + req->ttl_ms + skew_ms;
-    int rc =
-        mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
-    if (rc == MST_OK)
-        return 1;
-    if (rc == MST_EFULL) {
-        char why[MST_ERR_LEN + 32];
-        snprintf(why, sizeof why, "busy: %s; try again later", err.msg);
-        refuse_with_reply(in, req, MUSTERD_COUNTER_REPLAY_FULL, MUSTER_ABORTED,
-                          why);
-    } else {
-        /* the first copy was answered; the caller has that reply */
-        refuse(in, MUSTERD_COUNTER_REPLAYED, req, err.msg);
-    }
-    return 0;
 }
 
 /* Collective and freshness: the checks that need the decoded payload. */

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Refusals reach the operator: a client whose clock is 10 minutes ahead
 # (faketime) is answered by every node with the reason, shown by the
-# client, which exits non-zero; the nodes count and log the refusal.
+# client, which exits non-zero; the nodes count and log the refusal.  A
+# client whose certificate the nodes cannot verify gets no answer, and is
+# told on one line what the likely causes are.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=test/integration/security_lib.sh
@@ -38,4 +40,18 @@ expect_refused expired 2 "$reason" 2
 step "the same client with a right clock is answered"
 assert_exit 0 muster_cmd ping
 assert_contains "$OUT" "2 replies"
+
+# Over amqps:// the broker would refuse the foreign certificate first.
+if [ "${MST_SECURITY_PROVIDER:-x509}" = x509 ] &&
+    [[ $MUSTER_TEST_URL == amqp://* ]]; then
+    step "a client of another CA meets silence, and is told the likely causes"
+    other_cfg="$T/other-ca-client.cfg"
+    (MST_CERT_DIR="$T/other-ca" &&
+        mst_write_config client "$other_cfg" client "$MUSTER_TEST_URL")
+    assert_exit 1 "$MUSTER_BUILD/client/cli/muster" -c "$other_cfg" ping --dt 1
+    assert_contains "$ERR" "no responses received: "
+    assert_contains "$ERR" "certificates from another CA"
+    assert_not_contains "$OUT" "expired"
+    expect_refused unverified 1 "certificate not trusted" 2
+fi
 stop_daemons
