@@ -29,16 +29,31 @@ struct inbound {
     int64_t arrived_us;
 };
 
-/* Why a request was not run: the log line, the counter, the audit line. */
-static void refuse(const struct inbound *in, enum musterd_counter c,
-                   const struct mst_request *req, const char *why) {
+/* Why a request was not run: the counter, the audit line (with the status
+ * answered, -1 for none), the log line. */
+static void record_refusal(const struct inbound *in, enum musterd_counter c,
+                           const struct mst_request *req, int status,
+                           const char *why) {
     musterd_counters_bump(&in->d->counters, c);
-    musterd_audit(in->d, req, NULL, "refused", why, -1, in->arrived_us);
+    musterd_audit(in->d, req, NULL, "refused", why, status, in->arrived_us);
     MST_LOG(MST_LOG_WARNING, "refused request %s from %s@%s: %s",
             req && req->id[0] ? req->id : "(undecoded)",
             req && req->caller ? req->caller : "?",
             req && req->sender ? req->sender : "?", why);
 }
+
+/* A refusal left unanswered: nothing about the request can be trusted,
+ * or answering would help no one (a replay, a filter that does not match). */
+static void refuse(const struct inbound *in, enum musterd_counter c,
+                   const struct mst_request *req, const char *why) {
+    record_refusal(in, c, req, -1, why);
+}
+
+/* Below, with the reply code it uses. */
+static void refuse_with_reply(const struct inbound *in,
+                              const struct mst_request *req,
+                              enum musterd_counter c, int status,
+                              const char *reason);
 
 /*
  * A request that failed verification, decoded only to name who it claims
@@ -72,10 +87,15 @@ static int fresh_id(const struct inbound *in, const struct mst_request *req,
         mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
     if (rc == MST_OK)
         return 1;
-    refuse(in,
-           rc == MST_EFULL ? MUSTERD_COUNTER_REPLAY_FULL
-                           : MUSTERD_COUNTER_REPLAYED,
-           req, err.msg);
+    if (rc == MST_EFULL) {
+        char why[MST_ERR_LEN + 32];
+        snprintf(why, sizeof why, "busy: %s; try again later", err.msg);
+        refuse_with_reply(in, req, MUSTERD_COUNTER_REPLAY_FULL, MUSTER_ABORTED,
+                          why);
+    } else {
+        /* the first copy was answered; the caller has that reply */
+        refuse(in, MUSTERD_COUNTER_REPLAYED, req, err.msg);
+    }
     return 0;
 }
 
@@ -116,6 +136,23 @@ static void refuse_call(struct mst_reply *rep, int status, const char *msg) {
     rep->status = status;
     rep->data = json_object();
     rep->statusmsg = strdup(msg);
+}
+
+/*
+ * Refuse a verified request and tell its caller why: the reply queue comes
+ * from the signed payload (or the provider is "none"), so the answer goes
+ * to whoever really asked, and the operator reads `reason` instead of "no
+ * responses".  Counted under `c`, logged and audited with `status`.
+ */
+static void refuse_with_reply(const struct inbound *in,
+                              const struct mst_request *req,
+                              enum musterd_counter c, int status,
+                              const char *reason) {
+    record_refusal(in, c, req, status, reason);
+    struct mst_reply rep = {0};
+    refuse_call(&rep, status, reason);
+    send_reply(in->d, req, &rep);
+    mst_reply_clear(&rep);
 }
 
 /*
@@ -194,14 +231,16 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
     int64_t now_ms = mst_wall_ms();
     if (req->ttl_ms <= 0 || req->ttl_ms > d->cfg->security_max_ttl_ms) {
         char why[128];
-        snprintf(why, sizeof why, "ttl %g s outside 1 to %g s",
+        snprintf(why, sizeof why, "refused: ttl %g s outside 1 to %g s",
                  (double)req->ttl_ms / 1000,
                  (double)d->cfg->security_max_ttl_ms / 1000);
-        refuse(in, MUSTERD_COUNTER_EXPIRED, req, why);
+        refuse_with_reply(in, req, MUSTERD_COUNTER_EXPIRED, MUSTER_ABORTED,
+                          why);
         return 0;
     }
     if (mst_request_check_time(req, now_ms, skew_ms, &err) != MST_OK) {
-        refuse(in, MUSTERD_COUNTER_EXPIRED, req, err.msg);
+        refuse_with_reply(in, req, MUSTERD_COUNTER_EXPIRED, MUSTER_ABORTED,
+                          err.msg);
         return 0;
     }
     if (!fresh_id(in, req, now_ms, skew_ms))
@@ -243,9 +282,17 @@ static int matches(const struct inbound *in, const struct mst_request *req) {
         .semantics = mst_expr_semantics(d->cfg->filter_semantics),
     };
     int rc = mst_filter_match(req->filter, &t, &err);
-    if (rc < 0)
-        refuse(in, MUSTERD_COUNTER_INVALID, req, err.msg);
-    else if (rc == 0)
+    if (rc < 0) {
+        /* every node would fail the same way: say so rather than leave the
+         * operator with silence */
+        char why[MST_ERR_LEN + 48];
+        snprintf(why, sizeof why,
+                 "refused: this node cannot evaluate the "
+                 "filter: %s",
+                 err.msg);
+        refuse_with_reply(in, req, MUSTERD_COUNTER_INVALID, MUSTER_INVALID_DATA,
+                          why);
+    } else if (rc == 0)
         musterd_counters_bump(&d->counters, MUSTERD_COUNTER_FILTERED);
     return rc > 0;
 }

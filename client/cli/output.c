@@ -307,8 +307,15 @@ static void print_summary(const struct mst_output *out,
     print_list("No such node", st->unknown);
     print_list("Unexpected responses from", st->unexpected);
     print_list("Not reached (rollout stopped)", st->not_reached);
+    /* A node answers the refusals it can authenticate (with the reason,
+     * shown above); what is left when nobody answers is silence, so name
+     * what causes it. */
     if (st->responses == 0)
-        fprintf(stderr, "muster: no responses received\n");
+        fprintf(stderr,
+                "muster: no responses received: no node matched the filter, "
+                "or the nodes could not verify the request (certificates "
+                "from another CA, a clock far off), or none is in that "
+                "collective or connected to this broker\n");
 }
 
 int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {

@@ -1,5 +1,6 @@
 #include "targeting/filter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,22 @@ static int check_value(const char *text, struct mst_err *err) {
                            MST_FILTER_VALUE_MAX);
     return mst_regexp_is_slashed(text) ? mst_regexp_check_slashed(text, err)
                                        : MST_OK;
+}
+
+/*
+ * The text of a filter string from the wire.  jansson keeps an embedded NUL
+ * that every C string function stops at, so "h1\0evil" would match h1:
+ * such a string is refused, never truncated.
+ */
+static int wire_text(const json_t *v, const char *what, const char **text_r,
+                     struct mst_err *err) {
+    const char *s = json_string_value(v);
+    if (s == NULL)
+        return mst_err_set(err, MST_EINVAL, "%s must be text", what);
+    if (strlen(s) != json_string_length(v))
+        return mst_err_set(err, MST_EINVAL, "%s contains a NUL byte", what);
+    *text_r = s;
+    return MST_OK;
 }
 
 /* Split "name OP value" at the first operator. */
@@ -200,10 +217,17 @@ static int known_op(const char *op) {
 static int match_fact(const json_t *entry, const struct mst_facts *facts,
                       enum mst_match_semantics sem, struct mst_err *err) {
     const char *name, *op, *want;
-    if (json_unpack((json_t *)entry, "{s:s, s:s, s:s}", "fact", &name, "op",
-                    &op, "value", &want) != 0)
+    if (!json_is_object(entry))
         return mst_err_set(err, MST_EINVAL,
                            "fact filter entry needs fact, op and value");
+    int rc;
+    if ((rc = wire_text(json_object_get(entry, "fact"), "fact filter fact",
+                        &name, err)) != MST_OK ||
+        (rc = wire_text(json_object_get(entry, "op"), "fact filter op", &op,
+                        err)) != MST_OK ||
+        (rc = wire_text(json_object_get(entry, "value"), "fact filter value",
+                        &want, err)) != MST_OK)
+        return rc;
     if (!known_op(op))
         return mst_err_set(err, MST_EINVAL, "unknown fact operator '%s'", op);
     return mst_expr_compare_fact(facts ? mst_facts_get(facts, name) : NULL, op,
@@ -214,10 +238,14 @@ static int match_entry(enum mst_filter_kind kind, const json_t *entry,
                        const struct mst_filter_target *t, struct mst_err *err) {
     if (kind == MST_FILTER_FACT)
         return match_fact(entry, t->facts, t->semantics, err);
-    const char *want = json_string_value(entry);
-    if (want == NULL || check_value(want, err) != MST_OK)
-        return mst_err_set(err, MST_EINVAL, "%s filter entry must be text",
-                           kind_keys[kind]);
+    char what[32];
+    snprintf(what, sizeof what, "%s filter entry", kind_keys[kind]);
+    const char *want;
+    int rc = wire_text(entry, what, &want, err);
+    if (rc == MST_OK)
+        rc = check_value(want, err);
+    if (rc != MST_OK)
+        return rc;
     if (kind == MST_FILTER_IDENTITY)
         return match_text(want, t->identity, err);
     if (kind == MST_FILTER_CLASS)
@@ -244,11 +272,12 @@ static int env_agent(void *ud, const char *pattern, struct mst_err *err) {
  * (bounded by expr.c) rather than trusting a pre-parsed form. */
 static int match_compound(const json_t *v, const struct mst_filter_target *t,
                           struct mst_err *err) {
-    const char *text = json_string_value(v);
-    if (text == NULL)
-        return mst_err_set(err, MST_EINVAL, "compound filter must be text");
+    const char *text;
+    int rc = wire_text(v, "compound filter", &text, err);
+    if (rc != MST_OK)
+        return rc;
     struct mst_expr *e = NULL;
-    int rc = mst_expr_parse(text, &e, err);
+    rc = mst_expr_parse(text, &e, err);
     if (rc != MST_OK)
         return mst_err_prefix(err, "compound filter");
     struct mst_expr_env env = {.fact = env_fact,

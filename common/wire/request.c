@@ -245,6 +245,12 @@ int mst_request_open(struct mst_security *sec, struct mst_bytes in,
 
 /* ---- replay window ---------------------------------------------------- */
 
+/* Milliseconds as whole seconds, rounded up: "0 s old" would read as a
+ * contradiction next to "node allows 0 s". */
+static long long whole_s(int64_t ms) {
+    return (long long)(ms / 1000 + (ms % 1000 > 0));
+}
+
 int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
                            int64_t skew_ms, struct mst_err *err) {
     if (skew_ms < 0)
@@ -257,17 +263,17 @@ int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
         age = now_ms > req->time_ms ? INT64_MAX : INT64_MIN;
     if (__builtin_add_overflow(req->ttl_ms, skew_ms, &window))
         window = INT64_MAX;
+    /* Worded for the operator: a node sends it back as the refusal's
+     * statusmsg, and a clock is the usual culprit. */
     if (ahead > skew_ms)
         return mst_err_set(err, MST_EEXPIRED,
-                           "request %s is from the future (time %lld, now "
-                           "%lld, skew %lld ms)",
-                           req->id, (long long)req->time_ms, (long long)now_ms,
-                           (long long)skew_ms);
+                           "expired: request is dated %lld s in the future, "
+                           "node allows %lld s (check the client's clock)",
+                           whole_s(ahead), whole_s(skew_ms));
     if (age > window)
         return mst_err_set(err, MST_EEXPIRED,
-                           "request %s expired (time %lld, now %lld, ttl %lld "
-                           "ms, skew %lld ms)",
-                           req->id, (long long)req->time_ms, (long long)now_ms,
-                           (long long)req->ttl_ms, (long long)skew_ms);
+                           "expired: request is %lld s old, node allows %lld "
+                           "s (check the client's clock)",
+                           whole_s(age), whole_s(window));
     return MST_OK;
 }

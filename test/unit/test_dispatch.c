@@ -396,6 +396,20 @@ static void expect_silent_refusal(enum musterd_counter c, const char *id,
     expect_audit(id, "refused", -1, reason_part);
 }
 
+/* A verified request refused before anything ran, and told why: counted
+ * under `c` and as replied, answered with `status` and a statusmsg holding
+ * `msg_part`, audited "refused" with that status and reason. */
+static void expect_answered_refusal(enum musterd_counter c,
+                                    const struct mst_request *r, int status,
+                                    const char *msg_part) {
+    uint64_t want[MUSTERD_COUNTER_COUNT] = {0};
+    want[c] = 1;
+    want[MUSTERD_COUNTER_REPLIED] = 1;
+    expect_counters(want);
+    expect_answer(r, status, msg_part);
+    expect_audit(r->id, "refused", status, msg_part);
+}
+
 /* ---- security none: the path of a valid request -----------------------------
  */
 
@@ -454,7 +468,10 @@ START_TEST(second_collective_is_served) {
 }
 END_TEST
 
-/* ---- refusals before anything runs: no reply -------------------------------
+/* ---- refusals before anything runs
+ * -------------------------------------------- Silent when the request cannot
+ * be trusted (its reply queue is not authenticated) or needs no answer;
+ * answered with the reason otherwise.
  */
 
 START_TEST(malformed_envelope_is_invalid) {
@@ -492,7 +509,13 @@ START_TEST(expired_request_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
     r.time_ms -= r.ttl_ms + (int64_t)(SKEW_S + 5) * 1000;
     dispatch(&r);
-    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id, "expired");
+    char want[128];
+    snprintf(want, sizeof want,
+             "expired: request is %lld s old, node allows %lld s (check the "
+             "client's clock)",
+             (long long)(r.ttl_ms / 1000 + SKEW_S + 5),
+             (long long)(r.ttl_ms / 1000 + SKEW_S));
+    expect_answered_refusal(MUSTERD_COUNTER_EXPIRED, &r, MUSTER_ABORTED, want);
     request_done(&r);
 }
 END_TEST
@@ -501,7 +524,12 @@ START_TEST(request_from_the_future_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
     r.time_ms += (int64_t)(SKEW_S + 5) * 1000;
     dispatch(&r);
-    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id, "");
+    char want[128];
+    snprintf(want, sizeof want,
+             "expired: request is dated %d s in the future, node allows %d s "
+             "(check the client's clock)",
+             SKEW_S + 5, SKEW_S);
+    expect_answered_refusal(MUSTERD_COUNTER_EXPIRED, &r, MUSTER_ABORTED, want);
     request_done(&r);
 }
 END_TEST
@@ -510,8 +538,8 @@ START_TEST(ttl_over_max_ttl_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
     r.ttl_ms = (int64_t)(MAX_TTL_S + 1) * 1000;
     dispatch(&r);
-    expect_silent_refusal(MUSTERD_COUNTER_EXPIRED, r.id,
-                          "ttl 601 s outside 1 to 600 s");
+    expect_answered_refusal(MUSTERD_COUNTER_EXPIRED, &r, MUSTER_ABORTED,
+                            "refused: ttl 601 s outside 1 to 600 s");
     request_done(&r);
 }
 END_TEST
@@ -551,7 +579,9 @@ START_TEST(full_replay_cache_refuses) {
     /* every id is still inside its window: no room for one more */
     struct mst_request r = request("rpcutil", "ping");
     dispatch(&r);
-    expect_silent_refusal(MUSTERD_COUNTER_REPLAY_FULL, r.id, "");
+    expect_answered_refusal(MUSTERD_COUNTER_REPLAY_FULL, &r, MUSTER_ABORTED,
+                            "busy: replay cache full (16 requests inside "
+                            "their window)");
     request_done(&r);
 }
 END_TEST
@@ -586,12 +616,31 @@ START_TEST(filter_not_matching_is_silent) {
 }
 END_TEST
 
-START_TEST(broken_filter_is_invalid) {
+/* Filters every node would fail to evaluate: the operator is told why. */
+static const struct {
+    const char *filter, *reason;
+} unevaluable_filters[] = {
+    {"{\"fact\": [{\"fact\": \"role\", \"op\": \"~~\", \"value\": \"web\"}]}",
+     "unknown fact operator '~~'"},
+    {"{\"compound\": \"((((((((((((((((((((((((((((((((((role=web))))))))))))))"
+     "))))))))))))))))))))\"}",
+     "compound filter: position 33: nested deeper than 32 levels"},
+    {"{\"identity\": [\"" IDENTITY "\\u0000evil\"]}",
+     "identity filter entry contains a NUL byte"},
+};
+
+START_TEST(unevaluable_filter_is_answered) {
     struct mst_request r = request("rpcutil", "ping");
-    set_json(&r.filter, "{\"fact\": [{\"fact\": \"role\", \"op\": \"~~\", "
-                        "\"value\": \"web\"}]}");
+    json_decref(r.filter);
+    r.filter = json_loads(unevaluable_filters[_i].filter, JSON_ALLOW_NUL, NULL);
+    ck_assert_ptr_nonnull(r.filter);
     dispatch(&r);
-    expect_silent_refusal(MUSTERD_COUNTER_INVALID, r.id, "");
+    char want[256];
+    snprintf(want, sizeof want,
+             "refused: this node cannot evaluate the filter: %s",
+             unevaluable_filters[_i].reason);
+    expect_answered_refusal(MUSTERD_COUNTER_INVALID, &r, MUSTER_INVALID_DATA,
+                            want);
     request_done(&r);
 }
 END_TEST
@@ -986,7 +1035,9 @@ static Suite *suite(void) {
     tcase_add_test(none, full_replay_cache_refuses);
     tcase_add_test(none, wrong_collective_is_refused);
     tcase_add_test(none, filter_not_matching_is_silent);
-    tcase_add_test(none, broken_filter_is_invalid);
+    tcase_add_loop_test(none, unevaluable_filter_is_answered, 0,
+                        sizeof unevaluable_filters /
+                            sizeof unevaluable_filters[0]);
     tcase_add_loop_test(none, refused_call_is_answered, 0,
                         sizeof refused_calls / sizeof refused_calls[0]);
     tcase_add_test(none, denied_by_policy_is_answered);

@@ -295,6 +295,38 @@ START_TEST(hostile_filter_objects_are_errors_not_matches) {
 }
 END_TEST
 
+/* Each would match web1 if read up to its NUL, as a C string would be. */
+START_TEST(embedded_nul_is_refused_not_truncated) {
+    struct mst_filter_target t = {.identity = "web1",
+                                  .facts = facts,
+                                  .classes = &classes,
+                                  .agents = &agents,
+                                  .semantics = semantics};
+    const char *bad[] = {
+        "{\"identity\": [\"web1\\u0000evil\"]}",
+        "{\"class\": [\"apache\\u0000evil\"]}",
+        "{\"agent\": [\"rpcutil\\u0000evil\"]}",
+        "{\"fact\": [{\"fact\": \"role\\u0000x\", \"op\": \"==\", "
+        "\"value\": \"web\"}]}",
+        "{\"fact\": [{\"fact\": \"role\", \"op\": \"==\\u0000x\", "
+        "\"value\": \"web\"}]}",
+        "{\"fact\": [{\"fact\": \"role\", \"op\": \"==\", "
+        "\"value\": \"web\\u0000x\"}]}",
+        "{\"compound\": \"role=web\\u0000 and nonsense(\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_error_t je;
+        json_t *f = json_loads(bad[i], JSON_ALLOW_NUL, &je);
+        ck_assert_msg(f != NULL, "%s: %s", bad[i], je.text);
+        struct mst_err err = {0};
+        ck_assert_msg(mst_filter_match(f, &t, &err) < 0, "%s", bad[i]);
+        ck_assert_msg(strstr(err.msg, "NUL byte") != NULL, "%s: %s", bad[i],
+                      err.msg);
+        json_decref(f);
+    }
+}
+END_TEST
+
 START_TEST(compound_and_with_filters) {
     ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=web and apache"), 1);
     ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=db or not base"), 0);
@@ -343,6 +375,7 @@ int main(void) {
     tcase_add_test(tc, facts_and_classes_and_together);
     tcase_add_test(tc, bad_filters_are_refused_with_a_reason);
     tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);
+    tcase_add_test(tc, embedded_nul_is_refused_not_truncated);
     tcase_add_test(tc, bounded_regexes_still_work);
     tcase_add_test(tc, identity_only_filters_can_be_addressed);
     tcase_add_test(tc, compound_and_with_filters);

@@ -230,6 +230,47 @@ static void sample_request(struct mst_request *r) {
                         "opts", "list", 1, 2.5, 1, "text", "h\xc3\xa9");
 }
 
+/* The encoded bytes of `req` with the first `from` byte in `what` (a field's
+ * value) turned into a NUL, as a hostile peer would send them. */
+static void encode_with_nul(const struct mst_request *req, const char *what,
+                            char from, struct mst_buf *out) {
+    mst_buf_init(out, 0);
+    ck_assert_int_eq(mst_request_encode(req, out, NULL), MST_OK);
+    void *at = memmem(out->data, out->len, what, strlen(what));
+    ck_assert_ptr_nonnull(at);
+    char *c = memchr(at, from, strlen(what));
+    ck_assert_ptr_nonnull(c);
+    *c = '\0';
+}
+
+/* "h1\0evil" must not become "h1": every text field refuses a NUL. */
+START_TEST(embedded_nul_is_refused) {
+    static const struct {
+        const char *value;
+        char nul_at; /* the byte of value that becomes NUL */
+        const char *reason;
+    } cases[] = {
+        {"h1Xevil", 'X', "request caller: contains NUL"},
+        {"amq.gen-XYZ_123", 'X', "request reply_to: contains NUL"},
+        {"laptop.example.net", '.', "request sender: contains NUL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mst_request req, back = {0};
+        sample_request(&req);
+        free(req.caller);
+        req.caller = strdup("h1Xevil");
+        struct mst_buf out;
+        encode_with_nul(&req, cases[i].value, cases[i].nul_at, &out);
+        struct mst_err err = {0};
+        ck_assert_int_eq(mst_request_decode(mst_buf_view(&out), &back, &err),
+                         MST_EDECODE);
+        ck_assert_msg(strstr(err.msg, cases[i].reason) != NULL, "%s", err.msg);
+        mst_buf_free(&out);
+        mst_request_clear(&req);
+    }
+}
+END_TEST
+
 START_TEST(request_round_trip) {
     struct mst_security *sec = NULL;
     struct mst_security_options o = {.provider = "none"};
@@ -500,6 +541,7 @@ int main(void) {
     suite_add_tcase(s, tc);
     tc = tcase_create("encode");
     tcase_add_test(tc, request_round_trip);
+    tcase_add_test(tc, embedded_nul_is_refused);
     tcase_add_test(tc, reply_round_trip);
     tcase_add_loop_test(tc, request_encode_refuses, 0, 14);
     tcase_add_test(tc, encode_caps);
