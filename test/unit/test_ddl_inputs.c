@@ -299,6 +299,13 @@ START_TEST(validates_json) {
                      MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "NUL"));
     json_decref(d);
+    /* a list choice with a NUL after it is not that choice (strcmp alone
+     * would take "fast\0x" for "fast"): check_string refuses it */
+    ck_assert_int_eq(
+        check_json("{\"name\": \"w\", \"mode\": \"fast\\u0000x\"}", &d, &err),
+        MST_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "NUL"));
+    json_decref(d);
     ck_assert_int_eq(
         check_json("{\"name\": \"w\", \"password\": \"secret\"}", &d, &err),
         MST_EINVAL);
