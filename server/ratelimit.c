@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "base/status.h"
 #include "base/util.h"
@@ -63,8 +62,7 @@ int musterd_ratelimit_new(int rate, size_t max_callers,
     for (size_t i = 0; i < heads; i++)
         rl->heads[i] = NONE;
     rl->newest = rl->oldest = NONE;
-    if (getrandom(&rl->seed, sizeof rl->seed, 0) != sizeof rl->seed)
-        rl->seed = (uint64_t)mst_now_us() * 0x9e3779b97f4a7c15ULL;
+    rl->seed = mst_hash_seed();
     *rl_r = rl;
     return MST_OK;
 }
@@ -87,12 +85,7 @@ size_t musterd_ratelimit_callers(const struct musterd_ratelimit *rl) {
 }
 
 static size_t chain_of(const struct musterd_ratelimit *rl, const char *name) {
-    uint64_t h = rl->seed;
-    for (const char *p = name; *p != '\0'; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    return (size_t)(h ^ (h >> 33)) & rl->mask;
+    return (size_t)mst_hash(rl->seed, name, strlen(name)) & rl->mask;
 }
 
 static void unlink_use(struct musterd_ratelimit *rl, uint32_t i) {
