@@ -233,7 +233,7 @@ static const char *decide(struct musterd *d,
 static int within_rate(const struct inbound *in,
                        const struct mst_request *req) {
     struct musterd_ratelimit *rl = in->d->ratelimit;
-    if (musterd_ratelimit_take(rl, req->caller, mst_now_us() / 1000))
+    if (musterd_ratelimit_take(rl, req->caller, mst_now_ms()))
         return 1;
     char why[MUSTERD_RATELIMIT_NAME + 64];
     snprintf(why, sizeof why, "rate limited: caller %s over %d requests/s",
@@ -243,7 +243,8 @@ static int within_rate(const struct inbound *in,
     return 0;
 }
 
-/* Collective and freshness: the checks that need the decoded payload. */
+/* Freshness, the caller's rate, replays and the collective: the checks
+ * that need the decoded payload. */
 static int acceptable(const struct inbound *in, const struct mst_request *req) {
     const struct musterd *d = in->d;
     struct mst_err err = {0};
