@@ -57,7 +57,9 @@ bench_daemons() {
     local n=$1 provider=$2 i
     BENCH_PIDS=()
     for ((i = 1; i <= n; i++)); do
+        # a benchmark floods on purpose: no per-caller rate limit
         MST_SECURITY_PROVIDER=$provider MST_LOG_LEVEL=notice \
+            MST_SECURITY_EXTRA='max_requests_per_s = 0;' \
             mst_write_config server "$W/b$i.cfg" "bench$i" "$URL"
         : >"$W/b$i.log"
         mst_daemon_start "bench$i" "$W/b$i.cfg" "$W/b$i.log"

@@ -152,12 +152,13 @@ mst_kill_tracked() {
 # MST_SECURITY_PROVIDER (default x509) selects the block.  With x509 the
 # files are MST_CERT_DIR/{ca.pem,NAME.pem,NAME.key}; mst_cert_ensure makes
 # the CA and the certificate with `muster cert` when they are missing.
+# MST_SECURITY_EXTRA: more settings inside the block (`max_requests_per_s = 0;`).
 mst_security_block() {
     case ${MST_SECURITY_PROVIDER:-x509} in
-        none) printf 'security: { provider = "none"; };\n' ;;
+        none) printf 'security: { provider = "none"; %s };\n' "${MST_SECURITY_EXTRA:-}" ;;
         x509)
-            printf 'security: { provider = "x509"; ca = "%s/ca.pem"; cert = "%s/%s.pem"; key = "%s/%s.key"; };\n' \
-                "$MST_CERT_DIR" "$MST_CERT_DIR" "$1" "$MST_CERT_DIR" "$1"
+            printf 'security: { provider = "x509"; ca = "%s/ca.pem"; cert = "%s/%s.pem"; key = "%s/%s.key"; %s };\n' \
+                "$MST_CERT_DIR" "$MST_CERT_DIR" "$1" "$MST_CERT_DIR" "$1" "${MST_SECURITY_EXTRA:-}"
             ;;
         *) mst_die "unknown MST_SECURITY_PROVIDER ${MST_SECURITY_PROVIDER}" ;;
     esac

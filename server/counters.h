@@ -11,15 +11,16 @@
 #include <stdint.h>
 
 #define MUSTERD_COUNTER_MAP(X)                                                 \
-    X(RECEIVED, "received")       /* every delivery from the broker */         \
-    X(VALID, "valid")             /* decoded, verified and fresh */            \
-    X(INVALID, "invalid")         /* malformed envelope or payload */          \
-    X(OVERSIZED, "oversized")     /* bigger than the message cap */            \
-    X(UNVERIFIED, "unverified")   /* failed the security provider */           \
-    X(EXPIRED, "expired")         /* outside time +- (ttl + skew) */           \
-    X(REPLAYED, "replayed")       /* request id seen within its window */      \
-    X(REPLAY_FULL, "replay_full") /* refused: replay cache full */             \
-    X(DENIED, "denied")           /* refused by an authorisation policy */     \
+    X(RECEIVED, "received")         /* every delivery from the broker */       \
+    X(VALID, "valid")               /* decoded, verified and fresh */          \
+    X(INVALID, "invalid")           /* malformed envelope or payload */        \
+    X(OVERSIZED, "oversized")       /* bigger than the message cap */          \
+    X(UNVERIFIED, "unverified")     /* failed the security provider */         \
+    X(EXPIRED, "expired")           /* outside time +- (ttl + skew) */         \
+    X(REPLAYED, "replayed")         /* request id seen within its window */    \
+    X(REPLAY_FULL, "replay_full")   /* refused: replay cache full */           \
+    X(RATE_LIMITED, "rate_limited") /* refused: caller over its rate */        \
+    X(DENIED, "denied")             /* refused by an authorisation policy */   \
     X(AUDIT_FAILED,                                                            \
       "audit_failed")       /* audit lines that could not be written */        \
     X(FILTERED, "filtered") /* valid but the filter did not match */           \

@@ -14,6 +14,7 @@
 #include "connector.h"
 #include "ddl/inputs.h"
 #include "musterd.h"
+#include "ratelimit.h"
 #include "record.h"
 #include "registry.h"
 #include "security/replay.h"
@@ -223,7 +224,27 @@ static const char *decide(struct musterd *d,
     return "accepted";
 }
 
-/* Collective and freshness: the checks that need the decoded payload. */
+/*
+ * One verified caller may not take more than its share: checked before the
+ * replay cache takes the id, so that a flood from one caller cannot fill
+ * the cache for the others.  The id is not remembered, so the same request
+ * may come again once the caller slows down.
+ */
+static int within_rate(const struct inbound *in,
+                       const struct mst_request *req) {
+    struct musterd_ratelimit *rl = in->d->ratelimit;
+    if (musterd_ratelimit_take(rl, req->caller, mst_now_ms()))
+        return 1;
+    char why[MUSTERD_RATELIMIT_NAME + 64];
+    snprintf(why, sizeof why, "rate limited: caller %s over %d requests/s",
+             req->caller, musterd_ratelimit_rate(rl));
+    refuse_with_reply(in, req, MUSTERD_COUNTER_RATE_LIMITED, MUSTER_ABORTED,
+                      why);
+    return 0;
+}
+
+/* Freshness, the caller's rate, replays and the collective: the checks
+ * that need the decoded payload. */
 static int acceptable(const struct inbound *in, const struct mst_request *req) {
     const struct musterd *d = in->d;
     struct mst_err err = {0};
@@ -243,7 +264,7 @@ static int acceptable(const struct inbound *in, const struct mst_request *req) {
                           err.msg);
         return 0;
     }
-    if (!fresh_id(in, req, now_ms, skew_ms))
+    if (!within_rate(in, req) || !fresh_id(in, req, now_ms, skew_ms))
         return 0;
     if (!in_collective(d, req->collective)) {
         refuse(in, MUSTERD_COUNTER_INVALID, req,

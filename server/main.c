@@ -19,6 +19,7 @@
 #include "mst_build.h"
 #include "musterd.h"
 #include "policy/audit.h"
+#include "ratelimit.h"
 #include "refresh.h"
 #include "registry.h"
 #include "security/replay.h"
@@ -158,7 +159,10 @@ static int start(struct musterd *d, const char *cfg_path) {
     };
     if (mst_security_new(&so, &d->sec, &err) != MST_OK ||
         mst_replay_new((size_t)d->cfg->security_replay_cache, &d->replay,
-                       &err) != MST_OK) {
+                       &err) != MST_OK ||
+        musterd_ratelimit_new(d->cfg->security_max_requests_per_s,
+                              MUSTERD_RATELIMIT_CALLERS, &d->ratelimit,
+                              &err) != MST_OK) {
         MST_LOG(MST_LOG_ERR, "security: %s", err.msg);
         return 1;
     }
@@ -193,6 +197,7 @@ static void stop(struct musterd *d) {
     mst_facts_free(&d->facts);
     mst_strv_free(&d->classes);
     mst_replay_free(&d->replay);
+    musterd_ratelimit_free(&d->ratelimit);
     musterd_authz_free(&d->authz);
     mst_audit_free(&d->audit);
     mst_security_free(&d->sec);

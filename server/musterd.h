@@ -23,14 +23,16 @@ struct mst_audit;
 struct mst_connector;
 struct mst_facts;
 struct mst_replay;
+struct musterd_ratelimit;
 struct mst_security;
 
 struct musterd {
     struct mst_config *cfg;
     struct mst_security *sec;
-    struct mst_replay *replay;   /* request ids inside their window */
-    struct musterd_authz *authz; /* policies (authz.c) */
-    struct mst_audit *audit;     /* NULL without audit.file */
+    struct mst_replay *replay;           /* request ids inside their window */
+    struct musterd_ratelimit *ratelimit; /* per caller (ratelimit.c) */
+    struct musterd_authz *authz;         /* policies (authz.c) */
+    struct mst_audit *audit;             /* NULL without audit.file */
     struct mst_connector *conn;
     struct mst_facts *facts; /* replaced by musterd_refresh_take() */
     struct mst_strv classes; /* from classes_file; likewise */

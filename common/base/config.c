@@ -136,6 +136,8 @@ static const struct key security_keys[] = {
      86400 * 1000LL, NULL, 3600 * 1000LL, NULL, NULL},
     {"replay_cache", K_INT, ROLE_SERVER, OFF(security_replay_cache),
      MST_REPLAY_MIN, MST_REPLAY_MAX, NULL, 65536, NULL, NULL},
+    {"max_requests_per_s", K_INT, ROLE_SERVER, OFF(security_max_requests_per_s),
+     0, 1000000, NULL, 200, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 

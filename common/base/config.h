@@ -58,14 +58,15 @@ struct mst_config {
     char *security_ca;            /* NULL when unset */
     char *security_cert;
     char *security_key;
-    int security_cert_cache;      /* 0: the role's default */
-    int64_t security_skew_ms;     /* allowed clock skew; default 60 s */
-    int64_t security_max_ttl_ms;  /* largest accepted ttl; default 3600 s */
-    int security_replay_cache;    /* server: request ids remembered; 65536 */
-    char *log_file;               /* NULL: stderr */
-    int log_level;                /* enum mst_log_level; default info */
-    int64_t discovery_timeout_ms; /* client; default 2000 */
-    int64_t discovery_window_ms;  /* client: adaptive quiet time; 0 = off */
+    int security_cert_cache;         /* 0: the role's default */
+    int64_t security_skew_ms;        /* allowed clock skew; default 60 s */
+    int64_t security_max_ttl_ms;     /* largest accepted ttl; default 3600 s */
+    int security_replay_cache;       /* server: request ids remembered; 65536 */
+    int security_max_requests_per_s; /* server: per caller; 0 = off; 200 */
+    char *log_file;                  /* NULL: stderr */
+    int log_level;                   /* enum mst_log_level; default info */
+    int64_t discovery_timeout_ms;    /* client; default 2000 */
+    int64_t discovery_window_ms;     /* client: adaptive quiet time; 0 = off */
     int64_t timeout_ms; /* client: overall request timeout; default 10000 */
     int64_t ttl_ms;     /* client: request ttl; default 60000 */
     struct mst_strv ddl_path; /* client: DDL directories; MST_DDLDIR */

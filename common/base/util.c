@@ -54,6 +54,23 @@ int mst_id_new(char id[MST_ID_LEN]) {
     return MST_OK;
 }
 
+uint64_t mst_hash_seed(void) {
+    uint64_t seed;
+    if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+        seed = (uint64_t)mst_now_us() * 0x9e3779b97f4a7c15ULL;
+    return seed;
+}
+
+uint64_t mst_hash(uint64_t seed, const void *p, size_t n) {
+    const uint8_t *b = p;
+    uint64_t h = seed;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    h ^= h >> 33; /* fold the high bits into the ones a mask keeps */
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+}
+
 size_t mst_strlcpy(char *dst, const char *src, size_t size) {
     size_t len = strlen(src);
     if (size > 0) {

@@ -37,6 +37,17 @@ void mst_sleep_ms(int64_t ms);
 int mst_id_new(char id[MST_ID_LEN]);
 
 /*
+ * mst_hash_seed - a random seed for mst_hash (getrandom(2); the clock if
+ * that fails), so that whoever picks the keys cannot aim them at one
+ * chain of a hash table.
+ */
+uint64_t mst_hash_seed(void);
+
+/* mst_hash - a seeded hash of the `n` bytes at `p` (FNV-1a, mixed so that
+ * its low bits serve as a table index). */
+uint64_t mst_hash(uint64_t seed, const void *p, size_t n);
+
+/*
  * mst_strlcpy - copy `src` into `dst` of `size` bytes, always NUL-terminated.
  * Returns strlen(src); truncated if that is >= size.
  */

@@ -12,7 +12,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "base/status.h"
 
@@ -37,12 +36,7 @@ struct mst_replay {
 };
 
 static uint64_t hash_id(const struct mst_replay *r, const char *id) {
-    uint64_t h = r->seed;
-    for (size_t i = 0; i < ID_CHARS; i++)
-        h = (h ^ (uint8_t)id[i]) * 0x100000001b3ULL;
-    h ^= h >> 33; /* fold the high bits into the ones the mask keeps */
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 33);
+    return mst_hash(r->seed, id, ID_CHARS);
 }
 
 int mst_replay_new(size_t capacity, struct mst_replay **replay_r,
@@ -67,8 +61,7 @@ int mst_replay_new(size_t capacity, struct mst_replay **replay_r,
         mst_replay_free(&r);
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     }
-    if (getrandom(&r->seed, sizeof r->seed, 0) != sizeof r->seed)
-        r->seed = (uint64_t)mst_now_us() * 0x9e3779b97f4a7c15ULL;
+    r->seed = mst_hash_seed();
     *replay_r = r;
     return MST_OK;
 }

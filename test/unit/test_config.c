@@ -120,6 +120,7 @@ START_TEST(defaults_without_a_file) {
     assert_defaults(c);
     ck_assert_ptr_null(c->path);
     ck_assert_str_eq(c->security_provider, "x509");
+    ck_assert_int_eq(c->security_max_requests_per_s, 200);
     mst_config_free(&c);
     mst_config_free(&c); /* NULL is fine */
     mst_config_free(NULL);
@@ -133,6 +134,7 @@ START_TEST(sample_server_cfg) {
     ck_assert_str_eq(c->facts_files.v[0], "/etc/muster/facts.yaml");
     ck_assert_str_eq(c->security_provider, "x509");
     ck_assert_str_eq(c->security_ca, "/etc/muster/ssl/ca.pem");
+    ck_assert_int_eq(c->security_max_requests_per_s, 200);
     ck_assert_str_eq(c->authorization_policy_dir, "/etc/muster/policy");
     ck_assert_int_eq(c->authorization_default_allow, 0);
     ck_assert_int_eq(c->log_level, MST_LOG_INFO);
@@ -186,6 +188,9 @@ static const struct bad_case bad_cases[] = {
      "float-for-int.cfg:1: broker.heartbeat", "got a float"},
     {"range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "range.cfg:2: broker.heartbeat", "3601 is out of range (0 to 3600)"},
+    {"rate-range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "rate-range.cfg:3: security.max_requests_per_s",
+     "-1 is out of range (0 to 1000000)"},
     {"queue-length-range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "queue-length-range.cfg:2: broker.queue_max_length",
      "0 is out of range (1 to 10000000)"},

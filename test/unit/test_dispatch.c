@@ -27,6 +27,7 @@
 #include "musterd.h"
 #include "pki.h"
 #include "policy/audit.h"
+#include "ratelimit.h"
 #include "refresh.h"
 #include "registry.h"
 #include "runner.h"
@@ -149,6 +150,10 @@ static void start(int x509, int broken_audit) {
     ck_assert_int_eq(
         mst_replay_new((size_t)d.cfg->security_replay_cache, &d.replay, &err),
         MST_OK);
+    ck_assert_int_eq(musterd_ratelimit_new(d.cfg->security_max_requests_per_s,
+                                           MUSTERD_RATELIMIT_CALLERS,
+                                           &d.ratelimit, &err),
+                     MST_OK);
     ck_assert_int_eq(musterd_load_knowledge(d.cfg, &d.facts, &d.classes, &err),
                      MST_OK);
     d.authz = musterd_authz_new(d.cfg->authorization_policy_dir,
@@ -188,6 +193,7 @@ static void stop(void) {
     mst_facts_free(&d.facts);
     mst_strv_free(&d.classes);
     mst_replay_free(&d.replay);
+    musterd_ratelimit_free(&d.ratelimit);
     musterd_authz_free(&d.authz);
     mst_audit_free(&d.audit);
     mst_security_free(&d.sec);
@@ -583,6 +589,48 @@ START_TEST(full_replay_cache_refuses) {
                             "busy: replay cache full (16 requests inside "
                             "their window)");
     request_done(&r);
+}
+END_TEST
+
+/* Counters, replies and audit lines start again from nothing. */
+static void forget_outcomes(void) {
+    memset(&d.counters, 0, sizeof d.counters);
+    mst_double_clear_published(d.conn);
+    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+}
+
+/* Pings from alice until one is refused: the burst is 2 at 1 request/s,
+ * so the third is unless a second passed (then a later one is). */
+START_TEST(caller_over_its_rate_is_answered_and_others_served) {
+    struct mst_err err = {0};
+    musterd_ratelimit_free(&d.ratelimit);
+    ck_assert_int_eq(musterd_ratelimit_new(1, 16, &d.ratelimit, &err), MST_OK);
+    struct mst_request r;
+    size_t served = 0;
+    for (;; served++) {
+        ck_assert_uint_le(served, 100);
+        forget_outcomes();
+        r = request("rpcutil", "ping");
+        dispatch(&r);
+        if (d.counters.v[MUSTERD_COUNTER_RATE_LIMITED] > 0)
+            break;
+        expect_served(&r);
+        request_done(&r);
+    }
+    ck_assert_uint_ge(served, 2);
+    expect_answered_refusal(
+        MUSTERD_COUNTER_RATE_LIMITED, &r, MUSTER_ABORTED,
+        "rate limited: caller user=alice over 1 requests/s");
+    /* before the replay cache: the flood took none of its room */
+    ck_assert_uint_eq(mst_replay_count(d.replay), served);
+    request_done(&r);
+
+    forget_outcomes();
+    struct mst_request bob = request("rpcutil", "ping");
+    bob.caller = "user=bob";
+    dispatch(&bob);
+    expect_served(&bob);
+    request_done(&bob);
 }
 END_TEST
 
@@ -1033,6 +1081,7 @@ static Suite *suite(void) {
     tcase_add_test(none, ttl_over_max_ttl_is_refused);
     tcase_add_test(none, replayed_request_is_refused);
     tcase_add_test(none, full_replay_cache_refuses);
+    tcase_add_test(none, caller_over_its_rate_is_answered_and_others_served);
     tcase_add_test(none, wrong_collective_is_refused);
     tcase_add_test(none, filter_not_matching_is_silent);
     tcase_add_loop_test(none, unevaluable_filter_is_answered, 0,

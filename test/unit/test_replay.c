@@ -58,6 +58,35 @@ START_TEST(full_refuses) {
 }
 END_TEST
 
+/* Each id leaves at the end of its OWN window, not in arrival order: short
+ * ttls that came after long ones make room at once. */
+START_TEST(short_windows_leave_first) {
+    struct mst_replay *r = NULL;
+    char id[MST_ID_LEN];
+    ck_assert_int_eq(mst_replay_new(16, &r, NULL), MST_OK);
+    for (unsigned i = 0; i < 16; i++) {
+        id_of(i, id);
+        int64_t expires = i < 8 ? 3600 * 1000 : 10 * 1000; /* long, short */
+        ck_assert_int_eq(mst_replay_check(r, id, expires, 0, NULL), MST_OK);
+    }
+    id_of(100, id);
+    ck_assert_int_eq(mst_replay_check(r, id, 20000, 9999, NULL), MST_EFULL);
+    /* the short windows are over: eight new ids fit in the full table */
+    for (unsigned i = 100; i < 108; i++) {
+        id_of(i, id);
+        ck_assert_int_eq(mst_replay_check(r, id, 20000, 10000, NULL), MST_OK);
+    }
+    ck_assert_uint_eq(mst_replay_count(r), 16);
+    /* and the long ones, older than all of them, are still refused */
+    for (unsigned i = 0; i < 8; i++) {
+        id_of(i, id);
+        ck_assert_int_eq(mst_replay_check(r, id, 20000, 10000, NULL),
+                         MST_EREPLAY);
+    }
+    mst_replay_free(&r);
+}
+END_TEST
+
 START_TEST(bad_arguments) {
     struct mst_replay *r = NULL;
     ck_assert_int_eq(mst_replay_new(15, &r, NULL), MST_EINVAL);
@@ -108,6 +137,7 @@ int main(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, seen_twice);
     tcase_add_test(tc, full_refuses);
+    tcase_add_test(tc, short_windows_leave_first);
     tcase_add_test(tc, bad_arguments);
     tcase_add_test(tc, churn_matches_model);
     suite_add_tcase(s, tc);
