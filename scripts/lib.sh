@@ -379,6 +379,24 @@ EOF
         sleep 0.1
     done
 
+    if ! _mst_broker_launch "$dir"; then
+        mst_broker_stop "$dir"
+        return 1
+    fi
+    # shellcheck disable=SC2034  # for callers
+    MST_BROKER_NODE=$node
+    # shellcheck disable=SC2034
+    MST_BROKER_CTL=$dir/bin/rabbitmqctl
+    mst_log "broker $node up on 127.0.0.1:$port (dir $dir)"
+}
+
+# _mst_broker_launch DIR: start the RabbitMQ node of DIR (its env, epmd
+# already running), wait until it is up and record its beam pid.
+_mst_broker_launch() {
+    local dir=$1 node beam setsid=()
+    node=$(cat "$dir/node")
+    [ -n "${MST_DETACH:-}" ] && setsid=(setsid)
+    rm -f "$dir/rabbitmq.pid" # a stale pid would satisfy `wait`
     (
         # shellcheck disable=SC1091
         . "$dir/env"
@@ -391,17 +409,52 @@ EOF
             "$dir/rabbitmq.pid" >>"$dir/ctl.log" 2>&1; then
         mst_log "broker $node did not start; tail of $dir/console.log:"
         tail -n 30 "$dir/console.log" >&2 || true
-        mst_broker_stop "$dir"
         return 1
     fi
-    local beam
     beam=$(cat "$dir/rabbitmq.pid" 2>/dev/null || true)
     [ -n "$beam" ] && mst_track "$beam" beam "$dir/pids"
-    # shellcheck disable=SC2034  # for callers
-    MST_BROKER_NODE=$node
-    # shellcheck disable=SC2034
-    MST_BROKER_CTL=$dir/bin/rabbitmqctl
-    mst_log "broker $node up on 127.0.0.1:$port (dir $dir)"
+    return 0
+}
+
+# mst_broker_beam_pid DIR: the pid of the node's Erlang VM (from the pid
+# file the node wrote), if it is still the process recorded in DIR/pids.
+mst_broker_beam_pid() {
+    local dir=$1 beam pid start name
+    beam=$(cat "$dir/rabbitmq.pid" 2>/dev/null) || return 1
+    while read -r pid start name; do
+        if [ "$name" = beam ] && [ "$pid" = "$beam" ] && mst_alive "$pid" "$start"; then
+            printf '%s\n' "$pid"
+            return 0
+        fi
+    done <"$dir/pids"
+    return 1
+}
+
+# mst_broker_kill DIR: SIGKILL the node's Erlang VM (a crash, not a stop)
+# and wait until it is gone.  Its epmd stays; mst_broker_restart DIR
+# starts the node again with the same data, name and ports.
+mst_broker_kill() {
+    local dir beam start i
+    dir=$(realpath -m "$1")
+    beam=$(mst_broker_beam_pid "$dir") || { mst_log "no live beam recorded in $dir"; return 1; }
+    start=$(mst_starttime "$beam")
+    kill -KILL "$beam"
+    for ((i = 0; i < 100; i++)); do
+        mst_alive "$beam" "$start" || break
+        sleep 0.1
+    done
+    mst_alive "$beam" "$start" && { mst_log "beam $beam survived SIGKILL"; return 1; }
+    return 0
+}
+
+# mst_broker_restart DIR: start again a node whose VM died (after
+# mst_broker_kill), same mnesia, node name and ports; waits until it is up.
+mst_broker_restart() {
+    local dir
+    dir=$(realpath -m "$1")
+    mst_broker_beam_pid "$dir" >/dev/null && { mst_log "broker in $dir still runs"; return 1; }
+    _mst_broker_launch "$dir" || return
+    mst_log "broker $(cat "$dir/node") restarted (dir $dir)"
 }
 
 # mst_broker_stop DIR: `rabbitmqctl stop`, then SIGTERM/SIGKILL whatever of

@@ -26,6 +26,7 @@
 #   wait_for 'CMD' [TIMEOUT]   poll CMD (eval'd) until it succeeds; 1 on timeout
 #   publish_raw [-e EXCHANGE] [-k ROUTING_KEY] HEX|FILE
 #   broker_stop_app / broker_start_app / rabbitmqctl ARGS...
+#   broker_kill / broker_restart   SIGKILL the broker's VM, start it again
 set -euo pipefail
 
 MST_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -266,6 +267,26 @@ broker_start_app() {
     wait_for 'mst_broker_answers "$MUSTER_TEST_HOST" "$MUSTER_TEST_PORT"' 60
 }
 
+# broker_kill / broker_restart: SIGKILL the private broker's Erlang VM (by
+# the pid recorded in its directory, next to MUSTER_RABBITMQCTL) and start
+# it again with the same data and ports.  A test that fails in between
+# still restarts it on exit.
+broker_dir() {
+    : "${MUSTER_RABBITMQCTL:?no MUSTER_RABBITMQCTL (broker not started by scripts/test)}"
+    dirname "$(dirname "$MUSTER_RABBITMQCTL")"
+}
+_mst_broker_killed=
+broker_kill() {
+    _mst_broker_killed=1
+    mst_broker_kill "$(broker_dir)"
+}
+broker_restart() {
+    mst_broker_restart "$(broker_dir)" || return
+    _mst_broker_killed=
+    # shellcheck disable=SC2016  # eval'd by wait_for
+    wait_for 'mst_broker_answers "$MUSTER_TEST_HOST" "$MUSTER_TEST_PORT"' 60
+}
+
 # publish_raw [-e EXCHANGE] [-k ROUTING_KEY] HEX|FILE: put arbitrary bytes on
 # the broker as one message (default: the muster.broadcast exchange, empty
 # key).  HEX is a string of hex digits (spaces allowed); otherwise a file.
@@ -304,6 +325,7 @@ _mst_test_exit() {
     stop_daemons
     mst_kill_tracked "$MST_PIDFILE" "$MST_STOP_GRACE"
     [ -n "$_mst_broker_stopped" ] && broker_start_app
+    [ -n "$_mst_broker_killed" ] && broker_restart
     if [ "$rc" -eq 0 ] && [ -n "$_mst_own_tmp" ]; then
         rm -rf "$T"
     fi
