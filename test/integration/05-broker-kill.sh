@@ -27,6 +27,7 @@ broker_restart || fail "the broker did not start again"
 up=$SECONDS
 for i in 1 2 3; do
     # the second "connected" line is the reconnection
+    # shellcheck disable=SC2016  # eval'd by wait_for
     wait_for '[ "$(grep -cE "$MST_CONNECTED_RE" "$(daemon_log '"$i"')")" -ge 2 ]' 120 ||
         fail "node$i did not reconnect"
 done

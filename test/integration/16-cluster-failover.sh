@@ -78,6 +78,7 @@ wait_for '[ "$(wc -l <"$T/around.txt" 2>/dev/null || echo 0)" -ge 50 ]' 60 ||
 kill_at=$(now_ms)
 mst_broker_kill "$CLUSTER_DIR/node1" || fail "could not SIGKILL member 1"
 for i in 1 4; do
+    # shellcheck disable=SC2016  # eval'd by wait_for
     wait_for '[ "$(grep -cE "$MST_CONNECTED_RE" "$(daemon_log '"$i"')")" -ge 2 ]' 60 ||
         fail "node$i did not reconnect to a survivor"
 done

@@ -297,6 +297,7 @@ _mst_cluster_started=
 cluster_start() {
     _mst_cluster_started=1
     mst_cluster_start "$CLUSTER_DIR" "$1" "$2" >>"$T/cluster.log" 2>&1 || return
+    # shellcheck disable=SC2034  # for tests
     mapfile -t CLUSTER_URLS <"$CLUSTER_DIR/urls"
 }
 
