@@ -14,6 +14,7 @@
 #   PORT+20001   the node's own epmd, bound to 127.0.0.1 (never the system's
 #                epmd on 4369: we start one, record its pid, stop it)
 #   PORT+20002…  PORT+20009  rabbitmqctl's short-lived distribution ports
+# A cluster (mst_cluster_start) packs its nodes into one such block: see there.
 
 MST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
