@@ -14,6 +14,7 @@
 #   PORT+20001   the node's own epmd, bound to 127.0.0.1 (never the system's
 #                epmd on 4369: we start one, record its pid, stop it)
 #   PORT+20002…  PORT+20009  rabbitmqctl's short-lived distribution ports
+# A cluster (mst_cluster_start) packs its nodes into one such block: see there.
 
 MST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
@@ -278,28 +279,12 @@ mst_broker_rabbitmqctl() {
     "$dir/bin/rabbitmqctl" "$@"
 }
 
-# mst_broker_start DIR PORT [TLS_PORT CERT_DIR]: start a private RabbitMQ
-# node with everything under DIR, AMQP on 127.0.0.1:PORT, and wait until it
-# is up.  With TLS_PORT, also AMQPS on 127.0.0.1:TLS_PORT with a "broker"
-# server certificate from CERT_DIR's CA (made with `muster cert` if
-# missing; SANs localhost and 127.0.0.1), peers verified against that CA
-# when they present a certificate.  Leaves:
-#   DIR/node            the node name (also MST_BROKER_NODE)
-#   DIR/bin/rabbitmqctl a wrapper with the node's environment (also
-#                       MST_BROKER_CTL); pass -n "$(cat DIR/node)" or not
-#   DIR/pids            pids of the epmd, the wrapper script and beam
-#   DIR/log/            the node's logs, DIR/console.log its stdout/stderr
-mst_broker_start() {
-    local dir port dist epmd node p i
-    dir=$(realpath -m "$1")
-    port=$2
-    local tls_port=${3:-} cert_dir=${4:-}
-    dist=$((port + 20000))
-    epmd=$((port + 20001))
-    for p in "$port" "$dist" "$epmd"; do
-        mst_port_free "$p" || { mst_log "port $p is in use"; return 1; }
-    done
-    node="muster-test-$$-$port@localhost"
+# _mst_node_layout DIR NODE PORT DIST EPMD CTL_MIN CTL_MAX: a fresh DIR
+# for one RabbitMQ node (AMQP on 127.0.0.1:PORT, distribution on DIST,
+# the epmd on EPMD, rabbitmqctl's ports CTL_MIN..CTL_MAX): its config
+# files, DIR/env and the DIR/bin/rabbitmqctl wrapper.  No cookie.
+_mst_node_layout() {
+    local dir=$1 node=$2 port=$3 dist=$4 epmd=$5 ctl_min=$6 ctl_max=$7
     rm -rf "$dir"
     mkdir -p "$dir"/{mnesia,log,home,etc,bin}
     : >"$dir/pids"
@@ -314,26 +299,9 @@ log.console = true
 log.console.level = warning
 log.file.level = info
 EOF
-    if [ -n "$tls_port" ]; then
-        mst_port_free "$tls_port" || { mst_log "port $tls_port is in use"; return 1; }
-        cert_dir=$(realpath -m "$cert_dir")
-        mst_cert_ensure "$cert_dir" broker server --san localhost --san 127.0.0.1 || return
-        cat >>"$dir/etc/rabbitmq.conf" <<EOF
-listeners.ssl.default = 127.0.0.1:$tls_port
-ssl_options.cacertfile = $cert_dir/ca.pem
-ssl_options.certfile = $cert_dir/broker.pem
-ssl_options.keyfile = $cert_dir/broker.key
-ssl_options.verify = verify_peer
-ssl_options.fail_if_no_peer_cert = false
-ssl_options.versions.1 = tlsv1.3
-ssl_options.versions.2 = tlsv1.2
-EOF
-    fi
     printf '[].\n' >"$dir/etc/enabled_plugins"
     printf '[].\n' >"$dir/etc/advanced.config"
     : >"$dir/etc/rabbitmq-env.conf"
-    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F >"$dir/home/.erlang.cookie")
-    chmod 600 "$dir/home/.erlang.cookie"
 
     # Environment shared by the server and rabbitmqctl: written once as a
     # file the wrapper sources.
@@ -352,8 +320,8 @@ export RABBITMQ_ENABLED_PLUGINS_FILE='$dir/etc/enabled_plugins'
 export RABBITMQ_PID_FILE='$dir/rabbitmq.pid'
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
 export RABBITMQ_CTL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1}'
-export RABBITMQ_CTL_DIST_PORT_MIN=$((dist + 2))
-export RABBITMQ_CTL_DIST_PORT_MAX=$((dist + 9))
+export RABBITMQ_CTL_DIST_PORT_MIN=$ctl_min
+export RABBITMQ_CTL_DIST_PORT_MAX=$ctl_max
 export ERL_EPMD_PORT=$epmd
 export ERL_EPMD_ADDRESS=127.0.0.1
 EOF
@@ -364,22 +332,83 @@ EOF
 exec '$MST_RABBITMQ_LIBEXEC/rabbitmqctl' "\$@"
 EOF
     chmod 755 "$dir/bin/rabbitmqctl"
+}
 
-    local setsid=()
-    [ -n "${MST_DETACH:-}" ] && setsid=(setsid)
+# mst_broker_start DIR PORT [TLS_PORT CERT_DIR]: start a private RabbitMQ
+# node with everything under DIR, AMQP on 127.0.0.1:PORT, and wait until it
+# is up.  With TLS_PORT, also AMQPS on 127.0.0.1:TLS_PORT with a "broker"
+# server certificate from CERT_DIR's CA (made with `muster cert` if
+# missing; SANs localhost and 127.0.0.1), peers verified against that CA
+# when they present a certificate.  Leaves:
+#   DIR/node            the node name (also MST_BROKER_NODE)
+#   DIR/bin/rabbitmqctl a wrapper with the node's environment (also
+#                       MST_BROKER_CTL); pass -n "$(cat DIR/node)" or not
+#   DIR/pids            pids of the epmd, the wrapper script and beam
+#   DIR/log/            the node's logs, DIR/console.log its stdout/stderr
+mst_broker_start() {
+    local dir port dist epmd node p
+    dir=$(realpath -m "$1")
+    port=$2
+    local tls_port=${3:-} cert_dir=${4:-}
+    dist=$((port + 20000))
+    epmd=$((port + 20001))
+    for p in "$port" "$dist" "$epmd"; do
+        mst_port_free "$p" || { mst_log "port $p is in use"; return 1; }
+    done
+    node="muster-test-$$-$port@localhost"
+    _mst_node_layout "$dir" "$node" "$port" "$dist" "$epmd" $((dist + 2)) $((dist + 9))
+    if [ -n "$tls_port" ]; then
+        mst_port_free "$tls_port" || { mst_log "port $tls_port is in use"; return 1; }
+        cert_dir=$(realpath -m "$cert_dir")
+        mst_cert_ensure "$cert_dir" broker server --san localhost --san 127.0.0.1 || return
+        cat >>"$dir/etc/rabbitmq.conf" <<EOF
+listeners.ssl.default = 127.0.0.1:$tls_port
+ssl_options.cacertfile = $cert_dir/ca.pem
+ssl_options.certfile = $cert_dir/broker.pem
+ssl_options.keyfile = $cert_dir/broker.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+ssl_options.versions.1 = tlsv1.3
+ssl_options.versions.2 = tlsv1.2
+EOF
+    fi
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F >"$dir/home/.erlang.cookie")
+    chmod 600 "$dir/home/.erlang.cookie"
 
     # Our own epmd, so stopping it never disturbs anyone else's nodes.
-    (
-        # shellcheck disable=SC1091
-        . "$dir/env"
-        exec "${setsid[@]}" epmd -port "$epmd" -address 127.0.0.1
-    ) </dev/null >>"$dir/epmd.log" 2>&1 &
-    mst_track "$!" epmd "$dir/pids"
+    _mst_epmd_start "$dir" "$epmd" "$dir/pids"
+
+    if ! _mst_broker_launch "$dir"; then
+        mst_broker_stop "$dir"
+        return 1
+    fi
+    # shellcheck disable=SC2034  # for callers
+    MST_BROKER_NODE=$node
+    # shellcheck disable=SC2034
+    MST_BROKER_CTL=$dir/bin/rabbitmqctl
+    mst_log "broker $node up on 127.0.0.1:$port (dir $dir)"
+}
+
+# _mst_epmd_start DIR PORT PIDFILE: an epmd of our own on 127.0.0.1:PORT
+# (DIR's logs), recorded in PIDFILE; waits until it accepts connections.
+_mst_epmd_start() {
+    local dir=$1 epmd=$2 pidfile=$3 i setsid=()
+    [ -n "${MST_DETACH:-}" ] && setsid=(setsid)
+    "${setsid[@]}" epmd -port "$epmd" -address 127.0.0.1 </dev/null >>"$dir/epmd.log" 2>&1 &
+    mst_track "$!" epmd "$pidfile"
     for ((i = 0; i < 50; i++)); do
         mst_broker_answers 127.0.0.1 "$epmd" && break
         sleep 0.1
     done
+}
 
+# _mst_broker_launch DIR: start the RabbitMQ node of DIR (its env, epmd
+# already running), wait until it is up and record its beam pid.
+_mst_broker_launch() {
+    local dir=$1 node beam setsid=()
+    node=$(cat "$dir/node")
+    [ -n "${MST_DETACH:-}" ] && setsid=(setsid)
+    rm -f "$dir/rabbitmq.pid" # a stale pid would satisfy `wait`
     (
         # shellcheck disable=SC1091
         . "$dir/env"
@@ -392,17 +421,52 @@ EOF
             "$dir/rabbitmq.pid" >>"$dir/ctl.log" 2>&1; then
         mst_log "broker $node did not start; tail of $dir/console.log:"
         tail -n 30 "$dir/console.log" >&2 || true
-        mst_broker_stop "$dir"
         return 1
     fi
-    local beam
     beam=$(cat "$dir/rabbitmq.pid" 2>/dev/null || true)
     [ -n "$beam" ] && mst_track "$beam" beam "$dir/pids"
-    # shellcheck disable=SC2034  # for callers
-    MST_BROKER_NODE=$node
-    # shellcheck disable=SC2034
-    MST_BROKER_CTL=$dir/bin/rabbitmqctl
-    mst_log "broker $node up on 127.0.0.1:$port (dir $dir)"
+    return 0
+}
+
+# mst_broker_beam_pid DIR: the pid of the node's Erlang VM (from the pid
+# file the node wrote), if it is still the process recorded in DIR/pids.
+mst_broker_beam_pid() {
+    local dir=$1 beam pid start name
+    beam=$(cat "$dir/rabbitmq.pid" 2>/dev/null) || return 1
+    while read -r pid start name; do
+        if [ "$name" = beam ] && [ "$pid" = "$beam" ] && mst_alive "$pid" "$start"; then
+            printf '%s\n' "$pid"
+            return 0
+        fi
+    done <"$dir/pids"
+    return 1
+}
+
+# mst_broker_kill DIR: SIGKILL the node's Erlang VM (a crash, not a stop)
+# and wait until it is gone.  Its epmd stays; mst_broker_restart DIR
+# starts the node again with the same data, name and ports.
+mst_broker_kill() {
+    local dir beam start i
+    dir=$(realpath -m "$1")
+    beam=$(mst_broker_beam_pid "$dir") || { mst_log "no live beam recorded in $dir"; return 1; }
+    start=$(mst_starttime "$beam")
+    kill -KILL "$beam"
+    for ((i = 0; i < 100; i++)); do
+        mst_alive "$beam" "$start" || break
+        sleep 0.1
+    done
+    mst_alive "$beam" "$start" && { mst_log "beam $beam survived SIGKILL"; return 1; }
+    return 0
+}
+
+# mst_broker_restart DIR: start again a node whose VM died (after
+# mst_broker_kill), same mnesia, node name and ports; waits until it is up.
+mst_broker_restart() {
+    local dir
+    dir=$(realpath -m "$1")
+    mst_broker_beam_pid "$dir" >/dev/null && { mst_log "broker in $dir still runs"; return 1; }
+    _mst_broker_launch "$dir" || return
+    mst_log "broker $(cat "$dir/node") restarted (dir $dir)"
 }
 
 # mst_broker_stop DIR: `rabbitmqctl stop`, then SIGTERM/SIGKILL whatever of
@@ -429,4 +493,72 @@ mst_broker_stop_app() {
 }
 mst_broker_start_app() {
     mst_broker_rabbitmqctl "$1" -n "$(cat "$1/node")" -q start_app
+}
+
+# ---------------------------------------------------------------- cluster
+
+# mst_cluster_start DIR N BASE_PORT: a private N-node RabbitMQ cluster on
+# loopback, node I in DIR/nodeI (the layout of mst_broker_start) with AMQP
+# on BASE_PORT+I-1.  Ports, all bound to 127.0.0.1 (N+8 above 20000, so a
+# cluster on BASE fits where brokers ten ports apart do):
+#   BASE+I-1+20000        node I's Erlang distribution
+#   BASE+N+20000          the cluster's own epmd (recorded in DIR/pids)
+#   BASE+N+20001..+20004  rabbitmqctl's short-lived distribution ports
+# The nodes share one cookie; nodes 2..N join node 1
+# (stop_app, join_cluster, start_app).  Leaves DIR/urls, one amqp URL a line.
+mst_cluster_start() {
+    local dir n base epmd ctl i port node cookie
+    dir=$(realpath -m "$1")
+    n=$2
+    base=$3
+    epmd=$((base + n + 20000))
+    ctl=$((epmd + 1))
+    for ((i = 0; i < n; i++)); do
+        for port in $((base + i)) $((base + i + 20000)); do
+            mst_port_free "$port" || { mst_log "port $port is in use"; return 1; }
+        done
+    done
+    mst_port_free "$epmd" || { mst_log "port $epmd is in use"; return 1; }
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    : >"$dir/pids"
+    : >"$dir/urls"
+    cookie=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+    for ((i = 1; i <= n; i++)); do
+        port=$((base + i - 1))
+        node="muster-cluster-$$-$port@localhost"
+        _mst_node_layout "$dir/node$i" "$node" "$port" $((port + 20000)) "$epmd" "$ctl" $((ctl + 3))
+        (umask 077 && printf '%s' "$cookie" >"$dir/node$i/home/.erlang.cookie")
+        printf 'amqp://guest:guest@127.0.0.1:%s\n' "$port" >>"$dir/urls"
+    done
+    _mst_epmd_start "$dir" "$epmd" "$dir/pids"
+    for ((i = 1; i <= n; i++)); do
+        _mst_broker_launch "$dir/node$i" || { mst_cluster_stop "$dir"; return 1; }
+    done
+    local first
+    first=$(cat "$dir/node1/node")
+    for ((i = 2; i <= n; i++)); do
+        node=$(cat "$dir/node$i/node")
+        if ! { mst_broker_rabbitmqctl "$dir/node$i" -n "$node" -q stop_app &&
+               mst_broker_rabbitmqctl "$dir/node$i" -n "$node" -q join_cluster "$first" &&
+               mst_broker_rabbitmqctl "$dir/node$i" -n "$node" -q start_app; } \
+                >>"$dir/node$i/ctl.log" 2>&1; then
+            mst_log "node $node could not join $first; tail of $dir/node$i/ctl.log:"
+            tail -n 20 "$dir/node$i/ctl.log" >&2 || true
+            mst_cluster_stop "$dir"
+            return 1
+        fi
+    done
+    mst_log "cluster of $n nodes up on 127.0.0.1:$base..$((base + n - 1)) (dir $dir)"
+}
+
+# mst_cluster_stop DIR: stop every node of the cluster in DIR (by recorded
+# pid, as mst_broker_stop), then its epmd.
+mst_cluster_stop() {
+    local dir node_dir
+    dir=$(realpath -m "$1")
+    for node_dir in "$dir"/node*; do
+        [ -d "$node_dir" ] && mst_broker_stop "$node_dir"
+    done
+    mst_kill_tracked "$dir/pids" 10
 }

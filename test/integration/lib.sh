@@ -26,6 +26,8 @@
 #   wait_for 'CMD' [TIMEOUT]   poll CMD (eval'd) until it succeeds; 1 on timeout
 #   publish_raw [-e EXCHANGE] [-k ROUTING_KEY] HEX|FILE
 #   broker_stop_app / broker_start_app / rabbitmqctl ARGS...
+#   broker_kill / broker_restart   SIGKILL the broker's VM, start it again
+#   cluster_start N BASE_PORT / CLUSTER_DIR / CLUSTER_URLS; set_cfg_urls FILE URL...
 set -euo pipefail
 
 MST_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -266,6 +268,49 @@ broker_start_app() {
     wait_for 'mst_broker_answers "$MUSTER_TEST_HOST" "$MUSTER_TEST_PORT"' 60
 }
 
+# broker_kill / broker_restart: SIGKILL the private broker's Erlang VM (by
+# the pid recorded in its directory, next to MUSTER_RABBITMQCTL) and start
+# it again with the same data and ports.  A test that fails in between
+# still restarts it on exit.
+broker_dir() {
+    : "${MUSTER_RABBITMQCTL:?no MUSTER_RABBITMQCTL (broker not started by scripts/test)}"
+    dirname "$(dirname "$MUSTER_RABBITMQCTL")"
+}
+_mst_broker_killed=
+broker_kill() {
+    _mst_broker_killed=1
+    mst_broker_kill "$(broker_dir)"
+}
+broker_restart() {
+    mst_broker_restart "$(broker_dir)" || return
+    _mst_broker_killed=
+    # shellcheck disable=SC2016  # eval'd by wait_for
+    wait_for 'mst_broker_answers "$MUSTER_TEST_HOST" "$MUSTER_TEST_PORT"' 60
+}
+
+# cluster_start N BASE_PORT: a private N-node cluster in $T/cluster
+# (mst_cluster_start), stopped by pid when the test exits.  CLUSTER_URLS
+# holds its amqp URLs, node I's at index I-1.
+CLUSTER_DIR=$T/cluster
+CLUSTER_URLS=()
+_mst_cluster_started=
+cluster_start() {
+    _mst_cluster_started=1
+    mst_cluster_start "$CLUSTER_DIR" "$1" "$2" >>"$T/cluster.log" 2>&1 || return
+    # shellcheck disable=SC2034  # for tests
+    mapfile -t CLUSTER_URLS <"$CLUSTER_DIR/urls"
+}
+
+# set_cfg_urls FILE URL...: make FILE's broker section list these URLs, in
+# this order (the connector tries them in order).
+set_cfg_urls() {
+    local file=$1 list
+    shift
+    list=$(printf '"%s", ' "$@")
+    sed -i "s|^broker: { urls = \[[^]]*\];|broker: { urls = [${list%, }];|" "$file"
+    grep -qF "urls = [${list%, }]" "$file" || fail "set_cfg_urls: no broker line in $file"
+}
+
 # publish_raw [-e EXCHANGE] [-k ROUTING_KEY] HEX|FILE: put arbitrary bytes on
 # the broker as one message (default: the muster.broadcast exchange, empty
 # key).  HEX is a string of hex digits (spaces allowed); otherwise a file.
@@ -304,6 +349,8 @@ _mst_test_exit() {
     stop_daemons
     mst_kill_tracked "$MST_PIDFILE" "$MST_STOP_GRACE"
     [ -n "$_mst_broker_stopped" ] && broker_start_app
+    [ -n "$_mst_broker_killed" ] && broker_restart
+    [ -n "$_mst_cluster_started" ] && mst_cluster_stop "$CLUSTER_DIR" >>"$T/cluster.log" 2>&1
     if [ "$rc" -eq 0 ] && [ -n "$_mst_own_tmp" ]; then
         rm -rf "$T"
     fi
