@@ -25,6 +25,7 @@
 #define CONSUME_TIMEOUT_MS 1000
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+const char *__asan_default_options(void);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct script {
@@ -57,6 +58,14 @@ static void check_message(const struct mst_message *m) {
         abort();
     if (m->body.len > 0 && m->body.ptr == NULL)
         abort();
+}
+
+/*
+ * Each input frees a connection's 128 KiB frame buffers; ASan's default
+ * 256 MiB quarantine of freed memory would alone reach -rss_limit_mb=256.
+ */
+const char *__asan_default_options(void) {
+    return "quarantine_size_mb=32";
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
