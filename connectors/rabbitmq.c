@@ -21,9 +21,6 @@
 #include <openssl/x509v3.h>
 
 #include "amqp_compat.h"
-#ifdef MST_CONNECTOR_TEST_SEAM
-#include "rabbitmq_test.h"
-#endif
 #include "base/status.h"
 #include "base/util.h"
 
@@ -1265,22 +1262,3 @@ int mst_connector_has_buffered(const struct mst_connector *conn) {
 const char *mst_connector_url(const struct mst_connector *conn) {
     return conn->urls[conn->url_at].display;
 }
-
-#ifdef MST_CONNECTOR_TEST_SEAM
-/* ---- test seam (rabbitmq_test.h) ---------------------------------------- */
-
-int mst_connector_attach_fd_for_test(struct mst_connector *conn, int fd,
-                                     struct mst_err *err) {
-    drop(conn);
-    conn->amqp = amqp_new_connection();
-    amqp_socket_t *sock = conn->amqp ? amqp_tcp_socket_new(conn->amqp) : NULL;
-    if (sock == NULL) {
-        drop(conn);
-        close(fd);
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    }
-    amqp_tcp_socket_set_sockfd(sock, fd);
-    conn->generation++;
-    return MST_OK;
-}
-#endif

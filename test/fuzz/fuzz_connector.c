@@ -19,7 +19,7 @@
 
 #include "base/status.h"
 #include "base/strv.h"
-#include "rabbitmq_test.h"
+#include "connector_seam.h"
 
 #define MAX_BODY 1024u /* small, so that both paths are reached */
 #define CONSUME_TIMEOUT_MS 1000

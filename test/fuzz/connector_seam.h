@@ -1,10 +1,10 @@
 /*
- * rabbitmq_test.h - a test seam of rabbitmq.c, compiled in only when
- * MST_CONNECTOR_TEST_SEAM is defined (the fuzz target fuzz_connector).
- * Never part of the daemon, the client library or their headers.
+ * connector_seam.h - a test seam into connectors/rabbitmq.c for the fuzz
+ * target fuzz_connector (implemented in connector_seam.c).  Never part of
+ * the daemon, the client library or their headers.
  */
-#ifndef MST_RABBITMQ_TEST_H
-#define MST_RABBITMQ_TEST_H
+#ifndef MST_CONNECTOR_SEAM_H
+#define MST_CONNECTOR_SEAM_H
 
 #include "connector.h"
 
