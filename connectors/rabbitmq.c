@@ -1028,6 +1028,23 @@ static int next_frame(struct mst_connector *conn, amqp_channel_t channel,
     return MST_OK;
 }
 
+/*
+ * The content header of a message on `channel`.  Only basic's properties
+ * are read (copy_properties): a header of another class decodes into that
+ * class's smaller struct, and reading it as basic's would take stale bytes
+ * of rabbitmq-c's frame pool for a reply-to.
+ */
+static int next_header(struct mst_connector *conn, amqp_channel_t channel,
+                       amqp_frame_t *f, struct mst_err *err) {
+    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, f, err);
+    if (rc == MST_OK && f->payload.properties.class_id != AMQP_BASIC_CLASS)
+        return io_failed(conn, AMQP_STATUS_BAD_AMQP_DATA,
+                         "reading a message: content header not of class "
+                         "basic",
+                         err);
+    return rc;
+}
+
 static int body_room(struct content *in, size_t size, struct mst_err *err) {
     if (size <= in->cap)
         return MST_OK;
@@ -1077,7 +1094,7 @@ static int read_body(struct mst_connector *conn, amqp_channel_t channel,
 static int read_content(struct mst_connector *conn, amqp_channel_t channel,
                         struct mst_message *msg, struct mst_err *err) {
     amqp_frame_t h;
-    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, &h, err);
+    int rc = next_header(conn, channel, &h, err);
     if (rc == MST_OK)
         rc = copy_properties(conn, h.payload.properties.decoded, err);
     if (rc != MST_OK)
@@ -1099,7 +1116,7 @@ static int read_content(struct mst_connector *conn, amqp_channel_t channel,
 static int read_dead(struct mst_connector *conn, amqp_channel_t channel,
                      struct mst_err *err) {
     amqp_frame_t h;
-    int rc = next_frame(conn, channel, AMQP_FRAME_HEADER, &h, err);
+    int rc = next_header(conn, channel, &h, err);
     if (rc == MST_OK)
         rc = read_body(conn, channel, h.payload.properties.body_size,
                        /* keep = */ 0, err);
