@@ -1,0 +1,88 @@
+/*
+ * registration.h - the registration message a node publishes to the
+ * C.registration fanout exchange (docs/protocol.md, docs/inventory.md).
+ *
+ *   { "sender", "time", "started", "version", "interval", "digest",
+ *     "collectives", "facts", "classes", "agents" }
+ *
+ * A full registration carries facts, classes and agents; a "still here"
+ * one carries none of the three (NULL here, absent on the wire) and only
+ * the digest of the last full body, so an unchanged node sends a few
+ * hundred bytes.  Sealed and opened exactly like a reply: signed by the
+ * node's server certificate whose CN is `sender`.
+ *
+ * Contract between the daemon (server/registration.c, which seals), the
+ * collector (client/lib, which opens and stores) and the store
+ * (client/lib/store.h, which keeps what a registration says).
+ */
+#ifndef MST_REGISTRATION_H
+#define MST_REGISTRATION_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+#include "base/err.h"
+#include "security/security.h"
+
+/* SHA-256 in lower-case hex, plus NUL. */
+#define MST_DIGEST_LEN 65
+
+/* A registration.  Plain data owned by the struct; mst_registration_clear. */
+struct mst_registration {
+    char *sender;          /* node identity; = the certificate's CN */
+    int64_t time_ms;       /* when it was sent */
+    int64_t started_ms;    /* when the daemon started */
+    char *version;         /* the daemon's version ("0.1.0") */
+    int64_t interval_s;    /* the next one is due within this (0 = never:
+                              registration off after this one) */
+    char digest[MST_DIGEST_LEN]; /* of facts, classes and agents */
+    json_t *collectives;   /* array of strings, never NULL when valid */
+    json_t *facts;         /* object, or NULL: "still here" */
+    json_t *classes;       /* array of strings, or NULL with facts */
+    json_t *agents;        /* array of {"name","version"}, or NULL with facts */
+};
+
+/* mst_registration_full - whether `reg` carries facts, classes, agents. */
+bool mst_registration_full(const struct mst_registration *reg);
+
+/* mst_registration_clear - free every owned field and zero the struct. */
+void mst_registration_clear(struct mst_registration *reg);
+
+/*
+ * mst_registration_digest - the digest of facts, classes and agents (the
+ * same bytes whoever computes it: canonical JSON, keys sorted) into
+ * `digest_r`.  Returns MST_OK or MST_ENOMEM.
+ */
+int mst_registration_digest(const json_t *facts, const json_t *classes,
+                            const json_t *agents,
+                            char digest_r[MST_DIGEST_LEN], struct mst_err *err);
+
+/* mst_registration_encode - append the payload of `reg` to `out`. */
+int mst_registration_encode(const struct mst_registration *reg,
+                            struct mst_buf *out, struct mst_err *err);
+
+/*
+ * mst_registration_decode - parse an untrusted payload into `reg_r`
+ * (zeroed by the caller); cleared on error.
+ */
+int mst_registration_decode(struct mst_bytes payload,
+                            struct mst_registration *reg_r,
+                            struct mst_err *err);
+
+/* mst_registration_seal - encode, sign and wrap `reg` into `out`. */
+int mst_registration_seal(struct mst_security *sec,
+                          const struct mst_registration *reg,
+                          struct mst_buf *out, struct mst_err *err);
+
+/*
+ * mst_registration_open - decode and verify an envelope, then the payload;
+ * MST_ESECURITY also when the verified signer is not `sender`.  The
+ * signer is copied into `signer_r` ("" under provider none).
+ */
+int mst_registration_open(struct mst_security *sec, struct mst_bytes in,
+                          struct mst_registration *reg_r,
+                          char signer_r[MST_SIGNER_LEN], struct mst_err *err);
+
+#endif
