@@ -65,6 +65,7 @@ enum stmt {
     S_RELEASE,
     S_ROLLBACK,
     S_NODES,
+    S_NODE,
     S_CHANGES,
     S_PRUNE,
     S_OVERDUE,
@@ -97,6 +98,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_NODES] = "SELECT identity, collectives, first_seen, last_seen, version,"
                 " started, interval, digest, facts, classes, agents,"
                 " stale_since, missed FROM nodes ORDER BY identity",
+    [S_NODE] = "SELECT identity, collectives, first_seen, last_seen, version,"
+               " started, interval, digest, facts, classes, agents,"
+               " stale_since, missed FROM nodes WHERE identity = ?1",
     [S_CHANGES] = "SELECT time, identity, kind, name, old, new FROM history"
                   " WHERE time >= ?1 ORDER BY time, id",
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
@@ -613,10 +617,13 @@ static const char *text(sqlite3_stmt *s, int col) {
     return t ? t : "";
 }
 
-int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
-                    struct mst_err *err) {
-    sqlite3_stmt *s = stmt(st, S_NODES);
+/* Every row of `s` (S_NODES or S_NODE, bound) to `fn`; how many in
+ * *count_r. */
+static int walk_nodes(struct mst_store *st, sqlite3_stmt *s,
+                      mst_store_node_fn fn, void *ud, size_t *count_r,
+                      struct mst_err *err) {
     int rc, step;
+    *count_r = 0;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct mst_store_node n = {
             .identity = text(s, 0),
@@ -633,6 +640,7 @@ int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
             .stale_since_ms = sqlite3_column_int64(s, 11),
             .missed = sqlite3_column_int64(s, 12),
         };
+        ++*count_r;
         if ((rc = fn(&n, ud, err)) != MST_OK) {
             sqlite3_reset(s);
             return rc;
@@ -640,6 +648,24 @@ int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
     }
     sqlite3_reset(s);
     return step == SQLITE_DONE ? MST_OK : db_err(st, "reading the nodes", err);
+}
+
+int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
+                    struct mst_err *err) {
+    size_t n;
+    return walk_nodes(st, stmt(st, S_NODES), fn, ud, &n, err);
+}
+
+int mst_store_get_node(struct mst_store *st, const char *identity,
+                       mst_store_node_fn fn, void *ud, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_NODE);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    size_t n;
+    int rc = walk_nodes(st, s, fn, ud, &n, err);
+    if (rc == MST_OK && n == 0)
+        return mst_err_set(err, MST_ENOTFOUND, "%s: %s: not in the store",
+                           st->path, identity);
+    return rc;
 }
 
 int mst_store_changes(struct mst_store *st, int64_t since_ms,

@@ -116,6 +116,10 @@ typedef int (*mst_store_change_fn)(const struct mst_store_change *change,
 int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
                     struct mst_err *err);
 
+/* mst_store_get_node - the node `identity` to `fn`, or MST_ENOTFOUND. */
+int mst_store_get_node(struct mst_store *st, const char *identity,
+                       mst_store_node_fn fn, void *ud, struct mst_err *err);
+
 /* mst_store_changes - the history from `since_ms` on, oldest first. */
 int mst_store_changes(struct mst_store *st, int64_t since_ms,
                       mst_store_change_fn fn, void *ud, struct mst_err *err);
