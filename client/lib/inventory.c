@@ -13,7 +13,7 @@
 
 /* A stored node's JSON columns, parsed for the filter and the report. */
 struct parsed {
-    struct mst_facts *facts; /* NULL until needed */
+    struct mst_facts *facts; /* those the store gave */
     struct mst_strv classes;
     struct mst_strv agents; /* names */
 };
@@ -39,28 +39,16 @@ static int names_of(const char *text, const char *key, struct mst_strv *sv) {
     return rc;
 }
 
-static int parse_facts(const struct mst_store_node *n, struct parsed *p,
-                       struct mst_err *err) {
-    json_t *root = json_loads(n->facts, 0, NULL);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        root = json_object(); /* a damaged column: no facts */
-    }
-    return mst_facts_from_json(root, &p->facts, err);
-}
-
-/* Whether evaluating `filter` may look at facts (-F, -W, -S). */
-static int needs_facts(const json_t *filter) {
-    return json_object_get(filter, "fact") != NULL ||
-           json_object_get(filter, "compound") != NULL;
-}
-
-static int parse_node(const struct mst_store_node *n, int with_facts,
+/* Classes and agents are parsed only for a filter that looks at them. */
+static int parse_node(const struct mst_store_node *n, const json_t *filter,
                       struct parsed *p, struct mst_err *err) {
-    if (names_of(n->classes, NULL, &p->classes) != MST_OK ||
-        names_of(n->agents, "name", &p->agents) != MST_OK)
+    int any = json_object_get(filter, "compound") != NULL;
+    if (((any || json_object_get(filter, "class")) &&
+         names_of(n->classes, NULL, &p->classes) != MST_OK) ||
+        ((any || json_object_get(filter, "agent")) &&
+         names_of(n->agents, "name", &p->agents) != MST_OK))
         return mst_err_set(err, MST_ENOMEM, "inventory: out of memory");
-    return with_facts ? parse_facts(n, p, err) : MST_OK;
+    return mst_facts_from_json(json_incref((json_t *)n->facts), &p->facts, err);
 }
 
 /* 1 if `filter` selects the node, 0 if not, or an error. */
@@ -82,52 +70,154 @@ static json_t *column(const char *text) {
     return v ? v : json_null();
 }
 
+/* The keys of a node's JSON, in the order it is given. */
+static const char *const node_keys[] = {
+    "identity", "collectives", "first_seen", "last_seen",   "version",
+    "started",  "uptime",      "interval",   "digest",      "facts",
+    "classes",  "agents",      "stale",      "stale_since", "missed",
+};
+#define N_NODE_KEYS (sizeof node_keys / sizeof node_keys[0])
+
+static int node_key(const char *name) {
+    for (size_t i = 0; i < N_NODE_KEYS; i++)
+        if (strcmp(name, node_keys[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static json_t *ms(int64_t v) {
+    return json_integer((json_int_t)v);
+}
+
+/* The value of node key `k` (a new reference). */
+static json_t *node_value(const struct mst_store_node *n,
+                          const struct parsed *p, int k) {
+    int64_t up = n->started_ms > 0 && n->last_seen_ms > n->started_ms
+                     ? (n->last_seen_ms - n->started_ms) / 1000
+                     : 0;
+    switch (k) {
+    case 0:
+        return json_string(n->identity);
+    case 1:
+        return column(n->collectives);
+    case 2:
+        return ms(n->first_seen_ms);
+    case 3:
+        return ms(n->last_seen_ms);
+    case 4:
+        return json_string(n->version);
+    case 5:
+        return ms(n->started_ms);
+    case 6:
+        return ms(up);
+    case 7:
+        return ms(n->interval_s);
+    case 8:
+        return json_string(n->digest);
+    case 9:
+        return json_incref((json_t *)mst_facts_root(p->facts));
+    case 10:
+        return column(n->classes);
+    case 11:
+        return column(n->agents);
+    case 12:
+        return json_boolean(n->stale_since_ms != 0);
+    case 13:
+        return n->stale_since_ms ? ms(n->stale_since_ms) : json_null();
+    default:
+        return ms(n->missed);
+    }
+}
+
 static json_t *node_json(const struct mst_store_node *n,
                          const struct parsed *p) {
-    json_t *facts = p->facts ? json_incref((json_t *)mst_facts_root(p->facts))
-                             : column(n->facts);
-    return json_pack(
-        "{s:s, s:o, s:I, s:I, s:s, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:b, "
-        "s:o, s:I}",
-        "identity", n->identity, "collectives", column(n->collectives),
-        "first_seen", (json_int_t)n->first_seen_ms, "last_seen",
-        (json_int_t)n->last_seen_ms, "version", n->version, "started",
-        (json_int_t)n->started_ms, "uptime",
-        (json_int_t)(n->started_ms > 0 && n->last_seen_ms > n->started_ms
-                         ? (n->last_seen_ms - n->started_ms) / 1000
-                         : 0),
-        "interval", (json_int_t)n->interval_s, "digest", n->digest, "facts",
-        facts, "classes", column(n->classes), "agents", column(n->agents),
-        "stale", n->stale_since_ms != 0, "stale_since",
-        n->stale_since_ms ? json_integer(n->stale_since_ms) : json_null(),
-        "missed", (json_int_t)n->missed);
+    json_t *o = json_object();
+    for (size_t k = 0; o != NULL && k < N_NODE_KEYS; k++)
+        if (json_object_set_new(o, node_keys[k], node_value(n, p, (int)k))) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
 }
 
-/* A field of a report: a key of the node's JSON, "facts.NAME", or else a
- * dotted fact name; NULL when the node has none. */
-static const json_t *field(const json_t *node, const struct parsed *p,
-                           const char *name) {
+/* A field of a report: a node key (but not "facts"), "facts.NAME", or
+ * else a dotted fact name; null when the node has none.  New reference. */
+static json_t *field(const struct mst_store_node *n, const struct parsed *p,
+                     const char *name) {
+    int k = node_key(name);
+    if (k >= 0 && strcmp(name, "facts") != 0)
+        return node_value(n, p, k);
     if (strncmp(name, "facts.", 6) == 0)
-        return mst_facts_get(p->facts, name + 6);
-    const json_t *v = strcmp(name, "facts") ? json_object_get(node, name) : 0;
-    return v ? v : mst_facts_get(p->facts, name);
+        name += 6;
+    const json_t *v = mst_facts_get(p->facts, name);
+    return v ? json_deep_copy(v) : json_null();
 }
 
-static int add_fields(json_t *node, const struct parsed *p,
-                      const struct mst_strv *fields) {
+/* {"identity", "fields": {name: value}}: what a report of fields needs. */
+static json_t *fields_json(const struct mst_store_node *n,
+                           const struct parsed *p,
+                           const struct mst_strv *fields) {
     json_t *f = json_object();
-    for (size_t i = 0; f != NULL && i < fields->n; i++) {
-        const json_t *v = field(node, p, fields->v[i]);
-        json_object_set_new(f, fields->v[i],
-                            v ? json_deep_copy(v) : json_null());
+    for (size_t i = 0; f != NULL && i < fields->n; i++)
+        json_object_set_new(f, fields->v[i], field(n, p, fields->v[i]));
+    return json_pack("{s:s, s:o*}", "identity", n->identity, "fields", f);
+}
+
+/* ---- which facts to read ---- */
+
+/* The top-level facts the lookup of dotted `name` can reach (facts.h:
+ * "a.b.c" is "a.b.c", or "b.c" in "a", or "c" in "a.b"): every prefix
+ * that ends before a dot, and the name. */
+static int add_prefixes(struct mst_strv *keys, const char *name) {
+    size_t n = strlen(name);
+    char buf[1024];
+    if (n >= sizeof buf)
+        return MST_OK; /* longer than a fact name may be: nothing found */
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && name[i] != '.')
+            continue;
+        memcpy(buf, name, i);
+        buf[i] = '\0';
+        int seen = 0;
+        for (size_t j = 0; j < keys->n && !seen; j++)
+            seen = strcmp(keys->v[j], buf) == 0;
+        if (!seen && mst_strv_push(keys, buf) != MST_OK)
+            return MST_ENOMEM;
     }
-    return json_object_set_new(node, "fields", f);
+    return MST_OK;
+}
+
+/*
+ * The top-level facts a walk needs into `keys`; 1 when it needs them all
+ * (whole nodes, or a -S expression, whose fact names are known only as it
+ * runs).
+ */
+static int needed_facts(const struct mst_inventory_query *q, int whole,
+                        struct mst_strv *keys) {
+    if (whole || json_object_get(q->filter, "compound") != NULL)
+        return 1;
+    const json_t *facts = json_object_get(q->filter, "fact"), *e;
+    size_t i;
+    int rc = MST_OK;
+    json_array_foreach(facts, i, e) {
+        const char *name = json_string_value(json_object_get(e, "fact"));
+        if (name != NULL && rc == MST_OK)
+            rc = add_prefixes(keys, name);
+    }
+    for (i = 0; q->fields != NULL && i < q->fields->n && rc == MST_OK; i++) {
+        const char *name = q->fields->v[i];
+        if (strcmp(name, "facts") == 0)
+            return 1;
+        if (node_key(name) < 0 || strncmp(name, "facts.", 6) == 0)
+            rc =
+                add_prefixes(keys, name + (strncmp(name, "facts.", 6) ? 0 : 6));
+    }
+    return rc == MST_OK ? 0 : rc;
 }
 
 struct walk {
     const struct mst_inventory_query *q;
-    int with_facts; /* parse facts: the filter or the JSON needs them */
-    int json;       /* build the node's JSON for fn */
+    int json; /* give fn the node (else collect identities) */
     mst_inventory_fn fn;
     void *ud;
     struct mst_strv *names; /* or collect identities here */
@@ -139,12 +229,10 @@ static int deliver(struct walk *w, const struct mst_store_node *n,
         return mst_strv_push(w->names, n->identity) == MST_OK
                    ? MST_OK
                    : mst_err_set(err, MST_ENOMEM, "inventory: out of memory");
-    json_t *node = node_json(n, p);
-    if (node == NULL || (w->q->fields && add_fields(node, p, w->q->fields))) {
-        json_decref(node);
-        return mst_err_set(err, MST_ENOMEM, "inventory: out of memory");
-    }
-    int rc = w->fn(w->ud, node, err);
+    json_t *node =
+        w->q->fields ? fields_json(n, p, w->q->fields) : node_json(n, p);
+    int rc = node ? w->fn(w->ud, node, err)
+                  : mst_err_set(err, MST_ENOMEM, "inventory: out of memory");
     json_decref(node);
     return rc;
 }
@@ -155,7 +243,7 @@ static int visit(const struct mst_store_node *n, void *ud,
     if (w->q->unseen_since_ms != 0 && n->last_seen_ms >= w->q->unseen_since_ms)
         return MST_OK;
     struct parsed p = {0};
-    int rc = parse_node(n, w->with_facts, &p, err);
+    int rc = parse_node(n, w->q->filter, &p, err);
     if (rc == MST_OK)
         rc = match(w->q->filter, n, &p, err);
     if (rc == 1)
@@ -165,8 +253,12 @@ static int visit(const struct mst_store_node *n, void *ud,
 }
 
 static int run(struct mst_store *st, struct walk *w, struct mst_err *err) {
-    w->with_facts = w->json || needs_facts(w->q->filter);
-    return mst_store_nodes(st, visit, w, err);
+    struct mst_strv keys = {0};
+    int all = needed_facts(w->q, w->json && w->q->fields == NULL, &keys);
+    int rc = all < 0 ? mst_err_set(err, all, "inventory: out of memory")
+                     : mst_store_nodes(st, all ? NULL : &keys, visit, w, err);
+    mst_strv_free(&keys);
+    return rc;
 }
 
 int mst_inventory_nodes(struct mst_store *st,
@@ -186,7 +278,7 @@ int mst_inventory_select(struct mst_store *st, const json_t *filter,
 static int copy_node(const struct mst_store_node *n, void *ud,
                      struct mst_err *err) {
     struct parsed p = {0};
-    int rc = parse_node(n, 1, &p, err);
+    int rc = parse_node(n, NULL, &p, err);
     if (rc == MST_OK && (*(json_t **)ud = node_json(n, &p)) == NULL)
         rc = mst_err_set(err, MST_ENOMEM, "inventory: out of memory");
     parsed_free(&p);

@@ -45,7 +45,22 @@ static const char *const migrations[] = {
     " old TEXT," /* JSON */
     " new TEXT);"
     "CREATE INDEX history_time ON history(time);",
-    /* 1 -> 2: a node's stale state and unanswered polls; history by node. */
+    /* 1 -> 2: facts move to a table of their own, one row per top-level
+     * fact clustered by name, so that a report or a filter reads the facts
+     * it names and not 5 KB per node; a node's stale state and unanswered
+     * polls; the history by node. */
+    "CREATE TABLE facts ("
+    " key TEXT NOT NULL," /* a top-level fact */
+    " identity TEXT NOT NULL,"
+    " value TEXT NOT NULL," /* JSON */
+    " PRIMARY KEY (key, identity)) WITHOUT ROWID;"
+    "CREATE INDEX facts_identity ON facts(identity);"
+    "INSERT INTO facts SELECT j.key, n.identity, CASE j.type"
+    " WHEN 'object' THEN j.value WHEN 'array' THEN j.value"
+    " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
+    " WHEN 'null' THEN 'null' ELSE json_quote(j.value) END"
+    " FROM nodes n, json_each(n.facts) j;"
+    "ALTER TABLE nodes DROP COLUMN facts;"
     "ALTER TABLE nodes ADD COLUMN stale_since INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE nodes ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX history_identity ON history(identity, time);",
@@ -55,6 +70,9 @@ static const char *const migrations[] = {
 /* The prepared statements, compiled once per handle. */
 enum stmt {
     S_GET,
+    S_FACTS_OF,
+    S_FACT_PUT,
+    S_FACTS_DROP,
     S_INSERT,
     S_UPDATE,
     S_SEEN,
@@ -73,16 +91,19 @@ enum stmt {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_GET] = "SELECT digest, facts, classes, agents, stale_since"
+    [S_GET] = "SELECT digest, classes, agents, stale_since"
               " FROM nodes WHERE identity = ?1",
+    [S_FACTS_OF] = "SELECT key, value FROM facts WHERE identity = ?1",
+    [S_FACT_PUT] = "INSERT INTO facts (key, identity, value) VALUES (?1, ?2,"
+                   " ?3)",
+    [S_FACTS_DROP] = "DELETE FROM facts WHERE identity = ?1",
     [S_INSERT] = "INSERT INTO nodes (identity, collectives, first_seen,"
-                 " last_seen, version, started, interval, digest, facts,"
-                 " classes, agents) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7,"
-                 " ?8, ?9, ?10)",
+                 " last_seen, version, started, interval, digest, classes,"
+                 " agents) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_UPDATE] = "UPDATE nodes SET collectives = ?2, last_seen = ?3,"
                  " version = ?4, started = ?5, interval = ?6, digest = ?7,"
-                 " facts = ?8, classes = ?9, agents = ?10, stale_since = 0,"
-                 " missed = 0 WHERE identity = ?1",
+                 " classes = ?8, agents = ?9, stale_since = 0, missed = 0"
+                 " WHERE identity = ?1",
     [S_SEEN] = "UPDATE nodes SET collectives = ?2, last_seen = ?3,"
                " version = ?4, started = ?5, interval = ?6, stale_since = 0,"
                " missed = 0 WHERE identity = ?1",
@@ -96,11 +117,11 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RELEASE] = "RELEASE mst_put",
     [S_ROLLBACK] = "ROLLBACK TO mst_put",
     [S_NODES] = "SELECT identity, collectives, first_seen, last_seen, version,"
-                " started, interval, digest, facts, classes, agents,"
-                " stale_since, missed FROM nodes ORDER BY identity",
+                " started, interval, digest, classes, agents, stale_since,"
+                " missed FROM nodes ORDER BY identity",
     [S_NODE] = "SELECT identity, collectives, first_seen, last_seen, version,"
-               " started, interval, digest, facts, classes, agents,"
-               " stale_since, missed FROM nodes WHERE identity = ?1",
+               " started, interval, digest, classes, agents, stale_since,"
+               " missed FROM nodes WHERE identity = ?1",
     [S_CHANGES] = "SELECT time, identity, kind, name, old, new FROM history"
                   " WHERE time >= ?1 ORDER BY time, id",
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
@@ -390,12 +411,28 @@ static json_t *column_json(sqlite3_stmt *s, int col) {
     return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
+/* The facts stored for `identity` as one object (NULL: out of memory). */
+static json_t *facts_of(struct mst_store *st, const char *identity) {
+    sqlite3_stmt *s = stmt(st, S_FACTS_OF);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    json_t *facts = json_object();
+    while (facts != NULL && sqlite3_step(s) == SQLITE_ROW) {
+        json_t *v = column_json(s, 1);
+        if (v != NULL)
+            json_object_set_new(facts, (const char *)sqlite3_column_text(s, 0),
+                                v);
+    }
+    sqlite3_reset(s);
+    return facts;
+}
+
 /* Every change between the stored row (S_GET, on its row) and `reg`. */
 static int record_changes(struct mst_store *st, sqlite3_stmt *row,
                           const struct mst_registration *reg, int64_t now_ms,
                           struct mst_err *err) {
-    json_t *old_facts = column_json(row, 1), *old_classes = column_json(row, 2),
-           *old_agents = column_json(row, 3);
+    json_t *old_facts = facts_of(st, reg->sender),
+           *old_classes = column_json(row, 1),
+           *old_agents = column_json(row, 2);
     json_t *pairs[3][2] = {
         {flat_facts(old_facts), flat_facts(reg->facts)},
         {class_set(old_classes), class_set(reg->classes)},
@@ -420,14 +457,14 @@ static int record_changes(struct mst_store *st, sqlite3_stmt *row,
 
 /* --------------------------------------------------------------- writes */
 
-/* The node columns ?1 .. ?10 of S_INSERT / S_UPDATE / S_SEEN from `reg`;
+/* The node columns ?1 .. ?9 of S_INSERT / S_UPDATE / S_SEEN from `reg`;
  * the JSON texts are kept in `texts` (freed by the caller). */
-static void bind_node(sqlite3_stmt *s, const struct mst_registration *reg,
-                      int64_t now_ms, char *texts[4]) {
+static void bind_node(sqlite3_stmt *s, enum stmt id,
+                      const struct mst_registration *reg, int64_t now_ms,
+                      char *texts[3]) {
     texts[0] = json_text(reg->collectives);
-    texts[1] = json_text(reg->facts);
-    texts[2] = json_text(reg->classes);
-    texts[3] = json_text(reg->agents);
+    texts[1] = json_text(reg->classes);
+    texts[2] = json_text(reg->agents);
     sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, texts[0] ? texts[0] : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now_ms);
@@ -435,24 +472,46 @@ static void bind_node(sqlite3_stmt *s, const struct mst_registration *reg,
                       SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, reg->started_ms);
     sqlite3_bind_int64(s, 6, reg->interval_s);
-    if (reg->facts == NULL)
-        return; /* "still here": S_SEEN has no more columns */
+    if (id == S_SEEN)
+        return; /* S_SEEN has no more columns */
     sqlite3_bind_text(s, 7, reg->digest, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, texts[1] ? texts[1] : "{}", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, texts[1] ? texts[1] : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, texts[2] ? texts[2] : "[]", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 10, texts[3] ? texts[3] : "[]", -1, SQLITE_STATIC);
+}
+
+/* The facts of `reg`, one row per top-level fact (the old ones gone). */
+static int write_facts(struct mst_store *st, const struct mst_registration *reg,
+                       struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_FACTS_DROP);
+    sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
+    int rc = run(st, s, "replacing the facts", err);
+    const char *key;
+    json_t *v;
+    json_object_foreach(reg->facts, key, v) {
+        char *text = json_text(v);
+        s = stmt(st, S_FACT_PUT);
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, reg->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+        if (rc == MST_OK)
+            rc = text ? run(st, s, "writing a fact", err)
+                      : mst_err_set(err, MST_ENOMEM, "%s: out of memory",
+                                    st->path);
+        free(text);
+    }
+    return rc;
 }
 
 static int write_node(struct mst_store *st, enum stmt id,
                       const struct mst_registration *reg, int64_t now_ms,
                       struct mst_err *err) {
-    char *texts[4];
+    char *texts[3];
     sqlite3_stmt *s = stmt(st, id);
-    bind_node(s, reg, now_ms, texts);
+    bind_node(s, id, reg, now_ms, texts);
     int rc = run(st, s, "writing a node", err);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 3; i++)
         free(texts[i]);
-    return rc;
+    return rc == MST_OK && id != S_SEEN ? write_facts(st, reg, err) : rc;
 }
 
 /* What `reg` does to a node already in the store (S_GET on its row). */
@@ -461,7 +520,7 @@ static int put_known(struct mst_store *st, sqlite3_stmt *row,
                      struct mst_err *err) {
     const char *digest = (const char *)sqlite3_column_text(row, 0);
     int same = digest != NULL && strcmp(digest, reg->digest) == 0;
-    int was_stale = sqlite3_column_int64(row, 4) != 0;
+    int was_stale = sqlite3_column_int64(row, 3) != 0;
     int rc = MST_OK;
     if (reg->facts == NULL && !same)
         return mst_err_set(err, MST_ENOTFOUND,
@@ -474,7 +533,8 @@ static int put_known(struct mst_store *st, sqlite3_stmt *row,
     if (rc == MST_OK && was_stale)
         rc = history(st, now_ms, reg->sender, "back", NULL, NULL, NULL, err);
     if (rc == MST_OK)
-        rc = write_node(st, reg->facts ? S_UPDATE : S_SEEN, reg, now_ms, err);
+        rc = write_node(st, reg->facts && !same ? S_UPDATE : S_SEEN, reg,
+                        now_ms, err);
     return rc;
 }
 
@@ -549,7 +609,7 @@ static int mark_stale(struct mst_store *st, const char *identity,
                                  st->path, identity)
                    : db_err(st, "reading a node", err);
     }
-    int was_stale = sqlite3_column_int64(row, 4) != 0;
+    int was_stale = sqlite3_column_int64(row, 3) != 0;
     sqlite3_reset(row);
     sqlite3_stmt *s = stmt(st, S_MISSED);
     sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
@@ -617,14 +677,86 @@ static const char *text(sqlite3_stmt *s, int col) {
     return t ? t : "";
 }
 
+/*
+ * The facts of the node a walk is on: all of them (keys NULL: the node's
+ * rows), or the top-level facts named, read through one cursor per name
+ * over the facts table's (key, identity) order, advanced in step with the
+ * nodes (both in identity order), so a report reads only the facts it
+ * names.
+ */
+struct fact_cursors {
+    const struct mst_strv *keys; /* NULL = every fact */
+    sqlite3_stmt **cur;          /* one per key, on its current row or NULL
+                                    when done */
+};
+
+static int cursors_open(struct mst_store *st, struct fact_cursors *fc,
+                        struct mst_err *err) {
+    if (fc->keys == NULL)
+        return MST_OK;
+    fc->cur = calloc(fc->keys->n ? fc->keys->n : 1, sizeof *fc->cur);
+    if (fc->cur == NULL)
+        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+    for (size_t i = 0; i < fc->keys->n; i++) {
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT identity, value FROM facts WHERE key = "
+                               "?1 ORDER BY identity",
+                               -1, &fc->cur[i], NULL) != SQLITE_OK)
+            return db_err(st, "reading the facts", err);
+        sqlite3_bind_text(fc->cur[i], 1, fc->keys->v[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(fc->cur[i]) != SQLITE_ROW) {
+            sqlite3_finalize(fc->cur[i]);
+            fc->cur[i] = NULL;
+        }
+    }
+    return MST_OK;
+}
+
+static void cursors_close(struct fact_cursors *fc) {
+    for (size_t i = 0; fc->cur != NULL && i < fc->keys->n; i++)
+        sqlite3_finalize(fc->cur[i]);
+    free(fc->cur);
+}
+
+/* The named facts of `identity` into `facts`, moving each cursor past it
+ * (identities compare as SQLite's BINARY collation: bytes). */
+static void cursors_take(struct fact_cursors *fc, const char *identity,
+                         json_t *facts) {
+    for (size_t i = 0; i < fc->keys->n; i++) {
+        sqlite3_stmt *c = fc->cur[i];
+        int cmp = -1;
+        while (c != NULL &&
+               (cmp = strcmp((const char *)sqlite3_column_text(c, 0),
+                             identity)) < 0) {
+            if (sqlite3_step(c) != SQLITE_ROW) {
+                sqlite3_finalize(c);
+                c = fc->cur[i] = NULL;
+            }
+        }
+        json_t *v = c != NULL && cmp == 0 ? column_json(c, 1) : NULL;
+        if (v != NULL)
+            json_object_set_new(facts, fc->keys->v[i], v);
+    }
+}
+
+static json_t *node_facts(struct mst_store *st, struct fact_cursors *fc,
+                          const char *identity) {
+    if (fc->keys == NULL)
+        return facts_of(st, identity);
+    json_t *facts = json_object();
+    if (facts != NULL)
+        cursors_take(fc, identity, facts);
+    return facts;
+}
+
 /* Every row of `s` (S_NODES or S_NODE, bound) to `fn`; how many in
  * *count_r. */
 static int walk_nodes(struct mst_store *st, sqlite3_stmt *s,
-                      mst_store_node_fn fn, void *ud, size_t *count_r,
-                      struct mst_err *err) {
-    int rc, step;
+                      struct fact_cursors *fc, mst_store_node_fn fn, void *ud,
+                      size_t *count_r, struct mst_err *err) {
+    int rc = MST_OK, step;
     *count_r = 0;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct mst_store_node n = {
             .identity = text(s, 0),
             .collectives = text(s, 1),
@@ -634,34 +766,54 @@ static int walk_nodes(struct mst_store *st, sqlite3_stmt *s,
             .started_ms = sqlite3_column_int64(s, 5),
             .interval_s = sqlite3_column_int64(s, 6),
             .digest = text(s, 7),
-            .facts = text(s, 8),
-            .classes = text(s, 9),
-            .agents = text(s, 10),
-            .stale_since_ms = sqlite3_column_int64(s, 11),
-            .missed = sqlite3_column_int64(s, 12),
+            .classes = text(s, 8),
+            .agents = text(s, 9),
+            .stale_since_ms = sqlite3_column_int64(s, 10),
+            .missed = sqlite3_column_int64(s, 11),
         };
+        json_t *facts = node_facts(st, fc, n.identity);
+        n.facts = facts;
         ++*count_r;
-        if ((rc = fn(&n, ud, err)) != MST_OK) {
-            sqlite3_reset(s);
-            return rc;
-        }
+        rc = facts
+                 ? fn(&n, ud, err)
+                 : mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        json_decref(facts);
     }
     sqlite3_reset(s);
-    return step == SQLITE_DONE ? MST_OK : db_err(st, "reading the nodes", err);
+    if (rc == MST_OK && step != SQLITE_DONE)
+        rc = db_err(st, "reading the nodes", err);
+    return rc;
 }
 
-int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
-                    struct mst_err *err) {
+/* One read transaction around a walk, so that the nodes and their facts
+ * are one snapshot (a savepoint: fine inside the writer's batch too). */
+static int walk(struct mst_store *st, sqlite3_stmt *s,
+                const struct mst_strv *fact_keys, mst_store_node_fn fn,
+                void *ud, size_t *count_r, struct mst_err *err) {
+    struct fact_cursors fc = {.keys = fact_keys};
+    int rc = exec(st, "SAVEPOINT mst_read", "starting a read", err);
+    if (rc != MST_OK)
+        return rc;
+    rc = cursors_open(st, &fc, err);
+    if (rc == MST_OK)
+        rc = walk_nodes(st, s, &fc, fn, ud, count_r, err);
+    cursors_close(&fc);
+    sqlite3_exec(st->db, "RELEASE mst_read", NULL, NULL, NULL);
+    return rc;
+}
+
+int mst_store_nodes(struct mst_store *st, const struct mst_strv *fact_keys,
+                    mst_store_node_fn fn, void *ud, struct mst_err *err) {
     size_t n;
-    return walk_nodes(st, stmt(st, S_NODES), fn, ud, &n, err);
+    return walk(st, stmt(st, S_NODES), fact_keys, fn, ud, &n, err);
 }
 
 int mst_store_get_node(struct mst_store *st, const char *identity,
                        mst_store_node_fn fn, void *ud, struct mst_err *err) {
     sqlite3_stmt *s = stmt(st, S_NODE);
     sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
-    size_t n;
-    int rc = walk_nodes(st, s, fn, ud, &n, err);
+    size_t n = 0;
+    int rc = walk(st, s, NULL, fn, ud, &n, err);
     if (rc == MST_OK && n == 0)
         return mst_err_set(err, MST_ENOTFOUND, "%s: %s: not in the store",
                            st->path, identity);

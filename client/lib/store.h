@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strv.h"
 #include "wire/registration.h"
 
 struct mst_store;
@@ -75,7 +76,8 @@ int mst_store_schema_version(void);
 /*
  * One node as stored, borrowed from the store until the callback returns:
  * the JSON columns as text (collectives, classes: arrays of strings;
- * facts: an object; agents: an array of {"name","version"}).
+ * agents: an array of {"name","version"}), and the facts asked for as an
+ * object.
  */
 struct mst_store_node {
     const char *identity;
@@ -86,7 +88,7 @@ struct mst_store_node {
     int64_t started_ms;
     int64_t interval_s;
     const char *digest;
-    const char *facts;
+    const json_t *facts; /* every fact, or the top-level ones asked */
     const char *classes;
     const char *agents;
     int64_t stale_since_ms; /* 0 = not stale */
@@ -112,11 +114,17 @@ typedef int (*mst_store_node_fn)(const struct mst_store_node *node, void *ud,
 typedef int (*mst_store_change_fn)(const struct mst_store_change *change,
                                    void *ud, struct mst_err *err);
 
-/* mst_store_nodes - every node, in identity order, one read transaction. */
-int mst_store_nodes(struct mst_store *st, mst_store_node_fn fn, void *ud,
-                    struct mst_err *err);
+/*
+ * mst_store_nodes - every node, in identity order, in one read
+ * transaction, with its facts: every one (fact_keys NULL) or only the
+ * top-level facts named in `fact_keys` (empty: none), which reads only
+ * those from the file.
+ */
+int mst_store_nodes(struct mst_store *st, const struct mst_strv *fact_keys,
+                    mst_store_node_fn fn, void *ud, struct mst_err *err);
 
-/* mst_store_get_node - the node `identity` to `fn`, or MST_ENOTFOUND. */
+/* mst_store_get_node - the node `identity` with every fact to `fn`, or
+ * MST_ENOTFOUND. */
 int mst_store_get_node(struct mst_store *st, const char *identity,
                        mst_store_node_fn fn, void *ud, struct mst_err *err);
 

@@ -93,7 +93,8 @@ static int mark_missed(const struct mst_store_node *n, void *ud,
 static int record_missed(struct poll *p, struct mst_err *err) {
     json_t *all = json_array(), *id;
     size_t i;
-    int rc = mst_store_nodes(p->st, mark_missed, all, err);
+    struct mst_strv no_facts = {0};
+    int rc = mst_store_nodes(p->st, &no_facts, mark_missed, all, err);
     json_array_foreach(all, i, id) {
         const char *name = json_string_value(id);
         if (rc == MST_OK && json_object_get(p->answered, name) == NULL) {

@@ -146,6 +146,11 @@ START_TEST(nodes_carry_their_columns_and_the_fields_asked) {
                            "\"disks.0\":\"sda\",\"no.such\":null,"
                            "\"last_seen\":5000}");
     free(text);
+    ck_assert_uint_eq(json_object_size(n), 2); /* identity and fields */
+    json_array_clear(all);
+    q.fields = NULL;
+    ck_assert_int_eq(mst_inventory_nodes(st, &q, keep, all, NULL), MST_OK);
+    n = json_array_get(all, 0);
     ck_assert_int_eq(json_integer_value(json_object_get(n, "uptime")), 4);
     ck_assert(json_is_false(json_object_get(n, "stale")));
     ck_assert(json_is_null(json_object_get(n, "stale_since")));

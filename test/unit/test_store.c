@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/status.h"
+#include "base/strv.h"
 #include "runner.h"
 #include "store.h"
 
@@ -90,11 +91,13 @@ static int node_line(const struct mst_store_node *n, void *ud,
                      struct mst_err *err) {
     (void)err;
     char line[1024];
+    char *facts = json_dumps(n->facts, JSON_COMPACT | JSON_SORT_KEYS);
     snprintf(line, sizeof line,
              "%s seen=%lld..%lld stale=%lld missed=%lld %s %s %s\n",
              n->identity, (long long)n->first_seen_ms,
              (long long)n->last_seen_ms, (long long)n->stale_since_ms,
-             (long long)n->missed, n->facts, n->classes, n->agents);
+             (long long)n->missed, facts, n->classes, n->agents);
+    free(facts);
     strcat(ud, line);
     return MST_OK;
 }
@@ -113,7 +116,7 @@ static int change_line(const struct mst_store_change *c, void *ud,
 static const char *nodes_text(struct mst_store *s) {
     static char buf[8192];
     buf[0] = '\0';
-    ck_assert_int_eq(mst_store_nodes(s, node_line, buf, NULL), MST_OK);
+    ck_assert_int_eq(mst_store_nodes(s, NULL, node_line, buf, NULL), MST_OK);
     return buf;
 }
 
@@ -190,6 +193,11 @@ START_TEST(reading_a_missing_file_or_not_a_database_is_refused) {
 }
 END_TEST
 
+/* Facts of every JSON type, which the upgrade moves to their own table. */
+#define OLD_FACTS                                                              \
+    "{\"a\":[1,\"x\"],\"f\":1.5,\"n\":3,\"no\":false,\"os\":{\"family\":"      \
+    "\"Debian\"},\"s\":\"it''s\",\"yes\":true,\"z\":null}"
+
 /* The schema of version 1, as the first muster with a store wrote it. */
 #define SCHEMA_V1                                                              \
     "CREATE TABLE nodes (identity TEXT PRIMARY KEY NOT NULL, collectives "     \
@@ -202,7 +210,7 @@ END_TEST
     "'', old TEXT, new TEXT);"                                                 \
     "CREATE INDEX history_time ON history(time);"                              \
     "INSERT INTO nodes VALUES ('old1', '[\"muster\"]', 10, 20, '0.0.9', 5, "   \
-    "60, 'd1', '{\"os\":{\"family\":\"Debian\"}}', '[]', '[]');"               \
+    "60, 'd1', '" OLD_FACTS "', '[]', '[]');"                                  \
     "INSERT INTO history (time, identity, kind) VALUES (10, 'old1', "          \
     "'appeared');"                                                             \
     "PRAGMA user_version = 1;"
@@ -217,7 +225,9 @@ START_TEST(an_old_file_is_upgraded_keeping_its_rows) {
     ck_assert_int_eq(raw_int("PRAGMA user_version"), 2);
     ck_assert_str_eq(nodes_text(st),
                      "old1 seen=10..20 stale=0 missed=0 "
-                     "{\"os\":{\"family\":\"Debian\"}} [] []\n");
+                     "{\"a\":[1,\"x\"],\"f\":1.5,\"n\":3,\"no\":false,\"os\":{"
+                     "\"family\":\"Debian\"},\"s\":\"it's\",\"yes\":true,\"z\":"
+                     "null} [] []\n");
     ck_assert_str_eq(changes_text(st, 0), "10 old1 appeared  - -\n");
     /* The new columns work on the upgraded file. */
     ck_assert_int_eq(mst_store_missed(st, "old1", 30, NULL), MST_OK);
@@ -261,6 +271,32 @@ START_TEST(a_first_registration_makes_a_node_that_appeared) {
     put("web1", FACTS1, "[\"apache\"]", AGENTS1, 200, MST_OK);
     ck_assert_str_eq(changes_text(st, 0), "100 web1 appeared  - -\n");
     ck_assert_ptr_nonnull(strstr(nodes_text(st), "seen=100..200"));
+}
+END_TEST
+
+START_TEST(a_walk_reads_only_the_top_level_facts_named) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    put("web2", FACTS2, "[]", "[]", 100, MST_OK);
+    put("web3", "{}", "[]", "[]", 100, MST_OK);
+    struct mst_strv keys = {0};
+    mst_strv_push(&keys, "dc");
+    mst_strv_push(&keys, "os");
+    static char buf[8192];
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_nodes(st, &keys, node_line, buf, NULL), MST_OK);
+    ck_assert_str_eq(
+        buf, "web1 seen=100..100 stale=0 missed=0 "
+             "{\"os\":{\"family\":\"Debian\",\"release\":\"12.1\"}} [] []\n"
+             "web2 seen=100..100 stale=0 missed=0 "
+             "{\"dc\":\"par\",\"os\":{\"family\":\"Debian\","
+             "\"release\":\"12.2\"}} [] []\n"
+             "web3 seen=100..100 stale=0 missed=0 {} [] []\n");
+    mst_strv_free(&keys);
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_nodes(st, &keys, node_line, buf, NULL), MST_OK);
+    ck_assert_ptr_nonnull(
+        strstr(buf, "web2 seen=100..100 stale=0 missed=0 {}"));
 }
 END_TEST
 
@@ -404,6 +440,7 @@ int main(void) {
     tcase_add_test(tc, an_old_file_is_upgraded_keeping_its_rows);
     tcase_add_test(tc, a_file_from_a_newer_muster_is_refused_and_left_alone);
     tcase_add_test(tc, a_first_registration_makes_a_node_that_appeared);
+    tcase_add_test(tc, a_walk_reads_only_the_top_level_facts_named);
     tcase_add_test(tc,
                    still_here_updates_last_seen_only_when_the_digest_is_known);
     tcase_add_test(tc, changes_of_facts_classes_and_agents_go_into_the_history);
