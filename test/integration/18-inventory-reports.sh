@@ -115,6 +115,7 @@ assert_eq 2 "$(jq -r '.[] | select(.role=="web") | .count' <<<"$OUT")"
 step "a fact edit + SIGHUP shows up in --changes with the old and new value"
 sed -i 's/^role: db/role: dbmaster/' "$T/node2.facts.yaml"
 kill -HUP "$(daemon_pid 2)"
+# shellcheck disable=SC2016  # eval'd by wait_for
 wait_for '[ "$(muster_cmd rpc rpcutil get_fact fact=role -I node2 -j | jq -r ".replies[0].data.value")" = dbmaster ]' 20 ||
     fail "node2 did not reload its facts on SIGHUP"
 assert_exit 0 fill_store
