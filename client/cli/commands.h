@@ -12,6 +12,8 @@ int mst_cmd_rpc(struct mst_cli *cli);
 int mst_cmd_find(struct mst_cli *cli);
 int mst_cmd_facts(struct mst_cli *cli);
 int mst_cmd_inventory(struct mst_cli *cli);
+/* mst_cmd_inventory_node - muster inventory NODE: live, or --from-store. */
+int mst_cmd_inventory_node(struct mst_cli *cli);
 int mst_cmd_help(struct mst_cli *cli);
 
 /*

@@ -40,9 +40,15 @@ int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
         struct muster_handlers h = mst_output_handlers(out);
         struct muster_stats st = {0};
         struct muster_error err = {0};
-        exit_code = mst_cli_send(cli, cl, req, &h, &st, &err) == 0
-                        ? mst_output_finish(out, &st)
-                        : mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        struct muster_list *stale = muster_list_new();
+        int sent = mst_cli_send(cli, cl, req, &h, &st, &err) == 0;
+        if (sent && cli->inventory && stale != NULL) {
+            mst_cli_stale(cli, &st, stale);
+            mst_output_set_stale(out, stale);
+        }
+        exit_code = sent ? mst_output_finish(out, &st)
+                         : mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        muster_list_free(&stale);
         muster_stats_clear(&st);
     }
     mst_output_free(&out);

@@ -29,8 +29,10 @@
 #include "ddl/path.h"
 #include "ddl/ruby.h"
 #include "discovery.h"
+#include "inventory.h"
 #include "mst_build.h"
 #include "security/cert.h"
+#include "store.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
 #include "wire/reply.h"
@@ -450,11 +452,31 @@ int muster_client_rollout(struct muster_client *cl,
     return run(cl, req, ro, h, st_r, err);
 }
 
+static const json_t *filter_json(const struct muster_filter *f) {
+    return f ? f->json : NULL;
+}
+
+/* The nodes of the configured store that `f` selects. */
+static int discover_stored(const struct mst_config *cfg,
+                           const struct muster_filter *f, struct mst_strv *sv,
+                           struct mst_err *e) {
+    struct mst_store *st = NULL;
+    int rc = mst_store_open(cfg->inventory_db, MST_STORE_READ, &st, e);
+    if (rc == MST_OK)
+        rc = mst_inventory_select(st, filter_json(f), sv, e);
+    mst_store_close(&st);
+    return rc;
+}
+
 int muster_client_discover(struct muster_client *cl,
                            const struct muster_request *req,
                            struct muster_list *nodes_r,
                            struct muster_error *err) {
     struct mst_err e = {0};
+    const struct mst_config *cfg = mst_client_config(client_of(cl));
+    if (strcmp(cfg->discovery_method, "inventory") == 0)
+        return give(discover_stored(cfg, req->filter, strv_of(nodes_r), &e), &e,
+                    err);
     struct muster_request ping = *req;
     ping.agent = "rpcutil"; /* ignored, but spec_of wants them */
     ping.action = "ping";
@@ -658,6 +680,99 @@ int muster_ddl_validate(const struct muster_ddl_action *act, json_t *data,
 json_t *muster_ddl_aggregate(const struct muster_ddl_action *act,
                              const json_t *datas) {
     return mst_ddl_aggregate_compute(act_of(act), datas);
+}
+
+/* ---- the inventory store ---- */
+
+static struct mst_store *store_of(struct muster_inventory *inv) {
+    return (struct mst_store *)(void *)inv;
+}
+
+int muster_inventory_open(const struct muster_config *cfg, const char *path,
+                          struct muster_inventory **inv_r,
+                          struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_store *st = NULL;
+    if (path == NULL && cfg == NULL)
+        return give(mst_err_set(&e, MST_EINVAL,
+                                "inventory: neither a file nor a "
+                                "configuration given"),
+                    &e, err);
+    int rc = mst_store_open(path ? path : cfg_of(cfg)->inventory_db,
+                            MST_STORE_READ, &st, &e);
+    *inv_r = (struct muster_inventory *)(void *)st;
+    return give(rc, &e, err);
+}
+
+void muster_inventory_close(struct muster_inventory **inv) {
+    if (inv == NULL)
+        return;
+    struct mst_store *st = store_of(*inv);
+    mst_store_close(&st);
+    *inv = NULL;
+}
+
+/* The public callback under the internal one. */
+struct inv_call {
+    muster_inventory_fn fn;
+    void *ud;
+};
+
+static int inv_item(void *ud, const json_t *item, struct mst_err *err) {
+    (void)err;
+    const struct inv_call *c = ud;
+    return c->fn(c->ud, item);
+}
+
+static struct mst_inventory_query
+query_of(const struct muster_inventory_query *q) {
+    struct mst_inventory_query iq = {0};
+    if (q != NULL) {
+        iq.filter = filter_json(q->filter);
+        iq.unseen_since_ms = q->unseen_since_ms;
+        iq.fields = q->fields ? strv_of(q->fields) : NULL;
+    }
+    return iq;
+}
+
+int muster_inventory_nodes(struct muster_inventory *inv,
+                           const struct muster_inventory_query *q,
+                           muster_inventory_fn fn, void *ud,
+                           struct muster_error *err) {
+    struct mst_err e = {0};
+    struct inv_call c = {fn, ud};
+    struct mst_inventory_query iq = query_of(q);
+    int rc = mst_inventory_nodes(store_of(inv), &iq, inv_item, &c, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_changes(struct muster_inventory *inv,
+                             const struct muster_inventory_query *q,
+                             int64_t since_ms, muster_inventory_fn fn, void *ud,
+                             struct muster_error *err) {
+    struct mst_err e = {0};
+    struct inv_call c = {fn, ud};
+    struct mst_inventory_query iq = query_of(q);
+    int rc =
+        mst_inventory_changes(store_of(inv), &iq, since_ms, inv_item, &c, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_node(struct muster_inventory *inv, const char *identity,
+                          json_t **node_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_inventory_node(store_of(inv), identity, node_r, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_select(struct muster_inventory *inv,
+                            const struct muster_filter *f,
+                            struct muster_list *nodes_r,
+                            struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_inventory_select(store_of(inv), filter_json(f),
+                                  strv_of(nodes_r), &e);
+    return give(rc, &e, err);
 }
 
 /* ---- text helpers ---- */

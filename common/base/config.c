@@ -70,6 +70,7 @@ static const char *check_url(const char *v);
 static const char *check_provider(const char *v);
 static const char *check_semantics(const char *v);
 static const char *check_overflow(const char *v);
+static const char *check_discovery(const char *v);
 
 #define OFF(field) offsetof(struct mst_config, field)
 
@@ -165,6 +166,16 @@ static const struct key log_keys[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
+/* The inventory store (docs/inventory.md): read by reports and --dm
+ * inventory, written by muster collect. */
+static const struct key inventory_keys[] = {
+    {"db", K_STRING, ROLE_CLIENT, OFF(inventory_db), 0, 0,
+     "/var/lib/muster/inventory.db", 0, check_path, NULL},
+    {"history_days", K_INT, ROLE_CLIENT, OFF(inventory_history_days), 0, 36500,
+     NULL, 90, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
 /* Sections have no field of their own; their `off` is unused. */
 static const struct key top_keys[] = {
     {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0, check_name,
@@ -193,6 +204,9 @@ static const struct key top_keys[] = {
      NULL, NULL},
     {"ddl_path", K_STRV, ROLE_CLIENT, OFF(ddl_path), 1, INT_MAX, MST_DDLDIR, 0,
      check_path, NULL},
+    {"inventory", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, inventory_keys},
+    {"discovery_method", K_STRING, ROLE_CLIENT, OFF(discovery_method), 0, 0,
+     "broadcast", 0, check_discovery, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -218,6 +232,12 @@ static const char *check_provider(const char *v) {
 static const char *check_overflow(const char *v) {
     if (strcmp(v, "drop-head") != 0 && strcmp(v, "reject-publish") != 0)
         return "must be \"drop-head\" or \"reject-publish\"";
+    return NULL;
+}
+
+static const char *check_discovery(const char *v) {
+    if (strcmp(v, "broadcast") != 0 && strcmp(v, "inventory") != 0)
+        return "must be \"broadcast\" or \"inventory\"";
     return NULL;
 }
 
@@ -401,6 +421,8 @@ void mst_config_free(struct mst_config **cfg) {
     free(c->log_file);
     free(c->authorization_policy_dir);
     free(c->audit_file);
+    free(c->inventory_db);
+    free(c->discovery_method);
     free(c);
     *cfg = NULL;
 }
@@ -676,6 +698,18 @@ static int check_timeouts(const struct walk *w, config_t *lc) {
                (long long)c->discovery_timeout_ms, (long long)c->timeout_ms);
 }
 
+/* A client whose file names a store discovers from it unless the file
+ * says otherwise (docs/inventory.md "Discovery from the store"). */
+static int settle_discovery(const struct walk *w, config_t *lc) {
+    struct mst_config *c = w->cfg;
+    if (w->role != ROLE_CLIENT || config_lookup(lc, "discovery_method") ||
+        config_lookup(lc, "inventory.db") == NULL)
+        return MST_OK;
+    return set_str(&c->discovery_method, "inventory") == MST_OK
+               ? MST_OK
+               : mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
+}
+
 /* ---- reading the file ---- */
 
 /*
@@ -777,6 +811,8 @@ int mst_config_load(const char *path, enum mst_config_role role,
         rc = check_security(&w, &lc);
     if (rc == MST_OK)
         rc = check_timeouts(&w, &lc);
+    if (rc == MST_OK)
+        rc = settle_discovery(&w, &lc);
     config_destroy(&lc);
     if (rc != MST_OK) {
         mst_config_free(&c);

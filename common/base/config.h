@@ -75,6 +75,12 @@ struct mst_config {
     int authorization_default_allow; /* server; 0 = "deny" (default) */
     char *audit_file;                /* server; NULL: no audit log */
     int audit_required;              /* server; refuse when unwritable */
+    char *inventory_db;              /* client: the store; default
+                                        /var/lib/muster/inventory.db */
+    int inventory_history_days; /* client: history kept; 0 = for ever; 90 */
+    char *discovery_method;     /* client: "broadcast" or "inventory";
+                                   default inventory when the file sets
+                                   inventory.db, else broadcast */
 };
 
 /*

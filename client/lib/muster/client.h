@@ -473,8 +473,11 @@ MUSTER_CLIENT_API int muster_client_rollout(struct muster_client *cl,
 
 /*
  * muster_client_discover - the identities of the nodes matching
- * req->filter (agent, action, data and nodes are ignored): an rpcutil
- * ping broadcast, collected like any broadcast.
+ * req->filter (agent, action, data and nodes are ignored): with the
+ * configuration's discovery_method "broadcast", an rpcutil ping
+ * broadcast, collected like any broadcast; with "inventory", the nodes of
+ * the inventory store (inventory.db) that match, read without sending
+ * anything (muster_inventory_select).
  *   nodes_r [in,out] the sorted identities are appended.
  * Returns: 0 (maybe with no node) or as muster_client_call.
  */
@@ -506,6 +509,105 @@ MUSTER_CLIENT_API int muster_client_poll(struct muster_client *cl,
                                          int64_t timeout_ms,
                                          const struct muster_handlers *h,
                                          struct muster_error *err);
+
+/* ==== the inventory store (docs/inventory.md) ==== */
+
+/*
+ * A read-only handle on the inventory store: the SQLite file `muster
+ * collect` writes.  Reading never blocks the collector.  Nodes and changes
+ * are given as JSON (docs/inventory.md "Reports" has every key):
+ *   node:   {"identity", "collectives", "first_seen", "last_seen",
+ *            "version", "started", "uptime", "interval", "digest", "facts",
+ *            "classes", "agents", "stale", "stale_since", "missed"}
+ *           (times in ms since the epoch, uptime and interval in s)
+ *   change: {"time", "identity", "kind", "name", "old", "new"}
+ */
+struct muster_inventory;
+
+/*
+ * muster_inventory_open - open the store at `path`, or (path NULL) the one
+ * `cfg` names (inventory.db).
+ *   cfg   [in]  may be NULL when path is given.
+ *   inv_r [out] the handle on success.
+ * Returns: 0; MUSTER_ENOTFOUND (no such file: run muster collect);
+ *   MUSTER_ECONFIG (a schema this library does not read: too new, or
+ *   older and not upgraded yet); MUSTER_EIO (not a store, unreadable);
+ *   MUSTER_EINVAL; MUSTER_ENOMEM.
+ * Ownership: the caller owns *inv_r; muster_inventory_close().
+ * Threads: one handle is used by one thread at a time.
+ */
+MUSTER_CLIENT_API int muster_inventory_open(const struct muster_config *cfg,
+                                            const char *path,
+                                            struct muster_inventory **inv_r,
+                                            struct muster_error *err);
+
+/* muster_inventory_close - release *inv and set it to NULL.  NULL is
+ * fine. */
+MUSTER_CLIENT_API void muster_inventory_close(struct muster_inventory **inv);
+
+/* Which nodes to read.  Zero it, then set what you need; borrowed. */
+struct muster_inventory_query {
+    const struct muster_filter *filter; /* NULL = every node; evaluated by
+                                           the code the nodes run, on what
+                                           each node last registered */
+    int64_t unseen_since_ms;            /* non-zero: only nodes not heard
+                                           from since this time (ms since
+                                           the epoch): the stale ones */
+    const struct muster_list *fields;   /* non-NULL: each node gets
+                                           "fields": {name: value or null}
+                                           for these names: a node key, a
+                                           dotted fact ("os.family") or
+                                           "facts.NAME" */
+    void *reserved[4];                  /* zero */
+};
+
+/* Called once per node or change; the JSON is borrowed for the call.
+ * Return 0 to go on, anything else to stop (the walk returns it). */
+typedef int (*muster_inventory_fn)(void *ud, const json_t *item);
+
+/*
+ * muster_inventory_nodes - every node `q` selects, in identity order.
+ * Returns: 0; MUSTER_EINVAL (a malformed filter); MUSTER_EIO; MUSTER_ENOMEM;
+ *   or what fn returned to stop.
+ */
+MUSTER_CLIENT_API int muster_inventory_nodes(
+    struct muster_inventory *inv, const struct muster_inventory_query *q,
+    muster_inventory_fn fn, void *ud, struct muster_error *err);
+
+/*
+ * muster_inventory_changes - the history from `since_ms` (ms since the
+ * epoch) on, oldest first, of the nodes q->filter selects now (q may be
+ * NULL: every node; unseen_since_ms and fields are ignored).  Kinds:
+ * appeared, stale, back, fact_added, fact_removed, fact_changed,
+ * class_added, class_removed, agent_added, agent_removed, agent_changed.
+ * Returns: as muster_inventory_nodes.
+ */
+MUSTER_CLIENT_API int
+muster_inventory_changes(struct muster_inventory *inv,
+                         const struct muster_inventory_query *q,
+                         int64_t since_ms, muster_inventory_fn fn, void *ud,
+                         struct muster_error *err);
+
+/*
+ * muster_inventory_node - one node by identity.
+ *   node_r [out] a new object (the caller's: json_decref()).
+ * Returns: 0; MUSTER_ENOTFOUND; MUSTER_EIO; MUSTER_ENOMEM.
+ */
+MUSTER_CLIENT_API int muster_inventory_node(struct muster_inventory *inv,
+                                            const char *identity,
+                                            json_t **node_r,
+                                            struct muster_error *err);
+
+/*
+ * muster_inventory_select - append the identities of the nodes `f`
+ * selects (NULL: all), sorted: the node list `--dm inventory` addresses
+ * (set it as muster_request.nodes).
+ * Returns: as muster_inventory_nodes.
+ */
+MUSTER_CLIENT_API int muster_inventory_select(struct muster_inventory *inv,
+                                              const struct muster_filter *f,
+                                              struct muster_list *nodes_r,
+                                              struct muster_error *err);
 
 /* ==== agent DDLs (docs/agents.md) ==== */
 
