@@ -15,6 +15,13 @@ static const struct {
     {"ping", mst_cmd_ping},           {"rpc", mst_cmd_rpc},
     {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
     {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
+    {"doctor", mst_cmd_doctor},
+};
+
+/* Every subcommand, for `muster complete commands`. */
+static const char *const command_names[] = {
+    "ping", "rpc",    "find", "facts", "inventory",
+    "help", "doctor", "cert", "ddl",   NULL,
 };
 
 int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
@@ -61,6 +68,8 @@ int main(int argc, char **argv) {
         return mst_cmd_ddl(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
+    if (rc == MST_EXIT_GO_ON && strcmp(cli.args[0], "complete") == 0)
+        rc = mst_cmd_complete(&cli, command_names);
     for (size_t i = 0;
          rc == MST_EXIT_GO_ON && i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cli.args[0], commands[i].name) == 0)

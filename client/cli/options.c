@@ -29,6 +29,7 @@ static const char usage_text[] =
     "    muster [OPTIONS] facts FACT\n"
     "    muster [OPTIONS] inventory NODE\n"
     "    muster [OPTIONS] help [AGENT]\n"
+    "    muster [-c FILE] [-v] doctor\n"
     "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster ddl convert FILE.ddl [-o OUT.json]\n"
     "    muster --help | --version\n"
@@ -46,6 +47,12 @@ static const char usage_text[] =
     "               many nodes have it (-v: and which)\n"
     "    inventory  a report on NODE: agents, facts, classes, collectives\n"
     "               and daemon statistics\n"
+    "    doctor     check this client's setup end to end: configuration,\n"
+    "               certificates and key, every broker URL (TLS verified),\n"
+    "               the clock against the broker, the DDLs; one line per\n"
+    "               problem with the command that fixes it (-v: and every\n"
+    "               check that passed); exit 0 when there is no error,\n"
+    "               1 when there is (docs/doctor.md)\n"
     "    ddl        convert an MCollective Ruby DDL to a JSON DDL without\n"
     "               running Ruby (see 'muster ddl --help')\n"
     "\n"
@@ -369,7 +376,21 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     if (cli->nargs == 0)
         return mst_cli_error(MST_EXIT_USAGE, "no command given; try 'muster "
                                              "--help'");
+    /* doctor reports a configuration that does not load as a finding;
+     * complete falls back to the defaults, quietly. */
+    if (strcmp(cli->args[0], "doctor") == 0 ||
+        strcmp(cli->args[0], "complete") == 0)
+        return MST_EXIT_GO_ON;
     return load_config(cli);
+}
+
+void mst_cli_print_options(FILE *out) {
+    unsigned char shown[256] = {0}; /* -W, -C, -A have several long names */
+    for (const struct option *o = longopts; o->name != NULL; o++) {
+        if (o->val < 256 && !shown[o->val]++)
+            fprintf(out, "-%c\n", o->val);
+        fprintf(out, "--%s\n", o->name);
+    }
 }
 
 void mst_cli_free(struct mst_cli *cli) {
