@@ -90,11 +90,12 @@ static void probe_one(const struct mst_config *cfg, const char *url,
     int rc = mst_connector_new(&o, &conn, &err);
     if (rc == MST_OK)
         rc = mst_connector_connect(conn, &err);
-    const char *shown = conn != NULL ? mst_connector_url(conn) : "broker URL";
     if (rc != MST_OK) {
+        /* The connector's message names the URL (without its password). */
         mst_findings_add(fs, MST_FINDING_ERROR, CHECK_BROKER, connect_fix(&err),
-                         "%s: %s", shown, err.msg);
+                         "%s", err.msg);
     } else {
+        const char *shown = mst_connector_url(conn);
         char server[160];
         mst_connector_server(conn, server, sizeof server);
         int tls = strncmp(url, "amqps://", 8) == 0;

@@ -12,20 +12,15 @@ struct tally {
     unsigned errors, warnings;
 };
 
-static const char *level_name(enum muster_finding_level level) {
-    return level == MUSTER_FINDING_ERROR     ? "error"
-           : level == MUSTER_FINDING_WARNING ? "warning"
-                                             : "ok";
-}
-
 static void print_finding(void *ud, const struct muster_finding *f) {
     struct tally *t = ud;
     t->errors += f->level == MUSTER_FINDING_ERROR;
     t->warnings += f->level == MUSTER_FINDING_WARNING;
     if (f->level == MUSTER_FINDING_OK && !t->verbose)
         return;
-    printf("%s: %s: %s%s%s\n", level_name(f->level), f->check, f->text,
-           f->fix[0] ? "; fix: " : "", f->fix);
+    char line[2048];
+    muster_finding_format(f, line, sizeof line);
+    puts(line);
 }
 
 int mst_cmd_doctor(struct mst_cli *cli) {

@@ -791,3 +791,10 @@ int muster_doctor(const char *path, muster_finding_fn fn, void *ud) {
     mst_config_free(&cfg);
     return (int)fs.errors;
 }
+
+int muster_finding_format(const struct muster_finding *f, char *buf,
+                          size_t size) {
+    struct mst_finding in = {(enum mst_finding_level)f->level, f->check,
+                             f->text, f->fix};
+    return mst_finding_format(&in, buf, size);
+}

@@ -35,3 +35,10 @@ const char *mst_finding_level_name(enum mst_finding_level level) {
         return "ok";
     }
 }
+
+int mst_finding_format(const struct mst_finding *f, char *buf, size_t size) {
+    const char *fix = f->fix != NULL ? f->fix : "";
+    return snprintf(buf, size, "%s: %s: %s%s%s",
+                    mst_finding_level_name(f->level), f->check, f->text,
+                    fix[0] ? "; fix: " : "", fix);
+}

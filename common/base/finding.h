@@ -11,6 +11,8 @@
 #ifndef MST_FINDING_H
 #define MST_FINDING_H
 
+#include <stddef.h>
+
 #define MST_FINDING_TEXT_LEN 512
 
 enum mst_finding_level {
@@ -48,5 +50,13 @@ void mst_findings_add(struct mst_findings *fs, enum mst_finding_level level,
 
 /* mst_finding_level_name - "ok", "warning" or "error".  Static. */
 const char *mst_finding_level_name(enum mst_finding_level level);
+
+/*
+ * mst_finding_format - the one line `muster doctor` and `musterd --check`
+ * print: "LEVEL: CHECK: TEXT" and, when there is a fix, "; fix: FIX"; no
+ * newline.  Into `buf` of `size` bytes (cut to fit); returns the length of
+ * the whole line, as snprintf.
+ */
+int mst_finding_format(const struct mst_finding *f, char *buf, size_t size);
 
 #endif

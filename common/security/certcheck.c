@@ -57,11 +57,14 @@ static void check_dates(struct ctx *x, X509 *cert, const char *check,
     int warn = x->c->warn_days > 0 ? x->c->warn_days : MST_CERTCHECK_WARN_DAYS;
     const ASN1_TIME *nb = X509_get0_notBefore(cert);
     const ASN1_TIME *na = X509_get0_notAfter(cert);
-    if (X509_cmp_current_time(nb) > 0)
+    if (X509_cmp_current_time(nb) > 0) {
+        int secs = 0, d = 0;
+        ASN1_TIME_diff(&d, &secs, NULL, nb);
         mst_findings_add(x->fs, MST_FINDING_ERROR, check,
                          "check the clock (timedatectl), or wait",
-                         "%s is not valid yet (starts in %d days)", path,
-                         days_until(nb));
+                         "%s is not valid yet (starts in %d days %d s)", path,
+                         d, secs);
+    }
     int days = days_until(na);
     if (X509_cmp_current_time(na) < 0)
         mst_findings_add(x->fs, MST_FINDING_ERROR, check, fix,

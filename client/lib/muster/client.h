@@ -819,6 +819,16 @@ typedef void (*muster_finding_fn)(void *ud, const struct muster_finding *f);
 MUSTER_CLIENT_API int muster_doctor(const char *path, muster_finding_fn fn,
                                     void *ud);
 
+/*
+ * muster_finding_format - the line muster doctor prints for `f`:
+ * "LEVEL: CHECK: TEXT" and, with a fix, "; fix: FIX" (LEVEL is "ok",
+ * "warning" or "error"); no newline.  musterd --check prints the same.
+ *   buf, size [out] the text, NUL-terminated, cut to fit.
+ * Returns: the length of the whole line (>= size: it was cut).
+ */
+MUSTER_CLIENT_API int muster_finding_format(const struct muster_finding *f,
+                                            char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
