@@ -12,7 +12,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "base/util.h"
-#include "check.h"
+#include "doctor.h"
 #include "connector.h"
 #include "daemon.h"
 #include "host.h"
@@ -239,7 +239,7 @@ int main(int argc, char **argv) {
     if (rc != 0)
         return rc;
     if (a.check)
-        return musterd_check(a.cfg_path, a.verbose);
+        return musterd_doctor_check(a.cfg_path, a.verbose);
     const char *cfg_path = a.cfg_path;
     install_signals();
     daemon_state.started_ms = mst_wall_ms();

@@ -25,7 +25,7 @@
 #include "base/util.h"
 #include "client.h"
 #include "ddl/aggregate.h"
-#include "ddl/check.h"
+#include "ddl/ddlcheck.h"
 #include "ddl/ddl.h"
 #include "ddl/inputs.h"
 #include "ddl/path.h"

@@ -1,9 +1,9 @@
 /*
- * check.c - musterd --check (check.h).  The shared checks live below the
- * daemon (security/certcheck.h, ddl/check.h, the connector's probe.h);
+ * doctor.c - musterd --check (doctor.h).  The shared checks live below the
+ * daemon (security/certcheck.h, ddl/ddlcheck.h, the connector's probe.h);
  * what only a node has (policies, the audit trail) is checked here.
  */
-#include "check.h"
+#include "doctor.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include "base/status.h"
 #include "base/strv.h"
 #include "base/util.h"
-#include "ddl/check.h"
+#include "ddl/ddlcheck.h"
 #include "policy/groups.h"
 #include "policy/policy.h"
 #include "probe.h"
@@ -176,7 +176,7 @@ static void check_writable(const char *path, const char *key,
                      "%s %s cannot be written: %s", key, path, strerror(errno));
 }
 
-int musterd_check(const char *cfg_path, int verbose) {
+int musterd_doctor_check(const char *cfg_path, int verbose) {
     struct mst_findings fs = {.fn = print_finding, .ud = &verbose};
     struct mst_config *cfg = load_config(cfg_path, &fs);
     if (cfg != NULL) {

@@ -1,7 +1,7 @@
 /*
- * check.c - the doctor's DDL check (ddl/check.h).
+ * ddlcheck.c - the doctor's DDL check (ddl/ddlcheck.h).
  */
-#include "ddl/check.h"
+#include "ddl/ddlcheck.h"
 
 #include <sys/stat.h>
 

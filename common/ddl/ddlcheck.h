@@ -1,11 +1,11 @@
 /*
- * check.h - the DDL check of `muster doctor` (the client's ddl_path) and
+ * ddlcheck.h - the DDL check of `muster doctor` (the client's ddl_path) and
  * `musterd --check` (agents.dir): every agent with a DDL file in the
  * directories loads as the program will load it (ddl/path.h), each
  * refusal and each warning a finding naming the file.
  */
-#ifndef MST_DDL_CHECK_H
-#define MST_DDL_CHECK_H
+#ifndef MST_DDLCHECK_H
+#define MST_DDLCHECK_H
 
 #include "base/finding.h"
 #include "base/strv.h"
