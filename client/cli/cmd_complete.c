@@ -6,6 +6,7 @@
  *
  *   muster complete commands            the subcommands
  *   muster complete options             every option of the common line
+ *                                       ("-c<TAB>arg": takes an argument)
  *   muster complete agents              agents with a DDL on the DDL path
  *   muster complete actions AGENT       that agent's actions
  *   muster complete inputs AGENT ACTION that action's inputs, as "NAME="

@@ -387,9 +387,10 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
 void mst_cli_print_options(FILE *out) {
     unsigned char shown[256] = {0}; /* -W, -C, -A have several long names */
     for (const struct option *o = longopts; o->name != NULL; o++) {
+        const char *arg = o->has_arg == required_argument ? "\targ" : "";
         if (o->val < 256 && !shown[o->val]++)
-            fprintf(out, "-%c\n", o->val);
-        fprintf(out, "--%s\n", o->name);
+            fprintf(out, "-%c%s\n", o->val, arg);
+        fprintf(out, "--%s%s\n", o->name, arg);
     }
 }
 
