@@ -24,6 +24,7 @@
 #include "policy/groups.h"
 #include "policy/policy.h"
 #include "probe.h"
+#include "refresh.h"
 #include "security/certcheck.h"
 
 #define FIX_POLICY                                                             \
@@ -176,6 +177,25 @@ static void check_writable(const char *path, const char *key,
                      "%s %s cannot be written: %s", key, path, strerror(errno));
 }
 
+/* Facts and classes load as at start-up, where a broken source is fatal
+ * (facts.dir executables are run, as the daemon runs them). */
+static void check_knowledge(const struct mst_config *cfg,
+                            struct mst_findings *fs) {
+    struct mst_facts *facts = NULL;
+    struct mst_strv classes = {0};
+    struct mst_err err = {0};
+    if (musterd_load_knowledge(cfg, &facts, &classes, &err) != MST_OK)
+        mst_findings_add(fs, MST_FINDING_ERROR, "facts",
+                         "fix that source: musterd does not start with a "
+                         "broken one",
+                         "%s", err.msg);
+    else
+        mst_findings_add(fs, MST_FINDING_OK, "facts", NULL,
+                         "facts and %zu classes load", classes.n);
+    mst_facts_free(&facts);
+    mst_strv_free(&classes);
+}
+
 int musterd_doctor_check(const char *cfg_path, int verbose) {
     struct mst_findings fs = {.fn = print_finding, .ud = &verbose};
     struct mst_config *cfg = load_config(cfg_path, &fs);
@@ -187,6 +207,7 @@ int musterd_doctor_check(const char *cfg_path, int verbose) {
         char *dirs_v[] = {cfg->agents_dir};
         struct mst_strv dirs = {dirs_v, 1};
         mst_ddlcheck_dirs(&dirs, "agents.dir", &fs);
+        check_knowledge(cfg, &fs);
         check_policies(cfg, &fs);
         if (cfg->audit_file != NULL)
             check_writable(cfg->audit_file, "audit.file", &fs);

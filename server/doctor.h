@@ -2,10 +2,10 @@
  * doctor.h - `musterd --check`: read the configuration the daemon would use
  * and check it end to end without starting: every key (file:line), the
  * node's certificate, key and CA, every broker URL with TLS as the daemon
- * connects and the broker's clock, the agents' DDLs in agents.dir, the
- * policy files and groups, and that the audit and log files can be
- * written.  One line per problem on stdout with the command that fixes it
- * (docs/doctor.md).
+ * connects and the broker's clock, the agents' DDLs in agents.dir, facts
+ * and classes as at start-up, the policy files and groups, and that the
+ * audit and log files can be written.  One line per problem on stdout with
+ * the command that fixes it (docs/doctor.md).
  */
 #ifndef MUSTERD_DOCTOR_H
 #define MUSTERD_DOCTOR_H

@@ -58,7 +58,7 @@ void mst_ddlcheck_dirs(const struct mst_strv *dirs, const char *what,
         mst_findings_add(fs, MST_FINDING_WARNING, CHECK_DDL,
                          "install the agents' DDLs there, or point the "
                          "setting at them",
-                         "no agent DDL in %s: no agent can be called", what);
+                         "no agent DDL in %s", what);
     else
         mst_findings_add(fs, MST_FINDING_OK, CHECK_DDL, NULL,
                          "%zu of %zu agent DDLs in %s load", loaded, names.n,

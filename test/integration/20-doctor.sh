@@ -5,8 +5,9 @@
 # it is checked: an unknown key (file:line), a certificate that expires
 # soon (warning, exit 0) or has expired, a wrong CN, a certificate of the
 # wrong kind, a key open to others, an unreachable broker URL beside a
-# good one, a clock off (faketime), a DDL that does not load, a policy
-# that does not parse, an audit file that cannot be written.
+# good one, TLS against the wrong CA (amqps:// runs), a clock off
+# (faketime), a DDL that does not load, a facts file that does not parse,
+# a policy that does not parse, an audit file that cannot be written.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -148,6 +149,12 @@ mkdir -p "$T/ddl"
 printf '{"$schema": "x", "metadata": {"name": "broken"}}\n' >"$T/ddl/broken.json"
 MUSTER_DDL_PATH=$T/ddl assert_exit 1 doctor "$CLIENT_CFG"
 has_line "^error: ddl: agent broken: $T/ddl/broken.json"
+
+step "a facts file that does not parse: musterd would not start"
+printf 'role: [web\n' >"$T/broken-facts.yaml"
+cfg=$(variant "$SERVER_CFG" badfacts 'audit: {' "facts: { files = [\"$T/broken-facts.yaml\"]; };\naudit: {")
+assert_exit 1 check "$cfg"
+has_line "^error: facts: .*$T/broken-facts.yaml.*; fix: fix that source: musterd does not start with a broken one"
 
 step "a policy file that does not parse, and an audit file that cannot be written"
 printf 'policy default deny\nallow\tcert=alice\n' >"$POLICY/package.policy"
