@@ -63,7 +63,8 @@ _muster() {
     # bash splits KEY=VALUE at '=' (COMP_WORDBREAKS): a word after '=' is
     # a value, which is not completed.
     [ "$prev" = "=" ] && return 0
-    _muster_bin=("${COMP_WORDS[0]}")
+    # Seen by the helpers below (bash scopes locals dynamically).
+    local -a _muster_bin=("${COMP_WORDS[0]}")
     local -A takes_arg=()
     local opt kind
     while IFS=$'\t' read -r opt kind; do
