@@ -73,7 +73,7 @@ _muster() {
     # The subcommand is the first word that is neither an option nor an
     # option's argument; the words after it that are neither are its
     # arguments (KEY=VALUE counts as three: KEY, "=", VALUE).
-    local i w cmd= args=()
+    local i w cmd='' args=()
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         if [ -n "${takes_arg[$w]:-}" ]; then

@@ -15,7 +15,9 @@ daemon=$(find "$ROOT" -path '*/sbin/musterd' | head -n 1)
 so=$(find "$ROOT" -name libmusterclient.so.0 | head -n 1)
 man1=$(find "$ROOT" -path '*/man1/muster.1' | head -n 1)
 bashcomp=$(find "$ROOT" -path '*/bash-completion/completions/muster' | head -n 1)
-[ -n "$bin" ] && [ -n "$daemon" ] && [ -n "$so" ] || fail "muster, musterd or the library is not installed"
+if [ -z "$bin" ] || [ -z "$daemon" ] || [ -z "$so" ]; then
+    fail "muster, musterd or the library is not installed"
+fi
 [ -n "$bashcomp" ] || fail "no bash-completion/completions/muster under $ROOT"
 find "$ROOT" -path '*/zsh/vendor-completions/_muster' | grep -q . ||
     fail "no zsh/vendor-completions/_muster under $ROOT"
@@ -53,7 +55,7 @@ assert_contains " ${COMPREPLY[*]} " " rpcutil " "agents"
 unset MUSTER_DDL_PATH
 
 step "the installed muster doctor and musterd --check pass on a working setup"
-write_client_cfg
+write_client_cfg "$CLIENT_CFG"
 write_daemon_cfg 1
 assert_exit 0 "$bin" -c "$CLIENT_CFG" doctor
 assert_contains "$OUT" "muster doctor: 0 errors"
