@@ -25,7 +25,8 @@
 #define CHECK_KEY "key"
 #define CHECK_CA "ca"
 
-/* The context every fix needs: where the CA lives, the name, the kind. */
+/* One run: what to check, where findings go, and the re-issue command
+ * most fixes name (the CA's directory, the name to issue, the kind). */
 struct ctx {
     const struct mst_certcheck *c;
     struct mst_findings *fs;
@@ -51,7 +52,7 @@ static int days_until(const ASN1_TIME *t) {
     return days;
 }
 
-/* Dates of `cert`, which `what` names ("certificate X", "CA X"). */
+/* Dates of `cert` (the file `path`), reported as `check` with `fix`. */
 static void check_dates(struct ctx *x, X509 *cert, const char *check,
                         const char *path, const char *fix) {
     int warn = x->c->warn_days > 0 ? x->c->warn_days : MST_CERTCHECK_WARN_DAYS;
