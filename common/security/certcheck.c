@@ -188,8 +188,13 @@ static void check_cert(struct ctx *x, X509_STORE *store) {
     if (mst_cert_cn(cert, cn, &err) != MST_OK)
         mst_findings_add(x->fs, MST_FINDING_ERROR, CHECK_CERT, x->reissue,
                          "%s: %s", x->c->cert, err.msg);
-    else if (x->c->identity == NULL)
+    else if (x->c->identity == NULL) {
         mst_strlcpy(x->name, cn, sizeof x->name);
+        /* What policy files must name to let this client in. */
+        mst_findings_add(x->fs, MST_FINDING_OK, CHECK_CERT, NULL,
+                         "%s: nodes see this caller as cert=%s", x->c->cert,
+                         cn);
+    }
     set_reissue(x);
     if (store != NULL)
         check_chain(x, store, cert);

@@ -92,6 +92,8 @@ START_TEST(client_cn_is_free) {
     pki_issue(dir, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
     run("alice", MST_CERT_CLIENT, NULL, 1);
     ck_assert_uint_eq(fs.errors, 0);
+    ck_assert_finding(&lines, "ok: certificate: ",
+                      "alice.pem: nodes see this caller as cert=alice");
 }
 END_TEST
 
