@@ -33,6 +33,7 @@ static const char usage_text[] =
     "                     [--fields LIST] [--stale DURATION]\n"
     "                     [--changes [--since DURATION]] [--count-by FACT]\n"
     "    muster [OPTIONS] help [AGENT]\n"
+    "    muster [-c FILE] [-v] doctor\n"
     "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster ddl convert FILE.ddl [-o OUT.json]\n"
     "    muster --help | --version\n"
@@ -57,6 +58,12 @@ static const char usage_text[] =
     "               --count-by FACT; --fields identity,os.family,... with\n"
     "               dotted fact names (missing: empty); times as 90s, 30m,\n"
     "               2h, 7d\n"
+    "    doctor     check this client's setup end to end: configuration,\n"
+    "               certificates and key, every broker URL (TLS verified),\n"
+    "               the clock against the broker, the DDLs; one line per\n"
+    "               problem with the command that fixes it (-v: and every\n"
+    "               check that passed); exit 0 when there is no error,\n"
+    "               1 when there is (docs/doctor.md)\n"
     "    ddl        convert an MCollective Ruby DDL to a JSON DDL without\n"
     "               running Ruby (see 'muster ddl --help')\n"
     "\n"
@@ -484,7 +491,22 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
                              "--format, --fields, --count-by, --stale, "
                              "--changes, --since and --from-store are options "
                              "of 'muster inventory'");
+    /* doctor reports a configuration that does not load as a finding;
+     * complete falls back to the defaults, quietly. */
+    if (strcmp(cli->args[0], "doctor") == 0 ||
+        strcmp(cli->args[0], "complete") == 0)
+        return MST_EXIT_GO_ON;
     return load_config(cli);
+}
+
+void mst_cli_print_options(FILE *out) {
+    unsigned char shown[256] = {0}; /* -W, -C, -A have several long names */
+    for (const struct option *o = longopts; o->name != NULL; o++) {
+        const char *arg = o->has_arg == required_argument ? "\targ" : "";
+        if (o->val < 256 && !shown[o->val]++)
+            fprintf(out, "-%c%s\n", o->val, arg);
+        fprintf(out, "--%s%s\n", o->name, arg);
+    }
 }
 
 void mst_cli_free(struct mst_cli *cli) {

@@ -6,6 +6,7 @@
 
 #include <muster/client.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exit_status.h"
 
@@ -56,6 +57,11 @@ struct mst_cli {
  * Free with mst_cli_free().
  */
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv);
+
+/* mst_cli_print_options - every option of the common command line, short
+ * and long ("-c", "--config"), one a line, for shell completion; those
+ * that take an argument are followed by a tab and "arg". */
+void mst_cli_print_options(FILE *out);
 
 /* mst_cli_free - release what mst_cli_parse allocated. */
 void mst_cli_free(struct mst_cli *cli);

@@ -19,19 +19,23 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/finding.h"
 #include "base/status.h"
 #include "base/strv.h"
 #include "base/util.h"
 #include "client.h"
 #include "ddl/aggregate.h"
 #include "ddl/ddl.h"
+#include "ddl/ddlcheck.h"
 #include "ddl/inputs.h"
 #include "ddl/path.h"
 #include "ddl/ruby.h"
 #include "discovery.h"
 #include "inventory.h"
 #include "mst_build.h"
+#include "probe.h"
 #include "security/cert.h"
+#include "security/certcheck.h"
 #include "store.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
@@ -834,4 +838,78 @@ int muster_cert_issue(const char *dir, const struct muster_cert_request *req,
 int muster_cert_show(const char *path, FILE *out, struct muster_error *err) {
     struct mst_err e = {0};
     return give(mst_cert_show(path, out, &e), &e, err);
+}
+
+/* ---- doctor ---- */
+
+_Static_assert((int)MUSTER_FINDING_ERROR == (int)MST_FINDING_ERROR &&
+                   (int)MUSTER_FINDING_WARNING == (int)MST_FINDING_WARNING &&
+                   (int)MUSTER_FINDING_OK == (int)MST_FINDING_OK,
+               "enum muster_finding_level follows base/finding.h");
+
+struct doctor_sink {
+    muster_finding_fn fn;
+    void *ud;
+};
+
+static void to_public(void *ud, const struct mst_finding *f) {
+    const struct doctor_sink *sink = ud;
+    struct muster_finding pub = {(enum muster_finding_level)f->level, f->check,
+                                 f->text, f->fix};
+    if (sink->fn != NULL)
+        sink->fn(sink->ud, &pub);
+}
+
+/* The configuration as muster_config_load reads it, or NULL (reported). */
+static struct mst_config *doctor_config(const char *path,
+                                        struct mst_findings *fs) {
+    struct mst_err e = {0};
+    char found[4096];
+    if (path == NULL && find_config(found, sizeof found, &e) != MST_OK) {
+        mst_findings_add(fs, MST_FINDING_ERROR, "config",
+                         "muster -c FILE doctor, or set MUSTER_CONFIG", "%s",
+                         e.msg);
+        return NULL;
+    }
+    path = path != NULL ? path : found;
+    struct mst_config *cfg = NULL;
+    if (mst_config_load(path, MST_CONFIG_CLIENT, &cfg, &e) != MST_OK) {
+        char fix[4200];
+        snprintf(fix, sizeof fix, "edit %s (man 5 muster.cfg lists every key)",
+                 path);
+        mst_findings_add(fs, MST_FINDING_ERROR, "config", fix, "%s", e.msg);
+        return NULL;
+    }
+    mst_findings_add(fs, MST_FINDING_OK, "config", NULL,
+                     "%s: every key known and valid", path);
+    return cfg;
+}
+
+int muster_doctor(const char *path, muster_finding_fn fn, void *ud) {
+    struct doctor_sink sink = {fn, ud};
+    struct mst_findings fs = {.fn = to_public, .ud = &sink};
+    struct mst_config *cfg = doctor_config(path, &fs);
+    if (cfg == NULL)
+        return (int)fs.errors;
+    mst_certcheck_config(cfg, MST_CERT_CLIENT, &fs);
+    char name[300];
+    snprintf(name, sizeof name, "muster-doctor@%s", cfg->identity);
+    mst_probe_brokers(cfg, name, &fs);
+    struct mst_strv dirs = {0};
+    if (muster_ddl_dirs((const struct muster_config *)(void *)cfg,
+                        (struct muster_list *)(void *)&dirs) == MST_OK)
+        mst_ddlcheck_dirs(&dirs, "the DDL path", &fs);
+    else
+        mst_findings_add(&fs, MST_FINDING_ERROR, "ddl", NULL,
+                         "out of memory reading the DDL path");
+    mst_strv_free(&dirs);
+    mst_config_free(&cfg);
+    return (int)fs.errors;
+}
+
+int muster_finding_format(const struct muster_finding *f, char *buf,
+                          size_t size) {
+    struct mst_finding in = {(enum mst_finding_level)f->level, f->check,
+                             f->text, f->fix};
+    return mst_finding_format(&in, buf, size);
 }

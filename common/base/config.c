@@ -959,3 +959,47 @@ int mst_config_get(const struct mst_config *cfg, const char *key, char *buf,
         return snprintf(buf, size, "%d", *int_field(c, k));
     }
 }
+
+/* ---- the schema itself, for documentation ---- */
+
+static const char *ktype_name(enum ktype t) {
+    switch (t) {
+    case K_STRV:
+        return "list of strings";
+    case K_INT:
+        return "integer";
+    case K_SECONDS:
+        return "seconds";
+    case K_LEVEL:
+        return "log level";
+    case K_ALLOW:
+        return "allow or deny";
+    case K_BOOL:
+        return "boolean";
+    default:
+        return "string";
+    }
+}
+
+static void each_key(const struct key *table, const char *prefix,
+                     void (*fn)(void *ud, const struct mst_config_key *k),
+                     void *ud) {
+    for (const struct key *k = table; k->name != NULL; k++) {
+        char dotted[KEY_PATH_LEN];
+        snprintf(dotted, sizeof dotted, "%s%s%s", prefix ? prefix : "",
+                 prefix ? "." : "", k->name);
+        if (k->type == K_GROUP) {
+            each_key(k->sub, dotted, fn, ud);
+            continue;
+        }
+        struct mst_config_key info = {dotted, ktype_name(k->type),
+                                      (k->roles & ROLE_SERVER) != 0,
+                                      (k->roles & ROLE_CLIENT) != 0};
+        fn(ud, &info);
+    }
+}
+
+void mst_config_keys(void (*fn)(void *ud, const struct mst_config_key *k),
+                     void *ud) {
+    each_key(top_keys, NULL, fn, ud);
+}

@@ -876,6 +876,61 @@ MUSTER_CLIENT_API int muster_cert_issue(const char *dir,
 MUSTER_CLIENT_API int muster_cert_show(const char *path, FILE *out,
                                        struct muster_error *err);
 
+/* ==== checking a setup (muster doctor, docs/doctor.md) ==== */
+
+/* How bad a finding is. */
+enum muster_finding_level {
+    MUSTER_FINDING_OK = 0,  /* a check that passed */
+    MUSTER_FINDING_WARNING, /* works now, needs attention (expires soon) */
+    MUSTER_FINDING_ERROR,   /* something will fail */
+};
+
+/* One finding; every string is borrowed for the call of the callback. */
+struct muster_finding {
+    enum muster_finding_level level;
+    const char *check; /* "config", "ca", "certificate", "key", "security",
+                          "broker", "clock", "ddl" */
+    const char *text;  /* what was found, naming the file or URL */
+    const char *fix;   /* a command that fixes it; "" when none is known */
+};
+
+typedef void (*muster_finding_fn)(void *ud, const struct muster_finding *f);
+
+/*
+ * muster_doctor - check a client setup end to end and report each finding
+ * to `fn`, in this order: the configuration file (syntax and every key,
+ * "FILE:LINE: key: why"; nothing more is checked when it does not load),
+ * the certificates with x509 (the CA loads and is in date, the
+ * certificate chains to it and is a client one, the key is not open to
+ * group or others, loads and matches, days until each expires: a warning
+ * under 30), every broker URL on its own (it answers, TLS verified as
+ * muster connects; the broker's clock against ours: an error past
+ * security.skew), then the DDLs on the DDL path ($MUSTER_DDL_PATH and
+ * ddl_path).  A connection to each broker is made and closed; nothing is
+ * sent to any node.
+ *   path [in]  the client configuration, or NULL to look for it as
+ *              muster_config_load() does (not finding one is an error
+ *              finding).
+ *   fn   [in]  called once per finding, passed or not; may be NULL.
+ *   ud   [in]  handed to fn.
+ * Returns: the number of error findings (0: all is well, warnings aside).
+ *   It cannot fail as a whole: what goes wrong while checking (even out
+ *   of memory) is a finding.
+ * Threads: safe (no handle); fn is called from the calling thread.
+ */
+MUSTER_CLIENT_API int muster_doctor(const char *path, muster_finding_fn fn,
+                                    void *ud);
+
+/*
+ * muster_finding_format - the line muster doctor prints for `f`:
+ * "LEVEL: CHECK: TEXT" and, with a fix, "; fix: FIX" (LEVEL is "ok",
+ * "warning" or "error"); no newline.  musterd --check prints the same.
+ *   buf, size [out] the text, NUL-terminated, cut to fit.
+ * Returns: the length of the whole line (>= size: it was cut).
+ */
+MUSTER_CLIENT_API int muster_finding_format(const struct muster_finding *f,
+                                            char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
