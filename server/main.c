@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "mst_build.h"
 #include "musterd.h"
+#include "notify.h"
 #include "policy/audit.h"
 #include "ratelimit.h"
 #include "refresh.h"
@@ -211,6 +212,10 @@ int main(int argc, char **argv) {
     if (rc != 0)
         return rc;
     install_signals();
+    /* Before any thread or child: it takes NOTIFY_SOCKET out of environ. */
+    struct mst_err err = {0};
+    if (musterd_notify_init(&err) != MST_OK)
+        fprintf(stderr, "musterd: %s; not notifying\n", err.msg);
     daemon_state.started_ms = mst_wall_ms();
     rc = start(&daemon_state, cfg_path);
     if (rc == 0) {
