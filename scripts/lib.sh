@@ -234,13 +234,22 @@ EOF
 # and `wait` can collect its exit status).  Binary: $MST_MUSTERD if set (an
 # installed musterd), else $MUSTER_BUILD/server/musterd.
 # With MST_DETACH=1 the daemon gets its own session (outlives a terminal).
+# MST_DAEMON_RUNNER, if set, is a command (words) that runs the binary and
+# execs it in the end, so that the pid recorded is the daemon's (e.g.
+# test/integration/lib.sh's installed_exec ROOT: $bin is then a path as
+# installed, seen through the runner).
 mst_daemon_start() {
     local name=$1 cfg=$2 log=$3 bin=${MST_MUSTERD:-${MUSTER_BUILD:?}/server/musterd}
-    [ -x "$bin" ] || mst_die "no $bin (build first)"
-    if [ -n "${MST_DETACH:-}" ]; then
-        setsid "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    local run=()
+    if [ -n "${MST_DAEMON_RUNNER:-}" ]; then
+        read -ra run <<<"$MST_DAEMON_RUNNER"
     else
-        "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+        [ -x "$bin" ] || mst_die "no $bin (build first)"
+    fi
+    if [ -n "${MST_DETACH:-}" ]; then
+        setsid "${run[@]}" "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    else
+        "${run[@]}" "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
     fi
     MST_LAST_PID=$!
     mst_track "$MST_LAST_PID" "musterd:$name"
