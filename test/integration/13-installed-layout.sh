@@ -77,6 +77,7 @@ assert_contains "$(cat "$(daemon_log 1)")" "agent package"
 assert_contains "$(grep 'agent package' "$(daemon_log 1)")" "($AGENTS/package.so)"
 
 step "the installed muster rpc package status package=dpkg, no ddl_path"
+# shellcheck disable=SC2119  # the default file, $CLIENT_CFG
 write_client_cfg
 sed -i '/^ddl_path/d' "$CLIENT_CFG"
 grep -q ddl_path "$CLIENT_CFG" && fail "the client's configuration names a ddl_path"

@@ -109,6 +109,7 @@ fi
 grep -qx 'Type=notify' "$UNIT" || fail "musterd.service is not Type=notify"
 grep -qx 'ConditionPathExists=/etc/muster/ssl/server.pem' "$UNIT" ||
     fail "musterd.service would start before the node has its certificate"
+# shellcheck disable=SC2016  # systemd's $MAINPID, literally
 grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$UNIT" || fail "musterd.service: no SIGHUP reload"
 grep -q 'systemctl kill .*--signal=HUP.* musterd.service' "$ROOT/etc/logrotate.d/muster" ||
     fail "logrotate does not send SIGHUP through systemd"
