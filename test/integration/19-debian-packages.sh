@@ -3,15 +3,18 @@
 # scripts/package builds them with dpkg-buildpackage from a copy of the
 # tree and lintian finds no error and no unexplained warning; each package
 # holds what it should, /etc files are conffiles; the units pass
-# `systemd-analyze verify`; the packages are extracted with dpkg-deb -x
-# into a root, which installed-exec lays over the machine's /etc, /usr and
-# /var (nothing reaches the real ones); there the packaged musterd.postinst
-# makes the user muster and /var/log/muster, and the packaged musterd,
-# started by its unit's ExecStart with the packaged /etc/muster/server.cfg
-# (only the broker URL changed; its certificate where that file says),
-# reports READY=1 on $NOTIFY_SOCKET, and the packaged muster, with the
-# packaged client.cfg, lists every agent and pings it; the packaged
-# policies refuse what they do not allow.
+# `systemd-analyze verify`.  Then everything runs through installed-exec,
+# which lays a root over the machine's /etc, /usr and /var with throw-away
+# upper layers (nothing reaches the real ones): `dpkg -i` of the packages
+# (their dependencies met, their maintainer scripts make the user muster,
+# /var/lib/muster and /var/log/muster; a site's edit of server.cfg
+# survives a reinstall; purge removes the logs and the conffiles); the
+# packaged musterd, installed so and started by its unit's ExecStart with
+# the packaged /etc/muster/server.cfg (only the broker URL changed; its
+# certificate where that file says), reports READY=1 on $NOTIFY_SOCKET;
+# the packaged muster (dpkg-deb -x), with the packaged client.cfg, lists
+# every agent and pings it; the packaged policies refuse what they do not
+# allow.
 #
 # Building takes a while: with MUSTER_DEB_DIR set (scripts/test sets it
 # for the whole run), the packages built for this very source are reused.
@@ -90,10 +93,10 @@ grep -qx /etc/muster/client.cfg <<<"$(conffiles muster-client)" ||
 
 ROOT=$T/root
 step "dpkg-deb -x of every package into $ROOT"
+DEB_FILES=()
 for p in "${PKGS[@]}"; do
+    DEB_FILES+=("$(deb "$p")")
     dpkg-deb -x "$(deb "$p")" "$ROOT"
-    mkdir -p "$T/control/$p"
-    dpkg-deb -e "$(deb "$p")" "$T/control/$p"
 done
 UNIT=$ROOT/lib/systemd/system/musterd.service
 
@@ -132,17 +135,45 @@ for cfg in server client; do
     assert_eq 1 "$(diff "$T/$cfg.cfg.packaged" "$f" | grep -c '^>')" "lines changed in $cfg.cfg"
 done
 
-step "musterd.postinst makes the user muster and /var/log/muster; ExecStart runs musterd"
+# The machine as it is, plus the node's certificate: dpkg -i installs
+# into that (inside installed-exec).  /run/systemd is hidden there, so
+# that no maintainer script reaches this machine's systemd.
+NODE=$T/node
+mkdir -p "$NODE/etc/muster"
+cp -r "$SSL" "$NODE/etc/muster/"
+HIDE_SYSTEMD='if [ -d /run/systemd ]; then mount -t tmpfs muster-installed /run/systemd; fi'
+
+step "dpkg -i: dependencies, the user muster, its directories, conffiles kept, purge"
+{
+    printf '#!/bin/bash\nset -e\n%s\n' "$HIDE_SYSTEMD"
+    printf 'dpkg -i %s >/dev/null\n' "${DEB_FILES[*]}"
+    printf 'getent passwd muster\n'
+    printf 'stat -c "%%n %%U:%%G %%a" /var/log/muster /var/lib/muster\n'
+    printf 'echo "# a site edit" >>/etc/muster/server.cfg\n'
+    printf 'dpkg -i %s >/dev/null\n' "$(deb musterd)"
+    # shellcheck disable=SC2016  # expanded by the script, in the root
+    printf 'echo "after reinstall: $(tail -n 1 /etc/muster/server.cfg)"\n'
+    printf 'dpkg --purge musterd >/dev/null\n'
+    printf 'ls -d /var/log/muster /etc/muster/server.cfg /usr/sbin/musterd 2>&1 || true\n'
+} >"$T/dpkg-cycle"
+chmod +x "$T/dpkg-cycle"
+assert_exit 0 installed_exec "$NODE" "$T/dpkg-cycle"
+assert_contains "$OUT" "muster:x:"
+assert_contains "$OUT" "/var/log/muster root:adm 2750"
+assert_contains "$OUT" "/var/lib/muster muster:muster 750"
+assert_contains "$OUT" "after reinstall: # a site edit"
+for gone in /var/log/muster /etc/muster/server.cfg /usr/sbin/musterd; do
+    assert_contains "$OUT" "cannot access '$gone'" "after dpkg --purge musterd"
+done
+
+step "the unit's ExecStart runs the dpkg-installed musterd with the packaged server.cfg"
 exec_start=$(sed -n 's/^ExecStart=//p' "$UNIT")
 assert_eq "/usr/sbin/musterd -c /etc/muster/server.cfg" "$exec_start"
-# Inside the root: /run/systemd hidden, so that the maintainer script
-# cannot reach this machine's systemd, then the unit's command line.
 {
-    printf '#!/bin/bash\nset -e\n'
-    printf 'if [ -d /run/systemd ]; then mount -t tmpfs muster-installed /run/systemd; fi\n'
-    printf '"%s" configure\n' "$T/control/musterd/postinst"
-    printf 'getent passwd muster >"%s"\n' "$T/passwd"
-    printf 'stat -c "%%U:%%G %%a" /var/log/muster >"%s"\n' "$T/logdir"
+    printf '#!/bin/bash\nset -e\n%s\n' "$HIDE_SYSTEMD"
+    printf 'dpkg -i %s >"%s" 2>&1\n' "${DEB_FILES[*]}" "$T/dpkg.log"
+    # The site's edit: the broker URL (the copy in ROOT, changed above).
+    printf 'cp "%s" /etc/muster/server.cfg\n' "$ROOT/etc/muster/server.cfg"
     printf 'exec %s\n' "$exec_start"
 } >"$T/as-systemd"
 chmod +x "$T/as-systemd"
@@ -157,17 +188,15 @@ while True:
 ' "$NOTIFY" "$T/notified" &
 mst_track $! notify-listener
 wait_for "[ -S '$NOTIFY' ]" 10 || fail "no notify socket"
-NOTIFY_SOCKET=$NOTIFY "$INSTALLED_EXEC" "$ROOT" "$T/as-systemd" </dev/null >"$T/musterd.out" 2>&1 &
+NOTIFY_SOCKET=$NOTIFY "$INSTALLED_EXEC" "$NODE" "$T/as-systemd" </dev/null >"$T/musterd.out" 2>&1 &
 dpid=$!
 mst_track "$dpid" musterd:packaged
 dstart=$(mst_starttime "$dpid")
 LOG=/proc/$dpid/root/var/log/muster/musterd.log
 # shellcheck disable=SC2016  # eval'd by wait_for
 wait_for 'grep -q READY=1 "$T/notified"' 30 ||
-    { cat "$T/musterd.out" "$LOG" >&2 || true; fail "the packaged musterd sent no READY=1"; }
+    { cat "$T/dpkg.log" "$T/musterd.out" "$LOG" >&2 || true; fail "the packaged musterd sent no READY=1"; }
 assert_contains "$(cat "$T/notified")" "STATUS=connected to"
-assert_contains "$(cat "$T/passwd")" "muster:"
-assert_eq "root:adm 2750" "$(cat "$T/logdir")" "owner and mode of /var/log/muster"
 assert_eq /usr/sbin/musterd "$(readlink "/proc/$dpid/exe")" "the daemon runs the packaged binary"
 assert_contains "$(cat "$LOG")" "as $host; queue bound"
 assert_contains "$(cat "$LOG")" "agent package"
