@@ -21,7 +21,8 @@ MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
 MST_DEPS=(build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
           librabbitmq-dev libmsgpack-dev libssl-dev libconfig-dev
           libjansson-dev libyaml-dev libsqlite3-dev check rabbitmq-server
-          valgrind jq procps iproute2 clang-format faketime scdoc zsh)
+          valgrind jq procps iproute2 clang-format faketime scdoc zsh
+          python3 debhelper dpkg-dev lintian fakeroot adduser systemd)
 MST_APT_UPDATED=${MST_APT_UPDATED:-}
 
 mst_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
@@ -234,13 +235,22 @@ EOF
 # and `wait` can collect its exit status).  Binary: $MST_MUSTERD if set (an
 # installed musterd), else $MUSTER_BUILD/server/musterd.
 # With MST_DETACH=1 the daemon gets its own session (outlives a terminal).
+# MST_DAEMON_RUNNER, if set, is a command (words) that runs the binary and
+# execs it in the end, so that the pid recorded is the daemon's (e.g.
+# test/integration/lib.sh's installed_exec ROOT: $bin is then a path as
+# installed, seen through the runner).
 mst_daemon_start() {
     local name=$1 cfg=$2 log=$3 bin=${MST_MUSTERD:-${MUSTER_BUILD:?}/server/musterd}
-    [ -x "$bin" ] || mst_die "no $bin (build first)"
-    if [ -n "${MST_DETACH:-}" ]; then
-        setsid "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    local run=()
+    if [ -n "${MST_DAEMON_RUNNER:-}" ]; then
+        read -ra run <<<"$MST_DAEMON_RUNNER"
     else
-        "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+        [ -x "$bin" ] || mst_die "no $bin (build first)"
+    fi
+    if [ -n "${MST_DETACH:-}" ]; then
+        setsid "${run[@]}" "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
+    else
+        "${run[@]}" "$bin" -c "$cfg" -f </dev/null >>"$log" 2>&1 &
     fi
     MST_LAST_PID=$!
     mst_track "$MST_LAST_PID" "musterd:$name"

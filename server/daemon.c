@@ -21,6 +21,7 @@
 #include "connector.h"
 #include "dispatch.h"
 #include "musterd.h"
+#include "notify.h"
 #include "policy/audit.h"
 #include "refresh.h"
 #include "worker.h"
@@ -63,6 +64,20 @@ static void log_connected(const struct musterd *d) {
 }
 
 /*
+ * Tell systemd (Type=notify) where we stand: ready once the queue is bound,
+ * so that `systemctl start musterd` returns when the node answers.  READY=1
+ * again after a reconnect is harmless.  A failure is only logged: the
+ * service manager's business never stops the node.
+ */
+static void notify(const char *ready, const char *status, const char *what) {
+    char state[400];
+    struct mst_err err = {0};
+    snprintf(state, sizeof state, "%sSTATUS=%s%s", ready, status, what);
+    if (musterd_notify(state, &err) != MST_OK)
+        MST_LOG(MST_LOG_WARNING, "%s", err.msg);
+}
+
+/*
  * One attempt to (re)connect and declare the node topology; on failure the
  * next attempt is due after the connector's backoff.  The loop keeps
  * serving workers in between (serve_offline), so deadlines hold while the
@@ -74,11 +89,13 @@ static void try_broker(struct musterd *d) {
     if (mst_connector_retry(d->conn, &delay_ms, &err) == MST_OK) {
         d->retry_at_ms = 0;
         log_connected(d);
+        notify("READY=1\n", "connected to ", mst_connector_url(d->conn));
         return;
     }
     d->retry_at_ms = mst_now_ms() + delay_ms;
     MST_LOG(MST_LOG_WARNING, "broker: %s; retrying in %.1f s", err.msg,
             (double)delay_ms / 1000.0);
+    notify("", "retrying the broker: ", err.msg);
 }
 
 /* SIGHUP: reopen the log now; facts reload in the refresh thread. */
@@ -198,6 +215,7 @@ int musterd_run(struct musterd *d) {
             try_broker(d);
         }
     }
+    notify("STOPPING=1\n", "stopping", "");
     musterd_worker_stop(d);
     MST_LOG(MST_LOG_INFO, "stopping: every request was answered, nothing is "
                           "queued inside musterd");

@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "mst_build.h"
 #include "musterd.h"
+#include "notify.h"
 #include "policy/audit.h"
 #include "ratelimit.h"
 #include "refresh.h"
@@ -243,6 +244,10 @@ int main(int argc, char **argv) {
         return musterd_doctor_check(a.cfg_path, a.verbose);
     const char *cfg_path = a.cfg_path;
     install_signals();
+    /* Before any thread or child: it takes NOTIFY_SOCKET out of environ. */
+    struct mst_err err = {0};
+    if (musterd_notify_init(&err) != MST_OK)
+        fprintf(stderr, "musterd: %s; not notifying\n", err.msg);
     daemon_state.started_ms = mst_wall_ms();
     rc = start(&daemon_state, cfg_path);
     if (rc == 0) {

@@ -28,6 +28,7 @@
 #   broker_stop_app / broker_start_app / rabbitmqctl ARGS...
 #   broker_kill / broker_restart   SIGKILL the broker's VM, start it again
 #   cluster_start N BASE_PORT / CLUSTER_DIR / CLUSTER_URLS; set_cfg_urls FILE URL...
+#   installed_exec ROOT CMD... / installed_possible   run what ROOT holds as installed
 set -euo pipefail
 
 MST_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -246,6 +247,24 @@ stop_daemons() {
     for i in "${!_mst_dpid[@]}"; do
         stop_daemon "$i"
     done
+}
+
+# ------------------------------------------------------------ installed
+
+# installed_exec ROOT CMD...: run CMD with what ROOT holds (a `meson
+# install --destdir` or `dpkg-deb -x`) as if installed: test/integration/
+# installed-exec, which says how.  For a daemon, MST_DAEMON_RUNNER=
+# "$INSTALLED_EXEC ROOT" (the pid recorded is then the daemon's).
+INSTALLED_EXEC=$MST_IT_DIR/installed-exec
+installed_exec() { "$INSTALLED_EXEC" "$@"; }
+
+# installed_possible: true if installed_exec works here (root, mount
+# namespaces, overlayfs); tests skip (exit 77) otherwise.
+installed_possible() {
+    local probe=$T/.installed-probe
+    mkdir -p "$probe/etc"
+    : >"$probe/etc/muster-installed-probe"
+    installed_exec "$probe" test -e /etc/muster-installed-probe >/dev/null 2>&1
 }
 
 # ------------------------------------------------------------ broker

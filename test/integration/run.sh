@@ -14,6 +14,9 @@
 #   MUSTER_RABBITMQCTL   rabbitmqctl wrapper for that node
 #   MUSTER_TEST_TMPDIR   where per-test directories and logs go
 #   MUSTER_TEST_TIMEOUT  seconds per test (default 300)
+#   MUSTER_DEB_DIR       where 19-debian-packages keeps the .debs it built,
+#                        reused while the source is the same (default: the
+#                        test's own directory)
 #
 # Arguments, if any, select tests by name prefix: `run.sh 00 05-reconnect`.
 set -uo pipefail
