@@ -295,11 +295,11 @@ int mst_store_commit(struct mst_store *st, struct mst_err *err) {
 
 /* ------------------------------------------------------------- history */
 
-/* Compact JSON text of any value, or NULL for NULL (caller frees). */
+/* Compact JSON text of any value, or NULL for NULL (caller frees); keys
+ * in the order the node sent them (the digest has its own canonical
+ * form). */
 static char *json_text(const json_t *v) {
-    return v == NULL
-               ? NULL
-               : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return v == NULL ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 static int history(struct mst_store *st, int64_t now_ms, const char *identity,
@@ -395,12 +395,13 @@ static void bind_node(sqlite3_stmt *s, enum stmt id,
     sqlite3_bind_text(s, 9, texts[2] ? texts[2] : "[]", -1, SQLITE_STATIC);
 }
 
-/* The facts of `reg`, one row per top-level fact (the old ones gone). */
+/* The facts of `reg`, one row per top-level fact (`replace`: the old
+ * ones gone first). */
 static int write_facts(struct mst_store *st, const struct mst_registration *reg,
-                       struct mst_err *err) {
+                       int replace, struct mst_err *err) {
     sqlite3_stmt *s = stmt(st, S_FACTS_DROP);
     sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
-    int rc = run(st, s, "replacing the facts", err);
+    int rc = replace ? run(st, s, "replacing the facts", err) : MST_OK;
     const char *key;
     json_t *v;
     json_object_foreach(reg->facts, key, v) {
@@ -427,7 +428,9 @@ static int write_node(struct mst_store *st, enum stmt id,
     int rc = run(st, s, "writing a node", err);
     for (int i = 0; i < 3; i++)
         free(texts[i]);
-    return rc == MST_OK && id != S_SEEN ? write_facts(st, reg, err) : rc;
+    return rc == MST_OK && id != S_SEEN
+               ? write_facts(st, reg, id == S_UPDATE, err)
+               : rc;
 }
 
 /* What `reg` does to a node already in the store (S_GET on its row). */
