@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/status.h"
+#include "targeting/expr.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
 
@@ -187,16 +188,31 @@ static int add_prefixes(struct mst_strv *keys, const char *name) {
     return MST_OK;
 }
 
+static int add_name(void *ud, const char *name) {
+    return add_prefixes(ud, name);
+}
+
+/* The facts a -S expression may look up (MST_EINVAL: malformed). */
+static int compound_facts(const json_t *compound, struct mst_strv *keys) {
+    struct mst_expr *e = NULL;
+    const char *text = json_string_value(compound);
+    int rc = text ? mst_expr_parse(text, &e, NULL) : MST_EINVAL;
+    if (rc == MST_OK)
+        rc = mst_expr_fact_names(e, add_name, keys);
+    mst_expr_free(&e);
+    return rc;
+}
+
 /*
  * The top-level facts a walk needs into `keys`; 1 when it needs them all
- * (whole nodes, or a -S expression, whose fact names are known only as it
- * runs).
+ * (whole nodes; a malformed -S, for the filter to refuse with its reason).
  */
 static int needed_facts(const struct mst_inventory_query *q, int whole,
                         struct mst_strv *keys) {
-    if (whole || json_object_get(q->filter, "compound") != NULL)
+    if (whole)
         return 1;
     const json_t *facts = json_object_get(q->filter, "fact"), *e;
+    const json_t *compound = json_object_get(q->filter, "compound");
     size_t i;
     int rc = MST_OK;
     json_array_foreach(facts, i, e) {
@@ -204,6 +220,9 @@ static int needed_facts(const struct mst_inventory_query *q, int whole,
         if (name != NULL && rc == MST_OK)
             rc = add_prefixes(keys, name);
     }
+    if (rc == MST_OK && compound != NULL &&
+        (rc = compound_facts(compound, keys)) == MST_EINVAL)
+        return 1;
     for (i = 0; q->fields != NULL && i < q->fields->n && rc == MST_OK; i++) {
         const char *name = q->fields->v[i];
         if (strcmp(name, "facts") == 0)

@@ -444,6 +444,20 @@ static int parse_or(struct parser *P) {
     return parse_list(P, T_OR, N_OR, parse_and);
 }
 
+int mst_expr_fact_names(const struct mst_expr *expr,
+                        int (*fn)(void *ud, const char *name), void *ud) {
+    for (int i = 0; i < expr->n; i++) {
+        const struct node *n = &expr->nodes[i];
+        int rc = (n->type == N_CMP || n->type == N_TEST) &&
+                         n->src == SRC_FACT && n->arg != NULL
+                     ? fn(ud, n->arg)
+                     : 0;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 void mst_expr_free(struct mst_expr **expr) {
     if (expr == NULL || *expr == NULL)
         return;

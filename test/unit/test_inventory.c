@@ -103,6 +103,10 @@ START_TEST(every_filter_kind_selects_from_the_stored_node) {
     ck_assert_str_eq(
         sel(MST_FILTER_COMPOUND, "mysql or (cpus<8 and agent(\"rpcutil\"))"),
         "db1 web1");
+    ck_assert_str_eq(
+        sel(MST_FILTER_COMPOUND, "fact(\"os.family\") = RedHat or disks.0=sda"),
+        "web1 web2");
+    ck_assert_str_eq(sel(MST_FILTER_COMPOUND, "not os.family=Debian"), "web2");
     int kinds[] = {MST_FILTER_IDENTITY, MST_FILTER_IDENTITY, MST_FILTER_FACT};
     const char *texts[] = {"web1", "db1", "cpus>8"};
     ck_assert_str_eq(select_text(3, kinds, texts), "db1");
