@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/bench_inventory.sh [NODES] [PING_DAEMONS] - the inventory store's
 # figures, as `name: value` lines (docs/performance.md "Inventory"):
-#   store_put_per_s, store_bytes_per_node, store_fact_bytes_per_node
+#   store_put_per_s, store_put_cpu_us, store_bytes_per_node,
+#   store_fact_bytes_per_node
 #       NODES (default 50,000) generated nodes with ~5 KB fact sets written
 #       straight into a new store in batches of 500 (bench_inventory gen)
 #   inventory_csv_ms_p50, inventory_csv_ms_max
