@@ -298,8 +298,12 @@ static void count_rows(json_t *counts, struct report *r) {
     free(v);
 }
 
+/* A filter the store cannot evaluate is the caller's (2); the rest is
+ * store trouble (3). */
 static int walk_error(int rc, const struct muster_error *err) {
-    return mst_cli_error(rc == MUSTER_EINVAL ? MST_EXIT_USAGE : MST_EXIT_BROKER,
+    return mst_cli_error(rc == MUSTER_EINVAL || rc == MUSTER_EUNSUPPORTED
+                             ? MST_EXIT_USAGE
+                             : MST_EXIT_BROKER,
                          "%s", err->message);
 }
 
@@ -330,8 +334,10 @@ static int report_changes(struct mst_cli *cli, struct muster_inventory *inv,
     struct muster_inventory_query q = {.filter = cli->filter};
     struct muster_error err = {0};
     rc = muster_inventory_changes(inv, &q, now_ms() - since, add_row, r, &err);
+    if (rc != 0)
+        return walk_error(rc, &err);
     finish(r);
-    return rc == 0 ? MST_EXIT_OK : walk_error(rc, &err);
+    return MST_EXIT_OK;
 }
 
 /* The nodes (--stale: only those not heard from for DURATION; exit 1 when
@@ -350,9 +356,9 @@ static int report_nodes(struct mst_cli *cli, struct muster_inventory *inv,
         .fields = r->whole ? NULL : r->columns};
     struct muster_error err = {0};
     rc = muster_inventory_nodes(inv, &q, add_row, r, &err);
-    finish(r);
     if (rc != 0)
         return walk_error(rc, &err);
+    finish(r);
     return cli->report.stale && r->count > 0 ? MST_EXIT_FAILED : MST_EXIT_OK;
 }
 

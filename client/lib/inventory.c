@@ -192,11 +192,19 @@ static int add_name(void *ud, const char *name) {
     return add_prefixes(ud, name);
 }
 
-/* The facts a -S expression may look up (MST_EINVAL: malformed). */
-static int compound_facts(const json_t *compound, struct mst_strv *keys) {
+/* The facts a -S expression may look up (MST_EINVAL: malformed, or it
+ * reads files, which only the node itself can). */
+static int compound_facts(const json_t *compound, struct mst_strv *keys,
+                          struct mst_err *err) {
     struct mst_expr *e = NULL;
     const char *text = json_string_value(compound);
     int rc = text ? mst_expr_parse(text, &e, NULL) : MST_EINVAL;
+    if (rc == MST_OK && mst_expr_reads_files(e))
+        rc = mst_err_set(err, MST_EUNSUPPORTED,
+                         "-S '%s': fstat() reads the node's own files: it "
+                         "cannot be evaluated from the inventory store "
+                         "(use --dm broadcast)",
+                         text);
     if (rc == MST_OK)
         rc = mst_expr_fact_names(e, add_name, keys);
     mst_expr_free(&e);
@@ -205,24 +213,22 @@ static int compound_facts(const json_t *compound, struct mst_strv *keys) {
 
 /*
  * The top-level facts a walk needs into `keys`; 1 when it needs them all
- * (whole nodes; a malformed -S, for the filter to refuse with its reason).
+ * (whole nodes; a malformed -S, for the filter to refuse with its reason),
+ * or a negative code with `err` filled.
  */
 static int needed_facts(const struct mst_inventory_query *q, int whole,
-                        struct mst_strv *keys) {
-    if (whole)
-        return 1;
+                        struct mst_strv *keys, struct mst_err *err) {
     const json_t *facts = json_object_get(q->filter, "fact"), *e;
     const json_t *compound = json_object_get(q->filter, "compound");
+    int rc = compound ? compound_facts(compound, keys, err) : MST_OK;
+    if (rc == MST_EINVAL || (rc == MST_OK && whole))
+        return 1;
     size_t i;
-    int rc = MST_OK;
     json_array_foreach(facts, i, e) {
         const char *name = json_string_value(json_object_get(e, "fact"));
         if (name != NULL && rc == MST_OK)
             rc = add_prefixes(keys, name);
     }
-    if (rc == MST_OK && compound != NULL &&
-        (rc = compound_facts(compound, keys)) == MST_EINVAL)
-        return 1;
     for (i = 0; q->fields != NULL && i < q->fields->n && rc == MST_OK; i++) {
         const char *name = q->fields->v[i];
         if (strcmp(name, "facts") == 0)
@@ -231,7 +237,9 @@ static int needed_facts(const struct mst_inventory_query *q, int whole,
             rc =
                 add_prefixes(keys, name + (strncmp(name, "facts.", 6) ? 0 : 6));
     }
-    return rc == MST_OK ? 0 : rc;
+    return rc == MST_OK       ? 0
+           : rc == MST_ENOMEM ? mst_err_set(err, rc, "inventory: out of memory")
+                              : rc;
 }
 
 struct walk {
@@ -273,9 +281,9 @@ static int visit(const struct mst_store_node *n, void *ud,
 
 static int run(struct mst_store *st, struct walk *w, struct mst_err *err) {
     struct mst_strv keys = {0};
-    int all = needed_facts(w->q, w->json && w->q->fields == NULL, &keys);
-    int rc = all < 0 ? mst_err_set(err, all, "inventory: out of memory")
-                     : mst_store_nodes(st, all ? NULL : &keys, visit, w, err);
+    int all = needed_facts(w->q, w->json && w->q->fields == NULL, &keys, err);
+    int rc =
+        all < 0 ? all : mst_store_nodes(st, all ? NULL : &keys, visit, w, err);
     mst_strv_free(&keys);
     return rc;
 }

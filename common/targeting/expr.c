@@ -458,6 +458,14 @@ int mst_expr_fact_names(const struct mst_expr *expr,
     return 0;
 }
 
+int mst_expr_reads_files(const struct mst_expr *expr) {
+    for (int i = 0; i < expr->n; i++)
+        if (expr->nodes[i].src == SRC_FSTAT &&
+            (expr->nodes[i].type == N_CMP || expr->nodes[i].type == N_TEST))
+            return 1;
+    return 0;
+}
+
 void mst_expr_free(struct mst_expr **expr) {
     if (expr == NULL || *expr == NULL)
         return;

@@ -75,6 +75,10 @@ int mst_expr_parse(const char *text, struct mst_expr **expr_r,
 int mst_expr_fact_names(const struct mst_expr *expr,
                         int (*fn)(void *ud, const char *name), void *ud);
 
+/* mst_expr_reads_files - 1 if `expr` uses fstat(), which reads the file
+ * system of whoever evaluates it, else 0. */
+int mst_expr_reads_files(const struct mst_expr *expr);
+
 /* mst_expr_free - release `*expr` and set it to NULL.  NULL is fine. */
 void mst_expr_free(struct mst_expr **expr);
 

@@ -104,6 +104,11 @@ START_TEST(fact_names_are_every_fact_the_expression_reads) {
     char names[256] = "";
     ck_assert_int_eq(mst_expr_fact_names(e, append_name, names), 0);
     ck_assert_str_eq(names, "role os.family kernel.release ");
+    ck_assert_int_eq(mst_expr_reads_files(e), 1);
+    mst_expr_free(&e);
+    ck_assert_int_eq(mst_expr_parse("role=web or agent(\"x\")", &e, NULL),
+                     MST_OK);
+    ck_assert_int_eq(mst_expr_reads_files(e), 0);
     mst_expr_free(&e);
 }
 END_TEST

@@ -123,6 +123,14 @@ START_TEST(a_malformed_filter_is_refused_naming_the_node) {
     ck_assert_ptr_nonnull(strstr(err.msg, "db1: unknown fact operator"));
     ck_assert_uint_eq(ids.n, 0);
     json_decref(f);
+    /* fstat() would read this machine's files, not the node's. */
+    f = json_object();
+    mst_filter_add(f, MST_FILTER_COMPOUND, "cpus>1 or fstat(\"/etc\").present",
+                   NULL);
+    ck_assert_int_eq(mst_inventory_select(st, f, &ids, &err), MST_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "fstat() reads the node's own"));
+    ck_assert_uint_eq(ids.n, 0);
+    json_decref(f);
 }
 END_TEST
 
