@@ -271,12 +271,10 @@ static int visit(const struct mst_store_node *n, void *ud,
         return MST_OK;
     struct parsed p = {0};
     int rc = parse_node(n, w->q->filter, &p, err);
-    if (rc == MST_OK)
-        rc = match(w->q->filter, n, &p, err);
-    if (rc == 1)
-        rc = deliver(w, n, &p, err);
+    int m = rc == MST_OK ? match(w->q->filter, n, &p, err) : rc;
+    rc = m == 1 ? deliver(w, n, &p, err) : m < 0 ? m : MST_OK;
     parsed_free(&p);
-    return rc < 0 ? rc : MST_OK;
+    return rc; /* what fn returned, to stop the walk with it */
 }
 
 static int run(struct mst_store *st, struct walk *w, struct mst_err *err) {

@@ -177,6 +177,20 @@ START_TEST(nodes_carry_their_columns_and_the_fields_asked) {
 }
 END_TEST
 
+static int stop_at_two(void *ud, const json_t *item, struct mst_err *err) {
+    (void)item;
+    (void)err;
+    return ++*(int *)ud == 2 ? 42 : MST_OK;
+}
+
+START_TEST(a_callback_stops_the_walk_with_its_value) {
+    int seen = 0;
+    struct mst_inventory_query q = {0};
+    ck_assert_int_eq(mst_inventory_nodes(st, &q, stop_at_two, &seen, NULL), 42);
+    ck_assert_int_eq(seen, 2);
+}
+END_TEST
+
 START_TEST(unseen_since_gives_the_nodes_not_heard_from) {
     json_t *all = json_array();
     struct mst_inventory_query q = {.unseen_since_ms = 9000};
@@ -236,6 +250,7 @@ int main(void) {
     tcase_add_test(tc, a_malformed_filter_is_refused_naming_the_node);
     tcase_add_test(tc, nodes_carry_their_columns_and_the_fields_asked);
     tcase_add_test(tc, unseen_since_gives_the_nodes_not_heard_from);
+    tcase_add_test(tc, a_callback_stops_the_walk_with_its_value);
     tcase_add_test(tc, changes_are_those_of_the_selected_nodes);
     tcase_add_test(tc, one_node_by_identity);
     return mst_test_run(s);
