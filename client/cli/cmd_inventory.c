@@ -206,7 +206,7 @@ static void json_item(const struct report *r, const json_t *o) {
 static int emit(struct report *r, json_t *row, const json_t *item) {
     int rc = 0;
     if (r->format == F_TABLE)
-        return json_array_append(r->rows, row);
+        return json_array_append(r->rows, row) ? MUSTER_ENOMEM : 0;
     if (r->format == F_CSV) {
         if (r->count == 1)
             csv_row(r, NULL);
@@ -215,7 +215,7 @@ static int emit(struct report *r, json_t *row, const json_t *item) {
         json_item(r, item);
     } else {
         json_t *o = row_object(r, row);
-        rc = o ? 0 : -1;
+        rc = o ? 0 : MUSTER_ENOMEM;
         if (o != NULL)
             json_item(r, o);
         json_decref(o);
@@ -248,7 +248,7 @@ static int add_row(void *ud, const json_t *item) {
                                           muster_list_get(r->columns, c));
         json_array_append(row, v ? (json_t *)v : json_null());
     }
-    int rc = row ? emit(r, row, NULL) : -1;
+    int rc = row ? emit(r, row, NULL) : MUSTER_ENOMEM;
     json_decref(row);
     return rc;
 }
