@@ -72,17 +72,41 @@ static json_t *column(const char *text) {
 }
 
 /* The keys of a node's JSON, in the order it is given. */
-static const char *const node_keys[] = {
-    "identity", "collectives", "first_seen", "last_seen",   "version",
-    "started",  "uptime",      "interval",   "digest",      "facts",
-    "classes",  "agents",      "stale",      "stale_since", "missed",
+enum key {
+    K_IDENTITY,
+    K_COLLECTIVES,
+    K_FIRST_SEEN,
+    K_LAST_SEEN,
+    K_VERSION,
+    K_STARTED,
+    K_UPTIME,
+    K_INTERVAL,
+    K_DIGEST,
+    K_FACTS,
+    K_CLASSES,
+    K_AGENTS,
+    K_STALE,
+    K_STALE_SINCE,
+    K_MISSED,
+    N_KEYS
 };
-#define N_NODE_KEYS (sizeof node_keys / sizeof node_keys[0])
 
+static const char *const node_keys[N_KEYS] = {
+    [K_IDENTITY] = "identity",     [K_COLLECTIVES] = "collectives",
+    [K_FIRST_SEEN] = "first_seen", [K_LAST_SEEN] = "last_seen",
+    [K_VERSION] = "version",       [K_STARTED] = "started",
+    [K_UPTIME] = "uptime",         [K_INTERVAL] = "interval",
+    [K_DIGEST] = "digest",         [K_FACTS] = "facts",
+    [K_CLASSES] = "classes",       [K_AGENTS] = "agents",
+    [K_STALE] = "stale",           [K_STALE_SINCE] = "stale_since",
+    [K_MISSED] = "missed",
+};
+
+/* The key `name` names, or -1. */
 static int node_key(const char *name) {
-    for (size_t i = 0; i < N_NODE_KEYS; i++)
-        if (strcmp(name, node_keys[i]) == 0)
-            return (int)i;
+    for (int k = 0; k < N_KEYS; k++)
+        if (strcmp(name, node_keys[k]) == 0)
+            return k;
     return -1;
 }
 
@@ -92,38 +116,37 @@ static json_t *ms(int64_t v) {
 
 /* The value of node key `k` (a new reference). */
 static json_t *node_value(const struct mst_store_node *n,
-                          const struct parsed *p, int k) {
-    int64_t up = n->started_ms > 0 && n->last_seen_ms > n->started_ms
-                     ? (n->last_seen_ms - n->started_ms) / 1000
-                     : 0;
+                          const struct parsed *p, enum key k) {
     switch (k) {
-    case 0:
+    case K_IDENTITY:
         return json_string(n->identity);
-    case 1:
+    case K_COLLECTIVES:
         return column(n->collectives);
-    case 2:
+    case K_FIRST_SEEN:
         return ms(n->first_seen_ms);
-    case 3:
+    case K_LAST_SEEN:
         return ms(n->last_seen_ms);
-    case 4:
+    case K_VERSION:
         return json_string(n->version);
-    case 5:
+    case K_STARTED:
         return ms(n->started_ms);
-    case 6:
-        return ms(up);
-    case 7:
+    case K_UPTIME: /* at last_seen */
+        return ms(n->started_ms > 0 && n->last_seen_ms > n->started_ms
+                      ? (n->last_seen_ms - n->started_ms) / 1000
+                      : 0);
+    case K_INTERVAL:
         return ms(n->interval_s);
-    case 8:
+    case K_DIGEST:
         return json_string(n->digest);
-    case 9:
+    case K_FACTS:
         return json_incref((json_t *)mst_facts_root(p->facts));
-    case 10:
+    case K_CLASSES:
         return column(n->classes);
-    case 11:
+    case K_AGENTS:
         return column(n->agents);
-    case 12:
+    case K_STALE:
         return json_boolean(n->stale_since_ms != 0);
-    case 13:
+    case K_STALE_SINCE:
         return n->stale_since_ms ? ms(n->stale_since_ms) : json_null();
     default:
         return ms(n->missed);
@@ -133,8 +156,8 @@ static json_t *node_value(const struct mst_store_node *n,
 static json_t *node_json(const struct mst_store_node *n,
                          const struct parsed *p) {
     json_t *o = json_object();
-    for (size_t k = 0; o != NULL && k < N_NODE_KEYS; k++)
-        if (json_object_set_new(o, node_keys[k], node_value(n, p, (int)k))) {
+    for (int k = 0; o != NULL && k < N_KEYS; k++)
+        if (json_object_set_new(o, node_keys[k], node_value(n, p, k))) {
             json_decref(o);
             return NULL;
         }
@@ -146,7 +169,7 @@ static json_t *node_json(const struct mst_store_node *n,
 static json_t *field(const struct mst_store_node *n, const struct parsed *p,
                      const char *name) {
     int k = node_key(name);
-    if (k >= 0 && strcmp(name, "facts") != 0)
+    if (k >= 0 && k != K_FACTS)
         return node_value(n, p, k);
     if (strncmp(name, "facts.", 6) == 0)
         name += 6;
