@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/bench_inventory.sh [NODES] [PING_DAEMONS] - the inventory store's
 # figures, as `name: value` lines (docs/performance.md "Inventory"):
-#   store_put_per_s, store_bytes_per_node, store_fact_bytes_per_node
+#   store_put_per_s, store_put_cpu_us, store_bytes_per_node,
+#   store_fact_bytes_per_node
 #       NODES (default 50,000) generated nodes with ~5 KB fact sets written
 #       straight into a new store in batches of 500 (bench_inventory gen)
 #   inventory_csv_ms_p50, inventory_csv_ms_max
@@ -10,7 +11,8 @@
 #   broadcast_ping_ms_*, dm_inventory_ping_ms_*, dm_inventory_ratio
 #       with PING_DAEMONS > 0 (default 0: no broker needed): that many real
 #       daemons, a broadcast ping until all answered against a discovery
-#       from the store + addressed ping (bench_inventory ping)
+#       from the store + addressed ping (bench_inventory ping), over
+#       MUSTER_BENCH_ROUNDS rounds (default 50)
 # Uses bench/lib.sh (optimised build in build-release/).  Figures, not
 # assertions: nothing here fails on a slow result.
 set -euo pipefail
@@ -50,5 +52,6 @@ echo "inventory_csv_ms_max: $(tail -n 1 <<<"$sorted")"
 if [ "$DAEMONS" -gt 0 ]; then
     bench_daemons "$DAEMONS" x509
     bench_client x509
-    "$B/bench_inventory" ping "$W/client-x509.cfg" "$W/ping.db" "$DAEMONS" 50
+    "$B/bench_inventory" ping "$W/client-x509.cfg" "$W/ping.db" "$DAEMONS" \
+        "${MUSTER_BENCH_ROUNDS:-50}"
 fi

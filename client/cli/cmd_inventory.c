@@ -17,14 +17,14 @@
 
 enum format { F_TABLE, F_JSON, F_JSONL, F_CSV };
 
-/* A report: column names and rows (arrays of values); `objects` instead
- * of rows for JSON of whole nodes (no --fields). */
+/* A report: column names and (for a table) the rows, arrays of values;
+ * `whole`: JSON of whole nodes (no --fields). */
 struct report {
     enum format format;
     struct muster_list *columns;
     json_t *rows;
-    json_t *objects;
-    size_t count; /* nodes or changes seen */
+    int whole;
+    size_t count; /* rows emitted */
 };
 
 static int parse_format(const char *text, enum format *f) {
@@ -131,28 +131,20 @@ static void csv_field(const char *s, FILE *f) {
     fputc('"', f);
 }
 
-/* ---- printing ---- */
+/* ---- printing: CSV and JSON stream as the rows come; a table waits for
+ * its column widths ---- */
 
-static void print_csv(const struct report *r) {
-    size_t nc = muster_list_count(r->columns), i;
+static void csv_row(const struct report *r, const json_t *row) {
+    size_t nc = muster_list_count(r->columns);
     for (size_t c = 0; c < nc; c++) {
+        const char *col = muster_list_get(r->columns, c);
+        char *t = row ? cell(col, json_array_get(row, c)) : NULL;
         if (c)
             fputc(',', stdout);
-        csv_field(muster_list_get(r->columns, c), stdout);
+        csv_field(row ? (t ? t : "") : col, stdout);
+        free(t);
     }
     fputs("\r\n", stdout);
-    json_t *row;
-    json_array_foreach(r->rows, i, row) {
-        for (size_t c = 0; c < nc; c++) {
-            char *t =
-                cell(muster_list_get(r->columns, c), json_array_get(row, c));
-            if (c)
-                fputc(',', stdout);
-            csv_field(t ? t : "", stdout);
-            free(t);
-        }
-        fputs("\r\n", stdout);
-    }
 }
 
 static void print_table(const struct report *r) {
@@ -191,41 +183,54 @@ static void print_table(const struct report *r) {
     free(w);
 }
 
-/* Rows as objects {column: value}, for JSON and JSONL. */
-static json_t *row_objects(const struct report *r) {
-    if (r->objects != NULL)
-        return json_incref(r->objects);
-    json_t *all = json_array(), *row;
-    size_t i;
-    json_array_foreach(r->rows, i, row) {
-        json_t *o = json_object();
-        for (size_t c = 0; c < muster_list_count(r->columns); c++)
-            json_object_set(o, muster_list_get(r->columns, c),
-                            json_array_get(row, c));
-        json_array_append_new(all, o);
-    }
-    return all;
+/* A row as {column: value}, for JSON and JSONL. */
+static json_t *row_object(const struct report *r, const json_t *row) {
+    json_t *o = json_object();
+    for (size_t c = 0; o != NULL && c < muster_list_count(r->columns); c++)
+        json_object_set(o, muster_list_get(r->columns, c),
+                        json_array_get(row, c));
+    return o;
 }
 
-static void print_report(const struct report *r) {
-    if (r->format == F_CSV)
-        print_csv(r);
-    else if (r->format == F_TABLE)
-        print_table(r);
-    else {
-        json_t *all = row_objects(r), *o;
-        size_t i;
-        if (r->format == F_JSON) {
-            json_dumpf(all, stdout, JSON_INDENT(2) | MUSTER_JSON_REAL);
-            putchar('\n');
-        } else {
-            json_array_foreach(all, i, o) {
-                json_dumpf(o, stdout, JSON_COMPACT | MUSTER_JSON_REAL);
-                putchar('\n');
-            }
-        }
-        json_decref(all);
+static void json_item(const struct report *r, const json_t *o) {
+    if (r->format == F_JSONL) {
+        json_dumpf(o, stdout, JSON_COMPACT | MUSTER_JSON_REAL);
+        putchar('\n');
+        return;
     }
+    fputs(r->count > 1 ? ",\n" : "[\n", stdout);
+    json_dumpf(o, stdout, JSON_INDENT(2) | MUSTER_JSON_REAL);
+}
+
+/* One row (or, for JSON of whole nodes, `item`); r->count includes it. */
+static int emit(struct report *r, json_t *row, const json_t *item) {
+    int rc = 0;
+    if (r->format == F_TABLE)
+        return json_array_append(r->rows, row) ? MUSTER_ENOMEM : 0;
+    if (r->format == F_CSV) {
+        if (r->count == 1)
+            csv_row(r, NULL);
+        csv_row(r, row);
+    } else if (item != NULL) {
+        json_item(r, item);
+    } else {
+        json_t *o = row_object(r, row);
+        rc = o ? 0 : MUSTER_ENOMEM;
+        if (o != NULL)
+            json_item(r, o);
+        json_decref(o);
+    }
+    return rc;
+}
+
+/* What is left to print once every row was emitted. */
+static void finish(const struct report *r) {
+    if (r->format == F_TABLE)
+        print_table(r);
+    else if (r->format == F_CSV && r->count == 0)
+        csv_row(r, NULL);
+    else if (r->format == F_JSON)
+        fputs(r->count ? "\n]\n" : "[]\n", stdout);
 }
 
 /* ---- gathering ---- */
@@ -235,15 +240,17 @@ static int add_row(void *ud, const json_t *item) {
     struct report *r = ud;
     const json_t *fields = json_object_get(item, "fields");
     r->count++;
-    if (r->objects != NULL)
-        return json_array_append(r->objects, (json_t *)item);
+    if (r->whole)
+        return emit(r, NULL, item);
     json_t *row = json_array();
-    for (size_t c = 0; c < muster_list_count(r->columns); c++) {
+    for (size_t c = 0; row != NULL && c < muster_list_count(r->columns); c++) {
         const json_t *v = json_object_get(fields ? fields : item,
                                           muster_list_get(r->columns, c));
         json_array_append(row, v ? (json_t *)v : json_null());
     }
-    return json_array_append_new(r->rows, row);
+    int rc = row ? emit(r, row, NULL) : MUSTER_ENOMEM;
+    json_decref(row);
+    return rc;
 }
 
 /* --count-by: {value text: count} from the one field of each node. */
@@ -283,13 +290,20 @@ static void count_rows(json_t *counts, struct report *r) {
         return;
     json_object_foreach(counts, key, c) v[k++] = json_pack("[s, O]", key, c);
     qsort(v, n, sizeof *v, by_count);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(r->rows, v[i]);
+    for (size_t i = 0; i < n; i++) {
+        r->count++;
+        emit(r, v[i], NULL);
+        json_decref(v[i]);
+    }
     free(v);
 }
 
+/* A filter the store cannot evaluate is the caller's (2); the rest is
+ * store trouble (3). */
 static int walk_error(int rc, const struct muster_error *err) {
-    return mst_cli_error(rc == MUSTER_EINVAL ? MST_EXIT_USAGE : MST_EXIT_BROKER,
+    return mst_cli_error(rc == MUSTER_EINVAL || rc == MUSTER_EUNSUPPORTED
+                             ? MST_EXIT_USAGE
+                             : MST_EXIT_BROKER,
                          "%s", err->message);
 }
 
@@ -301,9 +315,9 @@ static int report_counts(struct mst_cli *cli, struct muster_inventory *inv,
     struct muster_error err = {0};
     int rc = muster_inventory_nodes(inv, &q, count_value, counts, &err);
     if (rc == 0) {
-        count_rows(counts, r);
         muster_list_add(r->columns, "count");
-        print_report(r);
+        count_rows(counts, r);
+        finish(r);
     }
     json_decref(counts);
     return rc == 0 ? MST_EXIT_OK : walk_error(rc, &err);
@@ -322,7 +336,7 @@ static int report_changes(struct mst_cli *cli, struct muster_inventory *inv,
     rc = muster_inventory_changes(inv, &q, now_ms() - since, add_row, r, &err);
     if (rc != 0)
         return walk_error(rc, &err);
-    print_report(r);
+    finish(r);
     return MST_EXIT_OK;
 }
 
@@ -339,12 +353,12 @@ static int report_nodes(struct mst_cli *cli, struct muster_inventory *inv,
     struct muster_inventory_query q = {
         .filter = cli->filter,
         .unseen_since_ms = cli->report.stale ? now_ms() - stale : 0,
-        .fields = r->objects ? NULL : r->columns};
+        .fields = r->whole ? NULL : r->columns};
     struct muster_error err = {0};
     rc = muster_inventory_nodes(inv, &q, add_row, r, &err);
     if (rc != 0)
         return walk_error(rc, &err);
-    print_report(r);
+    finish(r);
     return cli->report.stale && r->count > 0 ? MST_EXIT_FAILED : MST_EXIT_OK;
 }
 
@@ -371,7 +385,7 @@ static int columns_of(const struct mst_cli_report *o, struct report *r) {
                    : mst_cli_error(MST_EXIT_USAGE, "out of memory");
     if (!o->changes && o->fields == NULL &&
         (r->format == F_JSON || r->format == F_JSONL))
-        r->objects = json_array(); /* whole nodes */
+        r->whole = 1;
     return split_fields(o->changes  ? CHANGE_FIELDS
                         : o->fields ? o->fields
                                     : DEFAULT_FIELDS,
@@ -402,7 +416,6 @@ static int report(struct mst_cli *cli) {
     muster_inventory_close(&inv);
     muster_list_free(&r.columns);
     json_decref(r.rows);
-    json_decref(r.objects);
     return rc;
 }
 

@@ -589,8 +589,13 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
             muster_list_add(nodes, muster_list_get(req->nodes, i));
     } else if (need_list || cli->inventory) {
         struct muster_error err = {0};
-        if (muster_client_discover(cl, req, nodes, &err) != 0)
-            return mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        int rc = muster_client_discover(cl, req, nodes, &err);
+        if (rc != 0) /* a filter the store cannot evaluate is a usage error */
+            return mst_cli_error(rc == MUSTER_EUNSUPPORTED ||
+                                         rc == MUSTER_EINVAL
+                                     ? MST_EXIT_USAGE
+                                     : MST_EXIT_BROKER,
+                                 "%s", err.message);
         if (muster_list_count(nodes) == 0)
             return mst_cli_error(MST_EXIT_FAILED, "no nodes matched%s",
                                  cli->inventory ? " in the inventory" : "");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/status.h"
+#include "targeting/expr.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
 
@@ -71,17 +72,41 @@ static json_t *column(const char *text) {
 }
 
 /* The keys of a node's JSON, in the order it is given. */
-static const char *const node_keys[] = {
-    "identity", "collectives", "first_seen", "last_seen",   "version",
-    "started",  "uptime",      "interval",   "digest",      "facts",
-    "classes",  "agents",      "stale",      "stale_since", "missed",
+enum key {
+    K_IDENTITY,
+    K_COLLECTIVES,
+    K_FIRST_SEEN,
+    K_LAST_SEEN,
+    K_VERSION,
+    K_STARTED,
+    K_UPTIME,
+    K_INTERVAL,
+    K_DIGEST,
+    K_FACTS,
+    K_CLASSES,
+    K_AGENTS,
+    K_STALE,
+    K_STALE_SINCE,
+    K_MISSED,
+    N_KEYS
 };
-#define N_NODE_KEYS (sizeof node_keys / sizeof node_keys[0])
 
+static const char *const node_keys[N_KEYS] = {
+    [K_IDENTITY] = "identity",     [K_COLLECTIVES] = "collectives",
+    [K_FIRST_SEEN] = "first_seen", [K_LAST_SEEN] = "last_seen",
+    [K_VERSION] = "version",       [K_STARTED] = "started",
+    [K_UPTIME] = "uptime",         [K_INTERVAL] = "interval",
+    [K_DIGEST] = "digest",         [K_FACTS] = "facts",
+    [K_CLASSES] = "classes",       [K_AGENTS] = "agents",
+    [K_STALE] = "stale",           [K_STALE_SINCE] = "stale_since",
+    [K_MISSED] = "missed",
+};
+
+/* The key `name` names, or -1. */
 static int node_key(const char *name) {
-    for (size_t i = 0; i < N_NODE_KEYS; i++)
-        if (strcmp(name, node_keys[i]) == 0)
-            return (int)i;
+    for (int k = 0; k < N_KEYS; k++)
+        if (strcmp(name, node_keys[k]) == 0)
+            return k;
     return -1;
 }
 
@@ -91,38 +116,37 @@ static json_t *ms(int64_t v) {
 
 /* The value of node key `k` (a new reference). */
 static json_t *node_value(const struct mst_store_node *n,
-                          const struct parsed *p, int k) {
-    int64_t up = n->started_ms > 0 && n->last_seen_ms > n->started_ms
-                     ? (n->last_seen_ms - n->started_ms) / 1000
-                     : 0;
+                          const struct parsed *p, enum key k) {
     switch (k) {
-    case 0:
+    case K_IDENTITY:
         return json_string(n->identity);
-    case 1:
+    case K_COLLECTIVES:
         return column(n->collectives);
-    case 2:
+    case K_FIRST_SEEN:
         return ms(n->first_seen_ms);
-    case 3:
+    case K_LAST_SEEN:
         return ms(n->last_seen_ms);
-    case 4:
+    case K_VERSION:
         return json_string(n->version);
-    case 5:
+    case K_STARTED:
         return ms(n->started_ms);
-    case 6:
-        return ms(up);
-    case 7:
+    case K_UPTIME: /* at last_seen */
+        return ms(n->started_ms > 0 && n->last_seen_ms > n->started_ms
+                      ? (n->last_seen_ms - n->started_ms) / 1000
+                      : 0);
+    case K_INTERVAL:
         return ms(n->interval_s);
-    case 8:
+    case K_DIGEST:
         return json_string(n->digest);
-    case 9:
+    case K_FACTS:
         return json_incref((json_t *)mst_facts_root(p->facts));
-    case 10:
+    case K_CLASSES:
         return column(n->classes);
-    case 11:
+    case K_AGENTS:
         return column(n->agents);
-    case 12:
+    case K_STALE:
         return json_boolean(n->stale_since_ms != 0);
-    case 13:
+    case K_STALE_SINCE:
         return n->stale_since_ms ? ms(n->stale_since_ms) : json_null();
     default:
         return ms(n->missed);
@@ -132,8 +156,8 @@ static json_t *node_value(const struct mst_store_node *n,
 static json_t *node_json(const struct mst_store_node *n,
                          const struct parsed *p) {
     json_t *o = json_object();
-    for (size_t k = 0; o != NULL && k < N_NODE_KEYS; k++)
-        if (json_object_set_new(o, node_keys[k], node_value(n, p, (int)k))) {
+    for (int k = 0; o != NULL && k < N_KEYS; k++)
+        if (json_object_set_new(o, node_keys[k], node_value(n, p, k))) {
             json_decref(o);
             return NULL;
         }
@@ -145,7 +169,7 @@ static json_t *node_json(const struct mst_store_node *n,
 static json_t *field(const struct mst_store_node *n, const struct parsed *p,
                      const char *name) {
     int k = node_key(name);
-    if (k >= 0 && strcmp(name, "facts") != 0)
+    if (k >= 0 && k != K_FACTS)
         return node_value(n, p, k);
     if (strncmp(name, "facts.", 6) == 0)
         name += 6;
@@ -187,18 +211,42 @@ static int add_prefixes(struct mst_strv *keys, const char *name) {
     return MST_OK;
 }
 
+static int add_name(void *ud, const char *name) {
+    return add_prefixes(ud, name);
+}
+
+/* The facts a -S expression may look up (MST_EINVAL: malformed, or it
+ * reads files, which only the node itself can). */
+static int compound_facts(const json_t *compound, struct mst_strv *keys,
+                          struct mst_err *err) {
+    struct mst_expr *e = NULL;
+    const char *text = json_string_value(compound);
+    int rc = text ? mst_expr_parse(text, &e, NULL) : MST_EINVAL;
+    if (rc == MST_OK && mst_expr_reads_files(e))
+        rc = mst_err_set(err, MST_EUNSUPPORTED,
+                         "-S '%s': fstat() reads the node's own files: it "
+                         "cannot be evaluated from the inventory store "
+                         "(use --dm broadcast)",
+                         text);
+    if (rc == MST_OK)
+        rc = mst_expr_fact_names(e, add_name, keys);
+    mst_expr_free(&e);
+    return rc;
+}
+
 /*
  * The top-level facts a walk needs into `keys`; 1 when it needs them all
- * (whole nodes, or a -S expression, whose fact names are known only as it
- * runs).
+ * (whole nodes; a malformed -S, for the filter to refuse with its reason),
+ * or a negative code with `err` filled.
  */
 static int needed_facts(const struct mst_inventory_query *q, int whole,
-                        struct mst_strv *keys) {
-    if (whole || json_object_get(q->filter, "compound") != NULL)
-        return 1;
+                        struct mst_strv *keys, struct mst_err *err) {
     const json_t *facts = json_object_get(q->filter, "fact"), *e;
+    const json_t *compound = json_object_get(q->filter, "compound");
+    int rc = compound ? compound_facts(compound, keys, err) : MST_OK;
+    if (rc == MST_EINVAL || (rc == MST_OK && whole))
+        return 1;
     size_t i;
-    int rc = MST_OK;
     json_array_foreach(facts, i, e) {
         const char *name = json_string_value(json_object_get(e, "fact"));
         if (name != NULL && rc == MST_OK)
@@ -212,7 +260,9 @@ static int needed_facts(const struct mst_inventory_query *q, int whole,
             rc =
                 add_prefixes(keys, name + (strncmp(name, "facts.", 6) ? 0 : 6));
     }
-    return rc == MST_OK ? 0 : rc;
+    return rc == MST_OK       ? 0
+           : rc == MST_ENOMEM ? mst_err_set(err, rc, "inventory: out of memory")
+                              : rc;
 }
 
 struct walk {
@@ -244,19 +294,17 @@ static int visit(const struct mst_store_node *n, void *ud,
         return MST_OK;
     struct parsed p = {0};
     int rc = parse_node(n, w->q->filter, &p, err);
-    if (rc == MST_OK)
-        rc = match(w->q->filter, n, &p, err);
-    if (rc == 1)
-        rc = deliver(w, n, &p, err);
+    int m = rc == MST_OK ? match(w->q->filter, n, &p, err) : rc;
+    rc = m == 1 ? deliver(w, n, &p, err) : m < 0 ? m : MST_OK;
     parsed_free(&p);
-    return rc < 0 ? rc : MST_OK;
+    return rc; /* what fn returned, to stop the walk with it */
 }
 
 static int run(struct mst_store *st, struct walk *w, struct mst_err *err) {
     struct mst_strv keys = {0};
-    int all = needed_facts(w->q, w->json && w->q->fields == NULL, &keys);
-    int rc = all < 0 ? mst_err_set(err, all, "inventory: out of memory")
-                     : mst_store_nodes(st, all ? NULL : &keys, visit, w, err);
+    int all = needed_facts(w->q, w->json && w->q->fields == NULL, &keys, err);
+    int rc =
+        all < 0 ? all : mst_store_nodes(st, all ? NULL : &keys, visit, w, err);
     mst_strv_free(&keys);
     return rc;
 }

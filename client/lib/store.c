@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "base/strv.h"
+#include "changes.h"
 
 /* How long a statement waits for another connection's lock. */
 #define BUSY_TIMEOUT_MS 5000
@@ -294,11 +295,11 @@ int mst_store_commit(struct mst_store *st, struct mst_err *err) {
 
 /* ------------------------------------------------------------- history */
 
-/* Compact JSON text of any value, or NULL for NULL (caller frees). */
+/* Compact JSON text of any value, or NULL for NULL (caller frees); keys
+ * in the order the node sent them (the digest has its own canonical
+ * form). */
 static char *json_text(const json_t *v) {
-    return v == NULL
-               ? NULL
-               : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    return v == NULL ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 static int history(struct mst_store *st, int64_t now_ms, const char *identity,
@@ -316,93 +317,6 @@ static int history(struct mst_store *st, int64_t now_ms, const char *identity,
     free(old_text);
     free(new_text);
     return rc;
-}
-
-/* The leaves of a fact tree by dotted name into `flat` (arrays are
- * leaves: a fact's value). */
-static int flatten(const json_t *v, char *prefix, size_t len, size_t cap,
-                   json_t *flat) {
-    if (!json_is_object(v) || json_object_size(v) == 0)
-        return json_object_set(flat, prefix, (json_t *)v);
-    const char *key;
-    json_t *child;
-    json_object_foreach((json_t *)v, key, child) {
-        size_t klen = strlen(key), sep = len > 0;
-        if (len + sep + klen >= cap)
-            continue; /* deeper than any fact name a filter may use */
-        if (sep)
-            prefix[len] = '.';
-        memcpy(prefix + len + sep, key, klen + 1);
-        if (flatten(child, prefix, len + sep + klen, cap, flat) != 0)
-            return -1;
-        prefix[len] = '\0';
-    }
-    return 0;
-}
-
-static json_t *flat_facts(const json_t *facts) {
-    char prefix[1024] = "";
-    json_t *flat = json_object();
-    if (flat != NULL && json_is_object(facts) &&
-        flatten(facts, prefix, 0, sizeof prefix, flat) != 0)
-        json_decref(flat);
-    return flat;
-}
-
-/* Classes as a set ({name: true}); agents as {name: version}. */
-static json_t *class_set(const json_t *classes) {
-    json_t *set = json_object(), *v;
-    size_t i;
-    json_array_foreach(classes, i, v) {
-        if (set != NULL && json_is_string(v))
-            json_object_set_new(set, json_string_value(v), json_true());
-    }
-    return set;
-}
-
-static json_t *agent_map(const json_t *agents) {
-    json_t *map = json_object(), *v;
-    size_t i;
-    json_array_foreach(agents, i, v) {
-        const char *name = json_string_value(json_object_get(v, "name"));
-        json_t *version = json_object_get(v, "version");
-        if (map != NULL && name != NULL)
-            json_object_set(map, name, version ? version : json_null());
-    }
-    return map;
-}
-
-/*
- * One history row per key added to, removed from or changed between the
- * maps `old` and `new` ("fact_added", "fact_removed", "fact_changed" for
- * `what` = "fact").  `with_values`: record the values (not for classes).
- */
-static int diff(struct mst_store *st, int64_t now_ms, const char *identity,
-                const char *what, const json_t *old, const json_t *new,
-                int with_values, struct mst_err *err) {
-    char kind[32];
-    const char *key;
-    json_t *v;
-    int rc = MST_OK;
-    json_object_foreach((json_t *)new, key, v) {
-        json_t *was = json_object_get(old, key);
-        if (was != NULL && json_equal(was, v))
-            continue;
-        snprintf(kind, sizeof kind, "%s_%s", what,
-                 was == NULL ? "added" : "changed");
-        rc = history(st, now_ms, identity, kind, key, with_values ? was : NULL,
-                     with_values ? v : NULL, err);
-        if (rc != MST_OK)
-            return rc;
-    }
-    snprintf(kind, sizeof kind, "%s_removed", what);
-    json_object_foreach((json_t *)old, key, v) {
-        if (json_object_get(new, key) == NULL &&
-            (rc = history(st, now_ms, identity, kind, key,
-                          with_values ? v : NULL, NULL, err)) != MST_OK)
-            return rc;
-    }
-    return MST_OK;
 }
 
 /* A stored JSON column, parsed (NULL when damaged: diffed as empty). */
@@ -426,32 +340,34 @@ static json_t *facts_of(struct mst_store *st, const char *identity) {
     return facts;
 }
 
+/* A change found by mst_changes_diff, written to the history. */
+struct change_ctx {
+    struct mst_store *st;
+    const char *identity;
+    int64_t now_ms;
+    struct mst_err *err;
+};
+
+static int write_change(void *ud, const char *kind, const char *name,
+                        const json_t *old, const json_t *new) {
+    struct change_ctx *c = ud;
+    return history(c->st, c->now_ms, c->identity, kind, name, old, new, c->err);
+}
+
 /* Every change between the stored row (S_GET, on its row) and `reg`. */
 static int record_changes(struct mst_store *st, sqlite3_stmt *row,
                           const struct mst_registration *reg, int64_t now_ms,
                           struct mst_err *err) {
-    json_t *old_facts = facts_of(st, reg->sender),
-           *old_classes = column_json(row, 1),
-           *old_agents = column_json(row, 2);
-    json_t *pairs[3][2] = {
-        {flat_facts(old_facts), flat_facts(reg->facts)},
-        {class_set(old_classes), class_set(reg->classes)},
-        {agent_map(old_agents), agent_map(reg->agents)},
-    };
-    static const char *const what[3] = {"fact", "class", "agent"};
-    int rc = MST_OK;
-    for (int i = 0; i < 3; i++) {
-        if (rc == MST_OK && (pairs[i][0] == NULL || pairs[i][1] == NULL))
-            rc = mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
-        if (rc == MST_OK)
-            rc = diff(st, now_ms, reg->sender, what[i], pairs[i][0],
-                      pairs[i][1], i != 1, err);
-        json_decref(pairs[i][0]);
-        json_decref(pairs[i][1]);
-    }
-    json_decref(old_facts);
-    json_decref(old_classes);
-    json_decref(old_agents);
+    struct mst_changes_body old = {facts_of(st, reg->sender),
+                                   column_json(row, 1), column_json(row, 2)};
+    struct mst_changes_body new = {reg->facts, reg->classes, reg->agents};
+    struct change_ctx c = {st, reg->sender, now_ms, err};
+    int rc = old.facts
+                 ? mst_changes_diff(&old, &new, write_change, &c, err)
+                 : mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+    json_decref((json_t *)old.facts);
+    json_decref((json_t *)old.classes);
+    json_decref((json_t *)old.agents);
     return rc;
 }
 
@@ -479,12 +395,13 @@ static void bind_node(sqlite3_stmt *s, enum stmt id,
     sqlite3_bind_text(s, 9, texts[2] ? texts[2] : "[]", -1, SQLITE_STATIC);
 }
 
-/* The facts of `reg`, one row per top-level fact (the old ones gone). */
+/* The facts of `reg`, one row per top-level fact (`replace`: the old
+ * ones gone first). */
 static int write_facts(struct mst_store *st, const struct mst_registration *reg,
-                       struct mst_err *err) {
+                       int replace, struct mst_err *err) {
     sqlite3_stmt *s = stmt(st, S_FACTS_DROP);
     sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
-    int rc = run(st, s, "replacing the facts", err);
+    int rc = replace ? run(st, s, "replacing the facts", err) : MST_OK;
     const char *key;
     json_t *v;
     json_object_foreach(reg->facts, key, v) {
@@ -511,7 +428,9 @@ static int write_node(struct mst_store *st, enum stmt id,
     int rc = run(st, s, "writing a node", err);
     for (int i = 0; i < 3; i++)
         free(texts[i]);
-    return rc == MST_OK && id != S_SEEN ? write_facts(st, reg, err) : rc;
+    return rc == MST_OK && id != S_SEEN
+               ? write_facts(st, reg, id == S_UPDATE, err)
+               : rc;
 }
 
 /* What `reg` does to a node already in the store (S_GET on its row). */

@@ -444,6 +444,28 @@ static int parse_or(struct parser *P) {
     return parse_list(P, T_OR, N_OR, parse_and);
 }
 
+int mst_expr_fact_names(const struct mst_expr *expr,
+                        int (*fn)(void *ud, const char *name), void *ud) {
+    for (int i = 0; i < expr->n; i++) {
+        const struct node *n = &expr->nodes[i];
+        int rc = (n->type == N_CMP || n->type == N_TEST) &&
+                         n->src == SRC_FACT && n->arg != NULL
+                     ? fn(ud, n->arg)
+                     : 0;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int mst_expr_reads_files(const struct mst_expr *expr) {
+    for (int i = 0; i < expr->n; i++)
+        if (expr->nodes[i].src == SRC_FSTAT &&
+            (expr->nodes[i].type == N_CMP || expr->nodes[i].type == N_TEST))
+            return 1;
+    return 0;
+}
+
 void mst_expr_free(struct mst_expr **expr) {
     if (expr == NULL || *expr == NULL)
         return;

@@ -66,6 +66,19 @@ struct mst_expr_env {
 int mst_expr_parse(const char *text, struct mst_expr **expr_r,
                    struct mst_err *err);
 
+/*
+ * mst_expr_fact_names - call `fn` with the name of every fact `expr` may
+ * look up (comparisons, tests and fact("...")), so that a caller can load
+ * only those: the evaluation asks env->fact for no other name.  Stops at
+ * and returns the first non-zero `fn` result; else 0.
+ */
+int mst_expr_fact_names(const struct mst_expr *expr,
+                        int (*fn)(void *ud, const char *name), void *ud);
+
+/* mst_expr_reads_files - 1 if `expr` uses fstat(), which reads the file
+ * system of whoever evaluates it, else 0. */
+int mst_expr_reads_files(const struct mst_expr *expr);
+
 /* mst_expr_free - release `*expr` and set it to NULL.  NULL is fine. */
 void mst_expr_free(struct mst_expr **expr);
 

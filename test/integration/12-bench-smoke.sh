@@ -1,6 +1,7 @@
 #!/bin/bash
-# The benchmark driver runs end to end with 3 daemons and prints every
-# figure (values are not judged: speed belongs in bench/, not in tests).
+# The benchmark drivers (bench/run.sh, bench/bench_inventory.sh) run end
+# to end with 3 daemons and print every figure (values are not judged:
+# speed belongs in bench/, not in tests).
 # Uses this test run's build and broker; the raw baseline speaks plain
 # AMQP only, so the amqps:// pass leaves this to the amqp:// pass.
 # shellcheck source=test/integration/lib.sh
@@ -21,3 +22,13 @@ for f in raw_ping_all_ms_p50 ping_all_plain_ms_p99 ping_all_ms_p50 ping_all_ms_p
     grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/run.sh printed no figure $f"
 done
 assert_contains "$OUT" "ping_all_ms_incomplete_rounds: 0"
+
+step "bench/bench_inventory.sh 300 3"
+MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL MUSTER_BENCH_ROUNDS=3 \
+    assert_exit 0 "$MST_ROOT/bench/bench_inventory.sh" 300 3
+for f in store_put_per_s store_put_cpu_us store_bytes_per_node store_fact_bytes_per_node \
+    inventory_csv_ms_p50 inventory_csv_ms_max broadcast_ping_ms_p50 \
+    dm_inventory_ping_ms_p50 dm_inventory_ratio; do
+    grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/bench_inventory.sh printed no figure $f"
+done
+assert_contains "$OUT" "inventory_csv_rows: 150"

@@ -5,7 +5,8 @@
 # moment all answered (stats.ended == complete, not a discovery timeout),
 # naming the seventh as stale; filters narrow the addressed set; a client
 # whose configuration names a store discovers from it by default, and
-# --dm broadcast overrides it.  A poll with node7 down marks it stale in
+# --dm broadcast overrides it; --batch and --limit-nodes take their list
+# from the store too.  A poll with node7 down marks it stale in
 # the store (--stale, the history), and its return marks it back.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -84,5 +85,9 @@ assert_exit 0 muster_cmd inventory --changes -I node7 --format json
 assert_eq '["appeared","stale","back"]' "$(jq -c '[.[].kind]' <<<"$OUT")"
 assert_exit 0 muster_cmd ping --dm inventory -j
 assert_eq "complete 7 null" "$(jq -r '"\(.stats.ended) \(.stats.responses) \(.stats.stale | if . == [] then null else . end)"' <<<"$OUT")"
+assert_exit 0 muster_cmd rpc rpcutil ping --dm inventory --batch 3 -j
+assert_eq "3 7" "$(jq -r '"\(.stats.batches) \(.stats.responses)"' <<<"$OUT")"
+assert_exit 0 muster_cmd ping --dm inventory --limit-nodes 2 -j
+assert_eq "complete 2" "$(jq -r '"\(.stats.ended) \(.stats.responses)"' <<<"$OUT")"
 
 stop_daemons

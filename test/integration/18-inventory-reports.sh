@@ -146,5 +146,9 @@ assert_exit 2 muster_cmd inventory --format xml
 assert_exit 2 muster_cmd inventory --stale soon
 assert_exit 2 muster_cmd inventory --changes --count-by role
 assert_exit 2 muster_cmd ping --format csv
+assert_exit 2 muster_cmd inventory -S 'fstat("/etc/hostname").present'
+assert_contains "$ERR" "cannot be evaluated from the inventory store"
+assert_exit 2 muster_cmd ping --dm inventory -S 'fstat("/etc/hostname").present'
+assert_contains "$ERR" "cannot be evaluated from the inventory store"
 
 stop_daemons

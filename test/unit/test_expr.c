@@ -87,6 +87,32 @@ static int eval(const char *text) {
 #define TRUE(text) ck_assert_msg(eval(text) == 1, "expected true: %s", text)
 #define FALSE(text) ck_assert_msg(eval(text) == 0, "expected false: %s", text)
 
+static int append_name(void *ud, const char *name) {
+    strcat(ud, name);
+    strcat(ud, " ");
+    return 0;
+}
+
+START_TEST(fact_names_are_every_fact_the_expression_reads) {
+    struct mst_expr *e = NULL;
+    ck_assert_int_eq(
+        mst_expr_parse("(role=web and not os.family=~/deb/) or apache or "
+                       "fact(\"kernel.release\") >= 6 or virtual or "
+                       "agent(\"rpcutil\") or fstat(\"/etc/motd\").size > 1",
+                       &e, NULL),
+        MST_OK);
+    char names[256] = "";
+    ck_assert_int_eq(mst_expr_fact_names(e, append_name, names), 0);
+    ck_assert_str_eq(names, "role os.family kernel.release ");
+    ck_assert_int_eq(mst_expr_reads_files(e), 1);
+    mst_expr_free(&e);
+    ck_assert_int_eq(mst_expr_parse("role=web or agent(\"x\")", &e, NULL),
+                     MST_OK);
+    ck_assert_int_eq(mst_expr_reads_files(e), 0);
+    mst_expr_free(&e);
+}
+END_TEST
+
 START_TEST(every_operator) {
     TRUE("role=web");
     TRUE("role==web");
@@ -398,6 +424,7 @@ int main(void) {
     tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
     tcase_add_test(tc, length_and_term_bounds);
     tcase_add_test(tc, long_chains_are_flat);
+    tcase_add_test(tc, fact_names_are_every_fact_the_expression_reads);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }

@@ -103,6 +103,10 @@ START_TEST(every_filter_kind_selects_from_the_stored_node) {
     ck_assert_str_eq(
         sel(MST_FILTER_COMPOUND, "mysql or (cpus<8 and agent(\"rpcutil\"))"),
         "db1 web1");
+    ck_assert_str_eq(
+        sel(MST_FILTER_COMPOUND, "fact(\"os.family\") = RedHat or disks.0=sda"),
+        "web1 web2");
+    ck_assert_str_eq(sel(MST_FILTER_COMPOUND, "not os.family=Debian"), "web2");
     int kinds[] = {MST_FILTER_IDENTITY, MST_FILTER_IDENTITY, MST_FILTER_FACT};
     const char *texts[] = {"web1", "db1", "cpus>8"};
     ck_assert_str_eq(select_text(3, kinds, texts), "db1");
@@ -117,6 +121,14 @@ START_TEST(a_malformed_filter_is_refused_naming_the_node) {
     struct mst_err err = {0};
     ck_assert_int_eq(mst_inventory_select(st, f, &ids, &err), MST_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "db1: unknown fact operator"));
+    ck_assert_uint_eq(ids.n, 0);
+    json_decref(f);
+    /* fstat() would read this machine's files, not the node's. */
+    f = json_object();
+    mst_filter_add(f, MST_FILTER_COMPOUND, "cpus>1 or fstat(\"/etc\").present",
+                   NULL);
+    ck_assert_int_eq(mst_inventory_select(st, f, &ids, &err), MST_EUNSUPPORTED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "fstat() reads the node's own"));
     ck_assert_uint_eq(ids.n, 0);
     json_decref(f);
 }
@@ -162,6 +174,20 @@ START_TEST(nodes_carry_their_columns_and_the_fields_asked) {
     mst_strv_free(&fields);
     json_decref(f);
     json_decref(all);
+}
+END_TEST
+
+static int stop_at_two(void *ud, const json_t *item, struct mst_err *err) {
+    (void)item;
+    (void)err;
+    return ++*(int *)ud == 2 ? 42 : MST_OK;
+}
+
+START_TEST(a_callback_stops_the_walk_with_its_value) {
+    int seen = 0;
+    struct mst_inventory_query q = {0};
+    ck_assert_int_eq(mst_inventory_nodes(st, &q, stop_at_two, &seen, NULL), 42);
+    ck_assert_int_eq(seen, 2);
 }
 END_TEST
 
@@ -224,6 +250,7 @@ int main(void) {
     tcase_add_test(tc, a_malformed_filter_is_refused_naming_the_node);
     tcase_add_test(tc, nodes_carry_their_columns_and_the_fields_asked);
     tcase_add_test(tc, unseen_since_gives_the_nodes_not_heard_from);
+    tcase_add_test(tc, a_callback_stops_the_walk_with_its_value);
     tcase_add_test(tc, changes_are_those_of_the_selected_nodes);
     tcase_add_test(tc, one_node_by_identity);
     return mst_test_run(s);

@@ -386,6 +386,35 @@ START_TEST(a_reader_sees_the_last_commit_while_a_batch_is_open) {
 }
 END_TEST
 
+/* In the middle of a reader's walk, the writer commits a batch. */
+static int write_while_reading(const struct mst_store_node *n, void *ud,
+                               struct mst_err *err) {
+    (void)n;
+    (void)err;
+    int *wrote = ud;
+    if ((*wrote)++ == 0) {
+        ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+        put("web9", FACTS2, "[]", "[]", 300, MST_OK);
+        ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    }
+    return MST_OK;
+}
+
+START_TEST(a_reader_in_the_middle_of_a_walk_does_not_block_the_writer) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    put("web2", FACTS1, "[]", "[]", 100, MST_OK);
+    struct mst_store *rd = NULL;
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &rd, NULL), MST_OK);
+    int seen = 0;
+    ck_assert_int_eq(
+        mst_store_nodes(rd, NULL, write_while_reading, &seen, NULL), MST_OK);
+    ck_assert_int_eq(seen, 2); /* its snapshot: not web9 */
+    ck_assert_ptr_nonnull(strstr(nodes_text(rd), "web9"));
+    mst_store_close(&rd);
+}
+END_TEST
+
 START_TEST(a_writer_killed_mid_batch_leaves_the_last_commit) {
     open_write();
     put("web1", FACTS1, "[]", "[]", 100, MST_OK);
@@ -448,6 +477,8 @@ int main(void) {
     tcase_add_test(tc, expire_marks_overdue_nodes_and_drops_old_history);
     tcase_add_test(tc, a_reader_sees_the_last_commit_while_a_batch_is_open);
     tcase_add_test(tc, a_writer_killed_mid_batch_leaves_the_last_commit);
+    tcase_add_test(tc,
+                   a_reader_in_the_middle_of_a_walk_does_not_block_the_writer);
     tcase_add_test(tc, a_bad_registration_is_refused);
     return mst_test_run(s);
 }
