@@ -23,6 +23,7 @@
 #include "musterd.h"
 #include "policy/audit.h"
 #include "refresh.h"
+#include "registration.h"
 #include "worker.h"
 
 /* How long one poll may block, so that signals and heartbeats are served
@@ -74,6 +75,7 @@ static void try_broker(struct musterd *d) {
     if (mst_connector_retry(d->conn, &delay_ms, &err) == MST_OK) {
         d->retry_at_ms = 0;
         log_connected(d);
+        musterd_registration_connected(d);
         return;
     }
     d->retry_at_ms = mst_now_ms() + delay_ms;
@@ -187,7 +189,9 @@ int musterd_run(struct musterd *d) {
             d->hup = 0;
             reload(d);
         }
-        musterd_refresh_take(d);
+        if (musterd_refresh_take(d))
+            musterd_registration_changed(d);
+        musterd_registration_tick(d);
         if (d->retry_at_ms != 0) {
             serve_offline(d);
             continue;

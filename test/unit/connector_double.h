@@ -43,8 +43,8 @@
 /* Operations whose next call can be made to fail (mst_double_fail_next). */
 enum mst_double_op {
     MST_DOUBLE_OP_CONNECT, /* _connect, and one pass of _retry/_reconnect */
-    MST_DOUBLE_OP_DECLARE, /* _declare_node, _declare_reply_queue */
-    MST_DOUBLE_OP_PUBLISH, /* _publish_request, _publish_reply */
+    MST_DOUBLE_OP_DECLARE, /* _declare_node, _reply_queue, _collector */
+    MST_DOUBLE_OP_PUBLISH, /* _publish_request, _reply, _registration */
     MST_DOUBLE_OP_CONSUME, /* _consume */
     MST_DOUBLE_OP_ACK,     /* _ack, _ack_through */
     MST_DOUBLE_OP_COUNT
