@@ -285,8 +285,8 @@ int mst_registration_decode(struct mst_bytes payload,
 /* ---- encode ----------------------------------------------------------- */
 
 /* Refuse to send what every receiver would refuse. */
-static int check_registration(const struct mst_registration *reg,
-                              struct mst_err *err) {
+int mst_registration_check(const struct mst_registration *reg,
+                           struct mst_err *err) {
     if (reg->sender == NULL || reg->sender[0] == '\0' ||
         strlen(reg->sender) > MST_IDENTITY_MAX ||
         !mst_mpack_utf8_valid(reg->sender, strlen(reg->sender)))
@@ -345,7 +345,7 @@ static int pack_registration(msgpack_packer *pk, const void *obj) {
 
 int mst_registration_encode(const struct mst_registration *reg,
                             struct mst_buf *out, struct mst_err *err) {
-    int rc = check_registration(reg, err);
+    int rc = mst_registration_check(reg, err);
     if (rc != MST_OK)
         return rc;
     return mst_mpack_encode(out, pack_registration, reg, "registration", err);

@@ -59,6 +59,14 @@ int mst_registration_digest(const json_t *facts, const json_t *classes,
                             const json_t *agents,
                             char digest_r[MST_DIGEST_LEN], struct mst_err *err);
 
+/*
+ * mst_registration_check - MST_OK when every receiver would take `reg`
+ * (the checks of encode: names, bounds, facts/classes/agents together),
+ * else MST_EINVAL saying what is wrong.  The digest is not recomputed.
+ */
+int mst_registration_check(const struct mst_registration *reg,
+                           struct mst_err *err);
+
 /* mst_registration_encode - append the payload of `reg` to `out`. */
 int mst_registration_encode(const struct mst_registration *reg,
                             struct mst_buf *out, struct mst_err *err);

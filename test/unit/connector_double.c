@@ -68,6 +68,7 @@ struct mst_connector {
 };
 
 static void (*on_new_fn)(struct mst_connector *, void *);
+static uint64_t last_ack; /* survives the connector: mst_double_last_ack */
 static void *on_new_ud;
 static struct mst_connector *latest;
 
@@ -692,6 +693,7 @@ static int ack(struct mst_connector *conn, uint64_t tag, unsigned generation,
         return rc;
     conn->acked_tag = tag;
     conn->acked_multiple = multiple;
+    last_ack = tag;
     return MST_OK;
 }
 
@@ -745,6 +747,10 @@ unsigned mst_double_generation(const struct mst_connector *conn) {
 
 const char *mst_double_node_queue(const struct mst_connector *conn) {
     return conn->node_queue;
+}
+
+uint64_t mst_double_last_ack(void) {
+    return last_ack;
 }
 
 uint64_t mst_double_acked_tag(const struct mst_connector *conn,

@@ -155,5 +155,8 @@ mst_double_node_queue(const struct mst_connector *conn); /* or NULL */
  * whether that ack was "multiple". */
 uint64_t mst_double_acked_tag(const struct mst_connector *conn,
                               int *multiple_r);
+/* The last tag acknowledged by any connector, also one since freed (for
+ * code under test that makes and frees its own). */
+uint64_t mst_double_last_ack(void);
 
 #endif

@@ -86,6 +86,7 @@ enum muster_result {
     MUSTER_ESTOPPED = -17,     /* stopped by request */
     MUSTER_EREPLAY = -18,      /* request replayed */
     MUSTER_EFULL = -19,        /* table full */
+    MUSTER_EBUSY = -20,        /* held by another process (a lock) */
 };
 
 #define MUSTER_ERROR_LEN 256
