@@ -180,7 +180,7 @@ static json_t *facts_of(size_t i) {
         "ip", ip, "mac", mac, "primary", "eth0", "role", i % 3 ? "web" : "db",
         "datacenter", i % 2 ? "ams1" : "fra2", "timezone", "UTC");
     json_t *pkgs = json_object();
-    for (int p = 0; p < 120; p++) {
+    for (int p = 0; p < 200; p++) {
         char name[32], ver[32];
         snprintf(name, sizeof name, "package-%03d", p);
         snprintf(ver, sizeof ver, "%d.%d.%zu-1", p % 7, p % 13, i % 5);

@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# test/integration/registration_lib.sh — helpers for the registration and
+# collection tests (17-registration-*, 17-collect-*), sourced after lib.sh.
+#
+#   reg_daemons N [INTERVAL]  nodes 1..N registering every INTERVAL s (2)
+#   reg_client_cfg            the client config with this test's own
+#                             collector queue (deleted on exit);
+#                             reg_client_cfg_in FILE: the same in FILE
+#   collect ARGS...           muster collect --db $DB ARGS...
+#   stored                    identities in the store, sorted, one a line
+#   stored_fact NODE FACT     NODE's FACT as the store has it
+#   collector_start / collector_stop   a --follow collector in the background
+
+DB=$T/inventory.db
+# Durable queues outlive a test: each test has its own, removed at exit.
+REG_QUEUE=it.collector.${MUSTER_TEST_NAME:-$$}
+
+mst_test_cleanup() {
+    rabbitmqctl -q delete_queue "$REG_QUEUE" >/dev/null 2>&1 || true
+}
+
+reg_daemons() {
+    local n=$1 interval=${2:-2} i
+    for ((i = 1; i <= n; i++)); do
+        write_daemon_cfg "$i"
+        grep -q '^registration:' "$(daemon_cfg "$i")" ||
+            printf 'registration: { interval = %s; };\n' "$interval" >>"$(daemon_cfg "$i")"
+    done
+    start_daemons "$n"
+}
+
+reg_client_cfg() { reg_client_cfg_in "$CLIENT_CFG"; }
+reg_client_cfg_in() {
+    write_client_cfg "$1"
+    printf 'inventory: { queue = "%s"; };\n' "$REG_QUEUE" >>"$1"
+}
+
+collect() { muster_cmd collect --db "$DB" "$@"; }
+
+stored() {
+    muster_cmd inventory --db "$DB" --format jsonl --fields identity |
+        jq -r .identity | sort
+}
+
+stored_fact() {
+    muster_cmd inventory --db "$DB" -I "$1" --format jsonl --fields "identity,$2" |
+        jq -r --arg f "$2" '.[$f]'
+}
+
+# stored_count: how many nodes the store holds.
+stored_count() { stored | grep -c . || true; }
+
+# collect_until N: one-shot runs until the store holds N nodes.
+collect_until() {
+    wait_for "collect >/dev/null 2>&1; [ \"\$(stored_count)\" -ge $1 ]" "${2:-30}"
+}
+
+COLLECTOR_PID=
+collector_start() {
+    muster_cmd collect --db "$DB" --follow >>"$T/collector.log" 2>&1 &
+    COLLECTOR_PID=$!
+    mst_track "$COLLECTOR_PID" "collect:follow"
+}
+
+# collector_stop: SIGTERM, then its exit status must be 0 (a clean stop).
+collector_stop() {
+    local rc=0
+    kill -TERM "$COLLECTOR_PID"
+    wait "$COLLECTOR_PID" || rc=$?
+    COLLECTOR_PID=
+    assert_eq 0 "$rc" "the collector's exit status after SIGTERM"
+}
