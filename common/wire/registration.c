@@ -96,6 +96,13 @@ static bool text_ok(const json_t *v, size_t max) {
            mst_mpack_utf8_valid(s, len);
 }
 
+/* A string that is a name (mst_is_name); anything else is not. */
+static bool name_ok(const json_t *v) {
+    const char *s = json_string_value(v);
+    return s != NULL && strlen(s) == json_string_length(v) &&
+           mst_is_name(s, MST_NAME_MAX);
+}
+
 static int check_collectives(const json_t *a, struct mst_err *err) {
     size_t n = json_array_size(a);
     if (!json_is_array(a) || n == 0 || n > COLLECTIVES_MAX)
@@ -132,9 +139,8 @@ static int check_agents(const json_t *a, struct mst_err *err) {
         const json_t *ag = json_array_get(a, i);
         const json_t *ver = json_object_get(ag, "version");
         if (!json_is_object(ag) || json_object_size(ag) != 2 ||
-            !mst_is_name(json_string_value(json_object_get(ag, "name")),
-                         MST_NAME_MAX) ||
-            !json_is_string(ver) || json_string_length(ver) > VERSION_MAX)
+            !name_ok(json_object_get(ag, "name")) || !json_is_string(ver) ||
+            json_string_length(ver) > VERSION_MAX)
             return mst_err_set(err, MST_EDECODE,
                                "registration agents[%zu]: not {\"name\", "
                                "\"version\"}",

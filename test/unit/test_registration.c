@@ -182,6 +182,10 @@ START_TEST(decoder_refusals) {
         {"{\"sender\":\"web1\",\"time\":1,\"started\":1,\"version\":\"0.1\","
          "\"interval\":300,\"collectives\":[\"a b\"]," DIGEST0 "}",
          "collectives[0]"},
+        /* not a string at all (found by fuzz_registration) */
+        {"{\"sender\":\"web1\",\"time\":1,\"started\":1,\"version\":\"0.1\","
+         "\"interval\":300,\"collectives\":[1]," DIGEST0 "}",
+         "collectives[0]"},
         {"{\"sender\":\"web1\",\"time\":1,\"started\":1,\"version\":\"0.1\","
          "\"interval\":300,\"collectives\":\"muster\"," DIGEST0 "}",
          "collectives: not a list"},
@@ -198,6 +202,9 @@ START_TEST(decoder_refusals) {
          "agents[0]"},
         {"{" SHORT_BODY "," DIGEST0 ",\"facts\":{},\"classes\":[],"
          "\"agents\":[{\"name\":\"x\",\"version\":\"1\",\"y\":1}]}",
+         "agents[0]"},
+        {"{" SHORT_BODY "," DIGEST0 ",\"facts\":{},\"classes\":[],"
+         "\"agents\":[{\"name\":7,\"version\":\"1\"}]}",
          "agents[0]"},
         /* well-formed, but the digest is not that of the body */
         {"{" SHORT_BODY "," DIGEST0
