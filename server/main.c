@@ -42,6 +42,9 @@ static const char usage_text[] =
     "    actions.  Runs until SIGTERM or SIGINT; SIGHUP reopens the log file\n"
     "    and reloads facts and classes (also every facts.refresh seconds, in\n"
     "    a thread of their own: requests are never held up by a reload).\n"
+    "    Registers on C.registration for muster collect at start, after a\n"
+    "    reconnect, when facts change and every registration.interval\n"
+    "    seconds (docs/inventory.md).\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE   server configuration (default " MST_SYSCONFDIR
@@ -55,7 +58,7 @@ static const char usage_text[] =
     "    keys, log file), 2 for a usage error.\n"
     "\n"
     "SEE ALSO\n"
-    "    muster(1), docs/configuration.md\n";
+    "    muster(1), docs/configuration.md, docs/inventory.md\n";
 
 static void on_stop(int sig) {
     (void)sig;
