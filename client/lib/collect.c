@@ -1,13 +1,12 @@
 /*
  * collect.c - registrations and polls into the inventory store.
  *
- * The queue collector takes deliveries one at a time, opens each with a
- * client-role security provider (so only a server certificate whose CN is
- * the sender passes, exactly as for replies), puts it inside the open
- * transaction and remembers its delivery tag.  A batch ends after
- * inventory.batch messages, after BATCH_MS, or when the queue is quiet;
- * then the transaction is committed and, only then, every delivery in it
- * is acknowledged with one multiple ack.
+ * The queue collector gathers deliveries into a batch (inventory.batch
+ * messages, or fewer after BATCH_MS or when the queue is quiet), opens
+ * them together on every CPU (opener.h) with a client-role security
+ * provider (so only a server certificate whose CN is the sender passes,
+ * exactly as for replies), puts them in one transaction and, only once it
+ * is committed, acknowledges every delivery in it with one multiple ack.
  */
 #include "collect.h"
 
@@ -24,6 +23,7 @@
 #include "base/util.h"
 #include "client.h"
 #include "connector.h"
+#include "opener.h"
 #include "security/security.h"
 
 #define WAIT_MS 200       /* one consume: how quickly a stop is seen */
@@ -55,10 +55,15 @@ int mst_collect_lock(const char *db, int *fd_r, struct mst_err *err) {
 
 /* ---- the queue --------------------------------------------------------- */
 
-/* One transaction's worth of deliveries. */
+/*
+ * One transaction's worth of deliveries: their bodies are copied (the
+ * connector reuses its buffer for the next one) and opened together.
+ */
 struct batch {
-    size_t n;     /* messages in it */
-    int open;     /* mst_store_begin was called */
+    struct mst_bytes *bodies; /* owned copies; len 0 for oversized */
+    uint64_t *oversized;      /* the announced size, or 0 */
+    struct mst_opened *opened;
+    size_t n, cap;
     int have_tag; /* a delivery to acknowledge */
     uint64_t tag; /* the last one */
     unsigned generation;
@@ -72,13 +77,47 @@ struct queue_run {
     struct mst_connector *conn;
     const struct mst_collect_handlers *h;
     struct mst_collect_stats *stats;
+    unsigned threads;
     struct batch b;
 };
 
+static int batch_init(struct batch *b, size_t cap, struct mst_err *err) {
+    b->cap = cap;
+    b->bodies = calloc(cap, sizeof *b->bodies);
+    b->oversized = calloc(cap, sizeof *b->oversized);
+    b->opened = calloc(cap, sizeof *b->opened);
+    if (b->bodies == NULL || b->oversized == NULL || b->opened == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    return MST_OK;
+}
+
+/* Forget the batch's messages (not its arrays). */
+static void batch_reset(struct batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        free((void *)b->bodies[i].ptr);
+        b->bodies[i] = (struct mst_bytes){0};
+        b->oversized[i] = 0;
+        mst_registration_clear(&b->opened[i].reg);
+        b->opened[i].rc = MST_OK;
+    }
+    b->n = 0;
+    b->have_tag = 0;
+}
+
+static void batch_free(struct batch *b) {
+    batch_reset(b);
+    free(b->bodies);
+    free(b->oversized);
+    free(b->opened);
+    memset(b, 0, sizeof *b);
+}
+
 static void refused(struct queue_run *r, const char *why) {
+    char line[MST_ERR_LEN + 32];
+    snprintf(line, sizeof line, "registration refused: %s", why);
     r->stats->refused++;
     if (r->h && r->h->refused)
-        r->h->refused(r->h->ud, why);
+        r->h->refused(r->h->ud, line);
 }
 
 static void stored(const struct mst_collect_handlers *h, const char *who,
@@ -87,81 +126,91 @@ static void stored(const struct mst_collect_handlers *h, const char *who,
         h->stored(h->ud, who, full);
 }
 
-/* Verify and put one delivery.  Fails only for the store's trouble. */
-static int store_one(struct queue_run *r, const struct mst_message *msg,
+/* Put one opened message (or count its refusal).  Fails only for the
+ * store's trouble. */
+static int store_one(struct queue_run *r, size_t i, int64_t now,
                      struct mst_err *err) {
-    char why[MST_ERR_LEN + 64];
-    if (msg->oversized) {
-        snprintf(why, sizeof why,
-                 "registration refused: %llu bytes, over the message cap",
-                 (unsigned long long)msg->body_size);
+    const struct mst_opened *o = &r->b.opened[i];
+    if (r->b.oversized[i] > 0) {
+        char why[64];
+        snprintf(why, sizeof why, "%llu bytes, over the message cap",
+                 (unsigned long long)r->b.oversized[i]);
         refused(r, why);
         return MST_OK;
     }
-    struct mst_registration reg = {0};
-    char signer[MST_SIGNER_LEN];
-    struct mst_err e = {0};
-    if (mst_registration_open(r->sec, msg->body, &reg, signer, &e) != MST_OK) {
-        snprintf(why, sizeof why, "registration refused: %s", e.msg);
-        refused(r, why);
+    if (o->rc != MST_OK) {
+        refused(r, o->why);
         return MST_OK;
     }
-    int rc = mst_store_put(r->st, &reg, mst_wall_ms(), err);
+    int rc = mst_store_put(r->st, &o->reg, now, err);
     if (rc == MST_OK) {
         r->stats->stored++;
-        stored(r->h, reg.sender, mst_registration_full(&reg));
+        stored(r->h, o->reg.sender, mst_registration_full(&o->reg));
     } else if (rc == MST_ENOTFOUND) {
         r->stats->unknown++; /* its next full body will tell */
         rc = MST_OK;
     }
-    mst_registration_clear(&reg);
     return rc;
 }
 
+/* Keep a copy of the delivery for the batch. */
 static int take(struct queue_run *r, const struct mst_message *msg,
                 struct mst_err *err) {
+    struct batch *b = &r->b;
     r->stats->received++;
-    if (!r->b.open) {
-        int rc = mst_store_begin(r->st, err);
-        if (rc != MST_OK)
-            return rc;
-        r->b.open = 1;
-        r->b.started_ms = mst_now_ms();
+    if (b->n == 0)
+        b->started_ms = mst_now_ms();
+    uint8_t *copy = NULL;
+    if (msg->oversized) {
+        b->oversized[b->n] = msg->body_size ? msg->body_size : 1;
+    } else if (msg->body.len > 0) {
+        if ((copy = malloc(msg->body.len)) == NULL)
+            return mst_err_set(err, MST_ENOMEM, "out of memory");
+        memcpy(copy, msg->body.ptr, msg->body.len);
     }
-    int rc = store_one(r, msg, err);
-    if (rc != MST_OK)
-        return rc;
-    r->b.n++;
-    r->b.have_tag = 1;
-    r->b.tag = msg->delivery_tag;
-    r->b.generation = msg->generation;
+    b->bodies[b->n++] = MST_BYTES(copy, copy ? msg->body.len : 0);
+    b->have_tag = 1;
+    b->tag = msg->delivery_tag;
+    b->generation = msg->generation;
     return MST_OK;
+}
+
+/* Open the batch, put it in one transaction and commit. */
+static int store_batch(struct queue_run *r, struct mst_err *err) {
+    mst_opener_run(r->sec, r->b.bodies, r->b.n, r->threads, r->b.opened);
+    int rc = mst_store_begin(r->st, err);
+    int64_t now = mst_wall_ms();
+    for (size_t i = 0; rc == MST_OK && i < r->b.n; i++)
+        rc = store_one(r, i, now, err);
+    if (rc == MST_OK)
+        rc = mst_store_commit(r->st, err);
+    if (rc == MST_OK)
+        r->stats->batches++;
+    return rc;
 }
 
 /*
  * Commit, then acknowledge.  A delivery from a connection since lost
  * cannot be acked: the broker gives it again and it is put again.
- * Returns the store's failure, or MST_ECONNECT for a connection lost while
- * acking (the batch is safe in the store either way).
+ * Returns the store's failure (nothing acknowledged), or MST_ECONNECT for
+ * a connection lost while acking (the batch is safe in the store).
  */
 static int commit(struct queue_run *r, struct mst_err *err) {
-    if (!r->b.open)
+    if (r->b.n == 0)
         return MST_OK;
-    int rc = mst_store_commit(r->st, err);
+    int rc = store_batch(r, err);
+    uint64_t tag = r->b.tag;
+    unsigned generation = r->b.generation;
+    batch_reset(&r->b);
     if (rc != MST_OK)
         return rc;
-    r->stats->batches++;
-    struct batch done = r->b;
-    memset(&r->b, 0, sizeof r->b);
-    if (!done.have_tag)
-        return MST_OK;
-    rc = mst_connector_ack_through(r->conn, done.tag, done.generation, err);
+    rc = mst_connector_ack_through(r->conn, tag, generation, err);
     return rc == MST_ENOTFOUND ? MST_OK : rc;
 }
 
 static int batch_due(const struct queue_run *r) {
-    return r->b.open && (r->b.n >= (size_t)r->cfg->inventory_batch ||
-                         mst_now_ms() - r->b.started_ms >= BATCH_MS);
+    return r->b.n > 0 &&
+           (r->b.n >= r->b.cap || mst_now_ms() - r->b.started_ms >= BATCH_MS);
 }
 
 static int connect_queue(struct queue_run *r, struct mst_err *err) {
@@ -171,7 +220,8 @@ static int connect_queue(struct queue_run *r, struct mst_err *err) {
     struct mst_connector_options co = {
         .urls = &cfg->broker_urls,
         .heartbeat_s = cfg->broker_heartbeat,
-        .prefetch = cfg->inventory_batch, /* a whole batch in flight */
+        /* The next batch flows in while one is being stored. */
+        .prefetch = 2 * cfg->inventory_batch,
         .connection_name = name,
         .tls_ca = cfg->security_ca,
         .tls_cert = cfg->security_cert,
@@ -248,10 +298,17 @@ int mst_collect_queue(const struct mst_config *cfg, struct mst_store *st,
                       int follow, volatile sig_atomic_t *stop,
                       const struct mst_collect_handlers *h,
                       struct mst_collect_stats *stats, struct mst_err *err) {
-    struct queue_run r = {.cfg = cfg, .st = st, .h = h, .stats = stats};
-    int rc = connect_queue(&r, err);
+    struct queue_run r = {.cfg = cfg,
+                          .st = st,
+                          .h = h,
+                          .stats = stats,
+                          .threads = mst_opener_threads()};
+    int rc = batch_init(&r.b, (size_t)cfg->inventory_batch, err);
+    if (rc == MST_OK)
+        rc = connect_queue(&r, err);
     if (rc == MST_OK)
         rc = drain(&r, follow, stop, err);
+    batch_free(&r.b);
     /* An uncommitted batch dies with the handle: SQLite rolls it back and
      * the broker redelivers what was not acknowledged. */
     mst_connector_free(&r.conn);

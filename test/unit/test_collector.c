@@ -24,7 +24,7 @@ static struct mst_config *cfg;
 static struct mst_store *st;
 
 /* Sealed registrations, queued on the collector's connector when made. */
-static struct mst_buf msgs[16];
+static struct mst_buf msgs[64];
 static size_t n_msgs;
 static volatile sig_atomic_t stop_flag;
 
@@ -181,6 +181,44 @@ START_TEST(one_shot_stores_what_verifies) {
 }
 END_TEST
 
+/* A batch big enough to be opened on several threads keeps its order. */
+static char order[64][16];
+static size_t n_order;
+static void on_stored(void *ud, const char *who, int full) {
+    (void)ud, (void)full;
+    snprintf(order[n_order++ % 64], sizeof order[0], "%s", who);
+}
+
+START_TEST(parallel_batch_keeps_order_and_refusals) {
+    struct mst_err err = {0};
+    ck_assert_int_eq(
+        mst_config_set(cfg, MST_CONFIG_CLIENT, "inventory.batch", "64", &err),
+        MST_OK);
+    for (int i = 0; i < 60; i++)
+        add_registration(i % 3 == 2 ? "alice"
+                         : i % 3    ? "web2"
+                                    : "web1",
+                         i % 3 == 2 ? "alice"
+                         : i % 3    ? "web2"
+                                    : "web1",
+                         1, NULL);
+    struct mst_collect_stats stats = {0};
+    struct mst_collect_handlers h = {.refused = on_refused,
+                                     .stored = on_stored};
+    mst_double_on_new(on_new, NULL);
+    ck_assert_msg(mst_collect_queue(cfg, st, 0, &stop_flag, &h, &stats, &err) ==
+                      MST_OK,
+                  "%s", err.msg);
+    mst_double_on_new(NULL, NULL);
+    ck_assert_uint_eq(stats.stored, 40);
+    ck_assert_uint_eq(stats.refused, 20);
+    ck_assert_uint_eq(stats.batches, 1);
+    for (size_t i = 0; i < 40; i++)
+        ck_assert_str_eq(order[i], i % 2 ? "web2" : "web1");
+    ck_assert_uint_eq(mst_double_last_ack(), 60);
+}
+END_TEST
+
 START_TEST(store_failure_acknowledges_nothing) {
     add_registration("web1", "web1", 1, NULL);
     add_registration("web2", "web2", 1, NULL);
@@ -269,6 +307,7 @@ int main(void) {
     TCase *tc = mst_test_case(s, "collector", setup, teardown, 60);
     tcase_add_test(tc, one_shot_stores_what_verifies);
     tcase_add_test(tc, store_failure_acknowledges_nothing);
+    tcase_add_test(tc, parallel_batch_keeps_order_and_refusals);
     tcase_add_test(tc, empty_queue_one_shot_returns);
     tcase_add_test(tc, follow_commits_and_stops_on_its_flag);
     tcase_add_test(tc, inventory_reply_becomes_a_registration);
