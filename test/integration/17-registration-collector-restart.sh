@@ -19,6 +19,7 @@ wait_for "[ \"\$(stored_count)\" -ge 6 ]" 30 || fail "stored $(stored_count) of 
 
 step "the collector stops; registrations wait in its queue"
 collector_stop
+reg_daemon_cfg 7
 start_daemon 7 # registers at start, with no collector running
 wait_for "[ \"\$(rabbitmqctl -q list_queues name messages | awk -v q='$REG_QUEUE' '\$1 == q {print \$2}')\" -ge 7 ]" 20 ||
     fail "registrations did not wait in $REG_QUEUE"

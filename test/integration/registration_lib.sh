@@ -3,6 +3,7 @@
 # collection tests (17-registration-*, 17-collect-*), sourced after lib.sh.
 #
 #   reg_daemons N [INTERVAL]  nodes 1..N registering every INTERVAL s (2)
+#   reg_daemon_cfg I [INTERVAL]  just node I's config
 #   reg_client_cfg            the client config with this test's own
 #                             collector queue (deleted on exit);
 #                             reg_client_cfg_in FILE: the same in FILE
@@ -19,14 +20,17 @@ mst_test_cleanup() {
     rabbitmqctl -q delete_queue "$REG_QUEUE" >/dev/null 2>&1 || true
 }
 
+# reg_daemon_cfg I [INTERVAL]: node I's config, registering every INTERVAL s.
+reg_daemon_cfg() {
+    write_daemon_cfg "$1"
+    grep -q '^registration:' "$(daemon_cfg "$1")" ||
+        printf 'registration: { interval = %s; };\n' "${2:-2}" >>"$(daemon_cfg "$1")"
+}
+
 reg_daemons() {
-    local n=$1 interval=${2:-2} i
-    for ((i = 1; i <= n; i++)); do
-        write_daemon_cfg "$i"
-        grep -q '^registration:' "$(daemon_cfg "$i")" ||
-            printf 'registration: { interval = %s; };\n' "$interval" >>"$(daemon_cfg "$i")"
-    done
-    start_daemons "$n"
+    local i
+    for ((i = 1; i <= $1; i++)); do reg_daemon_cfg "$i" "${2:-2}"; done
+    start_daemons "$1"
 }
 
 reg_client_cfg() { reg_client_cfg_in "$CLIENT_CFG"; }
