@@ -9,7 +9,7 @@
 #                             reg_client_cfg_in FILE: the same in FILE
 #   collect ARGS...           muster collect --db $DB ARGS...
 #   stored                    identities in the store, sorted, one a line
-#   stored_fact NODE FACT     NODE's FACT as the store has it
+#   stored_fact NODE FACT     NODE's top-level FACT as the store has it
 #   collector_start / collector_stop   a --follow collector in the background
 
 DB=$T/inventory.db
@@ -42,13 +42,13 @@ reg_client_cfg_in() {
 collect() { muster_cmd collect --db "$DB" "$@"; }
 
 stored() {
-    muster_cmd inventory --db "$DB" --format jsonl --fields identity |
-        jq -r .identity | sort
+    muster_cmd inventory --db "$DB" --format json | jq -r '.[].identity' | sort
 }
 
+# stored_fact NODE FACT: a top-level fact ("null" when absent).
 stored_fact() {
-    muster_cmd inventory --db "$DB" -I "$1" --format jsonl --fields "identity,$2" |
-        jq -r --arg f "$2" '.[$f]'
+    muster_cmd inventory --db "$DB" --format json |
+        jq -r --arg n "$1" --arg f "$2" '.[] | select(.identity == $n) | .facts[$f]'
 }
 
 # stored_count: how many nodes the store holds.
