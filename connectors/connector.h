@@ -285,6 +285,41 @@ int mst_connector_fd(const struct mst_connector *conn);
 /* mst_connector_has_buffered - non-zero if a message may be read now. */
 int mst_connector_has_buffered(const struct mst_connector *conn);
 
+/* A reading of the broker's clock against ours (mst_connector_broker_clock). */
+struct mst_broker_clock {
+    int64_t broker_ms;      /* the broker's wall clock, ms since the epoch */
+    int64_t local_ms;       /* ours at the same moment */
+    int64_t uncertainty_ms; /* how far off the difference may be */
+};
+
+/*
+ * mst_connector_broker_clock - read the broker's clock.  RabbitMQ shows its
+ * time to an AMQP client in one place only: the x-death header of a message
+ * it dead-lettered, whose "time" it stamps itself (whole seconds; neither
+ * connection.start nor a delivery carries a time without the
+ * message-timestamp plugin).  So: a message is published to a fresh
+ * exclusive queue with x-message-ttl 0, which the broker dead-letters at
+ * once into a second fresh queue; it is fetched back (basic.get) and the
+ * time read.  local_ms is the middle of our clock before publishing and
+ * after receipt; broker_ms the middle of the broker's second; the
+ * uncertainty half a second plus half the round trip.  Both queues are
+ * deleted.  Only on a connector that declared nothing (no consumer may
+ * deliver meanwhile): MST_EINVAL otherwise.  Returns MST_OK; MST_ETIMEOUT
+ * (nothing came back in 5 s); MST_EPROTO (no x-death time, or the broker
+ * refused a declaration); MST_ECONNECT.
+ */
+int mst_connector_broker_clock(struct mst_connector *conn,
+                               struct mst_broker_clock *clock_r,
+                               struct mst_err *err);
+
+/*
+ * mst_connector_server - "PRODUCT VERSION" (e.g. "RabbitMQ 3.10.8") from
+ * the broker's connection.start properties, into `buf` of `size` bytes;
+ * "" when not connected or not told.
+ */
+void mst_connector_server(const struct mst_connector *conn, char *buf,
+                          size_t size);
+
 /*
  * mst_connector_url - the URL currently connected, or last connected (the
  * first one before any), password hidden.  Owned by the connector.

@@ -1355,7 +1355,157 @@ int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
     return ack(conn, tag, generation, /* multiple = */ 1, err);
 }
 
+/* ---- the broker's clock ------------------------------------------------- */
+
+#define CLOCK_WAIT_MS 5000
+#define CLOCK_POLL_MS 10
+
+/* The entry `key` of `t` if it is of `kind`, else NULL. */
+static const amqp_field_value_t *table_get(const amqp_table_t *t,
+                                           const char *key, uint8_t kind) {
+    size_t n = strlen(key);
+    for (int i = 0; t != NULL && i < t->num_entries; i++) {
+        const amqp_table_entry_t *e = &t->entries[i];
+        if (e->key.len == n && memcmp(e->key.bytes, key, n) == 0 &&
+            e->value.kind == kind)
+            return &e->value;
+    }
+    return NULL;
+}
+
+/* x-death[0].time of a dead-lettered message's properties, or 0. */
+static uint64_t death_time(const amqp_basic_properties_t *p) {
+    if (!(p->_flags & AMQP_BASIC_HEADERS_FLAG))
+        return 0;
+    const amqp_field_value_t *deaths =
+        table_get(&p->headers, "x-death", AMQP_FIELD_KIND_ARRAY);
+    if (deaths == NULL || deaths->value.array.num_entries < 1 ||
+        deaths->value.array.entries[0].kind != AMQP_FIELD_KIND_TABLE)
+        return 0;
+    const amqp_field_value_t *t =
+        table_get(&deaths->value.array.entries[0].value.table, "time",
+                  AMQP_FIELD_KIND_TIMESTAMP);
+    return t != NULL ? t->value.u64 : 0;
+}
+
+/* basic.get on `queue` until a message comes; its x-death time. */
+static int fetch_death(struct mst_connector *conn, const char *queue,
+                       uint64_t *secs_r, struct mst_err *err) {
+    int64_t until = mst_now_ms() + CLOCK_WAIT_MS;
+    for (;;) {
+        amqp_rpc_reply_t r = amqp_basic_get(
+            conn->amqp, CHANNEL, amqp_cstring_bytes(queue), /* no_ack = */ 1);
+        if (r.reply_type != AMQP_RESPONSE_NORMAL)
+            return rpc_failed(conn, r, "fetching the clock message", err);
+        if (r.reply.id == AMQP_BASIC_GET_OK_METHOD)
+            break;
+        if (mst_now_ms() >= until)
+            return mst_err_set(err, MST_ETIMEOUT,
+                               "the broker did not dead-letter the clock "
+                               "message within %d s",
+                               CLOCK_WAIT_MS / 1000);
+        mst_sleep_ms(CLOCK_POLL_MS);
+    }
+    amqp_frame_t h;
+    int rc = next_header(conn, CHANNEL, &h, err);
+    if (rc != MST_OK)
+        return rc;
+    /* Read before the body: its frames recycle the header's memory. */
+    *secs_r = death_time(h.payload.properties.decoded);
+    rc = read_body(conn, CHANNEL, h.payload.properties.body_size,
+                   /* keep = */ 0, err);
+    if (rc == MST_OK && *secs_r == 0)
+        return mst_err_set(err, MST_EPROTO,
+                           "the dead-lettered message has no x-death time");
+    return rc;
+}
+
+static int delete_queue(struct mst_connector *conn, const char *queue,
+                        struct mst_err *err) {
+    amqp_queue_delete(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
+                      /* if_unused = */ 0, /* if_empty = */ 0);
+    return rpc_check(conn, "deleting a clock queue", err);
+}
+
+/* Publish to `ttl_queue`, which dead-letters into `dead_queue`. */
+static int clock_round(struct mst_connector *conn, const char *ttl_queue,
+                       const char *dead_queue, struct mst_broker_clock *c,
+                       struct mst_err *err) {
+    int64_t t0 = mst_wall_ms();
+    int rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_empty_bytes,
+                                amqp_cstring_bytes(ttl_queue),
+                                /* mandatory = */ 0, /* immediate = */ 0, NULL,
+                                amqp_cstring_bytes("muster clock"));
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "publishing the clock message", err);
+    uint64_t secs = 0;
+    rc = fetch_death(conn, dead_queue, &secs, err);
+    if (rc != MST_OK)
+        return rc;
+    int64_t t1 = mst_wall_ms();
+    c->broker_ms = (int64_t)secs * 1000 + 500;
+    c->local_ms = t0 + (t1 - t0) / 2;
+    c->uncertainty_ms = 500 + (t1 - t0) / 2;
+    return MST_OK;
+}
+
+int mst_connector_broker_clock(struct mst_connector *conn,
+                               struct mst_broker_clock *clock_r,
+                               struct mst_err *err) {
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    if (conn->node_declared || conn->reply_declared)
+        return mst_err_set(err, MST_EINVAL,
+                           "the clock is read on a connector that declared "
+                           "nothing");
+    char *dead = NULL, *ttl = NULL;
+    struct queue_args args;
+    args.table = (amqp_table_t){0, args.e};
+    int rc = declare_queue(conn, &args, &dead, err);
+    if (rc == MST_OK) {
+        arg_i32(&args, "x-message-ttl", 0);
+        arg_utf8(&args, "x-dead-letter-exchange", "");
+        arg_utf8(&args, "x-dead-letter-routing-key", dead);
+        rc = declare_queue(conn, &args, &ttl, err);
+    }
+    if (rc == MST_OK)
+        rc = clock_round(conn, ttl, dead, clock_r, err);
+    if (rc == MST_OK)
+        rc = delete_queue(conn, ttl, err);
+    if (rc == MST_OK)
+        rc = delete_queue(conn, dead, err);
+    free(dead);
+    free(ttl);
+    return rc;
+}
+
 /* ---- state -------------------------------------------------------------- */
+
+/* A UTF-8 or long-string entry of the server properties, or "". */
+static void server_property(const amqp_table_t *t, const char *key, char *buf,
+                            size_t size) {
+    const amqp_field_value_t *v = table_get(t, key, AMQP_FIELD_KIND_UTF8);
+    if (v == NULL)
+        v = table_get(t, key, AMQP_FIELD_KIND_BYTES);
+    if (v == NULL || size == 0) {
+        if (size > 0)
+            buf[0] = '\0';
+        return;
+    }
+    snprintf(buf, size, "%.*s", BYTES_FMT(v->value.bytes));
+}
+
+void mst_connector_server(const struct mst_connector *conn, char *buf,
+                          size_t size) {
+    char product[64] = "", version[64] = "";
+    if (conn->amqp != NULL) {
+        const amqp_table_t *t = amqp_get_server_properties(conn->amqp);
+        server_property(t, "product", product, sizeof product);
+        server_property(t, "version", version, sizeof version);
+    }
+    snprintf(buf, size, "%s%s%s", product, product[0] && version[0] ? " " : "",
+             version);
+}
 
 int mst_connector_fd(const struct mst_connector *conn) {
     return conn->amqp ? amqp_get_sockfd(conn->amqp) : -1;

@@ -20,8 +20,8 @@ MST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
 MST_DEPS=(build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
           librabbitmq-dev libmsgpack-dev libssl-dev libconfig-dev
-          libjansson-dev libyaml-dev check rabbitmq-server valgrind jq
-          procps iproute2 clang-format faketime)
+          libjansson-dev libyaml-dev libsqlite3-dev check rabbitmq-server
+          valgrind jq procps iproute2 clang-format faketime scdoc zsh)
 MST_APT_UPDATED=${MST_APT_UPDATED:-}
 
 mst_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "connector.h"
 #include "daemon.h"
+#include "doctor.h"
 #include "host.h"
 #include "loader.h"
 #include "mst_build.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "\n"
     "SYNOPSIS\n"
     "    musterd -c FILE [-f]\n"
+    "    musterd -c FILE --check [-v]\n"
     "    musterd --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -50,15 +52,25 @@ static const char usage_text[] =
     "    -c, --config FILE   server configuration (default " MST_SYSCONFDIR
     "/server.cfg)\n"
     "    -f, --foreground    stay in the foreground and log to stderr\n"
+    "        --check         do not start: check the configuration end to\n"
+    "                        end (every key, certificate, key and CA, each\n"
+    "                        broker URL with TLS and the broker's clock, the\n"
+    "                        agents' DDLs, facts, policies, audit and log\n"
+    "                        files) and print one line per problem with\n"
+    "                        its fix\n"
+    "    -v, --verbose       with --check: print the checks that passed too\n"
     "    -h, --help          show this help\n"
     "    -V, --version       show the version\n"
     "\n"
     "EXIT STATUS\n"
     "    0 after a clean stop, 1 for a start-up failure (configuration,\n"
-    "    keys, log file), 2 for a usage error.\n"
+    "    keys, log file), 2 for a usage error.  With --check: 0 when no\n"
+    "    check found an error (warnings are printed, not counted), 1 when\n"
+    "    one did, 2 for a usage error.\n"
     "\n"
     "SEE ALSO\n"
-    "    muster(1), docs/configuration.md, docs/inventory.md\n";
+    "    musterd(8), muster(1), muster.cfg(5), docs/doctor.md,\n"
+    "    docs/inventory.md\n";
 
 static void on_stop(int sig) {
     (void)sig;
@@ -83,19 +95,36 @@ static void install_signals(void) {
     sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int parse_args(int argc, char **argv, const char **cfg_path) {
+/* What the command line asks for besides running. */
+struct args {
+    const char *cfg_path;
+    int check;   /* --check */
+    int verbose; /* -v */
+};
+
+enum { OPT_CHECK = 256 };
+
+static int parse_args(int argc, char **argv, struct args *a) {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"foreground", no_argument, NULL, 'f'},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "c:fhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:fvhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
-            *cfg_path = optarg;
+            a->cfg_path = optarg;
+            break;
+        case OPT_CHECK:
+            a->check = 1;
+            break;
+        case 'v':
+            a->verbose = 1;
             break;
         case 'f':
             daemon_state.foreground = 1;
@@ -107,7 +136,8 @@ static int parse_args(int argc, char **argv, const char **cfg_path) {
             printf("musterd %s\n", MST_VERSION);
             exit(0);
         default:
-            fputs("usage: musterd -c FILE [-f]  (see musterd --help)\n",
+            fputs("usage: musterd -c FILE [-f | --check [-v]]  (see musterd "
+                  "--help)\n",
                   stderr);
             return 2;
         }
@@ -209,10 +239,13 @@ static void stop(struct musterd *d) {
 }
 
 int main(int argc, char **argv) {
-    const char *cfg_path = MST_SYSCONFDIR "/server.cfg";
-    int rc = parse_args(argc, argv, &cfg_path);
+    struct args a = {.cfg_path = MST_SYSCONFDIR "/server.cfg"};
+    int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc;
+    if (a.check)
+        return musterd_doctor_check(a.cfg_path, a.verbose);
+    const char *cfg_path = a.cfg_path;
     install_signals();
     daemon_state.started_ms = mst_wall_ms();
     rc = start(&daemon_state, cfg_path);

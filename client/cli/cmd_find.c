@@ -1,10 +1,11 @@
 /*
  * cmd_find.c - the discovery commands: muster find, muster facts FACT,
- * muster inventory NODE.
+ * muster inventory NODE (live, or --from-store).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 
@@ -25,11 +26,18 @@ static size_t warn_missing(const char *label, const struct muster_list *l) {
     return muster_list_count(l);
 }
 
-static int missing(const struct muster_stats *st) {
-    return warn_missing("no response from", st->no_response) +
+/* Name the nodes that did not answer (and, with --dm inventory, which of
+ * them the store knows: stale); 1 if there were any. */
+static int missing(const struct mst_cli *cli, const struct muster_stats *st) {
+    struct muster_list *stale = muster_list_new();
+    if (stale != NULL)
+        mst_cli_stale(cli, st, stale);
+    size_t n = warn_missing("no response from", st->no_response) +
                warn_missing("no such node", st->unknown) +
-               warn_missing("not reached", st->not_reached) >
-           0;
+               warn_missing("not reached", st->not_reached);
+    warn_missing("stale (in the inventory, did not answer)", stale);
+    muster_list_free(&stale);
+    return n > 0;
 }
 
 /* Send `req` to the nodes the command line targets; replies in `replies`.
@@ -99,8 +107,9 @@ int mst_cmd_find(struct mst_cli *cli) {
             putchar('\n');
         }
         json_decref(names);
-        rc = missing(&st) || json_array_size(replies) == 0 ? MST_EXIT_FAILED
-                                                           : MST_EXIT_OK;
+        rc = missing(cli, &st) || json_array_size(replies) == 0
+                 ? MST_EXIT_FAILED
+                 : MST_EXIT_OK;
     }
     muster_stats_clear(&st);
     json_decref(replies);
@@ -197,7 +206,7 @@ int mst_cmd_facts(struct mst_cli *cli) {
             print_values(fact, values, cli->verbose);
         }
         json_decref(values);
-        rc = missing(&st) || st.responses == 0 || st.failed > 0
+        rc = missing(cli, &st) || st.responses == 0 || st.failed > 0
                  ? MST_EXIT_FAILED
                  : MST_EXIT_OK;
     }
@@ -296,19 +305,82 @@ static json_t *ask(struct mst_cli *cli, struct muster_client *cl,
     json_t *data = NULL;
     if (muster_client_call(cl, &req, &h, &st, &err) != 0)
         mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
-    else if (!missing(&st) && json_array_size(replies) == 1)
+    else if (!missing(cli, &st) && json_array_size(replies) == 1)
         data = json_incref(json_object_get(json_array_get(replies, 0), "data"));
     muster_stats_clear(&st);
     json_decref(replies);
     return data;
 }
 
-int mst_cmd_inventory(struct mst_cli *cli) {
-    if (cli->nargs != 2)
-        return mst_cli_error(MST_EXIT_USAGE, "usage: muster inventory NODE");
+/* Agents as stored ([{name, version}]) as "name version" strings. */
+static json_t *agent_lines(const json_t *agents) {
+    json_t *lines = json_array(), *a;
+    size_t i;
+    json_array_foreach(agents, i, a) {
+        char line[512];
+        const char *v = json_string_value(json_object_get(a, "version"));
+        snprintf(line, sizeof line, "%s%s%s",
+                 json_string_value(json_object_get(a, "name")),
+                 v && *v ? " " : "", v ? v : "");
+        json_array_append_new(lines, json_string(line));
+    }
+    return lines;
+}
+
+static void print_stored(const char *name, const json_t *node) {
+    char seen[32];
+    time_t t =
+        (time_t)(json_integer_value(json_object_get(node, "last_seen")) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(seen, sizeof seen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("Inventory for %s (from the store):\n\n", name);
+    printf("   Server Statistics:\n");
+    printf("      %-12s %s\n",
+           "Version:", json_string_value(json_object_get(node, "version")));
+    printf("      %-12s %lld seconds\n", "Uptime:",
+           (long long)json_integer_value(json_object_get(node, "uptime")));
+    printf("      %-12s %s%s\n\n", "Last seen:", seen,
+           json_is_true(json_object_get(node, "stale")) ? " (stale)" : "");
+    json_t *agents = agent_lines(json_object_get(node, "agents"));
+    print_list("Agents", agents);
+    json_decref(agents);
+    print_list("Collectives", json_object_get(node, "collectives"));
+    print_list("Classes", json_object_get(node, "classes"));
+    printf("   Facts:\n");
+    print_facts("", json_object_get(node, "facts"));
+}
+
+/* muster inventory NODE --from-store: what the store last heard. */
+static int inventory_stored(struct mst_cli *cli, const char *name) {
+    struct muster_inventory *inv = NULL;
+    struct muster_error err = {0};
+    json_t *node = NULL;
+    int rc = muster_inventory_open(cli->cfg, NULL, &inv, &err);
+    if (rc == 0)
+        rc = muster_inventory_node(inv, name, &node, &err);
+    muster_inventory_close(&inv);
+    if (rc != 0)
+        return mst_cli_error(rc == MUSTER_ENOTFOUND ? MST_EXIT_FAILED
+                                                    : MST_EXIT_BROKER,
+                             "%s", err.message);
+    if (cli->json) {
+        json_dumpf(node, stdout,
+                   JSON_INDENT(2) | JSON_SORT_KEYS | MUSTER_JSON_REAL);
+        putchar('\n');
+    } else {
+        print_stored(name, node);
+    }
+    json_decref(node);
+    return MST_EXIT_OK;
+}
+
+int mst_cmd_inventory_node(struct mst_cli *cli) {
     if (!muster_name_valid(cli->args[1], IDENTITY_MAX_LEN))
         return mst_cli_error(MST_EXIT_USAGE, "'%s' is not a node identity",
                              cli->args[1]);
+    if (cli->report.from_store)
+        return inventory_stored(cli, cli->args[1]);
     struct muster_list *node = muster_list_new();
     if (node == NULL || muster_list_add(node, cli->args[1]) != 0) {
         muster_list_free(&node);

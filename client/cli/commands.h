@@ -12,7 +12,17 @@ int mst_cmd_rpc(struct mst_cli *cli);
 int mst_cmd_find(struct mst_cli *cli);
 int mst_cmd_facts(struct mst_cli *cli);
 int mst_cmd_inventory(struct mst_cli *cli);
+/* mst_cmd_inventory_node - muster inventory NODE: live, or --from-store. */
+int mst_cmd_inventory_node(struct mst_cli *cli);
 int mst_cmd_help(struct mst_cli *cli);
+int mst_cmd_doctor(struct mst_cli *cli);
+
+/*
+ * mst_cmd_complete - `muster complete WHAT ...`, the words the shell
+ * completion offers (cmd_complete.c); `commands` is every subcommand's
+ * name, NULL-terminated.
+ */
+int mst_cmd_complete(struct mst_cli *cli, const char *const *commands);
 
 /*
  * mst_cli_find_ddl - load `agent`'s DDL from $MUSTER_DDL_PATH and the

@@ -15,7 +15,23 @@ static const struct {
     {"ping", mst_cmd_ping},           {"rpc", mst_cmd_rpc},
     {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
     {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
+    {"doctor", mst_cmd_doctor},
 };
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* `muster complete ...` with every subcommand's name: the table's and the
+ * two dispatched before the common options. */
+static int complete(struct mst_cli *cli) {
+    const char *names[N_COMMANDS + 3];
+    size_t n = 0;
+    for (; n < N_COMMANDS; n++)
+        names[n] = commands[n].name;
+    names[n++] = "cert";
+    names[n++] = "ddl";
+    names[n] = NULL;
+    return mst_cmd_complete(cli, names);
+}
 
 int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
                      int style) {
@@ -40,9 +56,15 @@ int mst_cmd_run_call(struct mst_cli *cli, struct muster_request *req,
         struct muster_handlers h = mst_output_handlers(out);
         struct muster_stats st = {0};
         struct muster_error err = {0};
-        exit_code = mst_cli_send(cli, cl, req, &h, &st, &err) == 0
-                        ? mst_output_finish(out, &st)
-                        : mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        struct muster_list *stale = muster_list_new();
+        int sent = mst_cli_send(cli, cl, req, &h, &st, &err) == 0;
+        if (sent && cli->inventory && stale != NULL) {
+            mst_cli_stale(cli, &st, stale);
+            mst_output_set_stale(out, stale);
+        }
+        exit_code = sent ? mst_output_finish(out, &st)
+                         : mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
+        muster_list_free(&stale);
         muster_stats_clear(&st);
     }
     mst_output_free(&out);
@@ -61,8 +83,9 @@ int main(int argc, char **argv) {
         return mst_cmd_ddl(argc - 1, argv + 1);
     struct mst_cli cli = {0};
     int rc = mst_cli_parse(&cli, argc, argv);
-    for (size_t i = 0;
-         rc == MST_EXIT_GO_ON && i < sizeof commands / sizeof commands[0]; i++)
+    if (rc == MST_EXIT_GO_ON && strcmp(cli.args[0], "complete") == 0)
+        rc = complete(&cli);
+    for (size_t i = 0; rc == MST_EXIT_GO_ON && i < N_COMMANDS; i++)
         if (strcmp(cli.args[0], commands[i].name) == 0)
             rc = commands[i].run(&cli);
     if (rc == MST_EXIT_GO_ON)

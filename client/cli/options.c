@@ -27,8 +27,13 @@ static const char usage_text[] =
     "    muster [OPTIONS] rpc AGENT ACTION [KEY=VALUE ...]\n"
     "    muster [OPTIONS] find\n"
     "    muster [OPTIONS] facts FACT\n"
-    "    muster [OPTIONS] inventory NODE\n"
+    "    muster [OPTIONS] inventory NODE [--from-store]\n"
+    "    muster [OPTIONS] inventory [--db PATH] [--format "
+    "table|json|jsonl|csv]\n"
+    "                     [--fields LIST] [--stale DURATION]\n"
+    "                     [--changes [--since DURATION]] [--count-by FACT]\n"
     "    muster [OPTIONS] help [AGENT]\n"
+    "    muster [-c FILE] [-v] doctor\n"
     "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster ddl convert FILE.ddl [-o OUT.json]\n"
     "    muster --help | --version\n"
@@ -45,7 +50,20 @@ static const char usage_text[] =
     "    facts      print each value of FACT on the matching nodes with how\n"
     "               many nodes have it (-v: and which)\n"
     "    inventory  a report on NODE: agents, facts, classes, collectives\n"
-    "               and daemon statistics\n"
+    "               and daemon statistics (--from-store: as the inventory\n"
+    "               store last heard it); without NODE, a report of the\n"
+    "               inventory store (docs/inventory.md): the matching\n"
+    "               nodes, those not heard from for --stale DURATION (exit\n"
+    "               1 if any), the history (--changes --since 24h), or\n"
+    "               --count-by FACT; --fields identity,os.family,... with\n"
+    "               dotted fact names (missing: empty); times as 90s, 30m,\n"
+    "               2h, 7d\n"
+    "    doctor     check this client's setup end to end: configuration,\n"
+    "               certificates and key, every broker URL (TLS verified),\n"
+    "               the clock against the broker, the DDLs; one line per\n"
+    "               problem with the command that fixes it (-v: and every\n"
+    "               check that passed); exit 0 when there is no error,\n"
+    "               1 when there is (docs/doctor.md)\n"
     "    ddl        convert an MCollective Ruby DDL to a JSON DDL without\n"
     "               running Ruby (see 'muster ddl --help')\n"
     "\n"
@@ -90,6 +108,15 @@ static const char usage_text[] =
     "                          listed as not reached\n"
     "    With --limit-nodes or --batch the nodes are discovered first (an\n"
     "    rpcutil ping with the filters), then addressed.\n"
+    "        --dm, --discovery-method broadcast|inventory\n"
+    "                          inventory: take the matching nodes from the\n"
+    "                          inventory store and address them; the call\n"
+    "                          ends when all answered, and those that did\n"
+    "                          not are named stale.  Default: the config's\n"
+    "                          discovery_method; inventory when client.cfg\n"
+    "                          sets inventory.db, else broadcast\n"
+    "        --db PATH         the inventory store (default: inventory.db in\n"
+    "                          the config, /var/lib/muster/inventory.db)\n"
     "\n"
     "OTHER OPTIONS\n"
     "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
@@ -126,6 +153,9 @@ static const char usage_text[] =
     "    muster rpc rpcutil get_fact fact=os.family -F role=web -j\n"
     "    muster find -S 'role=web and not /^legacy/'\n"
     "    muster facts os.family -v\n"
+    "    muster inventory -F os.family=Debian --format csv --fields \\\n"
+    "        identity,os.release,kernel.release\n"
+    "    muster ping --dm inventory\n"
     "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n"
     "    muster help rpcutil\n";
 
@@ -170,6 +200,15 @@ enum {
     OPT_JSONL,
     OPT_DISPLAY,
     OPT_NO_PROGRESS,
+    OPT_DM,
+    OPT_DB,
+    OPT_FORMAT,
+    OPT_FIELDS,
+    OPT_STALE,
+    OPT_CHANGES,
+    OPT_SINCE,
+    OPT_COUNT_BY,
+    OPT_FROM_STORE,
 };
 
 static int parse_count(const char *text, const char *opt,
@@ -236,6 +275,45 @@ static int parse_display(struct mst_cli *cli, const char *text) {
                          "--display '%s': expected all, ok or failed", text);
 }
 
+/* The options of the inventory store and its reports. */
+static int parse_inventory(struct mst_cli *cli, int opt) {
+    struct mst_cli_report *r = &cli->report;
+    switch (opt) {
+    case OPT_DM:
+        if (strcmp(optarg, "broadcast") != 0 &&
+            strcmp(optarg, "inventory") != 0)
+            return mst_cli_error(MST_EXIT_USAGE,
+                                 "--dm '%s': expected broadcast or inventory",
+                                 optarg);
+        cli->dm = optarg;
+        break;
+    case OPT_DB:
+        cli->db = optarg;
+        break;
+    case OPT_FORMAT:
+        r->format = optarg;
+        break;
+    case OPT_FIELDS:
+        r->fields = optarg;
+        break;
+    case OPT_STALE:
+        r->stale = optarg;
+        break;
+    case OPT_CHANGES:
+        r->changes = 1;
+        break;
+    case OPT_SINCE:
+        r->since = optarg;
+        break;
+    case OPT_COUNT_BY:
+        r->count_by = optarg;
+        break;
+    default:
+        r->from_store = 1;
+    }
+    return MST_EXIT_GO_ON;
+}
+
 static const struct option longopts[] = {
     {"config", required_argument, NULL, 'c'},
     {"identity", required_argument, NULL, 'I'},
@@ -263,6 +341,16 @@ static const struct option longopts[] = {
     {"json", no_argument, NULL, 'j'},
     {"display", required_argument, NULL, OPT_DISPLAY},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"dm", required_argument, NULL, OPT_DM},
+    {"discovery-method", required_argument, NULL, OPT_DM},
+    {"db", required_argument, NULL, OPT_DB},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"fields", required_argument, NULL, OPT_FIELDS},
+    {"stale", required_argument, NULL, OPT_STALE},
+    {"changes", no_argument, NULL, OPT_CHANGES},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"count-by", required_argument, NULL, OPT_COUNT_BY},
+    {"from-store", no_argument, NULL, OPT_FROM_STORE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -297,6 +385,16 @@ static int parse_one(struct mst_cli *cli, int opt) {
     case OPT_JSONL:
         cli->jsonl = 1;
         return MST_EXIT_GO_ON;
+    case OPT_DM:
+    case OPT_DB:
+    case OPT_FORMAT:
+    case OPT_FIELDS:
+    case OPT_STALE:
+    case OPT_CHANGES:
+    case OPT_SINCE:
+    case OPT_COUNT_BY:
+    case OPT_FROM_STORE:
+        return parse_inventory(cli, opt);
     case 'T':
         if (!muster_name_valid(optarg, 128))
             return mst_cli_error(MST_EXIT_USAGE,
@@ -334,6 +432,22 @@ static int parse_one(struct mst_cli *cli, int opt) {
     }
 }
 
+/* --db and --dm over the configuration's inventory.db and
+ * discovery_method. */
+static int settle_store(struct mst_cli *cli) {
+    struct muster_error err = {0};
+    char method[16] = "";
+    if ((cli->db != NULL &&
+         muster_config_set(cli->cfg, "inventory.db", cli->db, &err) != 0) ||
+        (cli->dm != NULL &&
+         muster_config_set(cli->cfg, "discovery_method", cli->dm, &err) != 0))
+        return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
+    muster_config_get(cli->cfg, "discovery_method", method, sizeof method,
+                      NULL);
+    cli->inventory = strcmp(method, "inventory") == 0;
+    return MST_EXIT_GO_ON;
+}
+
 /* -c FILE, else the library's search ($MUSTER_CONFIG, ~/.config/muster/,
  * then SYSCONFDIR). */
 static int load_config(struct mst_cli *cli) {
@@ -346,7 +460,7 @@ static int load_config(struct mst_cli *cli) {
                              "and " MST_SYSCONFDIR ")");
     if (rc != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
-    return MST_EXIT_GO_ON;
+    return settle_store(cli);
 }
 
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
@@ -369,7 +483,30 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
     if (cli->nargs == 0)
         return mst_cli_error(MST_EXIT_USAGE, "no command given; try 'muster "
                                              "--help'");
+    const struct mst_cli_report *r = &cli->report;
+    if ((r->format || r->fields || r->count_by || r->stale || r->since ||
+         r->changes || r->from_store) &&
+        strcmp(cli->args[0], "inventory") != 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "--format, --fields, --count-by, --stale, "
+                             "--changes, --since and --from-store are options "
+                             "of 'muster inventory'");
+    /* doctor reports a configuration that does not load as a finding;
+     * complete falls back to the defaults, quietly. */
+    if (strcmp(cli->args[0], "doctor") == 0 ||
+        strcmp(cli->args[0], "complete") == 0)
+        return MST_EXIT_GO_ON;
     return load_config(cli);
+}
+
+void mst_cli_print_options(FILE *out) {
+    unsigned char shown[256] = {0}; /* -W, -C, -A have several long names */
+    for (const struct option *o = longopts; o->name != NULL; o++) {
+        const char *arg = o->has_arg == required_argument ? "\targ" : "";
+        if (o->val < 256 && !shown[o->val]++)
+            fprintf(out, "-%c%s\n", o->val, arg);
+        fprintf(out, "--%s%s\n", o->name, arg);
+    }
 }
 
 void mst_cli_free(struct mst_cli *cli) {
@@ -450,12 +587,13 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
     } else if (req->nodes != NULL) {
         for (size_t i = 0; i < muster_list_count(req->nodes); i++)
             muster_list_add(nodes, muster_list_get(req->nodes, i));
-    } else if (need_list) {
+    } else if (need_list || cli->inventory) {
         struct muster_error err = {0};
         if (muster_client_discover(cl, req, nodes, &err) != 0)
             return mst_cli_error(MST_EXIT_BROKER, "%s", err.message);
         if (muster_list_count(nodes) == 0)
-            return mst_cli_error(MST_EXIT_FAILED, "no nodes matched");
+            return mst_cli_error(MST_EXIT_FAILED, "no nodes matched%s",
+                                 cli->inventory ? " in the inventory" : "");
     } else {
         return MST_EXIT_GO_ON; /* a plain broadcast */
     }
@@ -463,4 +601,25 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
                       cli->has_limit_seed ? cli->limit_seed : random_seed());
     req->nodes = nodes;
     return MST_EXIT_GO_ON;
+}
+
+static void add_known(struct muster_inventory *inv, const struct muster_list *l,
+                      struct muster_list *stale) {
+    for (size_t i = 0; i < muster_list_count(l); i++) {
+        json_t *node = NULL;
+        if (muster_inventory_node(inv, muster_list_get(l, i), &node, NULL) == 0)
+            muster_list_add(stale, muster_list_get(l, i));
+        json_decref(node);
+    }
+}
+
+void mst_cli_stale(const struct mst_cli *cli, const struct muster_stats *st,
+                   struct muster_list *stale) {
+    struct muster_inventory *inv = NULL;
+    if (!cli->inventory ||
+        muster_inventory_open(cli->cfg, NULL, &inv, NULL) != 0)
+        return;
+    add_known(inv, st->no_response, stale);
+    add_known(inv, st->unknown, stale);
+    muster_inventory_close(&inv);
 }

@@ -6,8 +6,20 @@
 
 #include <muster/client.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exit_status.h"
+
+/* The options of `muster inventory` reports (cmd_inventory.c). */
+struct mst_cli_report {
+    const char *format;   /* --format table|json|jsonl|csv, or NULL */
+    const char *fields;   /* --fields a,b.c,... or NULL */
+    const char *count_by; /* --count-by FACT or NULL */
+    const char *stale;    /* --stale DURATION or NULL */
+    const char *since;    /* --since DURATION or NULL */
+    int changes;          /* --changes */
+    int from_store;       /* --from-store (muster inventory NODE) */
+};
 
 struct mst_cli {
     const char *config_path; /* -c, or NULL: the library looks */
@@ -29,6 +41,10 @@ struct mst_cli {
     int verbose;                   /* -v */
     int display;                   /* --display: enum mst_output_display */
     int no_progress;               /* --no-progress */
+    const char *dm;                /* --dm, or NULL: the config's */
+    const char *db;                /* --db, or NULL: the config's */
+    int inventory;                 /* discovery from the store (--dm) */
+    struct mst_cli_report report;  /* muster inventory's report options */
     const struct muster_ddl_action *ddl_action; /* set by rpc; borrowed */
     char **args; /* the command and its arguments */
     int nargs;
@@ -41,6 +57,11 @@ struct mst_cli {
  * Free with mst_cli_free().
  */
 int mst_cli_parse(struct mst_cli *cli, int argc, char **argv);
+
+/* mst_cli_print_options - every option of the common command line, short
+ * and long ("-c", "--config"), one a line, for shell completion; those
+ * that take an argument are followed by a tab and "arg". */
+void mst_cli_print_options(FILE *out);
 
 /* mst_cli_free - release what mst_cli_parse allocated. */
 void mst_cli_free(struct mst_cli *cli);
@@ -78,6 +99,14 @@ int mst_cli_send(const struct mst_cli *cli, struct muster_client *cl,
  * saying why (exit with MST_EXIT_BROKER).
  */
 struct muster_client *mst_cli_connect(const struct mst_cli *cli);
+
+/*
+ * mst_cli_stale - after a call with discovery from the store: the nodes
+ * of `st` that did not answer (no response, no such node) which the store
+ * knows, appended to `stale`.  Nothing without --dm inventory.
+ */
+void mst_cli_stale(const struct mst_cli *cli, const struct muster_stats *st,
+                   struct muster_list *stale);
 
 /* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
 int mst_cli_error(int code, const char *fmt, ...)

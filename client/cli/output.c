@@ -26,6 +26,7 @@ struct mst_output {
     enum mst_output_display display;
     int progress;    /* drawing a bar on stdout */
     size_t expected; /* replies the bar counts towards; 0 = unknown */
+    const struct muster_list *stale; /* --dm inventory: known, silent */
 };
 
 struct mst_output *mst_output_new(enum mst_output_style style, int json,
@@ -47,6 +48,11 @@ struct mst_output *mst_output_new(enum mst_output_style style, int json,
 
 void mst_output_set_jsonl(struct mst_output *out) {
     out->jsonl = 1;
+}
+
+void mst_output_set_stale(struct mst_output *out,
+                          const struct muster_list *stale) {
+    out->stale = stale;
 }
 
 void mst_output_free(struct mst_output **out) {
@@ -222,8 +228,9 @@ static json_t *list_json(const struct muster_list *l) {
     return a;
 }
 
-static json_t *stats_json(const struct muster_stats *st) {
-    return json_pack(
+static json_t *stats_json(const struct mst_output *out,
+                          const struct muster_stats *st) {
+    json_t *doc = json_pack(
         "{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
         "s:f, s:s}",
         "request_id", st->request_id, "responses", (json_int_t)st->responses,
@@ -233,6 +240,9 @@ static json_t *stats_json(const struct muster_stats *st) {
         list_json(st->unexpected), "not_reached", list_json(st->not_reached),
         "batches", (json_int_t)st->batches, "elapsed_ms", st->elapsed_ms,
         "ended", muster_end_name(st->ended));
+    if (out->stale != NULL)
+        json_object_set_new(doc, "stale", list_json(out->stale));
+    return doc;
 }
 
 static void print_list(const char *label, const struct muster_list *l) {
@@ -307,6 +317,7 @@ static void print_summary(const struct mst_output *out,
     print_list("No such node", st->unknown);
     print_list("Unexpected responses from", st->unexpected);
     print_list("Not reached (rollout stopped)", st->not_reached);
+    print_list("Stale (in the inventory, did not answer)", out->stale);
     /* A node answers the refusals it can authenticate (with the reason,
      * shown above); what is left when nobody answers is silence, so name
      * what causes it. */
@@ -320,14 +331,14 @@ static void print_summary(const struct mst_output *out,
 
 int mst_output_finish(struct mst_output *out, const struct muster_stats *st) {
     if (out->jsonl) {
-        json_t *doc = json_pack("{s:o}", "stats", stats_json(st));
+        json_t *doc = json_pack("{s:o}", "stats", stats_json(out, st));
         json_dumpf(doc, stdout, JSON_COMPACT | MUSTER_JSON_REAL);
         putchar('\n');
         json_decref(doc);
     } else if (out->json) {
         json_t *doc = json_pack("{s:s, s:s, s:O, s:o}", "agent", out->agent,
                                 "action", out->action, "replies", out->replies,
-                                "stats", stats_json(st));
+                                "stats", stats_json(out, st));
         if (out->act != NULL)
             json_object_set_new(doc, "aggregates",
                                 muster_ddl_aggregate(out->act, out->ok_data));

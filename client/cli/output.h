@@ -37,6 +37,14 @@ struct mst_output *mst_output_new(enum mst_output_style style, int json,
  */
 void mst_output_set_jsonl(struct mst_output *out);
 
+/*
+ * mst_output_set_stale - the nodes discovered from the inventory that did
+ * not answer (borrowed until mst_output_finish): listed as stale in the
+ * summary and as "stale" in the JSON statistics.
+ */
+void mst_output_set_stale(struct mst_output *out,
+                          const struct muster_list *stale);
+
 /* mst_output_free - release `*out` and set it to NULL. */
 void mst_output_free(struct mst_output **out);
 

@@ -19,18 +19,24 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "base/finding.h"
 #include "base/status.h"
 #include "base/strv.h"
 #include "base/util.h"
 #include "client.h"
 #include "ddl/aggregate.h"
 #include "ddl/ddl.h"
+#include "ddl/ddlcheck.h"
 #include "ddl/inputs.h"
 #include "ddl/path.h"
 #include "ddl/ruby.h"
 #include "discovery.h"
+#include "inventory.h"
 #include "mst_build.h"
+#include "probe.h"
 #include "security/cert.h"
+#include "security/certcheck.h"
+#include "store.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
 #include "wire/reply.h"
@@ -450,11 +456,31 @@ int muster_client_rollout(struct muster_client *cl,
     return run(cl, req, ro, h, st_r, err);
 }
 
+static const json_t *filter_json(const struct muster_filter *f) {
+    return f ? f->json : NULL;
+}
+
+/* The nodes of the configured store that `f` selects. */
+static int discover_stored(const struct mst_config *cfg,
+                           const struct muster_filter *f, struct mst_strv *sv,
+                           struct mst_err *e) {
+    struct mst_store *st = NULL;
+    int rc = mst_store_open(cfg->inventory_db, MST_STORE_READ, &st, e);
+    if (rc == MST_OK)
+        rc = mst_inventory_select(st, filter_json(f), sv, e);
+    mst_store_close(&st);
+    return rc;
+}
+
 int muster_client_discover(struct muster_client *cl,
                            const struct muster_request *req,
                            struct muster_list *nodes_r,
                            struct muster_error *err) {
     struct mst_err e = {0};
+    const struct mst_config *cfg = mst_client_config(client_of(cl));
+    if (strcmp(cfg->discovery_method, "inventory") == 0)
+        return give(discover_stored(cfg, req->filter, strv_of(nodes_r), &e), &e,
+                    err);
     struct muster_request ping = *req;
     ping.agent = "rpcutil"; /* ignored, but spec_of wants them */
     ping.action = "ping";
@@ -660,6 +686,99 @@ json_t *muster_ddl_aggregate(const struct muster_ddl_action *act,
     return mst_ddl_aggregate_compute(act_of(act), datas);
 }
 
+/* ---- the inventory store ---- */
+
+static struct mst_store *store_of(struct muster_inventory *inv) {
+    return (struct mst_store *)(void *)inv;
+}
+
+int muster_inventory_open(const struct muster_config *cfg, const char *path,
+                          struct muster_inventory **inv_r,
+                          struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_store *st = NULL;
+    if (path == NULL && cfg == NULL)
+        return give(mst_err_set(&e, MST_EINVAL,
+                                "inventory: neither a file nor a "
+                                "configuration given"),
+                    &e, err);
+    int rc = mst_store_open(path ? path : cfg_of(cfg)->inventory_db,
+                            MST_STORE_READ, &st, &e);
+    *inv_r = (struct muster_inventory *)(void *)st;
+    return give(rc, &e, err);
+}
+
+void muster_inventory_close(struct muster_inventory **inv) {
+    if (inv == NULL)
+        return;
+    struct mst_store *st = store_of(*inv);
+    mst_store_close(&st);
+    *inv = NULL;
+}
+
+/* The public callback under the internal one. */
+struct inv_call {
+    muster_inventory_fn fn;
+    void *ud;
+};
+
+static int inv_item(void *ud, const json_t *item, struct mst_err *err) {
+    (void)err;
+    const struct inv_call *c = ud;
+    return c->fn(c->ud, item);
+}
+
+static struct mst_inventory_query
+query_of(const struct muster_inventory_query *q) {
+    struct mst_inventory_query iq = {0};
+    if (q != NULL) {
+        iq.filter = filter_json(q->filter);
+        iq.unseen_since_ms = q->unseen_since_ms;
+        iq.fields = q->fields ? strv_of(q->fields) : NULL;
+    }
+    return iq;
+}
+
+int muster_inventory_nodes(struct muster_inventory *inv,
+                           const struct muster_inventory_query *q,
+                           muster_inventory_fn fn, void *ud,
+                           struct muster_error *err) {
+    struct mst_err e = {0};
+    struct inv_call c = {fn, ud};
+    struct mst_inventory_query iq = query_of(q);
+    int rc = mst_inventory_nodes(store_of(inv), &iq, inv_item, &c, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_changes(struct muster_inventory *inv,
+                             const struct muster_inventory_query *q,
+                             int64_t since_ms, muster_inventory_fn fn, void *ud,
+                             struct muster_error *err) {
+    struct mst_err e = {0};
+    struct inv_call c = {fn, ud};
+    struct mst_inventory_query iq = query_of(q);
+    int rc =
+        mst_inventory_changes(store_of(inv), &iq, since_ms, inv_item, &c, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_node(struct muster_inventory *inv, const char *identity,
+                          json_t **node_r, struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_inventory_node(store_of(inv), identity, node_r, &e);
+    return give(rc, &e, err);
+}
+
+int muster_inventory_select(struct muster_inventory *inv,
+                            const struct muster_filter *f,
+                            struct muster_list *nodes_r,
+                            struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_inventory_select(store_of(inv), filter_json(f),
+                                  strv_of(nodes_r), &e);
+    return give(rc, &e, err);
+}
+
 /* ---- text helpers ---- */
 
 int muster_name_valid(const char *s, size_t max) {
@@ -719,4 +838,78 @@ int muster_cert_issue(const char *dir, const struct muster_cert_request *req,
 int muster_cert_show(const char *path, FILE *out, struct muster_error *err) {
     struct mst_err e = {0};
     return give(mst_cert_show(path, out, &e), &e, err);
+}
+
+/* ---- doctor ---- */
+
+_Static_assert((int)MUSTER_FINDING_ERROR == (int)MST_FINDING_ERROR &&
+                   (int)MUSTER_FINDING_WARNING == (int)MST_FINDING_WARNING &&
+                   (int)MUSTER_FINDING_OK == (int)MST_FINDING_OK,
+               "enum muster_finding_level follows base/finding.h");
+
+struct doctor_sink {
+    muster_finding_fn fn;
+    void *ud;
+};
+
+static void to_public(void *ud, const struct mst_finding *f) {
+    const struct doctor_sink *sink = ud;
+    struct muster_finding pub = {(enum muster_finding_level)f->level, f->check,
+                                 f->text, f->fix};
+    if (sink->fn != NULL)
+        sink->fn(sink->ud, &pub);
+}
+
+/* The configuration as muster_config_load reads it, or NULL (reported). */
+static struct mst_config *doctor_config(const char *path,
+                                        struct mst_findings *fs) {
+    struct mst_err e = {0};
+    char found[4096];
+    if (path == NULL && find_config(found, sizeof found, &e) != MST_OK) {
+        mst_findings_add(fs, MST_FINDING_ERROR, "config",
+                         "muster -c FILE doctor, or set MUSTER_CONFIG", "%s",
+                         e.msg);
+        return NULL;
+    }
+    path = path != NULL ? path : found;
+    struct mst_config *cfg = NULL;
+    if (mst_config_load(path, MST_CONFIG_CLIENT, &cfg, &e) != MST_OK) {
+        char fix[4200];
+        snprintf(fix, sizeof fix, "edit %s (man 5 muster.cfg lists every key)",
+                 path);
+        mst_findings_add(fs, MST_FINDING_ERROR, "config", fix, "%s", e.msg);
+        return NULL;
+    }
+    mst_findings_add(fs, MST_FINDING_OK, "config", NULL,
+                     "%s: every key known and valid", path);
+    return cfg;
+}
+
+int muster_doctor(const char *path, muster_finding_fn fn, void *ud) {
+    struct doctor_sink sink = {fn, ud};
+    struct mst_findings fs = {.fn = to_public, .ud = &sink};
+    struct mst_config *cfg = doctor_config(path, &fs);
+    if (cfg == NULL)
+        return (int)fs.errors;
+    mst_certcheck_config(cfg, MST_CERT_CLIENT, &fs);
+    char name[300];
+    snprintf(name, sizeof name, "muster-doctor@%s", cfg->identity);
+    mst_probe_brokers(cfg, name, &fs);
+    struct mst_strv dirs = {0};
+    if (muster_ddl_dirs((const struct muster_config *)(void *)cfg,
+                        (struct muster_list *)(void *)&dirs) == MST_OK)
+        mst_ddlcheck_dirs(&dirs, "the DDL path", &fs);
+    else
+        mst_findings_add(&fs, MST_FINDING_ERROR, "ddl", NULL,
+                         "out of memory reading the DDL path");
+    mst_strv_free(&dirs);
+    mst_config_free(&cfg);
+    return (int)fs.errors;
+}
+
+int muster_finding_format(const struct muster_finding *f, char *buf,
+                          size_t size) {
+    struct mst_finding in = {(enum mst_finding_level)f->level, f->check,
+                             f->text, f->fix};
+    return mst_finding_format(&in, buf, size);
 }

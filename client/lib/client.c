@@ -109,6 +109,10 @@ const char *mst_client_caller(const struct mst_client *cl) {
     return cl->caller;
 }
 
+const struct mst_config *mst_client_config(const struct mst_client *cl) {
+    return cl->cfg;
+}
+
 void mst_call_stats_clear(struct mst_call_stats *st) {
     mst_strv_free(&st->no_response);
     mst_strv_free(&st->unknown);

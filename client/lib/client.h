@@ -132,4 +132,7 @@ void mst_call_stats_clear(struct mst_call_stats *st);
 /* mst_client_caller - the caller name requests are sent as. */
 const char *mst_client_caller(const struct mst_client *cl);
 
+/* mst_client_config - the configuration `cl` was made with (borrowed). */
+const struct mst_config *mst_client_config(const struct mst_client *cl);
+
 #endif

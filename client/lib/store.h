@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/strv.h"
 #include "wire/registration.h"
 
 struct mst_store;
@@ -57,7 +58,78 @@ int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
  * mst_store_missed - a poll asked `identity` and it did not answer at
  * `now_ms`: recorded in its row and (once) in the history.
  */
-int mst_store_missed(struct mst_store *st, const char *identity,
-                     int64_t now_ms, struct mst_err *err);
+int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
+                     struct mst_err *err);
+
+/*
+ * mst_store_expire - the writer's upkeep at `now_ms`, in the caller's batch:
+ * a node registering every `interval` s that has not been heard from for
+ * two intervals is marked stale (once in the history), and history older
+ * than `keep_ms` is deleted (0 = kept for ever).
+ */
+int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
+                     struct mst_err *err);
+
+/* mst_store_schema_version - the schema version this program writes. */
+int mst_store_schema_version(void);
+
+/*
+ * One node as stored, borrowed from the store until the callback returns:
+ * the JSON columns as text (collectives, classes: arrays of strings;
+ * agents: an array of {"name","version"}), and the facts asked for as an
+ * object.
+ */
+struct mst_store_node {
+    const char *identity;
+    const char *collectives;
+    int64_t first_seen_ms;
+    int64_t last_seen_ms;
+    const char *version;
+    int64_t started_ms;
+    int64_t interval_s;
+    const char *digest;
+    const json_t *facts; /* every fact, or the top-level ones asked */
+    const char *classes;
+    const char *agents;
+    int64_t stale_since_ms; /* 0 = not stale */
+    int64_t missed;         /* polls unanswered since last heard from */
+};
+
+/* One history entry; `old` and `new` are JSON texts or NULL. */
+struct mst_store_change {
+    int64_t time_ms;
+    const char *identity;
+    const char *kind; /* appeared, stale, back, fact_added, fact_removed,
+                         fact_changed, class_added, class_removed,
+                         agent_added, agent_removed, agent_changed */
+    const char *name; /* the fact, class or agent; "" for the node */
+    const char *old;
+    const char *new;
+};
+
+/* A callback returns MST_OK to go on, anything else stops the walk and is
+ * returned by it. */
+typedef int (*mst_store_node_fn)(const struct mst_store_node *node, void *ud,
+                                 struct mst_err *err);
+typedef int (*mst_store_change_fn)(const struct mst_store_change *change,
+                                   void *ud, struct mst_err *err);
+
+/*
+ * mst_store_nodes - every node, in identity order, in one read
+ * transaction, with its facts: every one (fact_keys NULL) or only the
+ * top-level facts named in `fact_keys` (empty: none), which reads only
+ * those from the file.
+ */
+int mst_store_nodes(struct mst_store *st, const struct mst_strv *fact_keys,
+                    mst_store_node_fn fn, void *ud, struct mst_err *err);
+
+/* mst_store_get_node - the node `identity` with every fact to `fn`, or
+ * MST_ENOTFOUND. */
+int mst_store_get_node(struct mst_store *st, const char *identity,
+                       mst_store_node_fn fn, void *ud, struct mst_err *err);
+
+/* mst_store_changes - the history from `since_ms` on, oldest first. */
+int mst_store_changes(struct mst_store *st, int64_t since_ms,
+                      mst_store_change_fn fn, void *ud, struct mst_err *err);
 
 #endif

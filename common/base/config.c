@@ -70,6 +70,7 @@ static const char *check_url(const char *v);
 static const char *check_provider(const char *v);
 static const char *check_semantics(const char *v);
 static const char *check_overflow(const char *v);
+static const char *check_discovery(const char *v);
 static const char *check_queue(const char *v);
 
 #define OFF(field) offsetof(struct mst_config, field)
@@ -176,10 +177,15 @@ static const struct key registration_keys[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
-/* The collector's durable queue (docs/inventory.md, "Registration and
- * collection"): 100,000 registrations is a fleet of 10,000 away for
- * three hours at the default interval. */
+/* The inventory store (docs/inventory.md): read by reports and --dm
+ * inventory, written by muster collect from its durable queue (100,000
+ * registrations: a fleet of 10,000 away for three hours at the default
+ * interval). */
 static const struct key inventory_keys[] = {
+    {"db", K_STRING, ROLE_CLIENT, OFF(inventory_db), 0, 0,
+     "/var/lib/muster/inventory.db", 0, check_path, NULL},
+    {"history_days", K_INT, ROLE_CLIENT, OFF(inventory_history_days), 0, 36500,
+     NULL, 90, NULL, NULL},
     {"queue", K_STRING, ROLE_CLIENT, OFF(inventory_queue), 0, 0,
      "muster.collector", 0, check_queue, NULL},
     {"queue_max_length", K_INT, ROLE_CLIENT, OFF(inventory_queue_max_length), 1,
@@ -209,7 +215,6 @@ static const struct key top_keys[] = {
     {"log", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, log_keys},
     {"registration", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL,
      registration_keys},
-    {"inventory", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, inventory_keys},
     {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms), 1,
      3600 * 1000LL, NULL, 2000, NULL, NULL},
     {"discovery_window", K_SECONDS, ROLE_CLIENT, OFF(discovery_window_ms), 0,
@@ -220,6 +225,9 @@ static const struct key top_keys[] = {
      NULL, NULL},
     {"ddl_path", K_STRV, ROLE_CLIENT, OFF(ddl_path), 1, INT_MAX, MST_DDLDIR, 0,
      check_path, NULL},
+    {"inventory", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, inventory_keys},
+    {"discovery_method", K_STRING, ROLE_CLIENT, OFF(discovery_method), 0, 0,
+     "broadcast", 0, check_discovery, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
@@ -253,6 +261,12 @@ static const char *check_queue(const char *v) {
     if (!mst_is_name(v, NAME_MAX_LEN) || strncmp(v, "amq.", 4) == 0)
         return "must be 1 to 128 of A-Z a-z 0-9 _ . - and not start with "
                "\"amq.\"";
+    return NULL;
+}
+
+static const char *check_discovery(const char *v) {
+    if (strcmp(v, "broadcast") != 0 && strcmp(v, "inventory") != 0)
+        return "must be \"broadcast\" or \"inventory\"";
     return NULL;
 }
 
@@ -437,6 +451,8 @@ void mst_config_free(struct mst_config **cfg) {
     free(c->log_file);
     free(c->authorization_policy_dir);
     free(c->audit_file);
+    free(c->inventory_db);
+    free(c->discovery_method);
     free(c);
     *cfg = NULL;
 }
@@ -712,6 +728,18 @@ static int check_timeouts(const struct walk *w, config_t *lc) {
                (long long)c->discovery_timeout_ms, (long long)c->timeout_ms);
 }
 
+/* A client whose file names a store discovers from it unless the file
+ * says otherwise (docs/inventory.md "Discovery from the store"). */
+static int settle_discovery(const struct walk *w, config_t *lc) {
+    struct mst_config *c = w->cfg;
+    if (w->role != ROLE_CLIENT || config_lookup(lc, "discovery_method") ||
+        config_lookup(lc, "inventory.db") == NULL)
+        return MST_OK;
+    return set_str(&c->discovery_method, "inventory") == MST_OK
+               ? MST_OK
+               : mst_err_set(w->err, MST_ENOMEM, "config: out of memory");
+}
+
 /* ---- reading the file ---- */
 
 /*
@@ -813,6 +841,8 @@ int mst_config_load(const char *path, enum mst_config_role role,
         rc = check_security(&w, &lc);
     if (rc == MST_OK)
         rc = check_timeouts(&w, &lc);
+    if (rc == MST_OK)
+        rc = settle_discovery(&w, &lc);
     config_destroy(&lc);
     if (rc != MST_OK) {
         mst_config_free(&c);
@@ -958,4 +988,48 @@ int mst_config_get(const struct mst_config *cfg, const char *key, char *buf,
     default:
         return snprintf(buf, size, "%d", *int_field(c, k));
     }
+}
+
+/* ---- the schema itself, for documentation ---- */
+
+static const char *ktype_name(enum ktype t) {
+    switch (t) {
+    case K_STRV:
+        return "list of strings";
+    case K_INT:
+        return "integer";
+    case K_SECONDS:
+        return "seconds";
+    case K_LEVEL:
+        return "log level";
+    case K_ALLOW:
+        return "allow or deny";
+    case K_BOOL:
+        return "boolean";
+    default:
+        return "string";
+    }
+}
+
+static void each_key(const struct key *table, const char *prefix,
+                     void (*fn)(void *ud, const struct mst_config_key *k),
+                     void *ud) {
+    for (const struct key *k = table; k->name != NULL; k++) {
+        char dotted[KEY_PATH_LEN];
+        snprintf(dotted, sizeof dotted, "%s%s%s", prefix ? prefix : "",
+                 prefix ? "." : "", k->name);
+        if (k->type == K_GROUP) {
+            each_key(k->sub, dotted, fn, ud);
+            continue;
+        }
+        struct mst_config_key info = {dotted, ktype_name(k->type),
+                                      (k->roles & ROLE_SERVER) != 0,
+                                      (k->roles & ROLE_CLIENT) != 0};
+        fn(ud, &info);
+    }
+}
+
+void mst_config_keys(void (*fn)(void *ud, const struct mst_config_key *k),
+                     void *ud) {
+    each_key(top_keys, NULL, fn, ud);
 }

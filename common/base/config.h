@@ -80,6 +80,12 @@ struct mst_config {
     char *inventory_queue;           /* client: collector queue name */
     int inventory_queue_max_length;  /* client: x-max-length; 100000 */
     int inventory_batch;             /* client: puts per transaction; 500 */
+    char *inventory_db;              /* client: the store; default
+                                        /var/lib/muster/inventory.db */
+    int inventory_history_days; /* client: history kept; 0 = for ever; 90 */
+    char *discovery_method;     /* client: "broadcast" or "inventory";
+                                   default inventory when the file sets
+                                   inventory.db, else broadcast */
 };
 
 /*
@@ -117,6 +123,24 @@ int mst_config_set(struct mst_config *cfg, enum mst_config_role role,
  */
 int mst_config_get(const struct mst_config *cfg, const char *key, char *buf,
                    size_t size, struct mst_err *err);
+
+/* One key of the schema, for tools that document or check it. */
+struct mst_config_key {
+    const char *key;  /* dotted, as in the file: "broker.urls" */
+    const char *type; /* "string", "list of strings", "integer", "seconds",
+                         "boolean", "log level", "allow or deny" */
+    int server;       /* allowed in server.cfg */
+    int client;       /* allowed in client.cfg */
+};
+
+/*
+ * mst_config_keys - call `fn` for every key of the schema (not the
+ * sections themselves), in the schema's order.  The man page muster.cfg(5)
+ * is checked against this list by a test (man/check_cfg_keys.py), so the
+ * page cannot drift from the code.
+ */
+void mst_config_keys(void (*fn)(void *ud, const struct mst_config_key *k),
+                     void *ud);
 
 /* mst_config_free - release `*cfg` and set it to NULL.  NULL is fine. */
 void mst_config_free(struct mst_config **cfg);

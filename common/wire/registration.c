@@ -110,7 +110,7 @@ static int check_collectives(const json_t *a, struct mst_err *err) {
                            "registration collectives: not a list of 1 to %d",
                            COLLECTIVES_MAX);
     for (size_t i = 0; i < n; i++)
-        if (!mst_is_name(json_string_value(json_array_get(a, i)), MST_NAME_MAX))
+        if (!name_ok(json_array_get(a, i)))
             return mst_err_set(err, MST_EDECODE,
                                "registration collectives[%zu]: not a "
                                "collective name",

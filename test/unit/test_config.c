@@ -127,6 +127,56 @@ START_TEST(defaults_without_a_file) {
 }
 END_TEST
 
+/* A client file of `text` in a temporary file, loaded. */
+static int load_text(const char *text, struct mst_config **c_r,
+                     struct mst_err *err) {
+    char path[] = "/tmp/test_config.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int rc = mst_config_load(path, MST_CONFIG_CLIENT, c_r, err);
+    unlink(path);
+    return rc;
+}
+
+START_TEST(a_store_in_the_file_makes_inventory_the_discovery_method) {
+    struct mst_config *c = NULL;
+    struct mst_err err = {0, ""};
+    ck_assert_int_eq(
+        load_text("security: { provider = \"none\"; };\n", &c, &err), MST_OK);
+    ck_assert_str_eq(c->inventory_db, "/var/lib/muster/inventory.db");
+    ck_assert_int_eq(c->inventory_history_days, 90);
+    ck_assert_str_eq(c->discovery_method, "broadcast");
+    mst_config_free(&c);
+    ck_assert_int_eq(load_text("security: { provider = \"none\"; };\n"
+                               "inventory: { db = \"/x.db\"; "
+                               "history_days = 0; };\n",
+                               &c, &err),
+                     MST_OK);
+    ck_assert_str_eq(c->inventory_db, "/x.db");
+    ck_assert_int_eq(c->inventory_history_days, 0);
+    ck_assert_str_eq(c->discovery_method, "inventory");
+    mst_config_free(&c);
+    ck_assert_int_eq(load_text("security: { provider = \"none\"; };\n"
+                               "inventory: { db = \"/x.db\"; };\n"
+                               "discovery_method = \"broadcast\";\n",
+                               &c, &err),
+                     MST_OK);
+    ck_assert_str_eq(c->discovery_method, "broadcast");
+    mst_config_free(&c);
+    ck_assert_int_eq(load_text("discovery_method = \"guess\";\n", &c, &err),
+                     MST_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg,
+                                 ":1: discovery_method: \"guess\" must be "
+                                 "\"broadcast\" or \"inventory\""));
+    ck_assert_int_eq(
+        load_text("inventory: { history_days = -1; };\n", &c, &err),
+        MST_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "inventory.history_days"));
+}
+END_TEST
+
 START_TEST(sample_server_cfg) {
     struct mst_config *c = load_ok(CONF "server.cfg", MST_CONFIG_SERVER);
     ck_assert_str_eq(c->identity, "web1.example.net");
@@ -333,6 +383,8 @@ int main(void) {
     tcase_add_test(tc, server_sample_refused_as_client);
     tcase_add_test(tc, null_err_is_fine);
     tcase_add_test(tc, strv_push_and_free);
+    tcase_add_test(tc,
+                   a_store_in_the_file_makes_inventory_the_discovery_method);
     suite_add_tcase(s, tc);
     TCase *bad = tcase_create("errors");
     tcase_add_loop_test(bad, bad_file_names_file_line_key, 0,

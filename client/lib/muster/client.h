@@ -474,8 +474,11 @@ MUSTER_CLIENT_API int muster_client_rollout(struct muster_client *cl,
 
 /*
  * muster_client_discover - the identities of the nodes matching
- * req->filter (agent, action, data and nodes are ignored): an rpcutil
- * ping broadcast, collected like any broadcast.
+ * req->filter (agent, action, data and nodes are ignored): with the
+ * configuration's discovery_method "broadcast", an rpcutil ping
+ * broadcast, collected like any broadcast; with "inventory", the nodes of
+ * the inventory store (inventory.db) that match, read without sending
+ * anything (muster_inventory_select).
  *   nodes_r [in,out] the sorted identities are appended.
  * Returns: 0 (maybe with no node) or as muster_client_call.
  */
@@ -507,6 +510,105 @@ MUSTER_CLIENT_API int muster_client_poll(struct muster_client *cl,
                                          int64_t timeout_ms,
                                          const struct muster_handlers *h,
                                          struct muster_error *err);
+
+/* ==== the inventory store (docs/inventory.md) ==== */
+
+/*
+ * A read-only handle on the inventory store: the SQLite file `muster
+ * collect` writes.  Reading never blocks the collector.  Nodes and changes
+ * are given as JSON (docs/inventory.md "Reports" has every key):
+ *   node:   {"identity", "collectives", "first_seen", "last_seen",
+ *            "version", "started", "uptime", "interval", "digest", "facts",
+ *            "classes", "agents", "stale", "stale_since", "missed"}
+ *           (times in ms since the epoch, uptime and interval in s)
+ *   change: {"time", "identity", "kind", "name", "old", "new"}
+ */
+struct muster_inventory;
+
+/*
+ * muster_inventory_open - open the store at `path`, or (path NULL) the one
+ * `cfg` names (inventory.db).
+ *   cfg   [in]  may be NULL when path is given.
+ *   inv_r [out] the handle on success.
+ * Returns: 0; MUSTER_ENOTFOUND (no such file: run muster collect);
+ *   MUSTER_ECONFIG (a schema this library does not read: too new, or
+ *   older and not upgraded yet); MUSTER_EIO (not a store, unreadable);
+ *   MUSTER_EINVAL; MUSTER_ENOMEM.
+ * Ownership: the caller owns *inv_r; muster_inventory_close().
+ * Threads: one handle is used by one thread at a time.
+ */
+MUSTER_CLIENT_API int muster_inventory_open(const struct muster_config *cfg,
+                                            const char *path,
+                                            struct muster_inventory **inv_r,
+                                            struct muster_error *err);
+
+/* muster_inventory_close - release *inv and set it to NULL.  NULL is
+ * fine. */
+MUSTER_CLIENT_API void muster_inventory_close(struct muster_inventory **inv);
+
+/* Which nodes to read.  Zero it, then set what you need; borrowed. */
+struct muster_inventory_query {
+    const struct muster_filter *filter; /* NULL = every node; evaluated by
+                                           the code the nodes run, on what
+                                           each node last registered */
+    int64_t unseen_since_ms;            /* non-zero: only nodes not heard
+                                           from since this time (ms since
+                                           the epoch): the stale ones */
+    const struct muster_list *fields;   /* non-NULL: each node gets
+                                           "fields": {name: value or null}
+                                           for these names: a node key, a
+                                           dotted fact ("os.family") or
+                                           "facts.NAME" */
+    void *reserved[4];                  /* zero */
+};
+
+/* Called once per node or change; the JSON is borrowed for the call.
+ * Return 0 to go on, anything else to stop (the walk returns it). */
+typedef int (*muster_inventory_fn)(void *ud, const json_t *item);
+
+/*
+ * muster_inventory_nodes - every node `q` selects, in identity order.
+ * Returns: 0; MUSTER_EINVAL (a malformed filter); MUSTER_EIO; MUSTER_ENOMEM;
+ *   or what fn returned to stop.
+ */
+MUSTER_CLIENT_API int muster_inventory_nodes(
+    struct muster_inventory *inv, const struct muster_inventory_query *q,
+    muster_inventory_fn fn, void *ud, struct muster_error *err);
+
+/*
+ * muster_inventory_changes - the history from `since_ms` (ms since the
+ * epoch) on, oldest first, of the nodes q->filter selects now (q may be
+ * NULL: every node; unseen_since_ms and fields are ignored).  Kinds:
+ * appeared, stale, back, fact_added, fact_removed, fact_changed,
+ * class_added, class_removed, agent_added, agent_removed, agent_changed.
+ * Returns: as muster_inventory_nodes.
+ */
+MUSTER_CLIENT_API int
+muster_inventory_changes(struct muster_inventory *inv,
+                         const struct muster_inventory_query *q,
+                         int64_t since_ms, muster_inventory_fn fn, void *ud,
+                         struct muster_error *err);
+
+/*
+ * muster_inventory_node - one node by identity.
+ *   node_r [out] a new object (the caller's: json_decref()).
+ * Returns: 0; MUSTER_ENOTFOUND; MUSTER_EIO; MUSTER_ENOMEM.
+ */
+MUSTER_CLIENT_API int muster_inventory_node(struct muster_inventory *inv,
+                                            const char *identity,
+                                            json_t **node_r,
+                                            struct muster_error *err);
+
+/*
+ * muster_inventory_select - append the identities of the nodes `f`
+ * selects (NULL: all), sorted: the node list `--dm inventory` addresses
+ * (set it as muster_request.nodes).
+ * Returns: as muster_inventory_nodes.
+ */
+MUSTER_CLIENT_API int muster_inventory_select(struct muster_inventory *inv,
+                                              const struct muster_filter *f,
+                                              struct muster_list *nodes_r,
+                                              struct muster_error *err);
 
 /* ==== agent DDLs (docs/agents.md) ==== */
 
@@ -774,6 +876,61 @@ MUSTER_CLIENT_API int muster_cert_issue(const char *dir,
  */
 MUSTER_CLIENT_API int muster_cert_show(const char *path, FILE *out,
                                        struct muster_error *err);
+
+/* ==== checking a setup (muster doctor, docs/doctor.md) ==== */
+
+/* How bad a finding is. */
+enum muster_finding_level {
+    MUSTER_FINDING_OK = 0,  /* a check that passed */
+    MUSTER_FINDING_WARNING, /* works now, needs attention (expires soon) */
+    MUSTER_FINDING_ERROR,   /* something will fail */
+};
+
+/* One finding; every string is borrowed for the call of the callback. */
+struct muster_finding {
+    enum muster_finding_level level;
+    const char *check; /* "config", "ca", "certificate", "key", "security",
+                          "broker", "clock", "ddl" */
+    const char *text;  /* what was found, naming the file or URL */
+    const char *fix;   /* a command that fixes it; "" when none is known */
+};
+
+typedef void (*muster_finding_fn)(void *ud, const struct muster_finding *f);
+
+/*
+ * muster_doctor - check a client setup end to end and report each finding
+ * to `fn`, in this order: the configuration file (syntax and every key,
+ * "FILE:LINE: key: why"; nothing more is checked when it does not load),
+ * the certificates with x509 (the CA loads and is in date, the
+ * certificate chains to it and is a client one, the key is not open to
+ * group or others, loads and matches, days until each expires: a warning
+ * under 30), every broker URL on its own (it answers, TLS verified as
+ * muster connects; the broker's clock against ours: an error past
+ * security.skew), then the DDLs on the DDL path ($MUSTER_DDL_PATH and
+ * ddl_path).  A connection to each broker is made and closed; nothing is
+ * sent to any node.
+ *   path [in]  the client configuration, or NULL to look for it as
+ *              muster_config_load() does (not finding one is an error
+ *              finding).
+ *   fn   [in]  called once per finding, passed or not; may be NULL.
+ *   ud   [in]  handed to fn.
+ * Returns: the number of error findings (0: all is well, warnings aside).
+ *   It cannot fail as a whole: what goes wrong while checking (even out
+ *   of memory) is a finding.
+ * Threads: safe (no handle); fn is called from the calling thread.
+ */
+MUSTER_CLIENT_API int muster_doctor(const char *path, muster_finding_fn fn,
+                                    void *ud);
+
+/*
+ * muster_finding_format - the line muster doctor prints for `f`:
+ * "LEVEL: CHECK: TEXT" and, with a fix, "; fix: FIX" (LEVEL is "ok",
+ * "warning" or "error"); no newline.  musterd --check prints the same.
+ *   buf, size [out] the text, NUL-terminated, cut to fit.
+ * Returns: the length of the whole line (>= size: it was cut).
+ */
+MUSTER_CLIENT_API int muster_finding_format(const struct muster_finding *f,
+                                            char *buf, size_t size);
 
 #ifdef __cplusplus
 }

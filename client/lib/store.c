@@ -1,0 +1,849 @@
+/*
+ * store.c - the inventory store: one SQLite file in WAL mode, its schema
+ * and migrations, the collector's writes and the reports' reads
+ * (docs/inventory.md "The store").
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/status.h"
+#include "base/strv.h"
+
+/* How long a statement waits for another connection's lock. */
+#define BUSY_TIMEOUT_MS 5000
+
+/*
+ * The migrations: step i takes a file from user_version i to i + 1.  A
+ * file is only ever moved forward, inside one transaction, so a crash
+ * leaves it at the old version.  Append, never edit a released step.
+ */
+static const char *const migrations[] = {
+    /* 0 -> 1: nodes and their history. */
+    "CREATE TABLE nodes ("
+    " identity TEXT PRIMARY KEY NOT NULL,"
+    " collectives TEXT NOT NULL,"   /* JSON array */
+    " first_seen INTEGER NOT NULL," /* ms since the epoch */
+    " last_seen INTEGER NOT NULL,"
+    " version TEXT NOT NULL,"
+    " started INTEGER NOT NULL,"
+    " interval INTEGER NOT NULL," /* s; 0 = not registering */
+    " digest TEXT NOT NULL,"
+    " facts TEXT NOT NULL,"   /* JSON object */
+    " classes TEXT NOT NULL," /* JSON array */
+    " agents TEXT NOT NULL);" /* JSON array of {name, version} */
+    "CREATE TABLE history ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " identity TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " name TEXT NOT NULL DEFAULT '',"
+    " old TEXT," /* JSON */
+    " new TEXT);"
+    "CREATE INDEX history_time ON history(time);",
+    /* 1 -> 2: facts move to a table of their own, one row per top-level
+     * fact clustered by name, so that a report or a filter reads the facts
+     * it names and not 5 KB per node; a node's stale state and unanswered
+     * polls; the history by node. */
+    "CREATE TABLE facts ("
+    " key TEXT NOT NULL," /* a top-level fact */
+    " identity TEXT NOT NULL,"
+    " value TEXT NOT NULL," /* JSON */
+    " PRIMARY KEY (key, identity)) WITHOUT ROWID;"
+    "CREATE INDEX facts_identity ON facts(identity);"
+    "INSERT INTO facts SELECT j.key, n.identity, CASE j.type"
+    " WHEN 'object' THEN j.value WHEN 'array' THEN j.value"
+    " WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
+    " WHEN 'null' THEN 'null' ELSE json_quote(j.value) END"
+    " FROM nodes n, json_each(n.facts) j;"
+    "ALTER TABLE nodes DROP COLUMN facts;"
+    "ALTER TABLE nodes ADD COLUMN stale_since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE nodes ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX history_identity ON history(identity, time);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* The prepared statements, compiled once per handle. */
+enum stmt {
+    S_GET,
+    S_FACTS_OF,
+    S_FACT_PUT,
+    S_FACTS_DROP,
+    S_INSERT,
+    S_UPDATE,
+    S_SEEN,
+    S_MISSED,
+    S_STALE,
+    S_HISTORY,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK,
+    S_NODES,
+    S_NODE,
+    S_CHANGES,
+    S_PRUNE,
+    S_OVERDUE,
+    S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_GET] = "SELECT digest, classes, agents, stale_since"
+              " FROM nodes WHERE identity = ?1",
+    [S_FACTS_OF] = "SELECT key, value FROM facts WHERE identity = ?1",
+    [S_FACT_PUT] = "INSERT INTO facts (key, identity, value) VALUES (?1, ?2,"
+                   " ?3)",
+    [S_FACTS_DROP] = "DELETE FROM facts WHERE identity = ?1",
+    [S_INSERT] = "INSERT INTO nodes (identity, collectives, first_seen,"
+                 " last_seen, version, started, interval, digest, classes,"
+                 " agents) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_UPDATE] = "UPDATE nodes SET collectives = ?2, last_seen = ?3,"
+                 " version = ?4, started = ?5, interval = ?6, digest = ?7,"
+                 " classes = ?8, agents = ?9, stale_since = 0, missed = 0"
+                 " WHERE identity = ?1",
+    [S_SEEN] = "UPDATE nodes SET collectives = ?2, last_seen = ?3,"
+               " version = ?4, started = ?5, interval = ?6, stale_since = 0,"
+               " missed = 0 WHERE identity = ?1",
+    [S_MISSED] = "UPDATE nodes SET missed = missed + 1, stale_since ="
+                 " CASE stale_since WHEN 0 THEN ?2 ELSE stale_since END"
+                 " WHERE identity = ?1",
+    [S_STALE] = "UPDATE nodes SET stale_since = ?2 WHERE identity = ?1",
+    [S_HISTORY] = "INSERT INTO history (time, identity, kind, name, old, new)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_SAVEPOINT] = "SAVEPOINT mst_put",
+    [S_RELEASE] = "RELEASE mst_put",
+    [S_ROLLBACK] = "ROLLBACK TO mst_put",
+    [S_NODES] = "SELECT identity, collectives, first_seen, last_seen, version,"
+                " started, interval, digest, classes, agents, stale_since,"
+                " missed FROM nodes ORDER BY identity",
+    [S_NODE] = "SELECT identity, collectives, first_seen, last_seen, version,"
+               " started, interval, digest, classes, agents, stale_since,"
+               " missed FROM nodes WHERE identity = ?1",
+    [S_CHANGES] = "SELECT time, identity, kind, name, old, new FROM history"
+                  " WHERE time >= ?1 ORDER BY time, id",
+    [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
+    [S_OVERDUE] = "SELECT identity FROM nodes WHERE stale_since = 0"
+                  " AND interval > 0 AND last_seen + 2000 * interval < ?1",
+};
+
+struct mst_store {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *stmt[S_COUNT];
+};
+
+/* The SQLite error of the last call on `st`, as MST_EIO "PATH: what: why". */
+static int db_err(struct mst_store *st, const char *what, struct mst_err *err) {
+    return mst_err_set(err, MST_EIO, "%s: %s: %s", st->path, what,
+                       sqlite3_errmsg(st->db));
+}
+
+/* The statement `id`, reset and with its bindings cleared. */
+static sqlite3_stmt *stmt(struct mst_store *st, enum stmt id) {
+    sqlite3_stmt *s = st->stmt[id];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+/* Step `s` to its end (a statement without rows). */
+static int run(struct mst_store *st, sqlite3_stmt *s, const char *what,
+               struct mst_err *err) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? MST_OK : db_err(st, what, err);
+}
+
+static int exec(struct mst_store *st, const char *sql, const char *what,
+                struct mst_err *err) {
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_err(st, what, err);
+    return MST_OK;
+}
+
+static int user_version(struct mst_store *st, int *version_r,
+                        struct mst_err *err) {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+        SQLITE_OK)
+        return db_err(st, "reading the schema version", err);
+    int rc = sqlite3_step(s);
+    *version_r = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? MST_OK
+                            : db_err(st, "reading the schema version", err);
+}
+
+/* Refuse a file from a newer muster; in `write` mode upgrade an older one. */
+static int check_version(struct mst_store *st, int version, int write,
+                         struct mst_err *err) {
+    if (version > SCHEMA_VERSION)
+        return mst_err_set(err, MST_ECONFIG,
+                           "%s: schema version %d is newer than %d: "
+                           "upgrade muster",
+                           st->path, version, SCHEMA_VERSION);
+    if (version < SCHEMA_VERSION && !write)
+        return mst_err_set(err, MST_ECONFIG,
+                           "%s: schema version %d is older than %d: run "
+                           "muster collect once to upgrade it",
+                           st->path, version, SCHEMA_VERSION);
+    return MST_OK;
+}
+
+/* Bring the file to SCHEMA_VERSION in one transaction. */
+static int migrate(struct mst_store *st, struct mst_err *err) {
+    int version = 0;
+    int rc = exec(st, "BEGIN IMMEDIATE", "locking for the migration", err);
+    if (rc == MST_OK)
+        rc = user_version(st, &version, err);
+    if (rc == MST_OK)
+        rc = check_version(st, version, 1, err);
+    for (; rc == MST_OK && version < SCHEMA_VERSION; version++) {
+        char pragma[40];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+                 version + 1);
+        rc = exec(st, migrations[version], "migrating the schema", err);
+        if (rc == MST_OK)
+            rc = exec(st, pragma, "setting the schema version", err);
+    }
+    if (rc == MST_OK)
+        return exec(st, "COMMIT", "committing the migration", err);
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int prepare_all(struct mst_store *st, struct mst_err *err) {
+    for (int i = 0; i < S_COUNT; i++)
+        if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                               NULL) != SQLITE_OK)
+            return db_err(st, "preparing a statement", err);
+    return MST_OK;
+}
+
+/* Connection settings, then the schema: migrated (write) or checked. */
+static int setup(struct mst_store *st, enum mst_store_mode mode,
+                 struct mst_err *err) {
+    int version = 0, rc;
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    if (mode == MST_STORE_WRITE) {
+        /* WAL: readers never block the writer; NORMAL sync keeps every
+         * committed batch across a crash of the process (kill -9). */
+        rc = exec(st, "PRAGMA journal_mode = WAL", "enabling WAL", err);
+        if (rc == MST_OK)
+            rc = exec(st, "PRAGMA synchronous = NORMAL", "setting sync", err);
+        if (rc == MST_OK)
+            rc = migrate(st, err);
+    } else {
+        rc = user_version(st, &version, err);
+        if (rc == MST_OK)
+            rc = check_version(st, version, 0, err);
+    }
+    return rc == MST_OK ? prepare_all(st, err) : rc;
+}
+
+int mst_store_open(const char *path, enum mst_store_mode mode,
+                   struct mst_store **st_r, struct mst_err *err) {
+    struct stat sb;
+    *st_r = NULL;
+    if (path == NULL || *path == '\0')
+        return mst_err_set(err, MST_EINVAL, "inventory store: no file given");
+    if (mode == MST_STORE_READ && stat(path, &sb) != 0)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "%s: no inventory store (run muster collect)", path);
+    struct mst_store *st = calloc(1, sizeof *st);
+    if (st == NULL || (st->path = strdup(path)) == NULL) {
+        free(st);
+        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", path);
+    }
+    int flags = mode == MST_STORE_WRITE
+                    ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                    : SQLITE_OPEN_READONLY;
+    int rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    rc = rc == SQLITE_OK ? setup(st, mode, err)
+                         : db_err(st, "opening the store", err);
+    if (rc != MST_OK) {
+        mst_store_close(&st);
+        return rc;
+    }
+    *st_r = st;
+    return MST_OK;
+}
+
+void mst_store_close(struct mst_store **st) {
+    if (st == NULL || *st == NULL)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize((*st)->stmt[i]);
+    sqlite3_close((*st)->db);
+    free((*st)->path);
+    free(*st);
+    *st = NULL;
+}
+
+int mst_store_begin(struct mst_store *st, struct mst_err *err) {
+    return exec(st, "BEGIN IMMEDIATE", "beginning a batch", err);
+}
+
+int mst_store_commit(struct mst_store *st, struct mst_err *err) {
+    return exec(st, "COMMIT", "committing a batch", err);
+}
+
+/* ------------------------------------------------------------- history */
+
+/* Compact JSON text of any value, or NULL for NULL (caller frees). */
+static char *json_text(const json_t *v) {
+    return v == NULL
+               ? NULL
+               : json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static int history(struct mst_store *st, int64_t now_ms, const char *identity,
+                   const char *kind, const char *name, const json_t *old,
+                   const json_t *new, struct mst_err *err) {
+    char *old_text = json_text(old), *new_text = json_text(new);
+    sqlite3_stmt *s = stmt(st, S_HISTORY);
+    sqlite3_bind_int64(s, 1, now_ms);
+    sqlite3_bind_text(s, 2, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, name ? name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, old_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, new_text, -1, SQLITE_STATIC);
+    int rc = run(st, s, "writing the history", err);
+    free(old_text);
+    free(new_text);
+    return rc;
+}
+
+/* The leaves of a fact tree by dotted name into `flat` (arrays are
+ * leaves: a fact's value). */
+static int flatten(const json_t *v, char *prefix, size_t len, size_t cap,
+                   json_t *flat) {
+    if (!json_is_object(v) || json_object_size(v) == 0)
+        return json_object_set(flat, prefix, (json_t *)v);
+    const char *key;
+    json_t *child;
+    json_object_foreach((json_t *)v, key, child) {
+        size_t klen = strlen(key), sep = len > 0;
+        if (len + sep + klen >= cap)
+            continue; /* deeper than any fact name a filter may use */
+        if (sep)
+            prefix[len] = '.';
+        memcpy(prefix + len + sep, key, klen + 1);
+        if (flatten(child, prefix, len + sep + klen, cap, flat) != 0)
+            return -1;
+        prefix[len] = '\0';
+    }
+    return 0;
+}
+
+static json_t *flat_facts(const json_t *facts) {
+    char prefix[1024] = "";
+    json_t *flat = json_object();
+    if (flat != NULL && json_is_object(facts) &&
+        flatten(facts, prefix, 0, sizeof prefix, flat) != 0)
+        json_decref(flat);
+    return flat;
+}
+
+/* Classes as a set ({name: true}); agents as {name: version}. */
+static json_t *class_set(const json_t *classes) {
+    json_t *set = json_object(), *v;
+    size_t i;
+    json_array_foreach(classes, i, v) {
+        if (set != NULL && json_is_string(v))
+            json_object_set_new(set, json_string_value(v), json_true());
+    }
+    return set;
+}
+
+static json_t *agent_map(const json_t *agents) {
+    json_t *map = json_object(), *v;
+    size_t i;
+    json_array_foreach(agents, i, v) {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        json_t *version = json_object_get(v, "version");
+        if (map != NULL && name != NULL)
+            json_object_set(map, name, version ? version : json_null());
+    }
+    return map;
+}
+
+/*
+ * One history row per key added to, removed from or changed between the
+ * maps `old` and `new` ("fact_added", "fact_removed", "fact_changed" for
+ * `what` = "fact").  `with_values`: record the values (not for classes).
+ */
+static int diff(struct mst_store *st, int64_t now_ms, const char *identity,
+                const char *what, const json_t *old, const json_t *new,
+                int with_values, struct mst_err *err) {
+    char kind[32];
+    const char *key;
+    json_t *v;
+    int rc = MST_OK;
+    json_object_foreach((json_t *)new, key, v) {
+        json_t *was = json_object_get(old, key);
+        if (was != NULL && json_equal(was, v))
+            continue;
+        snprintf(kind, sizeof kind, "%s_%s", what,
+                 was == NULL ? "added" : "changed");
+        rc = history(st, now_ms, identity, kind, key, with_values ? was : NULL,
+                     with_values ? v : NULL, err);
+        if (rc != MST_OK)
+            return rc;
+    }
+    snprintf(kind, sizeof kind, "%s_removed", what);
+    json_object_foreach((json_t *)old, key, v) {
+        if (json_object_get(new, key) == NULL &&
+            (rc = history(st, now_ms, identity, kind, key,
+                          with_values ? v : NULL, NULL, err)) != MST_OK)
+            return rc;
+    }
+    return MST_OK;
+}
+
+/* A stored JSON column, parsed (NULL when damaged: diffed as empty). */
+static json_t *column_json(sqlite3_stmt *s, int col) {
+    const char *text = (const char *)sqlite3_column_text(s, col);
+    return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+/* The facts stored for `identity` as one object (NULL: out of memory). */
+static json_t *facts_of(struct mst_store *st, const char *identity) {
+    sqlite3_stmt *s = stmt(st, S_FACTS_OF);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    json_t *facts = json_object();
+    while (facts != NULL && sqlite3_step(s) == SQLITE_ROW) {
+        json_t *v = column_json(s, 1);
+        if (v != NULL)
+            json_object_set_new(facts, (const char *)sqlite3_column_text(s, 0),
+                                v);
+    }
+    sqlite3_reset(s);
+    return facts;
+}
+
+/* Every change between the stored row (S_GET, on its row) and `reg`. */
+static int record_changes(struct mst_store *st, sqlite3_stmt *row,
+                          const struct mst_registration *reg, int64_t now_ms,
+                          struct mst_err *err) {
+    json_t *old_facts = facts_of(st, reg->sender),
+           *old_classes = column_json(row, 1),
+           *old_agents = column_json(row, 2);
+    json_t *pairs[3][2] = {
+        {flat_facts(old_facts), flat_facts(reg->facts)},
+        {class_set(old_classes), class_set(reg->classes)},
+        {agent_map(old_agents), agent_map(reg->agents)},
+    };
+    static const char *const what[3] = {"fact", "class", "agent"};
+    int rc = MST_OK;
+    for (int i = 0; i < 3; i++) {
+        if (rc == MST_OK && (pairs[i][0] == NULL || pairs[i][1] == NULL))
+            rc = mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        if (rc == MST_OK)
+            rc = diff(st, now_ms, reg->sender, what[i], pairs[i][0],
+                      pairs[i][1], i != 1, err);
+        json_decref(pairs[i][0]);
+        json_decref(pairs[i][1]);
+    }
+    json_decref(old_facts);
+    json_decref(old_classes);
+    json_decref(old_agents);
+    return rc;
+}
+
+/* --------------------------------------------------------------- writes */
+
+/* The node columns ?1 .. ?9 of S_INSERT / S_UPDATE / S_SEEN from `reg`;
+ * the JSON texts are kept in `texts` (freed by the caller). */
+static void bind_node(sqlite3_stmt *s, enum stmt id,
+                      const struct mst_registration *reg, int64_t now_ms,
+                      char *texts[3]) {
+    texts[0] = json_text(reg->collectives);
+    texts[1] = json_text(reg->classes);
+    texts[2] = json_text(reg->agents);
+    sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, texts[0] ? texts[0] : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now_ms);
+    sqlite3_bind_text(s, 4, reg->version ? reg->version : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, reg->started_ms);
+    sqlite3_bind_int64(s, 6, reg->interval_s);
+    if (id == S_SEEN)
+        return; /* S_SEEN has no more columns */
+    sqlite3_bind_text(s, 7, reg->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, texts[1] ? texts[1] : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, texts[2] ? texts[2] : "[]", -1, SQLITE_STATIC);
+}
+
+/* The facts of `reg`, one row per top-level fact (the old ones gone). */
+static int write_facts(struct mst_store *st, const struct mst_registration *reg,
+                       struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_FACTS_DROP);
+    sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
+    int rc = run(st, s, "replacing the facts", err);
+    const char *key;
+    json_t *v;
+    json_object_foreach(reg->facts, key, v) {
+        char *text = json_text(v);
+        s = stmt(st, S_FACT_PUT);
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, reg->sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+        if (rc == MST_OK)
+            rc = text ? run(st, s, "writing a fact", err)
+                      : mst_err_set(err, MST_ENOMEM, "%s: out of memory",
+                                    st->path);
+        free(text);
+    }
+    return rc;
+}
+
+static int write_node(struct mst_store *st, enum stmt id,
+                      const struct mst_registration *reg, int64_t now_ms,
+                      struct mst_err *err) {
+    char *texts[3];
+    sqlite3_stmt *s = stmt(st, id);
+    bind_node(s, id, reg, now_ms, texts);
+    int rc = run(st, s, "writing a node", err);
+    for (int i = 0; i < 3; i++)
+        free(texts[i]);
+    return rc == MST_OK && id != S_SEEN ? write_facts(st, reg, err) : rc;
+}
+
+/* What `reg` does to a node already in the store (S_GET on its row). */
+static int put_known(struct mst_store *st, sqlite3_stmt *row,
+                     const struct mst_registration *reg, int64_t now_ms,
+                     struct mst_err *err) {
+    const char *digest = (const char *)sqlite3_column_text(row, 0);
+    int same = digest != NULL && strcmp(digest, reg->digest) == 0;
+    int was_stale = sqlite3_column_int64(row, 3) != 0;
+    int rc = MST_OK;
+    if (reg->facts == NULL && !same)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "%s: %s: digest %s is not the one stored: wait "
+                           "for a full registration",
+                           st->path, reg->sender, reg->digest);
+    if (reg->facts != NULL && !same)
+        rc = record_changes(st, row, reg, now_ms, err);
+    sqlite3_reset(row);
+    if (rc == MST_OK && was_stale)
+        rc = history(st, now_ms, reg->sender, "back", NULL, NULL, NULL, err);
+    if (rc == MST_OK)
+        rc = write_node(st, reg->facts && !same ? S_UPDATE : S_SEEN, reg,
+                        now_ms, err);
+    return rc;
+}
+
+static int put_row(struct mst_store *st, const struct mst_registration *reg,
+                   int64_t now_ms, struct mst_err *err) {
+    sqlite3_stmt *row = stmt(st, S_GET);
+    sqlite3_bind_text(row, 1, reg->sender, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(row);
+    if (rc == SQLITE_ROW)
+        return put_known(st, row, reg, now_ms, err);
+    sqlite3_reset(row);
+    if (rc != SQLITE_DONE)
+        return db_err(st, "reading a node", err);
+    if (reg->facts == NULL)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "%s: %s: not in the store yet: wait for a full "
+                           "registration",
+                           st->path, reg->sender);
+    rc = write_node(st, S_INSERT, reg, now_ms, err);
+    return rc == MST_OK ? history(st, now_ms, reg->sender, "appeared", NULL,
+                                  NULL, NULL, err)
+                        : rc;
+}
+
+static int check_reg(const struct mst_store *st,
+                     const struct mst_registration *reg, struct mst_err *err) {
+    if (reg->sender == NULL || *reg->sender == '\0')
+        return mst_err_set(err, MST_EINVAL, "%s: registration without sender",
+                           st->path);
+    if (reg->facts != NULL &&
+        (!json_is_object(reg->facts) || !json_is_array(reg->classes) ||
+         !json_is_array(reg->agents)))
+        return mst_err_set(err, MST_EINVAL,
+                           "%s: %s: facts, classes or agents of the wrong "
+                           "type",
+                           st->path, reg->sender);
+    return MST_OK;
+}
+
+/* Run `rc = body` inside a savepoint, so that a failed put leaves nothing
+ * half-written in the caller's batch. */
+static int savepoint_end(struct mst_store *st, int rc) {
+    if (rc != MST_OK)
+        sqlite3_step(stmt(st, S_ROLLBACK));
+    sqlite3_step(stmt(st, S_RELEASE));
+    sqlite3_reset(st->stmt[S_ROLLBACK]);
+    sqlite3_reset(st->stmt[S_RELEASE]);
+    return rc;
+}
+
+int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
+                  int64_t now_ms, struct mst_err *err) {
+    int rc = check_reg(st, reg, err);
+    if (rc != MST_OK)
+        return rc;
+    if ((rc = run(st, stmt(st, S_SAVEPOINT), "starting a put", err)) != MST_OK)
+        return rc;
+    return savepoint_end(st, put_row(st, reg, now_ms, err));
+}
+
+/* Mark `identity` stale at `now_ms` (once in the history); MST_ENOTFOUND
+ * when it is not in the store. */
+static int mark_stale(struct mst_store *st, const char *identity,
+                      int64_t now_ms, struct mst_err *err) {
+    sqlite3_stmt *row = stmt(st, S_GET);
+    sqlite3_bind_text(row, 1, identity, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(row);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(row);
+        return rc == SQLITE_DONE
+                   ? mst_err_set(err, MST_ENOTFOUND, "%s: %s: not in the store",
+                                 st->path, identity)
+                   : db_err(st, "reading a node", err);
+    }
+    int was_stale = sqlite3_column_int64(row, 3) != 0;
+    sqlite3_reset(row);
+    sqlite3_stmt *s = stmt(st, S_MISSED);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, now_ms);
+    rc = run(st, s, "recording a missed poll", err);
+    if (rc == MST_OK && !was_stale)
+        rc = history(st, now_ms, identity, "stale", NULL, NULL, NULL, err);
+    return rc;
+}
+
+int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
+                     struct mst_err *err) {
+    if (identity == NULL || *identity == '\0')
+        return mst_err_set(err, MST_EINVAL, "%s: missed: no identity",
+                           st->path);
+    int rc = run(st, stmt(st, S_SAVEPOINT), "starting a put", err);
+    if (rc != MST_OK)
+        return rc;
+    return savepoint_end(st, mark_stale(st, identity, now_ms, err));
+}
+
+/* The identities S_OVERDUE names, copied (a write must not run while the
+ * select is open on the same table). */
+static int overdue(struct mst_store *st, int64_t now_ms, struct mst_strv *ids,
+                   struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_OVERDUE);
+    sqlite3_bind_int64(s, 1, now_ms);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (mst_strv_push(ids, (const char *)sqlite3_column_text(s, 0)) !=
+            MST_OK) {
+            sqlite3_reset(s);
+            return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? MST_OK
+                             : db_err(st, "finding overdue nodes", err);
+}
+
+int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
+                     struct mst_err *err) {
+    struct mst_strv ids = {0};
+    int rc = overdue(st, now_ms, &ids, err);
+    for (size_t i = 0; rc == MST_OK && i < ids.n; i++) {
+        sqlite3_stmt *s = stmt(st, S_STALE);
+        sqlite3_bind_text(s, 1, ids.v[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now_ms);
+        rc = run(st, s, "marking a node stale", err);
+        if (rc == MST_OK)
+            rc = history(st, now_ms, ids.v[i], "stale", NULL, NULL, NULL, err);
+    }
+    mst_strv_free(&ids);
+    if (rc == MST_OK && keep_ms > 0) {
+        sqlite3_stmt *s = stmt(st, S_PRUNE);
+        sqlite3_bind_int64(s, 1, now_ms - keep_ms);
+        rc = run(st, s, "pruning the history", err);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reads */
+
+static const char *text(sqlite3_stmt *s, int col) {
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    return t ? t : "";
+}
+
+/*
+ * The facts of the node a walk is on: all of them (keys NULL: the node's
+ * rows), or the top-level facts named, read through one cursor per name
+ * over the facts table's (key, identity) order, advanced in step with the
+ * nodes (both in identity order), so a report reads only the facts it
+ * names.
+ */
+struct fact_cursors {
+    const struct mst_strv *keys; /* NULL = every fact */
+    sqlite3_stmt **cur;          /* one per key, on its current row or NULL
+                                    when done */
+};
+
+static int cursors_open(struct mst_store *st, struct fact_cursors *fc,
+                        struct mst_err *err) {
+    if (fc->keys == NULL)
+        return MST_OK;
+    fc->cur = calloc(fc->keys->n ? fc->keys->n : 1, sizeof *fc->cur);
+    if (fc->cur == NULL)
+        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+    for (size_t i = 0; i < fc->keys->n; i++) {
+        if (sqlite3_prepare_v2(st->db,
+                               "SELECT identity, value FROM facts WHERE key = "
+                               "?1 ORDER BY identity",
+                               -1, &fc->cur[i], NULL) != SQLITE_OK)
+            return db_err(st, "reading the facts", err);
+        sqlite3_bind_text(fc->cur[i], 1, fc->keys->v[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(fc->cur[i]) != SQLITE_ROW) {
+            sqlite3_finalize(fc->cur[i]);
+            fc->cur[i] = NULL;
+        }
+    }
+    return MST_OK;
+}
+
+static void cursors_close(struct fact_cursors *fc) {
+    for (size_t i = 0; fc->cur != NULL && i < fc->keys->n; i++)
+        sqlite3_finalize(fc->cur[i]);
+    free(fc->cur);
+}
+
+/* The named facts of `identity` into `facts`, moving each cursor past it
+ * (identities compare as SQLite's BINARY collation: bytes). */
+static void cursors_take(struct fact_cursors *fc, const char *identity,
+                         json_t *facts) {
+    for (size_t i = 0; i < fc->keys->n; i++) {
+        sqlite3_stmt *c = fc->cur[i];
+        int cmp = -1;
+        while (c != NULL &&
+               (cmp = strcmp((const char *)sqlite3_column_text(c, 0),
+                             identity)) < 0) {
+            if (sqlite3_step(c) != SQLITE_ROW) {
+                sqlite3_finalize(c);
+                c = fc->cur[i] = NULL;
+            }
+        }
+        json_t *v = c != NULL && cmp == 0 ? column_json(c, 1) : NULL;
+        if (v != NULL)
+            json_object_set_new(facts, fc->keys->v[i], v);
+    }
+}
+
+static json_t *node_facts(struct mst_store *st, struct fact_cursors *fc,
+                          const char *identity) {
+    if (fc->keys == NULL)
+        return facts_of(st, identity);
+    json_t *facts = json_object();
+    if (facts != NULL)
+        cursors_take(fc, identity, facts);
+    return facts;
+}
+
+/* Every row of `s` (S_NODES or S_NODE, bound) to `fn`; how many in
+ * *count_r. */
+static int walk_nodes(struct mst_store *st, sqlite3_stmt *s,
+                      struct fact_cursors *fc, mst_store_node_fn fn, void *ud,
+                      size_t *count_r, struct mst_err *err) {
+    int rc = MST_OK, step;
+    *count_r = 0;
+    while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct mst_store_node n = {
+            .identity = text(s, 0),
+            .collectives = text(s, 1),
+            .first_seen_ms = sqlite3_column_int64(s, 2),
+            .last_seen_ms = sqlite3_column_int64(s, 3),
+            .version = text(s, 4),
+            .started_ms = sqlite3_column_int64(s, 5),
+            .interval_s = sqlite3_column_int64(s, 6),
+            .digest = text(s, 7),
+            .classes = text(s, 8),
+            .agents = text(s, 9),
+            .stale_since_ms = sqlite3_column_int64(s, 10),
+            .missed = sqlite3_column_int64(s, 11),
+        };
+        json_t *facts = node_facts(st, fc, n.identity);
+        n.facts = facts;
+        ++*count_r;
+        rc = facts
+                 ? fn(&n, ud, err)
+                 : mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        json_decref(facts);
+    }
+    sqlite3_reset(s);
+    if (rc == MST_OK && step != SQLITE_DONE)
+        rc = db_err(st, "reading the nodes", err);
+    return rc;
+}
+
+/* One read transaction around a walk, so that the nodes and their facts
+ * are one snapshot (a savepoint: fine inside the writer's batch too). */
+static int walk(struct mst_store *st, sqlite3_stmt *s,
+                const struct mst_strv *fact_keys, mst_store_node_fn fn,
+                void *ud, size_t *count_r, struct mst_err *err) {
+    struct fact_cursors fc = {.keys = fact_keys};
+    int rc = exec(st, "SAVEPOINT mst_read", "starting a read", err);
+    if (rc != MST_OK)
+        return rc;
+    rc = cursors_open(st, &fc, err);
+    if (rc == MST_OK)
+        rc = walk_nodes(st, s, &fc, fn, ud, count_r, err);
+    cursors_close(&fc);
+    sqlite3_exec(st->db, "RELEASE mst_read", NULL, NULL, NULL);
+    return rc;
+}
+
+int mst_store_nodes(struct mst_store *st, const struct mst_strv *fact_keys,
+                    mst_store_node_fn fn, void *ud, struct mst_err *err) {
+    size_t n;
+    return walk(st, stmt(st, S_NODES), fact_keys, fn, ud, &n, err);
+}
+
+int mst_store_get_node(struct mst_store *st, const char *identity,
+                       mst_store_node_fn fn, void *ud, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_NODE);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    size_t n = 0;
+    int rc = walk(st, s, NULL, fn, ud, &n, err);
+    if (rc == MST_OK && n == 0)
+        return mst_err_set(err, MST_ENOTFOUND, "%s: %s: not in the store",
+                           st->path, identity);
+    return rc;
+}
+
+int mst_store_changes(struct mst_store *st, int64_t since_ms,
+                      mst_store_change_fn fn, void *ud, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_CHANGES);
+    sqlite3_bind_int64(s, 1, since_ms);
+    int rc, step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct mst_store_change c = {
+            .time_ms = sqlite3_column_int64(s, 0),
+            .identity = text(s, 1),
+            .kind = text(s, 2),
+            .name = text(s, 3),
+            .old = (const char *)sqlite3_column_text(s, 4),
+            .new = (const char *)sqlite3_column_text(s, 5),
+        };
+        if ((rc = fn(&c, ud, err)) != MST_OK) {
+            sqlite3_reset(s);
+            return rc;
+        }
+    }
+    sqlite3_reset(s);
+    return step == SQLITE_DONE ? MST_OK
+                               : db_err(st, "reading the history", err);
+}
+
+int mst_store_schema_version(void) {
+    return SCHEMA_VERSION;
+}

@@ -1,0 +1,103 @@
+#!/bin/bash
+# test_completion.sh MUSTER SRCDIR - the real completion scripts, run the
+# way the shells run them, against the muster binary MUSTER: bash's
+# _muster with COMP_WORDS/COMP_CWORD (after `complete -p muster` shows it
+# is registered), and zsh's _muster with `words`/CURRENT and compadd
+# captured (skipped without zsh).  Agent, action and input names must come
+# from the DDLs muster finds; -c FILE must reach muster.
+set -euo pipefail
+MUSTER=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+
+# The DDL path of a -c configuration: only the package agent's DDL.
+mkdir -p "$T/ddl"
+cp "$SRC/agents/package/package.json" "$T/ddl/"
+printf 'security: { provider = "none"; };\nddl_path = ["%s/ddl"];\n' "$T" >"$T/client.cfg"
+export MUSTER_DDL_PATH=$SRC/agents
+unset MUSTER_CONFIG
+export HOME=$T # no ~/.config/muster/client.cfg of the machine's user
+
+expect() { # expect WHAT GOT WORD...: every WORD is one of GOT's words
+    local what=$1 got=$2 w
+    shift 2
+    for w in "$@"; do
+        if ! grep -qxF -- "$w" <<<"$got"; then
+            echo "FAIL: $what: '$w' not offered; got: $(tr '\n' ' ' <<<"$got")"
+            failures=$((failures + 1))
+        fi
+    done
+}
+refuse() { # refuse WHAT GOT WORD...: no WORD is offered
+    local what=$1 got=$2 w
+    shift 2
+    for w in "$@"; do
+        if grep -qxF -- "$w" <<<"$got"; then
+            echo "FAIL: $what: '$w' offered; got: $(tr '\n' ' ' <<<"$got")"
+            failures=$((failures + 1))
+        fi
+    done
+}
+
+# ---- bash
+# shellcheck source=completion/muster.bash
+. "$SRC/completion/muster.bash"
+complete -p muster | grep -q -- '-F _muster' || { echo "FAIL: complete -p muster"; exit 1; }
+bashcomp() { # bashcomp WORD... : COMPREPLY for the line, the last word current
+    COMP_WORDS=("$MUSTER" "$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE="${COMP_WORDS[*]}"
+    COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    _muster
+    printf '%s\n' "${COMPREPLY[@]}"
+}
+expect "bash: commands" "$(bashcomp '')" ping rpc find facts inventory help doctor cert ddl
+refuse "bash: commands" "$(bashcomp '')" complete
+expect "bash: options" "$(bashcomp --co)" --config
+expect "bash: agents" "$(bashcomp rpc '')" package rpcutil service filemgr
+expect "bash: agents by prefix" "$(bashcomp rpc pa)" package
+refuse "bash: agents by prefix" "$(bashcomp rpc pa)" rpcutil
+expect "bash: actions" "$(bashcomp rpc package '')" status install uninstall
+expect "bash: actions after a filter" "$(bashcomp -I web1 rpc service '')" status restart
+expect "bash: inputs" "$(bashcomp rpc package status '')" package=
+expect "bash: help AGENT" "$(bashcomp help '')" rpcutil package
+expect "bash: -A AGENT" "$(bashcomp -A '')" rpcutil
+expect "bash: cert" "$(bashcomp cert '')" init issue show
+got=$(unset MUSTER_DDL_PATH; bashcomp -c "$T/client.cfg" rpc '')
+expect "bash: -c FILE's ddl_path" "$got" package
+refuse "bash: -c FILE's ddl_path" "$got" rpcutil service
+
+# ---- zsh
+if command -v zsh >/dev/null; then
+    zshcomp() { # zshcomp WORD...: what compadd was given for the line
+        zsh -f -c '
+            compadd() { # print the words, not the options
+                local skip=0 a
+                for a in "$@"; do
+                    if ((skip)); then skip=0; continue; fi
+                    case $a in -S) skip=1 ;; --) ;; *) print -r -- "$a" ;; esac
+                done
+            }
+            _files() { print -r -- "(files)"; }
+            words=("$@"); CURRENT=$#; PREFIX=${words[CURRENT]}
+            source "$SRC/completion/_muster"
+        ' zsh "$MUSTER" "$@"
+    }
+    export SRC
+    expect "zsh: commands" "$(zshcomp '')" rpc doctor cert
+    expect "zsh: agents" "$(zshcomp rpc '')" package rpcutil
+    expect "zsh: actions" "$(zshcomp rpc package '')" status install
+    expect "zsh: inputs" "$(zshcomp rpc package status '')" package=
+    expect "zsh: options" "$(zshcomp --co)" --config
+    got=$(unset MUSTER_DDL_PATH; zshcomp -c "$T/client.cfg" rpc '')
+    expect "zsh: -c FILE's ddl_path" "$got" package
+    refuse "zsh: -c FILE's ddl_path" "$got" rpcutil
+else
+    echo "no zsh here: the zsh part is skipped"
+fi
+
+[ "$failures" -eq 0 ] || exit 1
+echo "completion: every expected word offered"

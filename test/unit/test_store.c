@@ -1,0 +1,453 @@
+/*
+ * test_store.c - the inventory store (client/lib/store.c) on real SQLite
+ * files in a temporary directory: schema migrations (an old file upgraded,
+ * a newer one refused), puts and the history they write, missed polls,
+ * batches, readers beside the writer, and a writer killed mid-batch.
+ */
+#include <check.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/status.h"
+#include "base/strv.h"
+#include "runner.h"
+#include "store.h"
+
+static char dir[64];
+static char path[128];
+static struct mst_store *st;
+
+static void setup(void) {
+    strcpy(dir, "/tmp/test_store.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/inventory.db", dir);
+}
+
+static void teardown(void) {
+    char cmd[160];
+    mst_store_close(&st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A registration filled directly (the wire code is not needed here). */
+static struct mst_registration reg_make(const char *sender, const char *facts,
+                                        const char *classes,
+                                        const char *agents) {
+    struct mst_registration r = {0};
+    r.sender = strdup(sender);
+    r.version = strdup("0.1.0");
+    r.started_ms = 1000;
+    r.interval_s = 300;
+    r.collectives = json_pack("[s]", "muster");
+    if (facts != NULL) {
+        r.facts = json_loads(facts, 0, NULL);
+        r.classes = json_loads(classes, 0, NULL);
+        r.agents = json_loads(agents, 0, NULL);
+        ck_assert_ptr_nonnull(r.facts);
+    }
+    /* Any text stands for the digest here: it only has to change with
+     * the body. */
+    snprintf(r.digest, sizeof r.digest, "%08zx",
+             facts ? strlen(facts) * 31 + strlen(classes) + strlen(agents) : 0);
+    return r;
+}
+
+static void reg_free(struct mst_registration *r) {
+    free(r->sender);
+    free(r->version);
+    json_decref(r->collectives);
+    json_decref(r->facts);
+    json_decref(r->classes);
+    json_decref(r->agents);
+    memset(r, 0, sizeof *r);
+}
+
+#define FACTS1                                                                 \
+    "{\"os\":{\"family\":\"Debian\",\"release\":\"12.1\"},\"role\":\"web\"}"
+#define FACTS2                                                                 \
+    "{\"os\":{\"family\":\"Debian\",\"release\":\"12.2\"},\"dc\":\"par\"}"
+#define AGENTS1 "[{\"name\":\"rpcutil\",\"version\":\"1.0\"}]"
+#define AGENTS2                                                                \
+    "[{\"name\":\"rpcutil\",\"version\":\"1.1\"},{\"name\":\"package\","       \
+    "\"version\":\"2.0\"}]"
+
+static void put(const char *sender, const char *facts, const char *classes,
+                const char *agents, int64_t now, int want) {
+    struct mst_registration r = reg_make(sender, facts, classes, agents);
+    struct mst_err err = {0};
+    int rc = mst_store_put(st, &r, now, &err);
+    ck_assert_msg(rc == want, "put %s: %d (%s)", sender, rc, err.msg);
+    reg_free(&r);
+}
+
+/* What the reads give, as lines of text. */
+static int node_line(const struct mst_store_node *n, void *ud,
+                     struct mst_err *err) {
+    (void)err;
+    char line[1024];
+    char *facts = json_dumps(n->facts, JSON_COMPACT | JSON_SORT_KEYS);
+    snprintf(line, sizeof line,
+             "%s seen=%lld..%lld stale=%lld missed=%lld %s %s %s\n",
+             n->identity, (long long)n->first_seen_ms,
+             (long long)n->last_seen_ms, (long long)n->stale_since_ms,
+             (long long)n->missed, facts, n->classes, n->agents);
+    free(facts);
+    strcat(ud, line);
+    return MST_OK;
+}
+
+static int change_line(const struct mst_store_change *c, void *ud,
+                       struct mst_err *err) {
+    (void)err;
+    char line[512];
+    snprintf(line, sizeof line, "%lld %s %s %s %s %s\n", (long long)c->time_ms,
+             c->identity, c->kind, c->name, c->old ? c->old : "-",
+             c->new ? c->new : "-");
+    strcat(ud, line);
+    return MST_OK;
+}
+
+static const char *nodes_text(struct mst_store *s) {
+    static char buf[8192];
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_nodes(s, NULL, node_line, buf, NULL), MST_OK);
+    return buf;
+}
+
+static const char *changes_text(struct mst_store *s, int64_t since) {
+    static char buf[8192];
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_changes(s, since, change_line, buf, NULL),
+                     MST_OK);
+    return buf;
+}
+
+static void open_write(void) {
+    struct mst_err err = {0};
+    int rc = mst_store_open(path, MST_STORE_WRITE, &st, &err);
+    ck_assert_msg(rc == MST_OK, "open: %s", err.msg);
+}
+
+/* Raw SQL on the file, as another program (or an older muster) would. */
+static void raw_sql(const char *sql) {
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+    sqlite3_close(db);
+}
+
+static const char *raw_text(const char *sql) {
+    static char buf[256];
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return buf;
+}
+
+static int raw_int(const char *sql) {
+    return atoi(raw_text(sql));
+}
+
+START_TEST(a_new_file_is_created_in_wal_mode_at_the_current_version) {
+    open_write();
+    ck_assert_int_eq(raw_int("PRAGMA user_version"),
+                     mst_store_schema_version());
+    ck_assert_int_eq(mst_store_schema_version(), 2);
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ck_assert_str_eq(nodes_text(st), "");
+}
+END_TEST
+
+START_TEST(reading_a_missing_file_or_not_a_database_is_refused) {
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err),
+                     MST_ENOTFOUND);
+    ck_assert_ptr_null(st);
+    ck_assert_ptr_nonnull(strstr(err.msg, path));
+    FILE *f = fopen(path, "w");
+    fputs("this is not a database, it is text long enough to be a header\n", f);
+    fclose(f);
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_WRITE, &st, &err), MST_EIO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a database"));
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err), MST_EIO);
+}
+END_TEST
+
+/* Facts of every JSON type, which the upgrade moves to their own table. */
+#define OLD_FACTS                                                              \
+    "{\"a\":[1,\"x\"],\"f\":1.5,\"n\":3,\"no\":false,\"os\":{\"family\":"      \
+    "\"Debian\"},\"s\":\"it''s\",\"yes\":true,\"z\":null}"
+
+/* The schema of version 1, as the first muster with a store wrote it. */
+#define SCHEMA_V1                                                              \
+    "CREATE TABLE nodes (identity TEXT PRIMARY KEY NOT NULL, collectives "     \
+    "TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT "       \
+    "NULL, version TEXT NOT NULL, started INTEGER NOT NULL, interval "         \
+    "INTEGER NOT NULL, digest TEXT NOT NULL, facts TEXT NOT NULL, classes "    \
+    "TEXT NOT NULL, agents TEXT NOT NULL);"                                    \
+    "CREATE TABLE history (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, "    \
+    "identity TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL DEFAULT "  \
+    "'', old TEXT, new TEXT);"                                                 \
+    "CREATE INDEX history_time ON history(time);"                              \
+    "INSERT INTO nodes VALUES ('old1', '[\"muster\"]', 10, 20, '0.0.9', 5, "   \
+    "60, 'd1', '" OLD_FACTS "', '[]', '[]');"                                  \
+    "INSERT INTO history (time, identity, kind) VALUES (10, 'old1', "          \
+    "'appeared');"                                                             \
+    "PRAGMA user_version = 1;"
+
+START_TEST(an_old_file_is_upgraded_keeping_its_rows) {
+    raw_sql(SCHEMA_V1);
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err),
+                     MST_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.msg, "schema version 1 is older than 2"));
+    open_write();
+    ck_assert_int_eq(raw_int("PRAGMA user_version"), 2);
+    ck_assert_str_eq(nodes_text(st),
+                     "old1 seen=10..20 stale=0 missed=0 "
+                     "{\"a\":[1,\"x\"],\"f\":1.5,\"n\":3,\"no\":false,\"os\":{"
+                     "\"family\":\"Debian\"},\"s\":\"it's\",\"yes\":true,\"z\":"
+                     "null} [] []\n");
+    ck_assert_str_eq(changes_text(st, 0), "10 old1 appeared  - -\n");
+    /* The new columns work on the upgraded file. */
+    ck_assert_int_eq(mst_store_missed(st, "old1", 30, NULL), MST_OK);
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "stale=30 missed=1"));
+    mst_store_close(&st);
+    /* Opening it again changes nothing. */
+    open_write();
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "old1 seen=10..20 stale=30"));
+}
+END_TEST
+
+START_TEST(a_file_from_a_newer_muster_is_refused_and_left_alone) {
+    open_write();
+    mst_store_close(&st);
+    raw_sql("PRAGMA user_version = 3");
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_WRITE, &st, &err),
+                     MST_ECONFIG);
+    ck_assert_ptr_null(st);
+    char want[256];
+    snprintf(want, sizeof want,
+             "%s: schema version 3 is newer than 2: "
+             "upgrade muster",
+             path);
+    ck_assert_str_eq(err.msg, want);
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err),
+                     MST_ECONFIG);
+    ck_assert_int_eq(raw_int("PRAGMA user_version"), 3);
+}
+END_TEST
+
+START_TEST(a_first_registration_makes_a_node_that_appeared) {
+    open_write();
+    put("web1", FACTS1, "[\"apache\"]", AGENTS1, 100, MST_OK);
+    ck_assert_str_eq(nodes_text(st),
+                     "web1 seen=100..100 stale=0 missed=0 "
+                     "{\"os\":{\"family\":\"Debian\",\"release\":\"12.1\"},"
+                     "\"role\":\"web\"} [\"apache\"] " AGENTS1 "\n");
+    ck_assert_str_eq(changes_text(st, 0), "100 web1 appeared  - -\n");
+    /* The same body again writes no history. */
+    put("web1", FACTS1, "[\"apache\"]", AGENTS1, 200, MST_OK);
+    ck_assert_str_eq(changes_text(st, 0), "100 web1 appeared  - -\n");
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "seen=100..200"));
+}
+END_TEST
+
+START_TEST(a_walk_reads_only_the_top_level_facts_named) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    put("web2", FACTS2, "[]", "[]", 100, MST_OK);
+    put("web3", "{}", "[]", "[]", 100, MST_OK);
+    struct mst_strv keys = {0};
+    mst_strv_push(&keys, "dc");
+    mst_strv_push(&keys, "os");
+    static char buf[8192];
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_nodes(st, &keys, node_line, buf, NULL), MST_OK);
+    ck_assert_str_eq(
+        buf, "web1 seen=100..100 stale=0 missed=0 "
+             "{\"os\":{\"family\":\"Debian\",\"release\":\"12.1\"}} [] []\n"
+             "web2 seen=100..100 stale=0 missed=0 "
+             "{\"dc\":\"par\",\"os\":{\"family\":\"Debian\","
+             "\"release\":\"12.2\"}} [] []\n"
+             "web3 seen=100..100 stale=0 missed=0 {} [] []\n");
+    mst_strv_free(&keys);
+    buf[0] = '\0';
+    ck_assert_int_eq(mst_store_nodes(st, &keys, node_line, buf, NULL), MST_OK);
+    ck_assert_ptr_nonnull(
+        strstr(buf, "web2 seen=100..100 stale=0 missed=0 {}"));
+}
+END_TEST
+
+START_TEST(still_here_updates_last_seen_only_when_the_digest_is_known) {
+    open_write();
+    struct mst_err err = {0};
+    put("web1", NULL, NULL, NULL, 50, MST_ENOTFOUND);
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    struct mst_registration full = reg_make("web1", FACTS1, "[]", "[]");
+    struct mst_registration r = reg_make("web1", NULL, NULL, NULL);
+    memcpy(r.digest, full.digest, sizeof r.digest);
+    ck_assert_int_eq(mst_store_put(st, &r, 300, &err), MST_OK);
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "seen=100..300"));
+    strcpy(r.digest, "0000");
+    ck_assert_int_eq(mst_store_put(st, &r, 400, &err), MST_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.msg, "web1: digest 0000"));
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "seen=100..300"));
+    reg_free(&r);
+    reg_free(&full);
+}
+END_TEST
+
+START_TEST(changes_of_facts_classes_and_agents_go_into_the_history) {
+    open_write();
+    put("web1", FACTS1, "[\"apache\",\"base\"]", AGENTS1, 100, MST_OK);
+    put("web1", FACTS2, "[\"base\",\"nginx\"]", AGENTS2, 200, MST_OK);
+    ck_assert_str_eq(changes_text(st, 150),
+                     "200 web1 fact_changed os.release \"12.1\" \"12.2\"\n"
+                     "200 web1 fact_added dc - \"par\"\n"
+                     "200 web1 fact_removed role \"web\" -\n"
+                     "200 web1 class_added nginx - -\n"
+                     "200 web1 class_removed apache - -\n"
+                     "200 web1 agent_changed rpcutil \"1.0\" \"1.1\"\n"
+                     "200 web1 agent_added package - \"2.0\"\n");
+    ck_assert_ptr_nonnull(strstr(changes_text(st, 0), "100 web1 appeared"));
+}
+END_TEST
+
+START_TEST(a_missed_poll_marks_a_node_stale_once_until_it_is_back) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_missed(st, "web1", 200, &err), MST_OK);
+    ck_assert_int_eq(mst_store_missed(st, "web1", 300, &err), MST_OK);
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "stale=200 missed=2"));
+    ck_assert_int_eq(mst_store_missed(st, "nobody", 300, &err), MST_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.msg, "nobody: not in the store"));
+    put("web1", FACTS1, "[]", "[]", 400, MST_OK);
+    ck_assert_ptr_nonnull(strstr(nodes_text(st), "stale=0 missed=0"));
+    ck_assert_str_eq(changes_text(st, 0), "100 web1 appeared  - -\n"
+                                          "200 web1 stale  - -\n"
+                                          "400 web1 back  - -\n");
+}
+END_TEST
+
+START_TEST(expire_marks_overdue_nodes_and_drops_old_history) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 1000, MST_OK); /* interval 300 s */
+    put("web2", FACTS2, "[]", "[]", 500000, MST_OK);
+    ck_assert_int_eq(mst_store_expire(st, 602000, 0, NULL), MST_OK);
+    const char *n = nodes_text(st);
+    ck_assert_ptr_nonnull(strstr(n, "web1 seen=1000..1000 stale=602000"));
+    ck_assert_ptr_nonnull(strstr(n, "web2 seen=500000..500000 stale=0"));
+    ck_assert_int_eq(mst_store_expire(st, 603000, 0, NULL), MST_OK);
+    ck_assert_str_eq(changes_text(st, 0), "1000 web1 appeared  - -\n"
+                                          "500000 web2 appeared  - -\n"
+                                          "602000 web1 stale  - -\n");
+    ck_assert_int_eq(mst_store_expire(st, 603000, 200000, NULL), MST_OK);
+    ck_assert_str_eq(changes_text(st, 0), "500000 web2 appeared  - -\n"
+                                          "602000 web1 stale  - -\n");
+}
+END_TEST
+
+START_TEST(a_reader_sees_the_last_commit_while_a_batch_is_open) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("web2", FACTS1, "[]", "[]", 100, MST_OK);
+    struct mst_store *rd = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &rd, &err), MST_OK);
+    ck_assert_ptr_null(strstr(nodes_text(rd), "web2"));
+    ck_assert_ptr_nonnull(strstr(nodes_text(rd), "web1"));
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_ptr_nonnull(strstr(nodes_text(rd), "web2"));
+    mst_store_close(&rd);
+}
+END_TEST
+
+START_TEST(a_writer_killed_mid_batch_leaves_the_last_commit) {
+    open_write();
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    mst_store_close(&st);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        open_write();
+        mst_store_begin(st, NULL);
+        for (int i = 0; i < 2000; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "node%d", i);
+            put(id, FACTS2, "[]", "[]", 200, MST_OK);
+        }
+        raise(SIGKILL);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err), MST_OK);
+    ck_assert_str_eq(changes_text(st, 0), "100 web1 appeared  - -\n");
+    mst_store_close(&st);
+    open_write();
+    ck_assert_str_eq(raw_text("PRAGMA integrity_check"), "ok");
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM nodes"), 1);
+}
+END_TEST
+
+START_TEST(a_bad_registration_is_refused) {
+    open_write();
+    struct mst_registration r = reg_make("", FACTS1, "[]", "[]");
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_put(st, &r, 1, &err), MST_EINVAL);
+    free(r.sender);
+    r.sender = strdup("web1");
+    json_decref(r.classes);
+    r.classes = json_object();
+    ck_assert_int_eq(mst_store_put(st, &r, 1, &err), MST_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "web1: facts, classes or agents"));
+    ck_assert_str_eq(nodes_text(st), "");
+    reg_free(&r);
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("store");
+    TCase *tc = mst_test_case(s, "store", setup, teardown, 30);
+    tcase_add_test(tc,
+                   a_new_file_is_created_in_wal_mode_at_the_current_version);
+    tcase_add_test(tc, reading_a_missing_file_or_not_a_database_is_refused);
+    tcase_add_test(tc, an_old_file_is_upgraded_keeping_its_rows);
+    tcase_add_test(tc, a_file_from_a_newer_muster_is_refused_and_left_alone);
+    tcase_add_test(tc, a_first_registration_makes_a_node_that_appeared);
+    tcase_add_test(tc, a_walk_reads_only_the_top_level_facts_named);
+    tcase_add_test(tc,
+                   still_here_updates_last_seen_only_when_the_digest_is_known);
+    tcase_add_test(tc, changes_of_facts_classes_and_agents_go_into_the_history);
+    tcase_add_test(tc, a_missed_poll_marks_a_node_stale_once_until_it_is_back);
+    tcase_add_test(tc, expire_marks_overdue_nodes_and_drops_old_history);
+    tcase_add_test(tc, a_reader_sees_the_last_commit_while_a_batch_is_open);
+    tcase_add_test(tc, a_writer_killed_mid_batch_leaves_the_last_commit);
+    tcase_add_test(tc, a_bad_registration_is_refused);
+    return mst_test_run(s);
+}
