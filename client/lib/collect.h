@@ -1,9 +1,9 @@
 /*
  * collect.h - inside libmusterclient: fill the inventory store
- * (store.h) from registrations (the collector's durable queue on
- * C.registration) or from a poll (rpcutil inventory).  Internal; the
- * public API wraps it as muster_collect (docs/inventory.md,
- * "Registration and collection").
+ * (store.h) from registrations, the collector's durable queue on
+ * C.registration (a poll is pull.h; both share the stats and callbacks
+ * below).  Internal; the public API wraps both as muster_collect
+ * (docs/inventory.md, "Registration and collection").
  *
  * Nothing is acknowledged to the broker before the transaction that holds
  * it is committed, so a collector killed at any point loses nothing: what
@@ -60,7 +60,10 @@ int mst_collect_lock(const char *db, int *fd_r, struct mst_err *err);
  * transaction (or fewer after a quiet moment).  `follow`: until *stop
  * (then the open batch is committed and acknowledged), reconnecting when
  * the broker goes; otherwise until what was queued when it started has
- * been taken (a one-shot run: cron).  Fills *stats.  Returns MST_OK,
+ * been taken (a one-shot run: cron).  The store's upkeep (stale nodes,
+ * history older than inventory.history_days) runs at the end of a
+ * one-shot run, and at quiet moments, once a minute at most, while
+ * following.  Fills *stats.  Returns MST_OK,
  * MST_ECONNECT/MST_EPROTO/MST_ESECURITY (broker or set-up), or the store's
  * failure (MST_EIO...): nothing of an uncommitted batch is acknowledged.
  */
@@ -68,29 +71,5 @@ int mst_collect_queue(const struct mst_config *cfg, struct mst_store *st,
                       int follow, volatile sig_atomic_t *stop,
                       const struct mst_collect_handlers *h,
                       struct mst_collect_stats *stats, struct mst_err *err);
-
-/*
- * mst_collect_poll - ask `nodes` (addressed), or every node matching
- * `filter` (a broadcast; NULL = all), for rpcutil inventory; put every
- * verified answer in `st` and record each of `expected` (NULL or empty:
- * `nodes`) that did not answer with mst_store_missed.  One transaction.
- * Returns MST_OK when the request went out, or the failure.
- */
-int mst_collect_poll(const struct mst_config *cfg, struct mst_store *st,
-                     const json_t *filter, const struct mst_strv *nodes,
-                     const struct mst_strv *expected,
-                     const struct mst_collect_handlers *h,
-                     struct mst_collect_stats *stats, struct mst_err *err);
-
-/*
- * mst_collect_from_inventory - turn the data of an rpcutil inventory reply
- * of `sender` (verified), sent at `time_ms`, into a full registration in
- * `reg` (zeroed by the caller; clear it).  Agents come as names only: their
- * versions are "".  Returns MST_OK or MST_EINVAL (what a node would not
- * have sent).
- */
-int mst_collect_from_inventory(const char *sender, int64_t time_ms,
-                               const json_t *data, struct mst_registration *reg,
-                               struct mst_err *err);
 
 #endif

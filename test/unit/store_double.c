@@ -117,3 +117,12 @@ int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
     (void)st, (void)now_ms;
     return record(identity, "", 0, 1, err);
 }
+
+int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
+                     struct mst_err *err) {
+    (void)st, (void)now_ms, (void)keep_ms;
+    if (current_txn == 0)
+        return mst_err_set(err, MST_EINVAL, "store double: outside a txn");
+    store_double.expired++;
+    return MST_OK;
+}

@@ -33,8 +33,9 @@ struct store_double {
     size_t n_puts;
     unsigned begun, committed;
     uint64_t acked_at_commit[STORE_DOUBLE_MAX]; /* per commit */
-    int fail_put; /* the next put fails with MST_EIO */
-    int open;     /* a handle is open */
+    int fail_put;     /* the next put fails with MST_EIO */
+    unsigned expired; /* mst_store_expire calls */
+    int open;         /* a handle is open */
 };
 
 extern struct store_double store_double;

@@ -4,8 +4,7 @@
  * what does not (a client certificate, another node's certificate,
  * garbage) is counted and never stored, nothing is acknowledged before
  * its transaction is committed, a store failure acknowledges nothing, a
- * follow run stops on its flag, polls turn inventory replies into
- * registrations, and the lock keeps a second run out.
+ * follow run stops on its flag, and the lock keeps a second run out.
  */
 #include <check.h>
 #include <signal.h>
@@ -174,7 +173,8 @@ START_TEST(one_shot_stores_what_verifies) {
     ck_assert_uint_eq(store_double_stored("alice"), 0);
     /* batches of two; each acknowledged only after its commit */
     ck_assert_uint_eq(stats.batches, 4);
-    ck_assert_uint_eq(store_double.committed, 4);
+    ck_assert_uint_eq(store_double.committed, 5); /* and the upkeep's */
+    ck_assert_uint_eq(store_double.expired, 1);
     for (unsigned k = 0; k < 4; k++)
         ck_assert_uint_eq(store_double.acked_at_commit[k], 2 * k);
     ck_assert_uint_eq(mst_double_last_ack(), 7);
@@ -232,11 +232,14 @@ START_TEST(store_failure_acknowledges_nothing) {
 }
 END_TEST
 
-START_TEST(empty_queue_one_shot_returns) {
+START_TEST(empty_queue_one_shot_does_the_upkeep) {
     struct mst_collect_stats stats = {0};
     ck_assert_int_eq(run(0, &stats, NULL), MST_OK);
     ck_assert_uint_eq(stats.received, 0);
-    ck_assert_uint_eq(store_double.begun, 0);
+    /* nothing stored, but the upkeep ran: who went stale meanwhile */
+    ck_assert_uint_eq(store_double.n_puts, 0);
+    ck_assert_uint_eq(store_double.expired, 1);
+    ck_assert_uint_eq(store_double.committed, 1);
 }
 END_TEST
 
@@ -248,42 +251,6 @@ START_TEST(follow_commits_and_stops_on_its_flag) {
     ck_assert_uint_eq(stats.stored, 1);
     ck_assert_uint_eq(store_double_stored("web1"), 1);
     ck_assert_uint_eq(mst_double_last_ack(), 1);
-}
-END_TEST
-
-START_TEST(inventory_reply_becomes_a_registration) {
-    json_t *data = json_pack(
-        "{s:s, s:s, s:[s], s:{s:s}, s:[s], s:[s,s], s:i}", "identity", "web1",
-        "version", "0.1.0", "collectives", "muster", "facts", "role", "web",
-        "classes", "base", "agents", "rpcutil", "service", "uptime", 60);
-    struct mst_registration reg = {0};
-    struct mst_err err = {0};
-    ck_assert_msg(mst_collect_from_inventory("web1", 1700000060000, data, &reg,
-                                             &err) == MST_OK,
-                  "%s", err.msg);
-    ck_assert(mst_registration_full(&reg));
-    ck_assert_int_eq(reg.started_ms, 1700000000000);
-    ck_assert_int_eq(reg.interval_s, 0);
-    ck_assert_str_eq(json_string_value(json_object_get(
-                         json_array_get(reg.agents, 1), "name")),
-                     "service");
-    /* the digest is that of what is stored */
-    char d[MST_DIGEST_LEN];
-    ck_assert_int_eq(
-        mst_registration_digest(reg.facts, reg.classes, reg.agents, d, NULL),
-        MST_OK);
-    ck_assert_str_eq(d, reg.digest);
-    mst_registration_clear(&reg);
-    /* what no node sends */
-    json_object_set_new(data, "facts", json_array());
-    ck_assert_int_eq(mst_collect_from_inventory("web1", 1, data, &reg, &err),
-                     MST_EINVAL);
-    ck_assert_ptr_null(reg.sender);
-    json_object_set_new(data, "facts", json_object());
-    json_object_set_new(data, "collectives", json_pack("[s]", "bad name"));
-    ck_assert_int_eq(mst_collect_from_inventory("web1", 1, data, &reg, &err),
-                     MST_EINVAL);
-    json_decref(data);
 }
 END_TEST
 
@@ -308,9 +275,8 @@ int main(void) {
     tcase_add_test(tc, one_shot_stores_what_verifies);
     tcase_add_test(tc, store_failure_acknowledges_nothing);
     tcase_add_test(tc, parallel_batch_keeps_order_and_refusals);
-    tcase_add_test(tc, empty_queue_one_shot_returns);
+    tcase_add_test(tc, empty_queue_one_shot_does_the_upkeep);
     tcase_add_test(tc, follow_commits_and_stops_on_its_flag);
-    tcase_add_test(tc, inventory_reply_becomes_a_registration);
     tcase_add_test(tc, lock_keeps_a_second_run_out);
     return mst_test_run(s);
 }
