@@ -23,7 +23,7 @@ sed -i 's/^inventory: {\(.*\) };$/inventory: {\1 batch = 50; };/' "$CLIENT_CFG"
 grep -q 'batch = 50' "$CLIENT_CFG" || fail "no inventory section in $CLIENT_CFG"
 
 step "kill -9 once some batches are committed"
-muster_cmd collect --db "$DB" >"$T/first.out" 2>&1 &
+collect_bg >"$T/first.out" 2>&1
 first=$!
 mst_track "$first" "collect:first"
 wait_for "[ \"\$(stored_count)\" -gt 0 ]" 30 || fail "nothing was stored"

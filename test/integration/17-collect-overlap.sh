@@ -26,7 +26,7 @@ while True:
 mst_track "$!" silent-broker
 wait_for "[ -s '$T/silent.port' ]" 10 || fail "the silent listener did not start"
 SLOW_CFG=$T/slow.cfg
-reg_client_cfg_in "$SLOW_CFG"
+cp "$CLIENT_CFG" "$SLOW_CFG"
 set_cfg_urls "$SLOW_CFG" "amqp://guest:guest@127.0.0.1:$(cat "$T/silent.port")"
 
 step "the first run takes the lock and hangs in the AMQP handshake"

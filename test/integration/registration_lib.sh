@@ -5,8 +5,10 @@
 #   reg_daemons N [INTERVAL]  nodes 1..N registering every INTERVAL s (2)
 #   reg_daemon_cfg I [INTERVAL]  just node I's config
 #   reg_client_cfg            the client config with this test's own
-#                             collector queue (deleted on exit);
-#                             reg_client_cfg_in FILE: the same in FILE
+#                             collector queue (deleted on exit)
+#   collect_bg ARGS...        muster collect --db $DB ARGS... in the
+#                             background, as a child of this shell (so $!
+#                             is muster's own pid, for kill and wait)
 #   collect ARGS...           muster collect --db $DB ARGS...
 #   stored                    identities in the store, sorted, one a line
 #   stored_fact NODE FACT     NODE's top-level FACT as the store has it
@@ -33,13 +35,18 @@ reg_daemons() {
     start_daemons "$1"
 }
 
-reg_client_cfg() { reg_client_cfg_in "$CLIENT_CFG"; }
-reg_client_cfg_in() {
-    write_client_cfg "$1"
-    printf 'inventory: { queue = "%s"; };\n' "$REG_QUEUE" >>"$1"
+reg_client_cfg() {
+    write_client_cfg
+    printf 'inventory: { queue = "%s"; };\n' "$REG_QUEUE" >>"$CLIENT_CFG"
 }
 
 collect() { muster_cmd collect --db "$DB" "$@"; }
+
+# Not through muster_cmd: a function in the background is a subshell,
+# and a signal to it would not reach muster.
+collect_bg() {
+    "$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" collect --db "$DB" "$@" &
+}
 
 stored() {
     muster_cmd inventory --db "$DB" --format json | jq -r '.[].identity' | sort
@@ -61,7 +68,7 @@ collect_until() {
 
 COLLECTOR_PID=
 collector_start() {
-    muster_cmd collect --db "$DB" --follow >>"$T/collector.log" 2>&1 &
+    collect_bg --follow >>"$T/collector.log" 2>&1
     COLLECTOR_PID=$!
     mst_track "$COLLECTOR_PID" "collect:follow"
 }
