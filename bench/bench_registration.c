@@ -12,7 +12,9 @@
  * (sealed, average), registration_publish_per_s, registration_open_us
  * (median time to decode and verify one, as the collector does, each
  * node's certificate new to the verifier: a cold cache), registrations_per_s
- * (ingest: K / the collect run's wall time), registration_collect_s and
+ * (ingest: K / the collect run's wall time), registration_collect_s,
+ * registration_collect_cpu_us (the collector's user + system CPU per
+ * registration, every thread: what a busy machine does not distort) and
  * registration_store_bytes_per_node (database plus WAL, / K).  With
  * --publish-only it publishes and stops (test/integration/17-collect-kill9
  * uses that, with the collector configuration --config-out writes).
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -347,8 +350,11 @@ static void write_config(const struct options *o, const char *path) {
         die(path, NULL);
 }
 
-/* Run `muster -c CFG collect --db DB`; its wall time in seconds. */
-static double run_collect(const char *cfg, const char *db) {
+/* Run `muster -c CFG collect --db DB`; its wall time in seconds, and its
+ * CPU time (user + system) in *cpu_s_r. */
+static double run_collect(const char *cfg, const char *db, double *cpu_s_r) {
+    struct rusage before, after;
+    getrusage(RUSAGE_CHILDREN, &before);
     int64_t t0 = bench_now_ns();
     pid_t pid = fork();
     if (pid == 0) {
@@ -363,7 +369,14 @@ static double run_collect(const char *cfg, const char *db) {
                 status);
         exit(1);
     }
-    return (double)(bench_now_ns() - t0) / 1e9;
+    double wall = (double)(bench_now_ns() - t0) / 1e9;
+    getrusage(RUSAGE_CHILDREN, &after);
+    *cpu_s_r = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec +
+                        after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
+               (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec +
+                        after.ru_stime.tv_usec - before.ru_stime.tv_usec) /
+                   1e6;
+    return wall;
 }
 
 static long long size_of(const char *path) {
@@ -434,7 +447,8 @@ int main(int argc, char **argv) {
     struct node *nodes = load_nodes(o.k);
     declare_queue(&o);
     if (!o.publish_only) { /* leftovers of an earlier run go first */
-        run_collect(o.config_out, o.db);
+        double ignored;
+        run_collect(o.config_out, o.db, &ignored);
         remove_store(o.db);
     }
     double publish_per_s = 0;
@@ -450,11 +464,13 @@ int main(int argc, char **argv) {
            (double)bench_percentile(opens, o.k, 50) / 1000.0);
     free(opens);
     if (!o.publish_only) {
-        double s = run_collect(o.config_out, o.db);
+        double cpu = 0;
+        double s = run_collect(o.config_out, o.db, &cpu);
         char wal[600];
         snprintf(wal, sizeof wal, "%s-wal", o.db);
         printf("registration_collect_s: %.2f\n", s);
         printf("registrations_per_s: %.0f\n", (double)o.k / s);
+        printf("registration_collect_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
         printf("registration_store_bytes_per_node: %.0f\n",
                (double)(size_of(o.db) + size_of(wal)) / (double)o.k);
     }
