@@ -130,7 +130,8 @@ int mst_connector_retry(struct mst_connector *conn, int64_t *delay_ms_r,
 
 /*
  * mst_connector_declare_node - the daemon's topology: for each collective C
- * the exchanges C.broadcast (fanout) and C.direct (direct), both durable,
+ * the exchanges C.broadcast (fanout), C.direct (direct) and C.registration
+ * (fanout), all durable,
  * one exclusive, auto-delete, server-named queue with the options' bounds
  * (x-max-length, x-overflow, x-message-ttl; what it drops is dead-lettered
  * and counted, see mst_connector_dropped) bound to both (to C.direct
@@ -158,6 +159,40 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err);
+
+/*
+ * mst_connector_declare_collector - an inventory collector's topology: for
+ * each collective C the exchanges (C.registration among them, a durable
+ * fanout), then the durable, non-exclusive queue `queue` with the
+ * options' bounds (x-max-length, x-overflow, x-message-ttl) bound to every
+ * C.registration, qos prefetch, and one exclusive consumer with
+ * acknowledgements.  Remembered for mst_connector_reconnect/_retry.  The
+ * queue stays when the collector goes, so registrations wait for it.
+ * Return codes as mst_connector_declare_node (MST_EPROTO also when the
+ * queue exists with other bounds, or another consumer holds it).
+ */
+int mst_connector_declare_collector(struct mst_connector *conn,
+                                    const char *queue,
+                                    const struct mst_strv *collectives,
+                                    struct mst_err *err);
+
+/*
+ * mst_connector_backlog - how many messages the collector queue held when
+ * it was last declared (the broker's declare-ok count): what a one-shot
+ * collection has to drain.  0 before a declaration.
+ */
+uint64_t mst_connector_backlog(const struct mst_connector *conn);
+
+/*
+ * mst_connector_publish_registration - publish `body` to the fanout
+ * exchange C.registration (C = `collective`), persistent, with no routing
+ * key.  Nobody bound is fine: the broker drops it.  Returns MST_OK,
+ * MST_EINVAL (bad collective) or MST_ECONNECT (connection dropped).
+ */
+int mst_connector_publish_registration(struct mst_connector *conn,
+                                       const char *collective,
+                                       struct mst_bytes body,
+                                       struct mst_err *err);
 
 /*
  * mst_connector_dropped - how many requests the broker dropped from the node

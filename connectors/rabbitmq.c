@@ -95,6 +95,10 @@ struct mst_connector {
     int reply_declared;
     struct names reply_collectives;
     char *reply_queue;
+    int collector_declared;
+    struct names collector_collectives;
+    char *collector_queue;      /* durable, named by the caller */
+    uint64_t collector_backlog; /* messages waiting at the last declare */
 
     /* The message last handed out by mst_connector_consume. */
     struct content in;
@@ -433,6 +437,8 @@ void mst_connector_free(struct mst_connector **connp) {
     free(conn->dead_queue);
     names_free(&conn->reply_collectives);
     free(conn->reply_queue);
+    names_free(&conn->collector_collectives);
+    free(conn->collector_queue);
     free(conn);
     *connp = NULL;
 }
@@ -623,6 +629,10 @@ static int declare_exchanges(struct mst_connector *conn,
         int rc = declare_exchange(conn, c, "broadcast", "fanout", err);
         if (rc == MST_OK)
             rc = declare_exchange(conn, c, "direct", "direct", err);
+        /* Daemons publish registrations there, collectors bind to it:
+         * whichever comes first makes it. */
+        if (rc == MST_OK)
+            rc = declare_exchange(conn, c, "registration", "fanout", err);
         if (rc != MST_OK)
             return rc;
     }
@@ -727,6 +737,17 @@ static int consume_queue(struct mst_connector *conn, const char *queue,
     return rpc_check(conn, "starting a consumer", err);
 }
 
+/* basic.qos with the options' prefetch (0: no limit, nothing to set). */
+static int set_prefetch(struct mst_connector *conn, struct mst_err *err) {
+    if (conn->prefetch <= 0)
+        return MST_OK;
+    uint16_t n =
+        conn->prefetch > UINT16_MAX ? UINT16_MAX : (uint16_t)conn->prefetch;
+    amqp_basic_qos(conn->amqp, CHANNEL, /* prefetch_size = */ 0, n,
+                   /* global = */ 0);
+    return rpc_check(conn, "setting the prefetch count", err);
+}
+
 /* The node's part of the topology on the current connection. */
 static int node_topology(struct mst_connector *conn, struct mst_err *err) {
     struct mst_strv cs = names_view(&conn->node_collectives);
@@ -747,14 +768,9 @@ static int node_topology(struct mst_connector *conn, struct mst_err *err) {
             rc = bind_queue(conn, conn->node_queue, cs.v[i], "direct",
                             conn->identity, err);
     }
-    if (rc == MST_OK && conn->prefetch > 0) {
-        /* Unacked requests wait in the broker, where expiration works. */
-        uint16_t n =
-            conn->prefetch > UINT16_MAX ? UINT16_MAX : (uint16_t)conn->prefetch;
-        amqp_basic_qos(conn->amqp, CHANNEL, /* prefetch_size = */ 0, n,
-                       /* global = */ 0);
-        rc = rpc_check(conn, "setting the prefetch count", err);
-    }
+    /* Unacked requests wait in the broker, where expiration works. */
+    if (rc == MST_OK)
+        rc = set_prefetch(conn, err);
     if (rc == MST_OK)
         rc = consume_queue(conn, conn->node_queue, NULL, /* no_ack = */ 0, err);
     return rc;
@@ -770,6 +786,44 @@ static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
     if (rc == MST_OK)
         rc =
             consume_queue(conn, conn->reply_queue, NULL, /* no_ack = */ 1, err);
+    return rc;
+}
+
+/*
+ * A collector's queue outlives it (durable, not exclusive, not
+ * auto-delete) so that registrations wait while it is down; the options'
+ * bounds keep that wait finite.  One consumer at a time (exclusive
+ * consume).  The broker refuses a re-declaration with other bounds (406
+ * PRECONDITION_FAILED): the message says so.
+ */
+static int collector_topology(struct mst_connector *conn, struct mst_err *err) {
+    struct mst_strv cs = names_view(&conn->collector_collectives);
+    int rc = declare_exchanges(conn, &cs, err);
+    if (rc != MST_OK)
+        return rc;
+    struct queue_args args;
+    queue_arguments(conn, NULL, &args);
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(
+        conn->amqp, CHANNEL, amqp_cstring_bytes(conn->collector_queue),
+        /* passive = */ 0, /* durable = */ 1, /* exclusive = */ 0,
+        /* auto_delete = */ 0, args.table);
+    char what[NAME_MAX_LEN + 96];
+    snprintf(what, sizeof what,
+             "declaring queue %s (if it exists with other bounds, delete it "
+             "or match them)",
+             conn->collector_queue);
+    rc = rpc_check(conn, what, err);
+    if (rc != MST_OK)
+        return rc;
+    conn->collector_backlog = ok->message_count;
+    for (size_t i = 0; rc == MST_OK && i < cs.n; i++)
+        rc = bind_queue(conn, conn->collector_queue, cs.v[i], "registration",
+                        "", err);
+    if (rc == MST_OK)
+        rc = set_prefetch(conn, err);
+    if (rc == MST_OK)
+        rc = consume_queue(conn, conn->collector_queue, NULL,
+                           /* no_ack = */ 0, err);
     return rc;
 }
 
@@ -823,6 +877,36 @@ int mst_connector_declare_reply_queue(struct mst_connector *conn,
     return reply_topology(conn, err);
 }
 
+int mst_connector_declare_collector(struct mst_connector *conn,
+                                    const char *queue,
+                                    const struct mst_strv *collectives,
+                                    struct mst_err *err) {
+    int rc = check_collectives(collectives, err);
+    if (rc != MST_OK)
+        return rc;
+    if (queue == NULL || queue[0] == '\0' || strlen(queue) > NAME_MAX_LEN ||
+        strncmp(queue, "amq.", 4) == 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "bad collector queue name (1 to 255 bytes, not "
+                           "starting with \"amq.\")");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    char *q = strdup(queue);
+    if (q == NULL ||
+        names_copy(&conn->collector_collectives, collectives) < 0) {
+        free(q);
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    }
+    free(conn->collector_queue);
+    conn->collector_queue = q;
+    conn->collector_declared = 1;
+    return collector_topology(conn, err);
+}
+
+uint64_t mst_connector_backlog(const struct mst_connector *conn) {
+    return conn->collector_backlog;
+}
+
 const char *mst_connector_reply_queue(const struct mst_connector *conn) {
     return conn->reply_queue;
 }
@@ -874,6 +958,8 @@ static int redeclare(struct mst_connector *conn, struct mst_err *err) {
         rc = node_topology(conn, err);
     if (rc == MST_OK && conn->reply_declared)
         rc = reply_topology(conn, err);
+    if (rc == MST_OK && conn->collector_declared)
+        rc = collector_topology(conn, err);
     return rc;
 }
 
@@ -971,6 +1057,28 @@ int mst_connector_publish_reply(struct mst_connector *conn,
                                 /* immediate = */ 0, &p, amqp_view(body));
     if (rc != AMQP_STATUS_OK)
         return io_failed(conn, rc, "publishing a reply", err);
+    return MST_OK;
+}
+
+int mst_connector_publish_registration(struct mst_connector *conn,
+                                       const char *collective,
+                                       struct mst_bytes body,
+                                       struct mst_err *err) {
+    char exchange[NAME_MAX_LEN + 1];
+    if (collective == NULL || exchange_name(exchange, sizeof exchange,
+                                            collective, "registration") < 0)
+        return mst_err_set(err, MST_EINVAL, "bad collective name");
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    amqp_basic_properties_t p = {0};
+    p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+    p.content_type = amqp_cstring_bytes("application/x-msgpack");
+    p.delivery_mode = 2; /* persistent: collector queues are durable */
+    int rc = amqp_basic_publish(
+        conn->amqp, CHANNEL, amqp_cstring_bytes(exchange), amqp_empty_bytes,
+        /* mandatory = */ 0, /* immediate = */ 0, &p, amqp_view(body));
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "publishing a registration", err);
     return MST_OK;
 }
 

@@ -29,7 +29,11 @@
     X(REPLIED, "replied")           /* replies published */                    \
     X(REPLY_FAILED, "reply_failed") /* replies that could not be sent */       \
     X(RECONNECTS, "reconnects")                                                \
-    X(EXPIRED_IN_QUEUE, "expired_in_queue") /* answered, never run */
+    X(EXPIRED_IN_QUEUE, "expired_in_queue") /* answered, never run */          \
+    X(REGISTRATIONS, "registrations")       /* registrations published */      \
+    X(REGISTRATION_FAILED, "registration_failed") /* could not be sent */      \
+    X(REGISTRATION_TOO_BIG,                                                    \
+      "registration_too_big") /* body over max_bytes: "still here" sent */
 
 enum musterd_counter {
 #define MUSTERD_COUNTER_ENUM(name, text) MUSTERD_COUNTER_##name,

@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "policy/audit.h"
 #include "refresh.h"
+#include "registration.h"
 #include "worker.h"
 
 /* How long one poll may block, so that signals and heartbeats are served
@@ -90,6 +91,7 @@ static void try_broker(struct musterd *d) {
         d->retry_at_ms = 0;
         log_connected(d);
         notify("READY=1\n", "connected to ", mst_connector_url(d->conn));
+        musterd_registration_connected(d);
         return;
     }
     d->retry_at_ms = mst_now_ms() + delay_ms;
@@ -204,7 +206,9 @@ int musterd_run(struct musterd *d) {
             d->hup = 0;
             reload(d);
         }
-        musterd_refresh_take(d);
+        if (musterd_refresh_take(d))
+            musterd_registration_changed(d);
+        musterd_registration_tick(d);
         if (d->retry_at_ms != 0) {
             serve_offline(d);
             continue;

@@ -45,6 +45,9 @@ static const char usage_text[] =
     "    actions.  Runs until SIGTERM or SIGINT; SIGHUP reopens the log file\n"
     "    and reloads facts and classes (also every facts.refresh seconds, in\n"
     "    a thread of their own: requests are never held up by a reload).\n"
+    "    Registers on C.registration for muster collect at start, after a\n"
+    "    reconnect, when facts change and every registration.interval\n"
+    "    seconds (docs/inventory.md).\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE   server configuration (default " MST_SYSCONFDIR
@@ -67,7 +70,8 @@ static const char usage_text[] =
     "    one did, 2 for a usage error.\n"
     "\n"
     "SEE ALSO\n"
-    "    musterd(8), muster(1), muster.cfg(5), docs/doctor.md\n";
+    "    musterd(8), muster(1), muster.cfg(5), docs/doctor.md,\n"
+    "    docs/inventory.md\n";
 
 static void on_stop(int sig) {
     (void)sig;

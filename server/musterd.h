@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "external.h"
 #include "muster/agent.h"
+#include "wire/registration.h"
 
 struct musterd_refresh;     /* refresh.c */
 struct musterd_pool;        /* worker.c */
@@ -25,6 +26,20 @@ struct mst_facts;
 struct mst_replay;
 struct musterd_ratelimit;
 struct mst_security;
+
+/* Every 12th periodic registration is a full one: at the default 300 s a
+ * collector that missed a body has it again within an hour. */
+#define MUSTERD_REGISTRATION_FULL_EVERY 12
+
+/* registration.c's state. */
+struct musterd_registration {
+    char sent_digest[MST_DIGEST_LEN]; /* of the last full body sent; "" */
+    char big_digest[MST_DIGEST_LEN];  /* last body too big (logged once) */
+    int64_t due_ms;    /* mst_now_ms of the next one; 0 = none planned */
+    unsigned periodic; /* periodic ones since the last full */
+    int want_full;     /* the next one is full (start, reconnect) */
+    uint64_t rng;      /* jitter */
+};
 
 struct musterd {
     struct mst_config *cfg;
@@ -45,6 +60,7 @@ struct musterd {
     struct mst_strv agent_names;      /* the same agents' names, for filters */
     struct musterd_ext_user ext_user; /* agents.run_as, resolved */
     int64_t started_ms;               /* wall clock, for uptime */
+    struct musterd_registration registration; /* registration.c */
     int foreground;
     uint64_t ack_tag;           /* the last delivery taken, not yet acked */
     unsigned ack_generation;    /* its connection */

@@ -134,10 +134,10 @@ void musterd_refresh_poke(struct musterd *d) {
     pthread_mutex_unlock(&r->lock);
 }
 
-void musterd_refresh_take(struct musterd *d) {
+int musterd_refresh_take(struct musterd *d) {
     struct musterd_refresh *r = d->refresh;
     if (r == NULL)
-        return;
+        return 0;
     struct mst_facts *old_facts = NULL;
     struct mst_strv old_classes = {0};
     pthread_mutex_lock(&r->lock);
@@ -157,6 +157,7 @@ void musterd_refresh_take(struct musterd *d) {
     if (have)
         MST_LOG(MST_LOG_INFO, "facts refreshed: %zu facts, %zu classes",
                 json_object_size(mst_facts_root(d->facts)), d->classes.n);
+    return have;
 }
 
 void musterd_refresh_stop(struct musterd *d) {

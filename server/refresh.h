@@ -35,9 +35,9 @@ void musterd_refresh_poke(struct musterd *d);
 /*
  * musterd_refresh_take - I/O thread only: if a reload finished, put its
  * facts and classes in place and free the old ones.  Never blocks on a
- * load in progress.
+ * load in progress.  Returns 1 when it did, else 0.
  */
-void musterd_refresh_take(struct musterd *d);
+int musterd_refresh_take(struct musterd *d);
 
 /* musterd_refresh_stop - stop and join the thread; drops a pending load. */
 void musterd_refresh_stop(struct musterd *d);

@@ -23,6 +23,7 @@ int mst_cmd_doctor(struct mst_cli *cli);
  * name, NULL-terminated.
  */
 int mst_cmd_complete(struct mst_cli *cli, const char *const *commands);
+int mst_cmd_collect(struct mst_cli *cli);
 
 /*
  * mst_cli_find_ddl - load `agent`'s DDL from $MUSTER_DDL_PATH and the

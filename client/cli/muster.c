@@ -15,7 +15,7 @@ static const struct {
     {"ping", mst_cmd_ping},           {"rpc", mst_cmd_rpc},
     {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
     {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
-    {"doctor", mst_cmd_doctor},
+    {"doctor", mst_cmd_doctor},       {"collect", mst_cmd_collect},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

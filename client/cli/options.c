@@ -32,6 +32,7 @@ static const char usage_text[] =
     "table|json|jsonl|csv]\n"
     "                     [--fields LIST] [--stale DURATION]\n"
     "                     [--changes [--since DURATION]] [--count-by FACT]\n"
+    "    muster [OPTIONS] collect [--db PATH] [--follow | --poll [FILTERS]]\n"
     "    muster [OPTIONS] help [AGENT]\n"
     "    muster [-c FILE] [-v] doctor\n"
     "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
@@ -58,6 +59,12 @@ static const char usage_text[] =
     "               --count-by FACT; --fields identity,os.family,... with\n"
     "               dotted fact names (missing: empty); times as 90s, 30m,\n"
     "               2h, 7d\n"
+    "    collect    fill the inventory store (--db, or inventory.db) with\n"
+    "               the registrations queued for this collector, then exit\n"
+    "               (cron); --follow: keep collecting until SIGTERM; --poll:\n"
+    "               ask the matching nodes (rpcutil inventory) instead and\n"
+    "               record those that did not answer.  One run at a time\n"
+    "               (lock DB.lock); silent unless something failed or -v\n"
     "    doctor     check this client's setup end to end: configuration,\n"
     "               certificates and key, every broker URL (TLS verified),\n"
     "               the clock against the broker, the DDLs; one line per\n"
@@ -118,6 +125,11 @@ static const char usage_text[] =
     "        --db PATH         the inventory store (default: inventory.db in\n"
     "                          the config, /var/lib/muster/inventory.db)\n"
     "\n"
+    "COLLECT\n"
+    "        --follow          collect: run until SIGTERM\n"
+    "        --poll            collect: ask the nodes instead of reading\n"
+    "                          registrations\n"
+    "\n"
     "OTHER OPTIONS\n"
     "    -c, --config FILE     client configuration (default: $MUSTER_CONFIG,\n"
     "                          ~/.config/muster/client.cfg, " MST_SYSCONFDIR
@@ -146,6 +158,9 @@ static const char usage_text[] =
     "    2  bad arguments, filter or configuration, or an input the\n"
     "       agent's DDL refuses; nothing was sent\n"
     "    3  the broker could not be reached, or security set-up failed\n"
+    "    collect: 0 all stored; 1 a registration was refused or a polled\n"
+    "    node failed or did not answer; 2 usage; 3 broker or store trouble,\n"
+    "    or another collect holds the store's lock\n"
     "\n"
     "EXAMPLES\n"
     "    muster ping\n"
@@ -157,7 +172,8 @@ static const char usage_text[] =
     "        identity,os.release,kernel.release\n"
     "    muster ping --dm inventory\n"
     "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n"
-    "    muster help rpcutil\n";
+    "    muster help rpcutil\n"
+    "    muster collect --db /var/lib/muster/inventory.db   # from cron\n";
 
 int mst_cli_error(int code, const char *fmt, ...) {
     va_list ap;
@@ -209,6 +225,8 @@ enum {
     OPT_SINCE,
     OPT_COUNT_BY,
     OPT_FROM_STORE,
+    OPT_FOLLOW,
+    OPT_POLL,
 };
 
 static int parse_count(const char *text, const char *opt,
@@ -351,6 +369,8 @@ static const struct option longopts[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"count-by", required_argument, NULL, OPT_COUNT_BY},
     {"from-store", no_argument, NULL, OPT_FROM_STORE},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"poll", no_argument, NULL, OPT_POLL},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -416,6 +436,12 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return parse_display(cli, optarg);
     case OPT_NO_PROGRESS:
         cli->no_progress = 1;
+        return MST_EXIT_GO_ON;
+    case OPT_FOLLOW:
+        cli->follow = 1;
+        return MST_EXIT_GO_ON;
+    case OPT_POLL:
+        cli->poll = 1;
         return MST_EXIT_GO_ON;
     case 'v':
         cli->verbose = 1;
@@ -544,7 +570,7 @@ int mst_cli_send(const struct mst_cli *cli, struct muster_client *cl,
     return muster_client_rollout(cl, req, &cli->rollout, h, st, err);
 }
 
-static int read_nodes_file(const char *path, struct muster_list *nodes) {
+int mst_cli_read_nodes(const char *path, struct muster_list *nodes) {
     struct muster_error err = {0};
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "r");
@@ -580,7 +606,7 @@ int mst_cli_targets(const struct mst_cli *cli, struct muster_client *cl,
     int need_list = cli->limit.n > 0 || cli->rollout.batch_size > 0 ||
                     cli->rollout.fail.n > 0;
     if (cli->nodes_file != NULL) {
-        int rc = read_nodes_file(cli->nodes_file, nodes);
+        int rc = mst_cli_read_nodes(cli->nodes_file, nodes);
         if (rc != MST_EXIT_GO_ON)
             return rc;
         req->filter = NULL; /* the list is the whole choice */

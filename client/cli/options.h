@@ -45,6 +45,8 @@ struct mst_cli {
     const char *db;                /* --db, or NULL: the config's */
     int inventory;                 /* discovery from the store (--dm) */
     struct mst_cli_report report;  /* muster inventory's report options */
+    int follow;                    /* collect --follow */
+    int poll;                      /* collect --poll */
     const struct muster_ddl_action *ddl_action; /* set by rpc; borrowed */
     char **args; /* the command and its arguments */
     int nargs;
@@ -107,6 +109,12 @@ struct muster_client *mst_cli_connect(const struct mst_cli *cli);
  */
 void mst_cli_stale(const struct mst_cli *cli, const struct muster_stats *st,
                    struct muster_list *stale);
+
+/*
+ * mst_cli_read_nodes - read the identities of `path` ("-": stdin) into
+ * `nodes`.  Returns MST_EXIT_GO_ON, or MST_EXIT_USAGE after saying why.
+ */
+int mst_cli_read_nodes(const char *path, struct muster_list *nodes);
 
 /* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
 int mst_cli_error(int code, const char *fmt, ...)

@@ -24,6 +24,7 @@
 #include "base/strv.h"
 #include "base/util.h"
 #include "client.h"
+#include "collect.h"
 #include "ddl/aggregate.h"
 #include "ddl/ddl.h"
 #include "ddl/ddlcheck.h"
@@ -34,6 +35,7 @@
 #include "inventory.h"
 #include "mst_build.h"
 #include "probe.h"
+#include "pull.h"
 #include "security/cert.h"
 #include "security/certcheck.h"
 #include "store.h"
@@ -912,4 +914,70 @@ int muster_finding_format(const struct muster_finding *f, char *buf,
     struct mst_finding in = {(enum mst_finding_level)f->level, f->check,
                              f->text, f->fix};
     return mst_finding_format(&in, buf, size);
+}
+
+/* ---- inventory collection ---- */
+
+static void show_collect(struct muster_collect_stats *out,
+                         const struct mst_collect_stats *in) {
+    *out = (struct muster_collect_stats){
+        .received = in->received,
+        .stored = in->stored,
+        .refused = in->refused,
+        .unknown = in->unknown,
+        .batches = in->batches,
+        .missed = in->missed,
+        .failed = in->failed,
+    };
+}
+
+/* The store path: the option, else the configuration's. */
+static const char *store_path(const struct muster_config *cfg,
+                              const struct muster_collect_options *o) {
+    return o->db != NULL ? o->db : cfg_of(cfg)->inventory_db;
+}
+
+static int collect_locked(const struct mst_config *c,
+                          const struct muster_collect_options *o,
+                          const char *db, struct mst_collect_stats *st,
+                          struct mst_err *e) {
+    struct mst_store *store = NULL;
+    int rc = mst_store_open(db, MST_STORE_WRITE, &store, e);
+    if (rc != MST_OK)
+        return rc;
+    struct mst_collect_handlers h = {.refused = o->refused,
+                                     .stored = o->stored,
+                                     .missed = o->missed,
+                                     .ud = o->ud};
+    if (o->mode == MUSTER_COLLECT_POLL) {
+        const struct mst_strv *nodes = o->nodes ? strv_of(o->nodes) : NULL;
+        rc = mst_pull_run(c, store, o->filter ? o->filter->json : NULL, nodes,
+                          &h, st, e);
+    } else {
+        rc = mst_collect_queue(c, store, o->mode == MUSTER_COLLECT_FOLLOW,
+                               o->stop, &h, st, e);
+    }
+    mst_store_close(&store);
+    return rc;
+}
+
+int muster_collect(const struct muster_config *cfg,
+                   const struct muster_collect_options *o,
+                   struct muster_collect_stats *st_r,
+                   struct muster_error *err) {
+    struct mst_err e = {0};
+    struct mst_collect_stats st = {0};
+    const char *db = store_path(cfg, o);
+    int fd = -1;
+    int rc = db == NULL || db[0] == '\0'
+                 ? mst_err_set(&e, MST_EINVAL,
+                               "no inventory store: give a path "
+                               "or set inventory.db")
+                 : mst_collect_lock(db, &fd, &e);
+    if (rc == MST_OK)
+        rc = collect_locked(cfg_of(cfg), o, db, &st, &e);
+    if (fd >= 0)
+        close(fd);
+    show_collect(st_r, &st);
+    return give(rc, &e, err);
 }

@@ -75,6 +75,11 @@ struct mst_config {
     int authorization_default_allow; /* server; 0 = "deny" (default) */
     char *audit_file;                /* server; NULL: no audit log */
     int audit_required;              /* server; refuse when unwritable */
+    int registration_interval_s;     /* server: 0 = off; default 300 */
+    int registration_max_bytes;      /* server: sealed size; 256 KiB */
+    char *inventory_queue;           /* client: collector queue name */
+    int inventory_queue_max_length;  /* client: x-max-length; 100000 */
+    int inventory_batch;             /* client: puts per transaction; 500 */
     char *inventory_db;              /* client: the store; default
                                         /var/lib/muster/inventory.db */
     int inventory_history_days; /* client: history kept; 0 = for ever; 90 */

@@ -29,7 +29,8 @@
     X(EPROTO, -16, "broker protocol error")                                    \
     X(ESTOPPED, -17, "stopped by request")                                     \
     X(EREPLAY, -18, "request replayed")                                        \
-    X(EFULL, -19, "table full")
+    X(EFULL, -19, "table full")                                                \
+    X(EBUSY, -20, "held by another process")
 
 enum mst_status {
 #define MST_STATUS_ENUM(name, value, text) MST_##name = (value),

@@ -31,17 +31,17 @@
 
 /* A registration.  Plain data owned by the struct; mst_registration_clear. */
 struct mst_registration {
-    char *sender;          /* node identity; = the certificate's CN */
-    int64_t time_ms;       /* when it was sent */
-    int64_t started_ms;    /* when the daemon started */
-    char *version;         /* the daemon's version ("0.1.0") */
-    int64_t interval_s;    /* the next one is due within this (0 = never:
-                              registration off after this one) */
+    char *sender;                /* node identity; = the certificate's CN */
+    int64_t time_ms;             /* when it was sent */
+    int64_t started_ms;          /* when the daemon started */
+    char *version;               /* the daemon's version ("0.1.0") */
+    int64_t interval_s;          /* the next one is due within this (0 = never:
+                                    registration off after this one) */
     char digest[MST_DIGEST_LEN]; /* of facts, classes and agents */
-    json_t *collectives;   /* array of strings, never NULL when valid */
-    json_t *facts;         /* object, or NULL: "still here" */
-    json_t *classes;       /* array of strings, or NULL with facts */
-    json_t *agents;        /* array of {"name","version"}, or NULL with facts */
+    json_t *collectives;         /* array of strings, never NULL when valid */
+    json_t *facts;               /* object, or NULL: "still here" */
+    json_t *classes;             /* array of strings, or NULL with facts */
+    json_t *agents; /* array of {"name","version"}, or NULL with facts */
 };
 
 /* mst_registration_full - whether `reg` carries facts, classes, agents. */
@@ -56,8 +56,16 @@ void mst_registration_clear(struct mst_registration *reg);
  * `digest_r`.  Returns MST_OK or MST_ENOMEM.
  */
 int mst_registration_digest(const json_t *facts, const json_t *classes,
-                            const json_t *agents,
-                            char digest_r[MST_DIGEST_LEN], struct mst_err *err);
+                            const json_t *agents, char digest_r[MST_DIGEST_LEN],
+                            struct mst_err *err);
+
+/*
+ * mst_registration_check - MST_OK when every receiver would take `reg`
+ * (the checks of encode: names, bounds, facts/classes/agents together),
+ * else MST_EINVAL saying what is wrong.  The digest is not recomputed.
+ */
+int mst_registration_check(const struct mst_registration *reg,
+                           struct mst_err *err);
 
 /* mst_registration_encode - append the payload of `reg` to `out`. */
 int mst_registration_encode(const struct mst_registration *reg,

@@ -29,6 +29,8 @@
 #   broker_kill / broker_restart   SIGKILL the broker's VM, start it again
 #   cluster_start N BASE_PORT / CLUSTER_DIR / CLUSTER_URLS; set_cfg_urls FILE URL...
 #   installed_exec ROOT CMD... / installed_possible   run what ROOT holds as installed
+#   mst_test_cleanup      if the test defines it, run on exit after the
+#                         processes are stopped
 set -euo pipefail
 
 MST_IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -367,6 +369,8 @@ _mst_test_exit() {
     _mst_in_cleanup=1
     stop_daemons
     mst_kill_tracked "$MST_PIDFILE" "$MST_STOP_GRACE"
+    # A test's own clean-up (e.g. a durable queue it declared), if defined.
+    if declare -F mst_test_cleanup >/dev/null; then mst_test_cleanup; fi
     [ -n "$_mst_broker_stopped" ] && broker_start_app
     [ -n "$_mst_broker_killed" ] && broker_restart
     [ -n "$_mst_cluster_started" ] && mst_cluster_stop "$CLUSTER_DIR" >>"$T/cluster.log" 2>&1

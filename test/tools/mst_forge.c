@@ -15,6 +15,11 @@
  *       join collective "muster" as IDENTITY, answer the first request
  *       with an OK reply that claims to come from SENDER, signed with KEY
  *       and carrying CERT, then exit (0 once a reply was sent).
+ *
+ *   mst_forge registration URL SENDER CERT KEY
+ *       publish to muster.registration a full registration of SENDER
+ *       (facts {"forged": true}), signed with KEY and carrying CERT: a
+ *       client certificate, or another node's (test/integration/17-*).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,7 @@
 #include "connector.h"
 #include "security/cert.h"
 #include "wire/envelope.h"
+#include "wire/registration.h"
 #include "wire/reply.h"
 #include "wire/request.h"
 
@@ -228,14 +234,78 @@ static int cmd_node(int argc, char **argv) {
     return status;
 }
 
+/* Connect to URL without declaring anything; NULL after saying why. */
+static struct mst_connector *connect_to(const char *url,
+                                        struct mst_strv *urls) {
+    mst_strv_push(urls, url);
+    struct mst_connector_options o = {.urls = urls,
+                                      .heartbeat_s = 30,
+                                      .connection_name = "mst_forge",
+                                      .tls_ca = getenv("MUSTER_TLS_CA")};
+    struct mst_connector *conn = NULL;
+    struct mst_err err = {0};
+    if (mst_connector_new(&o, &conn, &err) != MST_OK ||
+        mst_connector_connect(conn, &err) != MST_OK) {
+        fprintf(stderr, "mst_forge: %s\n", err.msg);
+        mst_connector_free(&conn);
+    }
+    return conn;
+}
+
+static int cmd_registration(char **argv) {
+    struct signer s;
+    if (load_signer(argv[4], argv[5], &s) != 0)
+        return 1;
+    struct mst_registration reg = {
+        .sender = strdup(argv[3]),
+        .version = strdup("0.1.0"),
+        .time_ms = mst_wall_ms(),
+        .started_ms = mst_wall_ms(),
+        .interval_s = 300,
+        .collectives = json_pack("[s]", "muster"),
+        .facts = json_pack("{s:b}", "forged", 1),
+        .classes = json_array(),
+        .agents = json_array(),
+    };
+    struct mst_buf p, out;
+    mst_buf_init(&p, 0);
+    mst_buf_init(&out, 0);
+    struct mst_strv urls = {0};
+    struct mst_connector *conn = NULL;
+    int rc = mst_registration_digest(reg.facts, reg.classes, reg.agents,
+                                     reg.digest, NULL) == MST_OK &&
+                     mst_registration_encode(&reg, &p, NULL) == MST_OK &&
+                     seal(&s, mst_buf_view(&p), mst_buf_view(&p), 0, &out) == 0
+                 ? 0
+                 : 1;
+    if (rc == 0 && (conn = connect_to(argv[2], &urls)) == NULL)
+        rc = 1;
+    struct mst_err err = {0};
+    if (rc == 0 && mst_connector_publish_registration(
+                       conn, "muster", mst_buf_view(&out), &err) != MST_OK) {
+        fprintf(stderr, "mst_forge: %s\n", err.msg);
+        rc = 1;
+    }
+    mst_connector_free(&conn);
+    mst_strv_free(&urls);
+    mst_registration_clear(&reg);
+    mst_buf_free(&p);
+    mst_buf_free(&out);
+    free_signer(&s);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 5 && argc <= 8 && strcmp(argv[1], "request") == 0)
         return cmd_request(argc, argv);
     if (argc >= 7 && argc <= 8 && strcmp(argv[1], "node") == 0)
         return cmd_node(argc, argv);
+    if (argc == 6 && strcmp(argv[1], "registration") == 0)
+        return cmd_registration(argv);
     fprintf(stderr,
             "usage: mst_forge request OUT CERT KEY [MUTATION] [OFFSET_S] "
             "[TTL_S]\n"
-            "       mst_forge node URL IDENTITY SENDER CERT KEY [WAIT_S]\n");
+            "       mst_forge node URL IDENTITY SENDER CERT KEY [WAIT_S]\n"
+            "       mst_forge registration URL SENDER CERT KEY\n");
     return 2;
 }

@@ -7,8 +7,9 @@
  * COUNT (default 1) publishes the same message that many times on one
  * connection: identical bytes and AMQP properties (replay tests).
  *
- * EXCHANGE is C.broadcast (ROUTING_KEY ignored) or C.direct (ROUTING_KEY =
- * the node identity).  Exits 0 once the broker has the bytes.
+ * EXCHANGE is C.broadcast (ROUTING_KEY ignored), C.direct (ROUTING_KEY =
+ * the node identity) or C.registration (ROUTING_KEY ignored; published as
+ * musterd publishes registrations).  Exits 0 once the broker has the bytes.
  */
 #include <string.h>
 
@@ -23,14 +24,22 @@
 
 #define MAX_BODY (64 * 1024 * 1024)
 
-/* Split "C.broadcast" / "C.direct" into the collective and the kind. */
+enum kind { BROADCAST, DIRECT, REGISTRATION };
+
+/* Split "C.broadcast" / "C.direct" / "C.registration" into the collective
+ * and the kind. */
 static int parse_exchange(const char *exchange, char *collective, size_t size,
-                          int *direct) {
+                          enum kind *kind) {
     const char *dot = strrchr(exchange, '.');
     if (dot == NULL || (size_t)(dot - exchange) >= size)
         return -1;
-    *direct = strcmp(dot, ".direct") == 0;
-    if (!*direct && strcmp(dot, ".broadcast") != 0)
+    if (strcmp(dot, ".direct") == 0)
+        *kind = DIRECT;
+    else if (strcmp(dot, ".registration") == 0)
+        *kind = REGISTRATION;
+    else if (strcmp(dot, ".broadcast") == 0)
+        *kind = BROADCAST;
+    else
         return -1;
     memcpy(collective, exchange, (size_t)(dot - exchange));
     collective[dot - exchange] = '\0';
@@ -39,13 +48,14 @@ static int parse_exchange(const char *exchange, char *collective, size_t size,
 
 int main(int argc, char **argv) {
     char collective[256];
-    int direct = 0;
+    enum kind kind = BROADCAST;
     long long count = 1;
     if (argc == 6 && mst_parse_int(argv[5], 1, 1000, &count) != MST_OK)
         argc = 0;
     if ((argc != 5 && argc != 6) ||
-        parse_exchange(argv[2], collective, sizeof collective, &direct) != 0) {
-        fprintf(stderr, "usage: mst_publish URL C.broadcast|C.direct "
+        parse_exchange(argv[2], collective, sizeof collective, &kind) != 0) {
+        fprintf(stderr, "usage: mst_publish URL "
+                        "C.broadcast|C.direct|C.registration "
                         "ROUTING_KEY FILE|- [COUNT]\n");
         return 2;
     }
@@ -72,11 +82,13 @@ int main(int argc, char **argv) {
         rc = mst_connector_connect(conn, &err);
     if (rc == MST_OK)
         rc = mst_connector_declare_reply_queue(conn, &collectives, &err);
+    struct mst_bytes b = {(const uint8_t *)body, len};
     for (long long i = 0; rc == MST_OK && i < count; i++)
-        rc = mst_connector_publish_request(
-            conn, collective, direct ? argv[3] : NULL,
-            "00000000000000000000000000000000", 60000,
-            (struct mst_bytes){(const uint8_t *)body, len}, &err);
+        rc = kind == REGISTRATION
+                 ? mst_connector_publish_registration(conn, collective, b, &err)
+                 : mst_connector_publish_request(
+                       conn, collective, kind == DIRECT ? argv[3] : NULL,
+                       "00000000000000000000000000000000", 60000, b, &err);
     if (rc != MST_OK)
         fprintf(stderr, "mst_publish: %s\n", err.msg);
     mst_connector_free(&conn);

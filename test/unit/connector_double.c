@@ -45,10 +45,10 @@ struct mst_connector {
     char why_down[MST_ERR_LEN]; /* after mst_double_drop */
     int pipe[2];                /* readable while something is queued */
 
-    int node_declared, reply_declared;
+    int node_declared, reply_declared, collector_declared;
     char *identity;
     struct mst_strv node_collectives, reply_collectives;
-    char *node_queue, *reply_queue;
+    char *node_queue, *reply_queue, *collector_queue;
     unsigned failed_passes;
 
     struct held *queue;   /* FIFO */
@@ -68,6 +68,7 @@ struct mst_connector {
 };
 
 static void (*on_new_fn)(struct mst_connector *, void *);
+static uint64_t last_ack; /* survives the connector: mst_double_last_ack */
 static void *on_new_ud;
 static struct mst_connector *latest;
 
@@ -329,6 +330,7 @@ void mst_connector_free(struct mst_connector **connp) {
     mst_strv_free(&conn->reply_collectives);
     free(conn->node_queue);
     free(conn->reply_queue);
+    free(conn->collector_queue);
     free(conn);
     *connp = NULL;
 }
@@ -421,6 +423,34 @@ int mst_connector_declare_reply_queue(struct mst_connector *conn,
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     conn->reply_declared = 1;
     return reply_topology(conn, err);
+}
+
+/* The collector's queue is named by the caller, so it keeps its name. */
+int mst_connector_declare_collector(struct mst_connector *conn,
+                                    const char *queue,
+                                    const struct mst_strv *collectives,
+                                    struct mst_err *err) {
+    int rc = check_collectives(collectives, err);
+    if (rc != MST_OK)
+        return rc;
+    if (queue == NULL || queue[0] == '\0' || strlen(queue) > NAME_MAX_LEN)
+        return mst_err_set(err, MST_EINVAL, "bad collector queue name");
+    if (!conn->connected)
+        return not_connected(conn, err);
+    rc = injected(conn, MST_DOUBLE_OP_DECLARE, err);
+    if (rc != MST_OK)
+        return rc;
+    char *q = strdup(queue);
+    if (q == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    free(conn->collector_queue);
+    conn->collector_queue = q;
+    conn->collector_declared = 1;
+    return MST_OK;
+}
+
+uint64_t mst_connector_backlog(const struct mst_connector *conn) {
+    return mst_double_queued(conn);
 }
 
 const char *mst_connector_reply_queue(const struct mst_connector *conn) {
@@ -551,6 +581,24 @@ int mst_connector_publish_reply(struct mst_connector *conn,
     return record(conn, &p, body, err);
 }
 
+int mst_connector_publish_registration(struct mst_connector *conn,
+                                       const char *collective,
+                                       struct mst_bytes body,
+                                       struct mst_err *err) {
+    char exchange[NAME_MAX_LEN + 32];
+    if (collective == NULL || collective[0] == '\0' ||
+        strlen(collective) + strlen(".registration") > NAME_MAX_LEN)
+        return mst_err_set(err, MST_EINVAL, "bad collective name");
+    if (!conn->connected)
+        return not_connected(conn, err);
+    int rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    if (rc != MST_OK)
+        return rc;
+    snprintf(exchange, sizeof exchange, "%s.registration", collective);
+    struct mst_double_published p = {.exchange = exchange, .routing_key = ""};
+    return record(conn, &p, body, err);
+}
+
 void mst_double_on_publish(struct mst_connector *conn,
                            void (*fn)(struct mst_connector *,
                                       const struct mst_double_published *,
@@ -645,6 +693,7 @@ static int ack(struct mst_connector *conn, uint64_t tag, unsigned generation,
         return rc;
     conn->acked_tag = tag;
     conn->acked_multiple = multiple;
+    last_ack = tag;
     return MST_OK;
 }
 
@@ -698,6 +747,10 @@ unsigned mst_double_generation(const struct mst_connector *conn) {
 
 const char *mst_double_node_queue(const struct mst_connector *conn) {
     return conn->node_queue;
+}
+
+uint64_t mst_double_last_ack(void) {
+    return last_ack;
 }
 
 uint64_t mst_double_acked_tag(const struct mst_connector *conn,

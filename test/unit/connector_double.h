@@ -43,8 +43,8 @@
 /* Operations whose next call can be made to fail (mst_double_fail_next). */
 enum mst_double_op {
     MST_DOUBLE_OP_CONNECT, /* _connect, and one pass of _retry/_reconnect */
-    MST_DOUBLE_OP_DECLARE, /* _declare_node, _declare_reply_queue */
-    MST_DOUBLE_OP_PUBLISH, /* _publish_request, _publish_reply */
+    MST_DOUBLE_OP_DECLARE, /* _declare_node, _reply_queue, _collector */
+    MST_DOUBLE_OP_PUBLISH, /* _publish_request, _reply, _registration */
     MST_DOUBLE_OP_CONSUME, /* _consume */
     MST_DOUBLE_OP_ACK,     /* _ack, _ack_through */
     MST_DOUBLE_OP_COUNT
@@ -155,5 +155,8 @@ mst_double_node_queue(const struct mst_connector *conn); /* or NULL */
  * whether that ack was "multiple". */
 uint64_t mst_double_acked_tag(const struct mst_connector *conn,
                               int *multiple_r);
+/* The last tag acknowledged by any connector, also one since freed (for
+ * code under test that makes and frees its own). */
+uint64_t mst_double_last_ack(void);
 
 #endif

@@ -203,6 +203,8 @@ START_TEST(sample_server_cfg) {
     ck_assert_str_eq(c->authorization_policy_dir, "/etc/muster/policy");
     ck_assert_int_eq(c->authorization_default_allow, 0);
     ck_assert_int_eq(c->log_level, MST_LOG_INFO);
+    ck_assert_int_eq(c->registration_interval_s, 300);
+    ck_assert_int_eq(c->registration_max_bytes, 262144);
     mst_config_free(&c);
 }
 END_TEST
@@ -218,6 +220,9 @@ START_TEST(sample_client_cfg) {
     ck_assert_int_eq(c->discovery_timeout_ms, 2000);
     ck_assert_int_eq(c->timeout_ms, 10000);
     ck_assert_int_eq(c->ttl_ms, 60000);
+    ck_assert_str_eq(c->inventory_queue, "muster.collector");
+    ck_assert_int_eq(c->inventory_queue_max_length, 100000);
+    ck_assert_int_eq(c->inventory_batch, 500);
     mst_config_free(&c);
 }
 END_TEST
@@ -313,6 +318,14 @@ static const struct bad_case bad_cases[] = {
      "dt-over-timeout.cfg:3: discovery_timeout", "longer than timeout"},
     {"include-main.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "include-part.cfg:2: bogus", "unknown key"},
+    {"registration-range.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "registration-range.cfg:2: registration.interval",
+     "86401 is out of range (0 to 86400)"},
+    {"inventory-queue.cfg", MST_CONFIG_CLIENT, MST_ECONFIG,
+     "inventory-queue.cfg:3: inventory.queue", "not start with \"amq.\""},
+    {"inventory-server.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "inventory-server.cfg:2: inventory",
+     "only allowed in the client configuration"},
 };
 
 START_TEST(bad_file_names_file_line_key) {

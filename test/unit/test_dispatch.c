@@ -29,6 +29,7 @@
 #include "policy/audit.h"
 #include "ratelimit.h"
 #include "refresh.h"
+#include "registration.h"
 #include "registry.h"
 #include "runner.h"
 #include "security/replay.h"
@@ -126,7 +127,9 @@ static void start(int x509, int broken_audit) {
              "agents: { dir = \"%s\"; run_as = \"root\"; };\n"
              "authorization: { policy_dir = \"%s\"; default = \"allow\"; };\n"
              "audit: { file = \"%s\"; required = %s; };\n"
-             "log: { level = \"err\"; };\n",
+             "log: { level = \"err\"; };\n"
+             /* on in the registration tests only */
+             "registration: { interval = 0; };\n",
              security, SKEW_S, MAX_TTL_S, REPLAY_CACHE, in_dir("facts.json"),
              in_dir("agents"), in_dir("policy"),
              in_dir(broken_audit ? "missing/audit.log" : "audit.log"),
@@ -1066,6 +1069,139 @@ START_TEST(loop_reconnects_after_a_lost_connection) {
 }
 END_TEST
 
+/* ---- registration (registration.c) over the double ------------------------
+ */
+
+/* Published registration `i`, opened as a collector would: `full` or not. */
+static void expect_registration(size_t i, const char *exchange, int full,
+                                struct mst_registration *reg) {
+    const struct mst_double_published *p = mst_double_published_at(d.conn, i);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p->exchange, exchange);
+    char signer[MST_SIGNER_LEN];
+    struct mst_err err = {0};
+    memset(reg, 0, sizeof *reg);
+    ck_assert_msg(mst_registration_open(client_sec, MST_BYTES(p->body, p->len),
+                                        reg, signer, &err) == MST_OK,
+                  "%s", err.msg);
+    ck_assert_str_eq(reg->sender, IDENTITY);
+    ck_assert_int_eq(mst_registration_full(reg), full);
+    ck_assert_int_eq(reg->interval_s, 300);
+}
+
+/* Replace the node's facts as a refresh would. */
+static void new_facts(const char *json) {
+    write_file(in_dir("facts.json"), json);
+    mst_facts_free(&d.facts);
+    mst_strv_free(&d.classes);
+    ck_assert_int_eq(musterd_load_knowledge(d.cfg, &d.facts, &d.classes, NULL),
+                     MST_OK);
+}
+
+START_TEST(registration_full_still_here_and_change) {
+    d.cfg->registration_interval_s = 300;
+    musterd_registration_tick(&d); /* nothing planned before a connection */
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 0);
+    musterd_registration_connected(&d);
+    musterd_registration_tick(&d);
+    /* one per collective, in full */
+    struct mst_registration reg, again;
+    expect_registration(0, "muster.registration", 1, &reg);
+    expect_registration(1, "ops.registration", 1, &again);
+    ck_assert_str_eq(json_string_value(json_object_get(reg.facts, "role")),
+                     "web");
+    ck_assert_ptr_nonnull(
+        json_object_get(json_array_get(reg.agents, 0), "version"));
+    mst_registration_clear(&again);
+    musterd_registration_tick(&d); /* not due yet */
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 2);
+    /* due: unchanged, so "still here" with the same digest */
+    d.registration.due_ms = 1;
+    musterd_registration_tick(&d);
+    expect_registration(2, "muster.registration", 0, &again);
+    ck_assert_str_eq(again.digest, reg.digest);
+    mst_registration_clear(&again);
+    /* facts changed: in full at once */
+    new_facts("{\"role\": \"db\"}\n");
+    musterd_registration_changed(&d);
+    musterd_registration_tick(&d);
+    expect_registration(4, "muster.registration", 1, &again);
+    ck_assert_str_ne(again.digest, reg.digest);
+    ck_assert_str_eq(json_string_value(json_object_get(again.facts, "role")),
+                     "db");
+    mst_registration_clear(&again);
+    /* the same facts loaded again: nothing to say */
+    new_facts("{\"role\": \"db\"}\n");
+    musterd_registration_changed(&d);
+    musterd_registration_tick(&d);
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 6);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_REGISTRATIONS] = 3);
+    mst_registration_clear(&reg);
+}
+END_TEST
+
+START_TEST(registration_full_every_nth) {
+    d.cfg->registration_interval_s = 300;
+    musterd_registration_connected(&d);
+    for (int i = 0; i <= MUSTERD_REGISTRATION_FULL_EVERY; i++) {
+        d.registration.due_ms = 1;
+        musterd_registration_tick(&d);
+        struct mst_registration reg;
+        int full = i == 0 || i == MUSTERD_REGISTRATION_FULL_EVERY;
+        expect_registration(2 * (size_t)i, "muster.registration", full, &reg);
+        mst_registration_clear(&reg);
+    }
+}
+END_TEST
+
+START_TEST(registration_too_big_is_still_here) {
+    d.cfg->registration_interval_s = 300;
+    d.cfg->registration_max_bytes = 4096;
+    char big[8192];
+    snprintf(big, sizeof big, "{\"blob\": \"%06000d\"}\n", 0);
+    new_facts(big);
+    musterd_registration_connected(&d);
+    musterd_registration_tick(&d);
+    struct mst_registration reg;
+    expect_registration(0, "muster.registration", 0, &reg);
+    ck_assert_uint_le(mst_double_published_at(d.conn, 0)->len, 4096);
+    mst_registration_clear(&reg);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_REGISTRATIONS] = 1,
+                    [MUSTERD_COUNTER_REGISTRATION_TOO_BIG] = 1);
+}
+END_TEST
+
+START_TEST(registration_off_and_failed) {
+    musterd_registration_connected(&d); /* interval 0: off */
+    d.registration.due_ms = 1;
+    musterd_registration_tick(&d);
+    ck_assert_uint_eq(mst_double_published_count(d.conn), 0);
+    d.cfg->registration_interval_s = 300;
+    musterd_registration_connected(&d);
+    mst_double_fail_next(d.conn, MST_DOUBLE_OP_PUBLISH, MST_EPROTO, 1);
+    musterd_registration_tick(&d);
+    EXPECT_COUNTERS([MUSTERD_COUNTER_REGISTRATION_FAILED] = 1);
+    /* planned again, at the interval: not in a loop */
+    ck_assert(d.registration.due_ms > mst_now_ms() + 200 * 1000);
+}
+END_TEST
+
+/* The I/O loop registers on its first connection and after a reconnect. */
+START_TEST(loop_registers_after_reconnect) {
+    d.cfg->registration_interval_s = 300;
+    run_loop(/* drop_after_reply = */ 1);
+    size_t at_gen[3] = {0};
+    for (size_t i = 0; i < mst_double_published_count(d.conn); i++) {
+        const struct mst_double_published *p =
+            mst_double_published_at(d.conn, i);
+        if (strcmp(p->exchange, "muster.registration") == 0)
+            at_gen[p->generation < 3 ? p->generation : 0]++;
+    }
+    ck_assert_uint_eq(at_gen[1], 1);
+    ck_assert_uint_eq(at_gen[2], 1);
+}
+END_TEST
+
 static Suite *suite(void) {
     Suite *s = suite_create("dispatch");
     TCase *none = mst_test_case(s, "none", start_none, stop, 30);
@@ -1098,6 +1234,11 @@ static Suite *suite(void) {
     tcase_add_test(none, request_expired_in_the_queue_is_answered_not_run);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
+    tcase_add_test(none, registration_full_still_here_and_change);
+    tcase_add_test(none, registration_full_every_nth);
+    tcase_add_test(none, registration_too_big_is_still_here);
+    tcase_add_test(none, registration_off_and_failed);
+    tcase_add_test(none, loop_registers_after_reconnect);
 
     TCase *audit =
         mst_test_case(s, "audit_required", start_broken_audit, stop, 30);

@@ -34,6 +34,7 @@
 #define MUSTER_CLIENT_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +87,7 @@ enum muster_result {
     MUSTER_ESTOPPED = -17,     /* stopped by request */
     MUSTER_EREPLAY = -18,      /* request replayed */
     MUSTER_EFULL = -19,        /* table full */
+    MUSTER_EBUSY = -20,        /* held by another process (a lock) */
 };
 
 #define MUSTER_ERROR_LEN 256
@@ -930,6 +932,66 @@ MUSTER_CLIENT_API int muster_doctor(const char *path, muster_finding_fn fn,
  */
 MUSTER_CLIENT_API int muster_finding_format(const struct muster_finding *f,
                                             char *buf, size_t size);
+
+/* ==== inventory collection (docs/inventory.md) ==== */
+
+enum muster_collect_mode {
+    MUSTER_COLLECT_DRAIN,  /* take what the collector queue holds, then
+                              return (cron) */
+    MUSTER_COLLECT_FOLLOW, /* consume until *stop (a service) */
+    MUSTER_COLLECT_POLL,   /* ask rpcutil inventory instead (sites with
+                              registration off) */
+};
+
+/* How to collect.  Borrowed for the call; zero what you do not use. */
+struct muster_collect_options {
+    const char *db; /* the store; NULL: inventory.db of the configuration */
+    enum muster_collect_mode mode;
+    volatile sig_atomic_t *stop;        /* FOLLOW: ends the run; may be NULL */
+    const struct muster_filter *filter; /* POLL: which nodes; NULL = all */
+    const struct muster_list *nodes;    /* POLL: address exactly these; they
+                                           are also the expected set */
+    /* Callbacks, any may be NULL: a message refused (never stored; one
+     * line), a node stored (`full`: with its facts), a polled node that
+     * did not answer. */
+    void (*refused)(void *ud, const char *why);
+    void (*stored)(void *ud, const char *identity, int full);
+    void (*missed)(void *ud, const char *identity);
+    void *ud;
+    void *reserved[4];
+};
+
+/* What a collection did.  Filled by the library. */
+struct muster_collect_stats {
+    uint64_t received; /* registrations taken off the queue */
+    uint64_t stored;   /* registrations or poll answers stored */
+    uint64_t refused;  /* bad signature, wrong signer, malformed: dropped */
+    uint64_t unknown;  /* "still here" for facts the store lacks: the next
+                          full registration fills them in */
+    uint64_t batches;  /* store transactions committed */
+    uint64_t missed;   /* POLL: expected nodes that did not answer */
+    uint64_t failed;   /* POLL: nodes that answered with an error */
+};
+
+/*
+ * muster_collect - fill the inventory store (one SQLite file) from the
+ * collector's durable queue on C.registration, or by a poll.  Takes the
+ * lock "DB.lock" first, without waiting, so overlapping runs (cron) never
+ * share the store.  Nothing is acknowledged to the broker before it is
+ * committed to the store: a run killed at any point loses nothing.
+ *   cfg   [in]  a client configuration (inventory.queue, .batch, ...).
+ *   o     [in]  what to do.
+ *   st_r  [out] what was done (also on failure: so far).
+ * Returns: 0 (refused or missed nodes are in st_r, not a failure);
+ *   MUSTER_EBUSY (another run holds the lock; the message names it);
+ *   MUSTER_EINVAL (no store path); MUSTER_ECONNECT, MUSTER_EPROTO,
+ *   MUSTER_ESECURITY (broker or security set-up); the store's
+ *   MUSTER_EIO, MUSTER_ECONFIG (a store from a newer muster).
+ */
+MUSTER_CLIENT_API int muster_collect(const struct muster_config *cfg,
+                                     const struct muster_collect_options *o,
+                                     struct muster_collect_stats *st_r,
+                                     struct muster_error *err);
 
 #ifdef __cplusplus
 }

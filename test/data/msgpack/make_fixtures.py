@@ -8,6 +8,8 @@ test/unit/test_mpack.c, test_envelope.c and test_request.c.
 
     python3 test/data/msgpack/make_fixtures.py
 """
+import hashlib
+import json
 import os
 import struct
 
@@ -132,6 +134,26 @@ def envelope(**change):
         else:
             e[k] = v
     return e
+
+
+def registration(full=True, **change):
+    """A registration (docs/protocol.md); full ones carry their digest."""
+    body = {"facts": {"role": "web", "os": {"family": "Debian"}, "cpus": 4},
+            "classes": ["apache", "base"],
+            "agents": [{"name": "rpcutil", "version": "1.0.0"}]}
+    canon = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    r = {"sender": "web1.example.net", "time": 1700000000123,
+         "started": 1690000000000, "version": "0.1.0", "interval": 300,
+         "digest": hashlib.sha256(canon.encode()).hexdigest(),
+         "collectives": ["muster"]}
+    if full:
+        r.update(body)
+    for k, v in change.items():
+        if v is DROP:
+            del r[k]
+        else:
+            r[k] = v
+    return r
 
 
 RAW = {
@@ -284,10 +306,22 @@ REPLIES = {
     "rep_missing_time": reply(time=DROP),
 }
 
+# Expected results: test/unit/test_registration.c (reg_fixtures).
+REGISTRATIONS = {
+    "reg_full": registration(),
+    "reg_short": registration(full=False),
+    "reg_digest_wrong": registration(digest="0" * 64),
+    "reg_facts_alone": registration(classes=DROP, agents=DROP),
+    "reg_agent_no_version": registration(agents=[{"name": "rpcutil"}]),
+    "reg_collectives_empty": registration(full=False, collectives=[]),
+    "reg_dup_sender": Pairs(list(registration(full=False).items()) +
+                            [("sender", "web2")]),
+}
+
 
 def main():
     out = dict(RAW)
-    for table in (ENVELOPES, REQUESTS, REPLIES):
+    for table in (ENVELOPES, REQUESTS, REPLIES, REGISTRATIONS):
         for name, value in table.items():
             out[name] = enc(value)
     for name, data in sorted(out.items()):

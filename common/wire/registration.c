@@ -1,0 +1,396 @@
+/*
+ * registration.c - the registration payload: strict decode, validated
+ * encode, the canonical digest, and sealing into / opening from an
+ * envelope (docs/protocol.md, "Registration").
+ *
+ * A full registration and a "still here" one differ only in whether
+ * facts, classes and agents are there, so each has its own field table:
+ * the decoder picks the table by the presence of "facts" and every key of
+ * that table must then appear exactly once.
+ */
+#include "wire/registration.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/status.h"
+#include "base/util.h"
+#include "wire/mpack.h"
+#include "wire/request.h" /* MST_IDENTITY_MAX, MST_NAME_MAX */
+
+/* Bounds a receiver applies; the message limit bounds the total. */
+#define VERSION_MAX 64     /* the daemon's and each agent's version */
+#define CLASS_MAX 1024     /* one class name, in bytes */
+#define COLLECTIVES_MAX 64 /* a node in more is misconfigured */
+#define INTERVAL_MAX 86400 /* registration.interval's upper bound */
+#define DIGEST_HEX (MST_DIGEST_LEN - 1)
+
+bool mst_registration_full(const struct mst_registration *reg) {
+    return reg->facts != NULL;
+}
+
+void mst_registration_clear(struct mst_registration *reg) {
+    free(reg->sender);
+    free(reg->version);
+    json_decref(reg->collectives);
+    json_decref(reg->facts);
+    json_decref(reg->classes);
+    json_decref(reg->agents);
+    memset(reg, 0, sizeof *reg);
+}
+
+/* ---- digest ----------------------------------------------------------- */
+
+static void to_hex(const unsigned char *md, unsigned n,
+                   char out[MST_DIGEST_LEN]) {
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n && 2 * i + 1 < MST_DIGEST_LEN; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[DIGEST_HEX] = '\0';
+}
+
+int mst_registration_digest(const json_t *facts, const json_t *classes,
+                            const json_t *agents, char digest_r[MST_DIGEST_LEN],
+                            struct mst_err *err) {
+    if (facts == NULL || classes == NULL || agents == NULL)
+        return mst_err_set(err, MST_EINVAL,
+                           "registration digest: facts, classes and agents "
+                           "are all needed");
+    /* One object so that the three cannot be shifted between each other;
+     * sorted keys make the bytes independent of insertion order. */
+    json_t *all = json_pack("{s:O, s:O, s:O}", "facts", facts, "classes",
+                            classes, "agents", agents);
+    char *text = all ? json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+    json_decref(all);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    int ok = text != NULL &&
+             EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) == 1 &&
+             n * 2 == DIGEST_HEX;
+    free(text);
+    if (!ok)
+        return mst_err_set(err, MST_ENOMEM,
+                           "registration digest: cannot compute");
+    to_hex(md, n, digest_r);
+    return MST_OK;
+}
+
+static bool digest_valid(const char *s) {
+    if (strlen(s) != DIGEST_HEX)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+/* ---- shape checks, shared by decode (after conversion) and encode ---- */
+
+static bool text_ok(const json_t *v, size_t max) {
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    return s != NULL && len > 0 && len <= max && strlen(s) == len &&
+           mst_mpack_utf8_valid(s, len);
+}
+
+/* A string that is a name (mst_is_name); anything else is not. */
+static bool name_ok(const json_t *v) {
+    const char *s = json_string_value(v);
+    return s != NULL && strlen(s) == json_string_length(v) &&
+           mst_is_name(s, MST_NAME_MAX);
+}
+
+static int check_collectives(const json_t *a, struct mst_err *err) {
+    size_t n = json_array_size(a);
+    if (!json_is_array(a) || n == 0 || n > COLLECTIVES_MAX)
+        return mst_err_set(err, MST_EDECODE,
+                           "registration collectives: not a list of 1 to %d",
+                           COLLECTIVES_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (!name_ok(json_array_get(a, i)))
+            return mst_err_set(err, MST_EDECODE,
+                               "registration collectives[%zu]: not a "
+                               "collective name",
+                               i);
+    return MST_OK;
+}
+
+static int check_classes(const json_t *a, struct mst_err *err) {
+    if (!json_is_array(a))
+        return mst_err_set(err, MST_EDECODE,
+                           "registration classes: not a list");
+    for (size_t i = 0; i < json_array_size(a); i++)
+        if (!text_ok(json_array_get(a, i), CLASS_MAX))
+            return mst_err_set(err, MST_EDECODE,
+                               "registration classes[%zu]: not a class name "
+                               "of 1 to %d bytes",
+                               i, CLASS_MAX);
+    return MST_OK;
+}
+
+/* Each agent exactly {"name": NAME, "version": TEXT}. */
+static int check_agents(const json_t *a, struct mst_err *err) {
+    if (!json_is_array(a))
+        return mst_err_set(err, MST_EDECODE, "registration agents: not a list");
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *ag = json_array_get(a, i);
+        const json_t *ver = json_object_get(ag, "version");
+        if (!json_is_object(ag) || json_object_size(ag) != 2 ||
+            !name_ok(json_object_get(ag, "name")) || !json_is_string(ver) ||
+            json_string_length(ver) > VERSION_MAX)
+            return mst_err_set(err, MST_EDECODE,
+                               "registration agents[%zu]: not {\"name\", "
+                               "\"version\"}",
+                               i);
+    }
+    return MST_OK;
+}
+
+/* What the body says beyond the scalars: every receiver checks this. */
+static int check_body(const struct mst_registration *reg, struct mst_err *err) {
+    int rc = check_collectives(reg->collectives, err);
+    if (rc != MST_OK || !mst_registration_full(reg))
+        return rc;
+    if (!json_is_object(reg->facts))
+        return mst_err_set(err, MST_EDECODE, "registration facts: not a map");
+    rc = check_classes(reg->classes, err);
+    if (rc == MST_OK)
+        rc = check_agents(reg->agents, err);
+    return rc;
+}
+
+/* A full body must carry the digest of what it carries. */
+static int check_digest(const struct mst_registration *reg,
+                        struct mst_err *err) {
+    char digest[MST_DIGEST_LEN];
+    int rc = mst_registration_digest(reg->facts, reg->classes, reg->agents,
+                                     digest, err);
+    if (rc == MST_OK && strcmp(digest, reg->digest) != 0)
+        rc = mst_err_set(err, MST_EDECODE,
+                         "registration digest: does not match the facts, "
+                         "classes and agents sent");
+    return rc;
+}
+
+/* ---- decode ----------------------------------------------------------- */
+
+static int read_sender(const msgpack_object *v, void *d, struct mst_err *err) {
+    struct mst_registration *reg = d;
+    int rc = mst_mpack_dup_str(v, "registration sender", MST_IDENTITY_MAX,
+                               &reg->sender, err);
+    if (rc == MST_OK && reg->sender[0] == '\0')
+        return mst_err_set(err, MST_EDECODE, "registration sender: empty");
+    return rc;
+}
+
+static int read_time(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_int(v, "registration time", 0, INT64_MAX,
+                             &((struct mst_registration *)d)->time_ms, err);
+}
+
+static int read_started(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_int(v, "registration started", 0, INT64_MAX,
+                             &((struct mst_registration *)d)->started_ms, err);
+}
+
+static int read_version(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_dup_str(v, "registration version", VERSION_MAX,
+                             &((struct mst_registration *)d)->version, err);
+}
+
+static int read_interval(const msgpack_object *v, void *d,
+                         struct mst_err *err) {
+    return mst_mpack_get_int(v, "registration interval", 0, INTERVAL_MAX,
+                             &((struct mst_registration *)d)->interval_s, err);
+}
+
+static int read_digest(const msgpack_object *v, void *d, struct mst_err *err) {
+    struct mst_registration *reg = d;
+    char *s = NULL;
+    int rc = mst_mpack_dup_str(v, "registration digest", DIGEST_HEX, &s, err);
+    if (rc == MST_OK && !digest_valid(s))
+        rc = mst_err_set(err, MST_EDECODE,
+                         "registration digest: not 64 lower-case hex digits");
+    if (rc == MST_OK)
+        memcpy(reg->digest, s, MST_DIGEST_LEN);
+    free(s);
+    return rc;
+}
+
+/* Lists are converted whole, then checked by check_body. */
+static int read_list(const msgpack_object *v, const char *what, json_t **out_r,
+                     struct mst_err *err) {
+    if (v->type != MSGPACK_OBJECT_ARRAY)
+        return mst_err_set(err, MST_EDECODE, "%s: not a list", what);
+    return mst_mpack_to_json(v, what, out_r, err);
+}
+
+static int read_collectives(const msgpack_object *v, void *d,
+                            struct mst_err *err) {
+    return read_list(v, "registration collectives",
+                     &((struct mst_registration *)d)->collectives, err);
+}
+
+static int read_facts(const msgpack_object *v, void *d, struct mst_err *err) {
+    return mst_mpack_get_object(v, "registration facts",
+                                &((struct mst_registration *)d)->facts, err);
+}
+
+static int read_classes(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_list(v, "registration classes",
+                     &((struct mst_registration *)d)->classes, err);
+}
+
+static int read_agents(const msgpack_object *v, void *d, struct mst_err *err) {
+    return read_list(v, "registration agents",
+                     &((struct mst_registration *)d)->agents, err);
+}
+
+/* In the order they are encoded; a "still here" stops after N_SHORT. */
+static const struct mst_mpack_field reg_fields[] = {
+    {"sender", read_sender},           {"time", read_time},
+    {"started", read_started},         {"version", read_version},
+    {"interval", read_interval},       {"digest", read_digest},
+    {"collectives", read_collectives}, {"facts", read_facts},
+    {"classes", read_classes},         {"agents", read_agents},
+};
+#define N_FULL (sizeof reg_fields / sizeof reg_fields[0])
+#define N_SHORT (N_FULL - 3)
+
+static int decode_map(const msgpack_object *map, struct mst_registration *reg,
+                      struct mst_err *err) {
+    size_t n = mst_mpack_map_find(map, "facts") != NULL ? N_FULL : N_SHORT;
+    int rc =
+        mst_mpack_read_fields(map, reg_fields, n, reg, "registration", err);
+    if (rc == MST_OK)
+        rc = check_body(reg, err);
+    if (rc == MST_OK && mst_registration_full(reg))
+        rc = check_digest(reg, err);
+    return rc;
+}
+
+int mst_registration_decode(struct mst_bytes payload,
+                            struct mst_registration *reg_r,
+                            struct mst_err *err) {
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = mst_mpack_unpack(payload, NULL, &u, err);
+    if (rc != MST_OK)
+        mst_err_prefix(err, "registration");
+    else
+        rc = decode_map(&u.data, reg_r, err);
+    msgpack_unpacked_destroy(&u);
+    if (rc != MST_OK)
+        mst_registration_clear(reg_r);
+    return rc;
+}
+
+/* ---- encode ----------------------------------------------------------- */
+
+/* Refuse to send what every receiver would refuse. */
+int mst_registration_check(const struct mst_registration *reg,
+                           struct mst_err *err) {
+    if (reg->sender == NULL || reg->sender[0] == '\0' ||
+        strlen(reg->sender) > MST_IDENTITY_MAX ||
+        !mst_mpack_utf8_valid(reg->sender, strlen(reg->sender)))
+        return mst_err_set(err, MST_EINVAL,
+                           "registration sender: missing or invalid");
+    if (reg->time_ms < 0 || reg->started_ms < 0)
+        return mst_err_set(err, MST_EINVAL, "registration time: negative");
+    if (reg->version == NULL || strlen(reg->version) > VERSION_MAX ||
+        !mst_mpack_utf8_valid(reg->version, strlen(reg->version)))
+        return mst_err_set(err, MST_EINVAL,
+                           "registration version: missing or invalid");
+    if (reg->interval_s < 0 || reg->interval_s > INTERVAL_MAX)
+        return mst_err_set(err, MST_EINVAL, "registration interval: not 0..%d",
+                           INTERVAL_MAX);
+    if (!digest_valid(reg->digest))
+        return mst_err_set(err, MST_EINVAL, "registration digest: invalid");
+    if ((reg->facts == NULL) != (reg->classes == NULL) ||
+        (reg->facts == NULL) != (reg->agents == NULL))
+        return mst_err_set(err, MST_EINVAL,
+                           "registration: facts, classes and agents go "
+                           "together");
+    /* The receivers' own check, reported as the sender's mistake. */
+    if (check_body(reg, err) != MST_OK) {
+        if (err != NULL)
+            err->code = MST_EINVAL;
+        return MST_EINVAL;
+    }
+    return MST_OK;
+}
+
+static int pack_key(msgpack_packer *pk, const char *key) {
+    return mst_mpack_pack_cstr(pk, key);
+}
+
+static int pack_registration(msgpack_packer *pk, const void *obj) {
+    const struct mst_registration *r = obj;
+    bool full = mst_registration_full(r);
+    if (msgpack_pack_map(pk, full ? N_FULL : N_SHORT) != 0 ||
+        pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
+        pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
+        pack_key(pk, "started") || msgpack_pack_int64(pk, r->started_ms) != 0 ||
+        pack_key(pk, "version") || mst_mpack_pack_cstr(pk, r->version) ||
+        pack_key(pk, "interval") ||
+        msgpack_pack_int64(pk, r->interval_s) != 0 || pack_key(pk, "digest") ||
+        mst_mpack_pack_cstr(pk, r->digest) || pack_key(pk, "collectives"))
+        return MST_ENOMEM;
+    int rc = mst_mpack_pack_json(pk, r->collectives);
+    if (rc != MST_OK || !full)
+        return rc;
+    if (pack_key(pk, "facts") || (rc = mst_mpack_pack_json(pk, r->facts)) ||
+        pack_key(pk, "classes") || (rc = mst_mpack_pack_json(pk, r->classes)) ||
+        pack_key(pk, "agents"))
+        return rc != MST_OK ? rc : MST_ENOMEM;
+    return mst_mpack_pack_json(pk, r->agents);
+}
+
+int mst_registration_encode(const struct mst_registration *reg,
+                            struct mst_buf *out, struct mst_err *err) {
+    int rc = mst_registration_check(reg, err);
+    if (rc != MST_OK)
+        return rc;
+    return mst_mpack_encode(out, pack_registration, reg, "registration", err);
+}
+
+/* ---- envelope --------------------------------------------------------- */
+
+/* Adapters: the seal/open helpers take untyped objects. */
+static int encode_any(const void *obj, struct mst_buf *out,
+                      struct mst_err *err) {
+    return mst_registration_encode(obj, out, err);
+}
+
+static int decode_any(struct mst_bytes payload, void *obj_r,
+                      struct mst_err *err) {
+    return mst_registration_decode(payload, obj_r, err);
+}
+
+int mst_registration_seal(struct mst_security *sec,
+                          const struct mst_registration *reg,
+                          struct mst_buf *out, struct mst_err *err) {
+    return mst_security_seal_with(sec, encode_any, reg, out, err);
+}
+
+int mst_registration_open(struct mst_security *sec, struct mst_bytes in,
+                          struct mst_registration *reg_r,
+                          char signer_r[MST_SIGNER_LEN], struct mst_err *err) {
+    int rc = mst_security_open_with(sec, in, decode_any, reg_r, signer_r, err);
+    if (rc != MST_OK)
+        return rc;
+    /* A node may only speak for itself: its certificate names it. */
+    if (signer_r[0] != '\0' && strcmp(signer_r, reg_r->sender) != 0) {
+        mst_err_set(err, MST_ESECURITY,
+                    "registration claiming to be from %.100s is signed by "
+                    "%.100s",
+                    reg_r->sender, signer_r);
+        mst_registration_clear(reg_r);
+        signer_r[0] = '\0';
+        return MST_ESECURITY;
+    }
+    return MST_OK;
+}

@@ -1,0 +1,128 @@
+/*
+ * store_double.c - store.h in memory (store_double.h).
+ */
+#include "store_double.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/status.h"
+#include "base/util.h"
+#include "connector_double.h"
+
+struct mst_store {
+    int dummy;
+};
+
+struct store_double store_double;
+static struct mst_store the_store;
+static unsigned current_txn; /* 0: none open */
+
+void store_double_reset(void) {
+    memset(&store_double, 0, sizeof store_double);
+    current_txn = 0;
+}
+
+size_t store_double_stored(const char *who) {
+    size_t n = 0;
+    for (size_t i = 0; i < store_double.n_puts; i++) {
+        const struct store_double_put *p = &store_double.puts[i];
+        n += !p->missed && p->txn != 0 && p->txn <= store_double.committed &&
+             strcmp(p->identity, who) == 0;
+    }
+    return n;
+}
+
+int mst_store_open(const char *path, enum mst_store_mode mode,
+                   struct mst_store **st_r, struct mst_err *err) {
+    (void)path, (void)mode, (void)err;
+    store_double.open = 1;
+    *st_r = &the_store;
+    return MST_OK;
+}
+
+void mst_store_close(struct mst_store **st) {
+    if (st == NULL || *st == NULL)
+        return;
+    /* An open transaction is rolled back: its puts never happened. */
+    for (size_t i = 0; i < store_double.n_puts; i++)
+        if (current_txn != 0 && store_double.puts[i].txn == current_txn)
+            store_double.puts[i].txn = 0;
+    current_txn = 0;
+    store_double.open = 0;
+    *st = NULL;
+}
+
+int mst_store_begin(struct mst_store *st, struct mst_err *err) {
+    (void)st;
+    if (current_txn != 0)
+        return mst_err_set(err, MST_EINVAL, "store double: nested begin");
+    current_txn = ++store_double.begun;
+    return MST_OK;
+}
+
+int mst_store_commit(struct mst_store *st, struct mst_err *err) {
+    (void)st;
+    if (current_txn == 0)
+        return mst_err_set(err, MST_EINVAL, "store double: commit outside");
+    if (store_double.committed < STORE_DOUBLE_MAX)
+        store_double.acked_at_commit[store_double.committed] =
+            mst_double_last_ack();
+    store_double.committed = current_txn;
+    current_txn = 0;
+    return MST_OK;
+}
+
+/* Whether a full body with `digest` of `who` was put before. */
+static int known(const char *who, const char *digest) {
+    for (size_t i = 0; i < store_double.n_puts; i++) {
+        const struct store_double_put *p = &store_double.puts[i];
+        if (p->full && strcmp(p->identity, who) == 0 &&
+            strcmp(p->digest, digest) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int record(const char *who, const char *digest, int full, int missed,
+                  struct mst_err *err) {
+    if (current_txn == 0)
+        return mst_err_set(err, MST_EINVAL, "store double: outside a txn");
+    if (store_double.n_puts == STORE_DOUBLE_MAX)
+        return mst_err_set(err, MST_EFULL, "store double: full");
+    struct store_double_put *p = &store_double.puts[store_double.n_puts++];
+    mst_strlcpy(p->identity, who, sizeof p->identity);
+    mst_strlcpy(p->digest, digest, sizeof p->digest);
+    p->full = full;
+    p->missed = missed;
+    p->txn = current_txn;
+    return MST_OK;
+}
+
+int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
+                  int64_t now_ms, struct mst_err *err) {
+    (void)st, (void)now_ms;
+    if (store_double.fail_put) {
+        store_double.fail_put = 0;
+        return mst_err_set(err, MST_EIO, "store double: disk on fire");
+    }
+    int full = mst_registration_full(reg);
+    if (!full && !known(reg->sender, reg->digest))
+        return mst_err_set(err, MST_ENOTFOUND, "store double: no body");
+    return record(reg->sender, reg->digest, full, 0, err);
+}
+
+int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
+                     struct mst_err *err) {
+    (void)st, (void)now_ms;
+    return record(identity, "", 0, 1, err);
+}
+
+int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
+                     struct mst_err *err) {
+    (void)st, (void)now_ms, (void)keep_ms;
+    if (current_txn == 0)
+        return mst_err_set(err, MST_EINVAL, "store double: outside a txn");
+    store_double.expired++;
+    return MST_OK;
+}
