@@ -79,11 +79,17 @@ int musterd_expired_before_run(struct musterd *d, const struct mst_request *req,
                                &err) == MST_OK)
         return 0;
     musterd_counters_bump(&d->counters, MUSTERD_COUNTER_EXPIRED_IN_QUEUE);
+    /* Name the limit that ran out: the ttl, or the client's own timeout
+     * (the deadline it signed), whichever came first. */
+    int by_deadline = mst_request_deadline_first(req);
+    int64_t limit_ms =
+        by_deadline ? req->deadline_ms - req->time_ms : req->ttl_ms;
     snprintf(msg, msg_len,
              "%s/%s expired before it could run (waited %g s in the node's "
-             "queue; ttl %g s)",
+             "queue; %s %g s)",
              req->agent, req->action, (double)(waited_ms / 100) / 10,
-             (double)req->ttl_ms / 1000);
+             by_deadline ? "the client's timeout" : "ttl",
+             (double)limit_ms / 1000);
     MST_LOG(MST_LOG_WARNING, "request %s from %s@%s: %s", req->id, req->caller,
             req->sender, msg);
     return 1;
