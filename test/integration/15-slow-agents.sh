@@ -111,7 +111,7 @@ wait_for '[ "$(jq -r "select(.agent == \"test_agent\") | .id" "$T/node1.audit" |
     fail "node1 did not audit all $((HANGS + SHORT + GAVE_UP)) test_agent calls"
 for ((i = 1; i <= GAVE_UP; i++)); do
     id=$(jq -r '.stats.request_id' "$T/gave_up$i.out")
-    [ -n "$id" ] && [ "$id" != null ] || fail "gave_up$i: no request id"
+    [[ -n $id && $id != null ]] || fail "gave_up$i: no request id"
     line=$(jq -c --arg id "$id" 'select(.id == $id)' "$T/node1.audit")
     assert_eq expired "$(jq -r .decision <<<"$line")" "gave_up$i ($id)"
     assert_eq 1 "$(jq -r .status <<<"$line")"
