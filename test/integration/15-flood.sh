@@ -8,7 +8,9 @@
 #   - each daemon's counters match exactly what was sent to it (nothing
 #     dropped, rate limited, expired, or refused for a full replay cache);
 #   - each daemon's resident memory (VmRSS) after the flood is within
-#     2 MB of what it was before.
+#     2 MB of what it was before (not asserted when musterd is built with
+#     ASan, whose quarantine and allocator keep freed memory by design:
+#     the build/ pass asserts it).
 # Counts and memory, no durations.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -161,11 +163,17 @@ expect_counters 1
 expect_counters 2
 
 step "memory after the flood is within 2 MB of before"
+asan=
+ldd "${MST_MUSTERD:-$MUSTER_BUILD/server/musterd}" | grep -q libasan && asan=1
 for i in 1 2; do
     after=$(rss_kb "$i")
     echo "node$i: VmRSS ${before[$i]} kB before, $after kB after"
     grew=$((after - before[$i]))
-    [ "$grew" -le 2048 ] || fail "node$i: VmRSS grew by $grew kB over the flood"
+    if [ -n "$asan" ]; then
+        echo "node$i: not asserted: musterd is built with ASan"
+    else
+        [ "$grew" -le 2048 ] || fail "node$i: VmRSS grew by $grew kB over the flood"
+    fi
 done
 
 step "the daemons still answer, and stop cleanly"
