@@ -895,6 +895,15 @@ START_TEST(request_past_its_clients_timeout_is_answered_not_run) {
 }
 END_TEST
 
+/* The same with the clocks' rule far off (time = now, skew 60 s): the
+ * request waited in the node longer than the client's whole timeout. */
+START_TEST(request_waiting_past_its_clients_timeout_is_not_run) {
+    struct mst_request late = request("test_agent", "ok");
+    late.deadline_ms = late.time_ms + 1000;
+    expires_behind_a_hang(late, "; the client's timeout 1 s)");
+}
+END_TEST
+
 /* One that arrives after its client's timeout is refused on arrival. */
 START_TEST(request_past_its_clients_timeout_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
@@ -1130,6 +1139,7 @@ static Suite *suite(void) {
     tcase_add_test(none, external_agent_runs_in_a_worker);
     tcase_add_test(none, request_expired_in_the_queue_is_answered_not_run);
     tcase_add_test(none, request_past_its_clients_timeout_is_answered_not_run);
+    tcase_add_test(none, request_waiting_past_its_clients_timeout_is_not_run);
     tcase_add_test(none, request_past_its_clients_timeout_is_refused);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
