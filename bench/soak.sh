@@ -38,7 +38,9 @@ PORT=${SOAK_PORT:-5795}
 BOUNCE_S=${SOAK_BOUNCE_SECONDS:-300}
 HOSTILE_S=${SOAK_HOSTILE_SECONDS:-20}
 WARMUP_S=${SOAK_WARMUP_SECONDS:-60}
-BUILD=$ROOT/build-asan
+# SOAK_BUILD: use that build as it is (e.g. build/, to see the drift
+# without ASan); otherwise build-asan/ is configured and built here.
+BUILD=${SOAK_BUILD:-$ROOT/build-asan}
 TOTAL_S=$((MINUTES * 60))
 ((TOTAL_S > WARMUP_S + 60)) || mst_die "MINUTES must leave a minute after the warm-up"
 
@@ -56,8 +58,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-mst_build "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false >"$W/build.log" 2>&1 ||
-    { cat "$W/build.log" >&2; mst_die "build of $BUILD failed"; }
+if [ -z "${SOAK_BUILD:-}" ]; then
+    mst_build "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false >"$W/build.log" 2>&1 ||
+        { cat "$W/build.log" >&2; mst_die "build of $BUILD failed"; }
+fi
+[ -x "$BUILD/bench/bench_soak" ] || mst_die "no bench_soak in $BUILD"
+BUILD=$(realpath "$BUILD")
 export MUSTER_BUILD=$BUILD MST_CERT_DIR=$W/certs
 export ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=1:malloc_context_size=10
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0
