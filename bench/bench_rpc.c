@@ -10,8 +10,15 @@
  *                                       rounds in flight:
  *                                       broadcast_rounds_per_s,
  *                                       client_cpu_us_per_reply
+ *   bench_rpc CFG for NODE SECONDS WIN TTL
+ *                                       addressed pings (ttl TTL s), WIN in
+ *                                       flight, sent for SECONDS, then
+ *                                       drained: addressed_req_per_s, ...
  *
- * Figures, not assertions; exit status 1 only when replies went missing.
+ * The for mode also prints requests_sent, replies and replies_ok, which
+ * load tests (test/integration/15-flood.sh) compare with the daemons'
+ * counters.  Figures, not assertions; exit status 1 only when
+ * replies went missing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +31,7 @@
 #include "stats.h"
 
 static struct mst_client *cl;
-static size_t replies, refused;
+static size_t replies, replies_ok, refused;
 
 static int64_t cpu_us(void) {
     struct rusage ru;
@@ -35,8 +42,9 @@ static int64_t cpu_us(void) {
 
 static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
                      int64_t rtt_us) {
-    (void)ud, (void)rep, (void)signer, (void)rtt_us;
+    (void)ud, (void)signer, (void)rtt_us;
     replies++;
+    replies_ok += rep->status == MUSTER_OK;
 }
 
 static void on_invalid(void *ud, const char *why) {
@@ -74,18 +82,29 @@ static int seq(const char *node, size_t count) {
     return 0;
 }
 
+/* More to send: fewer than `count` sent and `stop_us` not reached. */
+static int sending(size_t sent, size_t count, int64_t stop_us) {
+    return sent < count && mst_now_us() < stop_us;
+}
+
 /*
- * Keep `window` requests in flight until `count` were sent, then drain;
- * each request is expected to bring `per` replies.
+ * Keep `window` requests in flight until `count` were sent or `seconds`
+ * (0: no limit) passed, then drain; each request is expected to bring
+ * `per` replies.  Gives up after 10 s without a reply.  With `seconds`,
+ * also prints the counts.
  */
 static int pipeline(const struct mst_call_spec *spec, size_t count,
-                    size_t window, size_t per, const char *rate_name) {
+                    size_t window, size_t per, int64_t seconds,
+                    const char *rate_name) {
     struct mst_err err = {0};
     char id[MST_ID_LEN];
     size_t sent = 0;
     int64_t start = mst_now_us(), cpu0 = cpu_us(), last = start;
-    while (replies < count * per && mst_now_us() - last < 10000000) {
-        while (sent < count && sent * per < replies + window * per) {
+    int64_t stop = seconds > 0 ? start + seconds * 1000000 : INT64_MAX;
+    while ((sending(sent, count, stop) || replies < sent * per) &&
+           mst_now_us() - last < 10000000) {
+        while (sending(sent, count, stop) &&
+               sent * per < replies + window * per) {
             if (mst_client_send(cl, spec, id, &err) != MST_OK) {
                 fprintf(stderr, "bench_rpc: %s\n", err.msg);
                 return 1;
@@ -101,10 +120,13 @@ static int pipeline(const struct mst_call_spec *spec, size_t count,
             last = mst_now_us();
     }
     double secs = (double)(mst_now_us() - start) / 1e6;
-    printf("%s: %.0f\n", rate_name, (double)count / secs);
+    printf("%s: %.0f\n", rate_name, (double)sent / secs);
     printf("client_cpu_us_per_reply: %.1f\n",
            (double)(cpu_us() - cpu0) / (double)(replies ? replies : 1));
-    return replies == count * per ? 0 : 1;
+    if (seconds > 0) /* the for mode: a load for tests to count */
+        printf("requests_sent: %zu\nreplies: %zu\nreplies_ok: %zu\n", sent,
+               replies, replies_ok);
+    return replies == sent * per ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
@@ -131,10 +153,16 @@ int main(int argc, char **argv) {
         mst_strv_push(&nodes, argv[3]);
         spec.nodes = &nodes;
         rc = pipeline(&spec, strtoul(argv[4], NULL, 10),
-                      strtoul(argv[5], NULL, 10), 1, "addressed_req_per_s");
+                      strtoul(argv[5], NULL, 10), 1, 0, "addressed_req_per_s");
+    } else if (strcmp(argv[2], "for") == 0 && argc == 7) {
+        mst_strv_push(&nodes, argv[3]);
+        spec.nodes = &nodes;
+        spec.ttl_ms = strtoll(argv[6], NULL, 10) * 1000;
+        rc = pipeline(&spec, SIZE_MAX, strtoul(argv[5], NULL, 10), 1,
+                      strtoll(argv[4], NULL, 10), "addressed_req_per_s");
     } else if (strcmp(argv[2], "bcast") == 0 && argc == 6) {
         rc = pipeline(&spec, strtoul(argv[4], NULL, 10),
-                      strtoul(argv[5], NULL, 10), strtoul(argv[3], NULL, 10),
+                      strtoul(argv[5], NULL, 10), strtoul(argv[3], NULL, 10), 0,
                       "broadcast_rounds_per_s");
     }
     if (refused > 0)

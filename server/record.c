@@ -75,15 +75,27 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
 int musterd_expired_before_run(struct musterd *d, const struct mst_request *req,
                                int64_t waited_ms, char *msg, size_t msg_len) {
     struct mst_err err = {0};
-    if (mst_request_check_time(req, mst_wall_ms(), d->cfg->security_skew_ms,
-                               &err) == MST_OK)
+    /* The clocks' rule (skew allowed), and one no clock can stretch: the
+     * client waits deadline - time in all, so a request that waited
+     * longer than that here alone comes too late whatever the skew. */
+    int late = mst_request_check_time(req, mst_wall_ms(),
+                                      d->cfg->security_skew_ms, &err) != MST_OK;
+    if (!late && mst_request_deadline_first(req))
+        late = waited_ms > req->deadline_ms - req->time_ms;
+    if (!late)
         return 0;
     musterd_counters_bump(&d->counters, MUSTERD_COUNTER_EXPIRED_IN_QUEUE);
+    /* Name the limit that ran out: the ttl, or the client's own timeout
+     * (the deadline it signed), whichever came first. */
+    int by_deadline = mst_request_deadline_first(req);
+    int64_t limit_ms =
+        by_deadline ? req->deadline_ms - req->time_ms : req->ttl_ms;
     snprintf(msg, msg_len,
              "%s/%s expired before it could run (waited %g s in the node's "
-             "queue; ttl %g s)",
+             "queue; %s %g s)",
              req->agent, req->action, (double)(waited_ms / 100) / 10,
-             (double)req->ttl_ms / 1000);
+             by_deadline ? "the client's timeout" : "ttl",
+             (double)limit_ms / 1000);
     MST_LOG(MST_LOG_WARNING, "request %s from %s@%s: %s", req->id, req->caller,
             req->sender, msg);
     return 1;

@@ -40,11 +40,15 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
 
 /*
  * musterd_expired_before_run - true when `req`, about to start after
- * waiting `waited_ms` in the node, is past its expiry (time + ttl, with
- * security.skew: the rule of the arrival check, mst_request_check_time).
- * Then `msg` holds the reply's statusmsg ("AGENT/ACTION expired before it
- * could run (waited N s in the node's queue; ttl M s)") and the
- * expired_in_queue counter is bumped: the caller answers and never runs it.
+ * waiting `waited_ms` in the node, is past its expiry: the earlier of
+ * time + ttl and the client's deadline (time + its overall timeout, when
+ * the request carries one), with security.skew: the rule of the arrival
+ * check, mst_request_check_time; or, clock-free, when it waited here
+ * longer than the client's whole timeout (deadline - time).  Then `msg` holds the reply's statusmsg
+ * ("AGENT/ACTION expired before it could run (waited N s in the node's
+ * queue; ttl M s)", or "...; the client's timeout M s)") and the
+ * expired_in_queue counter is bumped: the caller answers, audits and never
+ * runs it.
  */
 int musterd_expired_before_run(struct musterd *d, const struct mst_request *req,
                                int64_t waited_ms, char *msg, size_t msg_len);

@@ -210,6 +210,13 @@ static int build(struct mst_client *cl, const struct mst_call_spec *spec,
         return mst_err_set(err, MST_EIO, "cannot read random bytes for an id");
     req.time_ms = mst_wall_ms();
     req.ttl_ms = ttl_ms;
+    /* Signed, so that a node never starts what this client no longer
+     * waits for; a longer timeout than the wire allows changes nothing,
+     * the ttl (bounded the same) ends the request first. */
+    int64_t wait_ms = spec->timeout_ms;
+    if (wait_ms > MST_TTL_MAX_S * 1000LL)
+        wait_ms = MST_TTL_MAX_S * 1000LL;
+    req.deadline_ms = req.time_ms + wait_ms;
     req.collective = (char *)spec->collective;
     req.agent = (char *)spec->agent;
     req.action = (char *)spec->action;

@@ -36,7 +36,8 @@ struct mst_call_spec {
     int64_t discovery_window_ms;  /* broadcast: once replies flow, this much
                                      quiet ends it (capped by the above);
                                      0 = config discovery_window (0 = off) */
-    int64_t timeout_ms;           /* overall limit; 0 = config timeout */
+    int64_t timeout_ms;           /* overall limit; 0 = config timeout;
+                                     also sent as the request's deadline */
     int64_t ttl_ms;               /* request validity; 0 = config ttl; sent
                                      rounded up to whole seconds */
     size_t expected;              /* broadcast: stop once this many have

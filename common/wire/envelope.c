@@ -54,10 +54,10 @@ static int read_cert(const msgpack_object *val, void *dst,
 }
 
 static const struct mst_mpack_field envelope_fields[] = {
-    {"v", read_version},
-    {"payload", read_payload},
-    {"sig", read_sig},
-    {"cert", read_cert},
+    {"v", read_version, MST_MPACK_REQUIRED},
+    {"payload", read_payload, MST_MPACK_REQUIRED},
+    {"sig", read_sig, MST_MPACK_REQUIRED},
+    {"cert", read_cert, MST_MPACK_REQUIRED},
 };
 
 int mst_envelope_decode(struct mst_bytes in, const struct mst_mpack_limits *lim,

@@ -683,7 +683,8 @@ int mst_mpack_read_fields(const msgpack_object *map,
             return rc;
     }
     for (size_t f = 0; f < n; f++)
-        if (!(seen & ((uint64_t)1 << f)))
+        if (!(seen & ((uint64_t)1 << f)) &&
+            fields[f].presence == MST_MPACK_REQUIRED)
             return mst_err_set(err, MST_EDECODE, "%s: missing \"%s\"", what,
                                fields[f].name);
     return MST_OK;

@@ -165,20 +165,28 @@ int mst_mpack_id_valid(const char *s);
 int mst_mpack_get_id(const msgpack_object *obj, const char *what,
                      char id_r[MST_ID_LEN], struct mst_err *err);
 
+/* Whether a field of a fixed schema must be present. */
+enum mst_mpack_presence {
+    MST_MPACK_REQUIRED = 0,
+    MST_MPACK_OPTIONAL = 1, /* a later addition that older peers omit */
+};
+
 /*
- * One known key of a map with a fixed schema, and the function that
- * decodes its value into `dst` (a struct of the caller's).
+ * One known key of a map with a fixed schema, the function that decodes
+ * its value into `dst` (a struct of the caller's), and whether it may be
+ * absent (then read() is not called and `dst` keeps what it held).
  */
 struct mst_mpack_field {
     const char *name;
     int (*read)(const msgpack_object *val, void *dst, struct mst_err *err);
+    enum mst_mpack_presence presence;
 };
 
 /*
  * mst_mpack_read_fields - walk map `map` against `fields` (at most 64):
- * every key must be a known field name and appear once, every field must
- * be present; each value goes to its field's read().  `what` names the map
- * in messages ("request").  Returns MST_OK, MST_EDECODE, or the first
+ * every key must be a known field name and appear once, every required
+ * field must be present; each value goes to its field's read().  `what` names
+ * the map in messages ("request").  Returns MST_OK, MST_EDECODE, or the first
  * failure of a read() (whose message it keeps).  What read() stored in
  * `dst` before a failure is the caller's to release.
  */

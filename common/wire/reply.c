@@ -72,8 +72,12 @@ static int read_data(const msgpack_object *v, void *d, struct mst_err *err) {
 
 /* In the order they are encoded. */
 static const struct mst_mpack_field reply_fields[] = {
-    {"id", read_id},         {"sender", read_sender},       {"time", read_time},
-    {"status", read_status}, {"statusmsg", read_statusmsg}, {"data", read_data},
+    {"id", read_id, MST_MPACK_REQUIRED},
+    {"sender", read_sender, MST_MPACK_REQUIRED},
+    {"time", read_time, MST_MPACK_REQUIRED},
+    {"status", read_status, MST_MPACK_REQUIRED},
+    {"statusmsg", read_statusmsg, MST_MPACK_REQUIRED},
+    {"data", read_data, MST_MPACK_REQUIRED},
 };
 
 int mst_reply_decode(struct mst_bytes payload, struct mst_reply *rep_r,

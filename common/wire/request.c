@@ -115,15 +115,36 @@ static int read_data(const msgpack_object *v, void *d, struct mst_err *err) {
                                 &((struct mst_request *)d)->data, err);
 }
 
-/* In the order they are encoded. */
+/* Its bound against "time" is checked once the whole map is read. */
+static int read_deadline(const msgpack_object *v, void *d,
+                         struct mst_err *err) {
+    return mst_mpack_get_int(v, "request deadline", 1, INT64_MAX,
+                             &((struct mst_request *)d)->deadline_ms, err);
+}
+
+/* In the order they are encoded.  "deadline" came later: a request from
+ * an older client has none, and then only time + ttl bounds it. */
 static const struct mst_mpack_field request_fields[] = {
-    {"id", read_id},         {"time", read_time},
-    {"ttl", read_ttl},       {"collective", read_collective},
-    {"agent", read_agent},   {"action", read_action},
-    {"caller", read_caller}, {"sender", read_sender},
-    {"filter", read_filter}, {"reply_to", read_reply_to},
-    {"data", read_data},
+    {"id", read_id, MST_MPACK_REQUIRED},
+    {"time", read_time, MST_MPACK_REQUIRED},
+    {"ttl", read_ttl, MST_MPACK_REQUIRED},
+    {"collective", read_collective, MST_MPACK_REQUIRED},
+    {"agent", read_agent, MST_MPACK_REQUIRED},
+    {"action", read_action, MST_MPACK_REQUIRED},
+    {"caller", read_caller, MST_MPACK_REQUIRED},
+    {"sender", read_sender, MST_MPACK_REQUIRED},
+    {"filter", read_filter, MST_MPACK_REQUIRED},
+    {"reply_to", read_reply_to, MST_MPACK_REQUIRED},
+    {"data", read_data, MST_MPACK_REQUIRED},
+    {"deadline", read_deadline, MST_MPACK_OPTIONAL},
 };
+
+/* 0 (absent) or after the request's time by at most MST_TTL_MAX_S. */
+static int deadline_valid(const struct mst_request *req) {
+    return req->deadline_ms == 0 ||
+           (req->deadline_ms > req->time_ms &&
+            req->deadline_ms - req->time_ms <= MST_TTL_MAX_S * 1000LL);
+}
 
 int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
                        struct mst_err *err) {
@@ -131,6 +152,11 @@ int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
                                      sizeof request_fields /
                                          sizeof request_fields[0],
                                      req_r, "request", err);
+    if (rc == MST_OK && !deadline_valid(req_r))
+        rc = mst_err_set(err, MST_EDECODE,
+                         "request deadline: not within 1 ms to %d s after "
+                         "its time",
+                         MST_TTL_MAX_S);
     if (rc != MST_OK)
         mst_request_clear(req_r);
     return rc;
@@ -180,6 +206,11 @@ static int check_request(const struct mst_request *req, struct mst_err *err) {
         return mst_err_set(err, MST_EINVAL, "request filter: not an object");
     if (!json_is_object(req->data))
         return mst_err_set(err, MST_EINVAL, "request data: not an object");
+    if (!deadline_valid(req))
+        return mst_err_set(err, MST_EINVAL,
+                           "request deadline: not within 1 ms to %d s after "
+                           "its time",
+                           MST_TTL_MAX_S);
     return MST_OK;
 }
 
@@ -187,7 +218,8 @@ static int check_request(const struct mst_request *req, struct mst_err *err) {
 static int pack_request(msgpack_packer *pk, const void *obj) {
     const struct mst_request *r = obj;
     int rc;
-    if (msgpack_pack_map(pk, 11) != 0 || mst_mpack_pack_cstr(pk, "id") ||
+    if (msgpack_pack_map(pk, r->deadline_ms ? 12 : 11) != 0 ||
+        mst_mpack_pack_cstr(pk, "id") ||
         msgpack_pack_str_with_body(pk, r->id, MST_ID_LEN - 1) != 0 ||
         mst_mpack_pack_cstr(pk, "time") ||
         msgpack_pack_int64(pk, r->time_ms) != 0 ||
@@ -208,7 +240,12 @@ static int pack_request(msgpack_packer *pk, const void *obj) {
     if (mst_mpack_pack_cstr(pk, "reply_to") ||
         mst_mpack_pack_cstr(pk, r->reply_to) || mst_mpack_pack_cstr(pk, "data"))
         return MST_ENOMEM;
-    return mst_mpack_pack_json(pk, r->data);
+    if ((rc = mst_mpack_pack_json(pk, r->data)) != MST_OK)
+        return rc;
+    if (r->deadline_ms != 0 && (mst_mpack_pack_cstr(pk, "deadline") ||
+                                msgpack_pack_int64(pk, r->deadline_ms) != 0))
+        return MST_ENOMEM;
+    return MST_OK;
 }
 
 int mst_request_encode(const struct mst_request *req, struct mst_buf *out,
@@ -251,16 +288,26 @@ static long long whole_s(int64_t ms) {
     return (long long)(ms / 1000 + (ms % 1000 > 0));
 }
 
+/* a - b, saturated instead of overflowing: absurd clocks are refused
+ * anyway. */
+static int64_t sat_sub(int64_t a, int64_t b) {
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        d = a > b ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
+int mst_request_deadline_first(const struct mst_request *req) {
+    return req->deadline_ms != 0 &&
+           sat_sub(req->deadline_ms, req->time_ms) < req->ttl_ms;
+}
+
 int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
                            int64_t skew_ms, struct mst_err *err) {
     if (skew_ms < 0)
         skew_ms = 0;
-    /* Saturate instead of overflowing: absurd clocks are refused anyway. */
-    int64_t ahead, age, window;
-    if (__builtin_sub_overflow(req->time_ms, now_ms, &ahead))
-        ahead = req->time_ms > now_ms ? INT64_MAX : INT64_MIN;
-    if (__builtin_sub_overflow(now_ms, req->time_ms, &age))
-        age = now_ms > req->time_ms ? INT64_MAX : INT64_MIN;
+    int64_t ahead = sat_sub(req->time_ms, now_ms);
+    int64_t age = sat_sub(now_ms, req->time_ms), window;
     if (__builtin_add_overflow(req->ttl_ms, skew_ms, &window))
         window = INT64_MAX;
     /* Worded for the operator: a node sends it back as the refusal's
@@ -275,5 +322,14 @@ int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
                            "expired: request is %lld s old, node allows %lld "
                            "s (check the client's clock)",
                            whole_s(age), whole_s(window));
+    /* The client stopped waiting: nobody reads a reply any more. */
+    int64_t late = sat_sub(now_ms, req->deadline_ms);
+    if (mst_request_deadline_first(req) && late > skew_ms)
+        return mst_err_set(err, MST_EEXPIRED,
+                           "expired: the client's timeout of %lld s ended "
+                           "%lld s ago, node allows %lld s (check the "
+                           "client's clock)",
+                           whole_s(sat_sub(req->deadline_ms, req->time_ms)),
+                           whole_s(late), whole_s(skew_ms));
     return MST_OK;
 }

@@ -2,7 +2,7 @@
  * request.h - the request payload and its sealing into an envelope.
  *
  *   { "id", "time", "ttl", "collective", "agent", "action", "caller",
- *     "sender", "filter", "reply_to", "data" }
+ *     "sender", "filter", "reply_to", "data", "deadline" (optional) }
  *
  * See docs/protocol.md for every field.
  */
@@ -42,6 +42,10 @@ struct mst_request {
     char *reply_to; /* the client's reply queue */
     json_t *filter; /* object (see docs/protocol.md), never NULL when valid */
     json_t *data;   /* object of action inputs, never NULL when valid */
+    int64_t deadline_ms; /* ms since the epoch when the client stops
+                            waiting (time + its overall timeout), within
+                            time + 1 ms .. time + MST_TTL_MAX_S s; 0 = not
+                            sent (optional on the wire: older clients) */
 };
 
 /* mst_request_clear - free every owned field and zero the struct. */
@@ -56,8 +60,9 @@ int mst_request_encode(const struct mst_request *req, struct mst_buf *out,
 
 /*
  * mst_request_decode - parse a payload (untrusted, already bounded by the
- * envelope) into `req_r` (which must be zeroed).  Every field is required and
- * type-checked; unknown keys are refused.  On error `req_r` is cleared.
+ * envelope) into `req_r` (which must be zeroed).  Every field but
+ * "deadline" is required; all are type-checked and bounded; unknown keys
+ * are refused.  On error `req_r` is cleared.
  */
 int mst_request_decode(struct mst_bytes payload, struct mst_request *req_r,
                        struct mst_err *err);
@@ -82,10 +87,17 @@ int mst_request_open(struct mst_security *sec, struct mst_bytes in,
 
 /*
  * mst_request_check_time - refuse a request whose time is older than its
- * ttl plus `skew_ms`, or ahead of `now_ms` by more than `skew_ms`.
+ * ttl plus `skew_ms`, whose client's deadline (when sent) passed more than
+ * `skew_ms` ago, or that is ahead of `now_ms` by more than `skew_ms`.
  * Returns MST_OK or MST_EEXPIRED with the reason.
  */
 int mst_request_check_time(const struct mst_request *req, int64_t now_ms,
                            int64_t skew_ms, struct mst_err *err);
+
+/*
+ * mst_request_deadline_first - true when the client's deadline comes
+ * before time + ttl, so that it, not the ttl, decides when `req` expires.
+ */
+int mst_request_deadline_first(const struct mst_request *req);
 
 #endif

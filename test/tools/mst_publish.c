@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
     char collective[256];
     enum kind kind = BROADCAST;
     long long count = 1;
-    if (argc == 6 && mst_parse_int(argv[5], 1, 1000, &count) != MST_OK)
+    if (argc == 6 && mst_parse_int(argv[5], 1, 1000000, &count) != MST_OK)
         argc = 0;
     if ((argc != 5 && argc != 6) ||
         parse_exchange(argv[2], collective, sizeof collective, &kind) != 0) {

@@ -287,6 +287,8 @@ START_TEST(broadcast_is_published_as_the_protocol_says) {
     ck_assert_str_eq(req.agent, "rpcutil");
     ck_assert_str_eq(req.sender, "client1");
     ck_assert_str_eq(req.collective, "muster");
+    /* the overall timeout goes out signed, as the deadline */
+    ck_assert_int_eq(req.deadline_ms - req.time_ms, s.timeout_ms);
     mst_request_clear(&req);
     mst_call_stats_clear(&st);
 }
@@ -313,6 +315,7 @@ START_TEST(defaults_come_from_the_config_and_the_ttl_rounds_up) {
                                       &req, signer, NULL),
                      MST_OK);
     ck_assert_int_eq(req.ttl_ms, 2000);
+    ck_assert_int_eq(req.deadline_ms - req.time_ms, cfg->timeout_ms);
     mst_request_clear(&req);
     mst_call_stats_clear(&st);
     s.ttl_ms = 2001; /* given: the config's is not used */

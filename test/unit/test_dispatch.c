@@ -516,7 +516,9 @@ END_TEST
 
 START_TEST(expired_request_is_refused) {
     struct mst_request r = request("rpcutil", "ping");
-    r.time_ms -= r.ttl_ms + (int64_t)(SKEW_S + 5) * 1000;
+    /* 500 ms short of whole seconds: the age rounds up to them however
+     * slowly (ASan, a loaded machine) the dispatch comes */
+    r.time_ms -= r.ttl_ms + (int64_t)(SKEW_S + 5) * 1000 - 500;
     dispatch(&r);
     char want[128];
     snprintf(want, sizeof want,
@@ -829,18 +831,16 @@ static void published_reply(size_t i, struct mst_reply *rep) {
 
 /*
  * The only worker is busy with an action that runs to its DDL timeout (2
- * s) while a request whose expiry (time + ttl + skew) is one second away
- * waits behind it: when the slot frees, the request is past its expiry and
- * is answered "expired" without being run.  Order and outcomes only: the
- * hang cannot end before its timeout, which lies past the expiry.
+ * s) while `late`, whose expiry is one second away, waits behind it: when
+ * the slot frees, `late` is past its expiry and is answered "expired"
+ * without being run; the statusmsg ends in `limit` (the one that ran out).
+ * Order and outcomes only: the hang cannot end before its timeout, which
+ * lies past the expiry.
  */
-START_TEST(request_expired_in_the_queue_is_answered_not_run) {
+static void expires_behind_a_hang(struct mst_request late, const char *limit) {
     d.cfg->agents_max_parallel = 1;
     struct mst_request slow = request("test_agent", "hang");
     dispatch(&slow);
-    struct mst_request late = request("test_agent", "ok");
-    late.ttl_ms = 1000;
-    late.time_ms = mst_wall_ms() - late.ttl_ms - SKEW_S * 1000 + 1000;
     dispatch(&late);
     expect_no_reply();
     while (mst_double_published_count(d.conn) < 2)
@@ -858,7 +858,8 @@ START_TEST(request_expired_in_the_queue_is_answered_not_run) {
     ck_assert_int_eq(rep.status, MUSTER_ABORTED);
     ck_assert_msg(strstr(rep.statusmsg, "test_agent/ok expired before it "
                                         "could run (waited ") &&
-                      strstr(rep.statusmsg, "s in the node's queue; ttl 1 s)"),
+                      strstr(rep.statusmsg, "s in the node's queue; ") &&
+                      strstr(rep.statusmsg, limit),
                   "statusmsg '%s'", rep.statusmsg);
     ck_assert_ptr_null(json_object_get(rep.data, "pid")); /* never ran */
     mst_reply_clear(&rep);
@@ -876,6 +877,47 @@ START_TEST(request_expired_in_the_queue_is_answered_not_run) {
     json_decref(lines);
     request_done(&slow);
     request_done(&late);
+}
+
+/* Expiry by the ttl: time + ttl + skew is a second away. */
+START_TEST(request_expired_in_the_queue_is_answered_not_run) {
+    struct mst_request late = request("test_agent", "ok");
+    late.ttl_ms = 1000;
+    late.time_ms = mst_wall_ms() - late.ttl_ms - SKEW_S * 1000 + 1000;
+    expires_behind_a_hang(late, "; ttl 1 s)");
+}
+END_TEST
+
+/* Expiry by the client's overall timeout, signed as the deadline: the ttl
+ * is a minute, but deadline + skew is a second away. */
+START_TEST(request_past_its_clients_timeout_is_answered_not_run) {
+    struct mst_request late = request("test_agent", "ok");
+    late.time_ms = mst_wall_ms() - 1000 - SKEW_S * 1000 + 1000;
+    late.deadline_ms = late.time_ms + 1000;
+    expires_behind_a_hang(late, "; the client's timeout 1 s)");
+}
+END_TEST
+
+/* The same with the clocks' rule far off (time = now, skew 60 s): the
+ * request waited in the node longer than the client's whole timeout. */
+START_TEST(request_waiting_past_its_clients_timeout_is_not_run) {
+    struct mst_request late = request("test_agent", "ok");
+    late.deadline_ms = late.time_ms + 1000;
+    expires_behind_a_hang(late, "; the client's timeout 1 s)");
+}
+END_TEST
+
+/* One that arrives after its client's timeout is refused on arrival. */
+START_TEST(request_past_its_clients_timeout_is_refused) {
+    struct mst_request r = request("rpcutil", "ping");
+    r.time_ms -= (int64_t)(SKEW_S + 5) * 1000 + 2000;
+    r.deadline_ms = r.time_ms + 2000;
+    dispatch(&r);
+    /* the seconds ago round up: a slow run may add one (test_request
+     * checks the whole text) */
+    expect_answered_refusal(MUSTERD_COUNTER_EXPIRED, &r, MUSTER_ABORTED,
+                            "expired: the client's timeout of 2 s ended ");
+    request_done(&r);
 }
 END_TEST
 
@@ -1232,6 +1274,9 @@ static Suite *suite(void) {
     tcase_add_test(none, plugin_failure_is_answered);
     tcase_add_test(none, external_agent_runs_in_a_worker);
     tcase_add_test(none, request_expired_in_the_queue_is_answered_not_run);
+    tcase_add_test(none, request_past_its_clients_timeout_is_answered_not_run);
+    tcase_add_test(none, request_waiting_past_its_clients_timeout_is_not_run);
+    tcase_add_test(none, request_past_its_clients_timeout_is_refused);
     tcase_add_test(none, loop_receives_dispatches_and_acks);
     tcase_add_test(none, loop_reconnects_after_a_lost_connection);
     tcase_add_test(none, registration_full_still_here_and_change);

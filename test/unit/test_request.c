@@ -79,6 +79,15 @@ static const struct fixture_case request_cases[] = {
     {"req_missing_filter", MST_EDECODE},
     {"req_missing_reply_to", MST_EDECODE},
     {"req_missing_data", MST_EDECODE},
+    {"req_ok_deadline", MST_OK},
+    {"req_ok_deadline_max", MST_OK},
+    {"req_deadline_at_time", MST_EDECODE},
+    {"req_deadline_before", MST_EDECODE},
+    {"req_deadline_far", MST_EDECODE},
+    {"req_deadline_zero", MST_EDECODE},
+    {"req_deadline_str", MST_EDECODE},
+    {"req_deadline_nil", MST_EDECODE},
+    {"req_dup_deadline", MST_EDECODE},
     {"rep_ok", MST_EDECODE},
     {"bomb_map32_ff", MST_EDECODE},
     {"trailing_bytes", MST_EDECODE},
@@ -103,6 +112,11 @@ static const struct {
     {"req_data_bin_value", "binary data"},
     {"req_data_deep", "request: "},
     {"req_data_uint64_big", "out of range"},
+    {"req_deadline_before", "request deadline: not within 1 ms to 86400 s "
+                            "after its time"},
+    {"req_deadline_far", "request deadline: not within"},
+    {"req_deadline_zero", "request deadline: out of range"},
+    {"req_dup_deadline", "request: duplicate key \"deadline\""},
 };
 
 static const struct fixture_case reply_cases[] = {
@@ -207,6 +221,14 @@ START_TEST(request_fixture_fields) {
         "c");
     ck_assert(json_is_array(c));
     ck_assert(json_is_object(json_array_get(c, 0)));
+    ck_assert_int_eq(req.deadline_ms, 0); /* an older client's: none */
+    mst_request_clear(&req);
+    free(data);
+
+    data = fixture_load("req_ok_deadline", &len);
+    ck_assert_int_eq(mst_request_decode(MST_BYTES(data, len), &req, NULL),
+                     MST_OK);
+    ck_assert_int_eq(req.deadline_ms, 1700000005000LL);
     mst_request_clear(&req);
     free(data);
 }
@@ -224,6 +246,7 @@ static void sample_request(struct mst_request *r) {
     r->caller = strdup("cert=alice");
     r->sender = strdup("laptop.example.net");
     r->reply_to = strdup("amq.gen-XYZ_123");
+    r->deadline_ms = r->time_ms + 10000;
     r->filter = json_pack("{s:[s], s:[{s:s,s:s,s:s}]}", "identity", "/^web/",
                           "fact", "fact", "os", "op", "==", "value", "debian");
     r->data = json_pack("{s:s, s:{s:[i,f,b,n]}, s:s}", "package", "nginx",
@@ -288,6 +311,7 @@ START_TEST(request_round_trip) {
     ck_assert_str_eq(back.id, req.id);
     ck_assert_int_eq(back.time_ms, req.time_ms);
     ck_assert_int_eq(back.ttl_ms, req.ttl_ms);
+    ck_assert_int_eq(back.deadline_ms, req.deadline_ms);
     ck_assert_str_eq(back.collective, req.collective);
     ck_assert_str_eq(back.agent, req.agent);
     ck_assert_str_eq(back.action, req.action);
@@ -414,6 +438,12 @@ static void break_request(struct mst_request *r, int which) {
     case 13: /* the wire carries whole seconds: no rounding in the codec */
         r->ttl_ms = 1500;
         break;
+    case 14: /* a deadline is after the request's time */
+        r->deadline_ms = r->time_ms;
+        break;
+    case 15:
+        r->deadline_ms = r->time_ms + MST_TTL_MAX_S * 1000LL + 1;
+        break;
     default:
         ck_abort();
     }
@@ -505,6 +535,41 @@ START_TEST(time_window) {
 }
 END_TEST
 
+/* The client's deadline ends a request before its ttl when it comes
+ * first, with the same skew; a later one changes nothing. */
+START_TEST(deadline_window) {
+    struct mst_request r = {.id = ID, .time_ms = 1000000, .ttl_ms = 10000};
+    struct mst_err err = {0};
+    r.deadline_ms = 1003000;
+    ck_assert(mst_request_deadline_first(&r));
+    ck_assert_int_eq(mst_request_check_time(&r, 1003000, 0, NULL), MST_OK);
+    ck_assert_int_eq(mst_request_check_time(&r, 1003001, 0, &err),
+                     MST_EEXPIRED);
+    ck_assert_msg(strstr(err.msg, "expired: the client's timeout of 3 s "
+                                  "ended 1 s ago, node allows 0 s") != NULL,
+                  "%s", err.msg);
+    ck_assert_int_eq(mst_request_check_time(&r, 1005000, 2000, NULL), MST_OK);
+    ck_assert_int_eq(mst_request_check_time(&r, 1005001, 2000, NULL),
+                     MST_EEXPIRED);
+    /* A deadline after time + ttl: the ttl decides, as without one. */
+    r.deadline_ms = 1020000;
+    ck_assert(!mst_request_deadline_first(&r));
+    ck_assert_int_eq(mst_request_check_time(&r, 1010000, 0, NULL), MST_OK);
+    ck_assert_int_eq(mst_request_check_time(&r, 1010001, 0, &err),
+                     MST_EEXPIRED);
+    ck_assert_ptr_nonnull(strstr(err.msg, "request is 11 s old"));
+    r.deadline_ms = 0;
+    ck_assert(!mst_request_deadline_first(&r));
+    ck_assert_int_eq(mst_request_check_time(&r, 1010000, 0, NULL), MST_OK);
+    /* absurd clocks do not overflow */
+    r.deadline_ms = 1003000;
+    ck_assert_int_eq(mst_request_check_time(&r, INT64_MIN, 0, NULL),
+                     MST_EEXPIRED);
+    ck_assert_int_eq(mst_request_check_time(&r, INT64_MAX, INT64_MAX, NULL),
+                     MST_OK);
+}
+END_TEST
+
 START_TEST(status_texts) {
     ck_assert_str_eq(mst_rpc_status_text(MUSTER_OK), "OK");
     ck_assert_str_eq(mst_rpc_status_text(MUSTER_ABORTED), "Aborted");
@@ -543,11 +608,12 @@ int main(void) {
     tcase_add_test(tc, request_round_trip);
     tcase_add_test(tc, embedded_nul_is_refused);
     tcase_add_test(tc, reply_round_trip);
-    tcase_add_loop_test(tc, request_encode_refuses, 0, 14);
+    tcase_add_loop_test(tc, request_encode_refuses, 0, 16);
     tcase_add_test(tc, encode_caps);
     suite_add_tcase(s, tc);
     tc = tcase_create("misc");
     tcase_add_test(tc, time_window);
+    tcase_add_test(tc, deadline_window);
     tcase_add_test(tc, status_texts);
     tcase_add_test(tc, clear_is_idempotent);
     suite_add_tcase(s, tc);

@@ -358,7 +358,10 @@ struct muster_request {
     int64_t discovery_window_ms;        /* broadcast: once replies flow,
                                            this much quiet ends it; 0 =
                                            config discovery_window */
-    int64_t timeout_ms;                 /* overall limit; 0 = config */
+    int64_t timeout_ms;                 /* overall limit; 0 = config; also
+                                           signed into the request as its
+                                           deadline: no node starts it after
+                                           (docs/protocol.md) */
     int64_t ttl_ms;                     /* request validity, sent rounded up
                                            to seconds; 0 = config ttl */
     size_t expected;                    /* broadcast: stop once this many
@@ -491,6 +494,7 @@ MUSTER_CLIENT_API int muster_client_discover(struct muster_client *cl,
 /*
  * muster_client_send - publish one request and return at once, for tools
  * that keep many in flight; read replies with muster_client_poll().
+ * req->timeout_ms still sets the deadline the request carries.
  *   id_r [out] the request id, to match rep->request_id.
  * Returns: 0 or as muster_client_call.
  */

@@ -285,6 +285,17 @@ REQUESTS = {
     "req_data_deep": request(data={"x": nested(15)}),
     "req_data_deep_ok": request(data={"x": nested(14)}),
     "req_missing_all": {},
+    # "deadline" is optional (older clients omit it), bounded by "time"
+    "req_ok_deadline": request(deadline=1700000005000),
+    "req_ok_deadline_max": request(deadline=1700000000000 + 86400000),
+    "req_deadline_at_time": request(deadline=1700000000000),
+    "req_deadline_before": request(deadline=1699999999999),
+    "req_deadline_far": request(deadline=1700000000000 + 86400001),
+    "req_deadline_zero": request(deadline=0),
+    "req_deadline_str": request(deadline="1700000005000"),
+    "req_deadline_nil": request(deadline=None),
+    "req_dup_deadline": Pairs(list(request(deadline=1700000005000).items()) +
+                              [("deadline", 1700000005000)]),
 }
 for f in request():
     REQUESTS["req_missing_" + f] = request(**{f: DROP})
