@@ -251,11 +251,16 @@ static int read_agents(const msgpack_object *v, void *d, struct mst_err *err) {
 
 /* In the order they are encoded; a "still here" stops after N_SHORT. */
 static const struct mst_mpack_field reg_fields[] = {
-    {"sender", read_sender},           {"time", read_time},
-    {"started", read_started},         {"version", read_version},
-    {"interval", read_interval},       {"digest", read_digest},
-    {"collectives", read_collectives}, {"facts", read_facts},
-    {"classes", read_classes},         {"agents", read_agents},
+    {"sender", read_sender, MST_MPACK_REQUIRED},
+    {"time", read_time, MST_MPACK_REQUIRED},
+    {"started", read_started, MST_MPACK_REQUIRED},
+    {"version", read_version, MST_MPACK_REQUIRED},
+    {"interval", read_interval, MST_MPACK_REQUIRED},
+    {"digest", read_digest, MST_MPACK_REQUIRED},
+    {"collectives", read_collectives, MST_MPACK_REQUIRED},
+    {"facts", read_facts, MST_MPACK_REQUIRED},
+    {"classes", read_classes, MST_MPACK_REQUIRED},
+    {"agents", read_agents, MST_MPACK_REQUIRED},
 };
 #define N_FULL (sizeof reg_fields / sizeof reg_fields[0])
 #define N_SHORT (N_FULL - 3)
