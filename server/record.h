@@ -44,7 +44,8 @@ int musterd_authorised(struct musterd *d, const struct mst_request *req,
  * time + ttl and the client's deadline (time + its overall timeout, when
  * the request carries one), with security.skew: the rule of the arrival
  * check, mst_request_check_time; or, clock-free, when it waited here
- * longer than the client's whole timeout (deadline - time).  Then `msg` holds the reply's statusmsg
+ * longer than the client's whole timeout (deadline - time).  Then `msg` holds
+ * the reply's statusmsg
  * ("AGENT/ACTION expired before it could run (waited N s in the node's
  * queue; ttl M s)", or "...; the client's timeout M s)") and the
  * expired_in_queue counter is bumped: the caller answers, audits and never
