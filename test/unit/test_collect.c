@@ -298,6 +298,7 @@ END_TEST
 START_TEST(defaults_come_from_the_config_and_the_ttl_rounds_up) {
     cfg->ttl_ms = 1500;
     cfg->discovery_timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0; /* the --dt default itself ends it */
     struct mst_call_spec s = {.agent = "rpcutil", .action = "ping"};
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
@@ -327,6 +328,7 @@ END_TEST
 START_TEST(same_sender_twice_counts_once) {
     struct mst_call_spec s = ping();
     s.discovery_timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0;
     plan((struct plan){.node = "n1", .copies = 3});
     plan((struct plan){.node = "n2", .status = MUSTER_ABORTED});
     struct mst_call_stats st;
@@ -385,6 +387,7 @@ END_TEST
 START_TEST(overall_timeout_ends_a_broadcast) {
     struct mst_call_spec s = ping();
     s.timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0;
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
     call(&s, &st);
