@@ -444,34 +444,41 @@ static void accept_head(struct collect *c, struct mst_verifier *v,
     }
 }
 
+/* Accept every result that is ready, in order, until the call completes. */
+static void accept_ready(struct collect *c, struct mst_verifier *v) {
+    const struct mst_verified *r;
+    while (c->st->ended != MST_END_COMPLETE &&
+           (r = mst_verifier_head(v, 0)) != NULL) {
+        on_verified(c, r);
+        mst_verifier_pop(v);
+        wait_left(c); /* marks the call complete */
+    }
+}
+
 /*
- * Read while results are verified: a message consumed before the end is
- * always accepted (the end waits for its verification), and nothing is
- * accepted after the call completed.
+ * Read while results are verified.  A message consumed before the end is
+ * always accepted (the end waits for its verification), nothing is
+ * accepted after the call completed, and a broadcast does not end for
+ * quiet while a reply already waits to be read: then the silence was this
+ * process not running (a busy machine, a slow handler), not the nodes.
  */
 static int gather(struct mst_client *cl, struct collect *c,
                   struct mst_err *err) {
     struct mst_verifier *v = cl->verifier;
     for (;;) {
-        const struct mst_verified *r;
-        while (c->st->ended != MST_END_COMPLETE &&
-               (r = mst_verifier_head(v, 0)) != NULL) {
-            on_verified(c, r);
-            mst_verifier_pop(v);
-            if (wait_left(c) == 0 && c->st->ended == MST_END_COMPLETE)
-                break;
-        }
+        accept_ready(c, v);
         int64_t left = wait_left(c);
         size_t pending = mst_verifier_pending(v);
-        if (left == 0 && (c->st->ended == MST_END_COMPLETE || pending == 0))
+        enum mst_call_end end = left == 0 ? c->st->ended : MST_END_NONE;
+        if (end == MST_END_COMPLETE || (end == MST_END_TIMEOUT && !pending))
             break;
-        if (left == 0 || read_room(c, v) == 0) {
+        if (pending > 0 && (left == 0 || read_room(c, v) == 0)) {
             accept_head(c, v, -1);
             continue;
         }
         struct mst_message msg;
-        int rc =
-            mst_connector_consume(cl->conn, pending ? 0 : (int)left, &msg, err);
+        int wait = left == 0 || pending > 0 ? 0 : (int)left;
+        int rc = mst_connector_consume(cl->conn, wait, &msg, err);
         if (rc < 0) {
             mst_verifier_discard(v);
             return rc;
@@ -481,7 +488,9 @@ static int gather(struct mst_client *cl, struct collect *c,
             mst_connector_release(cl->conn, &msg);
             if (rc != MST_OK)
                 invalid(c, "out of memory for a reply");
-        } else if (pending) {
+        } else if (left == 0) {
+            break; /* quiet, and nothing waiting */
+        } else if (pending > 0) {
             accept_head(c, v, 1); /* the socket is idle: verify meanwhile */
         }
     }

@@ -73,7 +73,8 @@ size_t mst_verifier_room(const struct mst_verifier *v);
  * mst_verifier_submit - queue `msg` (copied; release it afterwards),
  * received at `recv_us`.  Deliveries with a body are verified; returned
  * and oversized messages only keep their place in the order.  Needs
- * mst_verifier_room() > 0.  Returns MST_OK or MST_ENOMEM.
+ * mst_verifier_room() > 0.  Returns MST_OK, MST_EINVAL (no room) or
+ * MST_ENOMEM.
  */
 int mst_verifier_submit(struct mst_verifier *v, const struct mst_message *msg,
                         int64_t recv_us);
