@@ -30,7 +30,8 @@
  * a client one per node that answers it, so the client's default holds a
  * fleet of 50,000 with room for the 4-way sets to be uneven.  The cache is
  * set associative on the fingerprint, so a lookup is O(1) however large it
- * is; within a set the least recently used entry is replaced.  Slots are
+ * is (two sets of CACHE_WAYS per certificate, see cache_set); the least
+ * recently used of their entries is replaced.  Slots are
  * allocated up front (sizeof (struct cached) each, 72 bytes) but only
  * touched, and their key allocated, as certificates arrive.
  */
@@ -227,11 +228,31 @@ static void drop_entry(struct cached *c) {
     c->cn = NULL;
 }
 
-/* The CACHE_WAYS slots where `fpr` may be kept (cache_size > 0). */
-static struct cached *cache_set(struct x509_state *s, const uint8_t fpr[32]) {
+/*
+ * The CACHE_WAYS slots of choice `which` (0 or 1) where `fpr` may be kept
+ * (cache_size > 0).  Two choices per certificate, from two independent
+ * parts of its SHA-256 (already uniform), so that a fleet filling most of
+ * the cache still finds a free or stale slot: with one choice, 50,000
+ * certificates in 65,536 4-way slots overflow one set in five, and an
+ * overflowing set missed on every reply of a broadcast (its LRU order is
+ * the broadcast's order).
+ */
+static struct cached *cache_set(struct x509_state *s, const uint8_t fpr[32],
+                                int which) {
     uint64_t h;
-    memcpy(&h, fpr, sizeof h); /* a SHA-256 prefix is already uniform */
+    memcpy(&h, fpr + 8 * which, sizeof h);
     return &s->cache[h % (s->cache_size / CACHE_WAYS) * CACHE_WAYS];
+}
+
+/* The slot holding `fpr`, or NULL (lock held). */
+static struct cached *cache_slot(struct x509_state *s, const uint8_t fpr[32]) {
+    for (int which = 0; which < 2; which++) {
+        struct cached *set = cache_set(s, fpr, which);
+        for (size_t i = 0; i < CACHE_WAYS; i++)
+            if (set[i].key != NULL && memcmp(set[i].fpr, fpr, 32) == 0)
+                return &set[i];
+    }
+    return NULL;
 }
 
 /* A cached entry for `fpr` whose dates still hold, or NULL (lock held). */
@@ -239,26 +260,39 @@ static struct cached *cache_find(struct x509_state *s, const uint8_t fpr[32],
                                  struct mst_err *err, int *rc_r) {
     if (s->cache_size == 0)
         return NULL;
-    struct cached *set = cache_set(s, fpr);
-    for (size_t i = 0; i < CACHE_WAYS; i++) {
-        struct cached *c = &set[i];
-        if (c->key == NULL || memcmp(c->fpr, fpr, 32) != 0)
-            continue;
-        *rc_r = check_dates(c, err);
-        if (*rc_r != MST_OK) {
-            drop_entry(c);
-            return NULL;
-        }
-        c->used = ++s->tick;
-        return c;
+    struct cached *c = cache_slot(s, fpr);
+    if (c == NULL)
+        return NULL;
+    *rc_r = check_dates(c, err);
+    if (*rc_r != MST_OK) {
+        drop_entry(c);
+        return NULL;
     }
-    return NULL;
+    c->used = ++s->tick;
+    return c;
 }
 
-/* Keep a verified certificate, replacing the least recently used. */
+/* Where a new entry goes: a free slot of either set, else the least
+ * recently used of both. */
+static struct cached *cache_victim(struct x509_state *s,
+                                   const uint8_t fpr[32]) {
+    struct cached *victim = NULL;
+    for (int which = 0; which < 2; which++) {
+        struct cached *set = cache_set(s, fpr, which);
+        for (size_t i = 0; i < CACHE_WAYS; i++) {
+            if (set[i].key == NULL)
+                return &set[i];
+            if (victim == NULL || set[i].used < victim->used)
+                victim = &set[i];
+        }
+    }
+    return victim;
+}
+
+/* Keep a verified certificate (lock held); another thread may have. */
 static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
                       const char *cn, enum mst_cert_kind kind) {
-    if (s->cache_size == 0)
+    if (s->cache_size == 0 || cache_slot(s, fpr) != NULL)
         return;
     char *cn_copy = strdup(cn);
     EVP_PKEY *key = X509_get0_pubkey(cert);
@@ -266,11 +300,7 @@ static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
         free(cn_copy); /* not kept: the next use verifies again */
         return;
     }
-    struct cached *set = cache_set(s, fpr);
-    struct cached *victim = &set[0];
-    for (size_t i = 0; i < CACHE_WAYS && victim->key != NULL; i++)
-        if (set[i].key == NULL || set[i].used < victim->used)
-            victim = &set[i];
+    struct cached *victim = cache_victim(s, fpr);
     drop_entry(victim);
     victim->key = key;
     victim->cn = cn_copy;
