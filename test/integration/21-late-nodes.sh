@@ -9,6 +9,7 @@
 
 NODES=9
 AGENTS=$(mktemp -d /tmp/muster-lateagents.XXXXXX)
+# shellcheck disable=SC2154 # _rc is set inside the trap itself
 trap '_rc=$?; set +e; rm -rf "$AGENTS"; (exit $_rc); _mst_test_exit' EXIT
 chmod 755 "$AGENTS"
 
