@@ -49,6 +49,7 @@ struct plan {
 static struct plan plans[PLAN_MAX];
 static size_t n_plans;
 static int drop_on_publish; /* the broker goes away after a publish */
+static int slow_handler_ms; /* on_reply sleeps this long after the first */
 
 static char dir[64], pki[64];
 static struct mst_config *cfg;
@@ -199,6 +200,7 @@ static void start_dir(void) {
     ck_assert_ptr_nonnull(mkdtemp(dir));
     n_plans = 0;
     drop_on_publish = 0;
+    slow_handler_ms = 0;
 }
 
 static void start_none(void) {
@@ -233,6 +235,8 @@ static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
     (void)ud, (void)signer;
     mst_strv_push(&seen_replies, rep->sender);
     last_rtt_us = rtt_us;
+    if (slow_handler_ms > 0 && seen_replies.n == 1)
+        usleep((useconds_t)slow_handler_ms * 1000);
 }
 
 static void on_invalid(void *ud, const char *why) {
@@ -397,6 +401,41 @@ START_TEST(discovery_window_ends_once_replies_flow) {
     call(&s, &st);
     ck_assert_int_eq(st.ended, MST_END_WINDOW);
     ck_assert_uint_eq(st.responses, 1);
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+/* The default end follows the replies' spacing: replies 200 ms apart keep
+ * it open (quiet = 2 x the longest gap), a straggler seconds later than
+ * anything seen is not waited for, and --dt (20 s here) is not reached. */
+START_TEST(adaptive_end_follows_the_reply_spacing) {
+    struct mst_call_spec s = ping();
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2", .after_ms = 200});
+    plan((struct plan){.node = "n3", .after_ms = 400});
+    plan((struct plan){.node = "n4", .after_ms = 600});
+    plan((struct plan){.node = "n5", .after_ms = 8000});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_WINDOW);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3", "n4"));
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+/* A reply that waits on the queue is read even when the quiet time has
+ * passed meanwhile (here: a slow handler): the silence was not the
+ * nodes'. */
+START_TEST(waiting_replies_are_read_after_a_slow_handler) {
+    struct mst_call_spec s = ping();
+    slow_handler_ms = 700; /* longer than the quiet time it creates */
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2"});
+    plan((struct plan){.node = "n3"});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_WINDOW);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3"));
     mst_call_stats_clear(&st);
 }
 END_TEST
@@ -874,6 +913,8 @@ static Suite *suite(void) {
     tcase_add_test(bc, expected_count_completes);
     tcase_add_test(bc, discovery_window_ends_once_replies_flow);
     tcase_add_test(bc, quiet_time_ends_without_replies);
+    tcase_add_test(bc, adaptive_end_follows_the_reply_spacing);
+    tcase_add_test(bc, waiting_replies_are_read_after_a_slow_handler);
     tcase_add_test(bc, overall_timeout_ends_a_broadcast);
     tcase_add_test(bc, invalid_messages_are_counted);
 
