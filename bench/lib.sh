@@ -12,6 +12,9 @@
 #   bench_rss LABEL          daemon_rss_kb_LABEL, daemon_pss_kb_LABEL
 #                            (medians) and their _max
 #   bench_cpu_us             total user+system CPU of the daemons, in us
+#   bench_cli_ping CFG RUNS  cli_ping_wall_ms: median wall time of `muster
+#                            ping` (default options, the CLI process from
+#                            start to exit); cli_ping_replies of the last
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$BENCH_ROOT/scripts/lib.sh"
@@ -111,4 +114,16 @@ bench_cpu_us() {
         total=$((total + ${12} + ${13}))
     done
     echo $((total * 1000000 / hz))
+}
+
+bench_cli_ping() {
+    local cfg=$1 runs=$2 i t0 t1
+    for ((i = 0; i < runs; i++)); do
+        t0=$(date +%s%N)
+        "$BUILD/client/cli/muster" -c "$cfg" ping -j >"$W/cli-ping.json"
+        t1=$(date +%s%N)
+        echo $(((t1 - t0) / 1000))
+    done | sort -n | awk '{ v[NR] = $1 } END {
+        printf "cli_ping_wall_ms: %.1f\n", v[int((NR + 1) / 2)] / 1000 }'
+    printf 'cli_ping_replies: %s\n' "$(jq .stats.responses "$W/cli-ping.json")"
 }

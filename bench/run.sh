@@ -20,6 +20,16 @@
 #   rss_floor_kb                  RSS of a process that only links
 #                                 libcrypto and uses P-256 once
 #   daemon_cpu_us_per_request     the x509 daemons' CPU / requests handled
+#   cli_ping_wall_ms              `muster ping` with default options to the
+#                                 N x509 nodes, process start to exit
+#                                 (median of MUSTER_BENCH_CLI runs, 7), and
+#                                 cli_ping_replies: what the last one got
+#   fleet_*, client_replies_per_s, raw_drain_per_s
+#                                 bench_fleet (bench/fleet.sh) with
+#                                 K = MUSTER_BENCH_FLEET nodes (1000; 0
+#                                 skips it); K = 50,000:
+#                                 MUSTER_BENCH_FLEET=50000 bench/run.sh N,
+#                                 or bench/fleet.sh 50000 alone
 #   sign_us, verify_us            P-256 (the default key), per message
 #   ddl_validate_us               node-side input validation per request
 # Figures, not assertions.
@@ -32,6 +42,8 @@ ROUNDS=${2:-50}
 SEQ=${MUSTER_BENCH_SEQ:-1000}
 PIPE=${MUSTER_BENCH_PIPE:-20000}
 BCAST=${MUSTER_BENCH_BCAST:-$((N >= 1000 ? 20 : 200))}
+CLI=${MUSTER_BENCH_CLI:-7}
+FLEET=${MUSTER_BENCH_FLEET:-1000}
 bench_setup
 B=$BUILD/bench
 figure() { awk -v k="$1" -F': ' '$1 == k {print $2}' "$W/figures"; }
@@ -71,13 +83,19 @@ run "$B/bench_rpc" "$W/client-x509.cfg" seq bench1 "$SEQ"
 run "$B/bench_rpc" "$W/client-x509.cfg" pipe bench1 "$PIPE" 64 |
     sed 's/^client_cpu_us_per_reply/client_cpu_us_per_reply_addressed/'
 run "$B/bench_rpc" "$W/client-x509.cfg" bcast "$N" "$BCAST" 4
+run bench_cli_ping "$W/client-x509.cfg" "$CLI"
 cpu1=$(bench_cpu_us)
-requests=$(((ROUNDS + BCAST) * N + SEQ + PIPE))
+requests=$(((ROUNDS + BCAST + CLI) * N + SEQ + PIPE))
 run bench_rss loaded
 bench_stop_daemons
 echo "daemon_requests_handled: $requests"
 awk -v c=$((cpu1 - cpu0)) -v r="$requests" \
     'BEGIN {printf "daemon_cpu_us_per_request: %.1f\n", c / r}' | tee -a "$W/figures"
+
+# ---- a fleet of FLEET signing nodes in one process (no daemons running)
+if ((FLEET > 0)); then
+    run "$B/bench_fleet" "$URL" "$FLEET" "$BUILD/bench/fleet-certs" "$W" 3
+fi
 
 # ---- ratios and per-message costs
 awk -v p="$(figure ping_all_plain_ms_p50)" -v s="$(figure ping_all_ms_p50)" \

@@ -1,5 +1,10 @@
 /*
  * client.c - publish a request, gather replies.
+ *
+ * Replies are read on the calling thread and opened (decoded, verified) by
+ * the verifier (verifier.h: client.verify_threads workers, or inline);
+ * they are accepted - counted, de-duplicated, matched to the addressed
+ * nodes, handed to the caller - on the calling thread, in arrival order.
  */
 #include "client.h"
 
@@ -14,12 +19,27 @@
 #include "base/util.h"
 #include "connector.h"
 #include "security/security.h"
+#include "verifier.h"
 #include "wire/request.h"
+
+/* Messages read ahead of their acceptance: enough to keep every verifier
+ * busy, little enough to stay small (each slot holds one body). */
+#define VERIFY_DEPTH 256
+
+/*
+ * The adaptive end of a broadcast (docs/performance.md): once replies
+ * flow, it ends after twice the longest gap seen between consecutive
+ * replies (the first gap runs from the publish), but never sooner than
+ * ADAPTIVE_MIN_MS of quiet and never later than the discovery timeout.
+ */
+#define ADAPTIVE_MIN_MS 250
+#define ADAPTIVE_FACTOR 2
 
 struct mst_client {
     const struct mst_config *cfg;
     struct mst_security *sec;
     struct mst_connector *conn;
+    struct mst_verifier *verifier;
     char caller[MST_IDENTITY_MAX + 1];
 };
 
@@ -32,10 +52,23 @@ struct collect {
                             (owned copies) */
     void *addressed;     /* tsearch tree: &spec->nodes->v[i] */
     unsigned char *done; /* per addressed node: answered or unknown */
+    bool adaptive;       /* broadcast: end by the reply spacing */
     size_t remaining;    /* addressed nodes still awaited */
     int64_t start_us;
-    int64_t last_us; /* last reply, for the discovery window */
+    int64_t last_us;    /* last reply received, for the quiet time */
+    int64_t max_gap_us; /* longest wait for the next reply, adaptive end */
 };
+
+static int open_reply(void *ud, struct mst_bytes body, struct mst_reply *rep,
+                      char signer[MST_SIGNER_LEN], char why[MST_ERR_LEN]);
+
+/* client.verify_threads: 0 = one per core, 1 = none (verify inline). */
+static unsigned worker_threads(const struct mst_config *cfg) {
+    long n = cfg->client_verify_threads;
+    if (n <= 0)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 1 ? (unsigned)n : 0;
+}
 
 /* Nodes trust the verified certificate, so say what they will see. */
 static void set_caller(struct mst_client *cl) {
@@ -84,6 +117,9 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
         rc = mst_connector_new(&co, &cl->conn, err);
     }
     if (rc == MST_OK)
+        rc = mst_verifier_new(worker_threads(cfg), VERIFY_DEPTH, open_reply, cl,
+                              &cl->verifier, err);
+    if (rc == MST_OK)
         rc = mst_connector_connect(cl->conn, err);
     if (rc == MST_OK)
         rc =
@@ -99,6 +135,7 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
 void mst_client_free(struct mst_client **cl) {
     if (cl == NULL || *cl == NULL)
         return;
+    mst_verifier_free(&(*cl)->verifier);
     mst_connector_free(&(*cl)->conn);
     mst_security_free(&(*cl)->sec);
     free(*cl);
@@ -249,9 +286,8 @@ static int publish(struct mst_client *cl, const struct mst_call_spec *spec,
     return MST_OK;
 }
 
-static void on_returned(struct collect *c, const struct mst_message *msg) {
-    ssize_t i =
-        node_index(c, (const char *)msg->routing_key.ptr, msg->routing_key.len);
+static void on_returned(struct collect *c, const struct mst_verified *r) {
+    ssize_t i = node_index(c, r->routing_key, r->routing_key_len);
     if (i < 0 || c->done[i])
         return;
     c->done[i] = 1;
@@ -267,7 +303,7 @@ static void invalid(struct collect *c, const char *why) {
 
 /* Count a verified reply once per sender, and tell the caller. */
 static void accept_reply(struct collect *c, const struct mst_reply *rep,
-                         const char *signer) {
+                         const char *signer, int64_t recv_us) {
     if (seen_before(c, rep->sender))
         return; /* a duplicate delivery */
     if (c->spec->nodes != NULL) {
@@ -284,20 +320,23 @@ static void accept_reply(struct collect *c, const struct mst_reply *rep,
         c->st->ok++;
     else
         c->st->failed++;
-    c->last_us = mst_now_us();
+    if (recv_us - c->last_us > c->max_gap_us)
+        c->max_gap_us = recv_us - c->last_us;
+    c->last_us = recv_us;
     if (c->h && c->h->reply)
-        c->h->reply(c->h->ud, rep, signer, c->last_us - c->start_us);
+        c->h->reply(c->h->ud, rep, signer, recv_us - c->start_us);
 }
 
 /*
  * Decode and verify a reply; a node may only speak for itself (its
- * certificate names it).  On failure `why` says what was refused.
+ * certificate names it).  On failure `why` says what was refused.  Runs
+ * on the verifier's threads (an mst_verify_fn; `ud` is the client).
  */
-static int open_reply(struct mst_client *cl, const struct mst_message *msg,
-                      struct mst_reply *rep, char signer[MST_SIGNER_LEN],
-                      char why[MST_ERR_LEN]) {
+static int open_reply(void *ud, struct mst_bytes body, struct mst_reply *rep,
+                      char signer[MST_SIGNER_LEN], char why[MST_ERR_LEN]) {
+    struct mst_client *cl = ud;
     struct mst_err err = {0};
-    if (mst_reply_open(cl->sec, msg->body, rep, signer, &err) != MST_OK) {
+    if (mst_reply_open(cl->sec, body, rep, signer, &err) != MST_OK) {
         mst_strlcpy(why, err.msg, MST_ERR_LEN);
         return MST_ESECURITY;
     }
@@ -312,18 +351,18 @@ static int open_reply(struct mst_client *cl, const struct mst_message *msg,
     return MST_OK;
 }
 
-static void on_delivery(struct mst_client *cl, struct collect *c,
-                        const struct mst_message *msg) {
-    struct mst_reply rep = {0};
-    char signer[MST_SIGNER_LEN] = "", why[MST_ERR_LEN];
-    if (open_reply(cl, msg, &rep, signer, why) != MST_OK) {
-        invalid(c, why);
-        return;
-    }
-    /* else: a late reply to an earlier request on this queue; dropped */
-    if (strcmp(rep.id, c->st->request_id) == 0)
-        accept_reply(c, &rep, signer);
-    mst_reply_clear(&rep);
+/* One message's outcome, in arrival order, on the calling thread. */
+static void on_verified(struct collect *c, const struct mst_verified *r) {
+    if (r->kind == MST_MESSAGE_RETURNED) {
+        if (c->spec->nodes != NULL)
+            on_returned(c, r);
+    } else if (r->oversized) {
+        invalid(c, "a reply larger than the message cap was dropped");
+    } else if (r->rc != MST_OK) {
+        invalid(c, r->why);
+    } else if (strcmp(r->rep.id, c->st->request_id) == 0) {
+        accept_reply(c, &r->rep, r->signer, r->recv_us);
+    } /* else: a late reply to an earlier request on this queue; dropped */
 }
 
 const char *mst_call_end_name(enum mst_call_end end) {
@@ -337,6 +376,12 @@ const char *mst_call_end_name(enum mst_call_end end) {
     return (unsigned)end < sizeof names / sizeof names[0] ? names[end] : "";
 }
 
+/* The quiet time the reply spacing seen so far calls for, in ms. */
+static int64_t adaptive_ms(const struct collect *c) {
+    int64_t ms = ADAPTIVE_FACTOR * c->max_gap_us / 1000;
+    return ms > ADAPTIVE_MIN_MS ? ms : ADAPTIVE_MIN_MS;
+}
+
 /* The deadline for a broadcast's quiet time, and which limit it is. */
 static int64_t quiet_end(const struct collect *c, enum mst_call_end *why) {
     const struct mst_call_spec *s = c->spec;
@@ -344,9 +389,11 @@ static int64_t quiet_end(const struct collect *c, enum mst_call_end *why) {
     *why = MST_END_QUIET;
     /* The window only applies once replies flow: before the first,
      * a slow network still gets the whole --dt. */
-    if (s->discovery_window_ms > 0 && c->st->responses > 0 &&
-        s->discovery_window_ms < quiet_ms) {
-        quiet_ms = s->discovery_window_ms;
+    int64_t window_ms = s->discovery_window_ms > 0 ? s->discovery_window_ms
+                        : c->adaptive              ? adaptive_ms(c)
+                                                   : 0;
+    if (window_ms > 0 && c->st->responses > 0 && window_ms < quiet_ms) {
+        quiet_ms = window_ms;
         *why = MST_END_WINDOW;
     }
     return c->last_us + quiet_ms * 1000;
@@ -382,24 +429,83 @@ static int64_t wait_left(const struct collect *c) {
     return 0;
 }
 
+/*
+ * How many more messages may be read ahead now: never more than could
+ * still be needed, so that a call that completes leaves the rest on the
+ * queue exactly as the serial path does.
+ */
+static size_t read_room(const struct collect *c, struct mst_verifier *v) {
+    const struct mst_call_spec *s = c->spec;
+    size_t room = mst_verifier_room(v), pending = mst_verifier_pending(v);
+    size_t need = s->nodes != NULL ? c->remaining
+                  : s->expected > 0 && s->expected > c->st->responses
+                      ? s->expected - c->st->responses
+                      : SIZE_MAX;
+    need = need > pending ? need - pending : 0;
+    return need < room ? need : room;
+}
+
+/* Accept the oldest result, waiting up to `wait_ms` for it. */
+static void accept_head(struct collect *c, struct mst_verifier *v,
+                        int wait_ms) {
+    const struct mst_verified *r = mst_verifier_head(v, wait_ms);
+    if (r != NULL) {
+        on_verified(c, r);
+        mst_verifier_pop(v);
+    }
+}
+
+/* Accept every result that is ready, in order, until the call completes. */
+static void accept_ready(struct collect *c, struct mst_verifier *v) {
+    const struct mst_verified *r;
+    while (c->st->ended != MST_END_COMPLETE &&
+           (r = mst_verifier_head(v, 0)) != NULL) {
+        on_verified(c, r);
+        mst_verifier_pop(v);
+        wait_left(c); /* marks the call complete */
+    }
+}
+
+/*
+ * Read while results are verified.  A message consumed before the end is
+ * always accepted (the end waits for its verification), nothing is
+ * accepted after the call completed, and a broadcast does not end for
+ * quiet while a reply already waits to be read: then the silence was this
+ * process not running (a busy machine, a slow handler), not the nodes.
+ */
 static int gather(struct mst_client *cl, struct collect *c,
                   struct mst_err *err) {
-    int64_t left;
-    while ((left = wait_left(c)) > 0) {
-        struct mst_message msg;
-        int rc = mst_connector_consume(cl->conn, (int)left, &msg, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
+    struct mst_verifier *v = cl->verifier;
+    for (;;) {
+        accept_ready(c, v);
+        int64_t left = wait_left(c);
+        size_t pending = mst_verifier_pending(v);
+        enum mst_call_end end = left == 0 ? c->st->ended : MST_END_NONE;
+        if (end == MST_END_COMPLETE || (end == MST_END_TIMEOUT && !pending))
+            break;
+        if (pending > 0 && (left == 0 || read_room(c, v) == 0)) {
+            accept_head(c, v, -1);
             continue;
-        if (msg.kind == MST_MESSAGE_RETURNED && c->spec->nodes != NULL)
-            on_returned(c, &msg);
-        else if (msg.kind == MST_MESSAGE_DELIVERY && !msg.oversized)
-            on_delivery(cl, c, &msg);
-        else if (msg.oversized)
-            invalid(c, "a reply larger than the message cap was dropped");
-        mst_connector_release(cl->conn, &msg);
+        }
+        struct mst_message msg;
+        int wait = left == 0 || pending > 0 ? 0 : (int)left;
+        int rc = mst_connector_consume(cl->conn, wait, &msg, err);
+        if (rc < 0) {
+            mst_verifier_discard(v);
+            return rc;
+        }
+        if (rc == 1) {
+            rc = mst_verifier_submit(v, &msg, mst_now_us());
+            mst_connector_release(cl->conn, &msg);
+            if (rc != MST_OK)
+                invalid(c, "out of memory for a reply");
+        } else if (left == 0) {
+            break; /* quiet, and nothing waiting */
+        } else if (pending > 0) {
+            accept_head(c, v, 1); /* the socket is idle: verify meanwhile */
+        }
     }
+    mst_verifier_discard(v);
     return MST_OK;
 }
 
@@ -415,7 +521,10 @@ int mst_client_call(struct mst_client *cl, const struct mst_call_spec *given,
     const struct mst_call_spec resolved = with_defaults(cl, given);
     const struct mst_call_spec *spec = &resolved;
     int64_t ttl_ms = wire_ttl_ms(spec->ttl_ms);
-    struct collect c = {.spec = spec, .h = h, .st = st};
+    struct collect c = {.spec = spec,
+                        .h = h,
+                        .st = st,
+                        .adaptive = cl->cfg->discovery_adaptive};
     struct mst_buf body;
     mst_buf_init(&body, 0);
     int rc = build(cl, spec, ttl_ms, &body, st->request_id, err);
@@ -465,7 +574,7 @@ int mst_client_poll(struct mst_client *cl, int timeout_ms,
                  (int)msg.routing_key.len, (const char *)msg.routing_key.ptr);
     else if (msg.oversized)
         snprintf(why, sizeof why, "a reply larger than the message cap");
-    else if (open_reply(cl, &msg, &rep, signer, why) == MST_OK) {
+    else if (open_reply(cl, msg.body, &rep, signer, why) == MST_OK) {
         if (h && h->reply)
             h->reply(h->ud, &rep, signer, -1);
         mst_reply_clear(&rep);

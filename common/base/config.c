@@ -195,6 +195,14 @@ static const struct key inventory_keys[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
+/* The client's own work on the replies it reads. */
+static const struct key client_keys[] = {
+    /* 0: one thread per core; 1: verify on the calling thread. */
+    {"verify_threads", K_INT, ROLE_CLIENT, OFF(client_verify_threads), 0, 64,
+     NULL, 0, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
 /* Sections have no field of their own; their `off` is unused. */
 static const struct key top_keys[] = {
     {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0, check_name,
@@ -215,10 +223,14 @@ static const struct key top_keys[] = {
     {"log", K_GROUP, ROLE_BOTH, 0, 0, 0, NULL, 0, NULL, log_keys},
     {"registration", K_GROUP, ROLE_SERVER, 0, 0, 0, NULL, 0, NULL,
      registration_keys},
+    {"client", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, client_keys},
     {"discovery_timeout", K_SECONDS, ROLE_CLIENT, OFF(discovery_timeout_ms), 1,
      3600 * 1000LL, NULL, 2000, NULL, NULL},
     {"discovery_window", K_SECONDS, ROLE_CLIENT, OFF(discovery_window_ms), 0,
      3600 * 1000LL, NULL, 0, NULL, NULL},
+    /* Once replies flow, end by their spacing (client.c, ADAPTIVE_*). */
+    {"discovery_adaptive", K_BOOL, ROLE_CLIENT, OFF(discovery_adaptive), 0, 1,
+     NULL, 1, NULL, NULL},
     {"timeout", K_SECONDS, ROLE_CLIENT, OFF(timeout_ms), 1, 86400 * 1000LL,
      NULL, 10000, NULL, NULL},
     {"ttl", K_SECONDS, ROLE_CLIENT, OFF(ttl_ms), 1, 86400 * 1000LL, NULL, 60000,

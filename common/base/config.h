@@ -66,10 +66,15 @@ struct mst_config {
     char *log_file;                  /* NULL: stderr */
     int log_level;                   /* enum mst_log_level; default info */
     int64_t discovery_timeout_ms;    /* client; default 2000 */
-    int64_t discovery_window_ms;     /* client: adaptive quiet time; 0 = off */
-    int64_t timeout_ms; /* client: overall request timeout; default 10000 */
-    int64_t ttl_ms;     /* client: request ttl; default 60000 */
-    struct mst_strv ddl_path; /* client: DDL directories; MST_DDLDIR */
+    int64_t discovery_window_ms;     /* client: fixed quiet time once replies
+                                        flow; 0 = off */
+    int discovery_adaptive; /* client: without a window, end by the reply
+                               spacing; default 1 */
+    int64_t timeout_ms;     /* client: overall request timeout; default 10000 */
+    int client_verify_threads; /* client: reply verifiers; 0 = one per core
+                                  (default), 1 = on the calling thread */
+    int64_t ttl_ms;            /* client: request ttl; default 60000 */
+    struct mst_strv ddl_path;  /* client: DDL directories; MST_DDLDIR */
     /* DESIGN's sample configuration has these two server sections. */
     char *authorization_policy_dir;  /* server; NULL when unset */
     int authorization_default_allow; /* server; 0 = "deny" (default) */

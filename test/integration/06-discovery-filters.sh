@@ -112,8 +112,16 @@ step "--discovery-window ends a broadcast long before --dt"
 assert_exit 0 muster_cmd rpc rpcutil ping --dt 8 --discovery-window 300 -j
 assert_eq discovery_window "$(jq -r .stats.ended <<<"$OUT")"
 assert_eq 6 "$(jq .stats.responses <<<"$OUT")"
+step "without a window the end adapts to the replies; off, --dt ends it"
+assert_exit 0 muster_cmd rpc rpcutil ping --dt 1 -j
+assert_eq discovery_window "$(jq -r .stats.ended <<<"$OUT")"
+assert_eq 6 "$(jq .stats.responses <<<"$OUT")"
+adaptive_cfg=$CLIENT_CFG
+MST_CONFIG_EXTRA='discovery_adaptive = false;' write_client_cfg "$T/client-fixed.cfg"
 assert_exit 0 muster_cmd rpc rpcutil ping --dt 1 -j
 assert_eq discovery_timeout "$(jq -r .stats.ended <<<"$OUT")"
+assert_eq 6 "$(jq .stats.responses <<<"$OUT")"
+CLIENT_CFG=$adaptive_cfg
 
 step "a bad filter exits 2 before anything is published"
 received() {

@@ -13,15 +13,18 @@ esac
 step "bench/run.sh 3 5"
 MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL \
 MUSTER_BENCH_SEQ=50 MUSTER_BENCH_PIPE=200 MUSTER_BENCH_BCAST=5 \
+MUSTER_BENCH_CLI=2 MUSTER_BENCH_FLEET=200 \
     assert_exit 0 "$MST_ROOT/bench/run.sh" 3 5
 for f in raw_ping_all_ms_p50 ping_all_plain_ms_p99 ping_all_ms_p50 ping_all_ms_p99 \
     ping_all_plain_ratio_to_raw ping_all_ratio_to_raw rpc_addressed_ms_p50 \
     rpc_addressed_ms_p99 addressed_req_per_s broadcast_rounds_per_s \
     client_cpu_us_per_reply daemon_cpu_us_per_request daemon_rss_kb_idle \
-    daemon_rss_kb_loaded rss_floor_kb sign_us verify_us ddl_validate_us; do
+    daemon_rss_kb_loaded rss_floor_kb sign_us verify_us ddl_validate_us \
+    cli_ping_wall_ms fleet_all_ms_p50 client_replies_per_s raw_drain_per_s; do
     grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/run.sh printed no figure $f"
 done
 assert_contains "$OUT" "ping_all_ms_incomplete_rounds: 0"
+assert_contains "$OUT" "cli_ping_replies: 3"
 
 step "bench/bench_inventory.sh 300 3"
 MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL MUSTER_BENCH_ROUNDS=3 \

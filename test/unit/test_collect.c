@@ -35,24 +35,31 @@
 /* How one node answers a request published to it (or to everyone). */
 struct plan {
     const char *node;
-    int status;       /* its reply's status */
-    int copies;       /* 0 = 1; more: the same reply delivered again */
-    int unknown;      /* addressed: no queue, the broker returns it */
-    int silent;       /* does not answer */
-    const char *also; /* addressed: this other node answers too */
-    int64_t after_ms; /* its reply arrives this much later */
+    int status;            /* its reply's status */
+    int copies;            /* 0 = 1; more: the same reply delivered again */
+    int unknown;           /* addressed: no queue, the broker returns it */
+    int silent;            /* does not answer */
+    const char *also;      /* addressed: this other node answers too */
+    int64_t after_ms;      /* its reply arrives this much later */
+    const char *signed_by; /* x509: sealed with this node's certificate */
+    int tamper;            /* x509: a payload byte changed after sealing */
 };
 
 #define PLAN_MAX 16
 static struct plan plans[PLAN_MAX];
 static size_t n_plans;
 static int drop_on_publish; /* the broker goes away after a publish */
+static int slow_handler_ms; /* on_reply sleeps this long after the first */
 
 static char dir[64], pki[64];
 static struct mst_config *cfg;
 static struct mst_client *cl;
 static struct mst_connector *conn;    /* the client's, via the double */
 static struct mst_security *node_sec; /* seals the nodes' replies */
+/* x509 fleets: nodes with certificates of their own (else node_sec) */
+#define FLEET 8
+static struct mst_security *fleet_sec[FLEET + 1]; /* n1..n8 */
+static const char *verify_threads = "";           /* client section */
 
 /* What the handlers saw. */
 static struct mst_strv seen_replies; /* senders, in order */
@@ -75,9 +82,17 @@ static const struct plan *plan_of(const char *node) {
     return NULL;
 }
 
-/* Queue a reply from `sender` with `status` to request `id`. */
-static void queue_reply(const char *id, const char *sender, int status,
-                        int copies, int64_t after_ms) {
+/* Who signs `sender`'s replies: its own certificate if it has one. */
+static struct mst_security *sealer(const char *sender) {
+    int i = sender[0] == 'n' ? atoi(sender + 1) : 0;
+    return i >= 1 && i <= FLEET && fleet_sec[i] ? fleet_sec[i] : node_sec;
+}
+
+/* Queue a reply from `sender` with `status` to request `id`, sealed by
+ * `sec` (NULL: the sender's own), its statusmsg altered if `tamper`. */
+static void queue_sealed(const char *id, const char *sender, int status,
+                         int copies, int64_t after_ms, struct mst_security *sec,
+                         int tamper) {
     struct mst_reply rep = {.sender = (char *)sender,
                             .time_ms = mst_wall_ms(),
                             .status = status,
@@ -86,8 +101,14 @@ static void queue_reply(const char *id, const char *sender, int status,
     mst_strlcpy(rep.id, id, sizeof rep.id);
     struct mst_buf out;
     mst_buf_init(&out, 0);
-    ck_assert_int_eq(mst_reply_seal(node_sec, &rep, &out, NULL), MST_OK);
+    ck_assert_int_eq(
+        mst_reply_seal(sec ? sec : sealer(sender), &rep, &out, NULL), MST_OK);
     json_decref(rep.data);
+    uint8_t *ok = tamper ? memmem(out.data, out.len, "OK", 2) : NULL;
+    if (tamper) {
+        ck_assert_ptr_nonnull(ok);
+        ok[0] = 'N'; /* still a well-formed payload, no longer the signed one */
+    }
     struct mst_double_message m = {.kind = MST_MESSAGE_DELIVERY,
                                    .body = mst_buf_view(&out),
                                    .correlation_id = id,
@@ -97,9 +118,15 @@ static void queue_reply(const char *id, const char *sender, int status,
     mst_buf_free(&out);
 }
 
+static void queue_reply(const char *id, const char *sender, int status,
+                        int copies, int64_t after_ms) {
+    queue_sealed(id, sender, status, copies, after_ms, NULL, 0);
+}
+
 static void answer_as(const struct plan *p, const char *id) {
     if (!p->silent && !p->unknown)
-        queue_reply(id, p->node, p->status, p->copies, p->after_ms);
+        queue_sealed(id, p->node, p->status, p->copies, p->after_ms,
+                     p->signed_by ? sealer(p->signed_by) : NULL, p->tamper);
 }
 
 /* The broker's side of a publish: route it by the plan. */
@@ -147,8 +174,8 @@ static void write_config(const char *security) {
     snprintf(text, sizeof text,
              "identity = \"client1\";\n"
              "collectives = [\"muster\", \"ops\"];\n"
-             "security: { %s };\n",
-             security);
+             "security: { %s };\n%s",
+             security, verify_threads);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
@@ -173,6 +200,7 @@ static void start_dir(void) {
     ck_assert_ptr_nonnull(mkdtemp(dir));
     n_plans = 0;
     drop_on_publish = 0;
+    slow_handler_ms = 0;
 }
 
 static void start_none(void) {
@@ -184,6 +212,9 @@ static void start_none(void) {
 
 static void stop(void) {
     mst_client_free(&cl);
+    for (size_t i = 0; i <= FLEET; i++)
+        mst_security_free(&fleet_sec[i]);
+    verify_threads = "";
     ck_assert_ptr_null(mst_double_latest()); /* the client freed its own */
     mst_double_on_new(NULL, NULL);
     mst_security_free(&node_sec);
@@ -204,6 +235,8 @@ static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
     (void)ud, (void)signer;
     mst_strv_push(&seen_replies, rep->sender);
     last_rtt_us = rtt_us;
+    if (slow_handler_ms > 0 && seen_replies.n == 1)
+        usleep((useconds_t)slow_handler_ms * 1000);
 }
 
 static void on_invalid(void *ud, const char *why) {
@@ -300,6 +333,7 @@ END_TEST
 START_TEST(defaults_come_from_the_config_and_the_ttl_rounds_up) {
     cfg->ttl_ms = 1500;
     cfg->discovery_timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0; /* the --dt default itself ends it */
     struct mst_call_spec s = {.agent = "rpcutil", .action = "ping"};
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
@@ -330,6 +364,7 @@ END_TEST
 START_TEST(same_sender_twice_counts_once) {
     struct mst_call_spec s = ping();
     s.discovery_timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0;
     plan((struct plan){.node = "n1", .copies = 3});
     plan((struct plan){.node = "n2", .status = MUSTER_ABORTED});
     struct mst_call_stats st;
@@ -373,6 +408,41 @@ START_TEST(discovery_window_ends_once_replies_flow) {
 }
 END_TEST
 
+/* The default end follows the replies' spacing: replies 200 ms apart keep
+ * it open (quiet = 2 x the longest gap), a straggler seconds later than
+ * anything seen is not waited for, and --dt (20 s here) is not reached. */
+START_TEST(adaptive_end_follows_the_reply_spacing) {
+    struct mst_call_spec s = ping();
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2", .after_ms = 200});
+    plan((struct plan){.node = "n3", .after_ms = 400});
+    plan((struct plan){.node = "n4", .after_ms = 600});
+    plan((struct plan){.node = "n5", .after_ms = 8000});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_WINDOW);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3", "n4"));
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+/* A reply that waits on the queue is read even when the quiet time has
+ * passed meanwhile (here: a slow handler): the silence was not the
+ * nodes'. */
+START_TEST(waiting_replies_are_read_after_a_slow_handler) {
+    struct mst_call_spec s = ping();
+    slow_handler_ms = 700; /* longer than the quiet time it creates */
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2"});
+    plan((struct plan){.node = "n3"});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_WINDOW);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3"));
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
 START_TEST(quiet_time_ends_without_replies) {
     struct mst_call_spec s = ping();
     s.discovery_timeout_ms = 40;
@@ -388,6 +458,7 @@ END_TEST
 START_TEST(overall_timeout_ends_a_broadcast) {
     struct mst_call_spec s = ping();
     s.timeout_ms = SETTLE_MS;
+    cfg->discovery_adaptive = 0;
     plan((struct plan){.node = "n1"});
     struct mst_call_stats st;
     call(&s, &st);
@@ -666,7 +737,11 @@ END_TEST
 static void pki_setup(void) {
     pki_init(pki, MST_KEY_EC);
     pki_issue(pki, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
-    pki_issue(pki, "n1", MST_CERT_SERVER, MST_KEY_EC, 0);
+    char name[8];
+    for (int i = 1; i <= FLEET; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        pki_issue(pki, name, MST_CERT_SERVER, MST_KEY_EC, 0);
+    }
 }
 
 static void pki_teardown(void) {
@@ -700,6 +775,124 @@ START_TEST(signed_replies_must_name_their_signer) {
 }
 END_TEST
 
+/* ---- x509 with verify_threads = 4: verification in parallel, acceptance
+ * in order ------------------------------------------------------------- */
+
+static void start_parallel(void) {
+    verify_threads = "client: { verify_threads = 4; };\n";
+    start_x509();
+    char name[8];
+    for (int i = 1; i <= FLEET; i++) {
+        snprintf(name, sizeof name, "n%d", i);
+        fleet_sec[i] = pki_provider(pki, name, MST_SECURITY_SERVER);
+    }
+    ck_assert_int_eq(cfg->client_verify_threads, 4);
+}
+
+static void plan_fleet(void) {
+    static const char *const names[FLEET] = {"n1", "n2", "n3", "n4",
+                                             "n5", "n6", "n7", "n8"};
+    for (size_t i = 0; i < FLEET; i++)
+        plan((struct plan){.node = names[i]});
+}
+
+START_TEST(parallel_replies_keep_arrival_order) {
+    struct mst_call_spec s = ping();
+    s.expected = FLEET;
+    plan_fleet();
+    plans[0].copies = 2; /* a duplicate between them, too */
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_COMPLETE);
+    ck_assert_uint_eq(st.responses, FLEET);
+    ck_assert_uint_eq(st.invalid, 0);
+    expect_names(&seen_replies,
+                 NAMES("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8"));
+    mst_call_stats_clear(&st);
+    /* the same again with the certificates cached: still in order */
+    call(&s, &st);
+    expect_names(&seen_replies,
+                 NAMES("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n1",
+                       "n2", "n3", "n4", "n5", "n6", "n7", "n8"));
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+START_TEST(parallel_duplicates_count_once) {
+    struct mst_call_spec s = ping();
+    s.discovery_timeout_ms = SETTLE_MS;
+    plan((struct plan){.node = "n1", .copies = 3});
+    plan((struct plan){.node = "n2", .status = MUSTER_ABORTED});
+    plan((struct plan){.node = "n3", .copies = 2});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_uint_eq(st.responses, 3);
+    ck_assert_uint_eq(st.ok, 2);
+    ck_assert_uint_eq(st.failed, 1);
+    ck_assert_uint_eq(st.invalid, 0);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3"));
+    ck_assert_uint_eq(mst_double_queued(conn), 0); /* every copy was read */
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+START_TEST(parallel_addressed_expected_set) {
+    struct mst_strv nodes = nodes_of(NAMES("n1", "n2", "n3", "n4"));
+    struct mst_call_spec s = ping();
+    s.nodes = &nodes;
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2", .also = "n7"}); /* n7 answers first */
+    plan((struct plan){.node = "n3", .unknown = 1});
+    plan((struct plan){.node = "n4", .status = MUSTER_ABORTED});
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_COMPLETE);
+    expect_names(&seen_replies, NAMES("n1", "n7", "n2", "n4"));
+    expect_names(&st.unexpected, NAMES("n7"));
+    expect_names(&st.unknown, NAMES("n3"));
+    expect_names(&st.no_response, NO_NAMES);
+    ck_assert_uint_eq(st.responses, 4);
+    ck_assert_uint_eq(st.failed, 1);
+    mst_call_stats_clear(&st);
+    mst_strv_free(&nodes);
+}
+END_TEST
+
+/* Read-ahead stops at what could still be needed: the rest stays queued,
+ * as on the serial path. */
+START_TEST(parallel_expected_count_leaves_the_rest) {
+    struct mst_call_spec s = ping();
+    s.expected = 3;
+    plan_fleet();
+    struct mst_call_stats st;
+    call(&s, &st);
+    ck_assert_int_eq(st.ended, MST_END_COMPLETE);
+    ck_assert_uint_eq(st.responses, 3);
+    expect_names(&seen_replies, NAMES("n1", "n2", "n3"));
+    ck_assert_uint_eq(mst_double_queued(conn), FLEET - 3);
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
+START_TEST(parallel_forged_replies_are_refused) {
+    struct mst_call_spec s = ping();
+    s.discovery_timeout_ms = SETTLE_MS;
+    plan((struct plan){.node = "n1"});
+    plan((struct plan){.node = "n2", .signed_by = "n5"}); /* n5 posing */
+    plan((struct plan){.node = "n3", .tamper = 1});
+    plan((struct plan){.node = "n4"});
+    struct mst_call_stats st;
+    call(&s, &st);
+    expect_names(&seen_replies, NAMES("n1", "n4"));
+    ck_assert_uint_eq(st.responses, 2);
+    ck_assert_uint_eq(st.invalid, 2);
+    ck_assert_uint_eq(seen_invalid.n, 2);
+    ck_assert_ptr_nonnull(strstr(seen_invalid.v[0], "signed by n5"));
+    ck_assert_ptr_nonnull(strstr(seen_invalid.v[1], "bad signature"));
+    mst_call_stats_clear(&st);
+}
+END_TEST
+
 START_TEST(unsigned_replies_are_invalid) {
     mst_security_free(&node_sec);
     node_sec = pki_provider(NULL, NULL, MST_SECURITY_SERVER);
@@ -723,6 +916,8 @@ static Suite *suite(void) {
     tcase_add_test(bc, expected_count_completes);
     tcase_add_test(bc, discovery_window_ends_once_replies_flow);
     tcase_add_test(bc, quiet_time_ends_without_replies);
+    tcase_add_test(bc, adaptive_end_follows_the_reply_spacing);
+    tcase_add_test(bc, waiting_replies_are_read_after_a_slow_handler);
     tcase_add_test(bc, overall_timeout_ends_a_broadcast);
     tcase_add_test(bc, invalid_messages_are_counted);
 
@@ -747,6 +942,14 @@ static Suite *suite(void) {
     tcase_add_unchecked_fixture(x, pki_setup, pki_teardown);
     tcase_add_test(x, signed_replies_must_name_their_signer);
     tcase_add_test(x, unsigned_replies_are_invalid);
+
+    TCase *par = mst_test_case(s, "parallel", start_parallel, stop, 60);
+    tcase_add_unchecked_fixture(par, pki_setup, pki_teardown);
+    tcase_add_test(par, parallel_replies_keep_arrival_order);
+    tcase_add_test(par, parallel_duplicates_count_once);
+    tcase_add_test(par, parallel_addressed_expected_set);
+    tcase_add_test(par, parallel_expected_count_leaves_the_rest);
+    tcase_add_test(par, parallel_forged_replies_are_refused);
     return s;
 }
 

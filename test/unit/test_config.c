@@ -80,6 +80,9 @@ START_TEST(client_file_with_seconds) {
     ck_assert_int_eq(c->ttl_ms, 120250);
     ck_assert_int_eq(c->broker_reply_queue_max_length, 7);
     ck_assert_int_eq(c->broker_reconnect_max_ms, 1500);
+    ck_assert_int_eq(c->client_verify_threads, 3);
+    ck_assert_int_eq(c->discovery_adaptive, 0);
+    ck_assert_int_eq(c->security_cert_cache, 70000);
     mst_config_free(&c);
 }
 END_TEST
@@ -107,6 +110,9 @@ static void assert_defaults(const struct mst_config *c) {
     ck_assert_ptr_null(c->log_file);
     ck_assert_int_eq(c->log_level, MST_LOG_INFO);
     ck_assert_int_eq(c->discovery_timeout_ms, 2000);
+    ck_assert_int_eq(c->discovery_adaptive, 1);
+    ck_assert_int_eq(c->client_verify_threads, 0);
+    ck_assert_int_eq(c->security_cert_cache, 0);
     ck_assert_int_eq(c->timeout_ms, 10000);
     ck_assert_int_eq(c->ttl_ms, 60000);
     ck_assert_ptr_null(c->authorization_policy_dir);
@@ -223,6 +229,8 @@ START_TEST(sample_client_cfg) {
     ck_assert_str_eq(c->inventory_queue, "muster.collector");
     ck_assert_int_eq(c->inventory_queue_max_length, 100000);
     ck_assert_int_eq(c->inventory_batch, 500);
+    ck_assert_int_eq(c->discovery_adaptive, 1);
+    ck_assert_int_eq(c->client_verify_threads, 0);
     mst_config_free(&c);
 }
 END_TEST
@@ -301,6 +309,12 @@ static const struct bad_case bad_cases[] = {
      "server-only.cfg:2: facts", "only allowed in the server configuration"},
     {"client-only.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "client-only.cfg:2: timeout", "only allowed in the client configuration"},
+    {"client-section-server.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
+     "client-section-server.cfg:2: client",
+     "only allowed in the client configuration"},
+    {"verify-threads-range.cfg", MST_CONFIG_CLIENT, MST_ECONFIG,
+     "verify-threads-range.cfg:2: client.verify_threads",
+     "65 is out of range (0 to 64)"},
     {"duplicate.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
      "duplicate.cfg:3: identity", "duplicate setting"},
     {"duplicate-section.cfg", MST_CONFIG_SERVER, MST_ECONFIG,
