@@ -18,7 +18,7 @@
 
 MST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MST_RABBITMQ_LIBEXEC=${MST_RABBITMQ_LIBEXEC:-/usr/lib/rabbitmq/bin}
-MST_DEPS=(build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+MST_DEPS=(build-essential libmicrohttpd-dev meson ninja-build pkg-config clang libclang-rt-14-dev
           librabbitmq-dev libmsgpack-dev libssl-dev libconfig-dev
           libjansson-dev libyaml-dev libsqlite3-dev check rabbitmq-server
           valgrind jq procps iproute2 clang-format faketime scdoc zsh

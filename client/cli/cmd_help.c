@@ -9,18 +9,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "rpc_check.h"
 
 int mst_cli_find_ddl(const struct mst_cli *cli, const char *agent,
                      struct muster_ddl **ddl_r) {
     struct muster_error err = {0};
-    int rc = muster_ddl_find(cli->cfg, agent, ddl_r, &err);
-    if (rc == MUSTER_ENOTFOUND)
-        return mst_cli_error(MST_EXIT_USAGE,
-                             "no DDL for agent %s, so its inputs cannot be "
-                             "checked: install %s.json in a ddl_path "
-                             "directory (see 'muster help')",
-                             agent, agent);
-    if (rc != 0)
+    if (mst_rpc_find_ddl(cli->cfg, agent, ddl_r, &err) != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
     const char *w;
     for (size_t i = 0; (w = muster_ddl_warning(*ddl_r, i)) != NULL; i++)

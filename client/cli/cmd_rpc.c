@@ -2,32 +2,15 @@
  * cmd_rpc.c - muster rpc AGENT ACTION [KEY=VALUE ...]
  *
  * Every input is converted to its DDL type and validated before anything
- * is published; a refused input stops here with exit status 2.
+ * is published (rpc_check.c); a refused input stops here with exit
+ * status 2.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "output.h"
-
-/* Names of agents and actions, as the wire allows them. */
-#define NAME_MAX_LEN 128
-
-static int no_action(const struct muster_ddl *ddl, const char *action) {
-    char names[400] = "";
-    struct muster_ddl_about about;
-    muster_ddl_about(ddl, &about);
-    for (size_t i = 0; i < about.n_actions; i++) {
-        struct muster_ddl_action_about act;
-        muster_ddl_action_about(muster_ddl_action_at(ddl, i), &act);
-        size_t at = strlen(names);
-        snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
-                 act.name);
-    }
-    return mst_cli_error(MST_EXIT_USAGE,
-                         "agent %s has no action %s (actions: %s)", about.name,
-                         action, names);
-}
+#include "rpc_check.h"
 
 static int send_call(struct mst_cli *cli, const char *agent, const char *action,
                      const json_t *data) {
@@ -47,25 +30,17 @@ int mst_cmd_rpc(struct mst_cli *cli) {
         return mst_cli_error(MST_EXIT_USAGE,
                              "usage: muster rpc AGENT ACTION [KEY=VALUE ...]");
     const char *agent = cli->args[1], *action = cli->args[2];
-    if (!muster_name_valid(agent, NAME_MAX_LEN) ||
-        !muster_name_valid(action, NAME_MAX_LEN))
-        return mst_cli_error(MST_EXIT_USAGE,
-                             "'%s %s': agent and action are names of "
-                             "letters, digits, '_', '-' and '.'",
-                             agent, action);
     struct muster_ddl *ddl = NULL;
-    int rc = mst_cli_find_ddl(cli, agent, &ddl);
-    if (rc != MST_EXIT_GO_ON)
-        return rc;
-    const struct muster_ddl_action *act = muster_ddl_action(ddl, action);
+    const struct muster_ddl_action *act = NULL;
     json_t *data = NULL;
     struct muster_error err = {0};
-    if (act == NULL)
-        rc = no_action(ddl, action);
-    else if (muster_ddl_parse_args(act, cli->args + 3, (size_t)cli->nargs - 3,
-                                   &data, &err) != 0)
-        rc = mst_cli_error(MST_EXIT_USAGE, "%s %s: %s", agent, action,
-                           err.message);
+    int rc = MST_EXIT_GO_ON;
+    if (mst_rpc_check(cli->cfg, agent, action, cli->args + 3,
+                      (size_t)cli->nargs - 3, &ddl, &act, &data, &err) != 0)
+        rc = mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
+    const char *w;
+    for (size_t i = 0; ddl && (w = muster_ddl_warning(ddl, i)) != NULL; i++)
+        fprintf(stderr, "muster: warning: %s\n", w);
     if (rc == MST_EXIT_GO_ON) {
         cli->ddl_action = act;
         rc = send_call(cli, agent, action, data);

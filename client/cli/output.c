@@ -174,11 +174,7 @@ static void on_reply(void *ud, const struct muster_reply *rep) {
     if (ms > out->max_ms)
         out->max_ms = ms;
     out->sum_ms += ms;
-    json_array_append_new(
-        out->replies,
-        json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
-                  "signer", rep->signer, "statuscode", rep->status, "statusmsg",
-                  rep->status_message, "data", rep->data, "rtt_ms", ms));
+    json_array_append_new(out->replies, mst_output_reply_json(rep));
     if (rep->status == MUSTER_OK)
         json_array_append(out->ok_data, (json_t *)rep->data);
     if (out->jsonl) {
@@ -198,6 +194,13 @@ static void on_reply(void *ud, const struct muster_reply *rep) {
     if (out->progress)
         draw_progress(out);
     fflush(stdout);
+}
+
+json_t *mst_output_reply_json(const struct muster_reply *rep) {
+    return json_pack("{s:s, s:s, s:i, s:s, s:O, s:f}", "sender", rep->sender,
+                     "signer", rep->signer, "statuscode", rep->status,
+                     "statusmsg", rep->status_message, "data", rep->data,
+                     "rtt_ms", rep->rtt_ms);
 }
 
 static void on_invalid(void *ud, const char *why) {
@@ -228,8 +231,8 @@ static json_t *list_json(const struct muster_list *l) {
     return a;
 }
 
-static json_t *stats_json(const struct mst_output *out,
-                          const struct muster_stats *st) {
+json_t *mst_output_stats_json(const struct muster_stats *st,
+                              const struct muster_list *stale) {
     json_t *doc = json_pack(
         "{s:s, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
         "s:f, s:s}",
@@ -240,9 +243,14 @@ static json_t *stats_json(const struct mst_output *out,
         list_json(st->unexpected), "not_reached", list_json(st->not_reached),
         "batches", (json_int_t)st->batches, "elapsed_ms", st->elapsed_ms,
         "ended", muster_end_name(st->ended));
-    if (out->stale != NULL)
-        json_object_set_new(doc, "stale", list_json(out->stale));
+    if (stale != NULL)
+        json_object_set_new(doc, "stale", list_json(stale));
     return doc;
+}
+
+static json_t *stats_json(const struct mst_output *out,
+                          const struct muster_stats *st) {
+    return mst_output_stats_json(st, out->stale);
 }
 
 static void print_list(const char *label, const struct muster_list *l) {

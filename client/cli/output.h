@@ -62,6 +62,21 @@ void mst_output_set_view(struct mst_output *out,
 struct muster_handlers mst_output_handlers(struct mst_output *out);
 
 /*
+ * mst_output_reply_json - one reply as -j and --jsonl give it: {"sender",
+ * "signer", "statuscode", "statusmsg", "data", "rtt_ms"}.  Returns a new
+ * object, or NULL when out of memory.
+ */
+json_t *mst_output_reply_json(const struct muster_reply *rep);
+
+/*
+ * mst_output_stats_json - the "stats" object of -j and --jsonl for `st`,
+ * with "stale" when `stale` is not NULL.  Returns a new object (the
+ * caller's), or NULL when out of memory.
+ */
+json_t *mst_output_stats_json(const struct muster_stats *st,
+                              const struct muster_list *stale);
+
+/*
  * mst_output_finish - print the summary (or the JSON document) and return
  * the exit status the statistics call for (enum mst_exit).
  */

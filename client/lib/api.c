@@ -291,6 +291,116 @@ int muster_filter_add(struct muster_filter *f, enum muster_filter_kind kind,
     return give(rc, &e, err);
 }
 
+/* The next blank-separated word of *p into `out` (room for all of *p),
+ * quotes grouping; 1 with a word, 0 at the end, MUSTER_EINVAL for an
+ * unclosed quote. */
+static int next_word(const char **p, char *out, struct mst_err *e) {
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t' || *s == '\n')
+        s++;
+    if (*s == '\0')
+        return 0;
+    const char *start = s;
+    while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\n') {
+        if (*s == '\'' || *s == '"') {
+            const char *close = strchr(s + 1, *s);
+            if (close == NULL)
+                return mst_err_set(e, MST_EINVAL,
+                                   "unclosed quote at column %zu",
+                                   (size_t)(s - start) + 1);
+            memcpy(out, s + 1, (size_t)(close - s - 1));
+            out += close - s - 1;
+            s = close + 1;
+        } else {
+            *out++ = *s++;
+        }
+    }
+    *out = '\0';
+    *p = s;
+    return 1;
+}
+
+/* The filter kind and short letter of option `word` ("-F",
+ * "--with-fact"): 1, or 0 for another word; its value
+ * joined to it ("-Fx", "--with-fact=x") goes to *joined, else NULL. */
+static int filter_option(const char *word, enum muster_filter_kind *kind_r,
+                         char *opt_r, const char **joined) {
+    static const struct {
+        char opt;
+        const char *longs; /* "|a|b|" */
+        enum muster_filter_kind kind;
+    } opts[] = {
+        {'I', "|identity|", MUSTER_FILTER_IDENTITY},
+        {'F', "|with-fact|", MUSTER_FILTER_FACT},
+        {'C', "|wc|with-class|", MUSTER_FILTER_CLASS},
+        {'A', "|wa|with-agent|", MUSTER_FILTER_AGENT},
+        {'S', "|select|", MUSTER_FILTER_COMPOUND},
+        {'W', "|with|wf|", MUSTER_FILTER_WITH},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        if (word[0] == '-' && word[1] == opts[i].opt) {
+            *kind_r = opts[i].kind;
+            *opt_r = opts[i].opt;
+            *joined = word[2] ? word + 2 : NULL;
+            return 1;
+        }
+        if (strncmp(word, "--", 2) != 0 || word[2] == '\0')
+            continue;
+        size_t n = strcspn(word + 2, "=");
+        char name[24];
+        if (n + 3 > sizeof name)
+            continue;
+        snprintf(name, sizeof name, "|%.*s|", (int)n, word + 2);
+        if (strstr(opts[i].longs, name) != NULL) {
+            *kind_r = opts[i].kind;
+            *opt_r = opts[i].opt;
+            *joined = word[2 + n] == '=' ? word + 3 + n : NULL;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One option and its value from *p into f. */
+static int parse_filter_option(struct muster_filter *f, const char **p,
+                               const char *word, char *value,
+                               struct mst_err *e) {
+    enum muster_filter_kind kind;
+    const char *text = NULL;
+    char opt = 0;
+    if (!filter_option(word, &kind, &opt, &text))
+        return mst_err_set(e, MST_EINVAL,
+                           "'%s': not a filter option (-I, -F, -C, -A, -S, "
+                           "-W)",
+                           word);
+    if (text == NULL) {
+        int rc = next_word(p, value, e);
+        if (rc <= 0)
+            return rc < 0 ? rc
+                          : mst_err_set(e, MST_EINVAL, "%s: no value", word);
+        text = value;
+    }
+    struct muster_error fe = {0};
+    if (muster_filter_add(f, kind, text, &fe) != 0)
+        return mst_err_set(e, fe.code, "-%c %s: %s", opt, text, fe.message);
+    return MST_OK;
+}
+
+int muster_filter_parse(struct muster_filter *f, const char *text,
+                        struct muster_error *err) {
+    struct mst_err e = {0};
+    size_t n = strlen(text) + 1;
+    char *word = malloc(n), *value = malloc(n);
+    int rc =
+        word && value ? MST_OK : mst_err_set(&e, MST_ENOMEM, "out of memory");
+    const char *p = text;
+    while (rc == MST_OK && (rc = next_word(&p, word, &e)) == 1)
+        rc = parse_filter_option(f, &p, word, value, &e);
+    free(word);
+    free(value);
+    return give(rc, &e, err);
+}
+
 const struct muster_list *
 muster_filter_identities(const struct muster_filter *f) {
     if (f == NULL || !mst_filter_is_identity_only(f->json))

@@ -203,6 +203,20 @@ static const struct key client_keys[] = {
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
 };
 
+/* The web console (docs/web.md): where it listens, its TLS pair (needed
+ * off loopback), and whether every action is confirmed. */
+static const struct key web_keys[] = {
+    {"listen", K_STRING, ROLE_CLIENT, OFF(web_listen), 0, 0, "127.0.0.1:8380",
+     0, check_path, NULL},
+    {"tls_cert", K_STRING, ROLE_CLIENT, OFF(web_tls_cert), 0, 0, NULL, 0,
+     check_path, NULL},
+    {"tls_key", K_STRING, ROLE_CLIENT, OFF(web_tls_key), 0, 0, NULL, 0,
+     check_path, NULL},
+    {"confirm_all", K_BOOL, ROLE_CLIENT, OFF(web_confirm_all), 0, 1, NULL, 0,
+     NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
+};
+
 /* Sections have no field of their own; their `off` is unused. */
 static const struct key top_keys[] = {
     {"identity", K_STRING, ROLE_BOTH, OFF(identity), 0, 0, NULL, 0, check_name,
@@ -238,6 +252,7 @@ static const struct key top_keys[] = {
     {"ddl_path", K_STRV, ROLE_CLIENT, OFF(ddl_path), 1, INT_MAX, MST_DDLDIR, 0,
      check_path, NULL},
     {"inventory", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, inventory_keys},
+    {"web", K_GROUP, ROLE_CLIENT, 0, 0, 0, NULL, 0, NULL, web_keys},
     {"discovery_method", K_STRING, ROLE_CLIENT, OFF(discovery_method), 0, 0,
      "broadcast", 0, check_discovery, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, 0, NULL, NULL},
@@ -465,6 +480,9 @@ void mst_config_free(struct mst_config **cfg) {
     free(c->audit_file);
     free(c->inventory_db);
     free(c->discovery_method);
+    free(c->web_listen);
+    free(c->web_tls_cert);
+    free(c->web_tls_key);
     free(c);
     *cfg = NULL;
 }

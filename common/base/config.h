@@ -91,6 +91,10 @@ struct mst_config {
     char *discovery_method;     /* client: "broadcast" or "inventory";
                                    default inventory when the file sets
                                    inventory.db, else broadcast */
+    char *web_listen;           /* client: muster web; default 127.0.0.1:8380 */
+    char *web_tls_cert;         /* client: muster web's TLS certificate; NULL */
+    char *web_tls_key;          /* client: its key; NULL */
+    int web_confirm_all;        /* client: every call needs confirming; 0 */
 };
 
 /*

@@ -298,6 +298,21 @@ MUSTER_CLIENT_API int muster_filter_add(struct muster_filter *f,
                                         struct muster_error *err);
 
 /*
+ * muster_filter_parse - AND into f the filter options written in `text` as
+ * on muster's command line: "-F role=web -C apache -S 'a or b'".  Options
+ * -I/--identity, -F/--with-fact, -C/--wc/--with-class, -A/--wa/
+ * --with-agent, -S/--select, -W/--with/--wf, each followed by its value
+ * ("-F x", "-Fx", "--with-fact=x"); words are split at blanks, '...' and
+ * "..." group (no escapes).  Each value is added as muster_filter_add().
+ * Returns: 0; MUSTER_EINVAL with the CLI's message ("-F x: why", "'-Q':
+ *   not a filter option ...", "unclosed quote ..."); MUSTER_ENOMEM.  On
+ *   failure f may hold the options before the bad one: free it.
+ */
+MUSTER_CLIENT_API int muster_filter_parse(struct muster_filter *f,
+                                          const char *text,
+                                          struct muster_error *err);
+
+/*
  * muster_filter_identities - the exact identities in f when f holds
  * nothing else (no regex, no other kind), so that a request can be
  * addressed to them and end once they all answered; else NULL.

@@ -1,0 +1,76 @@
+/*
+ * rpc_check.c - the checks before an rpc is sent (rpc_check.h).
+ */
+#include "rpc_check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Names of agents and actions, as the wire allows them. */
+#define NAME_MAX_LEN 128
+
+static int fail(struct muster_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct muster_error *err, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    err->code = code;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int mst_rpc_find_ddl(const struct muster_config *cfg, const char *agent,
+                     struct muster_ddl **ddl_r, struct muster_error *err) {
+    int rc = muster_ddl_find(cfg, agent, ddl_r, err);
+    if (rc == MUSTER_ENOTFOUND)
+        return fail(err, rc,
+                    "no DDL for agent %s, so its inputs cannot be "
+                    "checked: install %s.json in a ddl_path "
+                    "directory (see 'muster help')",
+                    agent, agent);
+    return rc;
+}
+
+static int no_action(const struct muster_ddl *ddl, const char *action,
+                     struct muster_error *err) {
+    char names[400] = "";
+    struct muster_ddl_about about;
+    muster_ddl_about(ddl, &about);
+    for (size_t i = 0; i < about.n_actions; i++) {
+        struct muster_ddl_action_about act;
+        muster_ddl_action_about(muster_ddl_action_at(ddl, i), &act);
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
+                 act.name);
+    }
+    return fail(err, MUSTER_ENOTFOUND,
+                "agent %s has no action %s (actions: %s)", about.name, action,
+                names);
+}
+
+int mst_rpc_check(const struct muster_config *cfg, const char *agent,
+                  const char *action, char *const *args, size_t n,
+                  struct muster_ddl **ddl_r,
+                  const struct muster_ddl_action **act_r, json_t **data_r,
+                  struct muster_error *err) {
+    if (!muster_name_valid(agent, NAME_MAX_LEN) ||
+        !muster_name_valid(action, NAME_MAX_LEN))
+        return fail(err, MUSTER_EINVAL,
+                    "'%s %s': agent and action are names of "
+                    "letters, digits, '_', '-' and '.'",
+                    agent, action);
+    int rc = mst_rpc_find_ddl(cfg, agent, ddl_r, err);
+    if (rc != 0)
+        return rc;
+    *act_r = muster_ddl_action(*ddl_r, action);
+    if (*act_r == NULL)
+        return no_action(*ddl_r, action, err);
+    struct muster_error e = {0};
+    rc = muster_ddl_parse_args(*act_r, args, n, data_r, &e);
+    if (rc != 0)
+        return fail(err, rc, "%s %s: %s", agent, action, e.message);
+    return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * rpc_check.h - what `muster rpc` checks before it sends, shared with
+ * `muster web` so that both refuse the same input with the same line.
+ */
+#ifndef MST_RPC_CHECK_H
+#define MST_RPC_CHECK_H
+
+#include <muster/client.h>
+
+/*
+ * mst_rpc_find_ddl - agent `agent`'s DDL from $MUSTER_DDL_PATH and cfg's
+ * ddl_path into *ddl_r (the caller frees it).
+ * Returns: 0; MUSTER_ENOTFOUND ("no DDL for agent X, so its inputs cannot
+ *   be checked: ..."); as muster_ddl_find.
+ */
+int mst_rpc_find_ddl(const struct muster_config *cfg, const char *agent,
+                     struct muster_ddl **ddl_r, struct muster_error *err);
+
+/*
+ * mst_rpc_check - agent and action names, the DDL, the action in it, and
+ * the n "KEY=VALUE" inputs converted and validated as a node will.
+ *   ddl_r  [out] the DDL (the caller's, also on failure: free it).
+ *   act_r  [out] the action, in *ddl_r.
+ *   data_r [out] the inputs (the caller's: json_decref).
+ * Returns: 0, or MUSTER_EINVAL / MUSTER_ENOTFOUND / the DDL's error, with
+ *   the line muster rpc prints (after "muster: ") in err.
+ */
+int mst_rpc_check(const struct muster_config *cfg, const char *agent,
+                  const char *action, char *const *args, size_t n,
+                  struct muster_ddl **ddl_r,
+                  const struct muster_ddl_action **act_r, json_t **data_r,
+                  struct muster_error *err);
+
+#endif
