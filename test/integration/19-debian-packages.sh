@@ -211,6 +211,10 @@ done
 assert_exit 0 installed_exec "$ROOT" /usr/bin/muster ping
 assert_contains "$OUT" "$host"
 assert_contains "$OUT" "time="
+# The packaged doctor reads the packaged client.cfg (broker URL and
+# certificate paths changed) and finds nothing wrong with it.
+assert_exit 0 installed_exec "$ROOT" /usr/bin/muster doctor
+assert_contains "$OUT" "muster doctor: 0 errors"
 # package.policy is not shipped and the packaged default is deny.
 assert_exit 1 installed_exec "$ROOT" /usr/bin/muster rpc package status package=dpkg -I "$host"
 assert_contains "$OUT$ERR" "unauthorised"

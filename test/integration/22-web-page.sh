@@ -17,7 +17,7 @@ command -v jq >/dev/null || { echo "no jq: skipped"; exit 77; }
 
 command -v chromium >/dev/null || { echo "no chromium: skipped"; exit 77; }
 command -v node >/dev/null || { echo "no node: skipped"; exit 77; }
-"$MUSTER_BUILD/client/cli/muster" --help 2>&1 | grep -q 'muster .*web' ||
+"$MUSTER_BUILD/client/cli/muster" complete commands 2>/dev/null | grep -qx web ||
     { echo "this muster has no 'web' command: skipped"; exit 77; }
 
 DB=$T/inventory.db
