@@ -153,7 +153,8 @@ static int fill(struct slot *s, const struct mst_message *msg,
     size_t n = msg->routing_key.len;
     o->routing_key_len = n;
     n = n < sizeof o->routing_key - 1 ? n : sizeof o->routing_key - 1;
-    memcpy(o->routing_key, msg->routing_key.ptr, n);
+    if (n > 0) /* an empty key may come as a NULL pointer */
+        memcpy(o->routing_key, msg->routing_key.ptr, n);
     o->routing_key[n] = '\0';
     s->done = msg->kind != MST_MESSAGE_DELIVERY || msg->oversized;
     s->len = 0;
