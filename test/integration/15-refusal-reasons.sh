@@ -11,14 +11,11 @@
 
 command -v faketime >/dev/null || { echo "no faketime here: skipped"; exit 77; }
 
-# The client as muster_cmd runs it, with its wall clock `$1` off (under
-# ASan too: libfaketime is preloaded ahead of the ASan runtime).
+# The client as muster_cmd runs it, with its wall clock `$1` off.
 muster_at() {
     local offset=$1
     shift
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-        FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$offset" \
-        "$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" "$@"
+    at_time "$offset" "$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" "$@"
 }
 
 setup_signed 2

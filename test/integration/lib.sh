@@ -23,6 +23,7 @@
 #   muster_cmd ARGS...    $MUSTER_BUILD/client/cli/muster -c $CLIENT_CFG ARGS...
 #   fail MSG; assert_eq EXP ACT [MSG]; assert_ne; assert_contains HAY NEEDLE [MSG];
 #   assert_not_contains; assert_exit CODE CMD... (leaves OUT, ERR, RC)
+#   at_time OFFSET CMD...  CMD with its wall clock off (faketime)
 #   wait_for 'CMD' [TIMEOUT]   poll CMD (eval'd) until it succeeds; 1 on timeout
 #   publish_raw [-e EXCHANGE] [-k ROUTING_KEY] HEX|FILE
 #   broker_stop_app / broker_start_app / rabbitmqctl ARGS...
@@ -125,6 +126,16 @@ assert_exit() {
         printf '%s\n' "--- stdout of: $*" "$OUT" "--- stderr:" "$ERR" >&2
         fail "exit status of '$*': expected $want, got $RC"
     fi
+}
+
+# at_time OFFSET CMD...: run CMD with its wall clock OFFSET off (faketime's
+# -f syntax, "+300s"), under ASan too (libfaketime is preloaded ahead of
+# the ASan runtime, which it would otherwise refuse).
+at_time() {
+    local offset=$1
+    shift
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$offset" "$@"
 }
 
 # wait_for 'CMD' [TIMEOUT_SECONDS]: poll CMD every 0.1 s until it succeeds.
