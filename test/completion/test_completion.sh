@@ -44,7 +44,7 @@ refuse() { # refuse WHAT GOT WORD...: no WORD is offered
 # ---- bash
 # shellcheck source=completion/muster.bash
 . "$SRC/completion/muster.bash"
-complete -p muster | grep -q -- '-F _muster' || { echo "FAIL: complete -p muster"; exit 1; }
+complete -p muster | grep -c -- '-F _muster' >/dev/null || { echo "FAIL: complete -p muster"; exit 1; }
 bashcomp() { # bashcomp WORD... : COMPREPLY for the line, the last word current
     COMP_WORDS=("$MUSTER" "$@")
     COMP_CWORD=$((${#COMP_WORDS[@]} - 1))

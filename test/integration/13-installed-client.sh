@@ -50,7 +50,7 @@ fi
 while read -r sym; do
     grep -Eq "\\b$sym\\(" "$hdr" || fail "$sym is exported but not declared in $hdr"
 done <"$T/syms"
-readelf -d "$so" | grep -q 'SONAME.*\[libmusterclient\.so\.0\]' || fail "soname is not libmusterclient.so.0"
+readelf -d "$so" | grep -c 'SONAME.*\[libmusterclient\.so\.0\]' >/dev/null || fail "soname is not libmusterclient.so.0"
 
 step "the installed header compiles alone as C11 and as C++17"
 printf '#include <muster/client.h>\nint main(void) { return 0; }\n' >"$T/alone.c"

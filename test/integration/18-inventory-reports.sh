@@ -41,7 +41,7 @@ MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
 
 # fill_store: one poll of the fleet into $DB.
 fill_store() {
-    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -q '^    muster .*collect'; then
+    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -c '^    muster .*collect' >/dev/null; then
         muster_cmd collect --poll --db "$DB"
     else
         "$MUSTER_BUILD/test/tools/mst_inventory_poll" "$CLIENT_CFG" "$DB"

@@ -19,7 +19,7 @@ if [ -z "$bin" ] || [ -z "$daemon" ] || [ -z "$so" ]; then
     fail "muster, musterd or the library is not installed"
 fi
 [ -n "$bashcomp" ] || fail "no bash-completion/completions/muster under $ROOT"
-find "$ROOT" -path '*/zsh/vendor-completions/_muster' | grep -q . ||
+find "$ROOT" -path '*/zsh/vendor-completions/_muster' | grep -c . >/dev/null ||
     fail "no zsh/vendor-completions/_muster under $ROOT"
 export LD_LIBRARY_PATH=${so%/*}
 

@@ -17,7 +17,7 @@ command -v jq >/dev/null || { echo "no jq: skipped"; exit 77; }
 
 command -v chromium >/dev/null || { echo "no chromium: skipped"; exit 77; }
 command -v node >/dev/null || { echo "no node: skipped"; exit 77; }
-"$MUSTER_BUILD/client/cli/muster" complete commands 2>/dev/null | grep -qx web ||
+"$MUSTER_BUILD/client/cli/muster" complete commands 2>/dev/null | grep -cx web >/dev/null ||
     { echo "this muster has no 'web' command: skipped"; exit 77; }
 
 DB=$T/inventory.db
@@ -27,7 +27,7 @@ MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
 # The store is filled by `muster collect --poll` where it exists, else
 # by the test tool that polls with the library's inventory API.
 fill_store() {
-    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -q '^    muster .*collect'; then
+    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -c '^    muster .*collect' >/dev/null; then
         muster_cmd collect --poll --db "$DB"
     else
         "$MUSTER_BUILD/test/tools/mst_inventory_poll" "$CLIENT_CFG" "$DB"
