@@ -129,11 +129,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
     [S_OVERDUE] = "SELECT identity FROM nodes WHERE stale_since = 0"
                   " AND interval > 0 AND last_seen + 2000 * interval < ?1",
-    /* Objects (stored compact: they start with '{') one per node, for
-     * their nested names; any other value is only its name, once. */
-    [S_FACT_TREES] = "SELECT key, value FROM facts WHERE value LIKE '{%'"
-                     " UNION ALL SELECT DISTINCT key, NULL FROM facts"
-                     " WHERE value NOT LIKE '{%'",
+    /* Objects (stored compact: they start with '{'), each distinct text
+     * once, for their nested names (nodes share most: os, packages); any
+     * other value is only its name, once. */
+    [S_FACT_TREES] = "SELECT DISTINCT key, value FROM facts"
+                     " WHERE value LIKE '{%' UNION ALL SELECT DISTINCT key,"
+                     " NULL FROM facts WHERE value NOT LIKE '{%'",
 };
 
 struct mst_store {

@@ -73,8 +73,8 @@ int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
 /*
  * mst_store_fact_trees - what the fact names of every node are made of, in
  * one read: `fn` gets each top-level fact whose value is an object once
- * per node that has it, with that object (borrowed), and the name of every
- * other top-level fact once, with NULL.
+ * per distinct value the nodes have, with that object (borrowed), and the
+ * name of every other top-level fact once, with NULL.
  */
 typedef int (*mst_store_fact_fn)(const char *key, const json_t *object,
                                  void *ud, struct mst_err *err);
