@@ -33,14 +33,18 @@ static struct muster_config *quiet_config(const struct mst_cli *cli) {
     return cfg;
 }
 
+static void print_list(const struct muster_list *words) {
+    for (size_t i = 0; i < muster_list_count(words); i++)
+        puts(muster_list_get(words, i));
+}
+
 static int print_agents(const struct muster_config *cfg) {
     struct muster_list *names = muster_list_new();
     if (names == NULL || muster_ddl_list(cfg, names) != 0) {
         muster_list_free(&names);
         return MST_EXIT_FAILED;
     }
-    for (size_t i = 0; i < muster_list_count(names); i++)
-        puts(muster_list_get(names, i));
+    print_list(names);
     muster_list_free(&names);
     return MST_EXIT_OK;
 }
@@ -52,8 +56,8 @@ static int print_facts(const struct muster_config *cfg, const char *db) {
     int rc = names ? muster_inventory_open(cfg, db, &inv, NULL) : MUSTER_ENOMEM;
     if (rc == 0)
         rc = muster_inventory_fact_names(inv, names, NULL);
-    for (size_t i = 0; rc == 0 && i < muster_list_count(names); i++)
-        puts(muster_list_get(names, i));
+    if (rc == 0)
+        print_list(names);
     muster_inventory_close(&inv);
     muster_list_free(&names);
     return rc == 0 || rc == MUSTER_ENOTFOUND ? MST_EXIT_OK : MST_EXIT_FAILED;
