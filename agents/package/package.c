@@ -30,9 +30,8 @@
 #define CHANGE_TIMEOUT_MS 590000        /* under the DDL's 600 s */
 #define SELF_PACKAGE "musterd"          /* debian/control: the daemon's */
 #define SELF_UNIT "muster-self-upgrade" /* the transient unit it runs in */
-#define SYSTEMD_RUN_ENV                                                        \
-    "MUSTER_SYSTEMD_RUN" /* another systemd-run, for                           \
-                            tests */
+/* Another systemd-run (an absolute path), for tests. */
+#define SYSTEMD_RUN_ENV "MUSTER_SYSTEMD_RUN"
 
 /* The tools this node has; paths empty when absent. */
 struct backend {
