@@ -394,6 +394,30 @@ static void expect_served(const struct mst_request *r) {
     expect_answer(r, MUSTER_OK, "OK");
 }
 
+/* `r` ran: counted as valid, dispatched and replied, answered with
+ * `status` into *rep (clear it) and its signer into `signer`, audited
+ * "accepted". */
+static void expect_accepted(const struct mst_request *r, int status,
+                            struct mst_reply *rep,
+                            char signer[MST_SIGNER_LEN]) {
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    expect_reply(r, status, rep, signer);
+    expect_audit(r->id, "accepted", status, NULL);
+}
+
+/* `r` goes to a plugin: nothing is published until its forked worker
+ * answers, then as expect_accepted. */
+static void expect_worker_accepted(const struct mst_request *r, int status,
+                                   struct mst_reply *rep) {
+    dispatch(r);
+    expect_no_reply(); /* not yet: the worker answers */
+    wait_for_worker();
+    char signer[MST_SIGNER_LEN];
+    expect_accepted(r, status, rep, signer);
+}
+
 /* A request refused before anything ran: counted under `c` alone, no
  * reply, an audit line "refused" with no status and `reason_part`. */
 static void expect_silent_refusal(enum musterd_counter c, const char *id,
@@ -425,16 +449,12 @@ static void expect_answered_refusal(enum musterd_counter c,
 START_TEST(valid_request_is_answered) {
     struct mst_request r = request("rpcutil", "ping");
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     ck_assert_str_eq(signer, "");
     ck_assert(json_is_integer(json_object_get(rep.data, "pong")));
     ck_assert_str_eq(rep.statusmsg, "OK");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     ck_assert_str_eq(audit_field("caller"), "user=alice");
     mst_reply_clear(&rep);
     request_done(&r);
@@ -754,12 +774,9 @@ END_TEST
 START_TEST(policy_allows_the_same_call_to_alice) {
     struct mst_request r = request("rpcutil", "daemon_stats");
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     /* daemon_stats counts this request as valid already */
     ck_assert_int_eq(json_integer_value(json_object_get(rep.data, "valid")), 1);
     mst_reply_clear(&rep);
@@ -785,21 +802,13 @@ END_TEST
 
 START_TEST(plugin_runs_in_a_worker) {
     struct mst_request r = request("test_agent", "ok");
-    dispatch(&r);
-    expect_no_reply(); /* not yet: the worker answers */
-    wait_for_worker();
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_worker_accepted(&r, MUSTER_OK, &rep);
     json_int_t pid = json_integer_value(json_object_get(rep.data, "pid"));
     ck_assert_int_gt(pid, 0);
     ck_assert_int_ne(pid, getpid());
     ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
                      "all good");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -807,12 +816,8 @@ END_TEST
 
 START_TEST(plugin_failure_is_answered) {
     struct mst_request r = request("test_agent", "fail");
-    dispatch(&r);
-    wait_for_worker();
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_ABORTED, &rep, signer);
-    expect_audit(r.id, "accepted", MUSTER_ABORTED, NULL);
+    expect_worker_accepted(&r, MUSTER_ABORTED, &rep);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -923,18 +928,10 @@ END_TEST
 
 START_TEST(external_agent_runs_in_a_worker) {
     struct mst_request r = request("exttest", "ok");
-    dispatch(&r);
-    expect_no_reply(); /* not yet: the worker answers */
-    wait_for_worker();
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_worker_accepted(&r, MUSTER_OK, &rep);
     ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
                      "all good");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -964,14 +961,10 @@ START_TEST(signed_request_is_answered_as_the_signer) {
     struct mst_request r = request("rpcutil", "daemon_stats");
     r.caller = "user=mallory"; /* claimed; the certificate says alice */
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     ck_assert_str_eq(signer, IDENTITY);
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     ck_assert_str_eq(audit_field("caller"), "cert=alice");
     mst_reply_clear(&rep);
     request_done(&r);
