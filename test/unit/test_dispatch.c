@@ -597,6 +597,13 @@ START_TEST(replayed_request_is_refused) {
 }
 END_TEST
 
+/* Counters, replies and audit lines start again from nothing. */
+static void forget_outcomes(void) {
+    memset(&d.counters, 0, sizeof d.counters);
+    mst_double_clear_published(d.conn);
+    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+}
+
 START_TEST(full_replay_cache_refuses) {
     for (int i = 0; i < REPLAY_CACHE; i++) {
         struct mst_request r = request("rpcutil", "ping");
@@ -604,9 +611,7 @@ START_TEST(full_replay_cache_refuses) {
         request_done(&r);
     }
     ck_assert_uint_eq(d.counters.v[MUSTERD_COUNTER_REPLIED], REPLAY_CACHE);
-    memset(&d.counters, 0, sizeof d.counters);
-    mst_double_clear_published(d.conn);
-    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+    forget_outcomes();
     /* every id is still inside its window: no room for one more */
     struct mst_request r = request("rpcutil", "ping");
     dispatch(&r);
@@ -616,13 +621,6 @@ START_TEST(full_replay_cache_refuses) {
     request_done(&r);
 }
 END_TEST
-
-/* Counters, replies and audit lines start again from nothing. */
-static void forget_outcomes(void) {
-    memset(&d.counters, 0, sizeof d.counters);
-    mst_double_clear_published(d.conn);
-    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
-}
 
 /* Pings from alice until one is refused: the burst is 2 at 1 request/s,
  * so the third is unless a second passed (then a later one is). */
