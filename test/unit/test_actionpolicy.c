@@ -404,40 +404,44 @@ START_TEST(decision) {
 }
 END_TEST
 
+/*
+ * `text`, read as a groups file when `groups` and as a policy otherwise
+ * (named `label`), is refused as a whole: MST_EINVAL, nothing made, and an
+ * error that starts with `expect`.
+ */
+static void expect_refused(int groups, const char *text, const char *label,
+                           const char *expect) {
+    struct mst_err err = {0};
+    int rc;
+    if (groups) {
+        struct mst_groups *g = NULL;
+        rc = mst_groups_parse(text, label, &g, &err);
+        ck_assert_ptr_null(g);
+    } else {
+        struct mst_policy *p = NULL;
+        rc = mst_policy_parse(text, label, &p, &err);
+        ck_assert_ptr_null(p);
+    }
+    ck_assert_int_eq(rc, MST_EINVAL);
+    ck_assert_msg(strncmp(err.msg, expect, strlen(expect)) == 0,
+                  "want '%s', got '%s'", expect, err.msg);
+}
+
 /* Refused as a whole, naming file and line; "!NAME": with certificates. */
 START_TEST(refusal) {
     const char *name = refusals[_i].file;
     int rewritten = name[0] == '!';
     char *text = rewritten ? source_text(name + 1, NULL) : read_fixture(name);
     const char *base = name + rewritten;
-    struct mst_err err = {0};
-    int rc;
-    if (strcmp(base, "groups") == 0) {
-        struct mst_groups *g = NULL;
-        rc = mst_groups_parse(text, base, &g, &err);
-        ck_assert_ptr_null(g);
-    } else {
-        struct mst_policy *p = NULL;
-        rc = mst_policy_parse(text, base, &p, &err);
-        ck_assert_ptr_null(p);
-    }
-    free(text);
-    ck_assert_int_eq(rc, MST_EINVAL);
     char expect[256];
     snprintf(expect, sizeof expect, "%s:%s", base, refusals[_i].expect);
-    ck_assert_msg(strncmp(err.msg, expect, strlen(expect)) == 0, "%s: got '%s'",
-                  name, err.msg);
+    expect_refused(strcmp(base, "groups") == 0, text, base, expect);
+    free(text);
 }
 END_TEST
 
 START_TEST(bad_text) {
-    struct mst_policy *p = NULL;
-    struct mst_err err = {0};
-    ck_assert_int_eq(mst_policy_parse(bad_texts[_i].text, "t", &p, &err),
-                     MST_EINVAL);
-    ck_assert_msg(strncmp(err.msg, bad_texts[_i].expect,
-                          strlen(bad_texts[_i].expect)) == 0,
-                  "got '%s'", err.msg);
+    expect_refused(0, bad_texts[_i].text, "t", bad_texts[_i].expect);
 }
 END_TEST
 
@@ -473,16 +477,8 @@ START_TEST(bad_groups) {
          "g:1: group 'a': '/cert=.*/': a group lists caller ids"},
         {"a other\n", "g:1: group 'a': 'other' is not a caller id"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct mst_groups *g = NULL;
-        struct mst_err err = {0};
-        ck_assert_int_eq(mst_groups_parse(bad[i].text, "g", &g, &err),
-                         MST_EINVAL);
-        ck_assert_ptr_null(g);
-        ck_assert_msg(strncmp(err.msg, bad[i].expect, strlen(bad[i].expect)) ==
-                          0,
-                      "%zu: got '%s'", i, err.msg);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_refused(1, bad[i].text, "g", bad[i].expect);
 }
 END_TEST
 
