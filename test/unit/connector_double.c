@@ -273,9 +273,7 @@ struct mst_connector *mst_double_latest(void) {
 int mst_connector_new(const struct mst_connector_options *opts,
                       struct mst_connector **conn_r, struct mst_err *err) {
     *conn_r = NULL;
-    if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
-        return mst_err_set(err, MST_EINVAL, "no broker URL given");
-    int rc = mst_contract_tls_pair(opts->tls_cert, opts->tls_key, err);
+    int rc = mst_contract_options(opts, err);
     if (rc != MST_OK)
         return rc;
     struct mst_connector *conn = calloc(1, sizeof *conn);
@@ -382,9 +380,7 @@ static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
 int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err) {
-    int rc = mst_contract_collectives(collectives, err);
-    if (rc == MST_OK)
-        rc = mst_contract_identity(identity, err);
+    int rc = mst_contract_node(identity, collectives, err);
     if (rc != MST_OK)
         return rc;
     char *id = strdup(identity);
@@ -419,9 +415,7 @@ int mst_connector_declare_collector(struct mst_connector *conn,
                                     const char *queue,
                                     const struct mst_strv *collectives,
                                     struct mst_err *err) {
-    int rc = mst_contract_collectives(collectives, err);
-    if (rc == MST_OK)
-        rc = mst_contract_collector_queue(queue, err);
+    int rc = mst_contract_collector(queue, collectives, err);
     if (rc != MST_OK)
         return rc;
     if (!conn->connected)
@@ -520,15 +514,11 @@ int mst_connector_publish_request(struct mst_connector *conn,
                                   const char *correlation_id, int64_t ttl_ms,
                                   struct mst_bytes body, struct mst_err *err) {
     char exchange[NAME_MAX_LEN + 1];
-    int rc = mst_contract_exchange(exchange, sizeof exchange, collective,
-                                   identity ? "direct" : "broadcast", err);
-    if (rc == MST_OK)
-        rc = mst_contract_ttl(ttl_ms, err);
+    int rc =
+        mst_contract_request(exchange, sizeof exchange, collective, identity,
+                             ttl_ms, conn->reply_queue != NULL, err);
     if (rc != MST_OK)
         return rc;
-    if (conn->reply_queue == NULL)
-        return mst_err_set(err, MST_EINVAL,
-                           "no reply queue: declare one before publishing");
     if (!conn->connected)
         return not_connected(conn, err);
     rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);

@@ -52,6 +52,12 @@ START_TEST(options_are_checked_and_the_password_hidden) {
     ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
     o = (struct mst_connector_options){.urls = &urls, .tls_cert = "c.pem"};
     ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
+    /* as rabbitmq.c refuses them (connectors/contract.c) */
+    o = (struct mst_connector_options){.urls = &urls,
+                                       .queue_overflow = "drop-tail"};
+    ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
+    o = (struct mst_connector_options){.urls = &urls, .queue_ttl_ms = -1};
+    ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
     ck_assert_ptr_null(c);
     ck_assert_str_eq(mst_connector_url(conn), "amqp://127.0.0.1:5672");
 }
