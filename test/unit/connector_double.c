@@ -377,6 +377,17 @@ static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
     return rc;
 }
 
+/* An operation whose arguments passed the contract's check (`rc`) meets
+ * no connection, or the failure injected for `op`, or neither. */
+static int may_run(struct mst_connector *conn, int rc, enum mst_double_op op,
+                   struct mst_err *err) {
+    if (rc != MST_OK)
+        return rc;
+    if (!conn->connected)
+        return not_connected(conn, err);
+    return injected(conn, op, err);
+}
+
 int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err) {
@@ -415,12 +426,8 @@ int mst_connector_declare_collector(struct mst_connector *conn,
                                     const char *queue,
                                     const struct mst_strv *collectives,
                                     struct mst_err *err) {
-    int rc = mst_contract_collector(queue, collectives, err);
-    if (rc != MST_OK)
-        return rc;
-    if (!conn->connected)
-        return not_connected(conn, err);
-    rc = injected(conn, MST_DOUBLE_OP_DECLARE, err);
+    int rc = may_run(conn, mst_contract_collector(queue, collectives, err),
+                     MST_DOUBLE_OP_DECLARE, err);
     if (rc != MST_OK)
         return rc;
     char *q = strdup(queue);
@@ -514,14 +521,11 @@ int mst_connector_publish_request(struct mst_connector *conn,
                                   const char *correlation_id, int64_t ttl_ms,
                                   struct mst_bytes body, struct mst_err *err) {
     char exchange[NAME_MAX_LEN + 1];
-    int rc =
-        mst_contract_request(exchange, sizeof exchange, collective, identity,
-                             ttl_ms, conn->reply_queue != NULL, err);
-    if (rc != MST_OK)
-        return rc;
-    if (!conn->connected)
-        return not_connected(conn, err);
-    rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    int rc = may_run(conn,
+                     mst_contract_request(exchange, sizeof exchange, collective,
+                                          identity, ttl_ms,
+                                          conn->reply_queue != NULL, err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
     struct mst_double_published p = {
@@ -539,12 +543,8 @@ int mst_connector_publish_reply(struct mst_connector *conn,
                                 struct mst_bytes reply_to,
                                 struct mst_bytes correlation_id,
                                 struct mst_bytes body, struct mst_err *err) {
-    int rc = mst_contract_reply_to(reply_to, err);
-    if (rc != MST_OK)
-        return rc;
-    if (!conn->connected)
-        return not_connected(conn, err);
-    rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    int rc = may_run(conn, mst_contract_reply_to(reply_to, err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
     char key[NAME_MAX_LEN + 1], corr[NAME_MAX_LEN + 1];
@@ -565,13 +565,10 @@ int mst_connector_publish_registration(struct mst_connector *conn,
                                        struct mst_bytes body,
                                        struct mst_err *err) {
     char exchange[NAME_MAX_LEN + 1];
-    int rc = mst_contract_exchange(exchange, sizeof exchange, collective,
-                                   "registration", err);
-    if (rc != MST_OK)
-        return rc;
-    if (!conn->connected)
-        return not_connected(conn, err);
-    rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    int rc = may_run(conn,
+                     mst_contract_exchange(exchange, sizeof exchange,
+                                           collective, "registration", err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
     struct mst_double_published p = {.exchange = exchange, .routing_key = ""};
