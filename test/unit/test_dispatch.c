@@ -287,6 +287,17 @@ static void expect_no_reply(void) {
     ck_assert_uint_eq(mst_double_published_count(d.conn), 0);
 }
 
+/* Published reply `p` opened into *rep (clear it) with the client's
+ * provider; the verified signer goes to `signer` ("" under none). */
+static void open_reply(const struct mst_double_published *p,
+                       struct mst_reply *rep, char signer[MST_SIGNER_LEN]) {
+    struct mst_err err = {0};
+    memset(rep, 0, sizeof *rep);
+    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
+                                 signer, &err) == MST_OK,
+                  "%s", err.msg);
+}
+
 /*
  * The one reply published, answering `r`: to the reply queue of the signed
  * payload with the request id as correlation id, from node1, with
@@ -300,11 +311,7 @@ static void expect_reply(const struct mst_request *r, int status,
     ck_assert_str_eq(p->exchange, "");
     ck_assert_str_eq(p->routing_key, r->reply_to);
     ck_assert_str_eq(p->correlation_id, r->id);
-    struct mst_err err = {0};
-    memset(rep, 0, sizeof *rep);
-    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
-                                 signer, &err) == MST_OK,
-                  "%s", err.msg);
+    open_reply(p, rep, signer);
     ck_assert_str_eq(rep->id, r->id);
     ck_assert_str_eq(rep->sender, IDENTITY);
     ck_assert_msg(rep->status == status, "status %d (%s), expected %d",
@@ -823,13 +830,8 @@ END_TEST
 
 /* The `i`th reply published, opened with the client's provider (clear it). */
 static void published_reply(size_t i, struct mst_reply *rep) {
-    const struct mst_double_published *p = mst_double_published_at(d.conn, i);
     char signer[MST_SIGNER_LEN];
-    struct mst_err err = {0};
-    memset(rep, 0, sizeof *rep);
-    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
-                                 signer, &err) == MST_OK,
-                  "%s", err.msg);
+    open_reply(mst_double_published_at(d.conn, i), rep, signer);
 }
 
 /*
