@@ -16,6 +16,7 @@ static const struct {
     {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
     {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
     {"doctor", mst_cmd_doctor},       {"collect", mst_cmd_collect},
+    {"web", mst_cmd_web},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

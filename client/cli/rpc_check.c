@@ -51,11 +51,11 @@ static int no_action(const struct muster_ddl *ddl, const char *action,
                 names);
 }
 
-int mst_rpc_check(const struct muster_config *cfg, const char *agent,
-                  const char *action, char *const *args, size_t n,
-                  struct muster_ddl **ddl_r,
-                  const struct muster_ddl_action **act_r, json_t **data_r,
-                  struct muster_error *err) {
+/* The names, the DDL and the action in it, as both checks begin. */
+static int find_action(const struct muster_config *cfg, const char *agent,
+                       const char *action, struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r,
+                       struct muster_error *err) {
     if (!muster_name_valid(agent, NAME_MAX_LEN) ||
         !muster_name_valid(action, NAME_MAX_LEN))
         return fail(err, MUSTER_EINVAL,
@@ -68,8 +68,41 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
     *act_r = muster_ddl_action(*ddl_r, action);
     if (*act_r == NULL)
         return no_action(*ddl_r, action, err);
+    return 0;
+}
+
+int mst_rpc_check(const struct muster_config *cfg, const char *agent,
+                  const char *action, char *const *args, size_t n,
+                  struct muster_ddl **ddl_r,
+                  const struct muster_ddl_action **act_r, json_t **data_r,
+                  struct muster_error *err) {
+    int rc = find_action(cfg, agent, action, ddl_r, act_r, err);
+    if (rc != 0)
+        return rc;
     struct muster_error e = {0};
     rc = muster_ddl_parse_args(*act_r, args, n, data_r, &e);
+    if (rc != 0)
+        return fail(err, rc, "%s %s: %s", agent, action, e.message);
+    return 0;
+}
+
+int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
+                       const char *action, const json_t *inputs,
+                       struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r,
+                       json_t **data_r, struct muster_error *err) {
+    int rc = find_action(cfg, agent, action, ddl_r, act_r, err);
+    if (rc != 0)
+        return rc;
+    if (inputs != NULL && !json_is_object(inputs))
+        return fail(err, MUSTER_EINVAL,
+                    "%s %s: the inputs are an object of NAME: value", agent,
+                    action);
+    *data_r = inputs ? json_deep_copy(inputs) : json_object();
+    if (*data_r == NULL)
+        return fail(err, MUSTER_ENOMEM, "out of memory");
+    struct muster_error e = {0};
+    rc = muster_ddl_validate(*act_r, *data_r, &e);
     if (rc != 0)
         return fail(err, rc, "%s %s: %s", agent, action, e.message);
     return 0;

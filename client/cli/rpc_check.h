@@ -31,4 +31,15 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
                   const struct muster_ddl_action **act_r, json_t **data_r,
                   struct muster_error *err);
 
+/*
+ * mst_rpc_check_json - as mst_rpc_check, for inputs already typed: the
+ * object `inputs` (NULL: none; borrowed) is copied into *data_r and
+ * validated (defaults added) as a node will (muster web's POST /api/calls).
+ */
+int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
+                       const char *action, const json_t *inputs,
+                       struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r,
+                       json_t **data_r, struct muster_error *err);
+
 #endif
