@@ -5,6 +5,7 @@
  * closes its connections, waits for the calls still running and exits 0.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,26 +67,19 @@ static int caller_name(const struct mst_cli *cli, char *name, size_t size) {
     return MST_EXIT_GO_ON;
 }
 
-/* Serve until SIGTERM or SIGINT (blocked before the server's threads
- * start, so that they inherit the mask and only sigwait sees them). */
-static int serve(struct mst_web_api *api, const char *listen,
-                 const char *cert, const char *key) {
+/* Serve until one of `stop` arrives. */
+static int serve(struct mst_web_api *api, const char *listen, const char *cert,
+                 const char *key, const sigset_t *stop) {
     struct mst_web_http_options o = {
         .listen = listen, .tls_cert = cert, .tls_key = key, .api = api};
     struct mst_web_http *http = NULL;
     struct muster_error err = {0};
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
     if (mst_web_http_start(&o, &http, &err) != 0)
         return mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
     fprintf(stderr, "muster web: %s, acting as %s%s\n", mst_web_http_url(http),
             api->identity, api->read_only ? " (read-only)" : "");
     int sig = 0;
-    sigwait(&stop, &sig);
+    sigwait(stop, &sig);
     mst_web_calls_stop(api->calls);
     mst_web_http_stop(&http);
     return MST_EXIT_OK;
@@ -100,6 +94,15 @@ int mst_cmd_web(struct mst_cli *cli) {
     char identity[256] = "";
     char *cert = NULL, *key = NULL;
     struct mst_web_calls *calls = NULL;
+    /* SIGTERM and SIGINT are blocked before any thread starts (the
+     * library's, the server's), so that they inherit the mask and only
+     * sigwait sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
     muster_config_get(cli->cfg, "web.listen", listen, sizeof listen, NULL);
     muster_config_get(cli->cfg, "web.confirm_all", confirm, sizeof confirm,
                       NULL);
@@ -122,7 +125,7 @@ int mst_cmd_web(struct mst_cli *cli) {
                                   .identity = identity,
                                   .read_only = cli->read_only,
                                   .confirm_all = strcmp(confirm, "true") == 0};
-        rc = serve(&api, cli->listen ? cli->listen : listen, cert, key);
+        rc = serve(&api, cli->listen ? cli->listen : listen, cert, key, &stop);
     }
     mst_web_calls_free(&calls);
     free(cert);

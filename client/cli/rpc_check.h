@@ -39,7 +39,7 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
 int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
                        const char *action, const json_t *inputs,
                        struct muster_ddl **ddl_r,
-                       const struct muster_ddl_action **act_r,
-                       json_t **data_r, struct muster_error *err);
+                       const struct muster_ddl_action **act_r, json_t **data_r,
+                       struct muster_error *err);
 
 #endif

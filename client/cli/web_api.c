@@ -30,9 +30,9 @@ int mst_web_api_error(json_t **doc_r, int status, const char *fmt, ...) {
 }
 
 int mst_web_api_session(const struct mst_web_api *api, json_t **doc_r) {
-    *doc_r = json_pack("{s:s, s:b, s:b, s:s}", "token", api->token,
-                       "read_only", api->read_only, "confirm_all",
-                       api->confirm_all, "identity", api->identity);
+    *doc_r = json_pack("{s:s, s:b, s:b, s:s}", "token", api->token, "read_only",
+                       api->read_only, "confirm_all", api->confirm_all,
+                       "identity", api->identity);
     return 200;
 }
 
@@ -100,8 +100,8 @@ static int split_fields(const char *text, struct muster_list *l) {
 static int add_store_node(void *ud, const json_t *item) {
     json_t *fields = json_object_get(item, "fields");
     json_t *node = fields ? json_deep_copy(fields) : json_deep_copy(item);
-    if (node == NULL || json_object_set(node, "identity",
-                                        json_object_get(item, "identity")) ||
+    if (node == NULL ||
+        json_object_set(node, "identity", json_object_get(item, "identity")) ||
         json_array_append_new(ud, node))
         return MUSTER_ENOMEM;
     return 0;
@@ -189,9 +189,8 @@ static int take_nodes(const json_t *a, struct muster_list **nodes_r,
     json_array_foreach(a, i, v) {
         const char *s = json_string_value(v);
         if (s == NULL || !muster_name_valid(s, IDENTITY_MAX))
-            return mst_web_api_error(doc_r, 400,
-                                     "nodes: item %zu is not a node identity",
-                                     i + 1);
+            return mst_web_api_error(
+                doc_r, 400, "nodes: item %zu is not a node identity", i + 1);
         if (*nodes_r == NULL || muster_list_add(*nodes_r, s) != 0)
             return mst_web_api_error(doc_r, 500, "out of memory");
     }
@@ -326,9 +325,11 @@ int mst_web_api_call(const struct mst_web_api *api, const char *id,
                      json_t **doc_r) {
     struct mst_web_call *call = mst_web_calls_get(api->calls, id);
     if (call == NULL)
-        return mst_web_api_error(doc_r, 404, "no call %s (calls are kept "
-                                             "while the console runs, the "
-                                             "last 32)", id);
+        return mst_web_api_error(doc_r, 404,
+                                 "no call %s (calls are kept "
+                                 "while the console runs, the "
+                                 "last 32)",
+                                 id);
     *doc_r = mst_web_calls_state(api->calls, call);
     mst_web_calls_put(api->calls, &call);
     return 200;

@@ -140,8 +140,7 @@ static int send_call(struct mst_web_call *call, struct muster_client *cl,
     struct muster_stats st = {0};
     int rc = settle_nodes(call, cl, &req, err);
     if (rc == 0 && req.nodes != NULL)
-        rc = muster_client_rollout(cl, &req, &call->spec.rollout, &h, &st,
-                                   err);
+        rc = muster_client_rollout(cl, &req, &call->spec.rollout, &h, &st, err);
     else if (rc == 0)
         rc = muster_client_call(cl, &req, &h, &st, err);
     if (rc == 0) /* ok_data is only written by this thread */
@@ -273,10 +272,10 @@ json_t *mst_web_calls_state(struct mst_web_calls *calls,
     muster_ddl_about(call->spec.ddl, &about);
     muster_ddl_action_about(call->spec.act, &act);
     pthread_mutex_lock(&calls->lock);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", call->id,
-                            "agent", about.name, "action", act.name, "state",
-                            names[call->state], "replies",
-                            json_deep_copy(call->replies));
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", call->id, "agent",
+                  about.name, "action", act.name, "state", names[call->state],
+                  "replies", json_deep_copy(call->replies));
     if (doc != NULL && call->state == CALL_ENDED)
         json_object_update(doc, call->end);
     if (doc != NULL && call->state == CALL_FAILED)

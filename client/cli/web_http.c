@@ -104,11 +104,10 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status,
 
 /* The Host header names this console: a page of another name that
  * resolves here (DNS rebinding) is refused. */
-static int host_ok(const struct mst_web_http *http, struct MHD_Connection *c) {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-    return h != NULL &&
-           (strcasecmp(h, http->host) == 0 ||
-            (http->localhost[0] != '\0' && strcasecmp(h, http->localhost) == 0));
+static int host_ok(const struct mst_web_http *http, const char *h) {
+    return h != NULL && (strcasecmp(h, http->host) == 0 ||
+                         (http->localhost[0] != '\0' &&
+                          strcasecmp(h, http->localhost) == 0));
 }
 
 /* The session's token, compared in constant time. */
@@ -209,31 +208,40 @@ static int call_path(const char *url, char *id, size_t size, int *is_events) {
     return 1;
 }
 
+/* The JSON routes; -1 for a route that is not one of them. */
+static int api_get(const struct mst_web_api *api, struct MHD_Connection *c,
+                   const char *url, json_t **doc_r) {
+    if (strcmp(url, "/api/session") == 0)
+        return mst_web_api_session(api, doc_r);
+    if (strcmp(url, "/api/agents") == 0)
+        return mst_web_api_agents(api, doc_r);
+    if (strncmp(url, "/api/agents/", 12) == 0)
+        return mst_web_api_agent(api, url + 12, doc_r);
+    if (strcmp(url, "/api/nodes") == 0)
+        return mst_web_api_nodes(
+            api,
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "filter"),
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fields"),
+            doc_r);
+    return -1;
+}
+
 static enum MHD_Result route_get(const struct mst_web_http *http,
                                  struct MHD_Connection *c, const char *url) {
-    const struct mst_web_api *api = http->api;
     json_t *doc = NULL;
     char id[MST_WEB_CALLS_ID_LEN];
     int events = 0;
     if (strncmp(url, "/api/", 5) != 0)
         return send_page(http, c, url);
-    if (strcmp(url, "/api/session") == 0)
-        return send_json(c, mst_web_api_session(api, &doc), doc);
-    if (strcmp(url, "/api/agents") == 0)
-        return send_json(c, mst_web_api_agents(api, &doc), doc);
-    if (strncmp(url, "/api/agents/", 12) == 0)
-        return send_json(c, mst_web_api_agent(api, url + 12, &doc), doc);
-    if (strcmp(url, "/api/nodes") == 0) {
-        const char *filter =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "filter");
-        const char *fields =
-            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fields");
-        return send_json(c, mst_web_api_nodes(api, filter, fields, &doc), doc);
+    int status = api_get(http->api, c, url, &doc);
+    if (status < 0 && call_path(url, id, sizeof id, &events)) {
+        if (events)
+            return send_events(http, c, id);
+        status = mst_web_api_call(http->api, id, &doc);
     }
-    if (call_path(url, id, sizeof id, &events))
-        return events ? send_events(http, c, id)
-                      : send_json(c, mst_web_api_call(api, id, &doc), doc);
-    return send_error(c, 404, "no route %s", url);
+    if (status < 0)
+        return send_error(c, 404, "no route %s", url);
+    return send_json(c, status, doc);
 }
 
 static enum MHD_Result route(const struct mst_web_http *http,
@@ -281,12 +289,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
     if (p == NULL) { /* the headers: checked before any body is read */
         if ((*con_cls = calloc(1, sizeof *p)) == NULL)
             return MHD_NO;
-        if (!host_ok(http, c))
+        const char *host =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+        if (!host_ok(http, host))
             return send_error(c, 421,
                               "Host '%s' is not this console's address (%s)",
-                              MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                          "Host") ?: "",
-                              http->host);
+                              host ? host : "", http->host);
         return MHD_YES;
     }
     if (*size > 0) {
@@ -400,8 +408,8 @@ int mst_web_http_start(const struct mst_web_http_options *o,
                   "listen address '%s' is not loopback: it needs HTTPS "
                   "(web.tls_cert and web.tls_key in the configuration)",
                   o->listen);
-    else if (o->tls_cert != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) !=
-                                        MHD_YES)
+    else if (o->tls_cert != NULL &&
+             MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
         rc = fail(err, MUSTER_EUNSUPPORTED,
                   "this libmicrohttpd has no TLS: web.tls_cert cannot be "
                   "served");
