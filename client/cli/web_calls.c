@@ -276,8 +276,11 @@ json_t *mst_web_calls_state(struct mst_web_calls *calls,
         json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", call->id, "agent",
                   about.name, "action", act.name, "state", names[call->state],
                   "replies", json_deep_copy(call->replies));
-    if (doc != NULL && call->state == CALL_ENDED)
-        json_object_update(doc, call->end);
+    /* a copy: the caller may drop it while another thread reads ours */
+    json_t *end = call->state == CALL_ENDED ? json_deep_copy(call->end) : NULL;
+    if (doc != NULL && end != NULL)
+        json_object_update(doc, end);
+    json_decref(end);
     if (doc != NULL && call->state == CALL_FAILED)
         json_object_set_new(doc, "error", json_string(call->error));
     pthread_mutex_unlock(&calls->lock);

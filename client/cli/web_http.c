@@ -279,6 +279,13 @@ static void take_body(struct pending *p, const char *data, size_t n) {
     p->len += n;
 }
 
+/* A Content-Length over the bound: refused before the body is read. */
+static int too_long(struct MHD_Connection *c) {
+    const char *len =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    return len != NULL && strtoull(len, NULL, 10) > MST_WEB_HTTP_BODY_MAX;
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *data,
@@ -295,6 +302,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c,
             return send_error(c, 421,
                               "Host '%s' is not this console's address (%s)",
                               host ? host : "", http->host);
+        if (too_long(c))
+            return send_error(c, 413, "the body is over %d bytes",
+                              MST_WEB_HTTP_BODY_MAX);
         return MHD_YES;
     }
     if (*size > 0) {

@@ -221,9 +221,13 @@ assert_eq 421 "$CODE"
 http GET /api/session -H "Host: localhost:$WEB_PORT"
 assert_eq 200 "$CODE"
 
-step "a body over 64 KiB: 413"
+step "a body over 64 KiB, with a length or chunked: 413"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$T/big.json"
 http POST /api/calls -H "X-Muster-Token: $TOKEN" --data-binary "@$T/big.json"
+assert_eq 413 "$CODE"
+# chunked: no Content-Length to refuse it by, the bound is kept while
+# reading
+http POST /api/calls -H "X-Muster-Token: $TOKEN" -H 'Transfer-Encoding: chunked' --data-binary "@$T/big.json"
 assert_eq 413 "$CODE"
 stop_web
 
