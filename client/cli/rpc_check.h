@@ -8,6 +8,14 @@
 #include <muster/client.h>
 
 /*
+ * mst_rpc_error - fill err with `code` and the formatted message, as the
+ * library fills its errors, and return code (for the checks here and the
+ * console's, which report the same way).
+ */
+int mst_rpc_error(struct muster_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
  * mst_rpc_find_ddl - agent `agent`'s DDL from $MUSTER_DDL_PATH and cfg's
  * ddl_path into *ddl_r (the caller frees it).
  * Returns: 0; MUSTER_ENOTFOUND ("no DDL for agent X, so its inputs cannot

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "rpc_check.h"
 
 enum call_state { CALL_RUNNING, CALL_ENDED, CALL_FAILED };
 
@@ -117,8 +118,7 @@ static int settle_nodes(struct mst_web_call *call, struct muster_client *cl,
         return MUSTER_ENOMEM;
     int rc = muster_client_discover(cl, req, call->spec.nodes, err);
     if (rc == 0 && muster_list_count(call->spec.nodes) == 0) {
-        err->code = rc = MUSTER_ENOTFOUND;
-        snprintf(err->message, sizeof err->message, "no nodes matched");
+        rc = mst_rpc_error(err, MUSTER_ENOTFOUND, "no nodes matched");
     }
     req->nodes = call->spec.nodes;
     return rc;
@@ -159,10 +159,8 @@ static void *run_call(void *arg) {
     int rc = muster_client_new(call->calls->cfg, &cl, &err);
     if (rc == 0)
         rc = send_call(call, cl, &end, &err);
-    if (rc == 0 && end == NULL) {
-        rc = MUSTER_ENOMEM;
-        snprintf(err.message, sizeof err.message, "out of memory");
-    }
+    if (rc == 0 && end == NULL)
+        rc = mst_rpc_error(&err, MUSTER_ENOMEM, "out of memory");
     muster_client_free(&cl);
     pthread_mutex_lock(&call->calls->lock);
     call->end = end;
@@ -188,12 +186,6 @@ static struct mst_web_call *evict(struct mst_web_calls *calls) {
     return --old->refs == 0 ? old : NULL;
 }
 
-static int refuse(struct muster_error *err, int code, const char *why) {
-    err->code = code;
-    snprintf(err->message, sizeof err->message, "%s", why);
-    return code;
-}
-
 int mst_web_calls_start(struct mst_web_calls *calls,
                         struct mst_web_calls_spec *spec,
                         char id_r[MST_WEB_CALLS_ID_LEN],
@@ -203,7 +195,7 @@ int mst_web_calls_start(struct mst_web_calls *calls,
         (call->ok_data = json_array()) == NULL) {
         mst_web_calls_spec_clear(spec);
         free(call);
-        return refuse(err, MUSTER_ENOMEM, "out of memory");
+        return mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
     }
     call->calls = calls;
     call->spec = *spec;
@@ -213,14 +205,17 @@ int mst_web_calls_start(struct mst_web_calls *calls,
     int rc = 0;
     pthread_mutex_lock(&calls->lock);
     if (calls->running >= MST_WEB_CALLS_RUNNING) {
-        rc = refuse(err, MUSTER_EFULL,
-                    "too many calls running (at most 4): wait for one to end");
+        rc = mst_rpc_error(err, MUSTER_EFULL,
+                           "%d calls are running, the most there may be: "
+                           "wait for one to end",
+                           MST_WEB_CALLS_RUNNING);
     } else {
         if (calls->n_kept == MST_WEB_CALLS_KEPT)
             old = evict(calls);
         snprintf(call->id, sizeof call->id, "%llu", ++calls->started);
         if (pthread_create(&call->thread, NULL, run_call, call) != 0)
-            rc = refuse(err, MUSTER_EIO, "cannot start a thread for the call");
+            rc = mst_rpc_error(err, MUSTER_EIO,
+                               "cannot start a thread for the call");
     }
     if (rc == 0) {
         calls->kept[calls->n_kept++] = call;
@@ -316,15 +311,10 @@ static char *due_event(struct mst_web_call *call, size_t *next, int *done) {
 
 char *mst_web_calls_event(struct mst_web_calls *calls,
                           struct mst_web_call *call, size_t *next, int *done,
-                          int wait_ms) {
+                          int wait_s) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until.tv_sec += wait_s;
     pthread_mutex_lock(&calls->lock);
     char *ev = NULL;
     int rc = 0;

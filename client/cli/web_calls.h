@@ -74,12 +74,12 @@ json_t *mst_web_calls_state(struct mst_web_calls *calls,
  * mst_web_calls_event - the next Server-Sent Event of `call` for a stream
  * that has sent *next replies: "event: reply" with the next reply, once
  * all are sent "event: end" with {stats, aggregates} (or "event: error"
- * with the message), after which *done is set.  Waits up to wait_ms for
- * one.  Returns the event's text (the caller frees it), or NULL when
- * none came in time, or (with *done set) on shutdown.
+ * with the message), after which *done is set.  Waits up to wait_s
+ * seconds for one.  Returns the event's text (the caller frees it), or NULL
+ * when none came in time, or (with *done set) on shutdown.
  */
 char *mst_web_calls_event(struct mst_web_calls *calls,
                           struct mst_web_call *call, size_t *next, int *done,
-                          int wait_ms);
+                          int wait_s);
 
 #endif

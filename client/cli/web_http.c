@@ -13,11 +13,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "rpc_check.h"
 #include "web_page.h"
 
 /* How long a quiet event stream waits before a comment line that finds
  * out whether the browser is still there. */
-#define KEEPALIVE_MS 15000
+#define KEEPALIVE_S 15
 #define MAX_CONNECTIONS 64
 #define STREAM_BLOCK (64 * 1024)
 #define HOST_LEN 300
@@ -134,7 +135,7 @@ static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max) {
         if (s->done)
             return MHD_CONTENT_READER_END_OF_STREAM;
         s->text = mst_web_calls_event(s->api->calls, s->call, &s->next,
-                                      &s->done, KEEPALIVE_MS);
+                                      &s->done, KEEPALIVE_S);
         if (s->text == NULL && !s->done)
             s->text = strdup(": keep-alive\n\n");
         if (s->text == NULL && !s->done)
@@ -325,18 +326,6 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-static int fail(struct muster_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct muster_error *err, int code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    err->code = code;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 static int is_loopback(const struct sockaddr *sa) {
     if (sa->sa_family == AF_INET)
         return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >>
@@ -359,18 +348,18 @@ static int resolve(const char *listen, char *port_r, size_t port_size,
     if (colon == NULL || n == 0 || n >= sizeof host || colon[1] == '\0' ||
         strlen(colon + 1) >= port_size ||
         strspn(colon + 1, "0123456789") != strlen(colon + 1))
-        return fail(err, MUSTER_EINVAL,
-                    "listen address '%s': expected ADDR:PORT "
-                    "([ADDR]:PORT for IPv6)",
-                    listen);
+        return mst_rpc_error(err, MUSTER_EINVAL,
+                             "listen address '%s': expected ADDR:PORT "
+                             "([ADDR]:PORT for IPv6)",
+                             listen);
     snprintf(host, sizeof host, "%.*s", (int)n, h);
     snprintf(port_r, port_size, "%s", colon + 1);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV};
     int rc = getaddrinfo(host, port_r, &hints, ai_r);
     if (rc != 0)
-        return fail(err, MUSTER_EINVAL, "listen address '%s': %s", listen,
-                    gai_strerror(rc));
+        return mst_rpc_error(err, MUSTER_EINVAL, "listen address '%s': %s",
+                             listen, gai_strerror(rc));
     return 0;
 }
 
@@ -412,17 +401,19 @@ int mst_web_http_start(const struct mst_web_http_options *o,
     int loopback = is_loopback(ai->ai_addr);
     struct mst_web_http *http = calloc(1, sizeof *http);
     if (http == NULL)
-        rc = fail(err, MUSTER_ENOMEM, "out of memory");
+        rc = mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
     else if (!loopback && o->tls_cert == NULL)
-        rc = fail(err, MUSTER_EINVAL,
-                  "listen address '%s' is not loopback: it needs HTTPS "
-                  "(web.tls_cert and web.tls_key in the configuration)",
-                  o->listen);
+        rc =
+            mst_rpc_error(err, MUSTER_EINVAL,
+                          "listen address '%s' is not loopback: it needs HTTPS "
+                          "(web.tls_cert and web.tls_key in the configuration)",
+                          o->listen);
     else if (o->tls_cert != NULL &&
              MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-        rc = fail(err, MUSTER_EUNSUPPORTED,
-                  "this libmicrohttpd has no TLS: web.tls_cert cannot be "
-                  "served");
+        rc = mst_rpc_error(
+            err, MUSTER_EUNSUPPORTED,
+            "this libmicrohttpd has no TLS: web.tls_cert cannot be "
+            "served");
     if (rc == 0) {
         http->api = o->api;
         snprintf(http->host, sizeof http->host, "%s", o->listen);
@@ -433,10 +424,11 @@ int mst_web_http_start(const struct mst_web_http_options *o,
                  o->tls_cert ? "https" : "http", o->listen);
         http->daemon = start_daemon(http, o, ai->ai_addr);
         if (http->daemon == NULL)
-            rc = fail(err, MUSTER_EIO,
-                      "cannot listen on %s (in use, or not an address of "
-                      "this host)",
-                      o->listen);
+            rc = mst_rpc_error(
+                err, MUSTER_EIO,
+                "cannot listen on %s (in use, or not an address of "
+                "this host)",
+                o->listen);
     }
     freeaddrinfo(ai);
     if (rc != 0) {
