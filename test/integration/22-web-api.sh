@@ -8,9 +8,11 @@
 # stream opened after the call ended) and the summary; refused without a
 # word sent: an input the DDL refuses (with muster rpc's own line), a
 # request without the token (403), a state-changing action without the
-# confirmation (428), a foreign Host (421), a body over 64 KiB (413);
-# --read-only refuses calls (403); a non-loopback address without TLS
-# does not start; HTTPS with web.tls_cert; SIGTERM stops it cleanly.
+# confirmation (428), a fifth call while 4 run (429), a foreign Host
+# (421), a body over 64 KiB (413); a call that cannot be made ends with
+# an error event; --read-only refuses calls (403); a non-loopback address
+# without TLS does not start; HTTPS with web.tls_cert; SIGTERM stops it
+# cleanly.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "no jq: skipped"; exit 77; }
@@ -79,6 +81,9 @@ event_data() {
         take && /^data: / { print substr($0, 7); take = 0 }' <<<"$EVENTS"
 }
 
+# calls wait long for a stopped node (the bound on running calls below);
+# a node that answers ends its call at once whatever the timeout
+sed -i 's/^timeout = .*/timeout = 60;/' "$CLIENT_CFG"
 start_web web
 
 step "the page carries the session token; CSP; no CORS"
@@ -188,9 +193,19 @@ call 'not json'
 assert_eq 400 "$CODE"
 assert_contains "$(jq -r .error <<<"$BODY")" "not a JSON object"
 # nothing was sent: the next call gets the next id
-next=$((id + 1))
-http GET "/api/calls/$next"
+http GET "/api/calls/$((id + 1))"
 assert_eq 404 "$CODE"
+
+step "a call that cannot be made ends with an error event"
+call '{"agent": "rpcutil", "action": "ping", "filter": "-F role=nothing", "batch": {"size": 1}}'
+assert_eq 202 "$CODE"
+id=$(jq -r .id <<<"$BODY")
+EVENTS=$(events "$id")
+assert_eq "no nodes matched" "$(event_data error)"
+http GET "/api/calls/$id"
+assert_eq failed "$(jq -r .state <<<"$BODY")"
+assert_eq "no nodes matched" "$(jq -r .error <<<"$BODY")"
+next=$((id + 1))
 
 step "no token, a wrong token: 403"
 http POST /api/calls -H 'Content-Type: application/json' \
@@ -211,6 +226,27 @@ assert_eq 428 "$CODE"
 assert_contains "$(jq -r .error <<<"$BODY")" "package install changes state"
 http GET "/api/calls/$next"
 assert_eq 404 "$CODE"
+
+step "at most 4 calls run at once: a fifth gets 429"
+kill -STOP "$(daemon_pid 3)"
+running=()
+for _ in 1 2 3 4; do
+    call '{"agent": "rpcutil", "action": "ping", "nodes": ["node3"]}'
+    assert_eq 202 "$CODE"
+    running+=("$(jq -r .id <<<"$BODY")")
+done
+http GET "/api/calls/${running[0]}"
+assert_eq running "$(jq -r .state <<<"$BODY")"
+call '{"agent": "rpcutil", "action": "ping", "nodes": ["node1"]}'
+assert_eq 429 "$CODE"
+assert_contains "$(jq -r .error <<<"$BODY")" "4 calls are running"
+kill -CONT "$(daemon_pid 3)"
+for id in "${running[@]}"; do
+    EVENTS=$(events "$id")
+    assert_eq node3 "$(event_data reply | jq -r .sender)"
+done
+call '{"agent": "rpcutil", "action": "ping", "nodes": ["node1"]}'
+assert_eq 202 "$CODE"
 
 step "a foreign Host (DNS rebinding): 421, the token not given away"
 http GET /api/session -H "Host: evil.example:$WEB_PORT"
