@@ -197,10 +197,12 @@ static enum MHD_Result send_page(const struct mst_web_http *http,
 /* The id in "/api/calls/ID" or "/api/calls/ID/events" (is_events set),
  * copied to id; 0 when url is neither. */
 static int call_path(const char *url, char *id, size_t size, int *is_events) {
-    const char *p = url + strlen("/api/calls/");
+    static const char prefix[] = "/api/calls/";
+    if (strncmp(url, prefix, strlen(prefix)) != 0)
+        return 0;
+    const char *p = url + strlen(prefix);
     size_t n = strcspn(p, "/");
-    if (strncmp(url, "/api/calls/", strlen("/api/calls/")) != 0 || n == 0 ||
-        n >= size)
+    if (n == 0 || n >= size)
         return 0;
     *is_events = strcmp(p + n, "/events") == 0;
     if (p[n] != '\0' && !*is_events)
