@@ -285,18 +285,31 @@ assert_contains "$ERR" "not loopback: it needs HTTPS"
 assert_exit 2 muster_cmd ping --read-only
 assert_contains "$ERR" "options of 'muster web'"
 
-step "HTTPS with web.tls_cert and web.tls_key"
+step "HTTPS with web.tls_cert and web.tls_key; no store: live discovery; web.confirm_all"
 WEBCA=$T/web-ca
 "$MUSTER" cert init "$WEBCA" >/dev/null
 "$MUSTER" cert issue "$WEBCA" console --server --san 127.0.0.1 >/dev/null
-cp "$CLIENT_CFG" "$T/plain.cfg"
-printf 'web: { tls_cert = "%s"; tls_key = "%s"; };\n' \
+write_client_cfg "$T/tls.cfg"
+printf 'web: { tls_cert = "%s"; tls_key = "%s"; confirm_all = true; };\n' \
     "$WEBCA/console.pem" "$WEBCA/console.key" >>"$CLIENT_CFG"
 start_web web-tls
-out=$(curl -sS --cacert "$WEBCA/ca.pem" "https://127.0.0.1:$WEB_PORT/api/session")
+https() { curl -sS --cacert "$WEBCA/ca.pem" "$@"; }
+url=https://127.0.0.1:$WEB_PORT
+out=$(https "$url/api/session")
 assert_eq cert=client "$(jq -r .identity <<<"$out")"
+assert_eq true "$(jq -r .confirm_all <<<"$out")"
+TOKEN=$(jq -r .token <<<"$out")
+out=$(https "$url/api/nodes?filter=-F+role%3Dweb")
+assert_eq discovery "$(jq -r .source <<<"$out")"
+assert_eq node1,node3 "$(jq -r '[.nodes[].identity] | join(",")' <<<"$out")"
+out=$(https -X POST -H "X-Muster-Token: $TOKEN" -w ' %{http_code}' \
+    -d '{"agent": "rpcutil", "action": "ping", "nodes": ["node1"]}' "$url/api/calls")
+assert_eq 428 "${out##* }" "an action that only reads, under web.confirm_all"
+out=$(https -X POST -H "X-Muster-Token: $TOKEN" \
+    -d '{"agent": "rpcutil", "action": "ping", "nodes": ["node1"], "confirmed": true}' "$url/api/calls")
+EVENTS=$(https -N --max-time 60 "$url/api/calls/$(jq -r .id <<<"$out")/events")
+assert_eq node1 "$(event_data reply | jq -r .sender)"
 rc=0
 curl -sS -o /dev/null "http://127.0.0.1:$WEB_PORT/api/session" 2>/dev/null || rc=$?
 assert_ne 0 "$rc" "plain HTTP to the HTTPS console"
 stop_web
-cp "$T/plain.cfg" "$CLIENT_CFG"
