@@ -11,7 +11,8 @@
 # confirmation (428), a fifth call while 4 run (429), a foreign Host
 # (421), a body over 64 KiB (413); a call that cannot be made ends with
 # an error event; --read-only refuses calls (403); a non-loopback address
-# without TLS does not start; HTTPS with web.tls_cert; SIGTERM stops it
+# without TLS does not start; HTTPS with web.tls_cert, without a store
+# (nodes by live discovery) and with web.confirm_all; SIGTERM stops it
 # cleanly.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
