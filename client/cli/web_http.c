@@ -428,8 +428,9 @@ int mst_web_http_start(const struct mst_web_http_options *o,
         if (http->daemon == NULL)
             rc = mst_rpc_error(
                 err, MUSTER_EIO,
-                "cannot listen on %s (in use, or not an address of "
-                "this host)",
+                "cannot listen on %s: in use, not an address of this "
+                "host, or a certificate and key that do not load "
+                "(libmicrohttpd's reason above)",
                 o->listen);
     }
     freeaddrinfo(ai);
