@@ -210,14 +210,16 @@ static int take_filter(const char *text, const char *agent,
     if (muster_filter_parse(*f_r, text, &err) != 0)
         return mst_web_api_error(doc_r, 400, "%s", err.message);
     const struct muster_list *ids = muster_filter_identities(*f_r);
+    int rc = 0;
     if (ids != NULL) {
         *nodes_r = muster_list_new();
-        for (size_t i = 0; *nodes_r != NULL && i < muster_list_count(ids); i++)
-            muster_list_add(*nodes_r, muster_list_get(ids, i));
-        return 0;
+        rc = *nodes_r ? 0 : MUSTER_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < muster_list_count(ids); i++)
+            rc = muster_list_add(*nodes_r, muster_list_get(ids, i));
+    } else {
+        rc = muster_filter_add(*f_r, MUSTER_FILTER_AGENT, agent, NULL);
     }
-    muster_filter_add(*f_r, MUSTER_FILTER_AGENT, agent, NULL);
-    return 0;
+    return rc ? mst_web_api_error(doc_r, 500, "out of memory") : 0;
 }
 
 /* "batch": {size, sleep} as --batch and --batch-sleep. */

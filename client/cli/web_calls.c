@@ -115,11 +115,10 @@ static int settle_nodes(struct mst_web_call *call, struct muster_client *cl,
         return 0;
     call->spec.nodes = muster_list_new();
     if (call->spec.nodes == NULL)
-        return MUSTER_ENOMEM;
+        return mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
     int rc = muster_client_discover(cl, req, call->spec.nodes, err);
-    if (rc == 0 && muster_list_count(call->spec.nodes) == 0) {
+    if (rc == 0 && muster_list_count(call->spec.nodes) == 0)
         rc = mst_rpc_error(err, MUSTER_ENOTFOUND, "no nodes matched");
-    }
     req->nodes = call->spec.nodes;
     return rc;
 }
