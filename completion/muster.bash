@@ -154,6 +154,7 @@ _muster() {
             fi
             ;;
         collect) _muster_offer $'--db\n--follow\n--poll\n-v\n--verbose' ;;
+        web) _muster_offer $'--listen\n--read-only\n-c\n--config' ;;
         *)
             if [[ $cur == -* ]]; then
                 _muster_offer "$(_muster_ask options | cut -f1)"

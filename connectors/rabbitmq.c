@@ -23,6 +23,7 @@
 #include "amqp_compat.h"
 #include "base/status.h"
 #include "base/util.h"
+#include "contract.h"
 
 #define CHANNEL 1
 #define FRAME_MAX 131072
@@ -36,7 +37,7 @@
 #define DEAD_MAX_LENGTH 100000
 #define DEAD_MAX_BYTES (16 * 1024 * 1024)
 #define SLEEP_SLICE_MS 100 /* how quickly *stop is noticed */
-#define NAME_MAX_LEN 255   /* AMQP short string */
+#define NAME_MAX_LEN MST_CONTRACT_NAME_MAX
 
 /* One broker URL, parsed once; `info` points into `buf`. */
 struct url {
@@ -163,13 +164,6 @@ static struct mst_bytes view(amqp_bytes_t b) {
 
 static amqp_bytes_t amqp_view(struct mst_bytes b) {
     return (amqp_bytes_t){b.len, (void *)b.ptr};
-}
-
-/* "C.suffix" into buf; -1 if the name would not fit an AMQP short string. */
-static int exchange_name(char *buf, size_t size, const char *collective,
-                         const char *suffix) {
-    int n = snprintf(buf, size, "%s.%s", collective, suffix);
-    return n < 0 || (size_t)n >= size || n > NAME_MAX_LEN ? -1 : 0;
 }
 
 static uint64_t next_random(struct mst_connector *conn) {
@@ -342,24 +336,13 @@ static int copy_options(struct mst_connector *conn,
 int mst_connector_new(const struct mst_connector_options *opts,
                       struct mst_connector **conn_r, struct mst_err *err) {
     *conn_r = NULL;
-    if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
-        return mst_err_set(err, MST_EINVAL, "no broker URL given");
-    if (opts->queue_overflow != NULL &&
-        strcmp(opts->queue_overflow, "drop-head") != 0 &&
-        strcmp(opts->queue_overflow, "reject-publish") != 0)
-        return mst_err_set(err, MST_EINVAL, "bad queue overflow \"%s\"",
-                           opts->queue_overflow);
-    if (opts->queue_max_length < 0 || opts->queue_ttl_ms < 0 ||
-        opts->queue_ttl_ms > INT32_MAX)
-        return mst_err_set(err, MST_EINVAL, "bad queue bounds");
-    if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
-        return mst_err_set(err, MST_EINVAL,
-                           "a TLS client certificate needs its key and a key "
-                           "its certificate");
+    int rc = mst_contract_options(opts, err);
+    if (rc != MST_OK)
+        return rc;
     struct mst_connector *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
-    int rc = MST_ENOMEM;
+    rc = MST_ENOMEM;
     conn->urls = calloc(opts->urls->n, sizeof *conn->urls);
     if (conn->urls == NULL || copy_options(conn, opts) < 0) {
         mst_err_set(err, rc, "out of memory");
@@ -609,9 +592,9 @@ static int declare_exchange(struct mst_connector *conn, const char *collective,
                             const char *suffix, const char *type,
                             struct mst_err *err) {
     char name[NAME_MAX_LEN + 1];
-    if (exchange_name(name, sizeof name, collective, suffix) < 0)
-        return mst_err_set(err, MST_EINVAL, "collective name too long: %s",
-                           collective);
+    int rc = mst_contract_exchange(name, sizeof name, collective, suffix, err);
+    if (rc != MST_OK)
+        return rc;
     amqp_exchange_declare(conn->amqp, CHANNEL, amqp_cstring_bytes(name),
                           amqp_cstring_bytes(type), /* passive = */ 0,
                           /* durable = */ 1, /* auto_delete = */ 0,
@@ -716,9 +699,9 @@ static int bind_queue(struct mst_connector *conn, const char *queue,
                       const char *collective, const char *suffix,
                       const char *key, struct mst_err *err) {
     char name[NAME_MAX_LEN + 1];
-    if (exchange_name(name, sizeof name, collective, suffix) < 0)
-        return mst_err_set(err, MST_EINVAL, "collective name too long: %s",
-                           collective);
+    int rc = mst_contract_exchange(name, sizeof name, collective, suffix, err);
+    if (rc != MST_OK)
+        return rc;
     amqp_queue_bind(conn->amqp, CHANNEL, amqp_cstring_bytes(queue),
                     amqp_cstring_bytes(name), amqp_cstring_bytes(key),
                     amqp_empty_table);
@@ -827,27 +810,12 @@ static int collector_topology(struct mst_connector *conn, struct mst_err *err) {
     return rc;
 }
 
-static int check_collectives(const struct mst_strv *cs, struct mst_err *err) {
-    if (cs == NULL || cs->n == 0)
-        return mst_err_set(err, MST_EINVAL, "no collective given");
-    for (size_t i = 0; i < cs->n; i++) {
-        char name[NAME_MAX_LEN + 1];
-        if (cs->v[i] == NULL || cs->v[i][0] == '\0' ||
-            exchange_name(name, sizeof name, cs->v[i], "broadcast") < 0)
-            return mst_err_set(err, MST_EINVAL, "bad collective name");
-    }
-    return MST_OK;
-}
-
 int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
+    int rc = mst_contract_node(identity, collectives, err);
     if (rc != MST_OK)
         return rc;
-    if (identity == NULL || identity[0] == '\0' ||
-        strlen(identity) > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad identity");
     char *id = strdup(identity);
     if (id == NULL || names_copy(&conn->node_collectives, collectives) < 0) {
         free(id);
@@ -866,7 +834,7 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
+    int rc = mst_contract_collectives(collectives, err);
     if (rc != MST_OK)
         return rc;
     if (conn->amqp == NULL)
@@ -881,14 +849,9 @@ int mst_connector_declare_collector(struct mst_connector *conn,
                                     const char *queue,
                                     const struct mst_strv *collectives,
                                     struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
+    int rc = mst_contract_collector(queue, collectives, err);
     if (rc != MST_OK)
         return rc;
-    if (queue == NULL || queue[0] == '\0' || strlen(queue) > NAME_MAX_LEN ||
-        strncmp(queue, "amq.", 4) == 0)
-        return mst_err_set(err, MST_EINVAL,
-                           "bad collector queue name (1 to 255 bytes, not "
-                           "starting with \"amq.\")");
     if (conn->amqp == NULL)
         return not_connected(err);
     char *q = strdup(queue);
@@ -1004,15 +967,11 @@ int mst_connector_publish_request(struct mst_connector *conn,
                                   const char *correlation_id, int64_t ttl_ms,
                                   struct mst_bytes body, struct mst_err *err) {
     char exchange[NAME_MAX_LEN + 1];
-    if (collective == NULL ||
-        exchange_name(exchange, sizeof exchange, collective,
-                      identity ? "direct" : "broadcast") < 0)
-        return mst_err_set(err, MST_EINVAL, "bad collective name");
-    if (ttl_ms <= 0)
-        return mst_err_set(err, MST_EINVAL, "request ttl must be positive");
-    if (conn->reply_queue == NULL)
-        return mst_err_set(err, MST_EINVAL,
-                           "no reply queue: declare one before publishing");
+    int rc =
+        mst_contract_request(exchange, sizeof exchange, collective, identity,
+                             ttl_ms, conn->reply_queue != NULL, err);
+    if (rc != MST_OK)
+        return rc;
     if (conn->amqp == NULL)
         return not_connected(err);
     char expiration[24];
@@ -1027,11 +986,10 @@ int mst_connector_publish_request(struct mst_connector *conn,
     p.correlation_id = amqp_cstring_bytes(correlation_id ? correlation_id : "");
     p.expiration = amqp_cstring_bytes(expiration);
     /* mandatory: an identity nobody listens for comes back as a return. */
-    int rc =
-        amqp_basic_publish(conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
-                           amqp_cstring_bytes(identity ? identity : ""),
-                           /* mandatory = */ identity != NULL,
-                           /* immediate = */ 0, &p, amqp_view(body));
+    rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
+                            amqp_cstring_bytes(identity ? identity : ""),
+                            /* mandatory = */ identity != NULL,
+                            /* immediate = */ 0, &p, amqp_view(body));
     if (rc != AMQP_STATUS_OK)
         return io_failed(conn, rc, "publishing a request", err);
     return MST_OK;
@@ -1041,8 +999,9 @@ int mst_connector_publish_reply(struct mst_connector *conn,
                                 struct mst_bytes reply_to,
                                 struct mst_bytes correlation_id,
                                 struct mst_bytes body, struct mst_err *err) {
-    if (reply_to.len == 0 || reply_to.len > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad reply_to");
+    int rc = mst_contract_reply_to(reply_to, err);
+    if (rc != MST_OK)
+        return rc;
     if (conn->amqp == NULL)
         return not_connected(err);
     amqp_basic_properties_t p = {0};
@@ -1052,9 +1011,9 @@ int mst_connector_publish_reply(struct mst_connector *conn,
     p.delivery_mode = 1;
     p.correlation_id = amqp_view(correlation_id);
     /* A reply to a vanished reply queue is dropped by the broker: fine. */
-    int rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_empty_bytes,
-                                amqp_view(reply_to), /* mandatory = */ 0,
-                                /* immediate = */ 0, &p, amqp_view(body));
+    rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_empty_bytes,
+                            amqp_view(reply_to), /* mandatory = */ 0,
+                            /* immediate = */ 0, &p, amqp_view(body));
     if (rc != AMQP_STATUS_OK)
         return io_failed(conn, rc, "publishing a reply", err);
     return MST_OK;
@@ -1065,16 +1024,17 @@ int mst_connector_publish_registration(struct mst_connector *conn,
                                        struct mst_bytes body,
                                        struct mst_err *err) {
     char exchange[NAME_MAX_LEN + 1];
-    if (collective == NULL || exchange_name(exchange, sizeof exchange,
-                                            collective, "registration") < 0)
-        return mst_err_set(err, MST_EINVAL, "bad collective name");
+    int rc = mst_contract_exchange(exchange, sizeof exchange, collective,
+                                   "registration", err);
+    if (rc != MST_OK)
+        return rc;
     if (conn->amqp == NULL)
         return not_connected(err);
     amqp_basic_properties_t p = {0};
     p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     p.content_type = amqp_cstring_bytes("application/x-msgpack");
     p.delivery_mode = 2; /* persistent: collector queues are durable */
-    int rc = amqp_basic_publish(
+    rc = amqp_basic_publish(
         conn->amqp, CHANNEL, amqp_cstring_bytes(exchange), amqp_empty_bytes,
         /* mandatory = */ 0, /* immediate = */ 0, &p, amqp_view(body));
     if (rc != AMQP_STATUS_OK)

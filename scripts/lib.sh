@@ -23,7 +23,7 @@ MST_DEPS=(build-essential libmicrohttpd-dev meson ninja-build pkg-config clang l
           libjansson-dev libyaml-dev libsqlite3-dev check rabbitmq-server
           valgrind jq procps iproute2 clang-format faketime scdoc zsh
           python3 debhelper dpkg-dev lintian fakeroot adduser systemd
-          chromium nodejs)
+          chromium nodejs curl)
 MST_APT_UPDATED=${MST_APT_UPDATED:-}
 
 mst_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }

@@ -338,24 +338,28 @@ static int open_parent_of(const char *path, const char **base_r, int *rc_r,
     return dfd;
 }
 
-/* The input "file" checked, and its directory opened (see above). */
-static int open_parent(const struct muster_call *call, const char **path_r,
-                       const char **base_r, int *rc_r, char *msg,
-                       size_t msg_len) {
-    *rc_r = get_path(call, path_r, msg, msg_len);
-    if (*rc_r != MUSTER_OK)
-        return -1;
-    return open_parent_of(*path_r, base_r, rc_r, msg, msg_len);
-}
+/* What an action does to the file `base` of directory `dfd` (`path`). */
+typedef int (*at_fn)(int dfd, const char *base, const char *path, char *msg,
+                     size_t msg_len);
 
-static int touch(const struct muster_host *host, const struct muster_call *call,
-                 json_t *reply, char *msg, size_t msg_len) {
-    (void)host, (void)reply;
+/* `fn` on the input "file", checked, in its directory opened (see
+ * above) for the call and closed after. */
+static int in_parent(const struct muster_call *call, at_fn fn, char *msg,
+                     size_t msg_len) {
     const char *path, *base;
-    int rc;
-    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
+    int rc = get_path(call, &path, msg, msg_len);
+    if (rc != MUSTER_OK)
+        return rc;
+    int dfd = open_parent_of(path, &base, &rc, msg, msg_len);
     if (dfd < 0)
         return rc;
+    rc = fn(dfd, base, path, msg, msg_len);
+    close(dfd);
+    return rc;
+}
+
+static int touch_at(int dfd, const char *base, const char *path, char *msg,
+                    size_t msg_len) {
     /* create it if absent; never open what exists (a fifo, a device) */
     int fd = openat(dfd, base,
                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -363,33 +367,38 @@ static int touch(const struct muster_host *host, const struct muster_call *call,
         close(fd);
     if ((fd < 0 && errno != EEXIST) ||
         utimensat(dfd, base, NULL, AT_SYMLINK_NOFOLLOW) != 0)
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
-                            strerror(errno));
-    close(dfd);
-    return rc;
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                              strerror(errno));
+    return MUSTER_OK;
+}
+
+static int touch(const struct muster_host *host, const struct muster_call *call,
+                 json_t *reply, char *msg, size_t msg_len) {
+    (void)host, (void)reply;
+    return in_parent(call, touch_at, msg, msg_len);
+}
+
+static int remove_at(int dfd, const char *base, const char *path, char *msg,
+                     size_t msg_len) {
+    struct stat st;
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                              strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
+                              "%s: is a directory; only files are removed",
+                              path);
+    if (unlinkat(dfd, base, 0) != 0) /* a link goes, not its target */
+        return mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
+                              strerror(errno));
+    return MUSTER_OK;
 }
 
 static int remove_file(const struct muster_host *host,
                        const struct muster_call *call, json_t *reply, char *msg,
                        size_t msg_len) {
     (void)host, (void)reply;
-    const char *path, *base;
-    int rc;
-    int dfd = open_parent(call, &path, &base, &rc, msg, msg_len);
-    if (dfd < 0)
-        return rc;
-    struct stat st;
-    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
-                            strerror(errno));
-    else if (S_ISDIR(st.st_mode))
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
-                            "%s: is a directory; only files are removed", path);
-    else if (unlinkat(dfd, base, 0) != 0) /* a link goes, not its target */
-        rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED, "%s: %s", path,
-                            strerror(errno));
-    close(dfd);
-    return rc;
+    return in_parent(call, remove_at, msg, msg_len);
 }
 
 static const struct muster_action actions[] = {

@@ -148,25 +148,28 @@ static int query(const struct backend *b, const char *name, json_t *reply,
     return rc;
 }
 
-/* The "package" input checked, and this node's tools in `b`. */
-static int get_package(const struct muster_call *call, const char **name_r,
-                       struct backend *b, char *msg, size_t msg_len) {
-    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, name_r,
+/* What an action does with one package, `name`, by this node's tools. */
+typedef int (*package_fn)(const struct backend *b, const char *name,
+                          json_t *reply, char *msg, size_t msg_len);
+
+/* `fn` on the call's "package" input, checked, with this node's tools. */
+static int on_package(const struct muster_call *call, package_fn fn,
+                      json_t *reply, char *msg, size_t msg_len) {
+    const char *name;
+    struct backend b;
+    int rc = mst_agent_name(call, "package", NAME_EXTRA, NAME_MAX_LEN, &name,
                             msg, msg_len);
-    if (rc == MUSTER_OK && find_backend(b) != 0)
+    if (rc == MUSTER_OK && find_backend(&b) != 0)
         rc = mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                             "neither dpkg-query nor rpm is installed");
-    return rc;
+    return rc != MUSTER_OK ? rc : fn(&b, name, reply, msg, msg_len);
 }
 
 static int status(const struct muster_host *host,
                   const struct muster_call *call, json_t *reply, char *msg,
                   size_t msg_len) {
     (void)host;
-    const char *name;
-    struct backend b;
-    int rc = get_package(call, &name, &b, msg, msg_len);
-    return rc != MUSTER_OK ? rc : query(&b, name, reply, msg, msg_len);
+    return on_package(call, query, reply, msg, msg_len);
 }
 
 /* The verb each action passes to apt-get and to dnf/yum, and whether it
@@ -620,24 +623,18 @@ static void parse_madison(const char *out, json_t *list) {
     }
 }
 
-/* The versions of NAME the repositories offer: apt-cache madison, or
- * dnf/yum repoquery (NAME may be a glob there, as yum's search). */
-static int search(const struct muster_host *host,
-                  const struct muster_call *call, json_t *reply, char *msg,
-                  size_t msg_len) {
-    (void)host;
-    const char *name;
-    struct backend b;
-    int rc = get_package(call, &name, &b, msg, msg_len);
-    if (rc != MUSTER_OK)
-        return rc;
+/* The versions of `name` the repositories offer: apt-cache madison, or
+ * dnf/yum repoquery (`name` may be a glob there, as yum's search). */
+static int offered(const struct backend *b, const char *name, json_t *reply,
+                   char *msg, size_t msg_len) {
     const char *apt_argv[] = {"apt-cache", "madison", "--", name, NULL};
     const char *rpm_argv[] = {
         "dnf", "-q", "repoquery", "--qf", "%{name} | %{evr} | %{repoid}\n",
         "--",  name, NULL};
     struct mst_proc_result res;
     json_t *scratch = json_object(); /* run_tool's output/exitcode */
-    rc = run_tool(b.dpkg ? apt_argv : rpm_argv, 0, scratch, &res, msg, msg_len);
+    int rc =
+        run_tool(b->dpkg ? apt_argv : rpm_argv, 0, scratch, &res, msg, msg_len);
     json_decref(scratch);
     if (rc != MUSTER_OK)
         return rc;
@@ -652,6 +649,13 @@ static int search(const struct muster_host *host,
         return mst_agent_fail(msg, msg_len, MUSTER_ABORTED,
                               "Package not found");
     return MUSTER_OK;
+}
+
+static int search(const struct muster_host *host,
+                  const struct muster_call *call, json_t *reply, char *msg,
+                  size_t msg_len) {
+    (void)host;
+    return on_package(call, offered, reply, msg, msg_len);
 }
 
 static const struct muster_action actions[] = {

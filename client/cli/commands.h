@@ -24,6 +24,8 @@ int mst_cmd_doctor(struct mst_cli *cli);
  */
 int mst_cmd_complete(struct mst_cli *cli, const char *const *commands);
 int mst_cmd_collect(struct mst_cli *cli);
+/* mst_cmd_web - `muster web`, the web console (cmd_web.c). */
+int mst_cmd_web(struct mst_cli *cli);
 
 /*
  * mst_cli_find_ddl - load `agent`'s DDL from $MUSTER_DDL_PATH and the

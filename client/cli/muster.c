@@ -12,10 +12,15 @@ static const struct {
     const char *name;
     int (*run)(struct mst_cli *cli);
 } commands[] = {
-    {"ping", mst_cmd_ping},           {"rpc", mst_cmd_rpc},
-    {"find", mst_cmd_find},           {"facts", mst_cmd_facts},
-    {"inventory", mst_cmd_inventory}, {"help", mst_cmd_help},
-    {"doctor", mst_cmd_doctor},       {"collect", mst_cmd_collect},
+    {"ping", mst_cmd_ping},
+    {"rpc", mst_cmd_rpc},
+    {"find", mst_cmd_find},
+    {"facts", mst_cmd_facts},
+    {"inventory", mst_cmd_inventory},
+    {"help", mst_cmd_help},
+    {"doctor", mst_cmd_doctor},
+    {"collect", mst_cmd_collect},
+    {"web", mst_cmd_web},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

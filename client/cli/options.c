@@ -35,6 +35,7 @@ static const char usage_text[] =
     "    muster [OPTIONS] collect [--db PATH] [--follow | --poll [FILTERS]]\n"
     "    muster [OPTIONS] help [AGENT]\n"
     "    muster [-c FILE] [-v] doctor\n"
+    "    muster [-c FILE] web [--listen ADDR:PORT] [--read-only]\n"
     "    muster cert init|issue|show ...   (see 'muster cert --help')\n"
     "    muster ddl convert FILE.ddl [-o OUT.json]\n"
     "    muster --help | --version\n"
@@ -71,6 +72,12 @@ static const char usage_text[] =
     "               problem with the command that fixes it (-v: and every\n"
     "               check that passed); exit 0 when there is no error,\n"
     "               1 when there is (docs/doctor.md)\n"
+    "    web        serve the web console (docs/web.md) on 127.0.0.1:8380\n"
+    "               or --listen ADDR:PORT (not loopback: HTTPS with\n"
+    "               web.tls_cert and web.tls_key): the fleet, a form\n"
+    "               for any action from its DDL, the replies as they\n"
+    "               come; it acts with this client's certificate;\n"
+    "               --read-only: no calls; stops on SIGTERM\n"
     "    ddl        convert an MCollective Ruby DDL to a JSON DDL without\n"
     "               running Ruby (see 'muster ddl --help')\n"
     "\n"
@@ -178,7 +185,8 @@ static const char usage_text[] =
     "    muster ping --dm inventory\n"
     "    muster rpc rpcutil ping --batch 10 --batch-fail 5% --jsonl\n"
     "    muster help rpcutil\n"
-    "    muster collect --db /var/lib/muster/inventory.db   # from cron\n";
+    "    muster collect --db /var/lib/muster/inventory.db   # from cron\n"
+    "    muster web --read-only\n";
 
 int mst_cli_error(int code, const char *fmt, ...) {
     va_list ap;
@@ -232,6 +240,8 @@ enum {
     OPT_FROM_STORE,
     OPT_FOLLOW,
     OPT_POLL,
+    OPT_LISTEN,
+    OPT_READ_ONLY,
 };
 
 static int parse_count(const char *text, const char *opt,
@@ -376,6 +386,8 @@ static const struct option longopts[] = {
     {"from-store", no_argument, NULL, OPT_FROM_STORE},
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"poll", no_argument, NULL, OPT_POLL},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -447,6 +459,12 @@ static int parse_one(struct mst_cli *cli, int opt) {
         return MST_EXIT_GO_ON;
     case OPT_POLL:
         cli->poll = 1;
+        return MST_EXIT_GO_ON;
+    case OPT_LISTEN:
+        cli->listen = optarg;
+        return MST_EXIT_GO_ON;
+    case OPT_READ_ONLY:
+        cli->read_only = 1;
         return MST_EXIT_GO_ON;
     case 'v':
         cli->verbose = 1;
@@ -522,6 +540,10 @@ int mst_cli_parse(struct mst_cli *cli, int argc, char **argv) {
                              "--format, --fields, --count-by, --stale, "
                              "--changes, --since and --from-store are options "
                              "of 'muster inventory'");
+    if ((cli->listen || cli->read_only) && strcmp(cli->args[0], "web") != 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "--listen and --read-only are options of "
+                             "'muster web'");
     /* doctor reports a configuration that does not load as a finding;
      * complete falls back to the defaults, quietly. */
     if (strcmp(cli->args[0], "doctor") == 0 ||

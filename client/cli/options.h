@@ -47,6 +47,8 @@ struct mst_cli {
     struct mst_cli_report report;  /* muster inventory's report options */
     int follow;                    /* collect --follow */
     int poll;                      /* collect --poll */
+    const char *listen;            /* web --listen ADDR:PORT, or NULL */
+    int read_only;                 /* web --read-only */
     const struct muster_ddl_action *ddl_action; /* set by rpc; borrowed */
     char **args; /* the command and its arguments */
     int nargs;

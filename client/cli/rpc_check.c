@@ -10,10 +10,7 @@
 /* Names of agents and actions, as the wire allows them. */
 #define NAME_MAX_LEN 128
 
-static int fail(struct muster_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct muster_error *err, int code, const char *fmt, ...) {
+int mst_rpc_error(struct muster_error *err, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     err->code = code;
@@ -26,11 +23,11 @@ int mst_rpc_find_ddl(const struct muster_config *cfg, const char *agent,
                      struct muster_ddl **ddl_r, struct muster_error *err) {
     int rc = muster_ddl_find(cfg, agent, ddl_r, err);
     if (rc == MUSTER_ENOTFOUND)
-        return fail(err, rc,
-                    "no DDL for agent %s, so its inputs cannot be "
-                    "checked: install %s.json in a ddl_path "
-                    "directory (see 'muster help')",
-                    agent, agent);
+        return mst_rpc_error(err, rc,
+                             "no DDL for agent %s, so its inputs cannot be "
+                             "checked: install %s.json in a ddl_path "
+                             "directory (see 'muster help')",
+                             agent, agent);
     return rc;
 }
 
@@ -46,9 +43,38 @@ static int no_action(const struct muster_ddl *ddl, const char *action,
         snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "",
                  act.name);
     }
-    return fail(err, MUSTER_ENOTFOUND,
-                "agent %s has no action %s (actions: %s)", about.name, action,
-                names);
+    return mst_rpc_error(err, MUSTER_ENOTFOUND,
+                         "agent %s has no action %s (actions: %s)", about.name,
+                         action, names);
+}
+
+/* The names, the DDL and the action in it, as both checks begin. */
+static int find_action(const struct muster_config *cfg, const char *agent,
+                       const char *action, struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r,
+                       struct muster_error *err) {
+    if (!muster_name_valid(agent, NAME_MAX_LEN) ||
+        !muster_name_valid(action, NAME_MAX_LEN))
+        return mst_rpc_error(err, MUSTER_EINVAL,
+                             "'%s %s': agent and action are names of "
+                             "letters, digits, '_', '-' and '.'",
+                             agent, action);
+    int rc = mst_rpc_find_ddl(cfg, agent, ddl_r, err);
+    if (rc != 0)
+        return rc;
+    *act_r = muster_ddl_action(*ddl_r, action);
+    if (*act_r == NULL)
+        return no_action(*ddl_r, action, err);
+    return 0;
+}
+
+/* The DDL's refusal `e` (rc non-zero) as muster rpc prints it: "AGENT
+ * ACTION: why". */
+static int named(int rc, const char *agent, const char *action,
+                 const struct muster_error *e, struct muster_error *err) {
+    return rc == 0
+               ? 0
+               : mst_rpc_error(err, rc, "%s %s: %s", agent, action, e->message);
 }
 
 int mst_rpc_check(const struct muster_config *cfg, const char *agent,
@@ -56,21 +82,30 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
                   struct muster_ddl **ddl_r,
                   const struct muster_ddl_action **act_r, json_t **data_r,
                   struct muster_error *err) {
-    if (!muster_name_valid(agent, NAME_MAX_LEN) ||
-        !muster_name_valid(action, NAME_MAX_LEN))
-        return fail(err, MUSTER_EINVAL,
-                    "'%s %s': agent and action are names of "
-                    "letters, digits, '_', '-' and '.'",
-                    agent, action);
-    int rc = mst_rpc_find_ddl(cfg, agent, ddl_r, err);
+    int rc = find_action(cfg, agent, action, ddl_r, act_r, err);
     if (rc != 0)
         return rc;
-    *act_r = muster_ddl_action(*ddl_r, action);
-    if (*act_r == NULL)
-        return no_action(*ddl_r, action, err);
     struct muster_error e = {0};
     rc = muster_ddl_parse_args(*act_r, args, n, data_r, &e);
+    return named(rc, agent, action, &e, err);
+}
+
+int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
+                       const char *action, const json_t *inputs,
+                       struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r, json_t **data_r,
+                       struct muster_error *err) {
+    int rc = find_action(cfg, agent, action, ddl_r, act_r, err);
     if (rc != 0)
-        return fail(err, rc, "%s %s: %s", agent, action, e.message);
-    return 0;
+        return rc;
+    if (inputs != NULL && !json_is_object(inputs))
+        return mst_rpc_error(err, MUSTER_EINVAL,
+                             "%s %s: the inputs are an object of NAME: value",
+                             agent, action);
+    *data_r = inputs ? json_deep_copy(inputs) : json_object();
+    if (*data_r == NULL)
+        return mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
+    struct muster_error e = {0};
+    rc = muster_ddl_validate(*act_r, *data_r, &e);
+    return named(rc, agent, action, &e, err);
 }

@@ -8,6 +8,14 @@
 #include <muster/client.h>
 
 /*
+ * mst_rpc_error - fill err with `code` and the formatted message, as the
+ * library fills its errors, and return code (for the checks here and the
+ * console's, which report the same way).
+ */
+int mst_rpc_error(struct muster_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
  * mst_rpc_find_ddl - agent `agent`'s DDL from $MUSTER_DDL_PATH and cfg's
  * ddl_path into *ddl_r (the caller frees it).
  * Returns: 0; MUSTER_ENOTFOUND ("no DDL for agent X, so its inputs cannot
@@ -30,5 +38,16 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
                   struct muster_ddl **ddl_r,
                   const struct muster_ddl_action **act_r, json_t **data_r,
                   struct muster_error *err);
+
+/*
+ * mst_rpc_check_json - as mst_rpc_check, for inputs already typed: the
+ * object `inputs` (NULL: none; borrowed) is copied into *data_r and
+ * validated (defaults added) as a node will (muster web's POST /api/calls).
+ */
+int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
+                       const char *action, const json_t *inputs,
+                       struct muster_ddl **ddl_r,
+                       const struct muster_ddl_action **act_r, json_t **data_r,
+                       struct muster_error *err);
 
 #endif

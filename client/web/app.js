@@ -450,7 +450,9 @@
   // ------------------------------------------------------------ a call
 
   async function run(p) {
-    const body = { agent: p.agent, action: p.action, inputs: p.inputs, nodes: p.nodes };
+    // confirmed: the operator pressed Run in the confirmation (the server
+    // refuses state-changing actions without it).
+    const body = { agent: p.agent, action: p.action, inputs: p.inputs, nodes: p.nodes, confirmed: true };
     if (p.batch) body.batch = p.batch;
     let id;
     try {

@@ -34,13 +34,24 @@ static int is_file(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* True when snprintf's `len` fitted a buffer of `size`: a path cut short
+ * could name another file or directory, so it is not used. */
+static int fits(int len, size_t size) {
+    return len >= 0 && (size_t)len < size;
+}
+
+/* Directory `dir` of ddl_path in layout `l` into `d`, if it fits. */
+static int layout_dir(char *d, size_t size, const char *dir, size_t l) {
+    return fits(snprintf(d, size, "%s%s", dir, layouts[l]), size);
+}
+
 /* D/AGENT.json or D/AGENT/AGENT.json into `path`, if either exists. */
 static int ddl_file(const char *d, const char *agent, char *path, size_t size) {
-    snprintf(path, size, "%s/%s.json", d, agent);
-    if (is_file(path))
+    if (fits(snprintf(path, size, "%s/%s.json", d, agent), size) &&
+        is_file(path))
         return 1;
-    snprintf(path, size, "%s/%s/%s.json", d, agent, agent);
-    return is_file(path);
+    return fits(snprintf(path, size, "%s/%s/%s.json", d, agent, agent), size) &&
+           is_file(path);
 }
 
 /* A search for one agent: what was found, what was refused on the way. */
@@ -96,8 +107,9 @@ static int scan_dir(struct search *s, const char *d) {
          n++) {
         if (e->d_name[0] == '.' || !mst_has_suffix(e->d_name, ".json"))
             continue;
-        int len = snprintf(path, sizeof path, "%s/%s", d, e->d_name);
-        if (len > 0 && (size_t)len < sizeof path && is_file(path))
+        if (fits(snprintf(path, sizeof path, "%s/%s", d, e->d_name),
+                 sizeof path) &&
+            is_file(path))
             rc = try_file(s, path, 0);
     }
     closedir(dir);
@@ -113,7 +125,8 @@ static int search(const struct mst_strv *dirs, struct search *s) {
             for (size_t l = 0; l < N_LAYOUTS; l++) {
                 if (rc != MST_OK || s->found != NULL)
                     return rc;
-                snprintf(d, sizeof d, "%s%s", dirs->v[i], layouts[l]);
+                if (!layout_dir(d, sizeof d, dirs->v[i], l))
+                    continue;
                 if (scan)
                     rc = scan_dir(s, d);
                 else if (ddl_file(d, s->agent, path, sizeof path))
@@ -207,7 +220,8 @@ int mst_ddl_path_list(const struct mst_strv *dirs, struct mst_strv *names_r) {
     char d[4096];
     for (size_t i = 0; dirs != NULL && i < dirs->n; i++)
         for (size_t l = 0; l < N_LAYOUTS; l++) {
-            snprintf(d, sizeof d, "%s%s", dirs->v[i], layouts[l]);
+            if (!layout_dir(d, sizeof d, dirs->v[i], l))
+                continue;
             int rc = list_dir(d, names_r);
             if (rc != MST_OK)
                 return rc;

@@ -180,12 +180,13 @@ static size_t punct_len(const char *s, size_t len, size_t i) {
     return 0;
 }
 
-/* One token at s[*i] (not whitespace or a comment) into *t. */
+/* One token at s[*i] (not whitespace or a comment) into *t, which is
+ * filled on every path, a refusal's too. */
 static int lex_one(struct conv *c, const char *s, size_t len, size_t *i,
                    int *line, struct tok *t) {
     size_t at = *i;
     char ch = s[at];
-    t->line = *line;
+    *t = (struct tok){.kind = T_EOF, .text = s + at, .line = *line};
     if (ch == '\'' || ch == '"' || ch == '/') {
         long n = quoted_len(s, len, at + 1, ch, line);
         if (n < 0)

@@ -32,11 +32,13 @@ static int check_value(const char *text, struct mst_err *err) {
 /*
  * The text of a filter string from the wire.  jansson keeps an embedded NUL
  * that every C string function stops at, so "h1\0evil" would match h1:
- * such a string is refused, never truncated.
+ * such a string is refused, never truncated.  *text_r is NULL after a
+ * refusal, so no path leaves it unset.
  */
 static int wire_text(const json_t *v, const char *what, const char **text_r,
                      struct mst_err *err) {
     const char *s = json_string_value(v);
+    *text_r = NULL;
     if (s == NULL)
         return mst_err_set(err, MST_EINVAL, "%s must be text", what);
     if (strlen(s) != json_string_length(v))

@@ -64,7 +64,8 @@ bashcomp() { # bashcomp WORD... : COMPREPLY for the line, the last word current
     _muster
     printf '%s\n' "${COMPREPLY[@]}"
 }
-expect "bash: commands" "$(bashcomp '')" ping rpc find facts inventory help doctor cert ddl
+expect "bash: commands" "$(bashcomp '')" ping rpc find facts inventory help doctor cert ddl web
+expect "bash: web's options" "$(bashcomp web --)" --listen --read-only
 refuse "bash: commands" "$(bashcomp '')" complete
 expect "bash: options" "$(bashcomp --co)" --config
 expect "bash: agents" "$(bashcomp rpc '')" package rpcutil service filemgr
@@ -115,7 +116,8 @@ if command -v zsh >/dev/null; then
         ' zsh "$MUSTER" "$@"
     }
     export SRC
-    expect "zsh: commands" "$(zshcomp '')" rpc doctor cert
+    expect "zsh: commands" "$(zshcomp '')" rpc doctor cert web
+    expect "zsh: web's options" "$(zshcomp web --)" --listen --read-only
     expect "zsh: agents" "$(zshcomp rpc '')" package rpcutil
     expect "zsh: actions" "$(zshcomp rpc package '')" status install
     expect "zsh: inputs" "$(zshcomp rpc package status '')" package=

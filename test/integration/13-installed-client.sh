@@ -5,7 +5,8 @@
 # header compiles alone as C11 and as C++17; client/examples/
 # fleet_packages.c, built with pkg-config against the destdir, reports
 # dpkg's real version on three daemons as CSV, nodes without an answer
-# included; the installed muster command pings them.
+# included; the installed muster command pings them, and its `muster web`
+# serves the page built into it.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -105,5 +106,23 @@ LD_LIBRARY_PATH=$libdir assert_exit 0 "$bin" -c "$CLIENT_CFG" ping
 got=$(printf '%s\n' "$OUT" | awk '/time=/ {print $1}' | sort | tr '\n' ' ')
 assert_eq "node1 node2 node3 " "$got"
 assert_contains "$(LD_LIBRARY_PATH=$libdir ldd "$bin")" "$libdir/libmusterclient.so.0"
+
+step "the installed muster web serves the page built into it"
+port=$((MUSTER_TEST_PORT + 2700))
+while ! mst_port_free "$port"; do port=$((port + 1)); done
+LD_LIBRARY_PATH=$libdir "$bin" -c "$CLIENT_CFG" web --listen "127.0.0.1:$port" >"$T/web.log" 2>&1 &
+web_pid=$!
+mst_track "$web_pid" muster-web
+web_start=$(mst_starttime "$web_pid")
+# shellcheck disable=SC2016  # eval'd by wait_for
+wait_for 'mst_broker_answers 127.0.0.1 "$port" || ! mst_alive "$web_pid" "$web_start"' 30 ||
+    fail "the installed muster web does not listen: $(tail -n 5 "$T/web.log")"
+page=$(curl -sS "http://127.0.0.1:$port/") || fail "no page: $(tail -n 5 "$T/web.log")"
+assert_contains "$page" '<meta name="muster-token" content="'
+assert_contains "$page" '<script src="app.js"'
+assert_eq "$(cat "$MST_ROOT/client/web/app.js")" "$(curl -sS "http://127.0.0.1:$port/app.js")"
+krc=0
+mst_kill "$web_pid" "$web_start" "$MST_STOP_GRACE" || krc=$?
+assert_eq 0 "$krc" "muster web needed SIGKILL"
 
 stop_daemons

@@ -44,7 +44,9 @@ assert_eq node1,node3,node5 "$web_nodes"
 step "muster web on a free loopback port"
 port=$((MUSTER_TEST_PORT + 2600))
 while ! mst_port_free "$port"; do port=$((port + 1)); done
-muster_cmd web --listen "127.0.0.1:$port" >"$T/web.log" 2>&1 &
+# the binary itself in the background, not the muster_cmd function (a
+# subshell, which SIGTERM would stop instead of muster web)
+"$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" web --listen "127.0.0.1:$port" >"$T/web.log" 2>&1 &
 web_pid=$!
 mst_track "$web_pid" muster-web
 web_start=$(mst_starttime "$web_pid")

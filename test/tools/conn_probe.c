@@ -117,6 +117,18 @@ static void url_checks(void) {
 
 /* ---- checks against the broker ------------------------------------------ */
 
+/* A connector to the `n` URLs `v`, connected: its status (a refused
+ * mst_connector_new as MST_EINVAL); *c_r even when it did not connect. */
+static int connect_urls(char **v, size_t n, struct mst_connector **c_r,
+                        struct mst_err *err) {
+    struct mst_strv urls = {v, n};
+    struct mst_connector_options o = {
+        .tls_ca = getenv("MUSTER_TLS_CA"), .urls = &urls, .heartbeat_s = 10};
+    *c_r = NULL;
+    mst_connector_new(&o, c_r, err);
+    return *c_r ? mst_connector_connect(*c_r, err) : MST_EINVAL;
+}
+
 static void login_checks(const char *url) {
     char bad[512];
     /* The same host with a wrong password: user "guest", password "x". */
@@ -125,13 +137,9 @@ static void login_checks(const char *url) {
     snprintf(bad, sizeof bad, "%s://guest:x%s", scheme,
              host ? host : "@127.0.0.1");
     char *v[] = {bad};
-    struct mst_strv urls = {v, 1};
-    struct mst_connector_options o = {
-        .tls_ca = getenv("MUSTER_TLS_CA"), .urls = &urls, .heartbeat_s = 10};
-    struct mst_connector *c = NULL;
+    struct mst_connector *c;
     struct mst_err err = {0};
-    mst_connector_new(&o, &c, &err);
-    int rc = c ? mst_connector_connect(c, &err) : MST_EINVAL;
+    int rc = connect_urls(v, 1, &c, &err);
     check(rc == MST_EPROTO && strstr(err.msg, "403") != NULL,
           "wrong password refused: %s", err.msg);
     check(mst_connector_fd(c) == -1, "no fd when not connected");
@@ -148,19 +156,14 @@ static void failover_check(const char *url) {
     char bad[512];
     snprintf(bad, sizeof bad, "%s/no-such-vhost", url);
     char *v[] = {bad, (char *)url};
-    struct mst_strv urls = {v, 2};
-    struct mst_connector_options o = {
-        .tls_ca = getenv("MUSTER_TLS_CA"), .urls = &urls, .heartbeat_s = 10};
-    struct mst_connector *c = NULL;
+    struct mst_connector *c;
     struct mst_err err = {0};
-    mst_connector_new(&o, &c, &err);
-    int rc = c ? mst_connector_connect(c, &err) : MST_EINVAL;
+    int rc = connect_urls(v, 2, &c, &err);
     check(rc == MST_OK && strstr(mst_connector_url(c), "vhost") == NULL,
           "failover to the second URL: %s", c ? mst_connector_url(c) : "-");
     mst_connector_free(&c);
     v[1] = bad;
-    mst_connector_new(&o, &c, &err);
-    rc = c ? mst_connector_connect(c, &err) : MST_EINVAL;
+    rc = connect_urls(v, 2, &c, &err);
     check(rc == MST_ECONNECT && strstr(err.msg, "530") != NULL &&
               strstr(err.msg, "; ") != NULL,
           "every URL's failure summarised: %s", err.msg);

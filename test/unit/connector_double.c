@@ -12,9 +12,10 @@
 
 #include "base/status.h"
 #include "base/util.h"
+#include "contract.h"
 
 #define DEFAULT_MAX_BODY (1024u * 1024u)
-#define NAME_MAX_LEN 255 /* AMQP short string */
+#define NAME_MAX_LEN MST_CONTRACT_NAME_MAX
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 30000
 #define NO_ROUTE 312
@@ -272,12 +273,9 @@ struct mst_connector *mst_double_latest(void) {
 int mst_connector_new(const struct mst_connector_options *opts,
                       struct mst_connector **conn_r, struct mst_err *err) {
     *conn_r = NULL;
-    if (opts == NULL || opts->urls == NULL || opts->urls->n == 0)
-        return mst_err_set(err, MST_EINVAL, "no broker URL given");
-    if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
-        return mst_err_set(err, MST_EINVAL,
-                           "a TLS client certificate needs its key and a key "
-                           "its certificate");
+    int rc = mst_contract_options(opts, err);
+    if (rc != MST_OK)
+        return rc;
     struct mst_connector *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
@@ -365,16 +363,6 @@ static int new_queue_name(struct mst_connector *conn, const char *what,
     return MST_OK;
 }
 
-static int check_collectives(const struct mst_strv *cs, struct mst_err *err) {
-    if (cs == NULL || cs->n == 0)
-        return mst_err_set(err, MST_EINVAL, "no collective given");
-    for (size_t i = 0; i < cs->n; i++)
-        if (cs->v[i] == NULL || cs->v[i][0] == '\0' ||
-            strlen(cs->v[i]) + strlen(".broadcast") > NAME_MAX_LEN)
-            return mst_err_set(err, MST_EINVAL, "bad collective name");
-    return MST_OK;
-}
-
 static int node_topology(struct mst_connector *conn, struct mst_err *err) {
     int rc = injected(conn, MST_DOUBLE_OP_DECLARE, err);
     if (rc == MST_OK && new_queue_name(conn, "node", &conn->node_queue) != 0)
@@ -389,15 +377,23 @@ static int reply_topology(struct mst_connector *conn, struct mst_err *err) {
     return rc;
 }
 
+/* An operation whose arguments passed the contract's check (`rc`) meets
+ * no connection, or the failure injected for `op`, or neither. */
+static int may_run(struct mst_connector *conn, int rc, enum mst_double_op op,
+                   struct mst_err *err) {
+    if (rc != MST_OK)
+        return rc;
+    if (!conn->connected)
+        return not_connected(conn, err);
+    return injected(conn, op, err);
+}
+
 int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
                                const struct mst_strv *collectives,
                                struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
+    int rc = mst_contract_node(identity, collectives, err);
     if (rc != MST_OK)
         return rc;
-    if (identity == NULL || identity[0] == '\0' ||
-        strlen(identity) > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad identity");
     char *id = strdup(identity);
     if (id == NULL || copy_names(&conn->node_collectives, collectives) != 0) {
         free(id);
@@ -414,7 +410,7 @@ int mst_connector_declare_node(struct mst_connector *conn, const char *identity,
 int mst_connector_declare_reply_queue(struct mst_connector *conn,
                                       const struct mst_strv *collectives,
                                       struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
+    int rc = mst_contract_collectives(collectives, err);
     if (rc != MST_OK)
         return rc;
     if (!conn->connected)
@@ -430,14 +426,8 @@ int mst_connector_declare_collector(struct mst_connector *conn,
                                     const char *queue,
                                     const struct mst_strv *collectives,
                                     struct mst_err *err) {
-    int rc = check_collectives(collectives, err);
-    if (rc != MST_OK)
-        return rc;
-    if (queue == NULL || queue[0] == '\0' || strlen(queue) > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad collector queue name");
-    if (!conn->connected)
-        return not_connected(conn, err);
-    rc = injected(conn, MST_DOUBLE_OP_DECLARE, err);
+    int rc = may_run(conn, mst_contract_collector(queue, collectives, err),
+                     MST_DOUBLE_OP_DECLARE, err);
     if (rc != MST_OK)
         return rc;
     char *q = strdup(queue);
@@ -530,22 +520,14 @@ int mst_connector_publish_request(struct mst_connector *conn,
                                   const char *collective, const char *identity,
                                   const char *correlation_id, int64_t ttl_ms,
                                   struct mst_bytes body, struct mst_err *err) {
-    char exchange[NAME_MAX_LEN + 32];
-    if (collective == NULL || collective[0] == '\0' ||
-        strlen(collective) + strlen(".broadcast") > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad collective name");
-    if (ttl_ms <= 0)
-        return mst_err_set(err, MST_EINVAL, "request ttl must be positive");
-    if (conn->reply_queue == NULL)
-        return mst_err_set(err, MST_EINVAL,
-                           "no reply queue: declare one before publishing");
-    if (!conn->connected)
-        return not_connected(conn, err);
-    int rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    char exchange[NAME_MAX_LEN + 1];
+    int rc = may_run(conn,
+                     mst_contract_request(exchange, sizeof exchange, collective,
+                                          identity, ttl_ms,
+                                          conn->reply_queue != NULL, err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
-    snprintf(exchange, sizeof exchange, "%s.%s", collective,
-             identity ? "direct" : "broadcast");
     struct mst_double_published p = {
         .exchange = exchange,
         .routing_key = (char *)(identity ? identity : ""),
@@ -561,11 +543,8 @@ int mst_connector_publish_reply(struct mst_connector *conn,
                                 struct mst_bytes reply_to,
                                 struct mst_bytes correlation_id,
                                 struct mst_bytes body, struct mst_err *err) {
-    if (reply_to.len == 0 || reply_to.len > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad reply_to");
-    if (!conn->connected)
-        return not_connected(conn, err);
-    int rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    int rc = may_run(conn, mst_contract_reply_to(reply_to, err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
     char key[NAME_MAX_LEN + 1], corr[NAME_MAX_LEN + 1];
@@ -585,16 +564,13 @@ int mst_connector_publish_registration(struct mst_connector *conn,
                                        const char *collective,
                                        struct mst_bytes body,
                                        struct mst_err *err) {
-    char exchange[NAME_MAX_LEN + 32];
-    if (collective == NULL || collective[0] == '\0' ||
-        strlen(collective) + strlen(".registration") > NAME_MAX_LEN)
-        return mst_err_set(err, MST_EINVAL, "bad collective name");
-    if (!conn->connected)
-        return not_connected(conn, err);
-    int rc = injected(conn, MST_DOUBLE_OP_PUBLISH, err);
+    char exchange[NAME_MAX_LEN + 1];
+    int rc = may_run(conn,
+                     mst_contract_exchange(exchange, sizeof exchange,
+                                           collective, "registration", err),
+                     MST_DOUBLE_OP_PUBLISH, err);
     if (rc != MST_OK)
         return rc;
-    snprintf(exchange, sizeof exchange, "%s.registration", collective);
     struct mst_double_published p = {.exchange = exchange, .routing_key = ""};
     return record(conn, &p, body, err);
 }

@@ -52,6 +52,12 @@ START_TEST(options_are_checked_and_the_password_hidden) {
     ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
     o = (struct mst_connector_options){.urls = &urls, .tls_cert = "c.pem"};
     ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
+    /* as rabbitmq.c refuses them (connectors/contract.c) */
+    o = (struct mst_connector_options){.urls = &urls,
+                                       .queue_overflow = "drop-tail"};
+    ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
+    o = (struct mst_connector_options){.urls = &urls, .queue_ttl_ms = -1};
+    ck_assert_int_eq(mst_connector_new(&o, &c, NULL), MST_EINVAL);
     ck_assert_ptr_null(c);
     ck_assert_str_eq(mst_connector_url(conn), "amqp://127.0.0.1:5672");
 }
@@ -101,6 +107,42 @@ START_TEST(publish_needs_a_reply_queue_and_a_ttl) {
     ck_assert_int_eq(p->mandatory, 1);
     ck_assert_int_eq(p->expiration_ms, 1000);
     ck_assert_ptr_null(mst_double_published_at(conn, 1));
+}
+END_TEST
+
+/* Names as rabbitmq.c refuses them (both use connectors/contract.c): an
+ * exchange name "COLLECTIVE.SUFFIX" fits an AMQP short string, so a
+ * collective of 248 bytes is addressed (".direct") but not broadcast to
+ * (".broadcast"); a collector's queue is not the broker's "amq.". */
+START_TEST(names_are_refused_as_the_real_connector_refuses_them) {
+    struct mst_bytes body = MST_BYTES("x", 1);
+    char c248[249];
+    memset(c248, 'c', 248);
+    c248[248] = '\0';
+    char *long_list[] = {c248};
+    struct mst_strv long_collective = {long_list, 1};
+    ck_assert_int_eq(mst_connector_connect(conn, NULL), MST_OK);
+    ck_assert_int_eq(
+        mst_connector_declare_reply_queue(conn, &long_collective, NULL),
+        MST_EINVAL);
+    ck_assert_int_eq(mst_connector_declare_node(conn, "", &collectives, NULL),
+                     MST_EINVAL);
+    struct mst_err err = {0};
+    ck_assert_int_eq(
+        mst_connector_declare_collector(conn, "amq.mine", &collectives, &err),
+        MST_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not starting with \"amq.\""));
+    ck_assert_int_eq(
+        mst_connector_declare_reply_queue(conn, &collectives, NULL), MST_OK);
+    ck_assert_int_eq(
+        mst_connector_publish_request(conn, c248, NULL, "id", 1000, body, NULL),
+        MST_EINVAL);
+    ck_assert_int_eq(
+        mst_connector_publish_request(conn, c248, "n1", "id", 1000, body, NULL),
+        MST_OK);
+    ck_assert_int_eq(mst_connector_publish_registration(conn, NULL, body, NULL),
+                     MST_EINVAL);
+    ck_assert_uint_eq(mst_double_published_count(conn), 1);
 }
 END_TEST
 
@@ -224,6 +266,7 @@ static Suite *suite(void) {
     tcase_add_test(tc, options_are_checked_and_the_password_hidden);
     tcase_add_test(tc, nothing_works_before_connect);
     tcase_add_test(tc, publish_needs_a_reply_queue_and_a_ttl);
+    tcase_add_test(tc, names_are_refused_as_the_real_connector_refuses_them);
     tcase_add_test(tc, deliveries_in_order_with_views_until_the_next_consume);
     tcase_add_test(tc, returned_messages_name_the_node_and_cannot_be_acked);
     tcase_add_test(tc, delayed_messages_wait_their_turn);

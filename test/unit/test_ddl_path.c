@@ -6,8 +6,11 @@
  * unique.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/status.h"
 #include "base/strv.h"
@@ -113,12 +116,71 @@ START_TEST(finds_by_metadata_name) {
 }
 END_TEST
 
+/* Directories below `d` (a mkdtemp path, extended in place) until it is
+ * `len` bytes long; each component at most 200 bytes. */
+static void deepen(char *d, size_t len) {
+    while (strlen(d) < len) {
+        size_t at = strlen(d), n = len - at - 1;
+        n = n > 200 ? 200 : n;
+        d[at] = '/';
+        memset(d + at + 1, 'd', n);
+        d[at + 1 + n] = '\0';
+        ck_assert_int_eq(mkdir(d, 0700), 0);
+    }
+}
+
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_ptr_nonnull(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+/* A directory so deep that DIR/good.json does not fit a path buffer (4096
+ * bytes): cut short, it would read DIR/good.jso, another file, which holds
+ * agent good.  It is passed over, when finding and when listing. */
+START_TEST(paths_too_long_are_not_cut_short) {
+    char d[4096] = "/tmp/muster-ddl-path.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    size_t top = strlen(d);
+    deepen(d, sizeof d - strlen("/good.json"));
+    char cut[4096];
+    ck_assert_int_lt(snprintf(cut, sizeof cut, "%s/good.jso", d),
+                     (int)sizeof cut);
+    copy_file(DDL_DIR "/good.json", cut);
+    struct mst_strv dirs = {0};
+    mst_strv_push(&dirs, d);
+    struct mst_ddl *ddl = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_ddl_path_find(&dirs, "good", &ddl, &err),
+                     MST_ENOTFOUND);
+    ck_assert_ptr_null(ddl);
+    struct mst_strv names = {0};
+    ck_assert_int_eq(mst_ddl_path_list(&dirs, &names), MST_OK);
+    ck_assert_uint_eq(names.n, 0);
+    mst_strv_free(&names);
+    mst_strv_free(&dirs);
+    ck_assert_int_eq(unlink(cut), 0);
+    for (char *slash; strlen(d) > top; *slash = '\0') {
+        ck_assert_int_eq(rmdir(d), 0);
+        slash = strrchr(d, '/');
+    }
+    ck_assert_int_eq(rmdir(d), 0);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ddl_path");
     TCase *tc = tcase_create("path");
     tcase_add_test(tc, finds_files);
     tcase_add_test(tc, skips_refused_to_choria_layout);
     tcase_add_test(tc, finds_by_metadata_name);
+    tcase_add_test(tc, paths_too_long_are_not_cut_short);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }

@@ -287,6 +287,17 @@ static void expect_no_reply(void) {
     ck_assert_uint_eq(mst_double_published_count(d.conn), 0);
 }
 
+/* Published reply `p` opened into *rep (clear it) with the client's
+ * provider; the verified signer goes to `signer` ("" under none). */
+static void open_reply(const struct mst_double_published *p,
+                       struct mst_reply *rep, char signer[MST_SIGNER_LEN]) {
+    struct mst_err err = {0};
+    memset(rep, 0, sizeof *rep);
+    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
+                                 signer, &err) == MST_OK,
+                  "%s", err.msg);
+}
+
 /*
  * The one reply published, answering `r`: to the reply queue of the signed
  * payload with the request id as correlation id, from node1, with
@@ -300,11 +311,7 @@ static void expect_reply(const struct mst_request *r, int status,
     ck_assert_str_eq(p->exchange, "");
     ck_assert_str_eq(p->routing_key, r->reply_to);
     ck_assert_str_eq(p->correlation_id, r->id);
-    struct mst_err err = {0};
-    memset(rep, 0, sizeof *rep);
-    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
-                                 signer, &err) == MST_OK,
-                  "%s", err.msg);
+    open_reply(p, rep, signer);
     ck_assert_str_eq(rep->id, r->id);
     ck_assert_str_eq(rep->sender, IDENTITY);
     ck_assert_msg(rep->status == status, "status %d (%s), expected %d",
@@ -394,6 +401,30 @@ static void expect_served(const struct mst_request *r) {
     expect_answer(r, MUSTER_OK, "OK");
 }
 
+/* `r` ran: counted as valid, dispatched and replied, answered with
+ * `status` into *rep (clear it) and its signer into `signer`, audited
+ * "accepted". */
+static void expect_accepted(const struct mst_request *r, int status,
+                            struct mst_reply *rep,
+                            char signer[MST_SIGNER_LEN]) {
+    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
+                    [MUSTERD_COUNTER_DISPATCHED] = 1,
+                    [MUSTERD_COUNTER_REPLIED] = 1);
+    expect_reply(r, status, rep, signer);
+    expect_audit(r->id, "accepted", status, NULL);
+}
+
+/* `r` goes to a plugin: nothing is published until its forked worker
+ * answers, then as expect_accepted. */
+static void expect_worker_accepted(const struct mst_request *r, int status,
+                                   struct mst_reply *rep) {
+    dispatch(r);
+    expect_no_reply(); /* not yet: the worker answers */
+    wait_for_worker();
+    char signer[MST_SIGNER_LEN];
+    expect_accepted(r, status, rep, signer);
+}
+
 /* A request refused before anything ran: counted under `c` alone, no
  * reply, an audit line "refused" with no status and `reason_part`. */
 static void expect_silent_refusal(enum musterd_counter c, const char *id,
@@ -425,16 +456,12 @@ static void expect_answered_refusal(enum musterd_counter c,
 START_TEST(valid_request_is_answered) {
     struct mst_request r = request("rpcutil", "ping");
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     ck_assert_str_eq(signer, "");
     ck_assert(json_is_integer(json_object_get(rep.data, "pong")));
     ck_assert_str_eq(rep.statusmsg, "OK");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     ck_assert_str_eq(audit_field("caller"), "user=alice");
     mst_reply_clear(&rep);
     request_done(&r);
@@ -577,6 +604,13 @@ START_TEST(replayed_request_is_refused) {
 }
 END_TEST
 
+/* Counters, replies and audit lines start again from nothing. */
+static void forget_outcomes(void) {
+    memset(&d.counters, 0, sizeof d.counters);
+    mst_double_clear_published(d.conn);
+    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+}
+
 START_TEST(full_replay_cache_refuses) {
     for (int i = 0; i < REPLAY_CACHE; i++) {
         struct mst_request r = request("rpcutil", "ping");
@@ -584,9 +618,7 @@ START_TEST(full_replay_cache_refuses) {
         request_done(&r);
     }
     ck_assert_uint_eq(d.counters.v[MUSTERD_COUNTER_REPLIED], REPLAY_CACHE);
-    memset(&d.counters, 0, sizeof d.counters);
-    mst_double_clear_published(d.conn);
-    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
+    forget_outcomes();
     /* every id is still inside its window: no room for one more */
     struct mst_request r = request("rpcutil", "ping");
     dispatch(&r);
@@ -596,13 +628,6 @@ START_TEST(full_replay_cache_refuses) {
     request_done(&r);
 }
 END_TEST
-
-/* Counters, replies and audit lines start again from nothing. */
-static void forget_outcomes(void) {
-    memset(&d.counters, 0, sizeof d.counters);
-    mst_double_clear_published(d.conn);
-    ck_assert_int_eq(truncate(d.cfg->audit_file, 0), 0);
-}
 
 /* Pings from alice until one is refused: the burst is 2 at 1 request/s,
  * so the third is unless a second passed (then a later one is). */
@@ -754,12 +779,9 @@ END_TEST
 START_TEST(policy_allows_the_same_call_to_alice) {
     struct mst_request r = request("rpcutil", "daemon_stats");
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     /* daemon_stats counts this request as valid already */
     ck_assert_int_eq(json_integer_value(json_object_get(rep.data, "valid")), 1);
     mst_reply_clear(&rep);
@@ -785,21 +807,13 @@ END_TEST
 
 START_TEST(plugin_runs_in_a_worker) {
     struct mst_request r = request("test_agent", "ok");
-    dispatch(&r);
-    expect_no_reply(); /* not yet: the worker answers */
-    wait_for_worker();
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_worker_accepted(&r, MUSTER_OK, &rep);
     json_int_t pid = json_integer_value(json_object_get(rep.data, "pid"));
     ck_assert_int_gt(pid, 0);
     ck_assert_int_ne(pid, getpid());
     ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
                      "all good");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -807,12 +821,8 @@ END_TEST
 
 START_TEST(plugin_failure_is_answered) {
     struct mst_request r = request("test_agent", "fail");
-    dispatch(&r);
-    wait_for_worker();
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_ABORTED, &rep, signer);
-    expect_audit(r.id, "accepted", MUSTER_ABORTED, NULL);
+    expect_worker_accepted(&r, MUSTER_ABORTED, &rep);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -820,13 +830,8 @@ END_TEST
 
 /* The `i`th reply published, opened with the client's provider (clear it). */
 static void published_reply(size_t i, struct mst_reply *rep) {
-    const struct mst_double_published *p = mst_double_published_at(d.conn, i);
     char signer[MST_SIGNER_LEN];
-    struct mst_err err = {0};
-    memset(rep, 0, sizeof *rep);
-    ck_assert_msg(mst_reply_open(client_sec, MST_BYTES(p->body, p->len), rep,
-                                 signer, &err) == MST_OK,
-                  "%s", err.msg);
+    open_reply(mst_double_published_at(d.conn, i), rep, signer);
 }
 
 /*
@@ -923,18 +928,10 @@ END_TEST
 
 START_TEST(external_agent_runs_in_a_worker) {
     struct mst_request r = request("exttest", "ok");
-    dispatch(&r);
-    expect_no_reply(); /* not yet: the worker answers */
-    wait_for_worker();
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
-    char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_worker_accepted(&r, MUSTER_OK, &rep);
     ck_assert_str_eq(json_string_value(json_object_get(rep.data, "message")),
                      "all good");
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     mst_reply_clear(&rep);
     request_done(&r);
 }
@@ -964,14 +961,10 @@ START_TEST(signed_request_is_answered_as_the_signer) {
     struct mst_request r = request("rpcutil", "daemon_stats");
     r.caller = "user=mallory"; /* claimed; the certificate says alice */
     dispatch(&r);
-    EXPECT_COUNTERS([MUSTERD_COUNTER_VALID] = 1,
-                    [MUSTERD_COUNTER_DISPATCHED] = 1,
-                    [MUSTERD_COUNTER_REPLIED] = 1);
     struct mst_reply rep;
     char signer[MST_SIGNER_LEN];
-    expect_reply(&r, MUSTER_OK, &rep, signer);
+    expect_accepted(&r, MUSTER_OK, &rep, signer);
     ck_assert_str_eq(signer, IDENTITY);
-    expect_audit(r.id, "accepted", MUSTER_OK, NULL);
     ck_assert_str_eq(audit_field("caller"), "cert=alice");
     mst_reply_clear(&rep);
     request_done(&r);

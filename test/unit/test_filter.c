@@ -58,122 +58,136 @@ START_TEST(empty_filter_matches_everything) {
 }
 END_TEST
 
-START_TEST(identity_exact_regex_and_or) {
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "web1"), 1);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "web2"), 0);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^db/"), 0);
+/* One filter entry against web1 (see setup), under `sem`: CHORIA(KIND,
+ * TEXT, WANT) or MCO(...) for the mcollective semantics. */
+#define CHORIA(kind, text, want)                                               \
+    { MST_FILTER_##kind, text, want, MST_MATCH_CHORIA }
+#define MCO(kind, text, want)                                                  \
+    { MST_FILTER_##kind, text, want, MST_MATCH_MCOLLECTIVE }
+static const struct {
+    int kind;
+    const char *text;
+    int want;
+    enum mst_match_semantics sem;
+} entries[] = {
+    /* identity: exact or regex */
+    CHORIA(IDENTITY, "web1", 1),
+    CHORIA(IDENTITY, "web2", 0),
+    CHORIA(IDENTITY, "/^web/", 1),
+    CHORIA(IDENTITY, "/^db/", 0),
+    /* fact operators */
+    CHORIA(FACT, "role=web", 1),
+    CHORIA(FACT, "role==db", 0),
+    CHORIA(FACT, "role!=db", 1),
+    CHORIA(FACT, "os.family=Debian", 1),
+    CHORIA(FACT, "cpus>=8", 1),
+    CHORIA(FACT, "cpus>10", 0),
+    CHORIA(FACT, "cpus<10", 1), /* numeric, not text */
+    CHORIA(FACT, "cpus<=7", 0),
+    CHORIA(FACT, "role=~/^w.b$/", 1),
+    CHORIA(FACT, "missing=x", 0),
+    CHORIA(FACT, "missing!=x", 1),
+    /* Choria's filter/facts/facts_test.go, case for case */
+    CHORIA(FACT, "string==hello world", 1),
+    CHORIA(FACT, "string==HeLlO WoRLD", 1),
+    CHORIA(FACT, "string==helloworld", 0),
+    CHORIA(FACT, "string!=hello world", 0),
+    CHORIA(FACT, "string!=HeLlO WOrLd", 0),
+    CHORIA(FACT, "string!=helloworld", 1),
+    CHORIA(FACT, "string=~/hello/", 1),
+    CHORIA(FACT, "string=~/HeLlO/", 1),
+    CHORIA(FACT, "string=~/bye/", 0),
+    CHORIA(FACT, "string<h", 0),
+    CHORIA(FACT, "string<H", 0),
+    CHORIA(FACT, "string<i", 1),
+    CHORIA(FACT, "string<I", 1),
+    CHORIA(FACT, "string>H", 1),
+    CHORIA(FACT, "string>I", 0),
+    CHORIA(FACT, "inumber==2", 0),
+    CHORIA(FACT, "inumber!=1", 0),
+    CHORIA(FACT, "inumber>=1", 1),
+    CHORIA(FACT, "inumber>1", 0),
+    CHORIA(FACT, "inumber<10", 1),
+    CHORIA(FACT, "fnumber==1.2", 1),
+    CHORIA(FACT, "fnumber=~/1\\.\\d+/", 1),
+    CHORIA(FACT, "fnumber!=1.2", 0),
+    CHORIA(FACT, "fnumber<=1.01", 0),
+    CHORIA(FACT, "fnumber>=1", 1),
+    CHORIA(FACT, "fnumber<1.0", 0),
+    CHORIA(FACT, "fnumber>1.0", 1),
+    CHORIA(FACT, "tbool==true", 1),
+    CHORIA(FACT, "tbool==T", 1),
+    CHORIA(FACT, "tbool==1", 1),
+    CHORIA(FACT, "tbool==t", 1),
+    CHORIA(FACT, "tbool==false", 0),
+    CHORIA(FACT, "tbool!=bob", 1),
+    CHORIA(FACT, "tbool!=false", 1),
+    CHORIA(FACT, "tbool!=T", 0),
+    CHORIA(FACT, "fbool==false", 1),
+    CHORIA(FACT, "fbool==F", 1),
+    CHORIA(FACT, "fbool==0", 1),
+    CHORIA(FACT, "fbool==f", 1),
+    CHORIA(FACT, "fbool==true", 0),
+    CHORIA(FACT, "fbool!=bob", 1),
+    CHORIA(FACT, "fbool!=true", 1),
+    CHORIA(FACT, "fbool!=false", 0),
+    CHORIA(FACT, "sarray=2", 1),
+    CHORIA(FACT, "sarray=4", 0),
+    CHORIA(FACT, "sarray=three", 1),
+    CHORIA(FACT, "sarray=~/^thr/", 1),
+    CHORIA(FACT, "sarray>1", 1),
+    CHORIA(FACT, "sarray!=2", 0),
+    CHORIA(FACT, "sarray!=4", 1),
+    CHORIA(FACT, "os=Debian", 0),
+    CHORIA(FACT, "os!=Debian", 0),
+    /* mcollective semantics are case-sensitive */
+    MCO(FACT, "string==hello world", 1),
+    MCO(FACT, "string==HeLlO WoRLD", 0),
+    MCO(FACT, "string!=HeLlO WoRLD", 1),
+    MCO(FACT, "string=~/HeLlO/", 0),
+    MCO(FACT, "string=~/(?i)HeLlO/", 1),
+    MCO(FACT, "sarray=three", 0),
+    MCO(FACT, "sarray=Three", 1),
+    MCO(FACT, "tbool==T", 1),
+    MCO(COMPOUND, "string == 'HELLO WORLD'", 0),
+    CHORIA(COMPOUND, "string == 'HELLO WORLD'", 1),
+    /* regexes are RE2 */
+    CHORIA(IDENTITY, "/^web\\d+$/", 1),
+    CHORIA(IDENTITY, "/^deb\\d+$/", 0),
+    CHORIA(FACT, "version=~/^\\d+\\.\\d$/", 1),
+    CHORIA(CLASS, "/^\\w{6}$/", 1), /* apache */
+    CHORIA(COMPOUND, "not role=~/\\d/", 1),
+    CHORIA(COMPOUND, "not cpus=~/\\d/", 0),
+    CHORIA(COMPOUND, "sarray=~/^{?\\d}?$/", 1),
+    /* bounded regexes still work */
+    CHORIA(IDENTITY, "/^we[a-z]{1,3}[0-9]+$/", 1),
+    CHORIA(IDENTITY, "/^[]a-z]+1$/", 1),
+    CHORIA(IDENTITY, "/^web\\+$/", 0),
+    /* agents */
+    CHORIA(AGENT, "rpcutil", 1),
+    CHORIA(AGENT, "package", 0),
+    /* compound and with */
+    CHORIA(COMPOUND, "role=web and apache", 1),
+    CHORIA(COMPOUND, "role=db or not base", 0),
+    CHORIA(COMPOUND, "agent(\"rpcutil\")", 1),
+    CHORIA(COMPOUND, "version > 9.1", 1),
+    CHORIA(FACT, "version>9.1", 1),
+    CHORIA(WITH, "role=web apache", 1),
+    CHORIA(WITH, "role=web nginx", 0),
+};
+
+START_TEST(one_entry_matches_or_not) {
+    semantics = entries[_i].sem;
+    ck_assert_msg(one(entries[_i].kind, entries[_i].text) == entries[_i].want,
+                  "%s (semantics %d): expected %d", entries[_i].text,
+                  (int)entries[_i].sem, entries[_i].want);
+}
+END_TEST
+
+START_TEST(identities_or) {
     int kinds[] = {MST_FILTER_IDENTITY, MST_FILTER_IDENTITY};
     const char *texts[] = {"db1", "web1"};
-    ck_assert_int_eq(eval(2, kinds, texts), 1); /* identities OR */
-}
-END_TEST
-
-START_TEST(fact_operators) {
-    ck_assert_int_eq(one(MST_FILTER_FACT, "role=web"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "role==db"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "role!=db"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "os.family=Debian"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>=8"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus>10"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<10"),
-                     1); /* numeric, not text */
-    ck_assert_int_eq(one(MST_FILTER_FACT, "cpus<=7"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "role=~/^w.b$/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "missing=x"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "missing!=x"), 1);
-}
-END_TEST
-
-/* Choria's filter/facts/facts_test.go, case for case. */
-START_TEST(fact_semantics_follow_choria) {
-    static const struct {
-        const char *filter;
-        int want;
-    } cases[] = {
-        {"string==hello world", 1},
-        {"string==HeLlO WoRLD", 1},
-        {"string==helloworld", 0},
-        {"string!=hello world", 0},
-        {"string!=HeLlO WOrLd", 0},
-        {"string!=helloworld", 1},
-        {"string=~/hello/", 1},
-        {"string=~/HeLlO/", 1},
-        {"string=~/bye/", 0},
-        {"string<h", 0},
-        {"string<H", 0},
-        {"string<i", 1},
-        {"string<I", 1},
-        {"string>H", 1},
-        {"string>I", 0},
-        {"inumber==2", 0},
-        {"inumber!=1", 0},
-        {"inumber>=1", 1},
-        {"inumber>1", 0},
-        {"inumber<10", 1},
-        {"fnumber==1.2", 1},
-        {"fnumber=~/1\\.\\d+/", 1},
-        {"fnumber!=1.2", 0},
-        {"fnumber<=1.01", 0},
-        {"fnumber>=1", 1},
-        {"fnumber<1.0", 0},
-        {"fnumber>1.0", 1},
-        {"tbool==true", 1},
-        {"tbool==T", 1},
-        {"tbool==1", 1},
-        {"tbool==t", 1},
-        {"tbool==false", 0},
-        {"tbool!=bob", 1},
-        {"tbool!=false", 1},
-        {"tbool!=T", 0},
-        {"fbool==false", 1},
-        {"fbool==F", 1},
-        {"fbool==0", 1},
-        {"fbool==f", 1},
-        {"fbool==true", 0},
-        {"fbool!=bob", 1},
-        {"fbool!=true", 1},
-        {"fbool!=false", 0},
-        {"sarray=2", 1},
-        {"sarray=4", 0},
-        {"sarray=three", 1},
-        {"sarray=~/^thr/", 1},
-        {"sarray>1", 1},
-        {"sarray!=2", 0},
-        {"sarray!=4", 1},
-        {"os=Debian", 0},
-        {"os!=Debian", 0},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        ck_assert_msg(one(MST_FILTER_FACT, cases[i].filter) == cases[i].want,
-                      "%s: expected %d", cases[i].filter, cases[i].want);
-}
-END_TEST
-
-START_TEST(mcollective_semantics_are_case_sensitive) {
-    semantics = MST_MATCH_MCOLLECTIVE;
-    ck_assert_int_eq(one(MST_FILTER_FACT, "string==hello world"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "string==HeLlO WoRLD"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "string!=HeLlO WoRLD"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "string=~/HeLlO/"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "string=~/(?i)HeLlO/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "sarray=three"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "sarray=Three"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "tbool==T"), 1);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "string == 'HELLO WORLD'"), 0);
-    semantics = MST_MATCH_CHORIA;
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "string == 'HELLO WORLD'"), 1);
-}
-END_TEST
-
-START_TEST(regexes_are_re2) {
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web\\d+$/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^deb\\d+$/"), 0);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "version=~/^\\d+\\.\\d$/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_CLASS, "/^\\w{6}$/"), 1); /* apache */
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "not role=~/\\d/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "not cpus=~/\\d/"), 0);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "sarray=~/^{?\\d}?$/"), 1);
+    ck_assert_int_eq(eval(2, kinds, texts), 1);
 }
 END_TEST
 
@@ -223,8 +237,6 @@ START_TEST(facts_and_classes_and_together) {
     const char *classes_bad[] = {"apache", "mysql"};
     ck_assert_int_eq(eval(2, ckinds, classes_ok), 1);
     ck_assert_int_eq(eval(2, ckinds, classes_bad), 0);
-    ck_assert_int_eq(one(MST_FILTER_AGENT, "rpcutil"), 1);
-    ck_assert_int_eq(one(MST_FILTER_AGENT, "package"), 0);
 }
 END_TEST
 
@@ -263,13 +275,6 @@ START_TEST(bad_filters_are_refused_with_a_reason) {
         ck_assert_int_eq(json_object_size(f), 0);
         json_decref(f);
     }
-}
-END_TEST
-
-START_TEST(bounded_regexes_still_work) {
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^we[a-z]{1,3}[0-9]+$/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^[]a-z]+1$/"), 1);
-    ck_assert_int_eq(one(MST_FILTER_IDENTITY, "/^web\\+$/"), 0);
 }
 END_TEST
 
@@ -327,14 +332,7 @@ START_TEST(embedded_nul_is_refused_not_truncated) {
 }
 END_TEST
 
-START_TEST(compound_and_with_filters) {
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=web and apache"), 1);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "role=db or not base"), 0);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "agent(\"rpcutil\")"), 1);
-    ck_assert_int_eq(one(MST_FILTER_COMPOUND, "version > 9.1"), 1);
-    ck_assert_int_eq(one(MST_FILTER_FACT, "version>9.1"), 1);
-    ck_assert_int_eq(one(MST_FILTER_WITH, "role=web apache"), 1);
-    ck_assert_int_eq(one(MST_FILTER_WITH, "role=web nginx"), 0);
+START_TEST(compound_filters_and_together) {
     /* two -S AND together */
     int kinds[] = {MST_FILTER_COMPOUND, MST_FILTER_COMPOUND};
     const char *both[] = {"role=web or role=db", "cpus=8"};
@@ -366,19 +364,16 @@ int main(void) {
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, empty_filter_matches_everything);
-    tcase_add_test(tc, identity_exact_regex_and_or);
-    tcase_add_test(tc, fact_operators);
-    tcase_add_test(tc, fact_semantics_follow_choria);
-    tcase_add_test(tc, mcollective_semantics_are_case_sensitive);
-    tcase_add_test(tc, regexes_are_re2);
+    tcase_add_loop_test(tc, one_entry_matches_or_not, 0,
+                        (int)(sizeof entries / sizeof entries[0]));
+    tcase_add_test(tc, identities_or);
     tcase_add_test(tc, fuzz_findings_are_refused_when_added);
     tcase_add_test(tc, facts_and_classes_and_together);
     tcase_add_test(tc, bad_filters_are_refused_with_a_reason);
     tcase_add_test(tc, hostile_filter_objects_are_errors_not_matches);
     tcase_add_test(tc, embedded_nul_is_refused_not_truncated);
-    tcase_add_test(tc, bounded_regexes_still_work);
     tcase_add_test(tc, identity_only_filters_can_be_addressed);
-    tcase_add_test(tc, compound_and_with_filters);
+    tcase_add_test(tc, compound_filters_and_together);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }

@@ -38,18 +38,23 @@ static int decide(const char *text, const char *caller, const char *action,
     return d.allow;
 }
 
+/* `text` decides (caller, action) `allow` by its line `line` (0: by the
+ * default). */
+static void expect_decided(const char *text, const char *caller,
+                           const char *action, int allow, int line) {
+    int got;
+    ck_assert_int_eq(decide(text, caller, action, &got), allow);
+    ck_assert_int_eq(got, line);
+}
+
 START_TEST(callers_and_actions) {
     const char *t = "policy default deny\n"
                     "allow\tcert=alice\t*\t*\t*\n"
                     "allow\tcert=bob cert=carol\tstatus\t*\t*\n";
-    int line;
-    ck_assert_int_eq(decide(t, "cert=alice", "restart", &line), 1);
-    ck_assert_int_eq(line, 2);
-    ck_assert_int_eq(decide(t, "cert=bob", "status", &line), 1);
-    ck_assert_int_eq(line, 3);
+    expect_decided(t, "cert=alice", "restart", 1, 2);
+    expect_decided(t, "cert=bob", "status", 1, 3);
     ck_assert_int_eq(decide(t, "cert=carol", "status", NULL), 1);
-    ck_assert_int_eq(decide(t, "cert=bob", "restart", &line), 0);
-    ck_assert_int_eq(line, 0);
+    expect_decided(t, "cert=bob", "restart", 0, 0);
     ck_assert_int_eq(decide(t, "cert=mallory", "status", NULL), 0);
 }
 END_TEST
@@ -57,11 +62,8 @@ END_TEST
 START_TEST(first_match_wins) {
     const char *t = "deny\tcert=alice\trestart\t*\t*\n"
                     "allow\t*\t*\t*\t*\n";
-    int line;
-    ck_assert_int_eq(decide(t, "cert=alice", "restart", &line), 0);
-    ck_assert_int_eq(line, 1);
-    ck_assert_int_eq(decide(t, "cert=alice", "status", &line), 1);
-    ck_assert_int_eq(line, 2);
+    expect_decided(t, "cert=alice", "restart", 0, 1);
+    expect_decided(t, "cert=alice", "status", 1, 2);
 }
 END_TEST
 
@@ -91,11 +93,8 @@ END_TEST
 START_TEST(compound_expressions) {
     const char *t = "deny\t*\trestart\t(env=prod and not role=db)\n"
                     "allow\t*\t*\trole=web or role=db\t*\n";
-    int line;
-    ck_assert_int_eq(decide(t, "cert=a", "restart", &line), 0);
-    ck_assert_int_eq(line, 1);
-    ck_assert_int_eq(decide(t, "cert=a", "status", &line), 1);
-    ck_assert_int_eq(line, 2);
+    expect_decided(t, "cert=a", "restart", 0, 1);
+    expect_decided(t, "cert=a", "status", 1, 2);
 }
 END_TEST
 
