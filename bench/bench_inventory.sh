@@ -8,6 +8,8 @@
 #   inventory_csv_ms_p50, inventory_csv_ms_max
 #       `muster inventory -F os.family=Debian --format csv` over them, the
 #       whole command, 5 runs
+#   complete_facts_ms_p50, complete_facts_ms_max, complete_facts_names
+#       `muster complete facts` (shell completion's fact names), the same
 #   broadcast_ping_ms_*, dm_inventory_ping_ms_*, dm_inventory_ratio
 #       with PING_DAEMONS > 0 (default 0: no broker needed): that many real
 #       daemons, a broadcast ping until all answered against a discovery
@@ -37,17 +39,25 @@ DB=$W/inventory.db
 
 "$B/bench_inventory" gen "$DB" "$NODES"
 printf 'security: { provider = "none"; };\n' >"$W/report.cfg"
-times=()
-for ((r = 0; r < RUNS; r++)); do
-    t0=$(date +%s%N)
-    "$BUILD/client/cli/muster" -c "$W/report.cfg" --db "$DB" inventory \
-        -F os.family=Debian --format csv >"$W/report.csv"
-    times+=($((($(date +%s%N) - t0) / 1000000)))
-done
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+
+# timed NAME OUT ARGS...: `muster ARGS...` over the store RUNS times, its
+# output in OUT; NAME_ms_p50 and NAME_ms_max, the whole command.
+timed() {
+    local name=$1 out=$2 times=() r t0 sorted
+    shift 2
+    for ((r = 0; r < RUNS; r++)); do
+        t0=$(date +%s%N)
+        "$BUILD/client/cli/muster" -c "$W/report.cfg" --db "$DB" "$@" >"$out"
+        times+=($((($(date +%s%N) - t0) / 1000000)))
+    done
+    sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+    echo "${name}_ms_p50: $(sed -n "$(((RUNS + 1) / 2))p" <<<"$sorted")"
+    echo "${name}_ms_max: $(tail -n 1 <<<"$sorted")"
+}
+timed inventory_csv "$W/report.csv" inventory -F os.family=Debian --format csv
 echo "inventory_csv_rows: $(($(wc -l <"$W/report.csv") - 1))"
-echo "inventory_csv_ms_p50: $(sed -n "$(((RUNS + 1) / 2))p" <<<"$sorted")"
-echo "inventory_csv_ms_max: $(tail -n 1 <<<"$sorted")"
+timed complete_facts "$W/facts.txt" complete facts
+echo "complete_facts_names: $(wc -l <"$W/facts.txt")"
 
 if [ "$DAEMONS" -gt 0 ]; then
     bench_daemons "$DAEMONS" x509

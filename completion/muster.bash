@@ -4,9 +4,10 @@
 # that follows the installation (subcommands, options, agents, actions,
 # inputs) is asked of the muster being completed itself, through its
 # hidden `muster complete ...` (see muster(1), COMPLETION), so the words
-# follow its DDLs and options and no JSON is parsed here.  Fact names come
-# from `muster inventory --fields` when the inventory store offers it, and
-# are left out until then.  Needs nothing from the bash-completion package.
+# follow its DDLs and options and no JSON is parsed here.  Fact names (after
+# -F, -W, --fields, --count-by and `facts`) come from `muster complete
+# facts`, the names in the inventory store (-c FILE's or --db PATH's): none
+# where no store is.  Needs nothing from the bash-completion package.
 
 # _muster_ask WORDS...: `muster [-c FILE] complete WORDS...`, quietly.
 _muster_ask() {
@@ -20,9 +21,20 @@ _muster_offer() {
     COMPREPLY=($(compgen -W "$1" -- "$cur"))
 }
 
-# _muster_facts: fact names from the inventory store, when one answers.
+# _muster_facts [SEP]: COMPREPLY = the inventory store's fact names that
+# complete the last SEP-separated part of $cur (--fields a,b: ","; -W "a b":
+# " ").
 _muster_facts() {
-    "${_muster_bin[@]}" inventory --fields 2>/dev/null
+    local sep=${1:-} head='' IFS=$'\n'
+    [ -n "$sep" ] && [[ $cur == *"$sep"* ]] && head=${cur%"$sep"*}$sep
+    # shellcheck disable=SC2207 # one word a line, split on newlines only
+    COMPREPLY=($(compgen -P "$head" -W "$(_muster_ask facts)" -- "${cur#"$head"}"))
+}
+
+# _muster_nospace: no space after the word (a filter goes on with "=VALUE",
+# a list with its separator).
+_muster_nospace() {
+    compopt -o nospace 2>/dev/null
 }
 
 # _muster_cert: `muster cert ...`: its subcommands, options and files.
@@ -52,7 +64,7 @@ _muster_rpc() {
         *)
             [[ $cur == *=* ]] && return 0 # values are the user's
             _muster_offer "$(_muster_ask inputs "$1" "$2")"
-            compopt -o nospace 2>/dev/null
+            _muster_nospace
             ;;
     esac
 }
@@ -77,9 +89,10 @@ _muster() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w=${COMP_WORDS[i]}
         if [ -n "${takes_arg[$w]:-}" ]; then
-            if [ "$w" = -c ] || [ "$w" = --config ]; then
-                _muster_bin+=(-c "${COMP_WORDS[i + 1]}")
-            fi
+            case $w in
+                -c | --config) _muster_bin+=(-c "${COMP_WORDS[i + 1]}") ;;
+                --db) _muster_bin+=(--db "${COMP_WORDS[i + 1]}") ;;
+            esac
             ((i++))
         elif [[ $w == -* ]]; then
             continue
@@ -90,7 +103,7 @@ _muster() {
         fi
     done
     case $prev in
-        -c | --config | --nodes)
+        -c | --config | --nodes | --db)
             local IFS=$'\n'
             # shellcheck disable=SC2207
             COMPREPLY=($(compgen -f -- "$cur"))
@@ -101,7 +114,22 @@ _muster() {
             return 0
             ;;
         -F | --with-fact)
-            _muster_offer "$(_muster_facts)"
+            _muster_facts
+            _muster_nospace
+            return 0
+            ;;
+        -W | --wf | --with)
+            _muster_facts ' '
+            _muster_nospace
+            return 0
+            ;;
+        --fields)
+            _muster_facts ,
+            _muster_nospace
+            return 0
+            ;;
+        --count-by)
+            _muster_facts
             return 0
             ;;
     esac
@@ -135,7 +163,7 @@ _muster() {
             elif [ "$cmd" = help ] && [ "${#args[@]}" -eq 0 ]; then
                 _muster_offer "$(_muster_ask agents)"
             elif [ "$cmd" = facts ] && [ "${#args[@]}" -eq 0 ]; then
-                _muster_offer "$(_muster_facts)"
+                _muster_facts
             fi
             ;;
     esac

@@ -9,11 +9,16 @@
  *
  * Every tool runs by absolute path with an argv, and a package name comes
  * after "--", so a name can never become an option.
+ *
+ * A change of musterd's own package runs apart from the daemon (see
+ * detach_self): its postinst restarts musterd.service, which would end the
+ * very action running apt-get.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "agent_util.h"
 
@@ -23,6 +28,10 @@
 #define QUERY_TIMEOUT_MS 30000
 #define LIST_MAX_OUT (16 * 1024 * 1024) /* dpkg --list, rpm -qa, ... */
 #define CHANGE_TIMEOUT_MS 590000        /* under the DDL's 600 s */
+#define SELF_PACKAGE "musterd"          /* debian/control: the daemon's */
+#define SELF_UNIT "muster-self-upgrade" /* the transient unit it runs in */
+/* Another systemd-run (an absolute path), for tests. */
+#define SYSTEMD_RUN_ENV "MUSTER_SYSTEMD_RUN"
 
 /* The tools this node has; paths empty when absent. */
 struct backend {
@@ -208,6 +217,61 @@ static int precondition(const struct change *c, const char *version,
     return MUSTER_OK;
 }
 
+/*
+ * The systemd-run that starts a change of musterd's own package: 0 with its
+ * path, or -1 to run the change in place (no systemd here).
+ */
+static int find_systemd_run(char *path, size_t size) {
+    const char *env = getenv(SYSTEMD_RUN_ENV);
+    if (env != NULL && env[0] == '/') {
+        snprintf(path, size, "%s", env);
+        return access(path, X_OK) == 0 ? 0 : -1;
+    }
+    if (access("/run/systemd/system", F_OK) != 0) /* sd_booted(3) */
+        return -1;
+    return mst_proc_find("systemd-run", path, size) == 0 ? 0 : -1;
+}
+
+/*
+ * A change of musterd's own package, under systemd: `argv` started in a
+ * transient service of its own (SELF_UNIT), out of musterd.service's
+ * cgroup and process tree, so that the restart its postinst makes (stop:
+ * musterd TERMs this worker, the cgroup is killed) does not cut apt-get or
+ * dpkg short; its output goes to the journal.  Not waited for: the reply
+ * goes before the restart, saying where the upgrade runs.  A second one
+ * while the first runs is refused by systemd (the unit exists).
+ * -1: not ours to detach (run in place); else a MUSTER_* status (>= 0).
+ */
+static int detach_self(const char *name, const char *const *argv, json_t *reply,
+                       char *msg, size_t msg_len) {
+    char run[256];
+    if (strcmp(name, SELF_PACKAGE) != 0 ||
+        find_systemd_run(run, sizeof run) != 0)
+        return -1;
+    const char *sd_argv[16] = {run,
+                               "--unit=" SELF_UNIT,
+                               "--collect",
+                               "--quiet",
+                               "--setenv=DEBIAN_FRONTEND=noninteractive",
+                               "--"};
+    size_t n = 6;
+    for (size_t i = 0; argv[i] != NULL && n < 15; i++)
+        sd_argv[n++] = argv[i];
+    sd_argv[n] = NULL;
+    struct mst_proc_result res;
+    int rc = mst_agent_run(sd_argv, QUERY_TIMEOUT_MS, NULL, &res, msg, msg_len);
+    if (rc != MUSTER_OK)
+        return rc;
+    json_object_set_new(reply, "output",
+                        json_string("started in " SELF_UNIT ".service "
+                                    "(journalctl -u " SELF_UNIT "): musterd "
+                                    "restarts when its package is set up"));
+    if (res.exit_code != 0)
+        rc = mst_agent_tool_failed(run, &res, msg, msg_len);
+    mst_proc_result_free(&res);
+    return rc;
+}
+
 /* Run the change tool, then report the package's state afterwards. */
 static int change(const struct muster_call *call, json_t *reply, char *msg,
                   size_t msg_len) {
@@ -242,6 +306,8 @@ static int change(const struct muster_call *call, json_t *reply, char *msg,
     argv[n++] = "--";
     argv[n++] = spec;
     argv[n] = NULL;
+    if ((rc = detach_self(name, argv, reply, msg, msg_len)) >= 0)
+        return rc != MUSTER_OK ? rc : query(&b, name, reply, msg, msg_len);
     struct mst_proc_result res;
     rc = mst_agent_run(argv, CHANGE_TIMEOUT_MS, apt_env, &res, msg, msg_len);
     if (rc != MUSTER_OK)

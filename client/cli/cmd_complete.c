@@ -1,6 +1,6 @@
 /*
  * cmd_complete.c - muster complete WHAT [ARGS]: the words the shell
- * completion scripts (conf/completion/) offer, one a line, asked of the
+ * completion scripts (completion/) offer, one a line, asked of the
  * installed muster itself so that they follow its DDLs and options
  * instead of parsing JSON in the shell:
  *
@@ -10,11 +10,16 @@
  *   muster complete agents              agents with a DDL on the DDL path
  *   muster complete actions AGENT       that agent's actions
  *   muster complete inputs AGENT ACTION that action's inputs, as "NAME="
+ *   muster complete facts               the dotted fact names of the nodes
+ *                                       in the inventory store (--db PATH
+ *                                       or inventory.db)
  *
  * Not for people (not in --help); the man page documents it.  Prints
  * nothing and exits 1 for what it does not know: a completion offers
  * nothing rather than an error.  Without a readable configuration the
- * defaults (the built-in DDL directory) are used.
+ * defaults (the built-in DDL directory, the default inventory.db) are
+ * used; without a store (no muster collect on this machine) `facts`
+ * prints nothing and exits 0, having only looked for the file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,16 +33,34 @@ static struct muster_config *quiet_config(const struct mst_cli *cli) {
     return cfg;
 }
 
+static void print_list(const struct muster_list *words) {
+    for (size_t i = 0; i < muster_list_count(words); i++)
+        puts(muster_list_get(words, i));
+}
+
 static int print_agents(const struct muster_config *cfg) {
     struct muster_list *names = muster_list_new();
     if (names == NULL || muster_ddl_list(cfg, names) != 0) {
         muster_list_free(&names);
         return MST_EXIT_FAILED;
     }
-    for (size_t i = 0; i < muster_list_count(names); i++)
-        puts(muster_list_get(names, i));
+    print_list(names);
     muster_list_free(&names);
     return MST_EXIT_OK;
+}
+
+/* `db`: --db PATH, else the configuration's inventory.db. */
+static int print_facts(const struct muster_config *cfg, const char *db) {
+    struct muster_inventory *inv = NULL;
+    struct muster_list *names = muster_list_new();
+    int rc = names ? muster_inventory_open(cfg, db, &inv, NULL) : MUSTER_ENOMEM;
+    if (rc == 0)
+        rc = muster_inventory_fact_names(inv, names, NULL);
+    if (rc == 0)
+        print_list(names);
+    muster_inventory_close(&inv);
+    muster_list_free(&names);
+    return rc == 0 || rc == MUSTER_ENOTFOUND ? MST_EXIT_OK : MST_EXIT_FAILED;
 }
 
 /* Actions of args[0], or with args[1] the inputs of that action. */
@@ -78,13 +101,15 @@ int mst_cmd_complete(struct mst_cli *cli, const char *const *commands) {
         return MST_EXIT_OK;
     }
     int agents = strcmp(what, "agents") == 0 && n == 0;
+    int facts = strcmp(what, "facts") == 0 && n == 0;
     int ddl = (strcmp(what, "actions") == 0 && n == 1) ||
               (strcmp(what, "inputs") == 0 && n == 2);
-    if (!agents && !ddl)
+    if (!agents && !facts && !ddl)
         return MST_EXIT_FAILED;
     struct muster_config *cfg = quiet_config(cli);
     int rc = cfg == NULL ? MST_EXIT_FAILED
              : agents    ? print_agents(cfg)
+             : facts     ? print_facts(cfg, cli->db)
                          : print_ddl(cfg, rest, n);
     muster_config_free(&cfg);
     return rc;

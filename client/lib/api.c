@@ -891,6 +891,14 @@ int muster_inventory_select(struct muster_inventory *inv,
     return give(rc, &e, err);
 }
 
+int muster_inventory_fact_names(struct muster_inventory *inv,
+                                struct muster_list *names_r,
+                                struct muster_error *err) {
+    struct mst_err e = {0};
+    int rc = mst_inventory_fact_names(store_of(inv), strv_of(names_r), &e);
+    return give(rc, &e, err);
+}
+
 /* ---- text helpers ---- */
 
 int muster_name_valid(const char *s, size_t max) {

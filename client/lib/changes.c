@@ -31,7 +31,7 @@ static int flatten(const json_t *v, char *prefix, size_t len, size_t cap,
     return 0;
 }
 
-static json_t *flat_facts(const json_t *facts) {
+json_t *mst_changes_flatten(const json_t *facts) {
     char prefix[1024] = "";
     json_t *flat = json_object();
     if (flat != NULL && json_is_object(facts) &&
@@ -100,7 +100,7 @@ int mst_changes_diff(const struct mst_changes_body *old,
                      const struct mst_changes_body *new, mst_changes_fn fn,
                      void *ud, struct mst_err *err) {
     json_t *pairs[3][2] = {
-        {flat_facts(old->facts), flat_facts(new->facts)},
+        {mst_changes_flatten(old->facts), mst_changes_flatten(new->facts)},
         {class_set(old->classes), class_set(new->classes)},
         {agent_map(old->agents), agent_map(new->agents)},
     };

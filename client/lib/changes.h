@@ -23,6 +23,14 @@ typedef int (*mst_changes_fn)(void *ud, const char *kind, const char *name,
                               const json_t *old, const json_t *new);
 
 /*
+ * mst_changes_flatten - the leaves of the fact object `facts` by dotted
+ * name ({"os.family": "Debian", ...}; arrays and empty objects are
+ * leaves), as the history and `muster complete facts` name them.  A new
+ * object (the caller's), NULL when out of memory; not an object: empty.
+ */
+json_t *mst_changes_flatten(const json_t *facts);
+
+/*
  * mst_changes_diff - one call of `fn` per fact leaf (by dotted name;
  * arrays are values) added, removed or changed ("fact_added",
  * "fact_removed", "fact_changed"), per class added or removed, and per

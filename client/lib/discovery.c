@@ -137,10 +137,6 @@ static void collect_sender(void *ud, const struct mst_reply *rep,
     mst_strv_push(ud, rep->sender);
 }
 
-static int by_name(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int mst_discovery_run(struct mst_client *cl, const struct mst_call_spec *spec,
                       struct mst_strv *nodes_r, struct mst_err *err) {
     struct mst_call_spec ping = *spec;
@@ -152,8 +148,8 @@ int mst_discovery_run(struct mst_client *cl, const struct mst_call_spec *spec,
     struct mst_call_stats st = {0};
     int rc = mst_client_call(cl, &ping, &h, &st, err);
     mst_call_stats_clear(&st);
-    if (rc == MST_OK && nodes_r->n > 1)
-        qsort(nodes_r->v, nodes_r->n, sizeof *nodes_r->v, by_name);
+    if (rc == MST_OK)
+        mst_strv_sort(nodes_r);
     return rc;
 }
 

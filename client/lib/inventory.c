@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/status.h"
+#include "changes.h"
 #include "targeting/expr.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
@@ -391,4 +392,48 @@ int mst_inventory_changes(struct mst_store *st,
         rc = mst_store_changes(st, since_ms, visit_change, &ch, err);
     json_decref(ch.only);
     return rc;
+}
+
+/* ---- fact names ---- */
+
+/* The names of one top-level fact into the set `ud` ({name: true}): its
+ * own, or the dotted names of its leaves when it is an object. */
+static int add_fact_names(const char *key, const json_t *object, void *ud,
+                          struct mst_err *err) {
+    json_t *set = ud, *one = NULL, *flat = NULL, *v;
+    int rc = MST_OK;
+    if (object == NULL)
+        rc = json_object_set_new(set, key, json_true()) ? MST_ENOMEM : MST_OK;
+    else if ((one = json_pack("{s:O}", key, (json_t *)object)) == NULL ||
+             (flat = mst_changes_flatten(one)) == NULL)
+        rc = MST_ENOMEM;
+    const char *name;
+    json_object_foreach(flat, name, v) {
+        if (rc == MST_OK && json_object_set_new(set, name, json_true()))
+            rc = MST_ENOMEM;
+    }
+    json_decref(flat);
+    json_decref(one);
+    return rc == MST_OK ? MST_OK
+                        : mst_err_set(err, rc, "inventory: out of memory");
+}
+
+int mst_inventory_fact_names(struct mst_store *st, struct mst_strv *names_r,
+                             struct mst_err *err) {
+    json_t *set = json_object(), *v;
+    struct mst_strv sorted = {0};
+    int rc =
+        set ? mst_store_fact_trees(st, add_fact_names, set, err) : MST_ENOMEM;
+    const char *name;
+    json_object_foreach(set, name, v) {
+        if (rc == MST_OK)
+            rc = mst_strv_push(&sorted, name);
+    }
+    json_decref(set);
+    mst_strv_sort(&sorted);
+    for (size_t i = 0; rc == MST_OK && i < sorted.n; i++)
+        rc = mst_strv_push(names_r, sorted.v[i]);
+    mst_strv_free(&sorted);
+    return rc == MST_ENOMEM ? mst_err_set(err, rc, "inventory: out of memory")
+                            : rc;
 }

@@ -56,6 +56,15 @@ int mst_inventory_changes(struct mst_store *st,
 int mst_inventory_select(struct mst_store *st, const json_t *filter,
                          struct mst_strv *nodes_r, struct mst_err *err);
 
+/*
+ * mst_inventory_fact_names - append every distinct fact name of the stored
+ * nodes, dotted down to the leaves as filters and reports name them
+ * ("os.family"; arrays are leaves), sorted in byte order.  Reads every
+ * object-valued fact of every node: O(size of the store).
+ */
+int mst_inventory_fact_names(struct mst_store *st, struct mst_strv *names_r,
+                             struct mst_err *err);
+
 /* mst_inventory_node - the node `identity` as JSON (the caller's), or
  * MST_ENOTFOUND. */
 int mst_inventory_node(struct mst_store *st, const char *identity,

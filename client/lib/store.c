@@ -88,6 +88,7 @@ enum stmt {
     S_CHANGES,
     S_PRUNE,
     S_OVERDUE,
+    S_FACT_TREES,
     S_COUNT
 };
 
@@ -128,6 +129,12 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
     [S_OVERDUE] = "SELECT identity FROM nodes WHERE stale_since = 0"
                   " AND interval > 0 AND last_seen + 2000 * interval < ?1",
+    /* Objects (stored compact: they start with '{'), each distinct text
+     * once, for their nested names (nodes share most: os, packages); any
+     * other value is only its name, once. */
+    [S_FACT_TREES] = "SELECT DISTINCT key, value FROM facts"
+                     " WHERE value LIKE '{%' UNION ALL SELECT DISTINCT key,"
+                     " NULL FROM facts WHERE value NOT LIKE '{%'",
 };
 
 struct mst_store {
@@ -761,6 +768,25 @@ int mst_store_changes(struct mst_store *st, int64_t since_ms,
     sqlite3_reset(s);
     return step == SQLITE_DONE ? MST_OK
                                : db_err(st, "reading the history", err);
+}
+
+int mst_store_fact_trees(struct mst_store *st, mst_store_fact_fn fn, void *ud,
+                         struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_FACT_TREES);
+    int rc = MST_OK, step;
+    while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *object = column_json(s, 1);
+        if (object == NULL && sqlite3_column_type(s, 1) != SQLITE_NULL)
+            rc = mst_err_set(err, MST_EIO, "%s: a fact that is not JSON",
+                             st->path);
+        else
+            rc = fn(text(s, 0), object, ud, err);
+        json_decref(object);
+    }
+    sqlite3_reset(s);
+    if (rc == MST_OK && step != SQLITE_DONE)
+        rc = db_err(st, "reading the fact names", err);
+    return rc;
 }
 
 int mst_store_schema_version(void) {

@@ -70,6 +70,17 @@ int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
 int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
                      struct mst_err *err);
 
+/*
+ * mst_store_fact_trees - what the fact names of every node are made of, in
+ * one read: `fn` gets each top-level fact whose value is an object once
+ * per distinct value the nodes have, with that object (borrowed), and the
+ * name of every other top-level fact once, with NULL.
+ */
+typedef int (*mst_store_fact_fn)(const char *key, const json_t *object,
+                                 void *ud, struct mst_err *err);
+int mst_store_fact_trees(struct mst_store *st, mst_store_fact_fn fn, void *ud,
+                         struct mst_err *err);
+
 /* mst_store_schema_version - the schema version this program writes. */
 int mst_store_schema_version(void);
 

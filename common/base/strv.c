@@ -41,3 +41,12 @@ json_t *mst_strv_to_json(const struct mst_strv *sv) {
         }
     return a;
 }
+
+static int by_bytes(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mst_strv_sort(struct mst_strv *sv) {
+    if (sv->n > 1)
+        qsort(sv->v, sv->n, sizeof *sv->v, by_bytes);
+}

@@ -25,6 +25,9 @@ void mst_strv_free(struct mst_strv *sv);
  */
 int mst_strv_push(struct mst_strv *sv, const char *s);
 
+/* mst_strv_sort - sort the strings in byte order (strcmp). */
+void mst_strv_sort(struct mst_strv *sv);
+
 /*
  * mst_strv_to_json - a new JSON array of the strings, in order (the
  * caller's).  NULL `sv` gives an empty array.  NULL when out of memory.

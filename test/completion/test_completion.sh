@@ -1,21 +1,31 @@
 #!/bin/bash
-# test_completion.sh MUSTER SRCDIR - the real completion scripts, run the
-# way the shells run them, against the muster binary MUSTER: bash's
-# _muster with COMP_WORDS/COMP_CWORD (after `complete -p muster` shows it
-# is registered), and zsh's _muster with `words`/CURRENT and compadd
-# captured (skipped without zsh).  Agent, action and input names must come
-# from the DDLs muster finds; -c FILE must reach muster.
+# test_completion.sh MUSTER SRCDIR BENCH_INVENTORY - the real completion
+# scripts, run the way the shells run them, against the muster binary
+# MUSTER: bash's _muster with COMP_WORDS/COMP_CWORD (after `complete -p
+# muster` shows it is registered), and zsh's _muster with `words`/CURRENT
+# and compadd captured (skipped without zsh).  Agent, action and input
+# names must come from the DDLs muster finds; -c FILE must reach muster.
+# Fact names come from the inventory store -c FILE or --db PATH names, a
+# real one (BENCH_INVENTORY gen writes it with the store's code); without
+# a store nothing is offered and nothing is printed.
 set -euo pipefail
 MUSTER=$1
 SRC=$2
+BENCH_INVENTORY=$3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 failures=0
 
-# The DDL path of a -c configuration: only the package agent's DDL.
+# The DDL path of a -c configuration: only the package agent's DDL; its
+# inventory store: three generated nodes.
 mkdir -p "$T/ddl"
 cp "$SRC/agents/package/package.json" "$T/ddl/"
-printf 'security: { provider = "none"; };\nddl_path = ["%s/ddl"];\n' "$T" >"$T/client.cfg"
+"$BENCH_INVENTORY" gen "$T/inventory.db" 3 >/dev/null
+printf 'security: { provider = "none"; };\nddl_path = ["%s/ddl"];\ninventory: { db = "%s/inventory.db"; };\n' \
+    "$T" "$T" >"$T/client.cfg"
+# No store: the default inventory.db is not looked for where a machine may
+# have one.
+printf 'security: { provider = "none"; };\ninventory: { db = "%s/none.db"; };\n' "$T" >"$T/nostore.cfg"
 export MUSTER_DDL_PATH=$SRC/agents
 unset MUSTER_CONFIG
 export HOME=$T # no ~/.config/muster/client.cfg of the machine's user
@@ -70,6 +80,23 @@ expect "bash: cert" "$(bashcomp cert '')" init issue show
 got=$(unset MUSTER_DDL_PATH; bashcomp -c "$T/client.cfg" rpc '')
 expect "bash: -c FILE's ddl_path" "$got" package
 refuse "bash: -c FILE's ddl_path" "$got" rpcutil service
+C=(-c "$T/client.cfg")
+expect "bash: -F FACT" "$(bashcomp "${C[@]}" inventory -F '')" os.family role \
+    networking.interfaces.eth0.ip packages.package-number-07
+got=$(bashcomp "${C[@]}" find -F os.)
+expect "bash: -F by prefix" "$got" os.family os.release os.name
+refuse "bash: -F by prefix" "$got" role kernel.release
+expect "bash: --fields' last part" "$(bashcomp "${C[@]}" inventory --fields identity,os.fa)" \
+    identity,os.family
+expect "bash: --count-by" "$(bashcomp "${C[@]}" inventory --count-by ro)" role
+expect "bash: -W" "$(bashcomp "${C[@]}" find -W datac)" datacenter
+expect "bash: facts FACT" "$(bashcomp "${C[@]}" facts kernel.)" kernel.release kernel.version
+expect "bash: --db PATH's store" "$(bashcomp --db "$T/inventory.db" -c "$T/nostore.cfg" inventory -F ro)" role
+got=$(bashcomp -c "$T/nostore.cfg" inventory -F '')
+[ -z "$got" ] || { echo "FAIL: bash: no store, yet -F offers: $got"; failures=$((failures + 1)); }
+out=$("$MUSTER" -c "$T/nostore.cfg" complete facts 2>&1) ||
+    { echo "FAIL: muster complete facts without a store exits $?"; failures=$((failures + 1)); }
+[ -z "$out" ] || { echo "FAIL: muster complete facts without a store prints: $out"; failures=$((failures + 1)); }
 
 # ---- zsh
 if command -v zsh >/dev/null; then
@@ -83,6 +110,7 @@ if command -v zsh >/dev/null; then
                 done
             }
             _files() { print -r -- "(files)"; }
+            compset() { PREFIX=${PREFIX##$~2}; } # -P PATTERN, as zsh does
             words=("$@"); CURRENT=$#; PREFIX=${words[CURRENT]}
             source "$SRC/completion/_muster"
         ' zsh "$MUSTER" "$@"
@@ -97,6 +125,10 @@ if command -v zsh >/dev/null; then
     got=$(unset MUSTER_DDL_PATH; zshcomp -c "$T/client.cfg" rpc '')
     expect "zsh: -c FILE's ddl_path" "$got" package
     refuse "zsh: -c FILE's ddl_path" "$got" rpcutil
+    expect "zsh: -F FACT" "$(zshcomp "${C[@]}" inventory -F '')" os.family role
+    expect "zsh: --fields" "$(zshcomp "${C[@]}" inventory --fields identity,)" os.family
+    expect "zsh: --count-by" "$(zshcomp "${C[@]}" inventory --count-by '')" datacenter
+    expect "zsh: --db PATH's store" "$(zshcomp --db "$T/inventory.db" -c "$T/nostore.cfg" facts '')" role
 else
     echo "no zsh here: the zsh part is skipped"
 fi

@@ -30,7 +30,8 @@ step "bench/bench_inventory.sh 300 3"
 MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL MUSTER_BENCH_ROUNDS=3 \
     assert_exit 0 "$MST_ROOT/bench/bench_inventory.sh" 300 3
 for f in store_put_per_s store_put_cpu_us store_bytes_per_node store_fact_bytes_per_node \
-    inventory_csv_ms_p50 inventory_csv_ms_max broadcast_ping_ms_p50 \
+    inventory_csv_ms_p50 inventory_csv_ms_max complete_facts_ms_p50 complete_facts_ms_max \
+    complete_facts_names broadcast_ping_ms_p50 \
     dm_inventory_ping_ms_p50 dm_inventory_ratio; do
     grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/bench_inventory.sh printed no figure $f"
 done

@@ -6,7 +6,7 @@
 # with python3's csv module and json/jsonl with jq; a fact edit + SIGHUP
 # shows up in --changes as the old and new value; --count-by counts;
 # `muster inventory NODE --from-store` reads the store while NODE keeps
-# working live.  The store is filled by `muster collect --poll` when the
+# working live; the bash completion offers the stored fact names.  The store is filled by `muster collect --poll` when the
 # build has it, else by test/tools/mst_inventory_poll (the same poll).
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +63,23 @@ assert_eq "false" "$(jq -r '.[0].stale' <<<"$OUT")"
 assert_exit 0 muster_cmd inventory
 assert_contains "$OUT" "identity"
 assert_contains "$OUT" "node6"
+
+step "shell completion offers the facts the daemons registered (muster complete facts)"
+assert_exit 0 muster_cmd complete facts
+assert_eq "motto n os.family role" "$(tr '\n' ' ' <<<"$OUT" | sed 's/ $//')"
+# shellcheck source=completion/muster.bash
+. "$MST_ROOT/completion/muster.bash"
+# bashcomp WORD...: COMPREPLY for `muster -c CLIENT_CFG WORD...`, one a line.
+bashcomp() {
+    COMP_WORDS=("$MUSTER_BUILD/client/cli/muster" -c "$CLIENT_CFG" "$@")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMPREPLY=()
+    _muster
+    printf '%s\n' "${COMPREPLY[@]}"
+}
+assert_eq "os.family" "$(bashcomp inventory -F os.)"
+assert_eq "identity,role" "$(bashcomp inventory --fields identity,r)"
+assert_eq "motto" "$(bashcomp inventory --count-by mo)"
 
 step "each filter selects from the store what a live broadcast finds"
 # stored ARGS / live ARGS: the identities on one line.

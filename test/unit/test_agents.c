@@ -762,6 +762,56 @@ static char *read_text(const char *name) {
     return buf;
 }
 
+/*
+ * A change of musterd's own package goes to a transient systemd unit (a
+ * fake systemd-run, MUSTER_SYSTEMD_RUN, writes its arguments to
+ * tmpdir/argv and exits with tmpdir/rc's status) and is not waited for;
+ * systemd refusing it (the unit exists: an upgrade runs) is the reply.
+ */
+START_TEST(package_change_of_musterd_runs_in_its_own_unit) {
+    char msg[256], path[512], text[1024];
+    json_t *r;
+    if (access("/usr/bin/apt-get", X_OK) != 0)
+        return; /* the argv below is apt-get's */
+    ck_assert_int_eq(call1("package", "status", "package", "musterd", &r, msg),
+                     MUSTER_OK);
+    int absent =
+        strcmp(json_string_value(json_object_get(r, "ensure")), "absent") == 0;
+    json_decref(r);
+    if (!absent)
+        return; /* install would refuse an installed musterd first */
+    make_tmpdir();
+    snprintf(path, sizeof path, "%s/systemd-run", tmpdir);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\n"
+             "printf '%%s\\n' \"$@\" > %s/argv\n"
+             "[ -f %s/rc ] || exit 0\n"
+             "echo 'Unit muster-self-upgrade.service already exists.' >&2\n"
+             "exit 1\n",
+             tmpdir, tmpdir);
+    write_file(path, text);
+    ck_assert_int_eq(chmod(path, 0755), 0);
+    setenv("MUSTER_SYSTEMD_RUN", path, 1);
+    ck_assert_int_eq(call1("package", "install", "package", "musterd", &r, msg),
+                     MUSTER_OK);
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(r, "output")),
+               "journalctl -u muster-self-upgrade"));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "ensure")), "absent");
+    json_decref(r);
+    ck_assert_str_eq(read_text("argv"),
+                     "--unit=muster-self-upgrade\n--collect\n--quiet\n"
+                     "--setenv=DEBIAN_FRONTEND=noninteractive\n--\n"
+                     "/usr/bin/apt-get\n-y\ninstall\n--\nmusterd\n");
+    snprintf(path, sizeof path, "%s/rc", tmpdir);
+    write_file(path, "1\n");
+    ck_assert_int_eq(
+        call1("package", "install", "package", "musterd", NULL, msg),
+        MUSTER_ABORTED);
+    ck_assert_msg(strstr(msg, "already exists") != NULL, "%s", msg);
+}
+END_TEST
+
 START_TEST(puppet_status_and_runonce_arguments) {
     char msg[256], path[512];
     json_t *r;
@@ -907,6 +957,7 @@ int main(void) {
     tcase_add_test(tc, nettest_ping);
     tcase_add_test(tc, package_status);
     tcase_add_test(tc, package_choria_actions);
+    tcase_add_test(tc, package_change_of_musterd_runs_in_its_own_unit);
     tcase_add_test(tc, service_status);
     tcase_add_test(tc, injection_is_refused);
     tcase_add_test(tc, nrpe_runcommand);

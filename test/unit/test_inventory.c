@@ -3,7 +3,8 @@
  * (client/lib/inventory.c) on a real SQLite file: filters of every kind
  * evaluated by the nodes' code on the stored facts, classes and agents;
  * fields by dotted name; nodes not heard from; changes of the selected
- * nodes only; one node; a malformed filter refused.
+ * nodes only; one node; a malformed filter refused; the distinct dotted
+ * fact names (shell completion).
  */
 #include <check.h>
 #include <stdio.h>
@@ -243,6 +244,39 @@ START_TEST(one_node_by_identity) {
 }
 END_TEST
 
+/* The fact names of the store, one line each after what `names` held. */
+static const char *fact_names(struct mst_strv *names) {
+    static char buf[512];
+    struct mst_err err = {0};
+    ck_assert_msg(mst_inventory_fact_names(st, names, &err) == MST_OK, "%s",
+                  err.msg);
+    buf[0] = '\0';
+    for (size_t i = 0; i < names->n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s\n",
+                 names->v[i]);
+    mst_strv_free(names);
+    return buf;
+}
+
+START_TEST(fact_names_are_the_distinct_dotted_leaves_sorted) {
+    struct mst_strv names = {0};
+    ck_assert_str_eq(fact_names(&names), "cpus\ndisks\nos.family\n");
+    /* Deeper objects, a dotted top-level name, an empty object and an
+     * array (leaves), a name only one node has; appended after what the
+     * list held. */
+    mst_store_close(&st);
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_WRITE, &st, NULL), MST_OK);
+    put("app1",
+        "{\"os\":{\"family\":\"Debian\",\"release\":{\"major\":12}},"
+        "\"a.b\":1,\"empty\":{},\"tags\":[{\"x\":1}],\"cpus\":2}",
+        "[]", "[]", 9000);
+    ck_assert_int_eq(mst_strv_push(&names, "zz-first"), MST_OK);
+    ck_assert_str_eq(fact_names(&names),
+                     "zz-first\na.b\ncpus\ndisks\nempty\nos.family\n"
+                     "os.release.major\ntags\n");
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("inventory");
     TCase *tc = mst_test_case(s, "queries", setup, teardown, 30);
@@ -253,5 +287,6 @@ int main(void) {
     tcase_add_test(tc, a_callback_stops_the_walk_with_its_value);
     tcase_add_test(tc, changes_are_those_of_the_selected_nodes);
     tcase_add_test(tc, one_node_by_identity);
+    tcase_add_test(tc, fact_names_are_the_distinct_dotted_leaves_sorted);
     return mst_test_run(s);
 }

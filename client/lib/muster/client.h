@@ -630,6 +630,20 @@ MUSTER_CLIENT_API int muster_inventory_select(struct muster_inventory *inv,
                                               struct muster_list *nodes_r,
                                               struct muster_error *err);
 
+/*
+ * muster_inventory_fact_names - append the distinct fact names of every
+ * stored node, sorted in byte order: dotted down to the leaves, as
+ * filters, --fields and the history name them ("os.family",
+ * "networking.interfaces.eth0.ip"; an array is a leaf).  What `muster
+ * complete facts` prints for shell completion.  Reads every object-valued
+ * fact of every node, so its cost grows with the store (not for a hot
+ * path).
+ * Returns: 0; MUSTER_EIO; MUSTER_ENOMEM.
+ */
+MUSTER_CLIENT_API int muster_inventory_fact_names(struct muster_inventory *inv,
+                                                  struct muster_list *names_r,
+                                                  struct muster_error *err);
+
 /* ==== agent DDLs (docs/agents.md) ==== */
 
 struct muster_ddl;
