@@ -172,6 +172,41 @@ START_TEST(reply_round_trip_and_usage) {
 }
 END_TEST
 
+/* Our signature must be what OpenSSL's one-shot calls make and accept
+ * (the provider hashes and signs with prepared contexts): a raw-signed
+ * request opens, and a sealed one verifies with EVP_DigestVerify. */
+START_TEST(signatures_are_standard) {
+    static const char *names[] = {"alice", "carol", "dave"};
+    for (size_t i = 0; i < 3; i++) {
+        struct mst_buf out;
+        char signer[MST_SIGNER_LEN];
+        struct mst_err err = {0};
+        seal_raw(dir, names[i], &out);
+        ck_assert_msg(node_open(mst_buf_view(&out), signer, &err) == MST_OK,
+                      "%s: %s", names[i], err.msg);
+        mst_buf_free(&out);
+        seal_as(dir, names[i], &out);
+        struct mst_envelope env;
+        ck_assert_int_eq(
+            mst_envelope_decode(mst_buf_view(&out), NULL, &env, NULL), MST_OK);
+        EVP_PKEY *key = NULL;
+        ck_assert_int_eq(
+            mst_cert_load_key(pki_path(dir, names[i], "key"), &key, NULL),
+            MST_OK);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        ck_assert_int_eq(
+            EVP_DigestVerifyInit(md, NULL, mst_cert_sign_md(key), NULL, key),
+            1);
+        ck_assert_msg(EVP_DigestVerify(md, env.sig.ptr, env.sig.len,
+                                       env.payload.ptr, env.payload.len) == 1,
+                      "%s: OpenSSL refuses the signature", names[i]);
+        EVP_MD_CTX_free(md);
+        EVP_PKEY_free(key);
+        mst_buf_free(&out);
+    }
+}
+END_TEST
+
 /* Re-encode the envelope in `buf` after `change` edited it. */
 static void rewrap(struct mst_buf *buf, int what, const struct mst_buf *src) {
     struct mst_envelope env;
@@ -314,6 +349,7 @@ int main(void) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, round_trip_every_key_type);
     tcase_add_test(tc, reply_round_trip_and_usage);
+    tcase_add_test(tc, signatures_are_standard);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, cache_hits_and_disabled);
     tcase_add_test(tc, startup_checks);
