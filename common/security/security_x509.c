@@ -69,8 +69,8 @@ struct x509_state {
     X509 *cert;                /* own certificate */
     EVP_PKEY *key;             /* own key */
     EVP_MD *sha256;            /* fetched once */
-    pthread_mutex_t sign_lock; /* guards sign_ctx (replies and
-                                  registrations are signed on two threads) */
+    pthread_mutex_t sign_lock; /* guards sign_ctx: a provider may be shared
+                                  by threads (the library's callers) */
     EVP_PKEY_CTX *sign_ctx;    /* prepared for `key`; NULL: Ed25519 */
     char own_cn[MST_CERT_CN_LEN];
     uint8_t *der; /* own certificate, DER, sent in every envelope */
