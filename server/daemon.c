@@ -10,6 +10,7 @@
  * loop keeps serving the workers between reconnection attempts.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <string.h>
 
@@ -117,6 +118,7 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
     if (msg->kind != MST_MESSAGE_DELIVERY)
         return;
     musterd_counters_bump(&d->counters, MUSTERD_COUNTER_RECEIVED);
+    d->trim_due = 1;
     /* Acknowledged before anything runs; sent by flush_acks(). */
     d->ack_tag = msg->delivery_tag;
     d->ack_generation = msg->generation;
@@ -160,6 +162,18 @@ static void serve_offline(struct musterd *d) {
 }
 
 /*
+ * Quiet for a whole poll after handling requests: give the heap pages a
+ * burst freed back to the kernel (glibc keeps them otherwise; about
+ * 130 kB after 20,000 pipelined requests).  Once per quiet spell.
+ */
+static void trim_after_load(struct musterd *d) {
+    if (!d->trim_due)
+        return;
+    d->trim_due = 0;
+    malloc_trim(0);
+}
+
+/*
  * Wait for the broker socket or a worker (never longer than POLL_MS or the
  * nearest worker deadline), serve the workers, then take at most one
  * message.  Returns mst_connector_consume's result.
@@ -173,8 +187,11 @@ static int serve_once(struct musterd *d, struct mst_err *err) {
     /* With messages already read and no worker to watch, go straight on. */
     if (!buffered || n > 0) {
         int wait = buffered ? 0 : musterd_worker_wait_ms(d, POLL_MS);
-        if (poll(fds, n + 1, wait) < 0 && errno != EINTR)
+        int ready = poll(fds, n + 1, wait);
+        if (ready < 0 && errno != EINTR)
             MST_LOG(MST_LOG_WARNING, "poll: %s", strerror(errno));
+        if (ready == 0 && wait == POLL_MS)
+            trim_after_load(d);
         musterd_worker_service(d, fds + 1, n);
     }
     /* Even when the socket is quiet: the library sends heartbeats here. */

@@ -88,7 +88,7 @@ static int fresh_id(const struct inbound *in, const struct mst_request *req,
         mst_replay_check(in->d->replay, req->id, expires + 1, now_ms, &err);
     if (rc == MST_OK)
         return 1;
-    if (rc == MST_EFULL) {
+    if (rc == MST_EFULL || rc == MST_ENOMEM) {
         char why[MST_ERR_LEN + 32];
         snprintf(why, sizeof why, "busy: %s; try again later", err.msg);
         refuse_with_reply(in, req, MUSTERD_COUNTER_REPLAY_FULL, MUSTER_ABORTED,

@@ -5,8 +5,12 @@
  * expiry finds what to forget; an open-addressing hash table (linear
  * probing, at most half full, deletion by backward shift so no tombstones)
  * finds an id.  The hash is seeded at random so that a caller who picks
- * ids cannot aim them at one chain.  Every array is calloc'd and the
- * table's "empty" is 0, so pages are only touched as entries arrive.
+ * ids cannot aim them at one chain.  The pool and the heap are calloc'd
+ * at capacity and filled from the front, so their pages are only touched
+ * as entries arrive; the table starts small and doubles when half full
+ * (up to 2 * capacity): ids hash all over it, and a full-size table of a
+ * default cache (512 kB) had most of its pages touched by the first few
+ * hundred requests.
  */
 #include "security/replay.h"
 
@@ -16,6 +20,8 @@
 #include "base/status.h"
 
 #define ID_CHARS (MST_ID_LEN - 1)
+/* Slots of a new table (a power of two). */
+#define SLOTS_FIRST 64
 
 struct entry {
     char id[ID_CHARS];
@@ -30,8 +36,9 @@ struct mst_replay {
     size_t n_free;
     size_t next_unused; /* pool indices >= this were never used */
     size_t n;
-    uint32_t *slots; /* pool index + 1; 0 = empty */
-    size_t mask;     /* slots - 1 (a power of two >= 2 * cap) */
+    uint32_t *slots;  /* pool index + 1; 0 = empty */
+    size_t mask;      /* slots - 1 (a power of two) */
+    size_t max_slots; /* the table's last size: a power of two >= 2 * cap */
     uint64_t seed;
 };
 
@@ -51,11 +58,12 @@ int mst_replay_new(size_t capacity, struct mst_replay **replay_r,
         slots <<= 1;
     if (r != NULL) {
         r->cap = capacity;
-        r->mask = slots - 1;
+        r->max_slots = slots;
+        r->mask = (slots < SLOTS_FIRST ? slots : SLOTS_FIRST) - 1;
         r->pool = calloc(capacity, sizeof *r->pool);
         r->heap = calloc(capacity, sizeof *r->heap);
         r->free_list = calloc(capacity, sizeof *r->free_list);
-        r->slots = calloc(slots, sizeof *r->slots);
+        r->slots = calloc(r->mask + 1, sizeof *r->slots);
     }
     if (r == NULL || !r->pool || !r->heap || !r->free_list || !r->slots) {
         mst_replay_free(&r);
@@ -151,6 +159,21 @@ static void forget_expired(struct mst_replay *r, int64_t now_ms) {
     }
 }
 
+/* Double the table, every live id rehashed; MST_ENOMEM leaves it as it
+ * was.  Called when it is half full, so it never fills. */
+static int grow(struct mst_replay *r) {
+    size_t slots = 2 * (r->mask + 1);
+    uint32_t *fresh = calloc(slots, sizeof *fresh);
+    if (fresh == NULL)
+        return MST_ENOMEM;
+    free(r->slots);
+    r->slots = fresh;
+    r->mask = slots - 1;
+    for (size_t i = 0; i < r->n; i++)
+        r->slots[find_slot(r, r->pool[r->heap[i]].id)] = r->heap[i] + 1;
+    return MST_OK;
+}
+
 static uint32_t take_entry(struct mst_replay *r) {
     if (r->n_free > 0)
         return r->free_list[--r->n_free];
@@ -174,6 +197,11 @@ int mst_replay_check(struct mst_replay *r, const char *id, int64_t expires_ms,
                            "replay cache full (%zu requests inside their "
                            "window); refusing rather than forgetting one",
                            r->cap);
+    if (2 * (r->n + 1) > r->mask + 1 && r->mask + 1 < r->max_slots) {
+        if (grow(r) != MST_OK)
+            return mst_err_set(err, MST_ENOMEM, "out of memory");
+        slot = find_slot(r, id);
+    }
     uint32_t idx = take_entry(r);
     memcpy(r->pool[idx].id, id, ID_CHARS);
     r->pool[idx].expires_ms = expires_ms;

@@ -5,7 +5,8 @@
  * A node accepts a request only while now <= time + ttl + skew (see
  * mst_request_check_time), so an id needs remembering until exactly then:
  * after that the time check refuses the copy by itself.  Memory is bounded
- * by `capacity` entries (about 56 bytes each, touched only when used).
+ * by `capacity` entries (about 56 bytes each, touched only when used: the
+ * id table grows with the ids inside their window).
  * When every entry is still inside its window the table is full and new ids
  * are REFUSED (MST_EFULL), never evicted: forgetting an id early would let
  * its request be replayed, and only requests that already passed the
@@ -44,8 +45,9 @@ void mst_replay_free(struct mst_replay **replay);
  * mst_replay_check - forget ids whose window ended at or before `now_ms`,
  * then look `id` (32 hex digits) up.  A new id is recorded until
  * `expires_ms` and MST_OK returned.  Otherwise MST_EREPLAY (seen before,
- * still inside its window) or MST_EFULL (capacity reached; not recorded),
- * with the reason in `err`.  An `expires_ms` <= `now_ms` is MST_EINVAL.
+ * still inside its window), MST_EFULL (capacity reached; not recorded) or
+ * MST_ENOMEM (the id table could not grow; not recorded), with the reason
+ * in `err`.  An `expires_ms` <= `now_ms` is MST_EINVAL.
  */
 int mst_replay_check(struct mst_replay *replay, const char *id,
                      int64_t expires_ms, int64_t now_ms, struct mst_err *err);

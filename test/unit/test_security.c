@@ -4,6 +4,7 @@
  * other CA, expired, not yet valid, wrong usage, bad DER, start-up checks).
  */
 #include <check.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "pki.h"
@@ -120,17 +121,23 @@ static int node_open(struct mst_bytes in, char signer[MST_SIGNER_LEN],
     return rc;
 }
 
+/* A node opens `out`, signed by `name`; `out` is freed. */
+static void expect_opens(struct mst_buf *out, const char *name) {
+    char signer[MST_SIGNER_LEN];
+    struct mst_err err = {0};
+    ck_assert_msg(node_open(mst_buf_view(out), signer, &err) == MST_OK,
+                  "%s: %s", name, err.msg);
+    ck_assert_str_eq(signer, name);
+    mst_buf_free(out);
+}
+
+static const char *every_key_type[] = {"alice", "carol", "dave"};
+
 START_TEST(round_trip_every_key_type) {
-    static const char *names[] = {"alice", "carol", "dave"};
     for (size_t i = 0; i < 3; i++) {
         struct mst_buf out;
-        char signer[MST_SIGNER_LEN];
-        struct mst_err err = {0};
-        seal_as(dir, names[i], &out);
-        ck_assert_msg(node_open(mst_buf_view(&out), signer, &err) == MST_OK,
-                      "%s: %s", names[i], err.msg);
-        ck_assert_str_eq(signer, names[i]);
-        mst_buf_free(&out);
+        seal_as(dir, every_key_type[i], &out);
+        expect_opens(&out, every_key_type[i]);
     }
 }
 END_TEST
@@ -169,6 +176,36 @@ START_TEST(reply_round_trip_and_usage) {
     mst_buf_free(&out);
     mst_security_free(&node);
     mst_security_free(&cli);
+}
+END_TEST
+
+/* Our signature must be what OpenSSL's one-shot calls make and accept
+ * (the provider hashes and signs with prepared contexts): a raw-signed
+ * request opens, and a sealed one verifies with EVP_DigestVerify. */
+START_TEST(signatures_are_standard) {
+    for (size_t i = 0; i < 3; i++) {
+        const char *name = every_key_type[i];
+        struct mst_buf out;
+        seal_raw(dir, name, &out);
+        expect_opens(&out, name);
+        seal_as(dir, name, &out);
+        struct mst_envelope env;
+        ck_assert_int_eq(
+            mst_envelope_decode(mst_buf_view(&out), NULL, &env, NULL), MST_OK);
+        EVP_PKEY *key = NULL;
+        ck_assert_int_eq(
+            mst_cert_load_key(pki_path(dir, name, "key"), &key, NULL), MST_OK);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        ck_assert_int_eq(
+            EVP_DigestVerifyInit(md, NULL, mst_cert_sign_md(key), NULL, key),
+            1);
+        ck_assert_msg(EVP_DigestVerify(md, env.sig.ptr, env.sig.len,
+                                       env.payload.ptr, env.payload.len) == 1,
+                      "%s: OpenSSL refuses the signature", name);
+        EVP_MD_CTX_free(md);
+        EVP_PKEY_free(key);
+        mst_buf_free(&out);
+    }
 }
 END_TEST
 
@@ -274,6 +311,58 @@ START_TEST(cache_hits_and_disabled) {
 }
 END_TEST
 
+/* Threads verifying replies of one node on one client (as the client's
+ * verifier threads do) take the cached certificate's prepared context in
+ * turn or make their own: every good reply passes, every tampered fails. */
+struct race {
+    struct mst_security *cli;
+    const struct mst_buf *good, *bad;
+    int wrong; /* results that were not as expected */
+};
+
+static void *verify_many(void *arg) {
+    struct race *r = arg;
+    for (int i = 0; i < 200; i++) {
+        const struct mst_buf *b = i % 3 == 0 ? r->bad : r->good;
+        struct mst_reply got = {0};
+        char signer[MST_SIGNER_LEN];
+        int rc = mst_reply_open(r->cli, mst_buf_view(b), &got, signer, NULL);
+        r->wrong += (rc == MST_OK) != (b == r->good);
+        mst_reply_clear(&got);
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_verifies) {
+    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
+    struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
+    struct mst_reply rep = {
+        .sender = "web1", .statusmsg = "OK", .data = json_object()};
+    strcpy(rep.id, "0123456789abcdef0123456789abcdef");
+    struct mst_buf good, bad;
+    mst_buf_init(&good, 0);
+    ck_assert_int_eq(mst_reply_seal(node, &rep, &good, NULL), MST_OK);
+    mst_buf_init(&bad, 0);
+    ck_assert_int_eq(mst_buf_append(&bad, good.data, good.len), MST_OK);
+    rewrap(&bad, 1, NULL);
+    struct race r[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = (struct race){.cli = cli, .good = &good, .bad = &bad};
+        ck_assert_int_eq(pthread_create(&t[i], NULL, verify_many, &r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(r[i].wrong, 0);
+    }
+    json_decref(rep.data);
+    mst_buf_free(&good);
+    mst_buf_free(&bad);
+    mst_security_free(&node);
+    mst_security_free(&cli);
+}
+END_TEST
+
 START_TEST(startup_checks) {
     struct mst_security *sec = NULL;
     struct mst_err err = {0};
@@ -314,8 +403,10 @@ int main(void) {
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, round_trip_every_key_type);
     tcase_add_test(tc, reply_round_trip_and_usage);
+    tcase_add_test(tc, signatures_are_standard);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, cache_hits_and_disabled);
+    tcase_add_test(tc, concurrent_verifies);
     tcase_add_test(tc, startup_checks);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
