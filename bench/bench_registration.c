@@ -14,8 +14,12 @@
  * node's certificate new to the verifier: a cold cache), registrations_per_s
  * (ingest: K / the collect run's wall time), registration_collect_s,
  * registration_collect_cpu_us (the collector's user + system CPU per
- * registration, every thread: what a busy machine does not distort) and
- * registration_store_bytes_per_node (database plus WAL, / K).  With
+ * registration, every thread: what a busy machine does not distort),
+ * registration_store_bytes_per_node (database plus WAL, / K), then the
+ * same for one "still here" per node (the short body with the digest
+ * already stored) collected by a second run into that store:
+ * still_here_per_s and still_here_cpu_us (a new process: each node's
+ * certificate is again new to it, as in every cron run).  With
  * --publish-only it publishes and stops (test/integration/17-collect-kill9
  * uses that, with the collector configuration --config-out writes).
  *
@@ -139,7 +143,8 @@ static void seal(const struct node *n, struct mst_bytes payload,
         die("signing", NULL);
 }
 
-static void registration_of(size_t i, struct mst_buf *payload) {
+/* Node i's full registration, or (full = 0) its "still here". */
+static void registration_of(size_t i, int full, struct mst_buf *payload) {
     char name[BENCH_NODE_NAME_LEN];
     bench_node_name(i + 1, name);
     struct mst_registration reg = {
@@ -157,8 +162,15 @@ static void registration_of(size_t i, struct mst_buf *payload) {
     };
     struct mst_err err = {0};
     if (mst_registration_digest(reg.facts, reg.classes, reg.agents, reg.digest,
-                                &err) != MST_OK ||
-        mst_registration_encode(&reg, payload, &err) != MST_OK)
+                                &err) != MST_OK)
+        die("a registration digest", &err);
+    if (!full) { /* the same digest, without the body */
+        json_decref(reg.facts);
+        json_decref(reg.classes);
+        json_decref(reg.agents);
+        reg.facts = reg.classes = reg.agents = NULL;
+    }
+    if (mst_registration_encode(&reg, payload, &err) != MST_OK)
         die("encoding a registration", &err);
     mst_registration_clear(&reg);
 }
@@ -225,10 +237,11 @@ static int64_t open_ns(struct mst_security *sec, struct mst_bytes msg) {
     return ns;
 }
 
-/* Publish one registration per node; returns the average sealed size.
- * Each is also opened once, timed into open_ns_r[i] (not in *per_s). */
+/* Publish one registration per node (full or "still here"); returns the
+ * average sealed size.  Each is also opened once, timed into open_ns_r[i]
+ * (not in *per_s). */
 static double publish_all(const struct options *o, const struct node *nodes,
-                          double *per_s, int64_t *open_ns_r) {
+                          int full, double *per_s, int64_t *open_ns_r) {
     struct mst_strv urls = {0};
     struct mst_connector *c = connect_to(o->url, &urls);
     struct mst_security *sec = verifier();
@@ -238,7 +251,7 @@ static double publish_all(const struct options *o, const struct node *nodes,
         struct mst_buf payload, out;
         mst_buf_init(&payload, 0);
         mst_buf_init(&out, 0);
-        registration_of(i, &payload);
+        registration_of(i, full, &payload);
         seal(&nodes[i], mst_buf_view(&payload), &out);
         struct mst_err err = {0};
         if (mst_connector_publish_registration(c, "muster", mst_buf_view(&out),
@@ -379,14 +392,13 @@ int main(int argc, char **argv) {
     int64_t *opens = calloc(o.k, sizeof *opens);
     if (opens == NULL)
         die("memory", NULL);
-    double body = publish_all(&o, nodes, &publish_per_s, opens);
+    double body = publish_all(&o, nodes, 1, &publish_per_s, opens);
     bench_sort(opens, o.k);
     printf("registration_nodes: %zu\n", o.k);
     printf("registration_body_bytes: %.0f\n", body);
     printf("registration_publish_per_s: %.0f\n", publish_per_s);
     printf("registration_open_us: %.1f\n",
            (double)bench_percentile(opens, o.k, 50) / 1000.0);
-    free(opens);
     if (!o.publish_only) {
         double cpu = 0;
         double s = run_collect(o.config_out, o.db, &cpu);
@@ -397,7 +409,12 @@ int main(int argc, char **argv) {
         printf("registration_collect_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
         printf("registration_store_bytes_per_node: %.0f\n",
                (double)(size_of(o.db) + size_of(wal)) / (double)o.k);
+        publish_all(&o, nodes, 0, &publish_per_s, opens);
+        s = run_collect(o.config_out, o.db, &cpu);
+        printf("still_here_per_s: %.0f\n", (double)o.k / s);
+        printf("still_here_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
     }
+    free(opens);
     for (size_t i = 0; i < o.k; i++) {
         EVP_PKEY_free(nodes[i].key);
         OPENSSL_free(nodes[i].der);
