@@ -29,7 +29,6 @@
  * Figures, not assertions.
  */
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -89,23 +88,6 @@ static void die(const char *what, const struct mst_err *err) {
 
 /* ---- the nodes ---------------------------------------------------------- */
 
-/* The DER bytes of a PEM certificate file, not parsed (OpenSSL 3.0's
- * decoders take ~150 us a certificate; the simulator only sends them). */
-static void read_der(const char *path, struct node *n) {
-    FILE *f = fopen(path, "r");
-    char *name = NULL, *header = NULL;
-    unsigned char *data = NULL;
-    long len = 0;
-    if (f == NULL || PEM_read(f, &name, &header, &data, &len) != 1 ||
-        strcmp(name, "CERTIFICATE") != 0)
-        die(path, NULL);
-    fclose(f);
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    n->der = data;
-    n->der_len = (int)len;
-}
-
 /* Nodes [from, k) in steps of `step`: their keys and certificates. */
 struct load_job {
     const char *dir;
@@ -115,16 +97,13 @@ struct load_job {
 
 static void *load_some(void *arg) {
     const struct load_job *j = arg;
-    char path[4096];
     struct mst_err err = {0};
     for (size_t i = j->from; i < j->k; i += j->step) {
         struct node *n = &j->nodes[i];
         bench_node_name(i + 1, n->name);
-        snprintf(path, sizeof path, "%s/%s.key", j->dir, n->name);
-        if (mst_cert_load_key(path, &n->key, &err) != MST_OK)
-            die("key", &err);
-        snprintf(path, sizeof path, "%s/%s.pem", j->dir, n->name);
-        read_der(path, n);
+        if (bench_fleet_node(j->dir, i + 1, &n->key, &n->der, &n->der_len,
+                             &err) != MST_OK)
+            die("node", &err);
     }
     return NULL;
 }

@@ -14,20 +14,25 @@
  * node's certificate new to the verifier: a cold cache), registrations_per_s
  * (ingest: K / the collect run's wall time), registration_collect_s,
  * registration_collect_cpu_us (the collector's user + system CPU per
- * registration, every thread: what a busy machine does not distort) and
- * registration_store_bytes_per_node (database plus WAL, / K).  With
+ * registration, every thread: what a busy machine does not distort),
+ * registration_store_bytes_per_node (database plus WAL, / K), then the
+ * same for one "still here" per node (the short body with the digest
+ * already stored) collected by a second run into that store:
+ * still_here_per_s and still_here_cpu_us (a new process: each node's
+ * certificate is again new to it, as in every cron run).  With
  * --publish-only it publishes and stops (test/integration/17-collect-kill9
  * uses that, with the collector configuration --config-out writes).
  *
- * Certificates are made once and cached under the build directory
- * (bench/registration-pki/: the CA, the collector's client certificate,
- * and every node's key and certificate in one PEM bundle, grown as larger
- * K are asked for).  A benchmark, not a test: it asserts nothing about
- * speed.  URL defaults to $MUSTER_TEST_URL, else the local broker.
+ * The nodes are fleet00001.. (fleet_certs.h, the generator bench_fleet
+ * uses too), their certificates made once and kept under the build
+ * directory (bench/fleet-certs/, shared with bench/fleet.sh; only the
+ * missing ones are issued when a larger K is asked for); the collector's
+ * client certificate is fleet-client.  A benchmark, not a test: it asserts
+ * nothing about speed.  URL defaults to $MUSTER_TEST_URL, else the local
+ * broker.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +44,12 @@
 #include "base/status.h"
 #include "base/util.h"
 #include "connector.h"
+#include "fleet_certs.h"
 #include "security/cert.h"
 #include "security/security.h"
 #include "stats.h"
 #include "wire/envelope.h"
 #include "wire/registration.h"
-
-#define NAME_FMT "bench-node-%05zu"
 
 struct options {
     size_t k;
@@ -56,7 +60,7 @@ struct options {
 /* One simulated node: its key and its certificate (DER). */
 struct node {
     EVP_PKEY *key;
-    unsigned char *der;
+    uint8_t *der;
     int der_len;
 };
 
@@ -67,111 +71,36 @@ static void die(const char *what, const struct mst_err *err) {
 }
 
 static const char *pki_dir(void) {
-    return MST_BENCH_DIR "/registration-pki";
+    return MST_BENCH_DIR "/fleet-certs";
 }
 
 static void path_in(char *buf, size_t size, const char *name) {
     snprintf(buf, size, "%s/%s", pki_dir(), name);
 }
 
-/* Issue NAME in the CA directory (skipped if there). */
-static void issue(const char *name, enum mst_cert_kind kind) {
-    char pem[512];
-    snprintf(pem, sizeof pem, "%s/%s.pem", pki_dir(), name);
-    if (access(pem, R_OK) == 0)
-        return;
-    struct mst_cert_request req = {
-        .name = name, .kind = kind, .key_type = MST_KEY_EC, .days = 3650};
-    struct mst_err err = {0};
-    if (mst_cert_issue(pki_dir(), &req, &err) != MST_OK)
-        die(name, &err);
-}
-
-/* Append `path`'s bytes to `out`, then remove it. */
-static void move_into(FILE *out, const char *path) {
-    FILE *in = fopen(path, "rb");
-    if (in == NULL)
-        die(path, NULL);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
-            die("writing the node bundle", NULL);
-    fclose(in);
-    unlink(path);
-}
-
-/* Nodes already in the bundle: one key and one certificate each. */
-static size_t bundle_count(const char *bundle) {
-    FILE *f = fopen(bundle, "r");
-    if (f == NULL)
-        return 0;
-    size_t n = 0;
-    char line[256];
-    while (fgets(line, sizeof line, f))
-        n += strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
-    fclose(f);
-    return n;
-}
-
-/* The CA, the collector's certificate, and at least `k` nodes. */
-static void ensure_pki(size_t k) {
-    char ca[512], bundle[512];
-    path_in(ca, sizeof ca, "ca.pem");
-    path_in(bundle, sizeof bundle, "nodes.pem");
-    struct mst_err err = {0};
-    if (access(ca, R_OK) != 0 &&
-        mst_cert_init(pki_dir(), MST_KEY_EC, 3650, &err) != MST_OK)
-        die("making the bench CA", &err);
-    issue("bench-collector", MST_CERT_CLIENT);
-    size_t have = bundle_count(bundle);
-    if (have >= k)
-        return;
-    FILE *out = fopen(bundle, "a");
-    if (out == NULL)
-        die(bundle, NULL);
-    chmod(bundle, 0600);
-    for (size_t i = have; i < k; i++) {
-        char name[64], key[512], pem[512];
-        snprintf(name, sizeof name, NAME_FMT, i);
-        issue(name, MST_CERT_SERVER);
-        snprintf(key, sizeof key, "%s/%s.key", pki_dir(), name);
-        snprintf(pem, sizeof pem, "%s/%s.pem", pki_dir(), name);
-        move_into(out, key);
-        move_into(out, pem);
-    }
-    if (fclose(out) != 0)
-        die(bundle, NULL);
-    fprintf(stderr, "bench_registration: issued %zu node certificates\n",
-            k - have);
-}
-
+/* The CA, the collector's certificate and nodes 1..k, made if missing;
+ * node i of the bench is fleet node i + 1. */
 static struct node *load_nodes(size_t k) {
-    char bundle[512];
-    path_in(bundle, sizeof bundle, "nodes.pem");
-    FILE *f = fopen(bundle, "r");
+    struct mst_err err = {0};
+    size_t made = 0;
+    if (bench_fleet_certs(pki_dir(), k, 2, &made, &err) != MST_OK)
+        die("making the bench certificates", &err);
+    if (made > 0)
+        fprintf(stderr, "bench_registration: issued %zu certificates\n", made);
     struct node *v = calloc(k, sizeof *v);
-    if (f == NULL || v == NULL)
-        die(bundle, NULL);
-    for (size_t i = 0; i < k; i++) {
-        v[i].key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-        X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
-        v[i].der_len = cert ? i2d_X509(cert, &v[i].der) : -1;
-        X509_free(cert);
-        if (v[i].key == NULL || v[i].der_len <= 0) {
-            fprintf(stderr, "bench_registration: %s: node %zu unreadable\n",
-                    bundle, i);
-            exit(1);
-        }
-    }
-    fclose(f);
+    if (v == NULL)
+        die("memory", NULL);
+    for (size_t i = 0; i < k; i++)
+        if (bench_fleet_node(pki_dir(), i + 1, &v[i].key, &v[i].der,
+                             &v[i].der_len, &err) != MST_OK)
+            die("loading a node", &err);
     return v;
 }
 
 /* A fact set of about 5 KB, the shape facter gives (values vary by node). */
 static json_t *facts_of(size_t i) {
-    char host[64], ip[32], mac[32];
-    snprintf(host, sizeof host, NAME_FMT, i);
+    char host[BENCH_NODE_NAME_LEN], ip[32], mac[32];
+    bench_node_name(i + 1, host);
     snprintf(ip, sizeof ip, "10.%zu.%zu.%zu", (i >> 16) & 255, (i >> 8) & 255,
              i & 255);
     snprintf(mac, sizeof mac, "52:54:00:%02zx:%02zx:%02zx", (i >> 16) & 255,
@@ -214,9 +143,10 @@ static void seal(const struct node *n, struct mst_bytes payload,
         die("signing", NULL);
 }
 
-static void registration_of(size_t i, struct mst_buf *payload) {
-    char name[64];
-    snprintf(name, sizeof name, NAME_FMT, i);
+/* Node i's full registration, or (full = 0) its "still here". */
+static void registration_of(size_t i, int full, struct mst_buf *payload) {
+    char name[BENCH_NODE_NAME_LEN];
+    bench_node_name(i + 1, name);
     struct mst_registration reg = {
         .sender = strdup(name),
         .version = strdup("0.1.0"),
@@ -232,8 +162,15 @@ static void registration_of(size_t i, struct mst_buf *payload) {
     };
     struct mst_err err = {0};
     if (mst_registration_digest(reg.facts, reg.classes, reg.agents, reg.digest,
-                                &err) != MST_OK ||
-        mst_registration_encode(&reg, payload, &err) != MST_OK)
+                                &err) != MST_OK)
+        die("a registration digest", &err);
+    if (!full) { /* the same digest, without the body */
+        json_decref(reg.facts);
+        json_decref(reg.classes);
+        json_decref(reg.agents);
+        reg.facts = reg.classes = reg.agents = NULL;
+    }
+    if (mst_registration_encode(&reg, payload, &err) != MST_OK)
         die("encoding a registration", &err);
     mst_registration_clear(&reg);
 }
@@ -273,8 +210,8 @@ static void declare_queue(const struct options *o) {
 static struct mst_security *verifier(void) {
     char ca[512], cert[512], key[512];
     path_in(ca, sizeof ca, "ca.pem");
-    path_in(cert, sizeof cert, "bench-collector.pem");
-    path_in(key, sizeof key, "bench-collector.key");
+    path_in(cert, sizeof cert, "fleet-client.pem");
+    path_in(key, sizeof key, "fleet-client.key");
     struct mst_security_options so = {.provider = "x509",
                                       .role = MST_SECURITY_CLIENT,
                                       .ca = ca,
@@ -300,10 +237,11 @@ static int64_t open_ns(struct mst_security *sec, struct mst_bytes msg) {
     return ns;
 }
 
-/* Publish one registration per node; returns the average sealed size.
- * Each is also opened once, timed into open_ns_r[i] (not in *per_s). */
+/* Publish one registration per node (full or "still here"); returns the
+ * average sealed size.  Each is also opened once, timed into open_ns_r[i]
+ * (not in *per_s). */
 static double publish_all(const struct options *o, const struct node *nodes,
-                          double *per_s, int64_t *open_ns_r) {
+                          int full, double *per_s, int64_t *open_ns_r) {
     struct mst_strv urls = {0};
     struct mst_connector *c = connect_to(o->url, &urls);
     struct mst_security *sec = verifier();
@@ -313,7 +251,7 @@ static double publish_all(const struct options *o, const struct node *nodes,
         struct mst_buf payload, out;
         mst_buf_init(&payload, 0);
         mst_buf_init(&out, 0);
-        registration_of(i, &payload);
+        registration_of(i, full, &payload);
         seal(&nodes[i], mst_buf_view(&payload), &out);
         struct mst_err err = {0};
         if (mst_connector_publish_registration(c, "muster", mst_buf_view(&out),
@@ -338,11 +276,11 @@ static void write_config(const struct options *o, const char *path) {
     if (f == NULL)
         die(path, NULL);
     fprintf(f,
-            "identity = \"bench-collector\";\n"
+            "identity = \"fleet-client\";\n"
             "broker: { urls = [\"%s\"]; };\n"
             "security: { provider = \"x509\"; ca = \"%s/ca.pem\";\n"
-            "  cert = \"%s/bench-collector.pem\";\n"
-            "  key = \"%s/bench-collector.key\"; };\n"
+            "  cert = \"%s/fleet-client.pem\";\n"
+            "  key = \"%s/fleet-client.key\"; };\n"
             "inventory: { queue = \"%s\"; queue_max_length = 100000; };\n"
             "log: { level = \"warning\"; };\n",
             o->url, pki_dir(), pki_dir(), pki_dir(), o->queue);
@@ -442,9 +380,8 @@ int main(int argc, char **argv) {
                         .db = MST_BENCH_DIR "/bench-inventory.db",
                         .config_out = MST_BENCH_DIR "/bench-collector.cfg"};
     parse(argc, argv, &o);
-    ensure_pki(o.k);
-    write_config(&o, o.config_out);
     struct node *nodes = load_nodes(o.k);
+    write_config(&o, o.config_out);
     declare_queue(&o);
     if (!o.publish_only) { /* leftovers of an earlier run go first */
         double ignored;
@@ -455,14 +392,13 @@ int main(int argc, char **argv) {
     int64_t *opens = calloc(o.k, sizeof *opens);
     if (opens == NULL)
         die("memory", NULL);
-    double body = publish_all(&o, nodes, &publish_per_s, opens);
+    double body = publish_all(&o, nodes, 1, &publish_per_s, opens);
     bench_sort(opens, o.k);
     printf("registration_nodes: %zu\n", o.k);
     printf("registration_body_bytes: %.0f\n", body);
     printf("registration_publish_per_s: %.0f\n", publish_per_s);
     printf("registration_open_us: %.1f\n",
            (double)bench_percentile(opens, o.k, 50) / 1000.0);
-    free(opens);
     if (!o.publish_only) {
         double cpu = 0;
         double s = run_collect(o.config_out, o.db, &cpu);
@@ -473,7 +409,12 @@ int main(int argc, char **argv) {
         printf("registration_collect_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
         printf("registration_store_bytes_per_node: %.0f\n",
                (double)(size_of(o.db) + size_of(wal)) / (double)o.k);
+        publish_all(&o, nodes, 0, &publish_per_s, opens);
+        s = run_collect(o.config_out, o.db, &cpu);
+        printf("still_here_per_s: %.0f\n", (double)o.k / s);
+        printf("still_here_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
     }
+    free(opens);
     for (size_t i = 0; i < o.k; i++) {
         EVP_PKEY_free(nodes[i].key);
         OPENSSL_free(nodes[i].der);

@@ -4,9 +4,11 @@
  */
 #include "fleet_certs.h"
 
+#include <openssl/pem.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -95,4 +97,43 @@ int bench_fleet_certs(const char *dir, size_t k, unsigned threads,
     if (atomic_load(&j.failed))
         return mst_err_set(err, j.err.code, "%s", j.err.msg);
     return MST_OK;
+}
+
+/* The DER bytes of the PEM certificate file `path`. */
+static int read_der(const char *path, uint8_t **der_r, int *der_len_r,
+                    struct mst_err *err) {
+    FILE *f = fopen(path, "r");
+    char *name = NULL, *header = NULL;
+    unsigned char *data = NULL;
+    long len = 0;
+    int ok = f != NULL && PEM_read(f, &name, &header, &data, &len) == 1 &&
+             strcmp(name, "CERTIFICATE") == 0;
+    if (f != NULL)
+        fclose(f);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    if (!ok) {
+        OPENSSL_free(data);
+        return mst_err_set(err, MST_EIO, "%s: not a PEM certificate", path);
+    }
+    *der_r = data;
+    *der_len_r = (int)len;
+    return MST_OK;
+}
+
+int bench_fleet_node(const char *dir, size_t i, EVP_PKEY **key_r,
+                     uint8_t **der_r, int *der_len_r, struct mst_err *err) {
+    char name[BENCH_NODE_NAME_LEN], path[PATH_LEN];
+    bench_node_name(i, name);
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    int rc = mst_cert_load_key(path, key_r, err);
+    if (rc != MST_OK)
+        return rc;
+    snprintf(path, sizeof path, "%s/%s.pem", dir, name);
+    rc = read_der(path, der_r, der_len_r, err);
+    if (rc != MST_OK) {
+        EVP_PKEY_free(*key_r);
+        *key_r = NULL;
+    }
+    return rc;
 }

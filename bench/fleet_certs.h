@@ -1,6 +1,7 @@
 /*
  * fleet_certs.h - K node identities for the benchmarks that play a fleet
- * (bench_fleet; meant to be shared by any bench that needs many nodes):
+ * (bench_fleet, bench_registration: one generator for every bench that
+ * needs many nodes):
  * a site CA and K P-256 server certificates, made with the library's own
  * certificate functions (security/cert.h) and kept in a directory under
  * the build tree, so that they are generated once.
@@ -13,7 +14,9 @@
 #ifndef MST_BENCH_FLEET_CERTS_H
 #define MST_BENCH_FLEET_CERTS_H
 
+#include <openssl/evp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 
@@ -31,5 +34,14 @@ void bench_node_name(size_t i, char name_r[BENCH_NODE_NAME_LEN]);
  */
 int bench_fleet_certs(const char *dir, size_t k, unsigned threads,
                       size_t *made_r, struct mst_err *err);
+
+/*
+ * bench_fleet_node - node i's private key (*key_r, EVP_PKEY_free) and
+ * the DER bytes of its certificate (*der_r, OPENSSL_free; *der_len_r),
+ * not parsed (OpenSSL 3.0's decoders take ~150 us a certificate; the
+ * benches only send them).  Returns MST_OK or MST_EIO/MST_ESECURITY.
+ */
+int bench_fleet_node(const char *dir, size_t i, EVP_PKEY **key_r,
+                     uint8_t **der_r, int *der_len_r, struct mst_err *err);
 
 #endif

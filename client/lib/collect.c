@@ -7,6 +7,8 @@
  * provider (so only a server certificate whose CN is the sender passes,
  * exactly as for replies), puts them in one transaction and, only once it
  * is committed, acknowledges every delivery in it with one multiple ack.
+ * Two batches are in flight: while one is opened in the background, the
+ * one opened before it is stored and the next one fills.
  */
 #include "collect.h"
 
@@ -81,7 +83,9 @@ struct queue_run {
     struct mst_collect_stats *stats;
     unsigned threads;
     int64_t upkept_ms; /* mst_now_ms of the last upkeep; 0: none yet */
-    struct batch b;
+    struct batch b;    /* filling with deliveries */
+    struct batch open; /* being opened by `opener` (when n > 0) */
+    struct mst_opener opener;
 };
 
 /* The store's upkeep (stale nodes, history retention) in a transaction of
@@ -202,9 +206,8 @@ static int take(struct queue_run *r, const struct mst_message *msg,
     return MST_OK;
 }
 
-/* Open the batch, put it in one transaction and commit. */
+/* Put the opened batch in one transaction and commit. */
 static int store_batch(struct queue_run *r, struct mst_err *err) {
-    mst_opener_run(r->sec, r->b.bodies, r->b.n, r->threads, r->b.opened);
     int rc = mst_store_begin(r->st, err);
     int64_t now = mst_wall_ms();
     for (size_t i = 0; rc == MST_OK && i < r->b.n; i++)
@@ -217,12 +220,13 @@ static int store_batch(struct queue_run *r, struct mst_err *err) {
 }
 
 /*
- * Commit, then acknowledge.  A delivery from a connection since lost
- * cannot be acked: the broker gives it again and it is put again.
- * Returns the store's failure (nothing acknowledged), or MST_ECONNECT for
- * a connection lost while acking (the batch is safe in the store).
+ * Store the batch in `r->b` (opened), then acknowledge it.  A delivery
+ * from a connection since lost cannot be acked: the broker gives it again
+ * and it is put again.  Returns the store's failure (nothing
+ * acknowledged), or MST_ECONNECT for a connection lost while acking (the
+ * batch is safe in the store).
  */
-static int commit(struct queue_run *r, struct mst_err *err) {
+static int settle(struct queue_run *r, struct mst_err *err) {
     if (r->b.n == 0)
         return MST_OK;
     int rc = store_batch(r, err);
@@ -233,6 +237,35 @@ static int commit(struct queue_run *r, struct mst_err *err) {
         return rc;
     rc = mst_connector_ack_through(r->conn, tag, generation, err);
     return rc == MST_ENOTFOUND ? MST_OK : rc;
+}
+
+/* Wait for the batch being opened, if any. */
+static void opened(struct queue_run *r) {
+    if (r->open.n > 0)
+        mst_opener_wait(&r->opener);
+}
+
+/*
+ * Move the pipeline on by one: the batch filled so far starts being
+ * opened in the background, and the one opened before it is stored
+ * meanwhile (its deliveries come before the new one's, so acking it
+ * leaves the new one unacknowledged).
+ */
+static int advance(struct queue_run *r, struct mst_err *err) {
+    opened(r);
+    struct batch done = r->open;
+    r->open = r->b;
+    r->b = done;
+    if (r->open.n > 0)
+        mst_opener_start(&r->opener, r->sec, r->open.bodies, r->open.n,
+                         r->threads, r->open.opened);
+    return settle(r, err);
+}
+
+/* Store everything taken so far: twice round the pipeline. */
+static int commit(struct queue_run *r, struct mst_err *err) {
+    int rc = advance(r, err);
+    return rc == MST_OK ? advance(r, err) : rc;
 }
 
 static int batch_due(const struct queue_run *r) {
@@ -306,7 +339,7 @@ static int drain(struct queue_run *r, int follow, volatile sig_atomic_t *stop,
             rc = take(r, &msg, err);
             mst_connector_release(r->conn, &msg);
             if (rc == MST_OK && batch_due(r))
-                rc = commit(r, err);
+                rc = advance(r, err);
         } else if (got == 0) {
             quiet_ms += WAIT_MS;
             rc = commit(r, err);
@@ -337,10 +370,14 @@ int mst_collect_queue(const struct mst_config *cfg, struct mst_store *st,
                           .threads = mst_opener_threads()};
     int rc = batch_init(&r.b, (size_t)cfg->inventory_batch, err);
     if (rc == MST_OK)
+        rc = batch_init(&r.open, (size_t)cfg->inventory_batch, err);
+    if (rc == MST_OK)
         rc = connect_queue(&r, err);
     if (rc == MST_OK)
         rc = drain(&r, follow, stop, err);
+    opened(&r); /* a failure may leave a batch being opened */
     batch_free(&r.b);
+    batch_free(&r.open);
     /* An uncommitted batch dies with the handle: SQLite rolls it back and
      * the broker redelivers what was not acknowledged. */
     mst_connector_free(&r.conn);

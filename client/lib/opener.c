@@ -5,27 +5,18 @@
  */
 #include "opener.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "base/status.h"
 
-#define MAX_THREADS 8
 #define MIN_PER_THREAD 16 /* below this a thread costs more than it saves */
-
-struct job {
-    struct mst_security *sec;
-    const struct mst_bytes *in;
-    struct mst_opened *out;
-    size_t n;
-    atomic_size_t next;
-};
 
 unsigned mst_opener_threads(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+    return n < 1                        ? 1
+           : n > MST_OPENER_MAX_THREADS ? MST_OPENER_MAX_THREADS
+                                        : (unsigned)n;
 }
 
 static void open_one(struct mst_security *sec, struct mst_bytes in,
@@ -38,30 +29,36 @@ static void open_one(struct mst_security *sec, struct mst_bytes in,
 }
 
 static void *work(void *arg) {
-    struct job *j = arg;
+    struct mst_opener *op = arg;
     for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n)
+        size_t i = atomic_fetch_add(&op->next, 1);
+        if (i >= op->n)
             return NULL;
-        open_one(j->sec, j->in[i], &j->out[i]);
+        open_one(op->sec, op->in[i], &op->out[i]);
     }
 }
 
-void mst_opener_run(struct mst_security *sec, const struct mst_bytes *in,
-                    size_t n, unsigned threads, struct mst_opened *out) {
-    struct job j = {.sec = sec, .in = in, .out = out, .n = n};
-    atomic_init(&j.next, 0);
-    if (threads > MAX_THREADS)
-        threads = MAX_THREADS;
+void mst_opener_start(struct mst_opener *op, struct mst_security *sec,
+                      const struct mst_bytes *in, size_t n, unsigned threads,
+                      struct mst_opened *out) {
+    op->sec = sec;
+    op->in = in;
+    op->out = out;
+    op->n = n;
+    op->started = 0;
+    atomic_init(&op->next, 0);
+    if (threads > MST_OPENER_MAX_THREADS)
+        threads = MST_OPENER_MAX_THREADS;
     if (threads > n / MIN_PER_THREAD)
         threads = (unsigned)(n / MIN_PER_THREAD);
-    pthread_t t[MAX_THREADS];
-    unsigned started = 0;
-    /* This thread is one of the workers. */
-    while (started + 1 < threads &&
-           pthread_create(&t[started], NULL, work, &j) == 0)
-        started++;
-    work(&j);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(t[i], NULL);
+    while (op->started < threads &&
+           pthread_create(&op->threads[op->started], NULL, work, op) == 0)
+        op->started++;
+}
+
+void mst_opener_wait(struct mst_opener *op) {
+    work(op);
+    for (unsigned i = 0; i < op->started; i++)
+        pthread_join(op->threads[i], NULL);
+    op->started = 0;
 }

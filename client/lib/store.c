@@ -141,6 +141,8 @@ struct mst_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmt[S_COUNT];
+    char *text; /* a fact's JSON text being written (fact_text) */
+    size_t text_cap;
 };
 
 /* The SQLite error of the last call on `st`, as MST_EIO "PATH: what: why". */
@@ -287,6 +289,7 @@ void mst_store_close(struct mst_store **st) {
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize((*st)->stmt[i]);
     sqlite3_close((*st)->db);
+    free((*st)->text);
     free((*st)->path);
     free(*st);
     *st = NULL;
@@ -381,13 +384,15 @@ static int record_changes(struct mst_store *st, sqlite3_stmt *row,
 /* --------------------------------------------------------------- writes */
 
 /* The node columns ?1 .. ?9 of S_INSERT / S_UPDATE / S_SEEN from `reg`;
- * the JSON texts are kept in `texts` (freed by the caller). */
+ * the JSON texts are kept in `texts` (freed by the caller; S_SEEN leaves
+ * the stored classes and agents alone, so they are not made for it). */
 static void bind_node(sqlite3_stmt *s, enum stmt id,
                       const struct mst_registration *reg, int64_t now_ms,
                       char *texts[3]) {
+    int seen = id == S_SEEN;
     texts[0] = json_text(reg->collectives);
-    texts[1] = json_text(reg->classes);
-    texts[2] = json_text(reg->agents);
+    texts[1] = seen ? NULL : json_text(reg->classes);
+    texts[2] = seen ? NULL : json_text(reg->agents);
     sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, texts[0] ? texts[0] : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, now_ms);
@@ -395,11 +400,37 @@ static void bind_node(sqlite3_stmt *s, enum stmt id,
                       SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, reg->started_ms);
     sqlite3_bind_int64(s, 6, reg->interval_s);
-    if (id == S_SEEN)
+    if (seen)
         return; /* S_SEEN has no more columns */
     sqlite3_bind_text(s, 7, reg->digest, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, texts[1] ? texts[1] : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, texts[2] ? texts[2] : "[]", -1, SQLITE_STATIC);
+}
+
+/*
+ * The JSON text of one fact value, as json_text makes it, in the store's
+ * buffer (valid until the next call; its length in *len_r): a node's
+ * facts are a dozen values of up to kilobytes each, written one after the
+ * other, so one buffer that grows to the largest saves an allocation and
+ * its copies for each.  NULL when out of memory.
+ */
+static const char *fact_text(struct mst_store *st, const json_t *v,
+                             size_t *len_r) {
+    for (;;) {
+        size_t n = json_dumpb(v, st->text, st->text_cap,
+                              JSON_COMPACT | JSON_ENCODE_ANY);
+        if (n == 0)
+            return NULL;
+        if (n <= st->text_cap) {
+            *len_r = n;
+            return st->text;
+        }
+        char *bigger = realloc(st->text, 2 * n);
+        if (bigger == NULL)
+            return NULL;
+        st->text = bigger;
+        st->text_cap = 2 * n;
+    }
 }
 
 /* The facts of `reg`, one row per top-level fact (`replace`: the old
@@ -412,16 +443,16 @@ static int write_facts(struct mst_store *st, const struct mst_registration *reg,
     const char *key;
     json_t *v;
     json_object_foreach(reg->facts, key, v) {
-        char *text = json_text(v);
+        size_t len = 0;
+        const char *text = rc == MST_OK ? fact_text(st, v, &len) : NULL;
         s = stmt(st, S_FACT_PUT);
         sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, reg->sender, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, text, (int)len, SQLITE_STATIC);
         if (rc == MST_OK)
             rc = text ? run(st, s, "writing a fact", err)
                       : mst_err_set(err, MST_ENOMEM, "%s: out of memory",
                                     st->path);
-        free(text);
     }
     return rc;
 }

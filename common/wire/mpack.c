@@ -400,7 +400,8 @@ static int scalar_to_json(const msgpack_object *o, const char *what,
         if (!mst_mpack_utf8_valid(o->via.str.ptr, o->via.str.size))
             return mst_err_set(err, MST_EDECODE,
                                "%s: string is not valid UTF-8", what);
-        v = json_stringn(str_ptr(o), o->via.str.size);
+        /* checked just now, as strictly as jansson would again */
+        v = json_stringn_nocheck(str_ptr(o), o->via.str.size);
         break;
     case MSGPACK_OBJECT_BIN:
         return mst_err_set(err, MST_EDECODE,

@@ -52,6 +52,33 @@ static void to_hex(const unsigned char *md, unsigned n,
     out[DIGEST_HEX] = '\0';
 }
 
+/* The canonical text streams into the hash through a small buffer, so
+ * that no copy of the whole body is made. */
+struct digest_sink {
+    EVP_MD_CTX *md;
+    size_t len;
+    int ok;
+    char buf[4096];
+};
+
+static void sink_flush(struct digest_sink *d) {
+    d->ok = d->ok && EVP_DigestUpdate(d->md, d->buf, d->len) == 1;
+    d->len = 0;
+}
+
+static int sink_write(const char *text, size_t size, void *data) {
+    struct digest_sink *d = data;
+    if (size > sizeof d->buf - d->len)
+        sink_flush(d);
+    if (size > sizeof d->buf) {
+        d->ok = d->ok && EVP_DigestUpdate(d->md, text, size) == 1;
+        return d->ok ? 0 : -1;
+    }
+    memcpy(d->buf + d->len, text, size);
+    d->len += size;
+    return 0;
+}
+
 int mst_registration_digest(const json_t *facts, const json_t *classes,
                             const json_t *agents, char digest_r[MST_DIGEST_LEN],
                             struct mst_err *err) {
@@ -63,14 +90,18 @@ int mst_registration_digest(const json_t *facts, const json_t *classes,
      * sorted keys make the bytes independent of insertion order. */
     json_t *all = json_pack("{s:O, s:O, s:O}", "facts", facts, "classes",
                             classes, "agents", agents);
-    char *text = all ? json_dumps(all, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-    json_decref(all);
+    struct digest_sink d = {.md = EVP_MD_CTX_new()};
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
-    int ok = text != NULL &&
-             EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) == 1 &&
-             n * 2 == DIGEST_HEX;
-    free(text);
+    d.ok = all != NULL && d.md != NULL &&
+           EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) == 1;
+    int ok = d.ok && json_dump_callback(all, sink_write, &d,
+                                        JSON_SORT_KEYS | JSON_COMPACT) == 0;
+    sink_flush(&d);
+    ok = ok && d.ok && EVP_DigestFinal_ex(d.md, md, &n) == 1 &&
+         n * 2 == DIGEST_HEX;
+    EVP_MD_CTX_free(d.md);
+    json_decref(all);
     if (!ok)
         return mst_err_set(err, MST_ENOMEM,
                            "registration digest: cannot compute");

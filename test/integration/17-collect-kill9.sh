@@ -38,5 +38,5 @@ step "the store is intact; a second run completes it"
 assert_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check;')" "integrity check"
 assert_exit 0 collect
 assert_eq "$K" "$(stored_count)" "nodes stored after the second run"
-assert_eq bench-node-02999 "$(stored | tail -n 1)" "the last node"
+assert_eq fleet03000 "$(stored | tail -n 1)" "the last node"
 assert_eq 0 "$(rabbitmqctl -q list_queues name messages | awk -v q="$REG_QUEUE" '$1 == q {print $2}')" "left in the queue"

@@ -444,6 +444,42 @@ START_TEST(a_writer_killed_mid_batch_leaves_the_last_commit) {
 }
 END_TEST
 
+/* Fact texts share one buffer: each is stored whole, a short one after a
+ * long one included. */
+struct facts_check {
+    const json_t *want;
+    int equal;
+};
+
+static int facts_equal(const struct mst_store_node *n, void *ud,
+                       struct mst_err *err) {
+    (void)err;
+    struct facts_check *c = ud;
+    c->equal = json_equal(n->facts, c->want);
+    return MST_OK;
+}
+
+START_TEST(facts_of_every_size_are_stored_whole) {
+    open_write();
+    char big[6001];
+    memset(big, 'p', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct mst_registration r = reg_make("web1", "{}", "[]", "[]");
+    json_object_set_new(r.facts, "a", json_string("x"));
+    json_object_set_new(r.facts, "big", json_stringn(big, 3000));
+    json_object_set_new(r.facts, "b", json_pack("{s:i}", "k", 1));
+    json_object_set_new(r.facts, "bigger", json_string(big));
+    json_object_set_new(r.facts, "c", json_true());
+    struct mst_err err = {0};
+    ck_assert_msg(mst_store_put(st, &r, 100, &err) == MST_OK, "%s", err.msg);
+    struct facts_check c = {r.facts, 0};
+    ck_assert_int_eq(mst_store_get_node(st, "web1", facts_equal, &c, &err),
+                     MST_OK);
+    ck_assert(c.equal);
+    reg_free(&r);
+}
+END_TEST
+
 START_TEST(a_bad_registration_is_refused) {
     open_write();
     struct mst_registration r = reg_make("", FACTS1, "[]", "[]");
@@ -467,6 +503,7 @@ int main(void) {
                    a_new_file_is_created_in_wal_mode_at_the_current_version);
     tcase_add_test(tc, reading_a_missing_file_or_not_a_database_is_refused);
     tcase_add_test(tc, an_old_file_is_upgraded_keeping_its_rows);
+    tcase_add_test(tc, facts_of_every_size_are_stored_whole);
     tcase_add_test(tc, a_file_from_a_newer_muster_is_refused_and_left_alone);
     tcase_add_test(tc, a_first_registration_makes_a_node_that_appeared);
     tcase_add_test(tc, a_walk_reads_only_the_top_level_facts_named);
