@@ -79,6 +79,19 @@ void mst_web_calls_stop(struct mst_web_calls *calls) {
     pthread_mutex_unlock(&calls->lock);
 }
 
+size_t mst_web_calls_wait(struct mst_web_calls *calls, int wait_s) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_s;
+    pthread_mutex_lock(&calls->lock);
+    int rc = 0;
+    while (calls->running > 0 && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&calls->changed, &calls->lock, &until);
+    size_t running = calls->running;
+    pthread_mutex_unlock(&calls->lock);
+    return running;
+}
+
 void mst_web_calls_free(struct mst_web_calls **calls) {
     if (calls == NULL || *calls == NULL)
         return;
@@ -203,7 +216,10 @@ int mst_web_calls_start(struct mst_web_calls *calls,
     struct mst_web_call *old = NULL;
     int rc = 0;
     pthread_mutex_lock(&calls->lock);
-    if (calls->running >= MST_WEB_CALLS_RUNNING) {
+    if (calls->stopping) {
+        rc = mst_rpc_error(err, MUSTER_ESTOPPED,
+                           "the console is stopping: it starts no calls");
+    } else if (calls->running >= MST_WEB_CALLS_RUNNING) {
         rc = mst_rpc_error(err, MUSTER_EFULL,
                            "%d calls are running, the most there may be: "
                            "wait for one to end",
@@ -320,8 +336,12 @@ char *mst_web_calls_event(struct mst_web_calls *calls,
     while (!*done && (ev = due_event(call, next, done)) == NULL &&
            !calls->stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&calls->changed, &calls->lock, &until);
-    if (ev == NULL && calls->stopping)
+    if (ev == NULL && calls->stopping) { /* the call is still running */
         *done = 1;
+        ev = event_text("error", "the console is stopping: this call is "
+                                 "not waited for (the nodes may still "
+                                 "run it)");
+    }
     pthread_mutex_unlock(&calls->lock);
     return ev;
 }
