@@ -2,8 +2,9 @@
  * cmd_web.c - muster web [--listen ADDR:PORT] [--read-only]: the web
  * console (docs/web.md).  It acts with this client's configuration and
  * certificate, as the CLI does; it serves until SIGTERM or SIGINT, then
- * starts no more calls, ends the event streams, closes its connections,
- * gives the calls still running STOP_WAIT_S to end and exits 0.
+ * accepts no more connections and starts no more calls, ends the event
+ * streams, gives them and the calls still running STOP_WAIT_S to end,
+ * closes its connections and exits 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,9 +21,10 @@
 
 /* The session token: 32 random bytes in hex. */
 #define TOKEN_BYTES 32
-/* How long a stopping console waits for its running calls: one that
- * answers is over well before; one that waits for a silent node (up to
- * its timeout) is not waited for. */
+/* How long a stopping console waits for its streams to send their last
+ * event and its running calls to end: a call whose nodes answer is over
+ * well before; one that waits for a silent node (up to its timeout) is
+ * not waited for. */
 #define STOP_WAIT_S 2
 
 static int make_token(char *hex, size_t size) {
@@ -86,9 +88,10 @@ static int serve(struct mst_web_api *api, const char *listen, const char *cert,
             api->identity, api->read_only ? " (read-only)" : "");
     int sig = 0;
     sigwait(stop, &sig);
+    mst_web_http_quiesce(http);
     mst_web_calls_stop(api->calls);
-    mst_web_http_stop(&http);
     size_t running = mst_web_calls_wait(api->calls, STOP_WAIT_S);
+    mst_web_http_stop(&http);
     if (running > 0) {
         /* The library cannot cancel them: end the process without the
          * cleanup (freeing the configuration, OpenSSL's) their threads

@@ -38,6 +38,7 @@ struct mst_web_calls {
     struct mst_web_call *kept[MST_WEB_CALLS_KEPT]; /* oldest first */
     size_t n_kept;
     size_t running;
+    size_t held;                /* holds by streams (and API reads) */
     unsigned long long started; /* calls so far: the ids */
     int stopping;
 };
@@ -85,7 +86,7 @@ size_t mst_web_calls_wait(struct mst_web_calls *calls, int wait_s) {
     until.tv_sec += wait_s;
     pthread_mutex_lock(&calls->lock);
     int rc = 0;
-    while (calls->running > 0 && rc != ETIMEDOUT)
+    while ((calls->running > 0 || calls->held > 0) && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&calls->changed, &calls->lock, &until);
     size_t running = calls->running;
     pthread_mutex_unlock(&calls->lock);
@@ -256,8 +257,10 @@ struct mst_web_call *mst_web_calls_get(struct mst_web_calls *calls,
     for (size_t i = 0; i < calls->n_kept && found == NULL; i++)
         if (strcmp(calls->kept[i]->id, id) == 0)
             found = calls->kept[i];
-    if (found != NULL)
+    if (found != NULL) {
         found->refs++;
+        calls->held++;
+    }
     pthread_mutex_unlock(&calls->lock);
     return found;
 }
@@ -268,6 +271,8 @@ void mst_web_calls_put(struct mst_web_calls *calls,
         return;
     pthread_mutex_lock(&calls->lock);
     int last = --(*call)->refs == 0;
+    calls->held--;
+    pthread_cond_broadcast(&calls->changed); /* for mst_web_calls_wait */
     pthread_mutex_unlock(&calls->lock);
     if (last)
         call_free(*call);

@@ -42,9 +42,11 @@ int mst_web_calls_new(const struct muster_config *cfg,
  * stream of a running call with an "error" event saying so. */
 void mst_web_calls_stop(struct mst_web_calls *calls);
 
-/* mst_web_calls_wait - wait up to wait_s seconds for the running calls to
- * end; how many still run.  The library cannot cancel a call: the caller
- * either frees the table (none runs) or leaves them to the process's end. */
+/* mst_web_calls_wait - after mst_web_calls_stop: wait up to wait_s
+ * seconds for the streams to have sent their last event and been closed
+ * (mst_web_calls_put) and for the running calls to end; how many calls
+ * still run.  The library cannot cancel a call: the caller either frees
+ * the table (none runs) or leaves them to the process's end. */
 size_t mst_web_calls_wait(struct mst_web_calls *calls, int wait_s);
 
 /* mst_web_calls_free - wait for the running calls to end, free them all,

@@ -323,6 +323,7 @@ step "SIGTERM during a call: the stream says the console stops, exit 0 without w
 # than stop_web's grace before SIGKILL)
 sed -i 's/^timeout = .*/timeout = 60;/' "$CLIENT_CFG"
 start_web web-stop
+url=https://127.0.0.1:$WEB_PORT
 TOKEN=$(https "$url/api/session" | jq -r .token)
 kill -STOP "$(daemon_pid 2)"
 out=$(https -X POST -H "X-Muster-Token: $TOKEN" \
