@@ -8,10 +8,10 @@
 #   cli_rpc_ms_p50, cli_rpc_ms_p99
 #       `muster rpc rpcutil ping -I bench1 ...` to the same nodes, the
 #       whole command
-#   web_rss_kb_start, web_rss_kb
-#       muster web's resident memory once started, and after the CALLS
-#       (default 100) calls: it keeps the last 32 calls, so more calls do
-#       not mean more memory
+#   web_rss_kb_start, web_rss_kb_half, web_rss_kb
+#       muster web's resident memory once started, after half the CALLS
+#       (default 100) and after all: it keeps the last 32 calls, so more
+#       calls do not mean more memory
 # Uses bench/lib.sh (optimised build in build-release/); its broker is on
 # 127.0.0.1:5745 unless MUSTER_BENCH_PORT says otherwise.  Figures, not
 # assertions: nothing here fails on a slow result.
@@ -64,7 +64,9 @@ for ((r = 0; r < CALLS; r++)); do
     curl -sS -N "$url/api/calls/$id/events" >"$W/events"
     echo $((($(date +%s%N) - t0) / 1000))
     grep -qx 'event: end' "$W/events" || mst_die "call $id did not end: $(cat "$W/events")"
+    [ "$r" -ne $((CALLS / 2)) ] || rss_kb "$web" >"$W/rss_half"
 done | awk '{ print $1 / 1000 }' | percentiles web_call_ms
+echo "web_rss_kb_half: $(cat "$W/rss_half")"
 replies=$(awk '/^event: end/ { take = 1; next } take { print substr($0, 7); exit }' "$W/events" |
     jq .stats.responses)
 echo "web_call_replies: $replies"
