@@ -35,8 +35,10 @@ int mst_cmd_rpc(struct mst_cli *cli) {
     json_t *data = NULL;
     struct muster_error err = {0};
     int rc = MST_EXIT_GO_ON;
-    if (mst_rpc_check(cli->cfg, agent, action, cli->args + 3,
-                      (size_t)cli->nargs - 3, &ddl, &act, &data, &err) != 0)
+    struct mst_rpc_inputs in = {.args = cli->args + 3,
+                                .n = (size_t)cli->nargs - 3};
+    if (mst_rpc_check(cli->cfg, agent, action, &in, &ddl, &act, &data, &err) !=
+        0)
         rc = mst_cli_error(MST_EXIT_USAGE, "%s", err.message);
     const char *w;
     for (size_t i = 0; ddl && (w = muster_ddl_warning(ddl, i)) != NULL; i++)

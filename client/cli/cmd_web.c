@@ -2,7 +2,9 @@
  * cmd_web.c - muster web [--listen ADDR:PORT] [--read-only]: the web
  * console (docs/web.md).  It acts with this client's configuration and
  * certificate, as the CLI does; it serves until SIGTERM or SIGINT, then
- * closes its connections, waits for the calls still running and exits 0.
+ * accepts no more connections and starts no more calls, ends the event
+ * streams, gives them and the calls still running STOP_WAIT_S to end,
+ * closes its connections and exits 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "web_api.h"
@@ -18,6 +21,11 @@
 
 /* The session token: 32 random bytes in hex. */
 #define TOKEN_BYTES 32
+/* How long a stopping console waits for its streams to send their last
+ * event and its running calls to end: a call whose nodes answer is over
+ * well before; one that waits for a silent node (up to its timeout) is
+ * not waited for. */
+#define STOP_WAIT_S 2
 
 static int make_token(char *hex, size_t size) {
     unsigned char raw[TOKEN_BYTES];
@@ -80,8 +88,19 @@ static int serve(struct mst_web_api *api, const char *listen, const char *cert,
             api->identity, api->read_only ? " (read-only)" : "");
     int sig = 0;
     sigwait(stop, &sig);
+    mst_web_http_quiesce(http);
     mst_web_calls_stop(api->calls);
+    size_t running = mst_web_calls_wait(api->calls, STOP_WAIT_S);
     mst_web_http_stop(&http);
+    if (running > 0) {
+        /* The library cannot cancel them: end the process without the
+         * cleanup (freeing the configuration, OpenSSL's) their threads
+         * still use.  Their nodes may still run them. */
+        fprintf(stderr, "muster web: stopped, %zu call%s not waited for\n",
+                running, running == 1 ? "" : "s");
+        fflush(NULL);
+        _exit(MST_EXIT_OK);
+    }
     return MST_EXIT_OK;
 }
 

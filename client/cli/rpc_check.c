@@ -48,7 +48,7 @@ static int no_action(const struct muster_ddl *ddl, const char *action,
                          action, names);
 }
 
-/* The names, the DDL and the action in it, as both checks begin. */
+/* The names, the DDL and the action in it, before the inputs. */
 static int find_action(const struct muster_config *cfg, const char *agent,
                        const char *action, struct muster_ddl **ddl_r,
                        const struct muster_ddl_action **act_r,
@@ -77,8 +77,24 @@ static int named(int rc, const char *agent, const char *action,
                : mst_rpc_error(err, rc, "%s %s: %s", agent, action, e->message);
 }
 
+/* The inputs as data, converted and validated as a node will (the DDL's
+ * line in e). */
+static int inputs_data(const struct muster_ddl_action *act,
+                       const struct mst_rpc_inputs *in, json_t **data_r,
+                       struct muster_error *e) {
+    if (!in->typed)
+        return muster_ddl_parse_args(act, in->args, in->n, data_r, e);
+    if (in->json != NULL && !json_is_object(in->json))
+        return mst_rpc_error(e, MUSTER_EINVAL,
+                             "the inputs are an object of NAME: value");
+    *data_r = in->json ? json_deep_copy(in->json) : json_object();
+    if (*data_r == NULL)
+        return mst_rpc_error(e, MUSTER_ENOMEM, "out of memory");
+    return muster_ddl_validate(act, *data_r, e);
+}
+
 int mst_rpc_check(const struct muster_config *cfg, const char *agent,
-                  const char *action, char *const *args, size_t n,
+                  const char *action, const struct mst_rpc_inputs *in,
                   struct muster_ddl **ddl_r,
                   const struct muster_ddl_action **act_r, json_t **data_r,
                   struct muster_error *err) {
@@ -86,26 +102,6 @@ int mst_rpc_check(const struct muster_config *cfg, const char *agent,
     if (rc != 0)
         return rc;
     struct muster_error e = {0};
-    rc = muster_ddl_parse_args(*act_r, args, n, data_r, &e);
-    return named(rc, agent, action, &e, err);
-}
-
-int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
-                       const char *action, const json_t *inputs,
-                       struct muster_ddl **ddl_r,
-                       const struct muster_ddl_action **act_r, json_t **data_r,
-                       struct muster_error *err) {
-    int rc = find_action(cfg, agent, action, ddl_r, act_r, err);
-    if (rc != 0)
-        return rc;
-    if (inputs != NULL && !json_is_object(inputs))
-        return mst_rpc_error(err, MUSTER_EINVAL,
-                             "%s %s: the inputs are an object of NAME: value",
-                             agent, action);
-    *data_r = inputs ? json_deep_copy(inputs) : json_object();
-    if (*data_r == NULL)
-        return mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
-    struct muster_error e = {0};
-    rc = muster_ddl_validate(*act_r, *data_r, &e);
+    rc = inputs_data(*act_r, in, data_r, &e);
     return named(rc, agent, action, &e, err);
 }

@@ -24,9 +24,20 @@ int mst_rpc_error(struct muster_error *err, int code, const char *fmt, ...)
 int mst_rpc_find_ddl(const struct muster_config *cfg, const char *agent,
                      struct muster_ddl **ddl_r, struct muster_error *err);
 
+/* The inputs of a call: muster rpc's "KEY=VALUE" words (converted by
+ * the DDL's types), or (typed) muster web's JSON object of values, NULL
+ * for none.  Borrowed. */
+struct mst_rpc_inputs {
+    int typed;
+    char *const *args;
+    size_t n;
+    const json_t *json;
+};
+
 /*
  * mst_rpc_check - agent and action names, the DDL, the action in it, and
- * the n "KEY=VALUE" inputs converted and validated as a node will.
+ * the inputs converted (or copied) and validated (defaults added) as a
+ * node will.
  *   ddl_r  [out] the DDL (the caller's, also on failure: free it).
  *   act_r  [out] the action, in *ddl_r.
  *   data_r [out] the inputs (the caller's: json_decref).
@@ -34,20 +45,9 @@ int mst_rpc_find_ddl(const struct muster_config *cfg, const char *agent,
  *   the line muster rpc prints (after "muster: ") in err.
  */
 int mst_rpc_check(const struct muster_config *cfg, const char *agent,
-                  const char *action, char *const *args, size_t n,
+                  const char *action, const struct mst_rpc_inputs *in,
                   struct muster_ddl **ddl_r,
                   const struct muster_ddl_action **act_r, json_t **data_r,
                   struct muster_error *err);
-
-/*
- * mst_rpc_check_json - as mst_rpc_check, for inputs already typed: the
- * object `inputs` (NULL: none; borrowed) is copied into *data_r and
- * validated (defaults added) as a node will (muster web's POST /api/calls).
- */
-int mst_rpc_check_json(const struct muster_config *cfg, const char *agent,
-                       const char *action, const json_t *inputs,
-                       struct muster_ddl **ddl_r,
-                       const struct muster_ddl_action **act_r, json_t **data_r,
-                       struct muster_error *err);
 
 #endif

@@ -107,7 +107,7 @@ static int add_store_node(void *ud, const json_t *item) {
     return 0;
 }
 
-/* The nodes of a live discovery: only their identities are known. */
+/* The nodes of a live discovery when only their identities are asked. */
 static int discover_nodes(const struct mst_web_api *api,
                           const struct muster_filter *f, json_t *nodes,
                           struct muster_error *err) {
@@ -126,6 +126,122 @@ static int discover_nodes(const struct mst_web_api *api,
     return rc;
 }
 
+/* The fact a field names on a node: "facts.NAME" is NAME, as in the
+ * store; NULL for "identity", which every reply carries. */
+static const char *field_fact(const char *field) {
+    if (strcmp(field, "identity") == 0)
+        return NULL;
+    return strncmp(field, "facts.", 6) == 0 ? field + 6 : field;
+}
+
+/* rpcutil get_facts's "facts": the facts the fields name, "a,b.c"; "" for
+ * none.  Returns 0, or -1 when they do not fit. */
+static int facts_input(const struct muster_list *fields, char *text,
+                       size_t size) {
+    size_t at = 0;
+    text[0] = '\0';
+    for (size_t i = 0; fields != NULL && i < muster_list_count(fields); i++) {
+        const char *fact = field_fact(muster_list_get(fields, i));
+        int n =
+            fact ? snprintf(text + at, size - at, "%s%s", at ? "," : "", fact)
+                 : 0;
+        if (n < 0 || (size_t)n >= size - at)
+            return -1;
+        at += (size_t)n;
+    }
+    return 0;
+}
+
+/* The replies of a live rpcutil get_facts, by sender. */
+struct live {
+    const struct muster_list *fields;
+    json_t *by_node; /* identity: {identity, field: value or null} */
+};
+
+static void on_facts(void *ud, const struct muster_reply *rep) {
+    struct live *l = ud;
+    const json_t *values = json_object_get(rep->data, "values");
+    json_t *node = json_pack("{s:s}", "identity", rep->sender);
+    for (size_t i = 0; node && i < muster_list_count(l->fields); i++) {
+        const char *field = muster_list_get(l->fields, i);
+        const char *fact = field_fact(field);
+        json_t *v = fact ? json_object_get(values, fact) : NULL;
+        if (fact != NULL)
+            json_object_set(node, field, v ? v : json_null());
+    }
+    if (node != NULL)
+        json_object_set_new(l->by_node, rep->sender, node);
+}
+
+static int by_text(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The nodes of `by_node` appended to `nodes` in identity order. */
+static int sorted_nodes(json_t *by_node, json_t *nodes) {
+    size_t n = json_object_size(by_node), i = 0;
+    const char **ids = calloc(n ? n : 1, sizeof *ids);
+    const char *id;
+    json_t *node;
+    if (ids == NULL)
+        return MUSTER_ENOMEM;
+    json_object_foreach(by_node, id, node) {
+        ids[i++] = id;
+    }
+    qsort(ids, n, sizeof *ids, by_text);
+    int rc = 0;
+    for (i = 0; rc == 0 && i < n; i++)
+        rc = json_array_append(nodes, json_object_get(by_node, ids[i]))
+                 ? MUSTER_ENOMEM
+                 : 0;
+    free(ids);
+    return rc;
+}
+
+/* The nodes of a live discovery with fact fields: one rpcutil get_facts
+ * broadcast to the filter (as `muster facts` asks one), collected as a
+ * discovery is: it ends once the nodes are quiet. */
+static int live_fields(const struct mst_web_api *api,
+                       const struct muster_filter *f,
+                       const struct muster_list *fields, const char *facts,
+                       json_t *nodes, struct muster_error *err) {
+    struct live l = {.fields = fields, .by_node = json_object()};
+    json_t *data = json_pack("{s:s}", "facts", facts);
+    struct muster_request req = {
+        .agent = "rpcutil", .action = "get_facts", .data = data, .filter = f};
+    struct muster_handlers h = {.reply = on_facts, .ud = &l};
+    struct muster_stats st = {0};
+    struct muster_client *cl = NULL;
+    int rc = l.by_node && data
+                 ? muster_client_new(api->cfg, &cl, err)
+                 : mst_rpc_error(err, MUSTER_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = muster_client_call(cl, &req, &h, &st, err);
+    if (rc == 0 && (rc = sorted_nodes(l.by_node, nodes)) != 0)
+        mst_rpc_error(err, rc, "out of memory");
+    muster_stats_clear(&st);
+    muster_client_free(&cl);
+    json_decref(data);
+    json_decref(l.by_node);
+    return rc;
+}
+
+/* A live node list: identities by discovery, fact fields asked of the
+ * nodes. */
+static int live_nodes(const struct mst_web_api *api,
+                      const struct muster_filter *f,
+                      const struct muster_list *fields, json_t *nodes,
+                      struct muster_error *err) {
+    char facts[1024 + 1]; /* get_facts's maxlength */
+    if (facts_input(fields, facts, sizeof facts) != 0)
+        return mst_rpc_error(err, MUSTER_EINVAL,
+                             "fields: more than %zu characters of fact names "
+                             "for a live discovery",
+                             sizeof facts - 1);
+    return facts[0] ? live_fields(api, f, fields, facts, nodes, err)
+                    : discover_nodes(api, f, nodes, err);
+}
+
 /* The nodes `f` selects, with `fields`, from the store when there is one,
  * else by a live discovery; *source_r says which. */
 static int select_nodes(const struct mst_web_api *api,
@@ -136,7 +252,7 @@ static int select_nodes(const struct mst_web_api *api,
     int rc = muster_inventory_open(api->cfg, NULL, &inv, err);
     if (rc == MUSTER_ENOTFOUND || rc == MUSTER_EINVAL) {
         *source_r = "discovery";
-        return discover_nodes(api, f, nodes, err);
+        return live_nodes(api, f, fields, nodes, err);
     }
     *source_r = "store";
     struct muster_inventory_query q = {.filter = f, .fields = fields};
@@ -266,9 +382,10 @@ static int check_call(const struct mst_web_api *api, const json_t *req,
     if (agent == NULL || action == NULL)
         return mst_web_api_error(doc_r, 400,
                                  "a call needs \"agent\" and \"action\"");
-    if (mst_rpc_check_json(api->cfg, agent, action,
-                           json_object_get(req, "inputs"), &spec->ddl,
-                           &spec->act, &spec->data, &err) != 0)
+    struct mst_rpc_inputs in = {.typed = 1,
+                                .json = json_object_get(req, "inputs")};
+    if (mst_rpc_check(api->cfg, agent, action, &in, &spec->ddl, &spec->act,
+                      &spec->data, &err) != 0)
         return mst_web_api_error(doc_r, 400, "%s", err.message);
     if (needs_confirmation(api, spec->act) &&
         !json_is_true(json_object_get(req, "confirmed")))
@@ -317,8 +434,11 @@ int mst_web_api_call_start(const struct mst_web_api *api, const char *body,
     struct muster_error err = {0};
     int rc = mst_web_calls_start(api->calls, &spec, id, &err);
     if (rc != 0)
-        return mst_web_api_error(doc_r, rc == MUSTER_EFULL ? 429 : 500, "%s",
-                                 err.message);
+        return mst_web_api_error(doc_r,
+                                 rc == MUSTER_EFULL      ? 429
+                                 : rc == MUSTER_ESTOPPED ? 503
+                                                         : 500,
+                                 "%s", err.message);
     *doc_r = json_pack("{s:s}", "id", id);
     return 202;
 }

@@ -36,7 +36,8 @@ int mst_web_api_agent(const struct mst_web_api *api, const char *name,
 
 /*
  * GET /api/nodes?filter=&fields=: {"nodes": [...], "source": "store" or
- * "discovery"}; filter and fields may be NULL.
+ * "discovery"}; filter and fields may be NULL.  Without a store the
+ * fields are facts, asked of the nodes live (rpcutil get_facts).
  */
 int mst_web_api_nodes(const struct mst_web_api *api, const char *filter,
                       const char *fields, json_t **doc_r);

@@ -38,6 +38,7 @@ struct mst_web_calls {
     struct mst_web_call *kept[MST_WEB_CALLS_KEPT]; /* oldest first */
     size_t n_kept;
     size_t running;
+    size_t held;                /* holds by streams (and API reads) */
     unsigned long long started; /* calls so far: the ids */
     int stopping;
 };
@@ -77,6 +78,19 @@ void mst_web_calls_stop(struct mst_web_calls *calls) {
     calls->stopping = 1;
     pthread_cond_broadcast(&calls->changed);
     pthread_mutex_unlock(&calls->lock);
+}
+
+size_t mst_web_calls_wait(struct mst_web_calls *calls, int wait_s) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_s;
+    pthread_mutex_lock(&calls->lock);
+    int rc = 0;
+    while ((calls->running > 0 || calls->held > 0) && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&calls->changed, &calls->lock, &until);
+    size_t running = calls->running;
+    pthread_mutex_unlock(&calls->lock);
+    return running;
 }
 
 void mst_web_calls_free(struct mst_web_calls **calls) {
@@ -203,7 +217,10 @@ int mst_web_calls_start(struct mst_web_calls *calls,
     struct mst_web_call *old = NULL;
     int rc = 0;
     pthread_mutex_lock(&calls->lock);
-    if (calls->running >= MST_WEB_CALLS_RUNNING) {
+    if (calls->stopping) {
+        rc = mst_rpc_error(err, MUSTER_ESTOPPED,
+                           "the console is stopping: it starts no calls");
+    } else if (calls->running >= MST_WEB_CALLS_RUNNING) {
         rc = mst_rpc_error(err, MUSTER_EFULL,
                            "%d calls are running, the most there may be: "
                            "wait for one to end",
@@ -240,8 +257,10 @@ struct mst_web_call *mst_web_calls_get(struct mst_web_calls *calls,
     for (size_t i = 0; i < calls->n_kept && found == NULL; i++)
         if (strcmp(calls->kept[i]->id, id) == 0)
             found = calls->kept[i];
-    if (found != NULL)
+    if (found != NULL) {
         found->refs++;
+        calls->held++;
+    }
     pthread_mutex_unlock(&calls->lock);
     return found;
 }
@@ -252,6 +271,8 @@ void mst_web_calls_put(struct mst_web_calls *calls,
         return;
     pthread_mutex_lock(&calls->lock);
     int last = --(*call)->refs == 0;
+    calls->held--;
+    pthread_cond_broadcast(&calls->changed); /* for mst_web_calls_wait */
     pthread_mutex_unlock(&calls->lock);
     if (last)
         call_free(*call);
@@ -320,8 +341,12 @@ char *mst_web_calls_event(struct mst_web_calls *calls,
     while (!*done && (ev = due_event(call, next, done)) == NULL &&
            !calls->stopping && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&calls->changed, &calls->lock, &until);
-    if (ev == NULL && calls->stopping)
+    if (ev == NULL && calls->stopping) { /* the call is still running */
         *done = 1;
+        ev = event_text("error", "the console is stopping: this call is "
+                                 "not waited for (the nodes may still "
+                                 "run it)");
+    }
     pthread_mutex_unlock(&calls->lock);
     return ev;
 }

@@ -38,8 +38,16 @@ void mst_web_calls_spec_clear(struct mst_web_calls_spec *spec);
 int mst_web_calls_new(const struct muster_config *cfg,
                       struct mst_web_calls **calls_r);
 
-/* mst_web_calls_stop - wake every stream so that it ends (shutdown). */
+/* mst_web_calls_stop - shutdown: start no more calls, and end every
+ * stream of a running call with an "error" event saying so. */
 void mst_web_calls_stop(struct mst_web_calls *calls);
+
+/* mst_web_calls_wait - after mst_web_calls_stop: wait up to wait_s
+ * seconds for the streams to have sent their last event and been closed
+ * (mst_web_calls_put) and for the running calls to end; how many calls
+ * still run.  The library cannot cancel a call: the caller either frees
+ * the table (none runs) or leaves them to the process's end. */
+size_t mst_web_calls_wait(struct mst_web_calls *calls, int wait_s);
 
 /* mst_web_calls_free - wait for the running calls to end, free them all,
  * set *calls to NULL.  Only once no stream uses them any more. */
@@ -74,9 +82,10 @@ json_t *mst_web_calls_state(struct mst_web_calls *calls,
  * mst_web_calls_event - the next Server-Sent Event of `call` for a stream
  * that has sent *next replies: "event: reply" with the next reply, once
  * all are sent "event: end" with {stats, aggregates} (or "event: error"
- * with the message), after which *done is set.  Waits up to wait_s
+ * with the message, also on shutdown while the call runs), after which
+ * *done is set.  Waits up to wait_s
  * seconds for one.  Returns the event's text (the caller frees it), or NULL
- * when none came in time, or (with *done set) on shutdown.
+ * when none came in time.
  */
 char *mst_web_calls_event(struct mst_web_calls *calls,
                           struct mst_web_call *call, size_t *next, int *done,

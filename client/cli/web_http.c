@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "rpc_check.h"
 #include "web_page.h"
@@ -369,8 +370,10 @@ static int resolve(const char *listen, char *port_r, size_t port_size,
 static struct MHD_Daemon *start_daemon(struct mst_web_http *http,
                                        const struct mst_web_http_options *o,
                                        const struct sockaddr *sa) {
+    /* ITC: what MHD_quiesce_daemon needs in this mode */
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
     if (sa->sa_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem opts[] = {
@@ -444,6 +447,12 @@ int mst_web_http_start(const struct mst_web_http_options *o,
 
 const char *mst_web_http_url(const struct mst_web_http *http) {
     return http->url;
+}
+
+void mst_web_http_quiesce(struct mst_web_http *http) {
+    MHD_socket fd = MHD_quiesce_daemon(http->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
 }
 
 void mst_web_http_stop(struct mst_web_http **http) {

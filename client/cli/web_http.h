@@ -38,6 +38,10 @@ int mst_web_http_start(const struct mst_web_http_options *o,
 /* mst_web_http_url - "http://ADDR:PORT/" (https with TLS).  Borrowed. */
 const char *mst_web_http_url(const struct mst_web_http *http);
 
+/* mst_web_http_quiesce - accept no more connections; those open go on
+ * (shutdown: their streams send their last event). */
+void mst_web_http_quiesce(struct mst_web_http *http);
+
 /* mst_web_http_stop - close every connection (streams must have been
  * woken: mst_web_calls_stop), free *http, set it to NULL. */
 void mst_web_http_stop(struct mst_web_http **http);

@@ -1,7 +1,7 @@
 #!/bin/bash
-# The benchmark drivers (bench/run.sh, bench/bench_inventory.sh) run end
-# to end with 3 daemons and print every figure (values are not judged:
-# speed belongs in bench/, not in tests).
+# The benchmark drivers (bench/run.sh, bench/bench_inventory.sh,
+# bench/bench_web.sh) run end to end with 3 daemons and print every
+# figure (values are not judged: speed belongs in bench/, not in tests).
 # Uses this test run's build and broker; the raw baseline speaks plain
 # AMQP only, so the amqps:// pass leaves this to the amqp:// pass.
 # shellcheck source=test/integration/lib.sh
@@ -36,3 +36,12 @@ for f in store_put_per_s store_put_cpu_us store_bytes_per_node store_fact_bytes_
     grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/bench_inventory.sh printed no figure $f"
 done
 assert_contains "$OUT" "inventory_csv_rows: 150"
+
+step "bench/bench_web.sh 3 5"
+MUSTER_BENCH_BUILD=$MUSTER_BUILD MUSTER_BENCH_URL=$MUSTER_TEST_URL \
+    assert_exit 0 "$MST_ROOT/bench/bench_web.sh" 3 5
+for f in web_rss_kb_start web_rss_kb_half web_call_ms_p50 web_call_ms_p99 web_rss_kb cli_rpc_ms_p50 cli_rpc_ms_p99; do
+    grep -Eq "^$f: [0-9.]+$" <<<"$OUT" || fail "bench/bench_web.sh printed no figure $f"
+done
+assert_contains "$OUT" "web_call_replies: 3"
+assert_contains "$OUT" "cli_rpc_replies: 3"

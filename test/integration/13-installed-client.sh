@@ -69,12 +69,7 @@ cc -std=c11 "${STRICT[@]}" "$MST_ROOT/client/examples/fleet_packages.c" $cflags 
     "${LINK[@]}" -Wl,-rpath,"$libdir" -o "$T/fleet_packages" || fail "the example does not build"
 assert_contains "$(ldd "$T/fleet_packages")" "$libdir/libmusterclient.so.0"
 
-AGENTS=$T/agents
-mkdir -p "$AGENTS"
-cp "$MUSTER_BUILD/agents/package.so" "$MST_ROOT/agents/package/package.json" "$AGENTS"/
-export MST_CONFIG_EXTRA="agents: { dir = \"$AGENTS\"; };"
-start_daemons 3
-unset MST_CONFIG_EXTRA
+start_package_daemons 3
 write_client_cfg
 export MUSTER_CONFIG=$CLIENT_CFG
 v=$(dpkg-query -W -f='${Version}' dpkg)

@@ -12,8 +12,9 @@
 # (421), a body over 64 KiB (413); a call that cannot be made ends with
 # an error event; --read-only refuses calls (403); a non-loopback address
 # without TLS does not start; HTTPS with web.tls_cert, without a store
-# (nodes by live discovery) and with web.confirm_all; SIGTERM stops it
-# cleanly.
+# (nodes by live discovery, fact fields asked of the nodes) and with
+# web.confirm_all; SIGTERM stops it cleanly, also while a call waits for
+# a stopped node: its stream ends with an error event saying so.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "no jq: skipped"; exit 77; }
@@ -22,12 +23,7 @@ MUSTER=$MUSTER_BUILD/client/cli/muster
 "$MUSTER" complete commands 2>/dev/null | grep -cx web >/dev/null ||
     { echo "this muster has no 'web' command: skipped"; exit 77; }
 
-AGENTS=$T/agents
-mkdir -p "$AGENTS"
-cp "$MUSTER_BUILD/agents/package.so" "$MST_ROOT/agents/package/package.json" "$AGENTS"/
-export MST_CONFIG_EXTRA="agents: { dir = \"$AGENTS\"; };"
-start_daemons 3
-unset MST_CONFIG_EXTRA
+start_package_daemons 3
 DB=$T/inventory.db
 MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
 assert_exit 0 muster_cmd collect --poll --db "$DB"
@@ -303,6 +299,13 @@ TOKEN=$(jq -r .token <<<"$out")
 out=$(https "$url/api/nodes?filter=-F+role%3Dweb")
 assert_eq discovery "$(jq -r .source <<<"$out")"
 assert_eq node1,node3 "$(jq -r '[.nodes[].identity] | join(",")' <<<"$out")"
+# fact fields asked of the nodes live: each node's own values
+out=$(https "$url/api/nodes?filter=-F+role%3Dweb&fields=identity,role,facts.os.family,nosuch")
+assert_eq discovery "$(jq -r .source <<<"$out")"
+assert_eq '[{"identity":"node1","role":"web","facts.os.family":"Debian","nosuch":null},{"identity":"node3","role":"web","facts.os.family":"Debian","nosuch":null}]' \
+    "$(jq -c '[.nodes[] | {identity, role, "facts.os.family", nosuch}]' <<<"$out")"
+out=$(https "$url/api/nodes?fields=n")
+assert_eq 1,2,3 "$(jq -r '[.nodes[].n] | join(",")' <<<"$out")" "fact n per node, live"
 out=$(https -X POST -H "X-Muster-Token: $TOKEN" -w ' %{http_code}' \
     -d '{"agent": "rpcutil", "action": "ping", "nodes": ["node1"]}' "$url/api/calls")
 assert_eq 428 "${out##* }" "an action that only reads, under web.confirm_all"
@@ -314,3 +317,30 @@ rc=0
 curl -sS -o /dev/null "http://127.0.0.1:$WEB_PORT/api/session" 2>/dev/null || rc=$?
 assert_ne 0 "$rc" "plain HTTP to the HTTPS console"
 stop_web
+
+step "SIGTERM during a call: the stream says the console stops, exit 0 without waiting for the call"
+# node2 stopped: the call waits for it up to its timeout (60 s, longer
+# than stop_web's grace before SIGKILL)
+sed -i 's/^timeout = .*/timeout = 60;/' "$CLIENT_CFG"
+start_web web-stop
+url=https://127.0.0.1:$WEB_PORT
+TOKEN=$(https "$url/api/session" | jq -r .token)
+kill -STOP "$(daemon_pid 2)"
+out=$(https -X POST -H "X-Muster-Token: $TOKEN" \
+    -d '{"agent": "rpcutil", "action": "ping", "nodes": ["node1", "node2"], "confirmed": true}' "$url/api/calls")
+id=$(jq -r .id <<<"$out")
+https -N --max-time 120 "$url/api/calls/$id/events" >"$T/stop-events" 2>&1 &
+stream=$!
+mst_track "$stream" "events stream"
+# the stream is open once node1's reply is in it
+# shellcheck disable=SC2016  # eval'd by wait_for
+wait_for 'grep -qx "event: reply" "$T/stop-events"' 30 || fail "no reply in the stream: $(cat "$T/stop-events")"
+assert_eq running "$(https "$url/api/calls/$id" | jq -r .state)"
+stop_web
+kill -CONT "$(daemon_pid 2)"
+wait "$stream" || true # the stream's end, however curl saw it
+EVENTS=$(cat "$T/stop-events")
+assert_eq node1 "$(event_data reply | jq -r .sender)"
+assert_contains "$(event_data error)" "the console is stopping"
+assert_eq "" "$(event_data end)"
+assert_contains "$(cat "$T/web-stop.log")" "1 call not waited for"

@@ -226,6 +226,15 @@ start_daemons() {
     done
 }
 
+# start_package_daemons N: start_daemons N with the package agent (the
+# built one and its DDL, in $T/agents) besides the ones built in.
+start_package_daemons() {
+    local agents=$T/agents
+    mkdir -p "$agents"
+    cp "$MUSTER_BUILD/agents/package.so" "$MST_ROOT/agents/package/package.json" "$agents"/
+    MST_CONFIG_EXTRA="agents: { dir = \"$agents\"; };" start_daemons "$1"
+}
+
 # stop_daemon I: SIGTERM, SIGKILL after MST_STOP_GRACE.  A clean stop is
 # part of every test: needing SIGKILL, a non-zero exit status (with
 # ASAN_OPTIONS=detect_leaks=1 a leak makes it non-zero) or a sanitizer
