@@ -142,12 +142,18 @@ START_TEST(round_trip_every_key_type) {
 }
 END_TEST
 
-START_TEST(reply_round_trip_and_usage) {
-    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
-    struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
+/* An OK reply from web1 with empty data (the caller decrefs rep.data). */
+static struct mst_reply web1_reply(void) {
     struct mst_reply rep = {
         .sender = "web1", .statusmsg = "OK", .data = json_object()};
     strcpy(rep.id, "0123456789abcdef0123456789abcdef");
+    return rep;
+}
+
+START_TEST(reply_round_trip_and_usage) {
+    struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
+    struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
+    struct mst_reply rep = web1_reply();
     struct mst_buf out;
     mst_buf_init(&out, 0);
     ck_assert_int_eq(mst_reply_seal(node, &rep, &out, NULL), MST_OK);
@@ -336,9 +342,7 @@ static void *verify_many(void *arg) {
 START_TEST(concurrent_verifies) {
     struct mst_security *node = provider(dir, "web1", MST_SECURITY_SERVER, 0);
     struct mst_security *cli = provider(dir, "alice", MST_SECURITY_CLIENT, 0);
-    struct mst_reply rep = {
-        .sender = "web1", .statusmsg = "OK", .data = json_object()};
-    strcpy(rep.id, "0123456789abcdef0123456789abcdef");
+    struct mst_reply rep = web1_reply();
     struct mst_buf good, bad;
     mst_buf_init(&good, 0);
     ck_assert_int_eq(mst_reply_seal(node, &rep, &good, NULL), MST_OK);
