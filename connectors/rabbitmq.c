@@ -1074,7 +1074,8 @@ static int put_header(struct outbox *o, amqp_basic_properties_t *p,
     return MST_OK;
 }
 
-/* The body in frames of at most the negotiated frame size. */
+/* The body in frames of at most the negotiated frame size (0: no limit,
+ * which the unsigned subtraction turns into one frame). */
 static int put_body(struct outbox *o, size_t frame_max, amqp_bytes_t body,
                     struct mst_err *err) {
     size_t chunk = frame_max - FRAME_OVERHEAD;
