@@ -272,6 +272,27 @@ int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
 int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
                               unsigned generation, struct mst_err *err);
 
+/*
+ * mst_connector_ack_later - acknowledge every delivery up to and including
+ * `tag` (AMQP multiple) with the next thing this connection writes: the
+ * ack travels in front of the next publish, in the same write, or goes
+ * alone at mst_connector_flush_acks (and at mst_connector_free).  A daemon
+ * answering a request thus sends one packet for the ack and the reply.
+ * MST_ENOTFOUND when the connection `generation` names has been lost
+ * (the broker requeued those deliveries); MST_ECONNECT when not connected.
+ */
+int mst_connector_ack_later(struct mst_connector *conn, uint64_t tag,
+                            unsigned generation, struct mst_err *err);
+
+/*
+ * mst_connector_flush_acks - send the ack mst_connector_ack_later deferred,
+ * if it covers at least `min` deliveries (at least one).  Call it before
+ * waiting for input.  MST_OK (also when there was nothing to send) or
+ * MST_ECONNECT (connection dropped).
+ */
+int mst_connector_flush_acks(struct mst_connector *conn, unsigned min,
+                             struct mst_err *err);
+
 /* mst_connector_release - free the memory behind `msg` early. */
 void mst_connector_release(struct mst_connector *conn, struct mst_message *msg);
 

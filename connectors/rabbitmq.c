@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,11 +54,23 @@ struct url {
  * frame pool, which is recycled as the body frames arrive, so a message
  * never holds more than one frame of the library's memory.
  */
+struct shortstr {
+    size_t len;
+    uint8_t bytes[255]; /* an AMQP short string is at most 255 bytes */
+};
+
 struct content {
-    amqp_bytes_t routing_key;    /* malloc'd */
-    amqp_bytes_t reply_to;       /* malloc'd */
-    amqp_bytes_t correlation_id; /* malloc'd */
-    uint8_t *body;               /* malloc'd, `cap` bytes */
+    struct shortstr routing_key;
+    struct shortstr reply_to;
+    struct shortstr correlation_id;
+    uint8_t *body; /* malloc'd, `cap` bytes */
+    size_t cap;
+    size_t len;
+};
+
+/* Frames encoded for one send(2) (see "writing frames"). */
+struct outbox {
+    uint8_t *buf; /* malloc'd, `cap` bytes */
     size_t cap;
     size_t len;
 };
@@ -85,6 +99,10 @@ struct mst_connector {
 
     amqp_connection_state_t amqp; /* NULL when not connected */
     unsigned generation;          /* bumped on every new connection */
+    int plain_tcp;                /* no TLS: publish with one send(2) */
+    uint64_t ack_tag;             /* mst_connector_ack_later, not yet sent */
+    unsigned ack_count;           /* deliveries it covers (0: none) */
+    struct outbox out;
 
     /* What was declared, to declare again after a reconnect. */
     int node_declared;
@@ -158,8 +176,9 @@ static struct mst_strv names_view(const struct names *n) {
     return (struct mst_strv){n->v, n->n};
 }
 
-static struct mst_bytes view(amqp_bytes_t b) {
-    return MST_BYTES(b.bytes, b.len);
+/* An empty string is a NULL view, as an absent property always was. */
+static struct mst_bytes short_view(const struct shortstr *s) {
+    return (struct mst_bytes){s->len > 0 ? s->bytes : NULL, s->len};
 }
 
 static amqp_bytes_t amqp_view(struct mst_bytes b) {
@@ -232,6 +251,9 @@ static void drop(struct mst_connector *conn) {
     /* amqp_destroy_connection closes the socket; never close() it again. */
     amqp_destroy_connection(conn->amqp);
     conn->amqp = NULL;
+    conn->plain_tcp = 0;
+    /* the broker requeues what was not acked on this connection */
+    conn->ack_count = 0;
 }
 
 /* Say goodbye properly, bounded in time, then drop. */
@@ -378,10 +400,7 @@ fail:
 
 static void release_current(struct mst_connector *conn) {
     struct content *in = &conn->in;
-    amqp_bytes_free(in->routing_key);
-    amqp_bytes_free(in->reply_to);
-    amqp_bytes_free(in->correlation_id);
-    in->routing_key = in->reply_to = in->correlation_id = amqp_empty_bytes;
+    in->routing_key.len = in->reply_to.len = in->correlation_id.len = 0;
     in->len = 0;
     if (in->cap > BODY_KEEP) {
         free(in->body);
@@ -404,6 +423,9 @@ void mst_connector_free(struct mst_connector **connp) {
     struct mst_connector *conn = *connp;
     release_current(conn);
     free(conn->in.body);
+    /* what was taken is acknowledged, or the broker would hand it again */
+    mst_connector_flush_acks(conn, 1, NULL);
+    free(conn->out.buf);
     close_politely(conn);
     for (size_t i = 0; i < conn->n_urls; i++) {
         free(conn->urls[i].buf);
@@ -542,6 +564,7 @@ static int connect_one(struct mst_connector *conn, const struct url *u,
         drop(conn);
         return MST_ECONNECT;
     }
+    conn->plain_tcp = !u->info.ssl;
     return login(conn, u, err);
 }
 
@@ -960,6 +983,206 @@ int mst_connector_reconnect(struct mst_connector *conn,
     return mst_err_set(err, MST_ESTOPPED, "stopped while reconnecting");
 }
 
+/* ---- writing frames ----------------------------------------------------- */
+
+/*
+ * rabbitmq-c 0.11 writes every frame with a send(2) of its own: a publish
+ * (method, header, body) is three system calls, an ack a fourth.  On a
+ * plain TCP connection the connector encodes the frames itself, with the
+ * library's method and property encoders, and writes a publish - with the
+ * acknowledgement waiting for it (mst_connector_ack_later) in front - in
+ * one send(2).  The library keeps no output buffer and is single-threaded
+ * here, so writing its socket between its own calls cannot interleave
+ * frames.  Over TLS its SSL object is out of reach: frames go through
+ * rabbitmq-c as before.
+ */
+
+#define FRAME_OVERHEAD 8 /* type, channel, size; the end octet */
+#define METHOD_ROOM 1024 /* basic.publish: two short strings and a bit */
+#define HEADER_ROOM 2048 /* basic properties: a few short strings */
+#define OUTBOX_KEEP BODY_KEEP
+
+static void put16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+static void put64(uint8_t *p, uint64_t v) {
+    put32(p, (uint32_t)(v >> 32));
+    put32(p + 4, (uint32_t)v);
+}
+
+/* Room for `n` more bytes in the outbox. */
+static int out_room(struct outbox *o, size_t n, struct mst_err *err) {
+    if (o->len + n <= o->cap)
+        return MST_OK;
+    size_t cap = o->cap ? o->cap : 4096;
+    while (cap < o->len + n)
+        cap *= 2;
+    uint8_t *b = realloc(o->buf, cap);
+    if (b == NULL)
+        return mst_err_set(err, MST_ENOMEM, "out of memory");
+    o->buf = b;
+    o->cap = cap;
+    return MST_OK;
+}
+
+/* The frame whose payload of `len` bytes was written at o->len + 7. */
+static void frame_done(struct outbox *o, uint8_t type, size_t len) {
+    uint8_t *f = o->buf + o->len;
+    f[0] = type;
+    put16(f + 1, CHANNEL);
+    put32(f + 3, (uint32_t)len);
+    f[7 + len] = AMQP_FRAME_END;
+    o->len += len + FRAME_OVERHEAD;
+}
+
+static int put_method(struct outbox *o, amqp_method_number_t id, void *m,
+                      struct mst_err *err) {
+    if (out_room(o, METHOD_ROOM, err) != MST_OK)
+        return MST_ENOMEM;
+    uint8_t *payload = o->buf + o->len + 7;
+    put32(payload, id);
+    amqp_bytes_t room = {METHOD_ROOM - FRAME_OVERHEAD - 4, payload + 4};
+    int n = amqp_encode_method(id, m, room);
+    if (n < 0)
+        return mst_err_set(err, MST_EINVAL, "encoding a method: %s",
+                           amqp_error_string2(n));
+    frame_done(o, AMQP_FRAME_METHOD, 4 + (size_t)n);
+    return MST_OK;
+}
+
+static int put_header(struct outbox *o, amqp_basic_properties_t *p,
+                      uint64_t body_size, struct mst_err *err) {
+    if (out_room(o, HEADER_ROOM, err) != MST_OK)
+        return MST_ENOMEM;
+    uint8_t *payload = o->buf + o->len + 7;
+    put16(payload, AMQP_BASIC_CLASS);
+    put16(payload + 2, 0); /* weight */
+    put64(payload + 4, body_size);
+    amqp_bytes_t room = {HEADER_ROOM - FRAME_OVERHEAD - 12, payload + 12};
+    int n = amqp_encode_properties(AMQP_BASIC_CLASS, p, room);
+    if (n < 0)
+        return mst_err_set(err, MST_EINVAL, "encoding properties: %s",
+                           amqp_error_string2(n));
+    frame_done(o, AMQP_FRAME_HEADER, 12 + (size_t)n);
+    return MST_OK;
+}
+
+/* The body in frames of at most the negotiated frame size (0: no limit,
+ * which the unsigned subtraction turns into one frame). */
+static int put_body(struct outbox *o, size_t frame_max, amqp_bytes_t body,
+                    struct mst_err *err) {
+    size_t chunk = frame_max - FRAME_OVERHEAD;
+    for (size_t at = 0; at < body.len; at += chunk) {
+        size_t n = body.len - at < chunk ? body.len - at : chunk;
+        if (out_room(o, n + FRAME_OVERHEAD, err) != MST_OK)
+            return MST_ENOMEM;
+        memcpy(o->buf + o->len + 7, (const uint8_t *)body.bytes + at, n);
+        frame_done(o, AMQP_FRAME_BODY, n);
+    }
+    return MST_OK;
+}
+
+/* The deferred ack, as a frame in front of what follows. */
+static int put_ack(struct mst_connector *conn, struct mst_err *err) {
+    amqp_basic_ack_t a = {.delivery_tag = conn->ack_tag, .multiple = 1};
+    return put_method(&conn->out, AMQP_BASIC_ACK_METHOD, &a, err);
+}
+
+/*
+ * Write the outbox to the socket, whole: the socket is non-blocking, so a
+ * full send buffer waits in poll(2), at most two heartbeat intervals (the
+ * broker is gone by then) or for ever without heartbeats, as rabbitmq-c
+ * would.
+ */
+static int out_send(struct mst_connector *conn, const char *what,
+                    struct mst_err *err) {
+    int fd = amqp_get_sockfd(conn->amqp);
+    int wait_ms = conn->heartbeat_s > 0 ? conn->heartbeat_s * 2000 : -1;
+    const uint8_t *p = conn->out.buf;
+    size_t left = conn->out.len;
+    while (left > 0) {
+        ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+        if (n >= 0) {
+            p += n;
+            left -= (size_t)n;
+            continue;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+                               poll(&pfd, 1, wait_ms) > 0))
+            continue;
+        return io_failed(conn,
+                         errno == EAGAIN || errno == EWOULDBLOCK
+                             ? AMQP_STATUS_HEARTBEAT_TIMEOUT
+                             : AMQP_STATUS_SOCKET_ERROR,
+                         what, err);
+    }
+    return MST_OK;
+}
+
+/* After a send: a buffer grown for one big body is not kept. */
+static void out_reset(struct outbox *o) {
+    o->len = 0;
+    if (o->cap > OUTBOX_KEEP) {
+        free(o->buf);
+        o->buf = NULL;
+        o->cap = 0;
+    }
+}
+
+/* The deferred ack through rabbitmq-c (TLS, or nothing to carry it). */
+static int send_ack_now(struct mst_connector *conn, struct mst_err *err) {
+    int rc = amqp_basic_ack(conn->amqp, CHANNEL, conn->ack_tag, 1);
+    conn->ack_count = 0;
+    if (rc != AMQP_STATUS_OK)
+        return io_failed(conn, rc, "acknowledging", err);
+    return MST_OK;
+}
+
+/*
+ * basic.publish of `body` with properties `p`, preceded by the deferred
+ * ack if there is one: one send(2) on plain TCP.
+ */
+static int publish(struct mst_connector *conn, amqp_bytes_t exchange,
+                   amqp_bytes_t routing_key, int mandatory,
+                   amqp_basic_properties_t *p, struct mst_bytes body,
+                   const char *what, struct mst_err *err) {
+    amqp_bytes_t b = amqp_view(body);
+    if (!conn->plain_tcp) {
+        int rc = conn->ack_count > 0 ? send_ack_now(conn, err) : MST_OK;
+        if (rc != MST_OK)
+            return rc;
+        rc = amqp_basic_publish(conn->amqp, CHANNEL, exchange, routing_key,
+                                mandatory, /* immediate = */ 0, p, b);
+        return rc == AMQP_STATUS_OK ? MST_OK : io_failed(conn, rc, what, err);
+    }
+    amqp_basic_publish_t m = {.exchange = exchange,
+                              .routing_key = routing_key,
+                              .mandatory = mandatory != 0};
+    struct outbox *o = &conn->out;
+    o->len = 0;
+    int rc = conn->ack_count > 0 ? put_ack(conn, err) : MST_OK;
+    if (rc == MST_OK)
+        rc = put_method(o, AMQP_BASIC_PUBLISH_METHOD, &m, err);
+    if (rc == MST_OK)
+        rc = put_header(o, p, body.len, err);
+    if (rc == MST_OK)
+        rc = put_body(o, (size_t)amqp_get_frame_max(conn->amqp), b, err);
+    if (rc == MST_OK) {
+        rc = out_send(conn, what, err);
+        conn->ack_count = 0;
+    }
+    out_reset(o);
+    return rc;
+}
+
 /* ---- publishing --------------------------------------------------------- */
 
 int mst_connector_publish_request(struct mst_connector *conn,
@@ -986,13 +1209,10 @@ int mst_connector_publish_request(struct mst_connector *conn,
     p.correlation_id = amqp_cstring_bytes(correlation_id ? correlation_id : "");
     p.expiration = amqp_cstring_bytes(expiration);
     /* mandatory: an identity nobody listens for comes back as a return. */
-    rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_cstring_bytes(exchange),
-                            amqp_cstring_bytes(identity ? identity : ""),
-                            /* mandatory = */ identity != NULL,
-                            /* immediate = */ 0, &p, amqp_view(body));
-    if (rc != AMQP_STATUS_OK)
-        return io_failed(conn, rc, "publishing a request", err);
-    return MST_OK;
+    return publish(conn, amqp_cstring_bytes(exchange),
+                   amqp_cstring_bytes(identity ? identity : ""),
+                   /* mandatory = */ identity != NULL, &p, body,
+                   "publishing a request", err);
 }
 
 int mst_connector_publish_reply(struct mst_connector *conn,
@@ -1011,12 +1231,8 @@ int mst_connector_publish_reply(struct mst_connector *conn,
     p.delivery_mode = 1;
     p.correlation_id = amqp_view(correlation_id);
     /* A reply to a vanished reply queue is dropped by the broker: fine. */
-    rc = amqp_basic_publish(conn->amqp, CHANNEL, amqp_empty_bytes,
-                            amqp_view(reply_to), /* mandatory = */ 0,
-                            /* immediate = */ 0, &p, amqp_view(body));
-    if (rc != AMQP_STATUS_OK)
-        return io_failed(conn, rc, "publishing a reply", err);
-    return MST_OK;
+    return publish(conn, amqp_empty_bytes, amqp_view(reply_to),
+                   /* mandatory = */ 0, &p, body, "publishing a reply", err);
 }
 
 int mst_connector_publish_registration(struct mst_connector *conn,
@@ -1034,12 +1250,9 @@ int mst_connector_publish_registration(struct mst_connector *conn,
     p._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
     p.content_type = amqp_cstring_bytes("application/x-msgpack");
     p.delivery_mode = 2; /* persistent: collector queues are durable */
-    rc = amqp_basic_publish(
-        conn->amqp, CHANNEL, amqp_cstring_bytes(exchange), amqp_empty_bytes,
-        /* mandatory = */ 0, /* immediate = */ 0, &p, amqp_view(body));
-    if (rc != AMQP_STATUS_OK)
-        return io_failed(conn, rc, "publishing a registration", err);
-    return MST_OK;
+    return publish(conn, amqp_cstring_bytes(exchange), amqp_empty_bytes,
+                   /* mandatory = */ 0, &p, body, "publishing a registration",
+                   err);
 }
 
 /* ---- consuming ---------------------------------------------------------- */
@@ -1054,23 +1267,20 @@ int mst_connector_publish_registration(struct mst_connector *conn,
  * to be acknowledged and counted.
  */
 
-static int copy_bytes(amqp_bytes_t *dst, amqp_bytes_t src,
-                      struct mst_err *err) {
-    *dst = amqp_bytes_malloc_dup(src);
-    if (src.len > 0 && dst->bytes == NULL)
-        return mst_err_set(err, MST_ENOMEM, "out of memory");
-    return MST_OK;
+/* Short strings are copied into the connector's own arrays: no malloc per
+ * message.  rabbitmq-c decodes them with a one-byte length. */
+static void copy_short(struct shortstr *dst, amqp_bytes_t src) {
+    dst->len = src.len < sizeof dst->bytes ? src.len : sizeof dst->bytes;
+    if (dst->len > 0)
+        memcpy(dst->bytes, src.bytes, dst->len);
 }
 
-static int copy_properties(struct mst_connector *conn,
-                           const amqp_basic_properties_t *p,
-                           struct mst_err *err) {
-    int rc = MST_OK;
+static void copy_properties(struct mst_connector *conn,
+                            const amqp_basic_properties_t *p) {
     if (p->_flags & AMQP_BASIC_REPLY_TO_FLAG)
-        rc = copy_bytes(&conn->in.reply_to, p->reply_to, err);
-    if (rc == MST_OK && (p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG))
-        rc = copy_bytes(&conn->in.correlation_id, p->correlation_id, err);
-    return rc;
+        copy_short(&conn->in.reply_to, p->reply_to);
+    if (p->_flags & AMQP_BASIC_CORRELATION_ID_FLAG)
+        copy_short(&conn->in.correlation_id, p->correlation_id);
 }
 
 static int on_method(struct mst_connector *conn, const amqp_frame_t *f,
@@ -1163,19 +1373,18 @@ static int read_content(struct mst_connector *conn, amqp_channel_t channel,
                         struct mst_message *msg, struct mst_err *err) {
     amqp_frame_t h;
     int rc = next_header(conn, channel, &h, err);
-    if (rc == MST_OK)
-        rc = copy_properties(conn, h.payload.properties.decoded, err);
     if (rc != MST_OK)
         return rc;
+    copy_properties(conn, h.payload.properties.decoded);
     uint64_t size = h.payload.properties.body_size;
     msg->body_size = size;
     msg->oversized = size > conn->max_body;
     rc = read_body(conn, channel, size, !msg->oversized, err);
     if (rc != MST_OK)
         return rc;
-    msg->reply_to = view(conn->in.reply_to);
-    msg->correlation_id = view(conn->in.correlation_id);
-    msg->routing_key = view(conn->in.routing_key);
+    msg->reply_to = short_view(&conn->in.reply_to);
+    msg->correlation_id = short_view(&conn->in.correlation_id);
+    msg->routing_key = short_view(&conn->in.routing_key);
     msg->body = (struct mst_bytes){conn->in.body, conn->in.len};
     return 1;
 }
@@ -1205,8 +1414,7 @@ static int read_delivery(struct mst_connector *conn, const amqp_frame_t *f,
     msg->delivery_tag = d->delivery_tag;
     msg->generation = conn->generation;
     /* The method lives in the frame pool, recycled as the body arrives. */
-    if (copy_bytes(&conn->in.routing_key, d->routing_key, err) != MST_OK)
-        return MST_ENOMEM;
+    copy_short(&conn->in.routing_key, d->routing_key);
     return read_content(conn, f->channel, msg, err);
 }
 
@@ -1216,8 +1424,7 @@ static int read_returned(struct mst_connector *conn, const amqp_frame_t *f,
     const amqp_basic_return_t *ret = f->payload.method.decoded;
     msg->kind = MST_MESSAGE_RETURNED;
     msg->reply_code = ret->reply_code;
-    if (copy_bytes(&conn->in.routing_key, ret->routing_key, err) != MST_OK)
-        return MST_ENOMEM;
+    copy_short(&conn->in.routing_key, ret->routing_key);
     return read_content(conn, f->channel, msg, err);
 }
 
@@ -1313,6 +1520,25 @@ int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
 int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
                               unsigned generation, struct mst_err *err) {
     return ack(conn, tag, generation, /* multiple = */ 1, err);
+}
+
+int mst_connector_ack_later(struct mst_connector *conn, uint64_t tag,
+                            unsigned generation, struct mst_err *err) {
+    if (conn->amqp == NULL)
+        return not_connected(err);
+    if (generation != conn->generation)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "delivery came on a connection since lost");
+    conn->ack_tag = tag;
+    conn->ack_count++;
+    return MST_OK;
+}
+
+int mst_connector_flush_acks(struct mst_connector *conn, unsigned min,
+                             struct mst_err *err) {
+    if (conn->amqp == NULL || conn->ack_count == 0 || conn->ack_count < min)
+        return MST_OK;
+    return send_ack_now(conn, err);
 }
 
 /* ---- the broker's clock ------------------------------------------------- */

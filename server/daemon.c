@@ -1,13 +1,14 @@
 /*
  * daemon.c - the I/O loop: connect, declare, consume, dispatch, reconnect.
  *
- * One thread owns the connection.  Requests are acknowledged on receipt,
- * one ack per run of requests under load (flush_acks); the broker's
- * prefetch bounds how many wait in our socket.  They are handled in order;
- * built-in actions are quick and run inline, the others in worker
- * processes (worker.c) whose pipes this loop polls with the broker socket,
- * so that nothing here waits for an agent.  While the broker is away the
- * loop keeps serving the workers between reconnection attempts.
+ * One thread owns the connection.  Requests are acknowledged as they are
+ * taken: in the same write as the reply of an inline action, else before
+ * the loop could block, one ack per run of requests (flush_acks); the
+ * broker's prefetch bounds how many wait in our socket.  They are handled
+ * in order; built-in actions are quick and run inline, the others in
+ * worker processes (worker.c) whose pipes this loop polls with the broker
+ * socket, so that nothing here waits for an agent.  While the broker is
+ * away the loop keeps serving the workers between reconnection attempts.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -119,10 +120,12 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
         return;
     musterd_counters_bump(&d->counters, MUSTERD_COUNTER_RECEIVED);
     d->trim_due = 1;
-    /* Acknowledged before anything runs; sent by flush_acks(). */
-    d->ack_tag = msg->delivery_tag;
-    d->ack_generation = msg->generation;
-    d->ack_pending++;
+    /* Acknowledged with the reply (in the same write), or by flush_acks()
+     * before the loop could block. */
+    struct mst_err err = {0};
+    if (mst_connector_ack_later(d->conn, msg->delivery_tag, msg->generation,
+                                &err) != MST_OK)
+        MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
     if (msg->oversized) {
         musterd_counters_bump(&d->counters, MUSTERD_COUNTER_OVERSIZED);
         MST_LOG(MST_LOG_WARNING,
@@ -135,21 +138,16 @@ static void handle(struct musterd *d, const struct mst_message *msg) {
 }
 
 /*
- * One ack (AMQP multiple) for every delivery taken since the last one.
- * Called before the loop could block, and half-way to the prefetch so the
- * broker never stops sending while a run of requests is being handled:
- * under load that is one ack per run instead of one per request.
+ * One ack (AMQP multiple) for every delivery taken and not yet acked by a
+ * reply.  Called before the loop could block, and half-way to the prefetch
+ * so the broker never stops sending while a run of requests without
+ * replies (filtered out, to workers) is being handled.
  */
 static void flush_acks(struct musterd *d, int force) {
-    if (d->ack_pending == 0 ||
-        (!force && d->ack_pending < (unsigned)d->cfg->broker_prefetch / 2))
-        return;
+    unsigned half = (unsigned)d->cfg->broker_prefetch / 2;
     struct mst_err err = {0};
-    int rc =
-        mst_connector_ack_through(d->conn, d->ack_tag, d->ack_generation, &err);
-    if (rc != MST_OK && rc != MST_ENOTFOUND)
+    if (mst_connector_flush_acks(d->conn, force ? 1 : half, &err) != MST_OK)
         MST_LOG(MST_LOG_WARNING, "ack: %s", err.msg);
-    d->ack_pending = 0;
 }
 
 /* Broker away: serve the workers until the next attempt is due. */

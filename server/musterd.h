@@ -62,9 +62,6 @@ struct musterd {
     int64_t started_ms;               /* wall clock, for uptime */
     struct musterd_registration registration; /* registration.c */
     int foreground;
-    uint64_t ack_tag;        /* the last delivery taken, not yet acked */
-    unsigned ack_generation; /* its connection */
-    unsigned ack_pending;    /* deliveries taken since the last ack */
     int trim_due;        /* requests handled since the heap was last trimmed */
     int64_t retry_at_ms; /* broker away: next attempt (mst_now_ms);
                             0 while connected */

@@ -44,11 +44,15 @@ struct mst_verifier {
     pthread_t tid[THREADS_MAX];
 };
 
-static void verify_slot(struct mst_verifier *v, struct slot *s) {
+static void verify_body(struct mst_verifier *v, struct slot *s,
+                        struct mst_bytes body) {
     struct mst_verified *o = &s->out;
     o->signer[0] = o->why[0] = '\0';
-    o->rc =
-        v->fn(v->ud, MST_BYTES(s->body, s->len), &o->rep, o->signer, o->why);
+    o->rc = v->fn(v->ud, body, &o->rep, o->signer, o->why);
+}
+
+static void verify_slot(struct mst_verifier *v, struct slot *s) {
+    verify_body(v, s, MST_BYTES(s->body, s->len));
 }
 
 static void *worker(void *arg) {
@@ -142,9 +146,13 @@ size_t mst_verifier_room(const struct mst_verifier *v) {
     return v->depth - mst_verifier_pending(v);
 }
 
-/* Copy what the result needs of `msg` into the free slot `s`. */
-static int fill(struct slot *s, const struct mst_message *msg,
-                int64_t recv_us) {
+/*
+ * Copy what the result needs of `msg` into the free slot `s`; the body too
+ * when `keep_body` (a worker reads it after the connector reused its
+ * buffer), else the caller opens it in place at once.
+ */
+static int fill(struct slot *s, const struct mst_message *msg, int64_t recv_us,
+                bool keep_body) {
     struct mst_verified *o = &s->out;
     o->kind = msg->kind;
     o->oversized = msg->oversized;
@@ -158,7 +166,7 @@ static int fill(struct slot *s, const struct mst_message *msg,
     o->routing_key[n] = '\0';
     s->done = msg->kind != MST_MESSAGE_DELIVERY || msg->oversized;
     s->len = 0;
-    if (s->done)
+    if (s->done || !keep_body)
         return MST_OK;
     if (msg->body.len > s->cap) {
         uint8_t *p = realloc(s->body, msg->body.len);
@@ -178,11 +186,11 @@ int mst_verifier_submit(struct mst_verifier *v, const struct mst_message *msg,
     if (mst_verifier_room(v) == 0)
         return MST_EINVAL;
     struct slot *s = &v->slots[v->tail % v->depth];
-    int rc = fill(s, msg, recv_us);
+    int rc = fill(s, msg, recv_us, v->threads > 0);
     if (rc != MST_OK)
         return rc;
     if (v->threads == 0 && !s->done) {
-        verify_slot(v, s);
+        verify_body(v, s, msg->body);
         s->done = true;
     }
     pthread_mutex_lock(&v->lock);

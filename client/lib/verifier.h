@@ -6,11 +6,13 @@
  * A P-256 verification costs ~50 us, so one thread caps a client near
  * 20,000 replies a second; a fleet of 50,000 nodes needs every core.  The
  * connector stays on the calling thread (it is not thread-safe): the caller
- * submits each message it consumed (the body is copied), workers verify,
+ * submits each message it consumed (the body is copied for the workers),
+ * workers verify,
  * and the caller takes the results oldest first, so that output,
  * de-duplication and the expected-set logic see exactly the order of the
  * serial path.  With 0 worker threads, mst_verifier_submit verifies on the
- * calling thread: the serial path itself.
+ * calling thread, in place in the connector's buffer: the serial path
+ * itself.
  *
  * One verifier belongs to one client; its functions are called from that
  * client's thread only.

@@ -290,6 +290,62 @@ static void oversized_check(struct mst_connector *node,
               "oversized delivery acked");
 }
 
+/* Take `n` direct requests at the node, each acked later; 1 if all came. */
+static int take_later(struct mst_connector *node, int n, const char *what) {
+    int got = 0;
+    for (int i = 0; i < n; i++) {
+        struct mst_message m;
+        struct mst_err err = {0};
+        if (wait_one(node, 3000, &m, &err) != 1)
+            break;
+        got += mst_connector_ack_later(node, m.delivery_tag, m.generation,
+                                       &err) == MST_OK;
+    }
+    check(got == n, "%s: %d of %d deliveries taken and acked later", what, got,
+          n);
+    return got == n;
+}
+
+/*
+ * mst_connector_ack_later: the ack must reach the broker with the next
+ * reply, else (at prefetch 8) the ninth request is never delivered; and
+ * with mst_connector_flush_acks alone.  The reply is larger than a frame,
+ * so it goes out as several body frames.
+ */
+static void deferred_ack_check(struct mst_connector *node,
+                               struct mst_connector *client) {
+    static uint8_t big[300 * 1024];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7);
+    for (int i = 0; i < 8; i++)
+        publish(client, NODE_ID, "later", MST_BYTES("hello", 5));
+    if (!take_later(node, 8, "prefetch full"))
+        return;
+    struct mst_err err = {0};
+    int rc = mst_connector_publish_reply(
+        node,
+        MST_BYTES(mst_connector_reply_queue(client),
+                  strlen(mst_connector_reply_queue(client))),
+        MST_BYTES("big-reply", 9), MST_BYTES(big, sizeof big), &err);
+    check(rc == MST_OK, "reply carrying the ack published%s%s", rc ? ": " : "",
+          err.msg);
+    struct mst_message m;
+    rc = wait_one(client, 5000, &m, &err);
+    check(rc == 1 && bytes_eq(m.correlation_id, "big-reply") &&
+              m.body.len == sizeof big &&
+              memcmp(m.body.ptr, big, sizeof big) == 0,
+          "client got the %zu-byte reply intact (rc %d)", sizeof big, rc);
+    publish(client, NODE_ID, "later", MST_BYTES("hello", 5));
+    if (!take_later(node, 1, "after the reply: the ack went with it"))
+        return;
+    rc = mst_connector_flush_acks(node, 1, &err);
+    check(rc == MST_OK, "ack flushed alone");
+    for (int i = 0; i < 8; i++)
+        publish(client, NODE_ID, "later", MST_BYTES("hello", 5));
+    take_later(node, 8, "after the flush");
+    mst_connector_flush_acks(node, 1, &err);
+}
+
 static void reconnect_check(struct mst_connector *node,
                             struct mst_connector *client) {
     char old[256];
@@ -305,6 +361,9 @@ static void reconnect_check(struct mst_connector *node,
     check(rc == MST_OK, "node reconnects%s%s", rc ? ": " : "", err.msg);
     rc = mst_connector_ack(node, &copy, &err);
     check(rc == MST_ENOTFOUND, "stale delivery not acked: %s", err.msg);
+    rc =
+        mst_connector_ack_later(node, copy.delivery_tag, copy.generation, &err);
+    check(rc == MST_ENOTFOUND, "stale delivery not acked later: %s", err.msg);
     rc = mst_connector_reconnect(client, &stop_flag, &err);
     check(rc == MST_OK && strcmp(old, mst_connector_reply_queue(client)) != 0,
           "client reconnects with a new reply queue %s",
@@ -325,6 +384,7 @@ static int self_test(const char *url) {
     round_trip(node, client, "first");
     returned_check(client);
     oversized_check(node, client);
+    deferred_ack_check(node, client);
     reconnect_check(node, client);
 out:
     mst_connector_free(&node);

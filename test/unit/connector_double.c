@@ -57,6 +57,8 @@ struct mst_connector {
     uint64_t next_tag;    /* per connection, like a channel's tags */
     uint64_t acked_tag;
     int acked_multiple;
+    uint64_t later_tag;   /* mst_connector_ack_later, not yet sent */
+    unsigned later_count; /* deliveries it covers */
 
     struct mst_double_published *pubs;
     size_t n_pubs;
@@ -225,6 +227,7 @@ static int64_t next_at(const struct mst_connector *conn) {
 
 static void go_down(struct mst_connector *conn, const char *why) {
     conn->connected = 0;
+    conn->later_count = 0; /* the broker requeues what was not acked */
     mst_strlcpy(conn->why_down, why, sizeof conn->why_down);
     clear_queue(conn); /* exclusive, auto-delete queues die with it */
 }
@@ -314,6 +317,7 @@ void mst_connector_free(struct mst_connector **connp) {
     if (latest == conn)
         latest = NULL;
     release_current(conn);
+    mst_connector_flush_acks(conn, 1, NULL); /* as the real one does */
     for (struct held *h = conn->queue, *next; h != NULL; h = next) {
         next = h->next;
         held_free(h);
@@ -508,6 +512,11 @@ static int record(struct mst_connector *conn,
     c.len = body.len;
     c.generation = conn->generation;
     conn->pubs[conn->n_pubs++] = c;
+    if (conn->later_count > 0) { /* it travels with the publish */
+        conn->acked_tag = last_ack = conn->later_tag;
+        conn->acked_multiple = 1;
+        conn->later_count = 0;
+    }
     if (failed)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
     if (conn->on_publish != NULL)
@@ -684,6 +693,27 @@ int mst_connector_ack(struct mst_connector *conn, const struct mst_message *msg,
 int mst_connector_ack_through(struct mst_connector *conn, uint64_t tag,
                               unsigned generation, struct mst_err *err) {
     return ack(conn, tag, generation, /* multiple = */ 1, err);
+}
+
+int mst_connector_ack_later(struct mst_connector *conn, uint64_t tag,
+                            unsigned generation, struct mst_err *err) {
+    if (!conn->connected)
+        return not_connected(conn, err);
+    if (generation != conn->generation)
+        return mst_err_set(err, MST_ENOTFOUND,
+                           "delivery came on a connection since lost");
+    conn->later_tag = tag;
+    conn->later_count++;
+    return MST_OK;
+}
+
+int mst_connector_flush_acks(struct mst_connector *conn, unsigned min,
+                             struct mst_err *err) {
+    if (!conn->connected || conn->later_count == 0 || conn->later_count < min)
+        return MST_OK;
+    conn->later_count = 0;
+    return ack(conn, conn->later_tag, conn->generation, /* multiple = */ 1,
+               err);
 }
 
 void mst_connector_release(struct mst_connector *conn,
