@@ -7,6 +7,7 @@
  * closes its connections and exits 0.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,6 +123,10 @@ int mst_cmd_web(struct mst_cli *cli) {
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Every call and connection is a thread of its own, and glibc gives
+     * threads malloc arenas of their own (up to 8 per core) that it keeps
+     * when they end; two are plenty for a console. */
+    mallopt(M_ARENA_MAX, 2);
     muster_config_get(cli->cfg, "web.listen", listen, sizeof listen, NULL);
     muster_config_get(cli->cfg, "web.confirm_all", confirm, sizeof confirm,
                       NULL);
