@@ -1,7 +1,8 @@
 #!/bin/bash
 # Six daemons register on muster.registration; a one-shot `muster collect`
 # stores all six with their facts, silently; the daemons count what they
-# sent; a later run takes the "still here" ones (-v says so).
+# sent; a later run takes the "still here" ones (-v says so); a fact edit +
+# SIGHUP reaches the store by registration and its history as a change.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=test/integration/registration_lib.sh
@@ -32,4 +33,15 @@ step "unchanged daemons say \"still here\""
 wait_for "collect -v | grep -q 'still here'" 20 || fail "no still-here registration was stored"
 assert_exit 0 collect -v
 assert_contains "$OUT" "refused 0"
+
+step "a fact edit + SIGHUP is registered and kept as a change"
+sed -i 's/^role: db/role: dbmaster/' "$T/node4.facts.yaml"
+kill -HUP "$(daemon_pid 4)"
+# shellcheck disable=SC2016  # eval'd by wait_for
+wait_for 'collect >/dev/null 2>&1; [ "$(stored_fact node4 role)" = dbmaster ]' 20 ||
+    fail "node4's new role did not reach the store: $(stored_fact node4 role)"
+assert_exit 0 muster_cmd inventory --db "$DB" --changes --since 1h --format jsonl -I node4
+change=$(jq -c 'select(.kind=="fact_changed")' <<<"$OUT")
+assert_eq '"role" "db" "dbmaster"' "$(jq -r '"\"\(.name)\" \"\(.old)\" \"\(.new)\""' <<<"$change")"
+assert_eq db "$(stored_fact node2 role)" "node2's role, not edited"
 stop_daemons
