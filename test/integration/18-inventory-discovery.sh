@@ -16,14 +16,6 @@ DB=$T/inventory.db
 start_daemons 7
 MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
 
-fill_store() {
-    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -c '^    muster .*collect' >/dev/null; then
-        muster_cmd collect --poll --db "$DB"
-    else
-        "$MUSTER_BUILD/test/tools/mst_inventory_poll" "$CLIENT_CFG" "$DB"
-    fi
-}
-
 step "seven nodes in the store"
 assert_exit 0 fill_store
 assert_exit 0 muster_cmd inventory --format json

@@ -6,8 +6,8 @@
 # with python3's csv module and json/jsonl with jq; a fact edit + SIGHUP
 # shows up in --changes as the old and new value; --count-by counts;
 # `muster inventory NODE --from-store` reads the store while NODE keeps
-# working live; the bash completion offers the stored fact names.  The store is filled by `muster collect --poll` when the
-# build has it, else by test/tools/mst_inventory_poll (the same poll).
+# working live; the bash completion offers the stored fact names.  The
+# store is filled by `muster collect --poll` (fill_store).
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "no jq: skipped"; exit 77; }
@@ -38,15 +38,6 @@ YAML
 done
 start_daemons 6
 MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
-
-# fill_store: one poll of the fleet into $DB.
-fill_store() {
-    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -c '^    muster .*collect' >/dev/null; then
-        muster_cmd collect --poll --db "$DB"
-    else
-        "$MUSTER_BUILD/test/tools/mst_inventory_poll" "$CLIENT_CFG" "$DB"
-    fi
-}
 
 step "no store yet: a clear error naming the file"
 assert_exit 3 muster_cmd inventory

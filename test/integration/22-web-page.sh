@@ -24,16 +24,6 @@ DB=$T/inventory.db
 start_daemons 5
 MST_CONFIG_EXTRA="inventory: { db = \"$DB\"; };" write_client_cfg
 
-# The store is filled by `muster collect --poll` where it exists, else
-# by the test tool that polls with the library's inventory API.
-fill_store() {
-    if "$MUSTER_BUILD/client/cli/muster" --help 2>/dev/null | grep -c '^    muster .*collect' >/dev/null; then
-        muster_cmd collect --poll --db "$DB"
-    else
-        "$MUSTER_BUILD/test/tools/mst_inventory_poll" "$CLIENT_CFG" "$DB"
-    fi
-}
-
 step "five nodes in the store"
 assert_exit 0 fill_store
 assert_exit 0 muster_cmd inventory --format json

@@ -138,6 +138,9 @@ at_time() {
         FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "$offset" "$@"
 }
 
+# fill_store: one `muster collect --poll` of the whole fleet into $DB.
+fill_store() { muster_cmd collect --poll --db "$DB"; }
+
 # wait_for 'CMD' [TIMEOUT_SECONDS]: poll CMD every 0.1 s until it succeeds.
 # Returns 1 on timeout; asserts nothing about how long it took.
 wait_for() {
