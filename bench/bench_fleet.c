@@ -279,21 +279,13 @@ struct round {
     int64_t cpu0_us;      /* the process's CPU at t0 (the simulator idles) */
 };
 
-/* User + system CPU of the whole process, in microseconds. */
-static int64_t cpu_us(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-           ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
-
 static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
                      int64_t rtt_us) {
     (void)rep, (void)signer, (void)rtt_us;
     struct round *r = ud;
     if (r->replies++ == 0 && r->hold) {
         sim_release_and_settle(r->sim);
-        r->cpu0_us = cpu_us();
+        r->cpu0_us = bench_cpu_us(RUSAGE_SELF);
         r->t0_us = mst_now_us();
     }
     r->t1_us = mst_now_us();
@@ -490,7 +482,8 @@ int main(int argc, char **argv) {
         client_round(cl, &s, 1, &rd, &unused);
         client_rate[r] =
             (double)(s.k - 1) * 1e6 / (double)(rd.t1_us - rd.t0_us);
-        cpu_per[r] = (double)(cpu_us() - rd.cpu0_us) / (double)(s.k - 1);
+        cpu_per[r] = (double)(bench_cpu_us(RUSAGE_SELF) - rd.cpu0_us) /
+                     (double)(s.k - 1);
         raw_rate[r] = raw_round(cfg, &s);
     }
     bench_print_percentiles("fleet_all_ms", all_us, rounds);

@@ -33,13 +33,6 @@
 static struct mst_client *cl;
 static size_t replies, replies_ok, refused;
 
-static int64_t cpu_us(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-           ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-}
-
 static void on_reply(void *ud, const struct mst_reply *rep, const char *signer,
                      int64_t rtt_us) {
     (void)ud, (void)signer, (void)rtt_us;
@@ -99,7 +92,8 @@ static int pipeline(const struct mst_call_spec *spec, size_t count,
     struct mst_err err = {0};
     char id[MST_ID_LEN];
     size_t sent = 0;
-    int64_t start = mst_now_us(), cpu0 = cpu_us(), last = start;
+    int64_t start = mst_now_us(), cpu0 = bench_cpu_us(RUSAGE_SELF),
+            last = start;
     int64_t stop = seconds > 0 ? start + seconds * 1000000 : INT64_MAX;
     while ((sending(sent, count, stop) || replies < sent * per) &&
            mst_now_us() - last < 10000000) {
@@ -122,7 +116,8 @@ static int pipeline(const struct mst_call_spec *spec, size_t count,
     double secs = (double)(mst_now_us() - start) / 1e6;
     printf("%s: %.0f\n", rate_name, (double)sent / secs);
     printf("client_cpu_us_per_reply: %.1f\n",
-           (double)(cpu_us() - cpu0) / (double)(replies ? replies : 1));
+           (double)(bench_cpu_us(RUSAGE_SELF) - cpu0) /
+               (double)(replies ? replies : 1));
     if (seconds > 0) /* the for mode: a load for tests to count */
         printf("requests_sent: %zu\nreplies: %zu\nreplies_ok: %zu\n", sent,
                replies, replies_ok);

@@ -26,4 +26,10 @@ void bench_print_percentiles(const char *name, int64_t *us, size_t n);
 /* bench_now_ns - monotonic nanoseconds. */
 int64_t bench_now_ns(void);
 
+/*
+ * bench_cpu_us - user + system CPU in microseconds of RUSAGE_SELF (this
+ * process, all its threads) or RUSAGE_CHILDREN (its waited-for children).
+ */
+int64_t bench_cpu_us(int who);
+
 #endif
