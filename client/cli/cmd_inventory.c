@@ -72,23 +72,15 @@ static int64_t now_ms(void) {
 
 /* "a,b,c" into a list; empty names refused. */
 static int split_fields(const char *text, struct muster_list *l) {
-    const char *p = text;
-    for (;;) {
-        size_t n = strcspn(p, ",");
-        char name[256];
-        if (n == 0 || n >= sizeof name)
-            return mst_cli_error(MST_EXIT_USAGE,
-                                 "--fields '%s': expected names separated "
-                                 "by commas",
-                                 text);
-        memcpy(name, p, n);
-        name[n] = '\0';
-        if (muster_list_add(l, name) != 0)
-            return mst_cli_error(MST_EXIT_USAGE, "out of memory");
-        if (p[n] == '\0')
-            return MST_EXIT_GO_ON;
-        p += n + 1;
-    }
+    int rc = mst_cli_split_commas(text, l);
+    if (rc == MUSTER_ENOMEM)
+        return mst_cli_error(MST_EXIT_USAGE, "out of memory");
+    if (rc != 0)
+        return mst_cli_error(MST_EXIT_USAGE,
+                             "--fields '%s': expected names separated "
+                             "by commas",
+                             text);
+    return MST_EXIT_GO_ON;
 }
 
 /* ---- values as text ---- */

@@ -597,6 +597,21 @@ int mst_cli_send(const struct mst_cli *cli, struct muster_client *cl,
     return muster_client_rollout(cl, req, &cli->rollout, h, st, err);
 }
 
+int mst_cli_split_commas(const char *text, struct muster_list *l) {
+    for (const char *p = text;; p += strcspn(p, ",") + 1) {
+        size_t n = strcspn(p, ",");
+        char name[256];
+        if (n == 0 || n >= sizeof name)
+            return MUSTER_EINVAL;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (muster_list_add(l, name) != 0)
+            return MUSTER_ENOMEM;
+        if (p[n] == '\0')
+            return 0;
+    }
+}
+
 int mst_cli_read_nodes(const char *path, struct muster_list *nodes) {
     struct muster_error err = {0};
     int is_stdin = strcmp(path, "-") == 0;

@@ -118,6 +118,12 @@ void mst_cli_stale(const struct mst_cli *cli, const struct muster_stats *st,
  */
 int mst_cli_read_nodes(const char *path, struct muster_list *nodes);
 
+/*
+ * mst_cli_split_commas - append the names of "a,b.c" to `l`.  Returns 0,
+ * MUSTER_EINVAL for an empty name (or one over 255 bytes), MUSTER_ENOMEM.
+ */
+int mst_cli_split_commas(const char *text, struct muster_list *l);
+
 /* mst_cli_error - print "muster: MESSAGE" to stderr and return `code`. */
 int mst_cli_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "rpc_check.h"
 
 /* Identities as the wire allows them; agent names. */
@@ -77,22 +78,6 @@ int mst_web_api_agent(const struct mst_web_api *api, const char *name,
         status = mst_web_api_error(doc_r, 500, "%s: %s", about.path, jerr.text);
     muster_ddl_free(&ddl);
     return status;
-}
-
-/* "a,b.c" into `l`; 0, or -1 for an empty name. */
-static int split_fields(const char *text, struct muster_list *l) {
-    for (const char *p = text;; p++) {
-        size_t n = strcspn(p, ",");
-        char name[256];
-        if (n == 0 || n >= sizeof name)
-            return -1;
-        snprintf(name, sizeof name, "%.*s", (int)n, p);
-        if (muster_list_add(l, name) != 0)
-            return -1;
-        p += n;
-        if (*p == '\0')
-            return 0;
-    }
 }
 
 /* A node of the store as the page shows it: its identity and each field
@@ -274,7 +259,7 @@ int mst_web_api_nodes(const struct mst_web_api *api, const char *filter,
         status = mst_web_api_error(doc_r, 500, "out of memory");
     else if (muster_filter_parse(f, filter ? filter : "", &err) != 0)
         status = mst_web_api_error(doc_r, 400, "%s", err.message);
-    else if (fields != NULL && split_fields(fields, names) != 0)
+    else if (fields != NULL && mst_cli_split_commas(fields, names) != 0)
         status = mst_web_api_error(doc_r, 400,
                                    "fields '%s': expected names separated "
                                    "by commas",
