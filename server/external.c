@@ -53,8 +53,14 @@ int musterd_ext_user_resolve(const char *name, struct musterd_ext_user *user_r,
 
 int musterd_ext_mkdir(const struct musterd_ext_user *user, char *dir_r,
                       size_t len, struct mst_err *err) {
-    if (mst_strlcpy(dir_r, "/tmp/musterd-agent.XXXXXX", len) >= len)
-        return mst_err_set(err, MST_EINVAL, "directory name too long");
+    /* $TMPDIR as every Unix tool reads it (absolute paths only), so a
+     * unit or a test can give the daemon its own place; else /tmp. */
+    const char *base = getenv("TMPDIR");
+    if (base == NULL || base[0] != '/')
+        base = "/tmp";
+    int n = snprintf(dir_r, len, "%s/musterd-agent.XXXXXX", base);
+    if (n < 0 || (size_t)n >= len)
+        return mst_err_set(err, MST_EINVAL, "TMPDIR %s: name too long", base);
     if (mkdtemp(dir_r) == NULL)
         return mst_err_set(err, MST_EIO, "mkdtemp: %s", strerror(errno));
     if (user->drop && chown(dir_r, user->uid, user->gid) != 0) {

@@ -11,7 +11,11 @@
 # A directory "nobody" can traverse: the test's own is private to root.
 AGENTS=$(mktemp -d /tmp/muster-agents.XXXXXX)
 chmod 755 "$AGENTS"
-trap '_rc=$?; set +e; rm -rf "$AGENTS"; (exit $_rc); _mst_test_exit' EXIT
+# The daemon's $TMPDIR: its agents' run directories go there, so that the
+# check for leftovers sees this test's only.
+RUNDIR=$(mktemp -d /tmp/muster-run.XXXXXX)
+chmod 755 "$RUNDIR"
+trap '_rc=$?; set +e; rm -rf "$AGENTS" "$RUNDIR"; (exit $_rc); _mst_test_exit' EXIT
 B=$MUSTER_BUILD/test/agents
 cp "$B"/*.so "$B"/*.json "$B"/exttest "$MST_ROOT"/agents/examples/pyecho \
     "$MST_ROOT"/agents/examples/pyecho.json "$AGENTS"/
@@ -25,7 +29,7 @@ chmod 644 "$AGENTS"/*.json
 export MST_CONFIG_EXTRA="agents: { dir = \"$AGENTS\"; max_parallel = 2;
     max_output = 65536; kill_grace = 1; run_as = \"nobody\"; };"
 export MUSTER_DDL_PATH=$AGENTS
-start_daemons 1
+TMPDIR=$RUNDIR start_daemons 1
 unset MST_CONFIG_EXTRA
 write_client_cfg
 LOG=$(daemon_log 1)
@@ -108,7 +112,7 @@ step "external agent: ok (as nobody, in its own directory), fail, echo"
 assert_exit 0 rpc exttest ok
 assert_eq 0 "$(status)"
 assert_eq "nobody" "$(jq -r '.replies[0].data.user' <<<"$OUT")"
-assert_contains "$(jq -r '.replies[0].data.cwd' <<<"$OUT")" "/tmp/musterd-agent."
+assert_contains "$(jq -r '.replies[0].data.cwd' <<<"$OUT")" "$RUNDIR/musterd-agent."
 rpcf exttest fail
 assert_eq 1 "$(status)"
 assert_eq "failed on purpose" "$(message)"
@@ -130,7 +134,7 @@ assert_eq "exttest/hang timed out after 2 s" "$(message)"
 # TERM went to the whole process group; give the children time to exit.
 wait_for '! pgrep -u nobody -f "sleep 600"' 10 ||
     fail "the hung agent's children survived the timeout"
-ls /tmp/musterd-agent.* >/dev/null 2>&1 && fail "run directories left behind"
+ls "$RUNDIR"/musterd-agent.* >/dev/null 2>&1 && fail "run directories left behind"
 
 step "the Python example agent"
 assert_exit 0 rpc pyecho echo "message=hello world"
