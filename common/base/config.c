@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -636,7 +635,7 @@ static int take_seconds(const struct walk *w, const config_setting_t *s,
     if (!(ms >= (double)k->min && ms <= (double)k->max))
         return bad(w, s, key, "%g seconds is out of range (%g to %g)", secs,
                    (double)k->min / 1000.0, (double)k->max / 1000.0);
-    *ms_field(w->cfg, k) = (int64_t)llround(ms);
+    *ms_field(w->cfg, k) = mst_round_ms(ms);
     return MST_OK;
 }
 

@@ -103,8 +103,13 @@ int mst_parse_seconds(const char *text, int64_t max_ms, int64_t *out_ms_r) {
     if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 ||
         v * 1000.0 > (double)max_ms)
         return MST_EINVAL;
-    *out_ms_r = (int64_t)llround(v * 1000.0);
+    *out_ms_r = mst_round_ms(v * 1000.0);
     return MST_OK;
+}
+
+int64_t mst_round_ms(double ms) {
+    int64_t whole = (int64_t)ms;
+    return ms - (double)whole >= 0.5 ? whole + 1 : whole;
 }
 
 int mst_is_name(const char *s, size_t max) {

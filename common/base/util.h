@@ -73,6 +73,14 @@ int mst_parse_int(const char *text, long long min, long long max,
 int mst_parse_seconds(const char *text, int64_t max_ms, int64_t *out_ms_r);
 
 /*
+ * mst_round_ms - `ms` (not negative, below 2^63) rounded to the nearest
+ * integer, halves up: what llround() gives for it.  Exact (a double's
+ * fraction is), and keeps libm out of musterd (linking it costs every
+ * daemon about 320 kB of resident pages).
+ */
+int64_t mst_round_ms(double ms);
+
+/*
  * mst_is_name - true if `s` is a non-empty identifier of at most `max` bytes
  * made of [A-Za-z0-9_.-] (agent, action, collective, fact names).
  */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "ddl/format.h"
 
 /* ---- formats ---- */
 
@@ -21,54 +22,8 @@ struct arg {
     const char *text;
 };
 
-/* Skips one conversion's flags, width and precision; *p is after '%'. */
-static const char *conversion(const char *p) {
-    p += strspn(p, "-+ 0#");
-    p += strspn(p, "0123456789");
-    if (*p == '.')
-        p += 1 + strspn(p + 1, "0123456789");
-    return p;
-}
-
-/* The conversion letters of `f` into `convs` (at most `max`); -1 if one is
- * not d i f g e E s or there are more than `max`. */
-static int conversions(const char *f, char *convs, int max) {
-    int n = 0;
-    for (const char *p = f; *p != '\0'; p++) {
-        if (*p != '%')
-            continue;
-        if (*++p == '%')
-            continue;
-        p = conversion(p);
-        if (*p == '\0' || strchr("difgeEs", *p) == NULL || n == max)
-            return -1;
-        convs[n++] = *p;
-    }
-    return n;
-}
-
-int mst_ddl_aggregate_format_ok(enum mst_ddl_function function, const char *f) {
-    char c[4];
-    int n = strlen(f) < 64 ? conversions(f, c, 3) : -1;
-    switch (function) {
-    case MST_DDL_SUMMARY:
-    case MST_DDL_BOOLEAN_SUMMARY:
-    case MST_DDL_NAGIOS_STATES: /* the value, then its count */
-        return (n == 1 && c[0] == 's') ||
-               (n == 2 && c[0] == 's' && strchr("dis", c[1]) != NULL);
-    case MST_DDL_NETTEST_MMA: /* min, max, average */
-        return n == 3;
-    case MST_DDL_CHART: /* the chart */
-        return n == 1 && c[0] == 's';
-    case MST_DDL_PROCESS_SUMMARY: /* its own format, as in Ruby */
-        return 1;
-    default:
-        return n == 1;
-    }
-}
-
 /*
- * `f` (checked by mst_ddl_aggregate_format_ok) with `args` into `buf`:
+ * `f` (checked by mst_ddl_format_ok) with `args` into `buf`:
  * each conversion gets the next argument in the C type it expects (long
  * long for d i, a string for s, a double otherwise).
  */
@@ -82,7 +37,7 @@ static void format(const char *f, const struct arg *args, size_t n_args,
             p += p[0] == '%' ? 2 : 1;
             continue;
         }
-        const char *end = conversion(p + 1);
+        const char *end = mst_ddl_format_skip(p + 1);
         char spec[80], text[64];
         snprintf(spec, sizeof spec, "%.*s%s%c", (int)(end - p), p,
                  *end == 'd' || *end == 'i' ? "ll" : "", *end);

@@ -33,16 +33,4 @@
 json_t *mst_ddl_aggregate_compute(const struct mst_ddl_action *act,
                                   const json_t *datas);
 
-/*
- * mst_ddl_aggregate_format_ok - true if `format` is safe for `function`:
- * shorter than 64 bytes, text around %[flags][width][.precision]CONV with
- * CONV in d i f g e E s ("%%" is a literal percent): one conversion for
- * average and sum; for the counting ones %s (the value) and optionally a
- * second d i or s (its count); three for nettest_mma; one %s for chart.
- * process_summary has its own fixed format and ignores the DDL's.  The
- * loader refuses any other format.
- */
-int mst_ddl_aggregate_format_ok(enum mst_ddl_function function,
-                                const char *format);
-
 #endif

@@ -6,6 +6,7 @@
  *   ddl/load.h       reading and checking a JSON DDL (mst_ddl_load_*)
  *   ddl/inputs.h     converting and validating inputs (mst_ddl_inputs_*)
  *   ddl/aggregate.h  aggregates over replies (mst_ddl_aggregate_*)
+ *   ddl/format.h     their printf formats (mst_ddl_format_*)
  *   ddl/path.h       finding DDL files on ddl_path (mst_ddl_path_*)
  *
  * One part for both sides.  The client converts `key=value` strings into

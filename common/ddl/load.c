@@ -14,7 +14,7 @@
 #include "base/file.h"
 #include "base/status.h"
 #include "base/util.h"
-#include "ddl/aggregate.h"
+#include "ddl/format.h"
 #include "ddl/inputs.h"
 #include "targeting/regexp.h"
 
@@ -353,7 +353,7 @@ static int parse_aggregate_format(const struct ctx *c, const char *path,
     char p[PATH_LEN];
     sub(p, path, "format");
     if (!json_is_string(f) ||
-        !mst_ddl_aggregate_format_ok(ag->function, json_string_value(f)))
+        !mst_ddl_format_ok(ag->function, json_string_value(f)))
         return bad(c, p,
                    "not a format %s takes (docs/agents.md: %%d %%i %%f %%g "
                    "%%e %%s in a string shorter than 64 bytes)",

@@ -405,11 +405,12 @@ static char *real_text(double d) {
         if (strtod(buf, NULL) == d)
             break;
     }
-    if (fabs(d) >= 1.0 && fabs(d) < 1e17) {
-        int int_digits = (int)floor(log10(fabs(d))) + 1;
-        if (int_digits > prec)
-            prec = int_digits;
-    }
+    /* the digits before the point (powers of ten are exact up to 1e22) */
+    int int_digits = 0;
+    for (double ten = 1.0; fabs(d) < 1e17 && ten <= fabs(d); ten *= 10.0)
+        int_digits++;
+    if (int_digits > prec)
+        prec = int_digits;
     snprintf(buf, sizeof buf, "%.*g", prec, d);
     return strdup(buf);
 }

@@ -1,7 +1,7 @@
 /*
  * test_ddl_aggregate.c - aggregates over replies (ddl/aggregate.h):
  * summary, average and sum with their formats, and the formats the loader
- * accepts.
+ * accepts (ddl/format.h).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "ddl/aggregate.h"
 #include "ddl/ddl.h"
+#include "ddl/format.h"
 #include "ddl_fixture.h"
 #include "runner.h"
 
@@ -134,11 +135,10 @@ START_TEST(formats_hold_one_conversion) {
         "%-#q",
         "%d                                                              "};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        ck_assert_msg(mst_ddl_aggregate_format_ok(MST_DDL_AVERAGE, ok[i]), "%s",
-                      ok[i]);
+        ck_assert_msg(mst_ddl_format_ok(MST_DDL_AVERAGE, ok[i]), "%s", ok[i]);
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
-        ck_assert_msg(!mst_ddl_aggregate_format_ok(MST_DDL_AVERAGE, refused[i]),
-                      "%s", refused[i]);
+        ck_assert_msg(!mst_ddl_format_ok(MST_DDL_AVERAGE, refused[i]), "%s",
+                      refused[i]);
 }
 END_TEST
 

@@ -218,6 +218,21 @@ START_TEST(value_text_formats) {
     ck_assert_str_eq(t, "0.1");
     free(t);
     json_decref(v);
+    /* whole numbers below 1e17 in full, not as %g's exponent */
+    static const struct {
+        double real;
+        const char *text;
+    } wholes[] = {
+        {1.0, "1"},           {-2500.0, "-2500"},          {123456.0, "123456"},
+        {999999.0, "999999"}, {1e16, "10000000000000000"}, {1e17, "1e+17"},
+        {12345.5, "12345.5"}};
+    for (size_t i = 0; i < sizeof wholes / sizeof wholes[0]; i++) {
+        v = json_real(wholes[i].real);
+        t = mst_facts_value_text(v);
+        ck_assert_str_eq(t, wholes[i].text);
+        free(t);
+        json_decref(v);
+    }
     v = json_integer(-9007199254740993LL);
     t = mst_facts_value_text(v);
     ck_assert_str_eq(t, "-9007199254740993");

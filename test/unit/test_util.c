@@ -1,6 +1,6 @@
 /*
  * test_util.c - small helpers of base/util.h that several parts share:
- * suffixes and sleeping through signals.
+ * suffixes, rounding milliseconds and sleeping through signals.
  */
 #include <check.h>
 #include <signal.h>
@@ -20,6 +20,25 @@ START_TEST(suffixes) {
     ck_assert(!mst_has_suffix("ping.so.1", ".so"));
     ck_assert(!mst_has_suffix("", ".so"));
     ck_assert(mst_has_suffix("x", ""));
+}
+END_TEST
+
+/* Halves up, as llround(), also where adding 0.5 first would round. */
+START_TEST(rounds_milliseconds) {
+    ck_assert_int_eq(mst_round_ms(0.0), 0);
+    ck_assert_int_eq(mst_round_ms(0x1.fffffffffffffp-2), 0); /* 0.5 - ulp */
+    ck_assert_int_eq(mst_round_ms(0.5), 1);
+    ck_assert_int_eq(mst_round_ms(1.4999999999999998), 1);
+    ck_assert_int_eq(mst_round_ms(2.5), 3);
+    ck_assert_int_eq(mst_round_ms(1499.9999999999998), 1500);
+    ck_assert_int_eq(mst_round_ms(4503599627370497.0), 4503599627370497LL);
+    int64_t ms = 0;
+    ck_assert_int_eq(mst_parse_seconds("1.5", 10000, &ms), MST_OK);
+    ck_assert_int_eq(ms, 1500);
+    ck_assert_int_eq(mst_parse_seconds("0.0004", 10000, &ms), MST_OK);
+    ck_assert_int_eq(ms, 0);
+    ck_assert_int_eq(mst_parse_seconds("86400", 86400000, &ms), MST_OK);
+    ck_assert_int_eq(ms, 86400000);
 }
 END_TEST
 
@@ -54,6 +73,7 @@ int main(void) {
     Suite *s = suite_create("util");
     TCase *tc = tcase_create("util");
     tcase_add_test(tc, suffixes);
+    tcase_add_test(tc, rounds_milliseconds);
     tcase_add_test(tc, sleep_resumes_after_a_signal);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
