@@ -98,9 +98,8 @@ enum stmt {
     S_CHANGES,
     S_PRUNE,
     S_OVERDUE,
-    S_SHAPE_UP,
+    S_SHAPE_ADD,
     S_SHAPE_NEW,
-    S_SHAPE_DOWN,
     S_SHAPE_GONE,
     S_FACT_NAMES,
     S_COUNT
@@ -143,15 +142,33 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
     [S_OVERDUE] = "SELECT identity FROM nodes WHERE stale_since = 0"
                   " AND interval > 0 AND last_seen + 2000 * interval < ?1",
-    [S_SHAPE_UP] = "UPDATE fact_shapes SET nodes = nodes + 1"
-                   " WHERE key = ?1 AND shape = ?2",
+    [S_SHAPE_ADD] = "UPDATE fact_shapes SET nodes = nodes + ?3"
+                    " WHERE key = ?1 AND shape = ?2",
     [S_SHAPE_NEW] = "INSERT INTO fact_shapes (key, shape, nodes, names)"
-                    " VALUES (?1, ?2, 1, ?3)",
-    [S_SHAPE_DOWN] = "UPDATE fact_shapes SET nodes = nodes - 1"
-                     " WHERE key = ?1 AND shape = ?2",
+                    " VALUES (?1, ?2, ?3, ?4)",
     [S_SHAPE_GONE] = "DELETE FROM fact_shapes"
                      " WHERE key = ?1 AND shape = ?2 AND nodes <= 0",
     [S_FACT_NAMES] = "SELECT names FROM fact_shapes",
+};
+
+/* Counts of fact_shapes not written yet. */
+struct shape_delta {
+    char *key;
+    uint64_t shape;
+    int64_t delta; /* facts rows more (or fewer) in that shape */
+    char *names;   /* JSON array text, made by the first count up */
+};
+
+struct shape_deltas {
+    struct shape_delta *v;
+    size_t n, cap;
+};
+
+/* What a put added to an entry of the batch's shape_deltas: taken back
+ * when the put fails (its rows are rolled back). */
+struct shape_undo {
+    size_t i;
+    int64_t delta;
 };
 
 struct mst_store {
@@ -160,6 +177,11 @@ struct mst_store {
     sqlite3_stmt *stmt[S_COUNT];
     char *text; /* a fact's JSON text being written (fact_text) */
     size_t text_cap;
+    /* The batch's counts until it commits: a batch of nodes that share
+     * shapes writes each count once, not once per fact of every node. */
+    struct shape_deltas deltas;
+    struct shape_undo *undo; /* the current put's */
+    size_t undo_n, undo_cap;
 };
 
 /* The SQLite error of the last call on `st`, as MST_EIO "PATH: what: why". */
@@ -335,36 +357,90 @@ static sqlite3_stmt *shape_stmt(struct mst_store *st, enum stmt id,
     return s;
 }
 
-/* One more facts row of `key` = `v` (whose shape is `shape`); its names
- * are made only for a shape not seen before. */
-static int shape_up(struct mst_store *st, const char *key, uint64_t shape,
-                    const json_t *v, struct mst_err *err) {
-    int rc = run(st, shape_stmt(st, S_SHAPE_UP, key, shape),
-                 "counting a fact's names", err);
-    if (rc != MST_OK || sqlite3_changes(st->db) > 0)
-        return rc;
-    char *names = names_text(key, v);
-    if (names == NULL)
-        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
-    sqlite3_stmt *s = shape_stmt(st, S_SHAPE_NEW, key, shape);
-    sqlite3_bind_text(s, 3, names, -1, SQLITE_STATIC);
-    rc = run(st, s, "adding a fact's names", err);
-    free(names);
+/* `d`'s count written: a new row for a shape not in the table (its names
+ * are there: a count up made them), a row gone at 0. */
+static int shape_write(struct mst_store *st, const struct shape_delta *d,
+                       struct mst_err *err) {
+    sqlite3_stmt *s = shape_stmt(st, S_SHAPE_ADD, d->key, d->shape);
+    sqlite3_bind_int64(s, 3, d->delta);
+    int rc = run(st, s, "counting a fact's names", err);
+    if (rc == MST_OK && d->delta > 0 && sqlite3_changes(st->db) == 0) {
+        s = shape_stmt(st, S_SHAPE_NEW, d->key, d->shape);
+        sqlite3_bind_int64(s, 3, d->delta);
+        sqlite3_bind_text(s, 4, d->names, -1, SQLITE_STATIC);
+        rc = run(st, s, "adding a fact's names", err);
+    }
+    if (rc == MST_OK && d->delta < 0)
+        rc = run(st, shape_stmt(st, S_SHAPE_GONE, d->key, d->shape),
+                 "dropping a fact's names", err);
     return rc;
 }
 
-/* One facts row of `key` in `shape` fewer; the last takes the names. */
-static int shape_down(struct mst_store *st, const char *key, uint64_t shape,
-                      struct mst_err *err) {
-    int rc = run(st, shape_stmt(st, S_SHAPE_DOWN, key, shape),
-                 "counting a fact's names", err);
-    return rc == MST_OK ? run(st, shape_stmt(st, S_SHAPE_GONE, key, shape),
-                              "dropping a fact's names", err)
-                        : rc;
+static struct shape_delta *deltas_find(struct shape_deltas *ds, const char *key,
+                                       uint64_t shape) {
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->v[i].shape == shape && strcmp(ds->v[i].key, key) == 0)
+            return &ds->v[i];
+    return NULL;
 }
 
-/* Every facts row counted into fact_shapes, which is empty. */
+/* Room for `more` entries in `ds`: MST_OK or MST_ENOMEM. */
+static int deltas_reserve(struct shape_deltas *ds, size_t more) {
+    if (ds->n + more <= ds->cap)
+        return MST_OK;
+    size_t cap = 2 * (ds->n + more);
+    struct shape_delta *v = realloc(ds->v, cap * sizeof *v);
+    if (v == NULL)
+        return MST_ENOMEM;
+    ds->v = v;
+    ds->cap = cap;
+    return MST_OK;
+}
+
+/* `delta` facts rows more of `key` = `v` (a value of that shape, for its
+ * names, made once per batch: only read when delta > 0) in `shape`; the
+ * entry's index in *i_r. */
+static int deltas_add(struct mst_store *st, struct shape_deltas *ds,
+                      const char *key, uint64_t shape, int64_t delta,
+                      const json_t *v, size_t *i_r, struct mst_err *err) {
+    struct shape_delta *d = deltas_find(ds, key, shape);
+    if (d == NULL && deltas_reserve(ds, 1) == MST_OK &&
+        (key = strdup(key)) != NULL) {
+        d = &ds->v[ds->n++];
+        *d = (struct shape_delta){.key = (char *)key, .shape = shape};
+    }
+    if (d != NULL && delta > 0 && d->names == NULL)
+        d->names = names_text(key, v);
+    if (d == NULL || (delta > 0 && d->names == NULL))
+        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+    d->delta += delta;
+    *i_r = (size_t)(d - ds->v);
+    return MST_OK;
+}
+
+static void deltas_clear(struct shape_deltas *ds) {
+    for (size_t i = 0; i < ds->n; i++) {
+        free(ds->v[i].key);
+        free(ds->v[i].names);
+    }
+    ds->n = 0;
+}
+
+/* Every count of `ds` written, and `ds` emptied. */
+static int deltas_flush(struct mst_store *st, struct shape_deltas *ds,
+                        struct mst_err *err) {
+    int rc = MST_OK;
+    for (size_t i = 0; rc == MST_OK && i < ds->n; i++)
+        if (ds->v[i].delta != 0)
+            rc = shape_write(st, &ds->v[i], err);
+    deltas_clear(ds);
+    return rc;
+}
+
+/* Every facts row counted into fact_shapes, which is empty (the counts
+ * written every few hundred shapes, not to search a long list). */
 static int count_shapes(struct mst_store *st, struct mst_err *err) {
+    struct shape_deltas ds = {0};
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, "SELECT key, value FROM facts", -1, &s,
                            NULL) != SQLITE_OK)
@@ -373,13 +449,20 @@ static int count_shapes(struct mst_store *st, struct mst_err *err) {
     while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(s, 1);
         json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-        rc = shape_up(st, (const char *)sqlite3_column_text(s, 0),
-                      fact_shape(v), v, err);
+        size_t i;
+        rc = deltas_add(st, &ds, (const char *)sqlite3_column_text(s, 0),
+                        fact_shape(v), 1, v, &i, err);
         json_decref(v);
+        if (rc == MST_OK && ds.n >= 256)
+            rc = deltas_flush(st, &ds, err);
     }
     if (rc == MST_OK && step != SQLITE_DONE)
         rc = db_err(st, "reading the facts", err);
     sqlite3_finalize(s);
+    if (rc == MST_OK)
+        rc = deltas_flush(st, &ds, err);
+    deltas_clear(&ds);
+    free(ds.v);
     return rc;
 }
 
@@ -467,6 +550,9 @@ void mst_store_close(struct mst_store **st) {
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize((*st)->stmt[i]);
     sqlite3_close((*st)->db);
+    deltas_clear(&(*st)->deltas);
+    free((*st)->deltas.v);
+    free((*st)->undo);
     free((*st)->text);
     free((*st)->path);
     free(*st);
@@ -478,7 +564,8 @@ int mst_store_begin(struct mst_store *st, struct mst_err *err) {
 }
 
 int mst_store_commit(struct mst_store *st, struct mst_err *err) {
-    return exec(st, "COMMIT", "committing a batch", err);
+    int rc = deltas_flush(st, &st->deltas, err);
+    return rc == MST_OK ? exec(st, "COMMIT", "committing a batch", err) : rc;
 }
 
 /* ------------------------------------------------------------- history */
@@ -621,10 +708,29 @@ static const char *fact_text(struct mst_store *st, const json_t *v,
     }
 }
 
-/* Fact `key` = `v` of a node counted in fact_shapes, unless the node had
- * it in that shape already: that one leaves `old_shapes` (the shapes of
- * the facts it had; NULL for a new node), where what stays is what the
- * node no longer has. */
+/* `delta` facts rows of `key` in `shape` counted in the batch's shapes,
+ * as the current put's (`v` as for deltas_add). */
+static int count_put(struct mst_store *st, const char *key, uint64_t shape,
+                     int64_t delta, const json_t *v, struct mst_err *err) {
+    if (st->undo_n == st->undo_cap) {
+        size_t cap = st->undo_cap ? 2 * st->undo_cap : 32;
+        struct shape_undo *u = realloc(st->undo, cap * sizeof *u);
+        if (u == NULL)
+            return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        st->undo = u;
+        st->undo_cap = cap;
+    }
+    size_t i;
+    int rc = deltas_add(st, &st->deltas, key, shape, delta, v, &i, err);
+    if (rc == MST_OK)
+        st->undo[st->undo_n++] = (struct shape_undo){i, delta};
+    return rc;
+}
+
+/* Fact `key` = `v` of a node counted in the batch's shapes, unless the
+ * node had it in that shape already: that one leaves `old_shapes` (the
+ * shapes of the facts it had; NULL for a new node), where what stays is
+ * what the node no longer has. */
 static int count_fact(struct mst_store *st, const char *key, const json_t *v,
                       json_t *old_shapes, struct mst_err *err) {
     uint64_t shape = fact_shape(v);
@@ -633,7 +739,7 @@ static int count_fact(struct mst_store *st, const char *key, const json_t *v,
         json_object_del(old_shapes, key);
         return MST_OK;
     }
-    return shape_up(st, key, shape, v, err);
+    return count_put(st, key, shape, 1, v, err);
 }
 
 /* The facts of `reg`, one row per top-level fact, and their shapes
@@ -662,7 +768,8 @@ static int write_facts(struct mst_store *st, const struct mst_registration *reg,
     }
     json_object_foreach(old_shapes, key, v) {
         if (rc == MST_OK)
-            rc = shape_down(st, key, (uint64_t)json_integer_value(v), err);
+            rc = count_put(st, key, (uint64_t)json_integer_value(v), -1, NULL,
+                           err);
     }
     return rc;
 }
@@ -760,9 +867,16 @@ int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
     int rc = check_reg(st, reg, err);
     if (rc != MST_OK)
         return rc;
+    int alone = sqlite3_get_autocommit(st->db); /* not in a batch */
     if ((rc = run(st, stmt(st, S_SAVEPOINT), "starting a put", err)) != MST_OK)
         return rc;
-    return savepoint_end(st, put_row(st, reg, now_ms, err));
+    rc = put_row(st, reg, now_ms, err);
+    for (size_t i = 0; rc != MST_OK && i < st->undo_n; i++)
+        st->deltas.v[st->undo[i].i].delta -= st->undo[i].delta;
+    st->undo_n = 0; /* a failed put's counts go with its rows */
+    if (rc == MST_OK && alone)
+        rc = deltas_flush(st, &st->deltas, err);
+    return savepoint_end(st, rc);
 }
 
 /* Mark `identity` stale at `now_ms` (once in the history); MST_ENOTFOUND
@@ -1016,8 +1130,9 @@ int mst_store_changes(struct mst_store *st, int64_t since_ms,
 
 int mst_store_fact_names(struct mst_store *st, mst_store_name_fn fn, void *ud,
                          struct mst_err *err) {
+    /* The writer's batch so far, as the rest of its reads see it. */
+    int rc = deltas_flush(st, &st->deltas, err), step = SQLITE_DONE;
     sqlite3_stmt *s = stmt(st, S_FACT_NAMES);
-    int rc = MST_OK, step;
     while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         json_t *names = column_json(s, 0), *name;
         size_t i;

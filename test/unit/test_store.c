@@ -321,6 +321,41 @@ START_TEST(fact_names_follow_the_facts_nodes_have_now) {
 }
 END_TEST
 
+START_TEST(fact_names_of_a_batch_are_counted_once_at_its_commit) {
+    open_write();
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", FACTS2, "[]", "[]", 200, MST_OK);
+    put("n3", FACTS1, "[]", "[]", 200, MST_OK);
+    put("n1", "{\"role\":\"db\"}", "[]", "[]", 200, MST_OK);
+    /* The writer reads its batch; a reader the last commit. */
+    ck_assert_str_eq(fact_names_text(), "dc\nos.family\nos.release\nrole\n");
+    ck_assert_str_eq(shape_counts(), "os=1 role=1");
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "dc=1 os=2 role=2");
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", "{\"dc\":\"ams1\"}", "[]", "[]", 300, MST_OK);
+    put("n3", "{\"dc\":\"ams2\"}", "[]", "[]", 300, MST_OK);
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "dc=2 role=1");
+    ck_assert_str_eq(fact_names_text(), "dc\nrole\n");
+}
+END_TEST
+
+START_TEST(a_put_that_fails_in_a_batch_takes_its_counts_back) {
+    open_write();
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    /* A new node's put fails at its last write, the history. */
+    raw_sql("CREATE TRIGGER no_history BEFORE INSERT ON history BEGIN "
+            "SELECT RAISE(ABORT, 'no history'); END;");
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", FACTS2, "[]", "[]", 200, MST_EIO);
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "os=1 role=1");
+    ck_assert_str_eq(fact_names_text(), "os.family\nos.release\nrole\n");
+}
+END_TEST
+
 START_TEST(fact_names_of_nodes_removed_by_hand_go_after_a_recount) {
     open_write();
     put("n1", FACTS1, "[]", "[]", 100, MST_OK);
@@ -649,6 +684,8 @@ int main(void) {
     tcase_add_test(tc, facts_of_every_size_are_stored_whole);
     tcase_add_test(tc, a_file_from_a_newer_muster_is_refused_and_left_alone);
     tcase_add_test(tc, fact_names_follow_the_facts_nodes_have_now);
+    tcase_add_test(tc, fact_names_of_a_batch_are_counted_once_at_its_commit);
+    tcase_add_test(tc, a_put_that_fails_in_a_batch_takes_its_counts_back);
     tcase_add_test(tc, fact_names_of_nodes_removed_by_hand_go_after_a_recount);
     tcase_add_test(tc, an_old_file_gets_the_fact_names_of_its_rows);
     tcase_add_test(tc, a_first_registration_makes_a_node_that_appeared);
