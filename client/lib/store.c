@@ -277,13 +277,12 @@ static int prepare_all(struct mst_store *st, struct mst_err *err) {
 
 /*
  * A fact's dotted names (mst_changes_flatten) depend only on its shape:
- * its tree of non-empty objects and their keys (any other value, and {},
- * is a leaf).  Nodes share shapes far more than values (each node's
- * `mountpoints` differ in their byte counts, not in the mounts), so
- * fact_shapes holds each (fact, shape) once with its names and how many
- * facts rows have it, kept by every write of the facts table here.  A
- * shape is a 64-bit hash of that tree, the same whatever the order of the
- * keys; two shapes of one fact meeting in one hash is as likely as
+ * its tree of objects and their keys (any other value is a leaf).  Nodes share
+ * shapes far more than values (each node's `mountpoints` differ in their byte
+ * counts, not in the mounts), so fact_shapes holds each (fact, shape) once with
+ * its names and how many facts rows have it, kept by every write of the facts
+ * table here.  A shape is a 64-bit hash of that tree, the same whatever the
+ * order of the keys; two shapes of one fact meeting in one hash is as likely as
  * 2^-64 per pair.
  */
 #define LEAF_SHAPE UINT64_C(0x6c656166) /* "leaf" */

@@ -38,7 +38,9 @@ int mst_store_open(const char *path, enum mst_store_mode mode,
 void mst_store_close(struct mst_store **st);
 
 /* mst_store_begin / mst_store_commit - one transaction around a batch of
- * puts (the collector commits every few hundred or every second). */
+ * puts (the collector commits every few hundred or every second); the
+ * batch's counts of fact names (mst_store_fact_names) are written at the
+ * commit, once per fact shape.  Closing without a commit drops both. */
 int mst_store_begin(struct mst_store *st, struct mst_err *err);
 int mst_store_commit(struct mst_store *st, struct mst_err *err);
 
