@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "base/status.h"
-#include "changes.h"
 #include "targeting/expr.h"
 #include "targeting/facts.h"
 #include "targeting/filter.h"
@@ -396,26 +395,11 @@ int mst_inventory_changes(struct mst_store *st,
 
 /* ---- fact names ---- */
 
-/* The names of one top-level fact into the set `ud` ({name: true}): its
- * own, or the dotted names of its leaves when it is an object. */
-static int add_fact_names(const char *key, const json_t *object, void *ud,
-                          struct mst_err *err) {
-    json_t *set = ud, *one = NULL, *flat = NULL, *v;
-    int rc = MST_OK;
-    if (object == NULL)
-        rc = json_object_set_new(set, key, json_true()) ? MST_ENOMEM : MST_OK;
-    else if ((one = json_pack("{s:O}", key, (json_t *)object)) == NULL ||
-             (flat = mst_changes_flatten(one)) == NULL)
-        rc = MST_ENOMEM;
-    const char *name;
-    json_object_foreach(flat, name, v) {
-        if (rc == MST_OK && json_object_set_new(set, name, json_true()))
-            rc = MST_ENOMEM;
-    }
-    json_decref(flat);
-    json_decref(one);
-    return rc == MST_OK ? MST_OK
-                        : mst_err_set(err, rc, "inventory: out of memory");
+/* A fact name into the set `ud` ({name: true}). */
+static int add_fact_name(const char *name, void *ud, struct mst_err *err) {
+    return json_object_set_new(ud, name, json_true())
+               ? mst_err_set(err, MST_ENOMEM, "inventory: out of memory")
+               : MST_OK;
 }
 
 int mst_inventory_fact_names(struct mst_store *st, struct mst_strv *names_r,
@@ -423,7 +407,7 @@ int mst_inventory_fact_names(struct mst_store *st, struct mst_strv *names_r,
     json_t *set = json_object(), *v;
     struct mst_strv sorted = {0};
     int rc =
-        set ? mst_store_fact_trees(st, add_fact_names, set, err) : MST_ENOMEM;
+        set ? mst_store_fact_names(st, add_fact_name, set, err) : MST_ENOMEM;
     const char *name;
     json_object_foreach(set, name, v) {
         if (rc == MST_OK)

@@ -59,8 +59,9 @@ int mst_inventory_select(struct mst_store *st, const json_t *filter,
 /*
  * mst_inventory_fact_names - append every distinct fact name of the stored
  * nodes, dotted down to the leaves as filters and reports name them
- * ("os.family"; arrays are leaves), sorted in byte order.  Reads every
- * object-valued fact of every node: O(size of the store).
+ * ("os.family"; arrays are leaves), sorted in byte order.  Reads the
+ * store's names by fact shape (mst_store_fact_names), not the facts:
+ * O(distinct shapes), whatever the number of nodes.
  */
 int mst_inventory_fact_names(struct mst_store *st, struct mst_strv *names_r,
                              struct mst_err *err);

@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,15 @@ static const char *const migrations[] = {
     "ALTER TABLE nodes ADD COLUMN stale_since INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE nodes ADD COLUMN missed INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX history_identity ON history(identity, time);",
+    /* 2 -> 3: the fact names by shape (fact_shape), counted, so that shell
+     * completion reads a few rows and not every object; filled from the
+     * facts by the open that migrates (count_shapes_if_empty). */
+    "CREATE TABLE fact_shapes ("
+    " key TEXT NOT NULL,"      /* a top-level fact */
+    " shape INTEGER NOT NULL," /* fact_shape() of its values */
+    " nodes INTEGER NOT NULL," /* the facts rows with it, > 0 */
+    " names TEXT NOT NULL,"    /* JSON array: their dotted names */
+    " PRIMARY KEY (key, shape)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -88,7 +98,10 @@ enum stmt {
     S_CHANGES,
     S_PRUNE,
     S_OVERDUE,
-    S_FACT_TREES,
+    S_SHAPE_ADD,
+    S_SHAPE_NEW,
+    S_SHAPE_GONE,
+    S_FACT_NAMES,
     S_COUNT
 };
 
@@ -129,12 +142,33 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM history WHERE time < ?1",
     [S_OVERDUE] = "SELECT identity FROM nodes WHERE stale_since = 0"
                   " AND interval > 0 AND last_seen + 2000 * interval < ?1",
-    /* Objects (stored compact: they start with '{'), each distinct text
-     * once, for their nested names (nodes share most: os, packages); any
-     * other value is only its name, once. */
-    [S_FACT_TREES] = "SELECT DISTINCT key, value FROM facts"
-                     " WHERE value LIKE '{%' UNION ALL SELECT DISTINCT key,"
-                     " NULL FROM facts WHERE value NOT LIKE '{%'",
+    [S_SHAPE_ADD] = "UPDATE fact_shapes SET nodes = nodes + ?3"
+                    " WHERE key = ?1 AND shape = ?2",
+    [S_SHAPE_NEW] = "INSERT INTO fact_shapes (key, shape, nodes, names)"
+                    " VALUES (?1, ?2, ?3, ?4)",
+    [S_SHAPE_GONE] = "DELETE FROM fact_shapes"
+                     " WHERE key = ?1 AND shape = ?2 AND nodes <= 0",
+    [S_FACT_NAMES] = "SELECT names FROM fact_shapes",
+};
+
+/* Counts of fact_shapes not written yet. */
+struct shape_delta {
+    char *key;
+    uint64_t shape;
+    int64_t delta; /* facts rows more (or fewer) in that shape */
+    char *names;   /* JSON array text, made by the first count up */
+};
+
+struct shape_deltas {
+    struct shape_delta *v;
+    size_t n, cap;
+};
+
+/* What a put added to an entry of the batch's shape_deltas: taken back
+ * when the put fails (its rows are rolled back). */
+struct shape_undo {
+    size_t i;
+    int64_t delta;
 };
 
 struct mst_store {
@@ -143,6 +177,11 @@ struct mst_store {
     sqlite3_stmt *stmt[S_COUNT];
     char *text; /* a fact's JSON text being written (fact_text) */
     size_t text_cap;
+    /* The batch's counts until it commits: a batch of nodes that share
+     * shapes writes each count once, not once per fact of every node. */
+    struct shape_deltas deltas;
+    struct shape_undo *undo; /* the current put's */
+    size_t undo_n, undo_cap;
 };
 
 /* The SQLite error of the last call on `st`, as MST_EIO "PATH: what: why". */
@@ -234,6 +273,223 @@ static int prepare_all(struct mst_store *st, struct mst_err *err) {
     return MST_OK;
 }
 
+/* ---------------------------------------------------------- fact shapes */
+
+/*
+ * A fact's dotted names (mst_changes_flatten) depend only on its shape:
+ * its tree of objects and their keys (any other value is a leaf).  Nodes share
+ * shapes far more than values (each node's `mountpoints` differ in their byte
+ * counts, not in the mounts), so fact_shapes holds each (fact, shape) once with
+ * its names and how many facts rows have it, kept by every write of the facts
+ * table here.  A shape is a 64-bit hash of that tree, the same whatever the
+ * order of the keys; two shapes of one fact meeting in one hash is as likely as
+ * 2^-64 per pair.
+ */
+#define LEAF_SHAPE UINT64_C(0x6c656166) /* "leaf" */
+
+/* splitmix64's finaliser: every input bit moves every output bit. */
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/* FNV-1a of a key. */
+static uint64_t key_hash(const char *s) {
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* The shape of a fact value (NULL, a damaged value: a leaf, as any value
+ * that is not an object).  Children are summed, so key order is no part
+ * of it. */
+static uint64_t fact_shape(const json_t *v) {
+    if (!json_is_object(v))
+        return LEAF_SHAPE;
+    uint64_t sum = 0;
+    const char *key;
+    json_t *child;
+    json_object_foreach((json_t *)v, key, child) {
+        sum += mix(key_hash(key) ^ mix(fact_shape(child) + LEAF_SHAPE));
+    }
+    return mix(sum ^ UINT64_C(0x6f626a656374)); /* "object" */
+}
+
+/* The names of top-level fact `key` = `v` into the array `names`: the
+ * dotted names of an object's leaves as the history names them, or the
+ * name of any other value. */
+static int add_names(json_t *names, const char *key, const json_t *v) {
+    if (!json_is_object(v))
+        return json_array_append_new(names, json_string(key));
+    json_t *one = json_pack("{s:O}", key, (json_t *)v), *leaf;
+    json_t *flat = one ? mst_changes_flatten(one) : NULL;
+    int rc = flat ? 0 : -1;
+    const char *name;
+    json_object_foreach(flat, name, leaf) {
+        if (rc == 0)
+            rc = json_array_append_new(names, json_string(name));
+    }
+    json_decref(flat);
+    json_decref(one);
+    return rc;
+}
+
+/* Those names as a JSON array text (caller frees; NULL: out of memory). */
+static char *names_text(const char *key, const json_t *v) {
+    json_t *names = json_array();
+    char *text = names && add_names(names, key, v) == 0
+                     ? json_dumps(names, JSON_COMPACT)
+                     : NULL;
+    json_decref(names);
+    return text;
+}
+
+static sqlite3_stmt *shape_stmt(struct mst_store *st, enum stmt id,
+                                const char *key, uint64_t shape) {
+    sqlite3_stmt *s = stmt(st, id);
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)shape);
+    return s;
+}
+
+/* `d`'s count written: a new row for a shape not in the table (its names
+ * are there: a count up made them), a row gone at 0. */
+static int shape_write(struct mst_store *st, const struct shape_delta *d,
+                       struct mst_err *err) {
+    sqlite3_stmt *s = shape_stmt(st, S_SHAPE_ADD, d->key, d->shape);
+    sqlite3_bind_int64(s, 3, d->delta);
+    int rc = run(st, s, "counting a fact's names", err);
+    if (rc == MST_OK && d->delta > 0 && sqlite3_changes(st->db) == 0) {
+        s = shape_stmt(st, S_SHAPE_NEW, d->key, d->shape);
+        sqlite3_bind_int64(s, 3, d->delta);
+        sqlite3_bind_text(s, 4, d->names, -1, SQLITE_STATIC);
+        rc = run(st, s, "adding a fact's names", err);
+    }
+    if (rc == MST_OK && d->delta < 0)
+        rc = run(st, shape_stmt(st, S_SHAPE_GONE, d->key, d->shape),
+                 "dropping a fact's names", err);
+    return rc;
+}
+
+static struct shape_delta *deltas_find(struct shape_deltas *ds, const char *key,
+                                       uint64_t shape) {
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->v[i].shape == shape && strcmp(ds->v[i].key, key) == 0)
+            return &ds->v[i];
+    return NULL;
+}
+
+/* Room for `more` entries in `ds`: MST_OK or MST_ENOMEM. */
+static int deltas_reserve(struct shape_deltas *ds, size_t more) {
+    if (ds->n + more <= ds->cap)
+        return MST_OK;
+    size_t cap = 2 * (ds->n + more);
+    struct shape_delta *v = realloc(ds->v, cap * sizeof *v);
+    if (v == NULL)
+        return MST_ENOMEM;
+    ds->v = v;
+    ds->cap = cap;
+    return MST_OK;
+}
+
+/* `delta` facts rows more of `key` = `v` (a value of that shape, for its
+ * names, made once per batch: only read when delta > 0) in `shape`; the
+ * entry's index in *i_r. */
+static int deltas_add(struct mst_store *st, struct shape_deltas *ds,
+                      const char *key, uint64_t shape, int64_t delta,
+                      const json_t *v, size_t *i_r, struct mst_err *err) {
+    struct shape_delta *d = deltas_find(ds, key, shape);
+    if (d == NULL && deltas_reserve(ds, 1) == MST_OK &&
+        (key = strdup(key)) != NULL) {
+        d = &ds->v[ds->n++];
+        *d = (struct shape_delta){.key = (char *)key, .shape = shape};
+    }
+    if (d != NULL && delta > 0 && d->names == NULL)
+        d->names = names_text(key, v);
+    if (d == NULL || (delta > 0 && d->names == NULL))
+        return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+    d->delta += delta;
+    *i_r = (size_t)(d - ds->v);
+    return MST_OK;
+}
+
+static void deltas_clear(struct shape_deltas *ds) {
+    for (size_t i = 0; i < ds->n; i++) {
+        free(ds->v[i].key);
+        free(ds->v[i].names);
+    }
+    ds->n = 0;
+}
+
+/* Every count of `ds` written, and `ds` emptied. */
+static int deltas_flush(struct mst_store *st, struct shape_deltas *ds,
+                        struct mst_err *err) {
+    int rc = MST_OK;
+    for (size_t i = 0; rc == MST_OK && i < ds->n; i++)
+        if (ds->v[i].delta != 0)
+            rc = shape_write(st, &ds->v[i], err);
+    deltas_clear(ds);
+    return rc;
+}
+
+/* Every facts row counted into fact_shapes, which is empty (the counts
+ * written every few hundred shapes, not to search a long list). */
+static int count_shapes(struct mst_store *st, struct mst_err *err) {
+    struct shape_deltas ds = {0};
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT key, value FROM facts", -1, &s,
+                           NULL) != SQLITE_OK)
+        return db_err(st, "reading the facts", err);
+    int rc = MST_OK, step;
+    while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(s, 1);
+        json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        size_t i;
+        rc = deltas_add(st, &ds, (const char *)sqlite3_column_text(s, 0),
+                        fact_shape(v), 1, v, &i, err);
+        json_decref(v);
+        if (rc == MST_OK && ds.n >= 256)
+            rc = deltas_flush(st, &ds, err);
+    }
+    if (rc == MST_OK && step != SQLITE_DONE)
+        rc = db_err(st, "reading the facts", err);
+    sqlite3_finalize(s);
+    if (rc == MST_OK)
+        rc = deltas_flush(st, &ds, err);
+    deltas_clear(&ds);
+    free(ds.v);
+    return rc;
+}
+
+/* fact_shapes filled when it is empty beside facts rows: on the file the
+ * migration to it has just made, or one whose fact_shapes an operator
+ * emptied after removing nodes by hand (docs/inventory.md "Retention"). */
+static int count_shapes_if_empty(struct mst_store *st, struct mst_err *err) {
+    int empty = 0;
+    sqlite3_stmt *s = NULL;
+    int rc = exec(st, "BEGIN IMMEDIATE", "locking to count fact names", err);
+    if (rc == MST_OK &&
+        sqlite3_prepare_v2(st->db,
+                           "SELECT EXISTS (SELECT 1 FROM facts) AND NOT "
+                           "EXISTS (SELECT 1 FROM fact_shapes)",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        empty = sqlite3_column_int(s, 0);
+    else if (rc == MST_OK)
+        rc = db_err(st, "looking for fact names", err);
+    sqlite3_finalize(s);
+    if (rc == MST_OK && empty)
+        rc = count_shapes(st, err);
+    if (rc == MST_OK)
+        return exec(st, "COMMIT", "committing the fact names", err);
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Connection settings, then the schema: migrated (write) or checked. */
 static int setup(struct mst_store *st, enum mst_store_mode mode,
                  struct mst_err *err) {
@@ -252,7 +508,11 @@ static int setup(struct mst_store *st, enum mst_store_mode mode,
         if (rc == MST_OK)
             rc = check_version(st, version, 0, err);
     }
-    return rc == MST_OK ? prepare_all(st, err) : rc;
+    if (rc == MST_OK)
+        rc = prepare_all(st, err);
+    return rc == MST_OK && mode == MST_STORE_WRITE
+               ? count_shapes_if_empty(st, err)
+               : rc;
 }
 
 int mst_store_open(const char *path, enum mst_store_mode mode,
@@ -289,6 +549,9 @@ void mst_store_close(struct mst_store **st) {
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize((*st)->stmt[i]);
     sqlite3_close((*st)->db);
+    deltas_clear(&(*st)->deltas);
+    free((*st)->deltas.v);
+    free((*st)->undo);
     free((*st)->text);
     free((*st)->path);
     free(*st);
@@ -300,7 +563,8 @@ int mst_store_begin(struct mst_store *st, struct mst_err *err) {
 }
 
 int mst_store_commit(struct mst_store *st, struct mst_err *err) {
-    return exec(st, "COMMIT", "committing a batch", err);
+    int rc = deltas_flush(st, &st->deltas, err);
+    return rc == MST_OK ? exec(st, "COMMIT", "committing a batch", err) : rc;
 }
 
 /* ------------------------------------------------------------- history */
@@ -335,16 +599,25 @@ static json_t *column_json(sqlite3_stmt *s, int col) {
     return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
-/* The facts stored for `identity` as one object (NULL: out of memory). */
-static json_t *facts_of(struct mst_store *st, const char *identity) {
+/* The facts stored for `identity` as one object (NULL: out of memory);
+ * with `shapes`, each fact's shape in it too ({key: shape}, damaged
+ * values included, as count_shapes counted them). */
+static json_t *facts_of(struct mst_store *st, const char *identity,
+                        json_t *shapes) {
     sqlite3_stmt *s = stmt(st, S_FACTS_OF);
     sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
     json_t *facts = json_object();
     while (facts != NULL && sqlite3_step(s) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(s, 0);
         json_t *v = column_json(s, 1);
-        if (v != NULL)
-            json_object_set_new(facts, (const char *)sqlite3_column_text(s, 0),
-                                v);
+        if (shapes != NULL &&
+            json_object_set_new(shapes, key,
+                                json_integer((json_int_t)fact_shape(v)))) {
+            json_decref(v);
+            json_decref(facts);
+            facts = NULL;
+        } else if (v != NULL)
+            json_object_set_new(facts, key, v);
     }
     sqlite3_reset(s);
     return facts;
@@ -364,11 +637,12 @@ static int write_change(void *ud, const char *kind, const char *name,
     return history(c->st, c->now_ms, c->identity, kind, name, old, new, c->err);
 }
 
-/* Every change between the stored row (S_GET, on its row) and `reg`. */
+/* Every change between the stored row (S_GET, on its row) and `reg`; the
+ * stored facts' shapes into `old_shapes`. */
 static int record_changes(struct mst_store *st, sqlite3_stmt *row,
                           const struct mst_registration *reg, int64_t now_ms,
-                          struct mst_err *err) {
-    struct mst_changes_body old = {facts_of(st, reg->sender),
+                          json_t *old_shapes, struct mst_err *err) {
+    struct mst_changes_body old = {facts_of(st, reg->sender, old_shapes),
                                    column_json(row, 1), column_json(row, 2)};
     struct mst_changes_body new = {reg->facts, reg->classes, reg->agents};
     struct change_ctx c = {st, reg->sender, now_ms, err};
@@ -433,13 +707,48 @@ static const char *fact_text(struct mst_store *st, const json_t *v,
     }
 }
 
-/* The facts of `reg`, one row per top-level fact (`replace`: the old
- * ones gone first). */
+/* `delta` facts rows of `key` in `shape` counted in the batch's shapes,
+ * as the current put's (`v` as for deltas_add). */
+static int count_put(struct mst_store *st, const char *key, uint64_t shape,
+                     int64_t delta, const json_t *v, struct mst_err *err) {
+    if (st->undo_n == st->undo_cap) {
+        size_t cap = st->undo_cap ? 2 * st->undo_cap : 32;
+        struct shape_undo *u = realloc(st->undo, cap * sizeof *u);
+        if (u == NULL)
+            return mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
+        st->undo = u;
+        st->undo_cap = cap;
+    }
+    size_t i;
+    int rc = deltas_add(st, &st->deltas, key, shape, delta, v, &i, err);
+    if (rc == MST_OK)
+        st->undo[st->undo_n++] = (struct shape_undo){i, delta};
+    return rc;
+}
+
+/* Fact `key` = `v` of a node counted in the batch's shapes, unless the
+ * node had it in that shape already: that one leaves `old_shapes` (the
+ * shapes of the facts it had; NULL for a new node), where what stays is
+ * what the node no longer has. */
+static int count_fact(struct mst_store *st, const char *key, const json_t *v,
+                      json_t *old_shapes, struct mst_err *err) {
+    uint64_t shape = fact_shape(v);
+    json_t *old = json_object_get(old_shapes, key);
+    if (old != NULL && (uint64_t)json_integer_value(old) == shape) {
+        json_object_del(old_shapes, key);
+        return MST_OK;
+    }
+    return count_put(st, key, shape, 1, v, err);
+}
+
+/* The facts of `reg`, one row per top-level fact, and their shapes
+ * counted; with `old_shapes` (the node's stored facts, facts_of), the old
+ * rows go first and shapes the node no longer has are uncounted. */
 static int write_facts(struct mst_store *st, const struct mst_registration *reg,
-                       int replace, struct mst_err *err) {
+                       json_t *old_shapes, struct mst_err *err) {
     sqlite3_stmt *s = stmt(st, S_FACTS_DROP);
     sqlite3_bind_text(s, 1, reg->sender, -1, SQLITE_STATIC);
-    int rc = replace ? run(st, s, "replacing the facts", err) : MST_OK;
+    int rc = old_shapes ? run(st, s, "replacing the facts", err) : MST_OK;
     const char *key;
     json_t *v;
     json_object_foreach(reg->facts, key, v) {
@@ -453,22 +762,28 @@ static int write_facts(struct mst_store *st, const struct mst_registration *reg,
             rc = text ? run(st, s, "writing a fact", err)
                       : mst_err_set(err, MST_ENOMEM, "%s: out of memory",
                                     st->path);
+        if (rc == MST_OK)
+            rc = count_fact(st, key, v, old_shapes, err);
+    }
+    json_object_foreach(old_shapes, key, v) {
+        if (rc == MST_OK)
+            rc = count_put(st, key, (uint64_t)json_integer_value(v), -1, NULL,
+                           err);
     }
     return rc;
 }
 
 static int write_node(struct mst_store *st, enum stmt id,
                       const struct mst_registration *reg, int64_t now_ms,
-                      struct mst_err *err) {
+                      json_t *old_shapes, struct mst_err *err) {
     char *texts[3];
     sqlite3_stmt *s = stmt(st, id);
     bind_node(s, id, reg, now_ms, texts);
     int rc = run(st, s, "writing a node", err);
     for (int i = 0; i < 3; i++)
         free(texts[i]);
-    return rc == MST_OK && id != S_SEEN
-               ? write_facts(st, reg, id == S_UPDATE, err)
-               : rc;
+    return rc == MST_OK && id != S_SEEN ? write_facts(st, reg, old_shapes, err)
+                                        : rc;
 }
 
 /* What `reg` does to a node already in the store (S_GET on its row). */
@@ -479,19 +794,23 @@ static int put_known(struct mst_store *st, sqlite3_stmt *row,
     int same = digest != NULL && strcmp(digest, reg->digest) == 0;
     int was_stale = sqlite3_column_int64(row, 3) != 0;
     int rc = MST_OK;
+    json_t *old_shapes = NULL; /* a new body: the stored facts' shapes */
     if (reg->facts == NULL && !same)
         return mst_err_set(err, MST_ENOTFOUND,
                            "%s: %s: digest %s is not the one stored: wait "
                            "for a full registration",
                            st->path, reg->sender, reg->digest);
     if (reg->facts != NULL && !same)
-        rc = record_changes(st, row, reg, now_ms, err);
+        rc = (old_shapes = json_object()) != NULL
+                 ? record_changes(st, row, reg, now_ms, old_shapes, err)
+                 : mst_err_set(err, MST_ENOMEM, "%s: out of memory", st->path);
     sqlite3_reset(row);
     if (rc == MST_OK && was_stale)
         rc = history(st, now_ms, reg->sender, "back", NULL, NULL, NULL, err);
     if (rc == MST_OK)
-        rc = write_node(st, reg->facts && !same ? S_UPDATE : S_SEEN, reg,
-                        now_ms, err);
+        rc = write_node(st, old_shapes ? S_UPDATE : S_SEEN, reg, now_ms,
+                        old_shapes, err);
+    json_decref(old_shapes);
     return rc;
 }
 
@@ -510,7 +829,7 @@ static int put_row(struct mst_store *st, const struct mst_registration *reg,
                            "%s: %s: not in the store yet: wait for a full "
                            "registration",
                            st->path, reg->sender);
-    rc = write_node(st, S_INSERT, reg, now_ms, err);
+    rc = write_node(st, S_INSERT, reg, now_ms, NULL, err);
     return rc == MST_OK ? history(st, now_ms, reg->sender, "appeared", NULL,
                                   NULL, NULL, err)
                         : rc;
@@ -547,9 +866,16 @@ int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
     int rc = check_reg(st, reg, err);
     if (rc != MST_OK)
         return rc;
+    int alone = sqlite3_get_autocommit(st->db); /* not in a batch */
     if ((rc = run(st, stmt(st, S_SAVEPOINT), "starting a put", err)) != MST_OK)
         return rc;
-    return savepoint_end(st, put_row(st, reg, now_ms, err));
+    rc = put_row(st, reg, now_ms, err);
+    for (size_t i = 0; rc != MST_OK && i < st->undo_n; i++)
+        st->deltas.v[st->undo[i].i].delta -= st->undo[i].delta;
+    st->undo_n = 0; /* a failed put's counts go with its rows */
+    if (rc == MST_OK && alone)
+        rc = deltas_flush(st, &st->deltas, err);
+    return savepoint_end(st, rc);
 }
 
 /* Mark `identity` stale at `now_ms` (once in the history); MST_ENOTFOUND
@@ -699,7 +1025,7 @@ static void cursors_take(struct fact_cursors *fc, const char *identity,
 static json_t *node_facts(struct mst_store *st, struct fact_cursors *fc,
                           const char *identity) {
     if (fc->keys == NULL)
-        return facts_of(st, identity);
+        return facts_of(st, identity, NULL);
     json_t *facts = json_object();
     if (facts != NULL)
         cursors_take(fc, identity, facts);
@@ -801,18 +1127,22 @@ int mst_store_changes(struct mst_store *st, int64_t since_ms,
                                : db_err(st, "reading the history", err);
 }
 
-int mst_store_fact_trees(struct mst_store *st, mst_store_fact_fn fn, void *ud,
+int mst_store_fact_names(struct mst_store *st, mst_store_name_fn fn, void *ud,
                          struct mst_err *err) {
-    sqlite3_stmt *s = stmt(st, S_FACT_TREES);
-    int rc = MST_OK, step;
+    /* The writer's batch so far, as the rest of its reads see it. */
+    int rc = deltas_flush(st, &st->deltas, err), step = SQLITE_DONE;
+    sqlite3_stmt *s = stmt(st, S_FACT_NAMES);
     while (rc == MST_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *object = column_json(s, 1);
-        if (object == NULL && sqlite3_column_type(s, 1) != SQLITE_NULL)
-            rc = mst_err_set(err, MST_EIO, "%s: a fact that is not JSON",
+        json_t *names = column_json(s, 0), *name;
+        size_t i;
+        if (!json_is_array(names))
+            rc = mst_err_set(err, MST_EIO, "%s: fact names that are not JSON",
                              st->path);
-        else
-            rc = fn(text(s, 0), object, ud, err);
-        json_decref(object);
+        json_array_foreach(names, i, name) {
+            if (rc == MST_OK && json_is_string(name))
+                rc = fn(json_string_value(name), ud, err);
+        }
+        json_decref(names);
     }
     sqlite3_reset(s);
     if (rc == MST_OK && step != SQLITE_DONE)

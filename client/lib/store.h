@@ -27,7 +27,7 @@ enum mst_store_mode {
 /*
  * mst_store_open - open (and in MST_STORE_WRITE, create or migrate) the
  * store at `path`.  MST_ECONFIG when the file's schema is newer than this
- * program knows ("PATH: schema version N is newer than 2: upgrade
+ * program knows ("PATH: schema version N is newer than M: upgrade
  * muster"), MST_ENOTFOUND (READ and no file), MST_EIO (SQLite's message).
  * Ownership: the caller owns *st_r; mst_store_close().
  */
@@ -38,7 +38,9 @@ int mst_store_open(const char *path, enum mst_store_mode mode,
 void mst_store_close(struct mst_store **st);
 
 /* mst_store_begin / mst_store_commit - one transaction around a batch of
- * puts (the collector commits every few hundred or every second). */
+ * puts (the collector commits every few hundred or every second); the
+ * batch's counts of fact names (mst_store_fact_names) are written at the
+ * commit, once per fact shape.  Closing without a commit drops both. */
 int mst_store_begin(struct mst_store *st, struct mst_err *err);
 int mst_store_commit(struct mst_store *st, struct mst_err *err);
 
@@ -71,14 +73,14 @@ int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
                      struct mst_err *err);
 
 /*
- * mst_store_fact_trees - what the fact names of every node are made of, in
- * one read: `fn` gets each top-level fact whose value is an object once
- * per distinct value the nodes have, with that object (borrowed), and the
- * name of every other top-level fact once, with NULL.
+ * mst_store_fact_names - every dotted fact name of the stored nodes, in
+ * one read of a table kept by the writes (no node's facts are read): `fn`
+ * gets each name at least once, in no order (a name that facts of
+ * several shapes have comes once per shape).  MST_EIO on a damaged row.
  */
-typedef int (*mst_store_fact_fn)(const char *key, const json_t *object,
-                                 void *ud, struct mst_err *err);
-int mst_store_fact_trees(struct mst_store *st, mst_store_fact_fn fn, void *ud,
+typedef int (*mst_store_name_fn)(const char *name, void *ud,
+                                 struct mst_err *err);
+int mst_store_fact_names(struct mst_store *st, mst_store_name_fn fn, void *ud,
                          struct mst_err *err);
 
 /* mst_store_schema_version - the schema version this program writes. */

@@ -165,7 +165,7 @@ START_TEST(a_new_file_is_created_in_wal_mode_at_the_current_version) {
     open_write();
     ck_assert_int_eq(raw_int("PRAGMA user_version"),
                      mst_store_schema_version());
-    ck_assert_int_eq(mst_store_schema_version(), 2);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM fact_shapes"), 0);
     sqlite3 *db;
     sqlite3_stmt *s;
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -220,9 +220,13 @@ START_TEST(an_old_file_is_upgraded_keeping_its_rows) {
     struct mst_err err = {0};
     ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err),
                      MST_ECONFIG);
-    ck_assert_ptr_nonnull(strstr(err.msg, "schema version 1 is older than 2"));
+    char want[64];
+    snprintf(want, sizeof want, "schema version 1 is older than %d",
+             mst_store_schema_version());
+    ck_assert_ptr_nonnull(strstr(err.msg, want));
     open_write();
-    ck_assert_int_eq(raw_int("PRAGMA user_version"), 2);
+    ck_assert_int_eq(raw_int("PRAGMA user_version"),
+                     mst_store_schema_version());
     ck_assert_str_eq(nodes_text(st),
                      "old1 seen=10..20 stale=0 missed=0 "
                      "{\"a\":[1,\"x\"],\"f\":1.5,\"n\":3,\"no\":false,\"os\":{"
@@ -239,23 +243,197 @@ START_TEST(an_old_file_is_upgraded_keeping_its_rows) {
 }
 END_TEST
 
+/* ---- fact names by shape (fact_shapes) ---- */
+
+static int name_into(const char *name, void *ud, struct mst_err *err) {
+    (void)err;
+    ck_assert_int_eq(json_object_set_new(ud, name, json_true()), 0);
+    return MST_OK;
+}
+
+/* The store's fact names (mst_store_fact_names), distinct and sorted, one
+ * line each. */
+static const char *fact_names_text(void) {
+    static char buf[512];
+    json_t *set = json_object(), *v;
+    struct mst_strv names = {0};
+    struct mst_err err = {0};
+    int rc = mst_store_fact_names(st, name_into, set, &err);
+    ck_assert_msg(rc == MST_OK, "fact names: %s", err.msg);
+    const char *name;
+    json_object_foreach(set, name, v) {
+        ck_assert_int_eq(mst_strv_push(&names, name), MST_OK);
+    }
+    mst_strv_sort(&names);
+    buf[0] = '\0';
+    for (size_t i = 0; i < names.n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s\n",
+                 names.v[i]);
+    mst_strv_free(&names);
+    json_decref(set);
+    return buf;
+}
+
+/* The rows of fact_shapes as "key=nodes", sorted: the counts, exactly. */
+static const char *shape_counts(void) {
+    return raw_text("SELECT ifnull(group_concat(c, ' '), '') FROM (SELECT "
+                    "key || '=' || nodes AS c FROM fact_shapes ORDER BY c)");
+}
+
+START_TEST(fact_names_follow_the_facts_nodes_have_now) {
+    open_write();
+    ck_assert_str_eq(fact_names_text(), "");
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    put("n2", FACTS2, "[]", "[]", 100, MST_OK);
+    ck_assert_str_eq(fact_names_text(), "dc\nos.family\nos.release\nrole\n");
+    ck_assert_str_eq(shape_counts(), "dc=1 os=2 role=1");
+    /* n1's os loses its release: n2 still has one. */
+    put("n1",
+        "{\"os\":{\"family\":\"Debian\"},\"role\":\"web\",\"disks\":["
+        "\"sda\"]}",
+        "[]", "[]", 200, MST_OK);
+    ck_assert_str_eq(fact_names_text(),
+                     "dc\ndisks\nos.family\nos.release\nrole\n");
+    ck_assert_str_eq(shape_counts(), "dc=1 disks=1 os=1 os=1 role=1");
+    /* n2's too, the last one: the name goes. */
+    put("n2", "{\"os\":{\"family\":\"RedHat\"},\"dc\":\"par\"}", "[]", "[]",
+        300, MST_OK);
+    ck_assert_str_eq(fact_names_text(), "dc\ndisks\nos.family\nrole\n");
+    ck_assert_str_eq(shape_counts(), "dc=1 disks=1 os=2 role=1");
+    /* New values in the same shapes count nothing more. */
+    put("n2", "{\"os\":{\"family\":\"Alpine\"},\"dc\":\"ams1\"}", "[]", "[]",
+        310, MST_OK);
+    ck_assert_str_eq(shape_counts(), "dc=1 disks=1 os=2 role=1");
+    /* A fact that was an object is now a string; disks is gone. */
+    put("n1", "{\"os\":\"Debian 12\",\"role\":\"db\"}", "[]", "[]", 400,
+        MST_OK);
+    ck_assert_str_eq(fact_names_text(), "dc\nos\nos.family\nrole\n");
+    ck_assert_str_eq(shape_counts(), "dc=1 os=1 os=1 role=1");
+    /* "Still here" changes nothing. */
+    struct mst_registration full =
+        reg_make("n1", "{\"os\":\"Debian 12\",\"role\":\"db\"}", "[]", "[]");
+    struct mst_registration here = reg_make("n1", NULL, NULL, NULL);
+    memcpy(here.digest, full.digest, sizeof here.digest);
+    ck_assert_int_eq(mst_store_put(st, &here, 500, NULL), MST_OK);
+    reg_free(&full);
+    reg_free(&here);
+    ck_assert_str_eq(shape_counts(), "dc=1 os=1 os=1 role=1");
+}
+END_TEST
+
+START_TEST(fact_names_of_a_batch_are_counted_once_at_its_commit) {
+    open_write();
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", FACTS2, "[]", "[]", 200, MST_OK);
+    put("n3", FACTS1, "[]", "[]", 200, MST_OK);
+    put("n1", "{\"role\":\"db\"}", "[]", "[]", 200, MST_OK);
+    /* The writer reads its batch; a reader the last commit. */
+    ck_assert_str_eq(fact_names_text(), "dc\nos.family\nos.release\nrole\n");
+    ck_assert_str_eq(shape_counts(), "os=1 role=1");
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "dc=1 os=2 role=2");
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", "{\"dc\":\"ams1\"}", "[]", "[]", 300, MST_OK);
+    put("n3", "{\"dc\":\"ams2\"}", "[]", "[]", 300, MST_OK);
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "dc=2 role=1");
+    ck_assert_str_eq(fact_names_text(), "dc\nrole\n");
+}
+END_TEST
+
+START_TEST(a_put_that_fails_in_a_batch_takes_its_counts_back) {
+    open_write();
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    /* A new node's put fails at its last write, the history. */
+    raw_sql("CREATE TRIGGER no_history BEFORE INSERT ON history BEGIN "
+            "SELECT RAISE(ABORT, 'no history'); END;");
+    ck_assert_int_eq(mst_store_begin(st, NULL), MST_OK);
+    put("n2", FACTS2, "[]", "[]", 200, MST_EIO);
+    ck_assert_int_eq(mst_store_commit(st, NULL), MST_OK);
+    ck_assert_str_eq(shape_counts(), "os=1 role=1");
+    ck_assert_str_eq(fact_names_text(), "os.family\nos.release\nrole\n");
+}
+END_TEST
+
+START_TEST(fact_names_of_nodes_removed_by_hand_go_after_a_recount) {
+    open_write();
+    put("n1", FACTS1, "[]", "[]", 100, MST_OK);
+    put("n2", FACTS2, "[]", "[]", 100, MST_OK);
+    mst_store_close(&st);
+    /* docs/inventory.md "Retention": removing a node by hand. */
+    raw_sql("DELETE FROM nodes WHERE identity = 'n1';"
+            "DELETE FROM facts WHERE identity = 'n1';"
+            "DELETE FROM fact_shapes;");
+    open_write();
+    ck_assert_str_eq(fact_names_text(), "dc\nos.family\nos.release\n");
+    ck_assert_str_eq(shape_counts(), "dc=1 os=1");
+    /* Counted once: opening again changes nothing. */
+    mst_store_close(&st);
+    open_write();
+    ck_assert_str_eq(shape_counts(), "dc=1 os=1");
+}
+END_TEST
+
+/* The schema of version 2, as muster wrote it before fact_shapes, with two
+ * nodes whose `os` has one shape and values of every JSON type. */
+#define SCHEMA_V2                                                              \
+    "CREATE TABLE nodes (identity TEXT PRIMARY KEY NOT NULL, collectives "     \
+    "TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT "       \
+    "NULL, version TEXT NOT NULL, started INTEGER NOT NULL, interval "         \
+    "INTEGER NOT NULL, digest TEXT NOT NULL, classes TEXT NOT NULL, agents "   \
+    "TEXT NOT NULL, stale_since INTEGER NOT NULL DEFAULT 0, missed INTEGER "   \
+    "NOT NULL DEFAULT 0);"                                                     \
+    "CREATE TABLE history (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, "    \
+    "identity TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL DEFAULT "  \
+    "'', old TEXT, new TEXT);"                                                 \
+    "CREATE INDEX history_time ON history(time);"                              \
+    "CREATE TABLE facts (key TEXT NOT NULL, identity TEXT NOT NULL, value "    \
+    "TEXT NOT NULL, PRIMARY KEY (key, identity)) WITHOUT ROWID;"               \
+    "CREATE INDEX facts_identity ON facts(identity);"                          \
+    "CREATE INDEX history_identity ON history(identity, time);"                \
+    "INSERT INTO nodes VALUES ('old1', '[\"muster\"]', 10, 20, '0.0.9', 5, "   \
+    "60, 'd1', '[]', '[]', 0, 0), ('old2', '[\"muster\"]', 10, 20, "           \
+    "'0.0.9', 5, 60, 'd2', '[]', '[]', 0, 0);"                                 \
+    "INSERT INTO facts VALUES ('os', 'old1', '{\"family\":\"Debian\"}'), "     \
+    "('os', 'old2', '{\"family\":\"RedHat\"}'), ('a', 'old1', '[1,\"x\"]'), "  \
+    "('n', 'old1', '3'), ('z', 'old1', 'null'), ('e', 'old2', '{}'), "         \
+    "('deep', 'old2', '{\"x\":{\"y\":true}}');"                                \
+    "PRAGMA user_version = 2;"
+
+START_TEST(an_old_file_gets_the_fact_names_of_its_rows) {
+    raw_sql(SCHEMA_V2);
+    open_write();
+    ck_assert_int_eq(raw_int("PRAGMA user_version"),
+                     mst_store_schema_version());
+    ck_assert_str_eq(fact_names_text(), "a\ndeep.x.y\ne\nn\nos.family\nz\n");
+    ck_assert_str_eq(shape_counts(), "a=1 deep=1 e=1 n=1 os=2 z=1");
+    /* The upgraded counts are the ones puts keep: old2 loses deep. */
+    put("old2", "{\"os\":{\"family\":\"Alpine\"}}", "[]", "[]", 30, MST_OK);
+    ck_assert_str_eq(fact_names_text(), "a\nn\nos.family\nz\n");
+    ck_assert_str_eq(shape_counts(), "a=1 n=1 os=2 z=1");
+}
+END_TEST
+
 START_TEST(a_file_from_a_newer_muster_is_refused_and_left_alone) {
+    int newer = mst_store_schema_version() + 1;
+    char sql[64], want[256];
     open_write();
     mst_store_close(&st);
-    raw_sql("PRAGMA user_version = 3");
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", newer);
+    raw_sql(sql);
     struct mst_err err = {0};
     ck_assert_int_eq(mst_store_open(path, MST_STORE_WRITE, &st, &err),
                      MST_ECONFIG);
     ck_assert_ptr_null(st);
-    char want[256];
     snprintf(want, sizeof want,
-             "%s: schema version 3 is newer than 2: "
+             "%s: schema version %d is newer than %d: "
              "upgrade muster",
-             path);
+             path, newer, newer - 1);
     ck_assert_str_eq(err.msg, want);
     ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &st, &err),
                      MST_ECONFIG);
-    ck_assert_int_eq(raw_int("PRAGMA user_version"), 3);
+    ck_assert_int_eq(raw_int("PRAGMA user_version"), newer);
 }
 END_TEST
 
@@ -505,6 +683,11 @@ int main(void) {
     tcase_add_test(tc, an_old_file_is_upgraded_keeping_its_rows);
     tcase_add_test(tc, facts_of_every_size_are_stored_whole);
     tcase_add_test(tc, a_file_from_a_newer_muster_is_refused_and_left_alone);
+    tcase_add_test(tc, fact_names_follow_the_facts_nodes_have_now);
+    tcase_add_test(tc, fact_names_of_a_batch_are_counted_once_at_its_commit);
+    tcase_add_test(tc, a_put_that_fails_in_a_batch_takes_its_counts_back);
+    tcase_add_test(tc, fact_names_of_nodes_removed_by_hand_go_after_a_recount);
+    tcase_add_test(tc, an_old_file_gets_the_fact_names_of_its_rows);
     tcase_add_test(tc, a_first_registration_makes_a_node_that_appeared);
     tcase_add_test(tc, a_walk_reads_only_the_top_level_facts_named);
     tcase_add_test(tc,

@@ -635,9 +635,9 @@ MUSTER_CLIENT_API int muster_inventory_select(struct muster_inventory *inv,
  * stored node, sorted in byte order: dotted down to the leaves, as
  * filters, --fields and the history name them ("os.family",
  * "networking.interfaces.eth0.ip"; an array is a leaf).  What `muster
- * complete facts` prints for shell completion.  Reads every object-valued
- * fact of every node, so its cost grows with the store (not for a hot
- * path).
+ * complete facts` prints for shell completion.  Reads the names the
+ * store keeps by fact shape, not the facts: its cost grows with the
+ * number of distinct shapes, not of nodes.
  * Returns: 0; MUSTER_EIO; MUSTER_ENOMEM.
  */
 MUSTER_CLIENT_API int muster_inventory_fact_names(struct muster_inventory *inv,
