@@ -287,8 +287,9 @@ static void write_config(const struct options *o, const char *path) {
             "security: { provider = \"x509\"; ca = \"%s/ca.pem\";\n"
             "  cert = \"%s/fleet-client.pem\";\n"
             "  key = \"%s/fleet-client.key\"; };\n"
-            "inventory: { queue = \"%s\"; queue_max_length = 100000;\n"
-            "  known_certs = %s; };\n"
+            /* one line: 17-collect-kill9 edits it */
+            "inventory: { queue = \"%s\"; queue_max_length = 100000; "
+            "known_certs = %s; };\n"
             "log: { level = \"warning\"; };\n",
             o->url, pki_dir(), pki_dir(), pki_dir(), o->queue,
             o->full_check ? "false" : "true");
