@@ -6,7 +6,7 @@
  * collect` run drains the collector queue into a fresh store.
  *
  *   bench_registration [-n K] [-u URL] [--queue NAME] [--db PATH]
- *                      [--config-out FILE] [--publish-only]
+ *                      [--config-out FILE] [--publish-only] [--full-check]
  *
  * Prints `name: value` lines: registration_nodes, registration_body_bytes
  * (sealed, average), registration_publish_per_s, registration_open_us
@@ -19,9 +19,14 @@
  * same for one "still here" per node (the short body with the digest
  * already stored) collected by a second run into that store:
  * still_here_per_s and still_here_cpu_us (a new process: each node's
- * certificate is again new to it, as in every cron run).  With
- * --publish-only it publishes and stops (test/integration/17-collect-kill9
- * uses that, with the collector configuration --config-out writes).
+ * certificate is again new to its process, as in every cron run, but
+ * known to the store: inventory.known_certs), and then one full
+ * registration per node again (the same body) by a third run:
+ * known_registrations_per_s and known_registration_cpu_us.  --full-check
+ * sets inventory.known_certs = false: every run checks every certificate
+ * in full, the figures without known certificates.  With --publish-only
+ * it publishes and stops (test/integration/17-collect-kill9 uses that,
+ * with the collector configuration --config-out writes).
  *
  * The nodes are fleet00001.. (fleet_certs.h, the generator bench_fleet
  * uses too), their certificates made once and kept under the build
@@ -55,6 +60,7 @@ struct options {
     size_t k;
     const char *url, *queue, *db, *config_out;
     int publish_only;
+    int full_check; /* inventory.known_certs = false */
 };
 
 /* One simulated node: its key and its certificate (DER). */
@@ -281,9 +287,12 @@ static void write_config(const struct options *o, const char *path) {
             "security: { provider = \"x509\"; ca = \"%s/ca.pem\";\n"
             "  cert = \"%s/fleet-client.pem\";\n"
             "  key = \"%s/fleet-client.key\"; };\n"
-            "inventory: { queue = \"%s\"; queue_max_length = 100000; };\n"
+            /* one line: 17-collect-kill9 edits it */
+            "inventory: { queue = \"%s\"; queue_max_length = 100000; "
+            "known_certs = %s; };\n"
             "log: { level = \"warning\"; };\n",
-            o->url, pki_dir(), pki_dir(), pki_dir(), o->queue);
+            o->url, pki_dir(), pki_dir(), pki_dir(), o->queue,
+            o->full_check ? "false" : "true");
     if (fclose(f) != 0)
         die(path, NULL);
 }
@@ -331,6 +340,7 @@ static void parse(int argc, char **argv, struct options *o) {
         {"db", required_argument, NULL, 'd'},
         {"config-out", required_argument, NULL, 'o'},
         {"publish-only", no_argument, NULL, 'p'},
+        {"full-check", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "n:u:", longopts, NULL)) != -1) {
@@ -353,10 +363,13 @@ static void parse(int argc, char **argv, struct options *o) {
         case 'p':
             o->publish_only = 1;
             break;
+        case 'f':
+            o->full_check = 1;
+            break;
         default:
             fprintf(stderr, "usage: bench_registration [-n K] [-u URL] "
                             "[--queue NAME] [--db PATH] [--config-out FILE] "
-                            "[--publish-only]\n");
+                            "[--publish-only] [--full-check]\n");
             exit(2);
         }
     }
@@ -407,6 +420,10 @@ int main(int argc, char **argv) {
         s = run_collect(o.config_out, o.db, &cpu);
         printf("still_here_per_s: %.0f\n", (double)o.k / s);
         printf("still_here_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
+        publish_all(&o, nodes, 1, &publish_per_s, opens);
+        s = run_collect(o.config_out, o.db, &cpu);
+        printf("known_registrations_per_s: %.0f\n", (double)o.k / s);
+        printf("known_registration_cpu_us: %.0f\n", cpu * 1e6 / (double)o.k);
     }
     free(opens);
     for (size_t i = 0; i < o.k; i++) {

@@ -1046,6 +1046,8 @@ static void show_collect(struct muster_collect_stats *out,
         .batches = in->batches,
         .missed = in->missed,
         .failed = in->failed,
+        .certs_known = in->certs_known,
+        .certs_verified = in->certs_verified,
     };
 }
 

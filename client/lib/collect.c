@@ -25,6 +25,7 @@
 #include "base/util.h"
 #include "client.h"
 #include "connector.h"
+#include "known.h"
 #include "opener.h"
 #include "security/security.h"
 
@@ -78,6 +79,7 @@ struct queue_run {
     const struct mst_config *cfg;
     struct mst_store *st;
     struct mst_security *sec;
+    struct mst_known *known; /* the store as trusted key source; NULL: off */
     struct mst_connector *conn;
     const struct mst_collect_handlers *h;
     struct mst_collect_stats *stats;
@@ -212,6 +214,10 @@ static int store_batch(struct queue_run *r, struct mst_err *err) {
     int64_t now = mst_wall_ms();
     for (size_t i = 0; rc == MST_OK && i < r->b.n; i++)
         rc = store_one(r, i, now, err);
+    /* The certificates verified so far, this batch's and perhaps some of
+     * the one being opened now: either way already checked in full. */
+    if (rc == MST_OK && r->known != NULL)
+        rc = mst_known_flush(r->known, r->st, now, err);
     if (rc == MST_OK)
         rc = mst_store_commit(r->st, err);
     if (rc == MST_OK)
@@ -273,6 +279,19 @@ static int batch_due(const struct queue_run *r) {
            (r->b.n >= r->b.cap || mst_now_ms() - r->b.started_ms >= BATCH_MS);
 }
 
+/* The store as the x509 provider's trusted key source, unless
+ * inventory.known_certs is off (or no certificates are checked). */
+static int known_source(struct queue_run *r, struct mst_security_options *so,
+                        struct mst_err *err) {
+    if (!r->cfg->inventory_known_certs ||
+        strcmp(r->cfg->security_provider, "x509") != 0)
+        return MST_OK;
+    int rc = mst_known_new(r->st, &r->known, err);
+    if (rc == MST_OK)
+        so->known = mst_known_source(r->known);
+    return rc;
+}
+
 static int connect_queue(struct queue_run *r, struct mst_err *err) {
     const struct mst_config *cfg = r->cfg;
     char name[300];
@@ -299,7 +318,9 @@ static int connect_queue(struct queue_run *r, struct mst_err *err) {
         .key = cfg->security_key,
         .cert_cache = cfg->security_cert_cache,
     };
-    int rc = mst_security_new(&so, &r->sec, err);
+    int rc = known_source(r, &so, err);
+    if (rc == MST_OK)
+        rc = mst_security_new(&so, &r->sec, err);
     if (rc == MST_OK)
         rc = mst_connector_new(&co, &r->conn, err);
     if (rc == MST_OK)
@@ -382,5 +403,8 @@ int mst_collect_queue(const struct mst_config *cfg, struct mst_store *st,
      * the broker redelivers what was not acknowledged. */
     mst_connector_free(&r.conn);
     mst_security_free(&r.sec);
+    if (r.known != NULL)
+        mst_known_counts(r.known, &stats->certs_known, &stats->certs_verified);
+    mst_known_free(&r.known); /* after the provider that calls it */
     return rc;
 }

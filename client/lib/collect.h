@@ -25,13 +25,15 @@
 
 /* What a collection did.  Plain data, zeroed by the caller. */
 struct mst_collect_stats {
-    uint64_t received; /* messages taken off the queue */
-    uint64_t stored;   /* registrations (or poll answers) put */
-    uint64_t refused;  /* did not decode or verify: never stored */
-    uint64_t unknown;  /* "still here" for a body the store lacks */
-    uint64_t batches;  /* transactions committed */
-    uint64_t missed;   /* poll: expected nodes that did not answer */
-    uint64_t failed;   /* poll: nodes that answered with an error */
+    uint64_t received;       /* messages taken off the queue */
+    uint64_t stored;         /* registrations (or poll answers) put */
+    uint64_t refused;        /* did not decode or verify: never stored */
+    uint64_t unknown;        /* "still here" for a body the store lacks */
+    uint64_t batches;        /* transactions committed */
+    uint64_t missed;         /* poll: expected nodes that did not answer */
+    uint64_t failed;         /* poll: nodes that answered with an error */
+    uint64_t certs_known;    /* queue: certificates the store knew */
+    uint64_t certs_verified; /* queue: certificates checked in full */
 };
 
 /* Callbacks; any may be NULL. */

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "base/strv.h"
 #include "changes.h"
+#include "security/cert.h"
 
 /* How long a statement waits for another connection's lock. */
 #define BUSY_TIMEOUT_MS 5000
@@ -75,6 +76,18 @@ static const char *const migrations[] = {
     " nodes INTEGER NOT NULL," /* the facts rows with it, > 0 */
     " names TEXT NOT NULL,"    /* JSON array: their dotted names */
     " PRIMARY KEY (key, shape)) WITHOUT ROWID;",
+    /* 3 -> 4: certificates a run verified in full, so that the next one
+     * trusts their bytes without parsing them or checking the chain
+     * (client/lib/known.c), under the CA that verified them only. */
+    "CREATE TABLE known_certs ("
+    " fpr BLOB PRIMARY KEY NOT NULL," /* SHA-256 of the DER */
+    " pubkey BLOB NOT NULL,"          /* DER SubjectPublicKeyInfo */
+    " cn TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"          /* server, client (other) */
+    " not_before INTEGER NOT NULL," /* s since the epoch */
+    " not_after INTEGER NOT NULL,"
+    " ca_fpr BLOB NOT NULL," /* SHA-256 of the CA file's certificates */
+    " verified INTEGER NOT NULL) WITHOUT ROWID;", /* ms: the full check */
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -102,6 +115,9 @@ enum stmt {
     S_SHAPE_NEW,
     S_SHAPE_GONE,
     S_FACT_NAMES,
+    S_KNOWN_GET,
+    S_KNOWN_PUT,
+    S_KNOWN_PRUNE,
     S_COUNT
 };
 
@@ -149,6 +165,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_SHAPE_GONE] = "DELETE FROM fact_shapes"
                      " WHERE key = ?1 AND shape = ?2 AND nodes <= 0",
     [S_FACT_NAMES] = "SELECT names FROM fact_shapes",
+    [S_KNOWN_GET] = "SELECT pubkey, cn, kind, not_before, not_after"
+                    " FROM known_certs WHERE fpr = ?1 AND ca_fpr = ?2"
+                    " AND not_before <= ?3 AND not_after >= ?3",
+    [S_KNOWN_PUT] = "INSERT OR REPLACE INTO known_certs (fpr, pubkey, cn,"
+                    " kind, not_before, not_after, ca_fpr, verified)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_KNOWN_PRUNE] = "DELETE FROM known_certs WHERE not_after < ?1",
 };
 
 /* Counts of fact_shapes not written yet. */
@@ -950,6 +973,11 @@ int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
         sqlite3_bind_int64(s, 1, now_ms - keep_ms);
         rc = run(st, s, "pruning the history", err);
     }
+    if (rc == MST_OK) {
+        sqlite3_stmt *s = stmt(st, S_KNOWN_PRUNE);
+        sqlite3_bind_int64(s, 1, now_ms / 1000);
+        rc = run(st, s, "pruning expired certificates", err);
+    }
     return rc;
 }
 
@@ -1152,4 +1180,89 @@ int mst_store_fact_names(struct mst_store *st, mst_store_name_fn fn, void *ud,
 
 int mst_store_schema_version(void) {
     return SCHEMA_VERSION;
+}
+
+/* ------------------------------------------------- known certificates */
+
+/* The kinds as stored: enum mst_cert_kind's values by their names. */
+static const char *const kind_names[] = {
+    [MST_CERT_OTHER] = "other",
+    [MST_CERT_CLIENT] = "client",
+    [MST_CERT_SERVER] = "server",
+};
+
+static const char *kind_name(int kind) {
+    return kind == MST_CERT_CLIENT || kind == MST_CERT_SERVER
+               ? kind_names[kind]
+               : kind_names[MST_CERT_OTHER];
+}
+
+static int kind_value(const char *name) {
+    for (int i = MST_CERT_CLIENT; i <= MST_CERT_SERVER; i++)
+        if (strcmp(name, kind_names[i]) == 0)
+            return i;
+    return MST_CERT_OTHER;
+}
+
+/* Copy a blob column into `out` (`cap` bytes); 0 when it does not fit. */
+static int column_blob(sqlite3_stmt *s, int col, void *out, size_t cap,
+                       size_t *len_r) {
+    int len = sqlite3_column_bytes(s, col);
+    if (len < 0 || (size_t)len > cap)
+        return 0;
+    memcpy(out, sqlite3_column_blob(s, col), (size_t)len);
+    *len_r = (size_t)len;
+    return 1;
+}
+
+/* The row S_KNOWN_GET found into `c` (fpr and ca_fpr are the query's). */
+static int known_row(struct mst_store *st, sqlite3_stmt *s,
+                     struct mst_known_cert *c, struct mst_err *err) {
+    const char *cn = text(s, 1);
+    if (!column_blob(s, 0, c->key, sizeof c->key, &c->key_len) ||
+        strlen(cn) >= sizeof c->cn)
+        return mst_err_set(err, MST_EIO, "%s: a damaged known certificate",
+                           st->path);
+    memcpy(c->cn, cn, strlen(cn) + 1);
+    c->kind = kind_value(text(s, 2));
+    c->not_before_s = sqlite3_column_int64(s, 3);
+    c->not_after_s = sqlite3_column_int64(s, 4);
+    return MST_OK;
+}
+
+int mst_store_known_get(struct mst_store *st, const uint8_t fpr[32],
+                        const uint8_t ca_fpr[32], int64_t now_s,
+                        struct mst_known_cert *cert_r, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_KNOWN_GET);
+    sqlite3_bind_blob(s, 1, fpr, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, ca_fpr, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now_s);
+    int step = sqlite3_step(s), rc = MST_ENOTFOUND;
+    if (step == SQLITE_ROW) {
+        memcpy(cert_r->fpr, fpr, 32);
+        memcpy(cert_r->ca_fpr, ca_fpr, 32);
+        rc = known_row(st, s, cert_r, err);
+    } else if (step != SQLITE_DONE) {
+        rc = db_err(st, "reading a known certificate", err);
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
+                        int64_t now_ms, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_KNOWN_PUT);
+    sqlite3_bind_blob(s, 1, c->fpr, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, c->key, (int)c->key_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, c->cn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, kind_name(c->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, c->not_before_s);
+    sqlite3_bind_int64(s, 6, c->not_after_s);
+    sqlite3_bind_blob(s, 7, c->ca_fpr, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, now_ms);
+    return run(st, s, "remembering a certificate", err);
+}
+
+const char *mst_store_path(const struct mst_store *st) {
+    return st->path;
 }

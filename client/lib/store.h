@@ -15,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/strv.h"
+#include "security/security.h"
 #include "wire/registration.h"
 
 struct mst_store;
@@ -66,8 +67,9 @@ int mst_store_missed(struct mst_store *st, const char *identity, int64_t now_ms,
 /*
  * mst_store_expire - the writer's upkeep at `now_ms`, in the caller's batch:
  * a node registering every `interval` s that has not been heard from for
- * two intervals is marked stale (once in the history), and history older
- * than `keep_ms` is deleted (0 = kept for ever).
+ * two intervals is marked stale (once in the history), history older
+ * than `keep_ms` is deleted (0 = kept for ever), and so are the known
+ * certificates (mst_store_known_put) expired by then.
  */
 int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
                      struct mst_err *err);
@@ -82,6 +84,27 @@ typedef int (*mst_store_name_fn)(const char *name, void *ud,
                                  struct mst_err *err);
 int mst_store_fact_names(struct mst_store *st, mst_store_name_fn fn, void *ud,
                          struct mst_err *err);
+
+/*
+ * mst_store_known_get - the certificate `fpr` as a run verified it under
+ * the CA `ca_fpr` (struct mst_known_cert), if it is in date at `now_s`
+ * (seconds): MST_OK and *cert_r filled, MST_ENOTFOUND (unknown, another
+ * CA, out of date), MST_EIO.
+ */
+int mst_store_known_get(struct mst_store *st, const uint8_t fpr[32],
+                        const uint8_t ca_fpr[32], int64_t now_s,
+                        struct mst_known_cert *cert_r, struct mst_err *err);
+
+/*
+ * mst_store_known_put - remember a certificate verified in full at
+ * `now_ms`, in the caller's batch (replacing what was kept for it).
+ * mst_store_expire drops the ones expired.
+ */
+int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
+                        int64_t now_ms, struct mst_err *err);
+
+/* mst_store_path - the file `st` was opened on.  Owned by `st`. */
+const char *mst_store_path(const struct mst_store *st);
 
 /* mst_store_schema_version - the schema version this program writes. */
 int mst_store_schema_version(void);

@@ -185,6 +185,10 @@ static const struct key inventory_keys[] = {
      "/var/lib/muster/inventory.db", 0, check_path, NULL},
     {"history_days", K_INT, ROLE_CLIENT, OFF(inventory_history_days), 0, 36500,
      NULL, 90, NULL, NULL},
+    /* Certificates a previous run verified, kept in the store
+     * (client/lib/known.c): skip their parse and chain check. */
+    {"known_certs", K_BOOL, ROLE_CLIENT, OFF(inventory_known_certs), 0, 1, NULL,
+     1, NULL, NULL},
     {"queue", K_STRING, ROLE_CLIENT, OFF(inventory_queue), 0, 0,
      "muster.collector", 0, check_queue, NULL},
     {"queue_max_length", K_INT, ROLE_CLIENT, OFF(inventory_queue_max_length), 1,

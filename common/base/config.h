@@ -88,6 +88,8 @@ struct mst_config {
     char *inventory_db;              /* client: the store; default
                                         /var/lib/muster/inventory.db */
     int inventory_history_days; /* client: history kept; 0 = for ever; 90 */
+    int inventory_known_certs;  /* client: certificates verified by an
+                                   earlier run trusted from the store; 1 */
     char *discovery_method;     /* client: "broadcast" or "inventory";
                                    default inventory when the file sets
                                    inventory.db, else broadcast */

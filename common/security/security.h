@@ -11,6 +11,7 @@
 #define MST_SECURITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/bytes.h"
 #include "base/err.h"
@@ -23,6 +24,45 @@ enum mst_security_role {
     MST_SECURITY_SERVER, /* verifies requests, signs replies */
 };
 
+/* The longest public key kept for a known certificate (DER
+ * SubjectPublicKeyInfo): RSA 8192 is ~1,060 bytes, P-256 91. */
+#define MST_KNOWN_KEY_MAX 1100
+
+/*
+ * A certificate verified in full once (chain to the CA, dates, CN), as
+ * a "trusted key source" keeps it so that a later process can trust its
+ * bytes again without parsing them or checking the chain.  Plain data.
+ */
+struct mst_known_cert {
+    uint8_t fpr[32];    /* SHA-256 of the certificate's DER */
+    uint8_t ca_fpr[32]; /* the CA that verified it (mst_security's) */
+    uint8_t key[MST_KNOWN_KEY_MAX]; /* its public key, DER (i2d_PUBKEY) */
+    size_t key_len;
+    char cn[256];         /* its subject CN (MST_CERT_CN_LEN) */
+    int kind;             /* enum mst_cert_kind */
+    int64_t not_before_s; /* validity, s since the epoch */
+    int64_t not_after_s;
+};
+
+/*
+ * An optional trusted key source for the x509 provider (the collector's
+ * store, client/lib/known.c).  On a certificate missing from its
+ * in-process cache the provider first asks `lookup` for that fingerprint
+ * under its CA; it uses what comes back only if the fingerprints match,
+ * the CA is the one it loaded and the dates hold now, and otherwise
+ * verifies in full as without a source.  After each full verification
+ * that passed it calls `remember`.  Both are called on the verifying
+ * threads, concurrently: the source serialises what it must.  A record
+ * is borrowed for the call.
+ */
+struct mst_known_certs {
+    /* 1 and *cert_r filled, or 0: not known under `ca_fpr` */
+    int (*lookup)(void *ud, const uint8_t fpr[32], const uint8_t ca_fpr[32],
+                  struct mst_known_cert *cert_r);
+    void (*remember)(void *ud, const struct mst_known_cert *cert);
+    void *ud;
+};
+
 struct mst_security_options {
     const char *provider; /* "none" or "x509" */
     enum mst_security_role role;
@@ -32,6 +72,8 @@ struct mst_security_options {
     int cert_cache;   /* x509: verified certificates to keep; 0 = the
                          role's default (node 256, client 16384), < 0 =
                          none (benchmarks); rounded up to a multiple of 4 */
+    const struct mst_known_certs *known; /* x509: NULL = none; borrowed for
+                                            the provider's life */
 };
 
 /* The longest signer name a provider reports, plus NUL. */

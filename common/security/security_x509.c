@@ -22,7 +22,16 @@
  * for the own key at start-up, for a sender's key when its certificate
  * enters the cache (see struct cached).  Ed25519 signs the message
  * itself, not a hash, and keeps the one-shot calls.
+ *
+ * The cache dies with the process; a trusted key source
+ * (mst_security_options.known: the collector's store) carries verified
+ * certificates over to the next one.  What it gives back is used only
+ * under the CA it was verified by - the SHA-256 of the CA file's
+ * certificates, so a new CA file trusts nothing old - and while its dates
+ * hold; it then costs a key rebuilt from ~100 bytes instead of a parse and
+ * a chain check (see known_key).
  */
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
@@ -66,13 +75,15 @@ struct cached {
 
 struct x509_state {
     enum mst_security_role role;
-    X509_STORE *store;         /* the site CA */
-    X509 *cert;                /* own certificate */
-    EVP_PKEY *key;             /* own key */
-    EVP_MD *sha256;            /* fetched once */
-    pthread_mutex_t sign_lock; /* guards sign_ctx: a provider may be shared
-                                  by threads (the library's callers) */
-    EVP_PKEY_CTX *sign_ctx;    /* prepared for `key`; NULL: Ed25519 */
+    X509_STORE *store;  /* the site CA */
+    uint8_t ca_fpr[32]; /* its certificates' SHA-256 (ca_fingerprint) */
+    struct mst_known_certs known; /* all NULL: no trusted key source */
+    X509 *cert;                   /* own certificate */
+    EVP_PKEY *key;                /* own key */
+    EVP_MD *sha256;               /* fetched once */
+    pthread_mutex_t sign_lock;    /* guards sign_ctx: a provider may be shared
+                                     by threads (the library's callers) */
+    EVP_PKEY_CTX *sign_ctx;       /* prepared for `key`; NULL: Ed25519 */
     char own_cn[MST_CERT_CN_LEN];
     uint8_t *der; /* own certificate, DER, sent in every envelope */
     size_t der_len;
@@ -173,6 +184,29 @@ static int check_own(struct x509_state *s, const struct mst_security_options *o,
     return MST_OK;
 }
 
+/*
+ * The SHA-256 of the DER of every certificate the CA file put in the
+ * store, in the store's (sorted) order: for the usual file of one CA, the
+ * fingerprint `muster cert show` prints for it.
+ */
+static int ca_fingerprint(struct x509_state *s, struct mst_err *err) {
+    STACK_OF(X509) *certs = X509_STORE_get1_all_certs(s->store);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = certs != NULL && md != NULL &&
+             EVP_DigestInit_ex(md, s->sha256, NULL) == 1;
+    for (int i = 0; ok && i < sk_X509_num(certs); i++) {
+        unsigned char *der = NULL;
+        int len = i2d_X509(sk_X509_value(certs, i), &der);
+        ok = len > 0 && EVP_DigestUpdate(md, der, (size_t)len) == 1;
+        OPENSSL_free(der);
+    }
+    ok = ok && EVP_DigestFinal_ex(md, s->ca_fpr, NULL) == 1;
+    EVP_MD_CTX_free(md);
+    sk_X509_pop_free(certs, X509_free);
+    return ok ? MST_OK
+              : mst_cert_ssl_error(err, MST_ESECURITY, "CA fingerprint");
+}
+
 static int load_all(struct x509_state *s, const struct mst_security_options *o,
                     struct mst_err *err) {
     if (o->ca == NULL || o->cert == NULL || o->key == NULL)
@@ -182,7 +216,9 @@ static int load_all(struct x509_state *s, const struct mst_security_options *o,
     s->store = X509_STORE_new();
     if (s->store == NULL || X509_STORE_load_file(s->store, o->ca) != 1)
         return mst_cert_ssl_error(err, MST_ESECURITY, o->ca);
-    int rc = mst_cert_load(o->cert, &s->cert, err);
+    int rc = ca_fingerprint(s, err);
+    if (rc == MST_OK)
+        rc = mst_cert_load(o->cert, &s->cert, err);
     if (rc == MST_OK)
         rc = mst_cert_load_key(o->key, &s->key, err);
     if (rc == MST_OK)
@@ -205,6 +241,8 @@ static int x509_create(const struct mst_security_options *o, void **state_r,
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->sign_lock, NULL);
     s->role = o->role;
+    if (o->known != NULL)
+        s->known = *o->known;
     s->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
     if (s->sha256 == NULL) {
         x509_destroy(s);
@@ -273,13 +311,14 @@ static int x509_sign(void *state, struct mst_envelope *env,
 }
 
 /* Dates only: the chain was verified when the entry was made. */
-static int check_dates(const struct cached *c, struct mst_err *err) {
+static int check_dates(time_t not_before, time_t not_after,
+                       struct mst_err *err) {
     time_t now = time(NULL);
-    if (now < c->not_before)
+    if (now < not_before)
         return mst_err_set(err, MST_ESECURITY,
                            "certificate not trusted: certificate is not yet "
                            "valid");
-    if (now > c->not_after)
+    if (now > not_after)
         return mst_err_set(err, MST_ESECURITY,
                            "certificate not trusted: certificate has expired");
     return MST_OK;
@@ -337,7 +376,7 @@ static struct cached *cache_find(struct x509_state *s, const uint8_t fpr[32],
     struct cached *c = cache_slot(s, fpr);
     if (c == NULL)
         return NULL;
-    *rc_r = check_dates(c, err);
+    *rc_r = check_dates(c->not_before, c->not_after, err);
     if (*rc_r != MST_OK) {
         drop_entry(c);
         return NULL;
@@ -363,13 +402,21 @@ static struct cached *cache_victim(struct x509_state *s,
     return victim;
 }
 
+/* What the cache and a trusted key source keep of a verified certificate. */
+struct verified {
+    EVP_PKEY *key; /* borrowed */
+    const char *cn;
+    enum mst_cert_kind kind;
+    time_t not_before, not_after;
+};
+
 /* Keep a verified certificate (lock held); another thread may have. */
-static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
-                      const char *cn, enum mst_cert_kind kind) {
+static void cache_put(struct x509_state *s, const uint8_t fpr[32],
+                      const struct verified *v) {
     if (s->cache_size == 0 || cache_slot(s, fpr) != NULL)
         return;
-    char *cn_copy = strdup(cn);
-    EVP_PKEY *key = X509_get0_pubkey(cert);
+    char *cn_copy = strdup(v->cn);
+    EVP_PKEY *key = v->key;
     if (cn_copy == NULL || key == NULL || EVP_PKEY_up_ref(key) != 1) {
         free(cn_copy); /* not kept: the next use verifies again */
         return;
@@ -378,10 +425,10 @@ static void cache_put(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
     drop_entry(victim);
     victim->key = key;
     victim->cn = cn_copy;
-    victim->not_before = asn1_seconds(X509_get0_notBefore(cert), INT64_MAX);
-    victim->not_after = asn1_seconds(X509_get0_notAfter(cert), 0);
+    victim->not_before = v->not_before;
+    victim->not_after = v->not_after;
     memcpy(victim->fpr, fpr, 32);
-    victim->kind = kind;
+    victim->kind = v->kind;
     victim->used = ++s->tick;
 }
 
@@ -460,9 +507,142 @@ static int check_signature(const struct x509_state *s, struct sender *from,
                             "key of the certificate sent");
 }
 
+/* A P-256 key's DER SubjectPublicKeyInfo up to its point (RFC 5480). */
+static const uint8_t P256_SPKI[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a,
+                                    0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+                                    0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+                                    0x01, 0x07, 0x03, 0x42, 0x00};
+#define P256_POINT 65 /* 04 || X || Y */
+
+/* A P-256 public key from its uncompressed point (checked on the curve). */
+static EVP_PKEY *p256_key(const uint8_t *point) {
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         (char *)"prime256v1", 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+                                          (void *)point, P256_POINT),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    EVP_PKEY *key = NULL;
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        key = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    return key;
+}
+
+/*
+ * A public key from its DER (NULL: not one).  OpenSSL 3.0's d2i_PUBKEY
+ * sets up a decoder per call, most of what d2i_X509 costs; P-256, the
+ * default, is built from its point instead.
+ */
+static EVP_PKEY *key_from_der(const uint8_t *der, size_t len) {
+    EVP_PKEY *key = NULL;
+    if (len == sizeof P256_SPKI + P256_POINT &&
+        memcmp(der, P256_SPKI, sizeof P256_SPKI) == 0) {
+        key = p256_key(der + sizeof P256_SPKI);
+    } else {
+        const unsigned char *p = der;
+        key = d2i_PUBKEY(NULL, &p, (long)len);
+        if (key != NULL && p != der + len) {
+            EVP_PKEY_free(key);
+            key = NULL;
+        }
+    }
+    ERR_clear_error();
+    return key;
+}
+
+static enum mst_cert_kind kind_of(int kind) {
+    return kind == MST_CERT_CLIENT   ? MST_CERT_CLIENT
+           : kind == MST_CERT_SERVER ? MST_CERT_SERVER
+                                     : MST_CERT_OTHER;
+}
+
+/*
+ * The sender's key from the trusted key source, without parsing its
+ * certificate: 1 when the source knows the fingerprint under the CA
+ * loaded now and the dates hold (from->key a new reference, `v` filled),
+ * else 0 and the caller verifies in full.  CN and kind are checked by
+ * the caller as for a parsed certificate.
+ */
+static int known_key(struct x509_state *s, struct sender *from,
+                     struct verified *v) {
+    struct mst_known_cert k;
+    if (s->known.lookup == NULL ||
+        s->known.lookup(s->known.ud, from->fpr, s->ca_fpr, &k) != 1)
+        return 0;
+    if (memcmp(k.fpr, from->fpr, 32) != 0 ||
+        memcmp(k.ca_fpr, s->ca_fpr, 32) != 0 || k.key_len > sizeof k.key ||
+        check_dates((time_t)k.not_before_s, (time_t)k.not_after_s, NULL) !=
+            MST_OK)
+        return 0;
+    EVP_PKEY *key = key_from_der(k.key, k.key_len);
+    if (key == NULL)
+        return 0;
+    k.cn[sizeof k.cn - 1] = '\0';
+    mst_strlcpy(from->cn, k.cn, MST_CERT_CN_LEN);
+    from->key = key;
+    from->kind = kind_of(k.kind);
+    *v = (struct verified){key, from->cn, from->kind, (time_t)k.not_before_s,
+                           (time_t)k.not_after_s};
+    return 1;
+}
+
+/*
+ * Hand a certificate verified in full to the trusted key source.  The key
+ * is the certificate's own SubjectPublicKeyInfo, re-encoded from the parsed
+ * ASN.1 (0.2 us; i2d_PUBKEY of the EVP_PKEY runs OpenSSL 3.0's encoder
+ * set-up, ~50 us).
+ */
+static void remember(struct x509_state *s, const uint8_t fpr[32], X509 *cert,
+                     const struct verified *v) {
+    if (s->known.remember == NULL)
+        return;
+    struct mst_known_cert k = {.kind = (int)v->kind,
+                               .not_before_s = (int64_t)v->not_before,
+                               .not_after_s = (int64_t)v->not_after};
+    const X509_PUBKEY *spki = X509_get_X509_PUBKEY(cert);
+    int len = i2d_X509_PUBKEY(spki, NULL);
+    unsigned char *p = k.key;
+    if (len <= 0 || (size_t)len > sizeof k.key ||
+        i2d_X509_PUBKEY(spki, &p) != len) {
+        ERR_clear_error(); /* not kept: the next run verifies in full */
+        return;
+    }
+    k.key_len = (size_t)len;
+    memcpy(k.fpr, fpr, 32);
+    memcpy(k.ca_fpr, s->ca_fpr, 32);
+    mst_strlcpy(k.cn, v->cn, sizeof k.cn);
+    s->known.remember(s->known.ud, &k);
+}
+
+/* Parse the certificate, check its chain, and pass it on to the source. */
+static int verify_full(struct x509_state *s, struct mst_bytes der,
+                       struct sender *from, struct verified *v,
+                       struct mst_err *err) {
+    X509 *cert = NULL;
+    int rc = verify_new(s, der, &cert, from->cn, err);
+    if (rc != MST_OK)
+        return rc;
+    from->kind = mst_cert_kind(cert);
+    from->key = X509_get_pubkey(cert);
+    *v = (struct verified){from->key, from->cn, from->kind,
+                           asn1_seconds(X509_get0_notBefore(cert), INT64_MAX),
+                           asn1_seconds(X509_get0_notAfter(cert), 0)};
+    if (from->key != NULL)
+        remember(s, from->fpr, cert, v);
+    X509_free(cert);
+    return from->key != NULL
+               ? MST_OK
+               : mst_cert_ssl_error(err, MST_ESECURITY, "certificate key");
+}
+
 /*
  * Find the sender's certificate in the cache by the hash of its bytes
- * (taking the entry's prepared context), or verify and cache it.
+ * (taking the entry's prepared context), else from the trusted key
+ * source, else verify it; then cache it.
  */
 static int trusted_key(struct x509_state *s, struct mst_bytes der,
                        struct sender *from, struct mst_err *err) {
@@ -483,20 +663,14 @@ static int trusted_key(struct x509_state *s, struct mst_bytes der,
     pthread_mutex_unlock(&s->lock);
     if (c != NULL || rc != MST_OK)
         return rc;
-    X509 *cert = NULL;
-    rc = verify_new(s, der, &cert, from->cn, err);
-    if (rc != MST_OK)
-        return rc;
-    from->kind = mst_cert_kind(cert);
-    from->key = X509_get_pubkey(cert);
-    if (from->key == NULL)
-        rc = mst_cert_ssl_error(err, MST_ESECURITY, "certificate key");
+    struct verified v;
+    if (!known_key(s, from, &v))
+        rc = verify_full(s, der, from, &v, err);
     if (rc == MST_OK) {
         pthread_mutex_lock(&s->lock);
-        cache_put(s, from->fpr, cert, from->cn, from->kind);
+        cache_put(s, from->fpr, &v);
         pthread_mutex_unlock(&s->lock);
     }
-    X509_free(cert);
     return rc;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "store_double.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ struct mst_store {
 
 struct store_double store_double;
 static struct mst_store the_store;
-static unsigned current_txn; /* 0: none open */
+static struct mst_store the_reader; /* MST_STORE_READ handles */
+static unsigned current_txn;        /* 0: none open */
 
 void store_double_reset(void) {
     memset(&store_double, 0, sizeof store_double);
@@ -35,7 +37,12 @@ size_t store_double_stored(const char *who) {
 
 int mst_store_open(const char *path, enum mst_store_mode mode,
                    struct mst_store **st_r, struct mst_err *err) {
-    (void)path, (void)mode, (void)err;
+    (void)path, (void)err;
+    if (mode == MST_STORE_READ) {
+        store_double.readers++;
+        *st_r = &the_reader;
+        return MST_OK;
+    }
     store_double.open = 1;
     *st_r = &the_store;
     return MST_OK;
@@ -44,6 +51,11 @@ int mst_store_open(const char *path, enum mst_store_mode mode,
 void mst_store_close(struct mst_store **st) {
     if (st == NULL || *st == NULL)
         return;
+    if (*st == &the_reader) {
+        store_double.readers--;
+        *st = NULL;
+        return;
+    }
     /* An open transaction is rolled back: its puts never happened. */
     for (size_t i = 0; i < store_double.n_puts; i++)
         if (current_txn != 0 && store_double.puts[i].txn == current_txn)
@@ -125,4 +137,52 @@ int mst_store_expire(struct mst_store *st, int64_t now_ms, int64_t keep_ms,
         return mst_err_set(err, MST_EINVAL, "store double: outside a txn");
     store_double.expired++;
     return MST_OK;
+}
+
+const char *mst_store_path(const struct mst_store *st) {
+    (void)st;
+    return "store-double";
+}
+
+/* Known certificates are written in a batch, and read by readers only:
+ * these from the opener's threads while the writer may put (a lock). */
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int known_find(const uint8_t fpr[32], const uint8_t ca_fpr[32],
+                      int64_t now_s, struct mst_known_cert *cert_r) {
+    for (size_t i = 0; i < store_double.n_known; i++) {
+        const struct mst_known_cert *c = &store_double.known[i];
+        if (memcmp(c->fpr, fpr, 32) == 0 &&
+            memcmp(c->ca_fpr, ca_fpr, 32) == 0 && c->not_before_s <= now_s &&
+            now_s <= c->not_after_s) {
+            *cert_r = *c;
+            return MST_OK;
+        }
+    }
+    return MST_ENOTFOUND;
+}
+
+int mst_store_known_get(struct mst_store *st, const uint8_t fpr[32],
+                        const uint8_t ca_fpr[32], int64_t now_s,
+                        struct mst_known_cert *cert_r, struct mst_err *err) {
+    if (st != &the_reader)
+        return mst_err_set(err, MST_EINVAL, "store double: lookup on writer");
+    pthread_mutex_lock(&known_lock);
+    int rc = known_find(fpr, ca_fpr, now_s, cert_r);
+    pthread_mutex_unlock(&known_lock);
+    return rc;
+}
+
+int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
+                        int64_t now_ms, struct mst_err *err) {
+    (void)now_ms;
+    if (st != &the_store || current_txn == 0)
+        return mst_err_set(err, MST_EINVAL, "store double: put outside a txn");
+    pthread_mutex_lock(&known_lock);
+    int full = store_double.n_known == STORE_DOUBLE_KNOWN;
+    if (!full)
+        store_double.known[store_double.n_known++] = *c;
+    pthread_mutex_unlock(&known_lock);
+    return full ? mst_err_set(err, MST_EFULL, "store double: known full")
+                : MST_OK;
 }

@@ -7,7 +7,9 @@
  * had been acknowledged up to (mst_double_last_ack), so that a test can
  * check that nothing is acknowledged before it is committed.  A "still
  * here" put is MST_ENOTFOUND unless a full body with that digest was put
- * before, as the real store says.  Not thread-safe.  Test code only.
+ * before, as the real store says.  Known certificates are put by the
+ * writer inside a transaction and read by a MST_STORE_READ handle only.
+ * Not thread-safe, but for the known certificates.  Test code only.
  */
 #ifndef MST_STORE_DOUBLE_H
 #define MST_STORE_DOUBLE_H
@@ -18,6 +20,7 @@
 #include "store.h"
 
 #define STORE_DOUBLE_MAX 64
+#define STORE_DOUBLE_KNOWN 8
 
 struct store_double_put {
     char identity[256];
@@ -36,6 +39,10 @@ struct store_double {
     int fail_put;     /* the next put fails with MST_EIO */
     unsigned expired; /* mst_store_expire calls */
     int open;         /* a handle is open */
+    int readers;      /* MST_STORE_READ handles open */
+    struct mst_known_cert known[STORE_DOUBLE_KNOWN]; /* known_put, kept
+                                                        at once */
+    size_t n_known;
 };
 
 extern struct store_double store_double;

@@ -4,7 +4,9 @@
  * what does not (a client certificate, another node's certificate,
  * garbage) is counted and never stored, nothing is acknowledged before
  * its transaction is committed, a store failure acknowledges nothing, a
- * follow run stops on its flag, and the lock keeps a second run out.
+ * follow run stops on its flag, the lock keeps a second run out, and a
+ * second run trusts the certificates the first verified (under the same
+ * CA only).
  */
 #include <check.h>
 #include <signal.h>
@@ -269,6 +271,61 @@ START_TEST(lock_keeps_a_second_run_out) {
 }
 END_TEST
 
+static void cfg_set(const char *key, const char *value) {
+    struct mst_err err = {0};
+    ck_assert_msg(mst_config_set(cfg, MST_CONFIG_CLIENT, key, value, &err) ==
+                      MST_OK,
+                  "%s", err.msg);
+}
+
+START_TEST(a_second_run_trusts_what_the_first_verified_under_its_ca) {
+    add_registration("web1", "web1", 1, NULL);
+    struct mst_collect_stats one = {0}, two = {0}, three = {0};
+    struct mst_err err = {0};
+    ck_assert_msg(run(0, &one, &err) == MST_OK, "%s", err.msg);
+    ck_assert_uint_eq(one.stored, 1);
+    ck_assert_uint_eq(one.certs_verified, 1);
+    ck_assert_uint_eq(one.certs_known, 0);
+    ck_assert_uint_eq(store_double.n_known, 1);
+    ck_assert_str_eq(store_double.known[0].cn, "web1");
+    ck_assert_int_eq(store_double.readers, 0); /* closed with the run */
+    /* the same message again, in a new run: from the store */
+    ck_assert_msg(run(0, &two, &err) == MST_OK, "%s", err.msg);
+    ck_assert_uint_eq(two.stored, 1);
+    ck_assert_uint_eq(two.certs_known, 1);
+    ck_assert_uint_eq(two.certs_verified, 0);
+    ck_assert_uint_eq(store_double.n_known, 1);
+    /* a new CA file (the collector's own certificate re-issued by it):
+     * web1's certificate, known under the old one, is not trusted */
+    char dir2[64];
+    pki_init(dir2, MST_KEY_EC);
+    pki_issue(dir2, "alice", MST_CERT_CLIENT, MST_KEY_EC, 0);
+    cfg_set("security.ca", pki_path(dir2, "ca", "pem"));
+    cfg_set("security.cert", pki_path(dir2, "alice", "pem"));
+    cfg_set("security.key", pki_path(dir2, "alice", "key"));
+    ck_assert_msg(run(0, &three, &err) == MST_OK, "%s", err.msg);
+    pki_remove(dir2);
+    ck_assert_uint_eq(three.refused, 1);
+    ck_assert_uint_eq(three.stored, 0);
+    ck_assert_uint_eq(three.certs_known, 0);
+    ck_assert_uint_eq(three.certs_verified, 0);
+}
+END_TEST
+
+START_TEST(known_certs_off_verifies_every_run_in_full) {
+    cfg_set("inventory.known_certs", "false");
+    add_registration("web1", "web1", 1, NULL);
+    for (int i = 0; i < 2; i++) {
+        struct mst_collect_stats stats = {0};
+        struct mst_err err = {0};
+        ck_assert_msg(run(0, &stats, &err) == MST_OK, "%s", err.msg);
+        ck_assert_uint_eq(stats.stored, 1);
+        ck_assert_uint_eq(stats.certs_known + stats.certs_verified, 0);
+    }
+    ck_assert_uint_eq(store_double.n_known, 0);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("collector");
     TCase *tc = mst_test_case(s, "collector", setup, teardown, 60);
@@ -278,5 +335,8 @@ int main(void) {
     tcase_add_test(tc, empty_queue_one_shot_does_the_upkeep);
     tcase_add_test(tc, follow_commits_and_stops_on_its_flag);
     tcase_add_test(tc, lock_keeps_a_second_run_out);
+    tcase_add_test(tc,
+                   a_second_run_trusts_what_the_first_verified_under_its_ca);
+    tcase_add_test(tc, known_certs_off_verifies_every_run_in_full);
     return mst_test_run(s);
 }

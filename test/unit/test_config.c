@@ -161,15 +161,17 @@ START_TEST(a_store_in_the_file_makes_inventory_the_discovery_method) {
         load_text("security: { provider = \"none\"; };\n", &c, &err), MST_OK);
     ck_assert_str_eq(c->inventory_db, "/var/lib/muster/inventory.db");
     ck_assert_int_eq(c->inventory_history_days, 90);
+    ck_assert_int_eq(c->inventory_known_certs, 1);
     ck_assert_str_eq(c->discovery_method, "broadcast");
     mst_config_free(&c);
     ck_assert_int_eq(load_text("security: { provider = \"none\"; };\n"
                                "inventory: { db = \"/x.db\"; "
-                               "history_days = 0; };\n",
+                               "history_days = 0; known_certs = false; };\n",
                                &c, &err),
                      MST_OK);
     ck_assert_str_eq(c->inventory_db, "/x.db");
     ck_assert_int_eq(c->inventory_history_days, 0);
+    ck_assert_int_eq(c->inventory_known_certs, 0);
     ck_assert_str_eq(c->discovery_method, "inventory");
     mst_config_free(&c);
     ck_assert_int_eq(load_text("security: { provider = \"none\"; };\n"

@@ -1,11 +1,13 @@
 /*
  * test_security.c - the x509 provider: sign/verify round trips for P-256,
  * RSA and Ed25519, and every refusal (unsigned, tampered, wrong key,
- * other CA, expired, not yet valid, wrong usage, bad DER, start-up checks).
+ * other CA, expired, not yet valid, wrong usage, bad DER, start-up checks),
+ * and a trusted key source (used only under its CA and in date).
  */
 #include <check.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "pki.h"
 #include "runner.h"
@@ -400,6 +402,109 @@ START_TEST(startup_checks) {
 }
 END_TEST
 
+/* A trusted key source in memory that gives back whatever it holds for
+ * a fingerprint - whatever the CA or the dates: the provider checks. */
+struct fake_source {
+    struct mst_known_cert kept[8];
+    size_t n;
+    int hits;
+};
+
+static int fake_lookup(void *ud, const uint8_t fpr[32],
+                       const uint8_t ca_fpr[32],
+                       struct mst_known_cert *cert_r) {
+    struct fake_source *f = ud;
+    (void)ca_fpr;
+    for (size_t i = 0; i < f->n; i++)
+        if (memcmp(f->kept[i].fpr, fpr, 32) == 0) {
+            *cert_r = f->kept[i];
+            f->hits++;
+            return 1;
+        }
+    return 0;
+}
+
+static void fake_remember(void *ud, const struct mst_known_cert *cert) {
+    struct fake_source *f = ud;
+    ck_assert_uint_lt(f->n, 8);
+    f->kept[f->n++] = *cert;
+}
+
+/* web1 verifying requests with `src` and no cache of its own: each open
+ * goes to the source. */
+static int open_with(struct fake_source *src, struct mst_buf *b,
+                     struct mst_err *err) {
+    struct mst_known_certs known = {fake_lookup, fake_remember, src};
+    struct mst_security_options o = {.provider = "x509",
+                                     .role = MST_SECURITY_SERVER,
+                                     .ca = pki_path(dir, "ca", "pem"),
+                                     .cert = pki_path(dir, "web1", "pem"),
+                                     .key = pki_path(dir, "web1", "key"),
+                                     .cert_cache = -1,
+                                     .known = &known};
+    struct mst_security *sec = NULL;
+    ck_assert_int_eq(mst_security_new(&o, &sec, NULL), MST_OK);
+    struct mst_request req = {0};
+    char signer[MST_SIGNER_LEN];
+    int rc = mst_request_open(sec, mst_buf_view(b), &req, signer, err);
+    mst_request_clear(&req);
+    mst_security_free(&sec);
+    return rc;
+}
+
+START_TEST(a_known_certificate_skips_the_chain_not_the_checks) {
+    for (size_t k = 0; k < 3; k++) { /* P-256, RSA, Ed25519 */
+        struct fake_source src = {0};
+        struct mst_buf b;
+        struct mst_err err = {0};
+        seal_as(dir, every_key_type[k], &b);
+        ck_assert_msg(open_with(&src, &b, &err) == MST_OK, "%s", err.msg);
+        ck_assert_uint_eq(src.n, 1); /* verified in full, remembered */
+        ck_assert_str_eq(src.kept[0].cn, every_key_type[k]);
+        ck_assert_int_eq(src.kept[0].kind, MST_CERT_CLIENT);
+        ck_assert_msg(open_with(&src, &b, &err) == MST_OK, "%s", err.msg);
+        ck_assert_int_eq(src.hits, 1);
+        ck_assert_uint_eq(src.n, 1); /* from the source: nothing new */
+        /* the key rebuilt from the source still checks the signature */
+        rewrap(&b, 1, NULL);
+        ck_assert_int_eq(open_with(&src, &b, &err), MST_ESECURITY);
+        ck_assert_ptr_nonnull(strstr(err.msg, "bad signature"));
+        mst_buf_free(&b);
+    }
+}
+END_TEST
+
+START_TEST(a_known_certificate_of_another_ca_or_out_of_date_is_checked) {
+    struct fake_source src = {0};
+    struct mst_buf b;
+    struct mst_err err = {0};
+    seal_as(dir, "alice", &b);
+    ck_assert_int_eq(open_with(&src, &b, NULL), MST_OK);
+    src.kept[0].ca_fpr[0] ^= 1; /* verified under another CA */
+    ck_assert_int_eq(open_with(&src, &b, NULL), MST_OK);
+    ck_assert_uint_eq(src.n, 2); /* in full again */
+    src.n = 1;
+    src.kept[0] = src.kept[1];
+    src.kept[0].not_after_s = time(NULL) - 1; /* expired since */
+    ck_assert_int_eq(open_with(&src, &b, NULL), MST_OK);
+    ck_assert_uint_eq(src.n, 2);
+    src.kept[0].not_after_s = src.kept[1].not_after_s;
+    src.kept[0].not_before_s = time(NULL) + 60; /* not yet valid */
+    ck_assert_int_eq(open_with(&src, &b, NULL), MST_OK);
+    ck_assert_uint_eq(src.n, 3);
+    mst_buf_free(&b);
+    /* a server certificate is no requester's, known or not */
+    struct fake_source srv = {0};
+    seal_raw(dir, "web1", &b);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(open_with(&srv, &b, &err), MST_ESECURITY);
+        ck_assert_ptr_nonnull(strstr(err.msg, "server certificate"));
+    }
+    ck_assert_int_eq(srv.hits, 1);
+    mst_buf_free(&b);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("security");
     TCase *tc = tcase_create("x509");
@@ -412,6 +517,9 @@ int main(void) {
     tcase_add_test(tc, cache_hits_and_disabled);
     tcase_add_test(tc, concurrent_verifies);
     tcase_add_test(tc, startup_checks);
+    tcase_add_test(tc, a_known_certificate_skips_the_chain_not_the_checks);
+    tcase_add_test(tc,
+                   a_known_certificate_of_another_ca_or_out_of_date_is_checked);
     suite_add_tcase(s, tc);
     return mst_test_run(s);
 }

@@ -2,7 +2,8 @@
  * test_store.c - the inventory store (client/lib/store.c) on real SQLite
  * files in a temporary directory: schema migrations (an old file upgraded,
  * a newer one refused), puts and the history they write, missed polls,
- * batches, readers beside the writer, and a writer killed mid-batch.
+ * batches, readers beside the writer, a writer killed mid-batch, and the
+ * known certificates (found only under their CA and in date).
  */
 #include <check.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "base/status.h"
 #include "base/strv.h"
 #include "runner.h"
+#include "security/cert.h"
 #include "store.h"
 
 static char dir[64];
@@ -674,6 +676,118 @@ START_TEST(a_bad_registration_is_refused) {
 }
 END_TEST
 
+/* ---- known certificates ---- */
+
+/* A certificate record as the x509 provider remembers one. */
+static struct mst_known_cert known_make(uint8_t fpr, uint8_t ca,
+                                        int64_t not_before, int64_t not_after) {
+    struct mst_known_cert c = {.kind = MST_CERT_SERVER,
+                               .not_before_s = not_before,
+                               .not_after_s = not_after,
+                               .key_len = 91};
+    memset(c.fpr, fpr, sizeof c.fpr);
+    memset(c.ca_fpr, ca, sizeof c.ca_fpr);
+    for (size_t i = 0; i < c.key_len; i++)
+        c.key[i] = (uint8_t)(i * 7 + fpr);
+    snprintf(c.cn, sizeof c.cn, "web%u", fpr);
+    return c;
+}
+
+static void known_put(const struct mst_known_cert *c, int64_t now_ms) {
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_begin(st, &err), MST_OK);
+    ck_assert_msg(mst_store_known_put(st, c, now_ms, &err) == MST_OK, "%s",
+                  err.msg);
+    ck_assert_int_eq(mst_store_commit(st, &err), MST_OK);
+}
+
+/* The lookup of `fpr` under `ca` at `now_s` on a reader of its own. */
+static int known_get(uint8_t fpr, uint8_t ca, int64_t now_s,
+                     struct mst_known_cert *out) {
+    uint8_t f[32], c[32];
+    memset(f, fpr, sizeof f);
+    memset(c, ca, sizeof c);
+    struct mst_store *reader = NULL;
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_open(path, MST_STORE_READ, &reader, &err),
+                     MST_OK);
+    int rc = mst_store_known_get(reader, f, c, now_s, out, &err);
+    mst_store_close(&reader);
+    return rc;
+}
+
+START_TEST(a_remembered_certificate_is_found_under_its_ca_in_date) {
+    open_write();
+    struct mst_known_cert in = known_make(1, 0xca, 1000, 2000), out;
+    known_put(&in, 5000);
+    memset(&out, 0, sizeof out);
+    ck_assert_int_eq(known_get(1, 0xca, 1500, &out), MST_OK);
+    ck_assert_mem_eq(out.fpr, in.fpr, 32);
+    ck_assert_mem_eq(out.ca_fpr, in.ca_fpr, 32);
+    ck_assert_uint_eq(out.key_len, in.key_len);
+    ck_assert_mem_eq(out.key, in.key, in.key_len);
+    ck_assert_str_eq(out.cn, "web1");
+    ck_assert_int_eq(out.kind, MST_CERT_SERVER);
+    ck_assert_int_eq(out.not_before_s, 1000);
+    ck_assert_int_eq(out.not_after_s, 2000);
+    ck_assert_str_eq(raw_text("SELECT kind || ' ' || verified FROM "
+                              "known_certs"),
+                     "server 5000");
+}
+END_TEST
+
+START_TEST(another_ca_or_dates_out_of_range_are_a_miss) {
+    open_write();
+    struct mst_known_cert in = known_make(1, 0xca, 1000, 2000), out;
+    known_put(&in, 5000);
+    ck_assert_int_eq(known_get(1, 0xcb, 1500, &out), MST_ENOTFOUND);
+    ck_assert_int_eq(known_get(2, 0xca, 1500, &out), MST_ENOTFOUND);
+    ck_assert_int_eq(known_get(1, 0xca, 999, &out), MST_ENOTFOUND);
+    ck_assert_int_eq(known_get(1, 0xca, 2001, &out), MST_ENOTFOUND);
+    /* verified again under a new CA: the row is that CA's only */
+    in = known_make(1, 0xcb, 1000, 2000);
+    known_put(&in, 6000);
+    ck_assert_int_eq(known_get(1, 0xca, 1500, &out), MST_ENOTFOUND);
+    ck_assert_int_eq(known_get(1, 0xcb, 1500, &out), MST_OK);
+}
+END_TEST
+
+START_TEST(expire_drops_the_expired_certificates) {
+    open_write();
+    struct mst_known_cert a = known_make(1, 0xca, 1000, 2000),
+                          b = known_make(2, 0xca, 1000, 9000);
+    known_put(&a, 5000);
+    known_put(&b, 5000);
+    struct mst_err err = {0};
+    ck_assert_int_eq(mst_store_begin(st, &err), MST_OK);
+    ck_assert_int_eq(mst_store_expire(st, 3000 * 1000LL, 0, &err), MST_OK);
+    ck_assert_int_eq(mst_store_commit(st, &err), MST_OK);
+    ck_assert_str_eq(raw_text("SELECT group_concat(cn) FROM known_certs"),
+                     "web2");
+}
+END_TEST
+
+/* A file of the version before known_certs, with a node, is upgraded. */
+START_TEST(a_file_without_known_certs_is_upgraded_keeping_its_nodes) {
+    open_write();
+    put("web1", FACTS1, "[]", AGENTS1, 100, MST_OK);
+    mst_store_close(&st);
+    char sql[96];
+    snprintf(sql, sizeof sql,
+             "DROP TABLE known_certs; PRAGMA user_version = %d",
+             mst_store_schema_version() - 1);
+    raw_sql(sql);
+    open_write();
+    ck_assert_int_eq(raw_int("PRAGMA user_version"),
+                     mst_store_schema_version());
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM known_certs"), 0);
+    ck_assert_int_eq(raw_int("SELECT count(*) FROM nodes"), 1);
+    struct mst_known_cert in = known_make(3, 0xca, 0, 2000), out;
+    known_put(&in, 1);
+    ck_assert_int_eq(known_get(3, 0xca, 10, &out), MST_OK);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("store");
     TCase *tc = mst_test_case(s, "store", setup, teardown, 30);
@@ -700,5 +814,10 @@ int main(void) {
     tcase_add_test(tc,
                    a_reader_in_the_middle_of_a_walk_does_not_block_the_writer);
     tcase_add_test(tc, a_bad_registration_is_refused);
+    tcase_add_test(tc, a_remembered_certificate_is_found_under_its_ca_in_date);
+    tcase_add_test(tc, another_ca_or_dates_out_of_range_are_a_miss);
+    tcase_add_test(tc, expire_drops_the_expired_certificates);
+    tcase_add_test(tc,
+                   a_file_without_known_certs_is_upgraded_keeping_its_nodes);
     return mst_test_run(s);
 }

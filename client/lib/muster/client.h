@@ -1004,6 +1004,11 @@ struct muster_collect_stats {
     uint64_t batches;  /* store transactions committed */
     uint64_t missed;   /* POLL: expected nodes that did not answer */
     uint64_t failed;   /* POLL: nodes that answered with an error */
+    /* Queue: node certificates trusted from the store (verified by an
+     * earlier run under the same CA: inventory.known_certs), and checked
+     * in full (chain and dates) by this run; each counted once a run. */
+    uint64_t certs_known;
+    uint64_t certs_verified;
 };
 
 /*
