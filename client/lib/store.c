@@ -1184,22 +1184,10 @@ int mst_store_schema_version(void) {
 
 /* ------------------------------------------------- known certificates */
 
-/* The kinds as stored: enum mst_cert_kind's values by their names. */
-static const char *const kind_names[] = {
-    [MST_CERT_OTHER] = "other",
-    [MST_CERT_CLIENT] = "client",
-    [MST_CERT_SERVER] = "server",
-};
-
-static const char *kind_name(int kind) {
-    return kind == MST_CERT_CLIENT || kind == MST_CERT_SERVER
-               ? kind_names[kind]
-               : kind_names[MST_CERT_OTHER];
-}
-
+/* A kind as stored (mst_cert_kind_name) back to its value. */
 static int kind_value(const char *name) {
     for (int i = MST_CERT_CLIENT; i <= MST_CERT_SERVER; i++)
-        if (strcmp(name, kind_names[i]) == 0)
+        if (strcmp(name, mst_cert_kind_name((enum mst_cert_kind)i)) == 0)
             return i;
     return MST_CERT_OTHER;
 }
@@ -1255,7 +1243,8 @@ int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
     sqlite3_bind_blob(s, 1, c->fpr, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, c->key, (int)c->key_len, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, c->cn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, kind_name(c->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, mst_cert_kind_name((enum mst_cert_kind)c->kind), -1,
+                      SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, c->not_before_s);
     sqlite3_bind_int64(s, 6, c->not_after_s);
     sqlite3_bind_blob(s, 7, c->ca_fpr, 32, SQLITE_STATIC);

@@ -554,6 +554,10 @@ static EVP_PKEY *key_from_der(const uint8_t *der, size_t len) {
     return key;
 }
 
+/* security.h cannot see cert.h (OpenSSL's headers): the size it spells. */
+_Static_assert(sizeof((struct mst_known_cert *)0)->cn == MST_CERT_CN_LEN,
+               "mst_known_cert.cn holds a certificate's CN");
+
 static enum mst_cert_kind kind_of(int kind) {
     return kind == MST_CERT_CLIENT   ? MST_CERT_CLIENT
            : kind == MST_CERT_SERVER ? MST_CERT_SERVER
