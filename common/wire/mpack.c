@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,51 +458,103 @@ int mst_mpack_sink_status(const struct mst_mpack_sink *sink, int fallback) {
     return sink->status != MST_OK ? sink->status : fallback;
 }
 
-static int pack_json(msgpack_packer *pk, const json_t *v, unsigned depth);
+/* How pack_json walks: its depth, and whether keys go in byte order. */
+struct pack_walk {
+    unsigned depth;
+    bool sorted;
+};
 
-static int pack_object(msgpack_packer *pk, const json_t *v, unsigned depth) {
+static int pack_json(msgpack_packer *pk, const json_t *v, struct pack_walk w);
+
+/* One key of an object being packed in byte order. */
+struct pack_member {
+    const char *key;
+    size_t len;
+    json_t *val;
+};
+
+static int member_cmp(const void *a, const void *b) {
+    const struct pack_member *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int pack_member(msgpack_packer *pk, const char *key, size_t len,
+                       const json_t *val, struct pack_walk w) {
+    if (msgpack_pack_str_with_body(pk, key, len) != 0)
+        return MST_ENOMEM;
+    w.depth++;
+    return pack_json(pk, val, w);
+}
+
+/* The members of `obj` in byte order of their keys. */
+static int pack_members_sorted(msgpack_packer *pk, json_t *obj, size_t n,
+                               struct pack_walk w) {
+    struct pack_member small[64];
+    struct pack_member *m = n <= 64 ? small : malloc(n * sizeof *m);
+    if (m == NULL)
+        return MST_ENOMEM;
+    size_t i = 0;
+    for (void *it = json_object_iter(obj); it != NULL && i < n;
+         it = json_object_iter_next(obj, it), i++)
+        m[i] = (struct pack_member){json_object_iter_key(it),
+                                    json_object_iter_key_len(it),
+                                    json_object_iter_value(it)};
+    qsort(m, i, sizeof *m, member_cmp);
+    int rc = MST_OK;
+    for (size_t j = 0; j < i && rc == MST_OK; j++)
+        rc = pack_member(pk, m[j].key, m[j].len, m[j].val, w);
+    if (m != small)
+        free(m);
+    return rc;
+}
+
+static int pack_object(msgpack_packer *pk, const json_t *v,
+                       struct pack_walk w) {
     /* jansson's iterator API takes non-const objects but does not modify. */
     json_t *obj = (json_t *)v;
-    if (json_object_size(obj) > UINT32_MAX)
+    size_t n = json_object_size(obj);
+    if (n > UINT32_MAX)
         return MST_EINVAL;
-    if (msgpack_pack_map(pk, json_object_size(obj)) != 0)
+    if (msgpack_pack_map(pk, n) != 0)
         return MST_ENOMEM;
+    if (w.sorted)
+        return pack_members_sorted(pk, obj, n, w);
     for (void *it = json_object_iter(obj); it != NULL;
          it = json_object_iter_next(obj, it)) {
-        const char *key = json_object_iter_key(it);
-        size_t klen = json_object_iter_key_len(it);
-        if (msgpack_pack_str_with_body(pk, key, klen) != 0)
-            return MST_ENOMEM;
-        int rc = pack_json(pk, json_object_iter_value(it), depth + 1);
+        int rc = pack_member(pk, json_object_iter_key(it),
+                             json_object_iter_key_len(it),
+                             json_object_iter_value(it), w);
         if (rc != MST_OK)
             return rc;
     }
     return MST_OK;
 }
 
-static int pack_array(msgpack_packer *pk, const json_t *v, unsigned depth) {
+static int pack_array(msgpack_packer *pk, const json_t *v, struct pack_walk w) {
     size_t n = json_array_size(v);
     if (n > UINT32_MAX)
         return MST_EINVAL;
     if (msgpack_pack_array(pk, n) != 0)
         return MST_ENOMEM;
+    w.depth++;
     for (size_t i = 0; i < n; i++) {
-        int rc = pack_json(pk, json_array_get(v, i), depth + 1);
+        int rc = pack_json(pk, json_array_get(v, i), w);
         if (rc != MST_OK)
             return rc;
     }
     return MST_OK;
 }
 
-static int pack_json(msgpack_packer *pk, const json_t *v, unsigned depth) {
+static int pack_json(msgpack_packer *pk, const json_t *v, struct pack_walk w) {
     int r;
-    if (v == NULL || depth > MST_MPACK_DEPTH_HARD)
+    if (v == NULL || w.depth > MST_MPACK_DEPTH_HARD)
         return MST_EINVAL;
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        return pack_object(pk, v, depth);
+        return pack_object(pk, v, w);
     case JSON_ARRAY:
-        return pack_array(pk, v, depth);
+        return pack_array(pk, v, w);
     case JSON_STRING:
         if (json_string_length(v) > UINT32_MAX)
             return MST_EINVAL;
@@ -530,7 +583,11 @@ static int pack_json(msgpack_packer *pk, const json_t *v, unsigned depth) {
 }
 
 int mst_mpack_pack_json(msgpack_packer *pk, const json_t *v) {
-    return pack_json(pk, v, 1);
+    return pack_json(pk, v, (struct pack_walk){1, false});
+}
+
+int mst_mpack_pack_json_sorted(msgpack_packer *pk, const json_t *v) {
+    return pack_json(pk, v, (struct pack_walk){1, true});
 }
 
 int mst_mpack_pack_cstr(msgpack_packer *pk, const char *s) {

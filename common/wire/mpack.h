@@ -115,6 +115,13 @@ int mst_mpack_to_json(const msgpack_object *obj, const char *what,
 int mst_mpack_pack_json(msgpack_packer *pk, const json_t *v);
 
 /*
+ * mst_mpack_pack_json_sorted - as mst_mpack_pack_json, but every object's
+ * keys in byte order (shorter first on a common prefix): the same value
+ * packs to the same bytes whatever order its keys were added in.
+ */
+int mst_mpack_pack_json_sorted(msgpack_packer *pk, const json_t *v);
+
+/*
  * mst_mpack_pack_cstr - append a str (or nil for NULL).  Returns MST_OK or
  * MST_ENOMEM.
  */

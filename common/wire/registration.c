@@ -52,8 +52,8 @@ static void to_hex(const unsigned char *md, unsigned n,
     out[DIGEST_HEX] = '\0';
 }
 
-/* The canonical text streams into the hash through a small buffer, so
- * that no copy of the whole body is made. */
+/* The digested bytes stream into SHA-256 through a small buffer, so that
+ * no copy of the whole body is made; a msgpack-c packer writes here. */
 struct digest_sink {
     EVP_MD_CTX *md;
     size_t len;
@@ -66,17 +66,63 @@ static void sink_flush(struct digest_sink *d) {
     d->len = 0;
 }
 
-static int sink_write(const char *text, size_t size, void *data) {
+static int sink_write(void *data, const char *bytes, size_t size) {
     struct digest_sink *d = data;
     if (size > sizeof d->buf - d->len)
         sink_flush(d);
-    if (size > sizeof d->buf) {
-        d->ok = d->ok && EVP_DigestUpdate(d->md, text, size) == 1;
-        return d->ok ? 0 : -1;
+    if (size > sizeof d->buf)
+        d->ok = d->ok && EVP_DigestUpdate(d->md, bytes, size) == 1;
+    else {
+        memcpy(d->buf + d->len, bytes, size);
+        d->len += size;
     }
-    memcpy(d->buf + d->len, text, size);
-    d->len += size;
-    return 0;
+    return d->ok ? 0 : -1;
+}
+
+/* Packs one of the digested values: a jansson one or a decoded one. */
+typedef int (*digest_part_fn)(msgpack_packer *pk, const void *part);
+
+static int pack_json_part(msgpack_packer *pk, const void *part) {
+    return mst_mpack_pack_json_sorted(pk, part);
+}
+
+static int pack_decoded_part(msgpack_packer *pk, const void *part) {
+    return msgpack_pack_object(pk, *(const msgpack_object *)part) == 0
+               ? MST_OK
+               : MST_ENOMEM;
+}
+
+/*
+ * SHA-256 of the msgpack map {"agents", "classes", "facts"} (in that
+ * order: one map, so that the three cannot be shifted between each other)
+ * with each value packed by `pack`.  Returns MST_OK, else MST_ENOMEM, or
+ * MST_EINVAL from `pack` (a value it cannot pack).
+ */
+static int digest_parts(digest_part_fn pack, const void *agents,
+                        const void *classes, const void *facts,
+                        char digest_r[MST_DIGEST_LEN]) {
+    struct digest_sink d = {.md = EVP_MD_CTX_new()};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &d, sink_write);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    d.ok = d.md != NULL && EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) == 1;
+    int rc = d.ok && msgpack_pack_map(&pk, 3) == 0 ? MST_OK : MST_ENOMEM;
+    const char *keys[3] = {"agents", "classes", "facts"};
+    const void *parts[3] = {agents, classes, facts};
+    for (int i = 0; i < 3 && rc == MST_OK; i++) {
+        rc = mst_mpack_pack_cstr(&pk, keys[i]);
+        if (rc == MST_OK)
+            rc = pack(&pk, parts[i]);
+    }
+    sink_flush(&d);
+    if (rc == MST_OK &&
+        !(d.ok && EVP_DigestFinal_ex(d.md, md, &n) == 1 && n * 2 == DIGEST_HEX))
+        rc = MST_ENOMEM;
+    EVP_MD_CTX_free(d.md);
+    if (rc == MST_OK)
+        to_hex(md, n, digest_r);
+    return rc;
 }
 
 int mst_registration_digest(const json_t *facts, const json_t *classes,
@@ -86,26 +132,11 @@ int mst_registration_digest(const json_t *facts, const json_t *classes,
         return mst_err_set(err, MST_EINVAL,
                            "registration digest: facts, classes and agents "
                            "are all needed");
-    /* One object so that the three cannot be shifted between each other;
-     * sorted keys make the bytes independent of insertion order. */
-    json_t *all = json_pack("{s:O, s:O, s:O}", "facts", facts, "classes",
-                            classes, "agents", agents);
-    struct digest_sink d = {.md = EVP_MD_CTX_new()};
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    d.ok = all != NULL && d.md != NULL &&
-           EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) == 1;
-    int ok = d.ok && json_dump_callback(all, sink_write, &d,
-                                        JSON_SORT_KEYS | JSON_COMPACT) == 0;
-    sink_flush(&d);
-    ok = ok && d.ok && EVP_DigestFinal_ex(d.md, md, &n) == 1 &&
-         n * 2 == DIGEST_HEX;
-    EVP_MD_CTX_free(d.md);
-    json_decref(all);
-    if (!ok)
-        return mst_err_set(err, MST_ENOMEM,
-                           "registration digest: cannot compute");
-    to_hex(md, n, digest_r);
+    int rc = digest_parts(pack_json_part, agents, classes, facts, digest_r);
+    if (rc != MST_OK)
+        return mst_err_set(err, rc, "registration digest: cannot compute (%s)",
+                           rc == MST_EINVAL ? "a value msgpack cannot carry"
+                                            : "out of memory");
     return MST_OK;
 }
 
@@ -193,17 +224,25 @@ static int check_body(const struct mst_registration *reg, struct mst_err *err) {
     return rc;
 }
 
-/* A full body must carry the digest of what it carries. */
-static int check_digest(const struct mst_registration *reg,
+/*
+ * A full body must carry the digest of what it carries: the bytes it
+ * carries them in, repacked from the decoded map (msgpack-c writes every
+ * value in its shortest form, as the node's encoder did).
+ */
+static int check_digest(const msgpack_object *map,
+                        const struct mst_registration *reg,
                         struct mst_err *err) {
     char digest[MST_DIGEST_LEN];
-    int rc = mst_registration_digest(reg->facts, reg->classes, reg->agents,
-                                     digest, err);
-    if (rc == MST_OK && strcmp(digest, reg->digest) != 0)
-        rc = mst_err_set(err, MST_EDECODE,
-                         "registration digest: does not match the facts, "
-                         "classes and agents sent");
-    return rc;
+    int rc = digest_parts(pack_decoded_part, mst_mpack_map_find(map, "agents"),
+                          mst_mpack_map_find(map, "classes"),
+                          mst_mpack_map_find(map, "facts"), digest);
+    if (rc != MST_OK)
+        return mst_err_set(err, rc, "registration digest: cannot compute");
+    if (strcmp(digest, reg->digest) != 0)
+        return mst_err_set(err, MST_EDECODE,
+                           "registration digest: does not match the facts, "
+                           "classes and agents sent");
+    return MST_OK;
 }
 
 /* ---- decode ----------------------------------------------------------- */
@@ -304,7 +343,7 @@ static int decode_map(const msgpack_object *map, struct mst_registration *reg,
     if (rc == MST_OK)
         rc = check_body(reg, err);
     if (rc == MST_OK && mst_registration_full(reg))
-        rc = check_digest(reg, err);
+        rc = check_digest(map, reg, err);
     return rc;
 }
 
@@ -378,11 +417,14 @@ static int pack_registration(msgpack_packer *pk, const void *obj) {
     int rc = mst_mpack_pack_json(pk, r->collectives);
     if (rc != MST_OK || !full)
         return rc;
-    if (pack_key(pk, "facts") || (rc = mst_mpack_pack_json(pk, r->facts)) ||
-        pack_key(pk, "classes") || (rc = mst_mpack_pack_json(pk, r->classes)) ||
+    /* Keys sorted: the bytes the digest is over (mst_registration_digest). */
+    if (pack_key(pk, "facts") ||
+        (rc = mst_mpack_pack_json_sorted(pk, r->facts)) ||
+        pack_key(pk, "classes") ||
+        (rc = mst_mpack_pack_json_sorted(pk, r->classes)) ||
         pack_key(pk, "agents"))
         return rc != MST_OK ? rc : MST_ENOMEM;
-    return mst_mpack_pack_json(pk, r->agents);
+    return mst_mpack_pack_json_sorted(pk, r->agents);
 }
 
 int mst_registration_encode(const struct mst_registration *reg,

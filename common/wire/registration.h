@@ -51,9 +51,11 @@ bool mst_registration_full(const struct mst_registration *reg);
 void mst_registration_clear(struct mst_registration *reg);
 
 /*
- * mst_registration_digest - the digest of facts, classes and agents (the
- * same bytes whoever computes it: canonical JSON, keys sorted) into
- * `digest_r`.  Returns MST_OK or MST_ENOMEM.
+ * mst_registration_digest - the digest of facts, classes and agents into
+ * `digest_r`: SHA-256 of their msgpack encoding with every object's keys
+ * sorted, the form mst_registration_encode sends them in (and the bytes a
+ * receiver checks it over; docs/protocol.md).  Returns MST_OK, or
+ * MST_EINVAL for a value msgpack cannot carry, or MST_ENOMEM.
  */
 int mst_registration_digest(const json_t *facts, const json_t *classes,
                             const json_t *agents, char digest_r[MST_DIGEST_LEN],

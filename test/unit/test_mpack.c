@@ -336,6 +336,53 @@ START_TEST(pack_json_round_trip) {
 }
 END_TEST
 
+/* Pack `v` sorted into `buf` (reset first). */
+static void pack_sorted(const json_t *v, struct mst_buf *buf) {
+    struct mst_mpack_sink sink;
+    msgpack_packer pk;
+    buf->len = 0;
+    mst_mpack_sink_init(&sink, &pk, buf);
+    ck_assert_int_eq(mst_mpack_pack_json_sorted(&pk, v), MST_OK);
+}
+
+/*
+ * Sorted packing gives one byte string per value, whatever order its keys
+ * were added in, at every depth and past the 64 keys kept on the stack;
+ * keys are in byte order, a prefix first.
+ */
+START_TEST(pack_json_sorted_is_canonical) {
+    json_t *up = json_object(), *down = json_object();
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof key, "k%03d", i);
+        json_object_set_new(up, key, json_pack("{s:i,s:i}", "b", i, "a", i));
+        snprintf(key, sizeof key, "k%03d", 99 - i);
+        json_object_set_new(down, key,
+                            json_pack("{s:i,s:i}", "a", 99 - i, "b", 99 - i));
+    }
+    struct mst_buf a, b;
+    mst_buf_init(&a, 0);
+    mst_buf_init(&b, 0);
+    pack_sorted(up, &a);
+    pack_sorted(down, &b);
+    ck_assert(json_equal(up, down));
+    ck_assert_uint_eq(a.len, b.len);
+    ck_assert(memcmp(a.data, b.data, a.len) == 0);
+    /* {"ab", "a", "b"} goes out as a, ab, b */
+    json_t *pre = json_pack("{s:i,s:i,s:i}", "ab", 1, "a", 2, "b", 3);
+    pack_sorted(pre, &a);
+    static const uint8_t want[] = {0x83, 0xa1, 'a',  2,   0xa2, 'a',
+                                   'b',  1,    0xa1, 'b', 3};
+    ck_assert_uint_eq(a.len, sizeof want);
+    ck_assert(memcmp(a.data, want, sizeof want) == 0);
+    json_decref(pre);
+    json_decref(up);
+    json_decref(down);
+    mst_buf_free(&a);
+    mst_buf_free(&b);
+}
+END_TEST
+
 START_TEST(to_json_empty_strings) {
     /* msgpack-c gives an empty fixstr a NULL ptr (fuzzer finding). */
     static const uint8_t in[] = {0x82, 0xa0, 0xa0, 0xa1, 'e',
@@ -504,6 +551,7 @@ int main(void) {
     tcase_add_test(tc, to_json_refuses_ext_and_nonstr_keys);
     tcase_add_test(tc, to_json_empty_strings);
     tcase_add_test(tc, pack_json_round_trip);
+    tcase_add_test(tc, pack_json_sorted_is_canonical);
     tcase_add_test(tc, pack_json_limits);
     tcase_add_test(tc, pack_cstr);
     tcase_add_test(tc, dup_str);

@@ -133,10 +133,11 @@ START_TEST(digest_is_canonical) {
     ck_assert_int_eq(mst_registration_digest(f, cls, none, dd, NULL), MST_OK);
     ck_assert_int_eq(mst_registration_digest(f, none, cls, dc, NULL), MST_OK);
     ck_assert_str_ne(dd, dc);
-    /* the documented form: SHA-256 of the sorted, compact JSON */
+    /* the documented form: SHA-256 of the msgpack map {"agents": [],
+     * "classes": [], "facts": {}} (docs/protocol.md) */
     ck_assert_int_eq(mst_registration_digest(f, none, none, dd, NULL), MST_OK);
     ck_assert_str_eq(
-        dd, "87a2c72aea800a25d7abd174a13fea04513b0a4f8c794d783a867f9a7bfb4bd9");
+        dd, "9819cf04f3b5f5fbe90a1400f2423cb7d669ed40a16b6d0c1a954df067ec12c7");
     ck_assert_int_eq(mst_registration_digest(NULL, none, none, dd, NULL),
                      MST_EINVAL);
     json_decref(a);
@@ -227,13 +228,42 @@ START_TEST(decoder_refusals) {
         json, sizeof json,
         "{" SHORT_BODY
         ",\"digest\":\"%s\",\"facts\":{},\"classes\":[],\"agents\":[]}",
-        "87a2c72aea800a25d7abd174a13fea04513b0a4f8c794d783a867f9a7bfb4bd9");
+        "9819cf04f3b5f5fbe90a1400f2423cb7d669ed40a16b6d0c1a954df067ec12c7");
     ck_assert_msg(decode_json(json, &err) == MST_OK, "%s", err.msg);
     /* and bytes that are not msgpack at all */
     struct mst_registration reg = {0};
     ck_assert_int_eq(mst_registration_decode(MST_BYTES("\xc1", 1), &reg, &err),
                      MST_EDECODE);
     ck_assert_ptr_nonnull(strstr(err.msg, "registration"));
+}
+END_TEST
+
+/*
+ * A receiver checks the digest over the bytes it got: a body whose facts
+ * are sent with their keys out of order does not match the digest of the
+ * same facts (which sorts them), the same body sorted does.
+ */
+START_TEST(digest_is_over_the_bytes_sent) {
+    json_t *facts = json_pack("{s:i, s:i}", "b", 1, "a", 2);
+    json_t *none = json_array();
+    char d[MST_DIGEST_LEN], json[1024];
+    ck_assert_int_eq(mst_registration_digest(facts, none, none, d, NULL),
+                     MST_OK);
+    static const char *bodies[] = {"{\"b\":1,\"a\":2}", "{\"a\":2,\"b\":1}"};
+    for (int sorted = 0; sorted < 2; sorted++) {
+        struct mst_err err = {0};
+        snprintf(json, sizeof json,
+                 "{" SHORT_BODY ",\"digest\":\"%s\",\"facts\":%s,"
+                 "\"classes\":[],\"agents\":[]}",
+                 d, bodies[sorted]);
+        int rc = decode_json(json, &err);
+        ck_assert_msg(rc == (sorted ? MST_OK : MST_EDECODE), "%d: %s", sorted,
+                      err.msg);
+        if (!sorted)
+            ck_assert_ptr_nonnull(strstr(err.msg, "does not match"));
+    }
+    json_decref(facts);
+    json_decref(none);
 }
 END_TEST
 
@@ -366,6 +396,7 @@ int main(void) {
     TCase *tc = mst_test_case(s, "registration", setup, teardown, 60);
     tcase_add_test(tc, round_trip_full_and_short);
     tcase_add_test(tc, digest_is_canonical);
+    tcase_add_test(tc, digest_is_over_the_bytes_sent);
     tcase_add_test(tc, decoder_refusals);
     tcase_add_test(tc, encoder_refusals);
     tcase_add_test(tc, sealed_by_its_node_only);

@@ -9,7 +9,6 @@ test/unit/test_mpack.c, test_envelope.c and test_request.c.
     python3 test/data/msgpack/make_fixtures.py
 """
 import hashlib
-import json
 import os
 import struct
 
@@ -136,15 +135,25 @@ def envelope(**change):
     return e
 
 
+def sorted_keys(v):
+    """`v` with every map's keys in byte order, as a node sends its body."""
+    if isinstance(v, dict):
+        return {k: sorted_keys(v[k]) for k in sorted(v, key=str.encode)}
+    if isinstance(v, list):
+        return [sorted_keys(x) for x in v]
+    return v
+
+
 def registration(full=True, **change):
-    """A registration (docs/protocol.md); full ones carry their digest."""
-    body = {"facts": {"role": "web", "os": {"family": "Debian"}, "cpus": 4},
-            "classes": ["apache", "base"],
-            "agents": [{"name": "rpcutil", "version": "1.0.0"}]}
-    canon = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    """A registration (docs/protocol.md); full ones carry their digest:
+    SHA-256 of the msgpack map {agents, classes, facts}, keys sorted."""
+    body = sorted_keys(
+        {"facts": {"role": "web", "os": {"family": "Debian"}, "cpus": 4},
+         "classes": ["apache", "base"],
+         "agents": [{"name": "rpcutil", "version": "1.0.0"}]})
     r = {"sender": "web1.example.net", "time": 1700000000123,
          "started": 1690000000000, "version": "0.1.0", "interval": 300,
-         "digest": hashlib.sha256(canon.encode()).hexdigest(),
+         "digest": hashlib.sha256(enc(body)).hexdigest(),
          "collectives": ["muster"]}
     if full:
         r.update(body)
