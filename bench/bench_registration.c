@@ -236,7 +236,7 @@ static int64_t open_ns(struct mst_security *sec, struct mst_bytes msg) {
     char signer[MST_SIGNER_LEN];
     struct mst_err err = {0};
     int64_t t0 = bench_now_ns();
-    if (mst_registration_open(sec, msg, &reg, signer, &err) != MST_OK)
+    if (mst_registration_open(sec, msg, NULL, &reg, signer, &err) != MST_OK)
         die("opening a registration", &err);
     int64_t ns = bench_now_ns() - t0;
     mst_registration_clear(&reg);

@@ -79,7 +79,8 @@ struct queue_run {
     const struct mst_config *cfg;
     struct mst_store *st;
     struct mst_security *sec;
-    struct mst_known *known; /* the store as trusted key source; NULL: off */
+    struct mst_known *known; /* the store's bodies, and its certificates when
+                                so->known points here */
     struct mst_connector *conn;
     const struct mst_collect_handlers *h;
     struct mst_collect_stats *stats;
@@ -159,11 +160,25 @@ static void stored(const struct mst_collect_handlers *h, const char *who,
         h->stored(h->ud, who, full);
 }
 
+/*
+ * Put a registration.  A body kept as bytes (the store had it when the
+ * message was opened) is read after all when the store has another one
+ * by now: a body of the same node stored since, in the batch before.
+ */
+static int put(struct queue_run *r, struct mst_registration *reg, int64_t now,
+               struct mst_err *err) {
+    int rc = mst_store_put(r->st, reg, now, err);
+    if (rc != MST_ENOTFOUND || reg->body.len == 0)
+        return rc;
+    rc = mst_registration_expand(reg, err);
+    return rc == MST_OK ? mst_store_put(r->st, reg, now, err) : rc;
+}
+
 /* Put one opened message (or count its refusal).  Fails only for the
  * store's trouble. */
 static int store_one(struct queue_run *r, size_t i, int64_t now,
                      struct mst_err *err) {
-    const struct mst_opened *o = &r->b.opened[i];
+    struct mst_opened *o = &r->b.opened[i];
     if (r->b.oversized[i] > 0) {
         char why[64];
         snprintf(why, sizeof why, "%llu bytes, over the message cap",
@@ -175,7 +190,11 @@ static int store_one(struct queue_run *r, size_t i, int64_t now,
         refused(r, o->why);
         return MST_OK;
     }
-    int rc = mst_store_put(r->st, &o->reg, now, err);
+    int rc = put(r, &o->reg, now, err);
+    if (rc == MST_EDECODE) { /* a kept body that does not read */
+        refused(r, err->msg);
+        return MST_OK;
+    }
     if (rc == MST_OK) {
         r->stats->stored++;
         stored(r->h, o->reg.sender, mst_registration_full(&o->reg));
@@ -263,8 +282,8 @@ static int advance(struct queue_run *r, struct mst_err *err) {
     r->open = r->b;
     r->b = done;
     if (r->open.n > 0)
-        mst_opener_start(&r->opener, r->sec, r->open.bodies, r->open.n,
-                         r->threads, r->open.opened);
+        mst_opener_start(&r->opener, r->sec, mst_known_bodies(r->known),
+                         r->open.bodies, r->open.n, r->threads, r->open.opened);
     return settle(r, err);
 }
 
@@ -279,15 +298,14 @@ static int batch_due(const struct queue_run *r) {
            (r->b.n >= r->b.cap || mst_now_ms() - r->b.started_ms >= BATCH_MS);
 }
 
-/* The store as the x509 provider's trusted key source, unless
- * inventory.known_certs is off (or no certificates are checked). */
+/* The store's bodies for the opener, and the store as the x509
+ * provider's trusted key source unless inventory.known_certs is off (or
+ * no certificates are checked). */
 static int known_source(struct queue_run *r, struct mst_security_options *so,
                         struct mst_err *err) {
-    if (!r->cfg->inventory_known_certs ||
-        strcmp(r->cfg->security_provider, "x509") != 0)
-        return MST_OK;
     int rc = mst_known_new(r->st, &r->known, err);
-    if (rc == MST_OK)
+    if (rc == MST_OK && r->cfg->inventory_known_certs &&
+        strcmp(r->cfg->security_provider, "x509") == 0)
         so->known = mst_known_source(r->known);
     return rc;
 }

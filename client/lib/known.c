@@ -1,7 +1,8 @@
 /*
  * known.c - the inventory store as the x509 provider's trusted key
- * source (known.h): lookups on a read-only handle behind a mutex,
- * remembered certificates kept until the collector's next batch.
+ * source and as the decoder's record of the bodies stored (known.h):
+ * lookups on a read-only handle behind a mutex, remembered certificates
+ * kept until the collector's next batch.
  */
 #include "known.h"
 
@@ -14,6 +15,7 @@
 
 struct mst_known {
     struct mst_known_certs source;
+    struct mst_registration_known bodies;
     pthread_mutex_t lock;           /* guards everything below */
     struct mst_store *reader;       /* read-only, for the lookups */
     struct mst_known_cert *pending; /* remembered, not yet written */
@@ -31,6 +33,16 @@ static int lookup(void *ud, const uint8_t fpr[32], const uint8_t ca_fpr[32],
                                  cert_r, NULL);
     if (rc == MST_OK)
         k->found++;
+    pthread_mutex_unlock(&k->lock);
+    return rc == MST_OK;
+}
+
+/* A store error is a "no": the body is then decoded, which is always
+ * safe. */
+static bool has_body(void *ud, const char *sender, const char *digest) {
+    struct mst_known *k = ud;
+    pthread_mutex_lock(&k->lock);
+    int rc = mst_store_has_body(k->reader, sender, digest, NULL);
     pthread_mutex_unlock(&k->lock);
     return rc == MST_OK;
 }
@@ -71,6 +83,7 @@ int mst_known_new(const struct mst_store *writer, struct mst_known **k_r,
     }
     pthread_mutex_init(&k->lock, NULL);
     k->source = (struct mst_known_certs){lookup, remember, k};
+    k->bodies = (struct mst_registration_known){has_body, k};
     *k_r = k;
     return MST_OK;
 }
@@ -87,6 +100,10 @@ void mst_known_free(struct mst_known **k) {
 
 const struct mst_known_certs *mst_known_source(struct mst_known *k) {
     return &k->source;
+}
+
+const struct mst_registration_known *mst_known_bodies(struct mst_known *k) {
+    return &k->bodies;
 }
 
 int mst_known_flush(struct mst_known *k, struct mst_store *writer,

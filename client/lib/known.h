@@ -3,7 +3,9 @@
  * provider's trusted key source (struct mst_known_certs), so that a
  * one-shot `muster collect` neither parses nor chain-checks the
  * certificate of a node an earlier run verified (docs/security.md,
- * "Known certificates").
+ * "Known certificates"); and as the record of the bodies stored
+ * (struct mst_registration_known), so that a full registration whose body
+ * the store already has is not turned into JSON for nothing.
  *
  * Threads: the provider looks certificates up and remembers them on the
  * opener's worker threads while the collector's thread writes batches
@@ -21,6 +23,7 @@
 #include "base/err.h"
 #include "security/security.h"
 #include "store.h"
+#include "wire/registration.h"
 
 struct mst_known;
 
@@ -39,6 +42,10 @@ void mst_known_free(struct mst_known **k);
 /* mst_known_source - the callbacks for mst_security_options.known; valid
  * while `k` lives. */
 const struct mst_known_certs *mst_known_source(struct mst_known *k);
+
+/* mst_known_bodies - the bodies the store has, for mst_opener_start
+ * (the store as of its last commit); valid while `k` lives. */
+const struct mst_registration_known *mst_known_bodies(struct mst_known *k);
 
 /*
  * mst_known_flush - write what was remembered since the last flush into

@@ -19,11 +19,12 @@ unsigned mst_opener_threads(void) {
                                         : (unsigned)n;
 }
 
-static void open_one(struct mst_security *sec, struct mst_bytes in,
+static void open_one(const struct mst_opener *op, struct mst_bytes in,
                      struct mst_opened *o) {
     char signer[MST_SIGNER_LEN];
     struct mst_err err = {0};
-    o->rc = mst_registration_open(sec, in, &o->reg, signer, &err);
+    o->rc =
+        mst_registration_open(op->sec, in, op->known, &o->reg, signer, &err);
     if (o->rc != MST_OK)
         snprintf(o->why, sizeof o->why, "%s", err.msg);
 }
@@ -34,14 +35,16 @@ static void *work(void *arg) {
         size_t i = atomic_fetch_add(&op->next, 1);
         if (i >= op->n)
             return NULL;
-        open_one(op->sec, op->in[i], &op->out[i]);
+        open_one(op, op->in[i], &op->out[i]);
     }
 }
 
 void mst_opener_start(struct mst_opener *op, struct mst_security *sec,
+                      const struct mst_registration_known *known,
                       const struct mst_bytes *in, size_t n, unsigned threads,
                       struct mst_opened *out) {
     op->sec = sec;
+    op->known = known;
     op->in = in;
     op->out = out;
     op->n = n;

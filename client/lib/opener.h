@@ -39,6 +39,7 @@ unsigned mst_opener_threads(void);
  */
 struct mst_opener {
     struct mst_security *sec;
+    const struct mst_registration_known *known;
     const struct mst_bytes *in;
     struct mst_opened *out;
     size_t n;
@@ -49,12 +50,14 @@ struct mst_opener {
 
 /*
  * mst_opener_start - begin to mst_registration_open each of `in[0..n)`
- * with `sec` into `out[0..n)` (zeroed by the caller) on up to `threads`
+ * with `sec` and `known` (NULL: the receiver has no bodies) into
+ * `out[0..n)` (zeroed by the caller) on up to `threads`
  * threads of its own (fewer for a small batch, none for a tiny one).
  * `in` and `out` must stay put until mst_opener_wait returns.  Never
  * fails: what no thread could be started for, mst_opener_wait does.
  */
 void mst_opener_start(struct mst_opener *op, struct mst_security *sec,
+                      const struct mst_registration_known *known,
                       const struct mst_bytes *in, size_t n, unsigned threads,
                       struct mst_opened *out);
 

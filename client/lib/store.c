@@ -118,6 +118,7 @@ enum stmt {
     S_KNOWN_GET,
     S_KNOWN_PUT,
     S_KNOWN_PRUNE,
+    S_HAS_BODY,
     S_COUNT
 };
 
@@ -172,6 +173,7 @@ static const char *const stmt_sql[S_COUNT] = {
                     " kind, not_before, not_after, ca_fpr, verified)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_KNOWN_PRUNE] = "DELETE FROM known_certs WHERE not_after < ?1",
+    [S_HAS_BODY] = "SELECT 1 FROM nodes WHERE identity = ?1 AND digest = ?2",
 };
 
 /* Counts of fact_shapes not written yet. */
@@ -1250,6 +1252,19 @@ int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
     sqlite3_bind_blob(s, 7, c->ca_fpr, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 8, now_ms);
     return run(st, s, "remembering a certificate", err);
+}
+
+int mst_store_has_body(struct mst_store *st, const char *identity,
+                       const char *digest, struct mst_err *err) {
+    sqlite3_stmt *s = stmt(st, S_HAS_BODY);
+    sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, digest, -1, SQLITE_STATIC);
+    int step = sqlite3_step(s);
+    int rc = step == SQLITE_ROW    ? MST_OK
+             : step == SQLITE_DONE ? MST_ENOTFOUND
+                                   : db_err(st, "reading a node", err);
+    sqlite3_reset(s);
+    return rc;
 }
 
 const char *mst_store_path(const struct mst_store *st) {

@@ -103,6 +103,14 @@ int mst_store_known_get(struct mst_store *st, const uint8_t fpr[32],
 int mst_store_known_put(struct mst_store *st, const struct mst_known_cert *c,
                         int64_t now_ms, struct mst_err *err);
 
+/*
+ * mst_store_has_body - MST_OK when the body stored for `identity` is the
+ * one with `digest`, MST_ENOTFOUND when it is another or the node is not
+ * stored, MST_EIO.
+ */
+int mst_store_has_body(struct mst_store *st, const char *identity,
+                       const char *digest, struct mst_err *err);
+
 /* mst_store_path - the file `st` was opened on.  Owned by `st`. */
 const char *mst_store_path(const struct mst_store *st);
 

@@ -596,6 +596,39 @@ int mst_mpack_pack_cstr(msgpack_packer *pk, const char *s) {
     return r == 0 ? MST_OK : MST_ENOMEM;
 }
 
+/* ---- canonical form ---------------------------------------------------- */
+
+/* Byte order of two str keys, a prefix first (as pack_members_sorted). */
+static int key_cmp(const msgpack_object *a, const msgpack_object *b) {
+    uint32_t la = a->via.str.size, lb = b->via.str.size;
+    int c = la && lb ? memcmp(a->via.str.ptr, b->via.str.ptr, la < lb ? la : lb)
+                     : 0;
+    return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+int mst_mpack_sorted(const msgpack_object *o) {
+    switch (o->type) {
+    case MSGPACK_OBJECT_FLOAT32:
+        return 0;
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (!mst_mpack_sorted(&o->via.array.ptr[i]))
+                return 0;
+        return 1;
+    case MSGPACK_OBJECT_MAP:
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object_kv *kv = &o->via.map.ptr[i];
+            if (kv->key.type != MSGPACK_OBJECT_STR ||
+                (i > 0 && key_cmp(&kv[-1].key, &kv->key) >= 0) ||
+                !mst_mpack_sorted(&kv->val))
+                return 0;
+        }
+        return 1;
+    default:
+        return 1;
+    }
+}
+
 /* ---- field access ----------------------------------------------------- */
 
 const msgpack_object *mst_mpack_map_find(const msgpack_object *map,

@@ -122,6 +122,15 @@ int mst_mpack_pack_json(msgpack_packer *pk, const json_t *v);
 int mst_mpack_pack_json_sorted(msgpack_packer *pk, const json_t *v);
 
 /*
+ * mst_mpack_sorted - whether decoded `o` is in the form
+ * mst_mpack_pack_json_sorted writes, as far as repacking it would not
+ * show: every map's keys strings in strictly increasing byte order (so no
+ * key twice), no float32.  (Shortest forms are what msgpack-c repacks
+ * anyway.)  Recursion is bounded by mst_mpack_check's depth limit.
+ */
+int mst_mpack_sorted(const msgpack_object *o);
+
+/*
  * mst_mpack_pack_cstr - append a str (or nil for NULL).  Returns MST_OK or
  * MST_ENOMEM.
  */

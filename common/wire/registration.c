@@ -26,8 +26,13 @@
 #define INTERVAL_MAX 86400 /* registration.interval's upper bound */
 #define DIGEST_HEX (MST_DIGEST_LEN - 1)
 
-bool mst_registration_full(const struct mst_registration *reg) {
+/* Whether `reg` carries its body as jansson values (not kept as bytes). */
+static bool json_body(const struct mst_registration *reg) {
     return reg->facts != NULL;
+}
+
+bool mst_registration_full(const struct mst_registration *reg) {
+    return json_body(reg) || reg->body.len > 0;
 }
 
 void mst_registration_clear(struct mst_registration *reg) {
@@ -37,6 +42,7 @@ void mst_registration_clear(struct mst_registration *reg) {
     json_decref(reg->facts);
     json_decref(reg->classes);
     json_decref(reg->agents);
+    mst_buf_free(&reg->body);
     memset(reg, 0, sizeof *reg);
 }
 
@@ -56,6 +62,7 @@ static void to_hex(const unsigned char *md, unsigned n,
  * no copy of the whole body is made; a msgpack-c packer writes here. */
 struct digest_sink {
     EVP_MD_CTX *md;
+    struct mst_buf *copy; /* the bytes also kept here, or NULL */
     size_t len;
     int ok;
     char buf[4096];
@@ -68,6 +75,8 @@ static void sink_flush(struct digest_sink *d) {
 
 static int sink_write(void *data, const char *bytes, size_t size) {
     struct digest_sink *d = data;
+    if (d->copy != NULL && mst_buf_append(d->copy, bytes, size) != MST_OK)
+        d->ok = 0;
     if (size > sizeof d->buf - d->len)
         sink_flush(d);
     if (size > sizeof d->buf)
@@ -95,13 +104,14 @@ static int pack_decoded_part(msgpack_packer *pk, const void *part) {
 /*
  * SHA-256 of the msgpack map {"agents", "classes", "facts"} (in that
  * order: one map, so that the three cannot be shifted between each other)
- * with each value packed by `pack`.  Returns MST_OK, else MST_ENOMEM, or
+ * with each value packed by `pack`; the bytes hashed are also appended to
+ * `copy` unless it is NULL.  Returns MST_OK, else MST_ENOMEM, or
  * MST_EINVAL from `pack` (a value it cannot pack).
  */
 static int digest_parts(digest_part_fn pack, const void *agents,
                         const void *classes, const void *facts,
-                        char digest_r[MST_DIGEST_LEN]) {
-    struct digest_sink d = {.md = EVP_MD_CTX_new()};
+                        struct mst_buf *copy, char digest_r[MST_DIGEST_LEN]) {
+    struct digest_sink d = {.md = EVP_MD_CTX_new(), .copy = copy};
     msgpack_packer pk;
     msgpack_packer_init(&pk, &d, sink_write);
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -132,7 +142,8 @@ int mst_registration_digest(const json_t *facts, const json_t *classes,
         return mst_err_set(err, MST_EINVAL,
                            "registration digest: facts, classes and agents "
                            "are all needed");
-    int rc = digest_parts(pack_json_part, agents, classes, facts, digest_r);
+    int rc =
+        digest_parts(pack_json_part, agents, classes, facts, NULL, digest_r);
     if (rc != MST_OK)
         return mst_err_set(err, rc, "registration digest: cannot compute (%s)",
                            rc == MST_EINVAL ? "a value msgpack cannot carry"
@@ -214,7 +225,7 @@ static int check_agents(const json_t *a, struct mst_err *err) {
 /* What the body says beyond the scalars: every receiver checks this. */
 static int check_body(const struct mst_registration *reg, struct mst_err *err) {
     int rc = check_collectives(reg->collectives, err);
-    if (rc != MST_OK || !mst_registration_full(reg))
+    if (rc != MST_OK || !json_body(reg))
         return rc;
     if (!json_is_object(reg->facts))
         return mst_err_set(err, MST_EDECODE, "registration facts: not a map");
@@ -227,15 +238,28 @@ static int check_body(const struct mst_registration *reg, struct mst_err *err) {
 /*
  * A full body must carry the digest of what it carries: the bytes it
  * carries them in, repacked from the decoded map (msgpack-c writes every
- * value in its shortest form, as the node's encoder did).
+ * value in its shortest form, as the node's encoder did) and also kept in
+ * `copy` unless it is NULL.
  */
 static int check_digest(const msgpack_object *map,
                         const struct mst_registration *reg,
-                        struct mst_err *err) {
+                        struct mst_buf *copy, struct mst_err *err) {
+    static const char *const names[3] = {"agents", "classes", "facts"};
+    const msgpack_object *parts[3];
+    for (int i = 0; i < 3; i++) {
+        parts[i] = mst_mpack_map_find(map, names[i]);
+        /* Bytes that repack the same but that a receiver's values would
+         * not encode back to: refused, so the digest stays the values'. */
+        if (!mst_mpack_sorted(parts[i]))
+            return mst_err_set(err, MST_EDECODE,
+                               "registration %s: a map's keys not in byte "
+                               "order, or a float32 (the digest is over the "
+                               "sorted form, docs/protocol.md)",
+                               names[i]);
+    }
     char digest[MST_DIGEST_LEN];
-    int rc = digest_parts(pack_decoded_part, mst_mpack_map_find(map, "agents"),
-                          mst_mpack_map_find(map, "classes"),
-                          mst_mpack_map_find(map, "facts"), digest);
+    int rc = digest_parts(pack_decoded_part, parts[0], parts[1], parts[2], copy,
+                          digest);
     if (rc != MST_OK)
         return mst_err_set(err, rc, "registration digest: cannot compute");
     if (strcmp(digest, reg->digest) != 0)
@@ -319,6 +343,13 @@ static int read_agents(const msgpack_object *v, void *d, struct mst_err *err) {
                      &((struct mst_registration *)d)->agents, err);
 }
 
+/* The body's three are read after the rest (read_body), or kept as
+ * bytes (keep_body): here only their presence is checked. */
+static int read_later(const msgpack_object *v, void *d, struct mst_err *err) {
+    (void)v, (void)d, (void)err;
+    return MST_OK;
+}
+
 /* In the order they are encoded; a "still here" stops after N_SHORT. */
 static const struct mst_mpack_field reg_fields[] = {
     {"sender", read_sender, MST_MPACK_REQUIRED},
@@ -328,38 +359,104 @@ static const struct mst_mpack_field reg_fields[] = {
     {"interval", read_interval, MST_MPACK_REQUIRED},
     {"digest", read_digest, MST_MPACK_REQUIRED},
     {"collectives", read_collectives, MST_MPACK_REQUIRED},
-    {"facts", read_facts, MST_MPACK_REQUIRED},
-    {"classes", read_classes, MST_MPACK_REQUIRED},
-    {"agents", read_agents, MST_MPACK_REQUIRED},
+    {"facts", read_later, MST_MPACK_REQUIRED},
+    {"classes", read_later, MST_MPACK_REQUIRED},
+    {"agents", read_later, MST_MPACK_REQUIRED},
 };
 #define N_FULL (sizeof reg_fields / sizeof reg_fields[0])
 #define N_SHORT (N_FULL - 3)
 
-static int decode_map(const msgpack_object *map, struct mst_registration *reg,
-                      struct mst_err *err) {
-    size_t n = mst_mpack_map_find(map, "facts") != NULL ? N_FULL : N_SHORT;
-    int rc =
-        mst_mpack_read_fields(map, reg_fields, n, reg, "registration", err);
+/* The body of `map` (a full registration's, or a kept body) into jansson
+ * values, checked as every receiver checks them. */
+static int read_body(const msgpack_object *map, struct mst_registration *reg,
+                     struct mst_err *err) {
+    if (mst_mpack_map_find(map, "facts") == NULL ||
+        mst_mpack_map_find(map, "classes") == NULL ||
+        mst_mpack_map_find(map, "agents") == NULL)
+        return mst_err_set(err, MST_EDECODE,
+                           "registration: facts, classes and agents go "
+                           "together");
+    int rc = read_facts(mst_mpack_map_find(map, "facts"), reg, err);
     if (rc == MST_OK)
-        rc = check_body(reg, err);
-    if (rc == MST_OK && mst_registration_full(reg))
-        rc = check_digest(map, reg, err);
+        rc = read_classes(mst_mpack_map_find(map, "classes"), reg, err);
+    if (rc == MST_OK)
+        rc = read_agents(mst_mpack_map_find(map, "agents"), reg, err);
+    return rc == MST_OK ? check_body(reg, err) : rc;
+}
+
+/*
+ * A body the receiver already has under this digest: its bytes are kept
+ * (mst_registration_expand reads them if they are wanted after all) and
+ * nothing else is checked, because bytes with that digest are the body
+ * that receiver checked and stored.
+ */
+static int keep_body(const msgpack_object *map, struct mst_registration *reg,
+                     struct mst_err *err) {
+    mst_buf_init(&reg->body, 0);
+    return check_digest(map, reg, &reg->body, err);
+}
+
+static int decode_map(const msgpack_object *map,
+                      const struct mst_registration_known *known,
+                      struct mst_registration *reg, struct mst_err *err) {
+    bool full = mst_mpack_map_find(map, "facts") != NULL;
+    int rc = mst_mpack_read_fields(map, reg_fields, full ? N_FULL : N_SHORT,
+                                   reg, "registration", err);
+    if (rc == MST_OK)
+        rc = check_body(reg, err); /* the collectives */
+    if (rc != MST_OK || !full)
+        return rc;
+    if (known != NULL && known->has(known->ctx, reg->sender, reg->digest))
+        return keep_body(map, reg, err);
+    rc = read_body(map, reg, err);
+    return rc == MST_OK ? check_digest(map, reg, NULL, err) : rc;
+}
+
+/* Decode `payload` (a whole registration when `body_only` is false, else
+ * a kept body) with mst_mpack_unpack's checks, into `reg`. */
+static int decode_bytes(struct mst_bytes payload, bool body_only,
+                        const struct mst_registration_known *known,
+                        struct mst_registration *reg, struct mst_err *err) {
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    int rc = mst_mpack_unpack(payload, NULL, &u, err);
+    if (rc != MST_OK)
+        mst_err_prefix(err, "registration");
+    else if (body_only)
+        rc = read_body(&u.data, reg, err);
+    else
+        rc = decode_map(&u.data, known, reg, err);
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+int mst_registration_decode_known(struct mst_bytes payload,
+                                  const struct mst_registration_known *known,
+                                  struct mst_registration *reg_r,
+                                  struct mst_err *err) {
+    int rc = decode_bytes(payload, false, known, reg_r, err);
+    if (rc != MST_OK)
+        mst_registration_clear(reg_r);
     return rc;
 }
 
 int mst_registration_decode(struct mst_bytes payload,
                             struct mst_registration *reg_r,
                             struct mst_err *err) {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    int rc = mst_mpack_unpack(payload, NULL, &u, err);
-    if (rc != MST_OK)
-        mst_err_prefix(err, "registration");
-    else
-        rc = decode_map(&u.data, reg_r, err);
-    msgpack_unpacked_destroy(&u);
-    if (rc != MST_OK)
-        mst_registration_clear(reg_r);
+    return mst_registration_decode_known(payload, NULL, reg_r, err);
+}
+
+int mst_registration_expand(struct mst_registration *reg, struct mst_err *err) {
+    if (json_body(reg) || reg->body.len == 0)
+        return MST_OK;
+    int rc = decode_bytes(mst_buf_view(&reg->body), true, NULL, reg, err);
+    mst_buf_free(&reg->body);
+    if (rc != MST_OK) {
+        json_decref(reg->facts);
+        json_decref(reg->classes);
+        json_decref(reg->agents);
+        reg->facts = reg->classes = reg->agents = NULL;
+    }
     return rc;
 }
 
@@ -384,6 +481,10 @@ int mst_registration_check(const struct mst_registration *reg,
                            INTERVAL_MAX);
     if (!digest_valid(reg->digest))
         return mst_err_set(err, MST_EINVAL, "registration digest: invalid");
+    if (reg->body.len > 0)
+        return mst_err_set(err, MST_EINVAL,
+                           "registration: a body kept as bytes is not sent "
+                           "again (mst_registration_expand it)");
     if ((reg->facts == NULL) != (reg->classes == NULL) ||
         (reg->facts == NULL) != (reg->agents == NULL))
         return mst_err_set(err, MST_EINVAL,
@@ -404,7 +505,7 @@ static int pack_key(msgpack_packer *pk, const char *key) {
 
 static int pack_registration(msgpack_packer *pk, const void *obj) {
     const struct mst_registration *r = obj;
-    bool full = mst_registration_full(r);
+    bool full = json_body(r);
     if (msgpack_pack_map(pk, full ? N_FULL : N_SHORT) != 0 ||
         pack_key(pk, "sender") || mst_mpack_pack_cstr(pk, r->sender) ||
         pack_key(pk, "time") || msgpack_pack_int64(pk, r->time_ms) != 0 ||
@@ -443,9 +544,16 @@ static int encode_any(const void *obj, struct mst_buf *out,
     return mst_registration_encode(obj, out, err);
 }
 
+/* What decode_any decodes into, and with what the receiver has. */
+struct decode_target {
+    struct mst_registration *reg;
+    const struct mst_registration_known *known;
+};
+
 static int decode_any(struct mst_bytes payload, void *obj_r,
                       struct mst_err *err) {
-    return mst_registration_decode(payload, obj_r, err);
+    struct decode_target *t = obj_r;
+    return mst_registration_decode_known(payload, t->known, t->reg, err);
 }
 
 int mst_registration_seal(struct mst_security *sec,
@@ -455,9 +563,11 @@ int mst_registration_seal(struct mst_security *sec,
 }
 
 int mst_registration_open(struct mst_security *sec, struct mst_bytes in,
+                          const struct mst_registration_known *known,
                           struct mst_registration *reg_r,
                           char signer_r[MST_SIGNER_LEN], struct mst_err *err) {
-    int rc = mst_security_open_with(sec, in, decode_any, reg_r, signer_r, err);
+    struct decode_target t = {reg_r, known};
+    int rc = mst_security_open_with(sec, in, decode_any, &t, signer_r, err);
     if (rc != MST_OK)
         return rc;
     /* A node may only speak for itself: its certificate names it. */

@@ -42,9 +42,28 @@ struct mst_registration {
     json_t *facts;               /* object, or NULL: "still here" */
     json_t *classes;             /* array of strings, or NULL with facts */
     json_t *agents; /* array of {"name","version"}, or NULL with facts */
+    /* A full body the receiver already had (mst_registration_known): the
+     * msgpack map {"agents", "classes", "facts"} its digest is over, with
+     * facts, classes and agents NULL until mst_registration_expand; else
+     * empty. */
+    struct mst_buf body;
 };
 
-/* mst_registration_full - whether `reg` carries facts, classes, agents. */
+/*
+ * What a receiver already stores, asked while a full registration is
+ * decoded: has(ctx, sender, digest) is true when the body with that
+ * digest is the one the receiver has for that sender.  Such a body is
+ * checked against its digest and kept as bytes, not turned into jansson
+ * values (which a receiver that has them would throw away).  Called from
+ * the decoding thread.
+ */
+struct mst_registration_known {
+    bool (*has)(void *ctx, const char *sender, const char *digest);
+    void *ctx;
+};
+
+/* mst_registration_full - whether `reg` carries facts, classes, agents
+ * (as values, or kept as bytes). */
 bool mst_registration_full(const struct mst_registration *reg);
 
 /* mst_registration_clear - free every owned field and zero the struct. */
@@ -81,6 +100,21 @@ int mst_registration_decode(struct mst_bytes payload,
                             struct mst_registration *reg_r,
                             struct mst_err *err);
 
+/* mst_registration_decode_known - as mst_registration_decode, but a body
+ * `known` (or NULL) says the receiver has is kept as bytes. */
+int mst_registration_decode_known(struct mst_bytes payload,
+                                  const struct mst_registration_known *known,
+                                  struct mst_registration *reg_r,
+                                  struct mst_err *err);
+
+/*
+ * mst_registration_expand - turn a kept body (`body`) into facts, classes
+ * and agents, checked as a decoded one is; nothing to do for any other
+ * registration.  `body` is emptied.  Returns MST_OK, or MST_EDECODE /
+ * MST_ENOMEM with the body's fields left NULL.
+ */
+int mst_registration_expand(struct mst_registration *reg, struct mst_err *err);
+
 /* mst_registration_seal - encode, sign and wrap `reg` into `out`. */
 int mst_registration_seal(struct mst_security *sec,
                           const struct mst_registration *reg,
@@ -89,9 +123,11 @@ int mst_registration_seal(struct mst_security *sec,
 /*
  * mst_registration_open - decode and verify an envelope, then the payload;
  * MST_ESECURITY also when the verified signer is not `sender`.  The
- * signer is copied into `signer_r` ("" under provider none).
+ * signer is copied into `signer_r` ("" under provider none).  With
+ * `known` (or NULL), a body the receiver has is kept as bytes.
  */
 int mst_registration_open(struct mst_security *sec, struct mst_bytes in,
+                          const struct mst_registration_known *known,
                           struct mst_registration *reg_r,
                           char signer_r[MST_SIGNER_LEN], struct mst_err *err);
 

@@ -5,8 +5,11 @@
  *
  * Besides crashes and sanitizer reports it checks properties: a refused
  * payload leaves nothing behind; whatever decodes encodes again and
- * decodes to the same thing, digest included.
+ * decodes to the same thing, digest included; and a body kept as bytes
+ * (a receiver that has every body) expands exactly when the payload
+ * decodes, to the same values.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,32 @@ static void same_json(const json_t *a, const json_t *b) {
     REQUIRE(a == NULL || json_equal(a, b));
 }
 
+static bool has_all(void *ctx, const char *sender, const char *digest) {
+    (void)ctx, (void)sender, (void)digest;
+    return true;
+}
+
+/* What `plain` (the payload's plain decode, or NULL: refused) is to the
+ * same payload kept as bytes and expanded. */
+static void kept(struct mst_bytes payload,
+                 const struct mst_registration *plain) {
+    struct mst_registration_known known = {has_all, NULL};
+    struct mst_registration reg = {0};
+    if (mst_registration_decode_known(payload, &known, &reg, NULL) != MST_OK) {
+        REQUIRE(plain == NULL);
+        return;
+    }
+    int rc = mst_registration_expand(&reg, NULL);
+    REQUIRE((rc == MST_OK) == (plain != NULL));
+    REQUIRE(reg.body.len == 0);
+    if (plain != NULL) {
+        same_json(reg.facts, plain->facts);
+        same_json(reg.classes, plain->classes);
+        same_json(reg.agents, plain->agents);
+    }
+    mst_registration_clear(&reg);
+}
+
 static void registration(struct mst_bytes payload) {
     struct mst_registration reg = {0}, again = {0};
     struct mst_err err = {0};
@@ -35,6 +64,7 @@ static void registration(struct mst_bytes payload) {
         REQUIRE(err.msg[0] != '\0');
         REQUIRE(reg.sender == NULL && reg.facts == NULL &&
                 reg.collectives == NULL);
+        kept(payload, NULL);
         return;
     }
     struct mst_buf buf;
@@ -49,6 +79,7 @@ static void registration(struct mst_bytes payload) {
     same_json(reg.facts, again.facts);
     same_json(reg.classes, again.classes);
     same_json(reg.agents, again.agents);
+    kept(payload, &reg);
     mst_buf_free(&buf);
     mst_registration_clear(&again);
     mst_registration_clear(&reg);

@@ -85,15 +85,19 @@ int mst_store_commit(struct mst_store *st, struct mst_err *err) {
     return MST_OK;
 }
 
-/* Whether a full body with `digest` of `who` was put before. */
+/* Guards the known certificates, and the puts against readers. */
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether the last full body of `who` put (committed or in the open
+ * transaction: what the writer sees) has `digest`. */
 static int known(const char *who, const char *digest) {
+    const char *last = NULL;
     for (size_t i = 0; i < store_double.n_puts; i++) {
         const struct store_double_put *p = &store_double.puts[i];
-        if (p->full && strcmp(p->identity, who) == 0 &&
-            strcmp(p->digest, digest) == 0)
-            return 1;
+        if (p->full && p->txn != 0 && strcmp(p->identity, who) == 0)
+            last = p->digest;
     }
-    return 0;
+    return last != NULL && strcmp(last, digest) == 0;
 }
 
 static int record(const char *who, const char *digest, int full, int missed,
@@ -102,12 +106,14 @@ static int record(const char *who, const char *digest, int full, int missed,
         return mst_err_set(err, MST_EINVAL, "store double: outside a txn");
     if (store_double.n_puts == STORE_DOUBLE_MAX)
         return mst_err_set(err, MST_EFULL, "store double: full");
+    pthread_mutex_lock(&known_lock);
     struct store_double_put *p = &store_double.puts[store_double.n_puts++];
     mst_strlcpy(p->identity, who, sizeof p->identity);
     mst_strlcpy(p->digest, digest, sizeof p->digest);
     p->full = full;
     p->missed = missed;
     p->txn = current_txn;
+    pthread_mutex_unlock(&known_lock);
     return MST_OK;
 }
 
@@ -118,7 +124,8 @@ int mst_store_put(struct mst_store *st, const struct mst_registration *reg,
         store_double.fail_put = 0;
         return mst_err_set(err, MST_EIO, "store double: disk on fire");
     }
-    int full = mst_registration_full(reg);
+    /* A body kept as bytes is, to the store, a "still here" */
+    int full = reg->facts != NULL;
     if (!full && !known(reg->sender, reg->digest))
         return mst_err_set(err, MST_ENOTFOUND, "store double: no body");
     return record(reg->sender, reg->digest, full, 0, err);
@@ -146,8 +153,6 @@ const char *mst_store_path(const struct mst_store *st) {
 
 /* Known certificates are written in a batch, and read by readers only:
  * these from the opener's threads while the writer may put (a lock). */
-static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static int known_find(const uint8_t fpr[32], const uint8_t ca_fpr[32],
                       int64_t now_s, struct mst_known_cert *cert_r) {
     for (size_t i = 0; i < store_double.n_known; i++) {
@@ -160,6 +165,24 @@ static int known_find(const uint8_t fpr[32], const uint8_t ca_fpr[32],
         }
     }
     return MST_ENOTFOUND;
+}
+
+/* The reader sees only what was committed. */
+int mst_store_has_body(struct mst_store *st, const char *identity,
+                       const char *digest, struct mst_err *err) {
+    if (st != &the_reader)
+        return mst_err_set(err, MST_EINVAL, "store double: lookup on writer");
+    pthread_mutex_lock(&known_lock);
+    const char *last = NULL;
+    for (size_t i = 0; i < store_double.n_puts; i++) {
+        const struct store_double_put *p = &store_double.puts[i];
+        if (p->full && p->txn != 0 && p->txn <= store_double.committed &&
+            strcmp(p->identity, identity) == 0)
+            last = p->digest;
+    }
+    int has = last != NULL && strcmp(last, digest) == 0;
+    pthread_mutex_unlock(&known_lock);
+    return has ? MST_OK : MST_ENOTFOUND;
 }
 
 int mst_store_known_get(struct mst_store *st, const uint8_t fpr[32],

@@ -65,20 +65,22 @@ static void teardown(void) {
 }
 
 /* A registration of `sender` sealed by `signer` (a node, or "alice" with
- * a client-role provider); full or "still here" with `digest`. */
-static void add_registration(const char *signer, const char *sender, int full,
-                             const char *digest) {
-    enum mst_security_role role = strcmp(signer, "alice") == 0
-                                      ? MST_SECURITY_CLIENT
-                                      : MST_SECURITY_SERVER;
-    struct mst_security *sec = pki_provider(dir, signer, role);
+ * a client-role provider) with the fact role = `role`; full or "still
+ * here" with `digest`. */
+static void add_registration_as(const char *signer, const char *sender,
+                                const char *role, int full,
+                                const char *digest) {
+    enum mst_security_role sec_role = strcmp(signer, "alice") == 0
+                                          ? MST_SECURITY_CLIENT
+                                          : MST_SECURITY_SERVER;
+    struct mst_security *sec = pki_provider(dir, signer, sec_role);
     struct mst_registration reg = {
         .sender = (char *)sender,
         .version = "0.1.0",
         .time_ms = mst_wall_ms(),
         .interval_s = 300,
         .collectives = json_pack("[s]", "muster"),
-        .facts = json_pack("{s:s}", "role", sender),
+        .facts = json_pack("{s:s}", "role", role),
         .classes = json_array(),
         .agents = json_array(),
     };
@@ -102,6 +104,11 @@ static void add_registration(const char *signer, const char *sender, int full,
     json_decref(reg.classes);
     json_decref(reg.agents);
     mst_security_free(&sec);
+}
+
+static void add_registration(const char *signer, const char *sender, int full,
+                             const char *digest) {
+    add_registration_as(signer, sender, sender, full, digest);
 }
 
 /* The digest of what add_registration sends in full for `sender`. */
@@ -326,6 +333,65 @@ START_TEST(known_certs_off_verifies_every_run_in_full) {
 }
 END_TEST
 
+/* The last put of `who`: full (with JSON values) or not, and its digest. */
+static const struct store_double_put *last_put(const char *who) {
+    const struct store_double_put *last = NULL;
+    for (size_t i = 0; i < store_double.n_puts; i++)
+        if (strcmp(store_double.puts[i].identity, who) == 0)
+            last = &store_double.puts[i];
+    ck_assert_ptr_nonnull(last);
+    return last;
+}
+
+/* A first run stores web1's full body, whose digest goes to `d1`. */
+static void web1_stored_in_full(char d1[MST_DIGEST_LEN]) {
+    digest_of("web1", d1);
+    add_registration("web1", "web1", 1, NULL);
+    struct mst_collect_stats one = {0};
+    struct mst_err err = {0};
+    ck_assert_msg(run(0, &one, &err) == MST_OK, "%s", err.msg);
+    ck_assert_int_eq(last_put("web1")->full, 1);
+}
+
+/* A full body the store already has is checked against its digest and
+ * put without being turned into JSON: to the store, a "still here". */
+START_TEST(a_body_the_store_has_is_not_decoded_again) {
+    char d1[MST_DIGEST_LEN];
+    web1_stored_in_full(d1);
+    struct mst_collect_stats two = {0};
+    struct mst_err err = {0};
+    ck_assert_msg(run(0, &two, &err) == MST_OK, "%s", err.msg);
+    ck_assert_uint_eq(two.stored, 1);
+    ck_assert_uint_eq(two.unknown + two.refused, 0);
+    ck_assert_int_eq(last_put("web1")->full, 0);
+    ck_assert_str_eq(last_put("web1")->digest, d1);
+}
+END_TEST
+
+/*
+ * Opened against the store as committed (body D1), then stored after a
+ * body D2 of the same node in the same batch: the kept D1 is read after
+ * all and stored in full, not lost as an unknown "still here".
+ */
+START_TEST(a_kept_body_is_read_when_the_store_moved_on) {
+    char d1[MST_DIGEST_LEN];
+    web1_stored_in_full(d1);
+    struct mst_collect_stats two = {0};
+    struct mst_err err = {0};
+    for (size_t i = 0; i < n_msgs; i++)
+        mst_buf_free(&msgs[i]);
+    n_msgs = 0;
+    add_registration_as("web1", "web1", "db", 1, NULL); /* D2 */
+    add_registration("web1", "web1", 1, NULL);          /* D1 again */
+    ck_assert_msg(run(0, &two, &err) == MST_OK, "%s", err.msg);
+    ck_assert_uint_eq(two.stored, 2);
+    ck_assert_uint_eq(two.unknown + two.refused, 0);
+    ck_assert_uint_eq(two.batches, 1);
+    ck_assert_int_eq(last_put("web1")->full, 1);
+    ck_assert_str_eq(last_put("web1")->digest, d1);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("collector");
     TCase *tc = mst_test_case(s, "collector", setup, teardown, 60);
@@ -338,5 +404,7 @@ int main(void) {
     tcase_add_test(tc,
                    a_second_run_trusts_what_the_first_verified_under_its_ca);
     tcase_add_test(tc, known_certs_off_verifies_every_run_in_full);
+    tcase_add_test(tc, a_body_the_store_has_is_not_decoded_again);
+    tcase_add_test(tc, a_kept_body_is_read_when_the_store_moved_on);
     return mst_test_run(s);
 }

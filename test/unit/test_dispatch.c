@@ -1117,7 +1117,7 @@ static void expect_registration(size_t i, const char *exchange, int full,
     struct mst_err err = {0};
     memset(reg, 0, sizeof *reg);
     ck_assert_msg(mst_registration_open(client_sec, MST_BYTES(p->body, p->len),
-                                        reg, signer, &err) == MST_OK,
+                                        NULL, reg, signer, &err) == MST_OK,
                   "%s", err.msg);
     ck_assert_str_eq(reg->sender, IDENTITY);
     ck_assert_int_eq(mst_registration_full(reg), full);

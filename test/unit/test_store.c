@@ -499,6 +499,26 @@ START_TEST(still_here_updates_last_seen_only_when_the_digest_is_known) {
 }
 END_TEST
 
+/* has_body: the node's body now, not one it had; not an unknown node. */
+START_TEST(has_body_names_only_the_body_stored_now) {
+    open_write();
+    struct mst_registration one = reg_make("web1", FACTS1, "[]", "[]");
+    struct mst_registration two = reg_make("web1", FACTS2, "[]", "[]");
+    ck_assert_int_eq(mst_store_has_body(st, "web1", one.digest, NULL),
+                     MST_ENOTFOUND);
+    put("web1", FACTS1, "[]", "[]", 100, MST_OK);
+    ck_assert_int_eq(mst_store_has_body(st, "web1", one.digest, NULL), MST_OK);
+    ck_assert_int_eq(mst_store_has_body(st, "web2", one.digest, NULL),
+                     MST_ENOTFOUND);
+    put("web1", FACTS2, "[]", "[]", 200, MST_OK);
+    ck_assert_int_eq(mst_store_has_body(st, "web1", one.digest, NULL),
+                     MST_ENOTFOUND);
+    ck_assert_int_eq(mst_store_has_body(st, "web1", two.digest, NULL), MST_OK);
+    reg_free(&one);
+    reg_free(&two);
+}
+END_TEST
+
 START_TEST(changes_of_facts_classes_and_agents_go_into_the_history) {
     open_write();
     put("web1", FACTS1, "[\"apache\",\"base\"]", AGENTS1, 100, MST_OK);
@@ -806,6 +826,7 @@ int main(void) {
     tcase_add_test(tc, a_walk_reads_only_the_top_level_facts_named);
     tcase_add_test(tc,
                    still_here_updates_last_seen_only_when_the_digest_is_known);
+    tcase_add_test(tc, has_body_names_only_the_body_stored_now);
     tcase_add_test(tc, changes_of_facts_classes_and_agents_go_into_the_history);
     tcase_add_test(tc, a_missed_poll_marks_a_node_stale_once_until_it_is_back);
     tcase_add_test(tc, expire_marks_overdue_nodes_and_drops_old_history);

@@ -144,13 +144,18 @@ def sorted_keys(v):
     return v
 
 
-def registration(full=True, **change):
+FACTS = {"role": "web", "os": {"family": "Debian"}, "cpus": 4}
+
+
+def registration(full=True, facts=FACTS, sort=True, **change):
     """A registration (docs/protocol.md); full ones carry their digest:
-    SHA-256 of the msgpack map {agents, classes, facts}, keys sorted."""
-    body = sorted_keys(
-        {"facts": {"role": "web", "os": {"family": "Debian"}, "cpus": 4},
-         "classes": ["apache", "base"],
-         "agents": [{"name": "rpcutil", "version": "1.0.0"}]})
+    SHA-256 of the msgpack map {agents, classes, facts}, keys sorted.
+    With sort=False the body goes as given and the digest is over its own
+    bytes: what a receiver refuses all the same."""
+    body = {"agents": [{"name": "rpcutil", "version": "1.0.0"}],
+            "classes": ["apache", "base"], "facts": facts}
+    if sort:
+        body = sorted_keys(body)
     r = {"sender": "web1.example.net", "time": 1700000000123,
          "started": 1690000000000, "version": "0.1.0", "interval": 300,
          "digest": hashlib.sha256(enc(body)).hexdigest(),
@@ -331,6 +336,9 @@ REGISTRATIONS = {
     "reg_full": registration(),
     "reg_short": registration(full=False),
     "reg_digest_wrong": registration(digest="0" * 64),
+    "reg_unsorted_own_digest": registration(sort=False),
+    "reg_float32_own_digest": registration(
+        facts={"load": Raw(b"\xca" + struct.pack(">f", 0.5))}),
     "reg_facts_alone": registration(classes=DROP, agents=DROP),
     "reg_agent_no_version": registration(agents=[{"name": "rpcutil"}]),
     "reg_collectives_empty": registration(full=False, collectives=[]),
