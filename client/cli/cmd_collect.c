@@ -57,17 +57,16 @@ static int check_usage(const struct mst_cli *cli) {
     return MST_EXIT_GO_ON;
 }
 
-static void summary(const struct muster_collect_stats *st, int poll) {
+static void summary(const struct muster_collect_stats *st) {
     printf("received %llu, stored %llu, refused %llu, unknown digest %llu, "
            "missed %llu, failed %llu, in %llu transactions\n",
            (unsigned long long)st->received, (unsigned long long)st->stored,
            (unsigned long long)st->refused, (unsigned long long)st->unknown,
            (unsigned long long)st->missed, (unsigned long long)st->failed,
            (unsigned long long)st->batches);
-    if (!poll) /* a poll's replies are checked by the client as any reply */
-        printf("certificates: %llu known, %llu verified\n",
-               (unsigned long long)st->certs_known,
-               (unsigned long long)st->certs_verified);
+    printf("certificates: %llu known, %llu verified\n",
+           (unsigned long long)st->certs_known,
+           (unsigned long long)st->certs_verified);
 }
 
 static int exit_status(int rc, const struct muster_error *err,
@@ -112,7 +111,7 @@ int mst_cmd_collect(struct mst_cli *cli) {
     struct muster_error err = {0};
     rc = muster_collect(cli->cfg, &o, &st, &err);
     if (cli->verbose)
-        summary(&st, cli->poll);
+        summary(&st);
     muster_list_free(&nodes);
     return exit_status(rc, &err, &st);
 }

@@ -91,6 +91,12 @@ static void set_caller(struct mst_client *cl) {
 
 int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
                    struct mst_err *err) {
+    return mst_client_new_known(cfg, NULL, cl_r, err);
+}
+
+int mst_client_new_known(const struct mst_config *cfg,
+                         const struct mst_known_certs *known,
+                         struct mst_client **cl_r, struct mst_err *err) {
     struct mst_client *cl = calloc(1, sizeof *cl);
     if (cl == NULL)
         return mst_err_set(err, MST_ENOMEM, "out of memory");
@@ -102,6 +108,7 @@ int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
         .cert = cfg->security_cert,
         .key = cfg->security_key,
         .cert_cache = cfg->security_cert_cache,
+        .known = known,
     };
     char name[300];
     snprintf(name, sizeof name, "muster@%s", cfg->identity);

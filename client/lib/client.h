@@ -15,6 +15,7 @@
 
 #include "base/config.h"
 #include "base/err.h"
+#include "security/security.h"
 #include "wire/reply.h"
 
 struct mst_client;
@@ -93,6 +94,15 @@ struct mst_call_stats {
  */
 int mst_client_new(const struct mst_config *cfg, struct mst_client **cl_r,
                    struct mst_err *err);
+
+/*
+ * mst_client_new_known - mst_client_new with a trusted key source for the
+ * x509 provider (mst_security_options.known; NULL: none), which must
+ * outlive the client: `muster collect --poll` passes the store's.
+ */
+int mst_client_new_known(const struct mst_config *cfg,
+                         const struct mst_known_certs *known,
+                         struct mst_client **cl_r, struct mst_err *err);
 
 /* mst_client_free - disconnect, free, set *cl to NULL.  NULL is fine. */
 void mst_client_free(struct mst_client **cl);

@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "client.h"
 #include "inventory.h"
+#include "known.h"
 
 #define DAY_MS (86400 * 1000LL)
 
@@ -133,19 +134,44 @@ static int record_missed(struct poll_run *p, const struct mst_strv *expected,
     return MST_OK;
 }
 
+/* The store as the replies' trusted key source, as for registrations
+ * (inventory.known_certs; only where certificates are checked). */
+static int open_known(const struct mst_config *cfg, struct mst_store *st,
+                      struct mst_known **k_r, struct mst_err *err) {
+    if (!cfg->inventory_known_certs ||
+        strcmp(cfg->security_provider, "x509") != 0)
+        return MST_OK;
+    return mst_known_new(st, k_r, err);
+}
+
+/* The certificates verified in full during the poll, into its
+ * transaction; the counts into `stats`. */
+static int close_known(struct mst_known *k, struct mst_store *st,
+                       struct mst_collect_stats *stats, struct mst_err *err) {
+    if (k == NULL)
+        return MST_OK;
+    mst_known_counts(k, &stats->certs_known, &stats->certs_verified);
+    return mst_known_flush(k, st, mst_wall_ms(), err);
+}
+
 int mst_pull_run(const struct mst_config *cfg, struct mst_store *st,
                  const json_t *filter, const struct mst_strv *nodes,
                  const struct mst_collect_handlers *h,
                  struct mst_collect_stats *stats, struct mst_err *err) {
     /* Who should answer: the list, else what the store knows matches. */
     struct mst_strv known = {0};
+    struct mst_known *certs = NULL;
     int rc =
         nodes == NULL ? mst_inventory_select(st, filter, &known, err) : MST_OK;
     const struct mst_strv *expected = nodes != NULL ? nodes : &known;
     struct mst_client *cl = NULL;
     if (rc == MST_OK)
-        rc = mst_client_new(cfg, &cl, err);
+        rc = open_known(cfg, st, &certs, err);
+    if (rc == MST_OK)
+        rc = mst_client_new_known(cfg, certs ? mst_known_source(certs) : NULL,
+                                  &cl, err);
     if (rc != MST_OK) {
+        mst_known_free(&certs);
         mst_strv_free(&known);
         return rc;
     }
@@ -168,6 +194,8 @@ int mst_pull_run(const struct mst_config *cfg, struct mst_store *st,
         rc = mst_store_expire(st, mst_wall_ms(),
                               cfg->inventory_history_days * DAY_MS, err);
     if (rc == MST_OK)
+        rc = close_known(certs, st, stats, err);
+    if (rc == MST_OK)
         rc = mst_store_commit(st, err);
     if (rc == MST_OK)
         stats->batches++;
@@ -175,5 +203,6 @@ int mst_pull_run(const struct mst_config *cfg, struct mst_store *st,
     mst_strv_free(&p.answered);
     mst_strv_free(&known);
     mst_client_free(&cl);
+    mst_known_free(&certs); /* after the client whose provider calls it */
     return rc;
 }

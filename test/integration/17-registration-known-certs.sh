@@ -2,7 +2,8 @@
 # A one-shot collector remembers the node certificates it verified
 # (inventory.known_certs): the next run trusts them from the store without
 # a chain check (-v: "certificates: 2 known, 0 verified"); with the key
-# off every run checks in full; and once the CA file is replaced by
+# off every run checks in full; a poll (--poll) remembers and trusts the
+# certificates of the replies the same way; and once the CA file is replaced by
 # another CA's, a known certificate is trusted no more: the registrations
 # are refused and counted (over amqp:// only: over amqps:// the broker's
 # certificate is the old CA's).
@@ -41,6 +42,15 @@ wait_for "[ \"\$(queued)\" -ge 4 ]" 20 || fail "the nodes did not register again
 CLIENT_CFG=$T/off.cfg assert_exit 0 collect -v
 assert_contains "$OUT" "certificates: 0 known, 0 verified"
 assert_contains "$OUT" "refused 0"
+
+step "a poll remembers the certificates of the replies and trusts them next time"
+sqlite3 "$DB" 'DELETE FROM known_certs'
+assert_exit 0 collect --poll -v
+assert_contains "$OUT" "stored 2,"
+assert_contains "$OUT" "certificates: 0 known, 2 verified"
+assert_eq 2 "$(sqlite3 "$DB" 'SELECT count(*) FROM known_certs')" "known certificates after a poll"
+assert_exit 0 collect --poll -v
+assert_contains "$OUT" "certificates: 2 known, 0 verified"
 
 # Over amqps:// the collector would refuse the broker's certificate (the
 # old CA's) first.
