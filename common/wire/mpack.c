@@ -473,10 +473,16 @@ struct pack_member {
     json_t *val;
 };
 
+/* Byte order of two keys, a prefix first: the one order both the sorted
+ * packer and mst_mpack_sorted use.  An empty key may have a NULL ptr. */
+static int key_order(const char *a, size_t la, const char *b, size_t lb) {
+    int c = la && lb ? memcmp(a, b, la < lb ? la : lb) : 0;
+    return c != 0 ? c : (la > lb) - (la < lb);
+}
+
 static int member_cmp(const void *a, const void *b) {
     const struct pack_member *x = a, *y = b;
-    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
-    return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+    return key_order(x->key, x->len, y->key, y->len);
 }
 
 static int pack_member(msgpack_packer *pk, const char *key, size_t len,
@@ -598,12 +604,9 @@ int mst_mpack_pack_cstr(msgpack_packer *pk, const char *s) {
 
 /* ---- canonical form ---------------------------------------------------- */
 
-/* Byte order of two str keys, a prefix first (as pack_members_sorted). */
 static int key_cmp(const msgpack_object *a, const msgpack_object *b) {
-    uint32_t la = a->via.str.size, lb = b->via.str.size;
-    int c = la && lb ? memcmp(a->via.str.ptr, b->via.str.ptr, la < lb ? la : lb)
-                     : 0;
-    return c != 0 ? c : (la > lb) - (la < lb);
+    return key_order(a->via.str.ptr, a->via.str.size, b->via.str.ptr,
+                     b->via.str.size);
 }
 
 int mst_mpack_sorted(const msgpack_object *o) {

@@ -88,6 +88,9 @@ static int sink_write(void *data, const char *bytes, size_t size) {
     return d->ok ? 0 : -1;
 }
 
+/* The body's keys, in the order the digest takes them. */
+static const char *const body_keys[3] = {"agents", "classes", "facts"};
+
 /* Packs one of the digested values: a jansson one or a decoded one. */
 typedef int (*digest_part_fn)(msgpack_packer *pk, const void *part);
 
@@ -118,10 +121,9 @@ static int digest_parts(digest_part_fn pack, const void *agents,
     unsigned n = 0;
     d.ok = d.md != NULL && EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) == 1;
     int rc = d.ok && msgpack_pack_map(&pk, 3) == 0 ? MST_OK : MST_ENOMEM;
-    const char *keys[3] = {"agents", "classes", "facts"};
     const void *parts[3] = {agents, classes, facts};
     for (int i = 0; i < 3 && rc == MST_OK; i++) {
-        rc = mst_mpack_pack_cstr(&pk, keys[i]);
+        rc = mst_mpack_pack_cstr(&pk, body_keys[i]);
         if (rc == MST_OK)
             rc = pack(&pk, parts[i]);
     }
@@ -244,10 +246,9 @@ static int check_body(const struct mst_registration *reg, struct mst_err *err) {
 static int check_digest(const msgpack_object *map,
                         const struct mst_registration *reg,
                         struct mst_buf *copy, struct mst_err *err) {
-    static const char *const names[3] = {"agents", "classes", "facts"};
     const msgpack_object *parts[3];
     for (int i = 0; i < 3; i++) {
-        parts[i] = mst_mpack_map_find(map, names[i]);
+        parts[i] = mst_mpack_map_find(map, body_keys[i]);
         /* Bytes that repack the same but that a receiver's values would
          * not encode back to: refused, so the digest stays the values'. */
         if (!mst_mpack_sorted(parts[i]))
@@ -255,7 +256,7 @@ static int check_digest(const msgpack_object *map,
                                "registration %s: a map's keys not in byte "
                                "order, or a float32 (the digest is over the "
                                "sorted form, docs/protocol.md)",
-                               names[i]);
+                               body_keys[i]);
     }
     char digest[MST_DIGEST_LEN];
     int rc = digest_parts(pack_decoded_part, parts[0], parts[1], parts[2], copy,
@@ -370,17 +371,18 @@ static const struct mst_mpack_field reg_fields[] = {
  * values, checked as every receiver checks them. */
 static int read_body(const msgpack_object *map, struct mst_registration *reg,
                      struct mst_err *err) {
-    if (mst_mpack_map_find(map, "facts") == NULL ||
-        mst_mpack_map_find(map, "classes") == NULL ||
-        mst_mpack_map_find(map, "agents") == NULL)
+    const msgpack_object *facts = mst_mpack_map_find(map, "facts"),
+                         *classes = mst_mpack_map_find(map, "classes"),
+                         *agents = mst_mpack_map_find(map, "agents");
+    if (facts == NULL || classes == NULL || agents == NULL)
         return mst_err_set(err, MST_EDECODE,
                            "registration: facts, classes and agents go "
                            "together");
-    int rc = read_facts(mst_mpack_map_find(map, "facts"), reg, err);
+    int rc = read_facts(facts, reg, err);
     if (rc == MST_OK)
-        rc = read_classes(mst_mpack_map_find(map, "classes"), reg, err);
+        rc = read_classes(classes, reg, err);
     if (rc == MST_OK)
-        rc = read_agents(mst_mpack_map_find(map, "agents"), reg, err);
+        rc = read_agents(agents, reg, err);
     return rc == MST_OK ? check_body(reg, err) : rc;
 }
 
